@@ -1,0 +1,60 @@
+"""Exceptions with a location a person can act on.
+
+Every error about input names the file, sheet, row (as Excel shows it) and column where it
+applies, and the reason. Messages never contain cell values that could be personal data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class HbEvalError(Exception):
+    """Base class for every error hb_eval raises on purpose."""
+
+
+class ConfigError(HbEvalError):
+    """The evaluation configuration (evaluation.yaml) is wrong."""
+
+
+class SchemaError(HbEvalError):
+    """A data schema in data_schemas/ is itself wrong (unknown key, item in two domains, ...)."""
+
+
+@dataclass
+class Location:
+    """Where in the input something is: any part may be unknown (None)."""
+
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.file is not None:
+            parts.append(f"file {self.file}")
+        if self.sheet is not None:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(parts) if parts else "unknown location"
+
+
+class InputError(HbEvalError):
+    """An input file cannot be used at all (as opposed to rows that are quarantined).
+
+    Parameters
+    ----------
+    reason
+        What is wrong, in words; must not quote a cell value that could be personal data.
+    file, sheet, row, column
+        Where. ``row`` is the row number as a person sees it in Excel (1-based, header included).
+    """
+
+    def __init__(self, reason: str, *, file: str | None = None, sheet: str | None = None,
+                 row: int | None = None, column: str | None = None) -> None:
+        self.reason = reason
+        self.location = Location(file, sheet, row, column)
+        super().__init__(f"{self.location}: {reason}")

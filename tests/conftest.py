@@ -1,0 +1,31 @@
+"""Shared fixtures: the demo evaluation, written once per test session."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DEMO_SEED = 20190331
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    """A folder with the demo evaluation written by ``hb_eval.demo.write_demo`` (seed fixed)."""
+    from hb_eval.demo import write_demo
+
+    root = tmp_path_factory.mktemp("demo")
+    write_demo(root, seed=DEMO_SEED)
+    return root
+
+
+@pytest.fixture(scope="session")
+def demo_config_path(demo_dir) -> Path:
+    return demo_dir / "evaluation.yaml"
+
+
+@pytest.fixture(scope="session")
+def demo_dataset(demo_config_path):
+    """The demo evaluation loaded with ``hb_eval.load`` (shared: do not modify it in a test)."""
+    import hb_eval
+
+    return hb_eval.load(demo_config_path)
