@@ -1,0 +1,51 @@
+"""Reading raw files into text grids with Excel row numbers (see :mod:`hb_eval.io.grid`)."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ..errors import InputError
+from .csv import read_csv
+from .excel import read_xlsx, sheet_names
+from .grid import RawGrid, RawTable, find_header_row, norm_header, split_table
+
+__all__ = ["RawGrid", "RawTable", "read_grid", "read_table", "read_csv", "read_xlsx",
+           "sheet_names", "find_header_row", "split_table", "norm_header", "sha256_file"]
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_grid(path: str | Path, sheet: str | None = None, *, file: str | None = None) -> RawGrid:
+    """Read a ``.xlsx`` sheet or a ``.csv`` file by its extension."""
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext in (".xlsx", ".xlsm"):
+        return read_xlsx(p, sheet, file=file)
+    if ext in (".csv", ".txt"):
+        return read_csv(p, file=file)
+    raise InputError(f"unsupported file type {ext or '(none)'}; expected .xlsx or .csv",
+                     file=file or str(p))
+
+
+def read_table(path: str | Path, known_columns, *, sheet: str | None = None,
+               file: str | None = None, min_hits: int = 2) -> RawTable:
+    """Read a file and cut it at its header row.
+
+    Parameters
+    ----------
+    known_columns
+        Column names and aliases that identify the header row (see :func:`find_header_row`).
+    min_hits
+        How many known columns the header row must name.
+    """
+    grid = read_grid(path, sheet, file=file)
+    if grid.cells.shape[0] == 0:
+        raise InputError("the file is empty", file=grid.file, sheet=grid.sheet)
+    return split_table(grid, find_header_row(grid, known_columns, min_hits=min_hits))

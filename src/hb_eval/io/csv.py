@@ -1,0 +1,86 @@
+"""Reading ``.csv`` files (UTF-8, UTF-8 with BOM or cp1252; ``;`` or ``,`` separated) into
+:class:`~hb_eval.io.grid.RawGrid`."""
+from __future__ import annotations
+
+import csv as _csv
+import io as _io
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from .grid import RawGrid, rows_to_cells
+
+__all__ = ["decode", "sniff_separator", "read_csv"]
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Decode CSV bytes: UTF-8 with BOM, UTF-8, else cp1252. Returns (text, encoding)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        # cp1252 leaves five bytes undefined; latin-1 decodes everything
+        return raw.decode("latin-1"), "latin-1"
+
+
+def _count_outside_quotes(line: str, ch: str) -> int:
+    n, quoted = 0, False
+    for c in line:
+        if c == '"':
+            quoted = not quoted
+        elif c == ch and not quoted:
+            n += 1
+    return n
+
+
+def sniff_separator(text: str, candidates: str = ";,\t") -> str:
+    """The field separator: the candidate that splits the first lines most consistently.
+
+    Counts each candidate outside quotes in the first non-empty lines; prefers a separator whose
+    count is the same (and non-zero) on every line, then the larger count; ``;`` wins ties (Finnish
+    Excel writes ``;`` and uses the comma as the decimal mark).
+    """
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    if not lines:
+        return ";"
+    best, best_key = ";", (-1, -1, 0)
+    for rank, ch in enumerate(candidates):
+        counts = [_count_outside_quotes(ln, ch) for ln in lines]
+        head = counts[0]
+        consistent = sum(c == head for c in counts) / len(counts) if head else 0.0
+        key = (consistent, head, -rank)
+        if head and key > best_key:
+            best, best_key = ch, key
+    return best
+
+
+def read_csv(path: str | Path, *, file: str | None = None, sep: str | None = None) -> RawGrid:
+    """Read a CSV file as text cells; the row number of record ``i`` is ``i + 1`` (as Excel
+    numbers the rows when it opens the file).
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read or parsed as CSV.
+    """
+    path = Path(path)
+    shown = file if file is not None else str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", file=shown) from None
+    text, _enc = decode(raw)
+    sep = sep or sniff_separator(text)
+    try:
+        records = list(_csv.reader(_io.StringIO(text, newline=""), delimiter=sep, quotechar='"'))
+    except _csv.Error as exc:
+        raise InputError(f"not a valid CSV file ({exc})", file=shown) from None
+    cells = rows_to_cells(records)
+    n = cells.shape[0]
+    return RawGrid(cells=cells, rows=np.arange(1, n + 1), file=shown, sheet=None, path=path)

@@ -1,0 +1,107 @@
+"""Reading ``.xlsx`` sheets into :class:`~hb_eval.io.grid.RawGrid` (python-calamine, openpyxl
+as the fallback)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from .grid import RawGrid, rows_to_cells
+
+__all__ = ["sheet_names", "read_xlsx"]
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """Names of the sheets of a workbook, in workbook order."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        wb = CalamineWorkbook.from_path(str(path))
+        try:
+            return list(wb.sheet_names)
+        finally:
+            wb.close()
+    except Exception:  # noqa: BLE001 - calamine failed: let openpyxl try
+        try:
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True)
+            try:
+                return list(wb.sheetnames)
+            finally:
+                wb.close()
+        except Exception as exc:  # noqa: BLE001
+            raise InputError(f"cannot open the workbook ({type(exc).__name__})",
+                             file=str(path)) from None
+
+
+def _calamine_rows(path: Path, sheet: str) -> list[list]:
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    try:
+        # skip_empty_area=False: list index i is Excel row i + 1
+        return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    finally:
+        wb.close()
+
+
+def _openpyxl_rows(path: Path, sheet: str) -> list[list]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb[sheet]
+        return [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+    finally:
+        wb.close()
+
+
+def _to_grid(rows: list[list], file: str, sheet: str, path: Path) -> RawGrid:
+    cells = rows_to_cells(rows)
+    return RawGrid(cells=cells, rows=np.arange(1, cells.shape[0] + 1), file=file, sheet=sheet,
+                   path=path)
+
+
+def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = None,
+              engine: str = "auto") -> RawGrid:
+    """Read one sheet of an ``.xlsx`` workbook as text cells with Excel row numbers.
+
+    Parameters
+    ----------
+    path
+        The workbook.
+    sheet
+        Sheet name. None takes the only sheet; when the named sheet is absent and the workbook
+        has exactly one sheet, that sheet is read.
+    file
+        How the file is named in messages (default: ``path`` as given).
+    engine
+        ``"calamine"``, ``"openpyxl"`` or ``"auto"`` (calamine, openpyxl if calamine fails).
+
+    Raises
+    ------
+    InputError
+        When the workbook cannot be read or the sheet is not found.
+    """
+    path = Path(path)
+    shown = file if file is not None else str(path)
+    names = sheet_names(path)
+    if sheet is None or sheet not in names:
+        if len(names) == 1:
+            sheet = names[0]
+        elif sheet is None:
+            sheet = names[0]
+        else:
+            raise InputError(f"sheet {sheet!r} not found; the workbook has sheets "
+                             f"{', '.join(repr(n) for n in names)}", file=shown)
+    errors = []
+    engines = ["calamine", "openpyxl"] if engine == "auto" else [engine]
+    for eng in engines:
+        try:
+            rows = _calamine_rows(path, sheet) if eng == "calamine" else _openpyxl_rows(path, sheet)
+            return _to_grid(rows, shown, sheet, path)
+        except Exception as exc:  # noqa: BLE001 - try the next engine
+            errors.append(f"{eng}: {type(exc).__name__}")
+    raise InputError(f"cannot read the sheet ({'; '.join(errors)})", file=shown, sheet=sheet)

@@ -1,0 +1,235 @@
+"""What every loader shares: file bookkeeping, the henkilötunnus guard, row and cell quarantine.
+
+A loader opens each file of its source with :func:`open_sheet`, which reads the grid, finds the
+header, registers the file (sha256, the Excel rows of its data rows) with the quarantine
+collector, runs the personal-identity-code guard over every cell, and returns a
+:class:`SourceSheet`: the raw text columns by canonical name plus an ``alive`` mask of the rows
+still in play. Row checks call :meth:`SourceSheet.drop` (first reason wins: a row gets one
+row-level record); cell checks call :meth:`SourceSheet.bad_cells` (the cell becomes empty, the
+row stays).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import privacy
+from ..errors import InputError
+from ..io import RawTable, read_table, sha256_file
+from ..quarantine import Quarantine
+
+__all__ = ["LoadContext", "SourceSheet", "display_path", "open_sheet", "open_table", "require",
+           "hetu_mask"]
+
+
+def display_path(path: str | Path, base_dir: str | Path | None) -> str:
+    """The path as a person should see it: relative to the config folder when inside it."""
+    p = Path(path)
+    if base_dir is not None:
+        try:
+            return p.resolve().relative_to(Path(base_dir).resolve()).as_posix()
+        except ValueError:
+            pass
+    return p.as_posix()
+
+
+@dataclass
+class LoadContext:
+    """Everything a loader needs besides its files."""
+
+    source: str
+    schema: Any
+    quarantine: Quarantine
+    base_dir: Path | None = None
+
+
+def hetu_mask(s: pd.Series) -> np.ndarray:
+    """Boolean mask of cells holding a valid henkilötunnus.
+
+    Each distinct text is checked once; texts shorter than 10 characters are skipped without a
+    regex (a code is 11 characters).
+    """
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    flags = np.zeros(len(uniq) + 1, dtype=bool)
+    for i, u in enumerate(uniq):
+        if len(str(u)) >= 10 and privacy.contains_hetu(str(u)):
+            flags[i] = True
+    return flags[codes]
+
+
+class SourceSheet:
+    """One file (sheet) of a source, header resolved, rows not yet dropped marked ``alive``.
+
+    Attributes
+    ----------
+    table
+        The :class:`~hb_eval.io.RawTable` read.
+    cols
+        Canonical column name -> position in ``table.header``.
+    rows
+        Excel row numbers of the data rows (numpy array).
+    alive
+        Rows not quarantined so far.
+    """
+
+    def __init__(self, ctx: LoadContext, table: RawTable, cols: dict[str, int]) -> None:
+        self.ctx = ctx
+        self.table = table
+        self.cols = dict(cols)
+        self.rows = table.excel_rows.astype(np.int64)
+        self.n = len(self.rows)
+        self.alive = np.ones(self.n, dtype=bool)
+        self.client_id: np.ndarray = np.full(self.n, None, dtype=object)
+
+    @property
+    def file(self) -> str:
+        return self.table.file
+
+    @property
+    def sheet(self) -> str | None:
+        return self.table.sheet
+
+    def has(self, name: str) -> bool:
+        return name in self.cols
+
+    def header_of(self, name: str) -> str:
+        """The column as headed in the file (for quarantine records)."""
+        pos = self.cols.get(name)
+        if pos is None:
+            return name
+        h = self.table.header[pos]
+        return h if h else f"column {pos + 1}"
+
+    def raw(self, name: str) -> pd.Series:
+        """Raw text of a column (object dtype, None when empty; all None when the column is
+        absent), with a RangeIndex aligned with :attr:`rows`."""
+        pos = self.cols.get(name)
+        if pos is None:
+            return pd.Series([None] * self.n, dtype=object)
+        return self.table.data[pos].reset_index(drop=True)
+
+    def drop(self, mask, reason: str, detail: str | Iterable[str], column: str | None = None) -> np.ndarray:
+        """Quarantine the rows where ``mask`` and still alive; returns the rows newly dropped."""
+        m = np.asarray(mask, dtype=bool) & self.alive
+        if m.any():
+            det = detail if isinstance(detail, str) else np.asarray(list(detail), dtype=object)[m]
+            self.ctx.quarantine.rows(self.ctx.source, self.file, self.sheet, self.rows[m], reason,
+                                     det, client_id=self.client_id[m],
+                                     column=self.header_of(column) if column else None)
+            self.alive &= ~m
+        return m
+
+    def bad_cells(self, mask, name: str, reason: str, detail: str | Iterable[str]) -> np.ndarray:
+        """Quarantine cells of column ``name`` where ``mask`` on rows still alive."""
+        m = np.asarray(mask, dtype=bool) & self.alive
+        if m.any():
+            det = detail if isinstance(detail, str) else np.asarray(list(detail), dtype=object)[m]
+            self.ctx.quarantine.cells(self.ctx.source, self.file, self.sheet, self.rows[m],
+                                      self.header_of(name), reason, det,
+                                      client_id=self.client_id[m])
+        return m
+
+    def read_client_ids(self, *, blank_ok: bool = False) -> pd.DataFrame:
+        """Parse the client-number column and quarantine the rows it rules out.
+
+        A blank number is ``missing_required`` (kept with client_id NA when ``blank_ok``), an
+        invalid one ``bad_client_id``. Sets :attr:`client_id` and returns the parsed parts
+        (client_id, pilot_code, group_code, worker, status).
+        """
+        from . import parse as P
+
+        ids = P.client_ids(self.raw("client_id"))
+        if not blank_ok:
+            self.drop(ids["status"].eq("blank"), "missing_required", "client number is blank",
+                      "client_id")
+        self.drop(ids["status"].eq("invalid"), "bad_client_id",
+                  "not a valid client number (7 digits: pilot 01-06, group 1-6, worker, "
+                  "sequence)", "client_id")
+        self.client_id = ids["client_id"].astype(object).where(ids["client_id"].notna(),
+                                                               None).to_numpy()
+        return ids
+
+    def guard_personal_ids(self, free_text: Iterable[str] | None = None,
+                           key_columns: Iterable[str] = ("client_id",)) -> None:
+        """The henkilötunnus guard over every cell of the table.
+
+        Free-text columns (canonical names in ``free_text``; default: the schema's
+        ``free_text`` columns) are redacted in place; in a key column (the client number) the
+        whole row is quarantined (``personal_id_found``, row level); in any other column the cell
+        is quarantined (``personal_id_found``, location only) and emptied. Runs before anything
+        else reads the cells.
+        """
+        if free_text is None:  # the schema's free-text columns
+            cols = getattr(self.ctx.schema, "columns", None) or {}
+            free_text = [n for n, c in cols.items() if getattr(c, "dtype", "") == "free_text"]
+        free_pos = {self.cols[c] for c in free_text if c in self.cols}
+        key_pos = {self.cols[c]: c for c in key_columns if c in self.cols}
+        data = self.table.data
+        for pos in list(data.columns):
+            col = data[pos]
+            mask = hetu_mask(col)
+            if not mask.any():
+                continue
+            vals = col.to_numpy(dtype=object).copy()
+            if pos in free_pos:
+                vals[mask] = [privacy.redact(v) for v in vals[mask]]
+                data[pos] = vals
+                continue
+            if pos in key_pos:
+                # a code where the client number should be: the row cannot be loaded
+                self.drop(mask, "personal_id_found",
+                          "a personal identity code where the client number should be; "
+                          "row not loaded", key_pos[pos])
+                vals[mask] = None
+                data[pos] = vals
+                continue
+            head = self.table.header[pos] if pos < len(self.table.header) else ""
+            self.ctx.quarantine.cells(
+                self.ctx.source, self.file, self.sheet, self.rows[mask],
+                head or f"column {pos + 1}", "personal_id_found",
+                "the cell holds a personal identity code; not loaded")
+            vals[mask] = None
+            data[pos] = vals
+
+
+def open_table(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
+               known: Iterable[str] | None = None) -> RawTable:
+    """Read a file of the source, find its header and register it for the accounting."""
+    from . import parse as P
+
+    shown = display_path(path, ctx.base_dir)
+    names = list(known) if known is not None else P.header_known(ctx.schema)
+    table = read_table(path, names, sheet=sheet, file=shown, min_hits=P.min_hits(ctx.schema))
+    ctx.quarantine.add_file(ctx.source, shown, sha256_file(path), table.sheet,
+                            table.excel_rows.tolist())
+    return table
+
+
+def open_sheet(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
+               required: Iterable[str] = ("client_id",)) -> SourceSheet:
+    """Open a file of the source as a :class:`SourceSheet`: header found and resolved through
+    the schema, required columns checked, the henkilötunnus guard run over every cell."""
+    from . import parse as P
+
+    table = open_table(ctx, path, sheet=P.layout_sheet(ctx.schema, sheet))
+    sh = SourceSheet(ctx, table, P.resolve(ctx.schema, table))
+    require(sh, required)
+    sh.guard_personal_ids()
+    return sh
+
+
+def require(sheet: SourceSheet, names: Iterable[str]) -> None:
+    """Raise :class:`InputError` naming the required columns the file lacks."""
+    missing = [n for n in names if n not in sheet.cols]
+    if missing:
+        cols = getattr(sheet.ctx.schema, "columns", None) or {}
+        named = [f"{n} ({' / '.join(cols[n].aliases)})" if n in cols and cols[n].aliases else n
+                 for n in missing]
+        raise InputError(f"required column(s) missing: {', '.join(named)} (header row "
+                         f"{sheet.table.header_row}: check the column names or the schema's "
+                         "aliases)", file=sheet.file, sheet=sheet.sheet)

@@ -1,0 +1,21 @@
+"""Osallisuustesti (DATA.md §4): sheet ``Osallisuus``, header on row 1, O1–O8 on 1–5.
+
+Rows and cells are checked as described in :mod:`hb_eval.loaders.questionnaire`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .common import LoadContext
+from .questionnaire import load_questionnaire
+
+__all__ = ["load", "SHEET"]
+
+SHEET: str | None = "Osallisuus"
+
+
+def load(files: list[Path], ctx: LoadContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Load osallisuus files: (responses with ``wave_recorded``, items long)."""
+    return load_questionnaire(files, ctx, sheet=SHEET)

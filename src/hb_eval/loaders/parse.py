@@ -1,0 +1,293 @@
+"""The loaders' view of the parsers and schemas: column-wise (vectorised) calls with a
+"bad" mask beside every parsed column.
+
+Every function takes a column of raw cell texts (object Series, None when empty) and returns the
+parsed values and a boolean mask of cells that were non-empty but could not be parsed. Parsing
+itself lives in :mod:`hb_eval.parsing` and code spellings in :mod:`hb_eval.schema`; this module
+only adapts their interfaces to the loaders and parses each distinct text once.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import parsing
+from ..io import RawTable
+
+__all__ = ["client_ids", "dates", "numbers", "durations", "codes", "resolve", "layout_sheet",
+           "item_columns", "item_scales", "item_values", "items_not_in_form",
+           "worker_codes", "age_group", "bools"]
+
+
+def _factorize(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell the index into the distinct non-empty texts (-1 for empty), and the texts."""
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes, np.asarray(uniq, dtype=object)
+
+
+def _per_unique(s: pd.Series, fn, empty=None) -> pd.Series:
+    """``fn`` applied once per distinct text, spread back over the column (object Series)."""
+    codes, uniq = _factorize(s)
+    mapped = np.empty(len(uniq) + 1, dtype=object)
+    mapped[:-1] = [fn(u) for u in uniq]
+    mapped[-1] = empty
+    return pd.Series(mapped[codes], index=s.index, dtype=object)
+
+
+#: above this many distinct texts the column-wise (pandas ``.str``) parser is used
+_VECTOR_FROM = 5000
+
+
+def _float_per_unique(s: pd.Series, fn, vector_fn=None) -> tuple[pd.Series, pd.Series]:
+    """Float parser ``fn`` (None when not parseable) once per distinct text: (values, bad)."""
+    codes, uniq = _factorize(s)
+    vals = np.full(len(uniq) + 1, np.nan)
+    if vector_fn is not None and len(uniq) > _VECTOR_FROM:
+        v, _ = vector_fn(pd.Series(uniq, dtype=object))
+        vals[:-1] = v.to_numpy(dtype="float64")
+    else:
+        for i, u in enumerate(uniq):
+            v = fn(u)
+            if v is not None:
+                vals[i] = v
+    out = vals[codes]
+    bad = (codes >= 0) & np.isnan(out)
+    return pd.Series(out, index=s.index, dtype="float64"), pd.Series(bad, index=s.index)
+
+
+# -- client numbers, numbers, dates, durations (hb_eval.parsing) ----------------------------
+# Cells repeat a lot (codes, dates, item answers), so each distinct text goes through the
+# scalar parser once and the result is spread back by index: linear in the rows, no per-cell
+# Python work beyond one factorisation per column.
+
+def client_ids(s: pd.Series) -> pd.DataFrame:
+    """Client numbers normalised to the canonical 7-digit string (:mod:`hb_eval.parsing`).
+
+    Returns
+    -------
+    DataFrame
+        client_id (NA unless valid), pilot_code ("01".."06"), group_code ("1".."6"),
+        worker ("04-07"), status (``ok``, ``blank``, ``invalid``); index as ``s``.
+    """
+    codes, uniq = _factorize(s)
+    ids = np.empty(len(uniq) + 1, dtype=object)
+    if len(uniq) > _VECTOR_FROM:
+        norm = parsing.normalize_client_ids(pd.Series(uniq, dtype=object))
+        ids[:-1] = norm.astype(object).where(norm.notna(), None).to_numpy(dtype=object)
+    else:
+        ids[:-1] = [parsing.normalize_client_id(u) for u in uniq]
+    ids[-1] = None
+    cid = ids[codes]
+    ok = np.array([c is not None for c in cid], dtype=bool) if len(cid) else np.zeros(0, bool)
+    part = lambda a, b: np.array([c[a:b] if c is not None else None for c in ids],  # noqa: E731
+                                 dtype=object)[codes]
+    pilot = part(0, 2)
+    wno = part(3, 5)
+    worker = np.array([f"{p}-{w}" if p is not None else None for p, w in zip(pilot, wno)],
+                      dtype=object)
+    status = np.where(codes < 0, "blank", np.where(ok, "ok", "invalid"))
+    return pd.DataFrame({"client_id": cid, "pilot_code": pilot, "group_code": part(2, 3),
+                         "worker": worker, "status": status}, index=s.index)
+
+
+def numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Finnish numbers (decimal comma, space / no-break-space thousands) to float, bad mask."""
+    return _float_per_unique(s, parsing.parse_number, parsing.parse_numbers)
+
+
+def dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Finnish, ISO and Excel serial dates to ``datetime64[ns]`` (NaT missing), bad mask."""
+    codes, uniq = _factorize(s)
+    vals = np.full(len(uniq) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if len(uniq) > _VECTOR_FROM:
+        v, _ = parsing.parse_dates(pd.Series(uniq, dtype=object))
+        vals[:-1] = v.to_numpy(dtype="datetime64[ns]")
+    else:
+        for i, u in enumerate(uniq):
+            v = parsing.parse_date(u)
+            if v is not None:
+                vals[i] = np.datetime64(v.to_datetime64(), "ns")
+    out = vals[codes]
+    bad = (codes >= 0) & np.isnat(out)
+    return (pd.Series(out, index=s.index, dtype="datetime64[ns]"), pd.Series(bad, index=s.index))
+
+
+def durations(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Durations as typed (``45``, ``45 min``, ``1 h 15 min``, ``1,5 h``, ``0:45``) to minutes."""
+    return _float_per_unique(s, parsing.parse_duration, parsing.parse_durations)
+
+
+def period(text: object):
+    """A sample period ``1.3.2018–31.3.2018`` as (start, end) or None."""
+    return parsing.parse_period(text)
+
+
+# -- schema: columns, codes, items -----------------------------------------------------------
+
+def layout_sheet(schema: Any, default: str | None) -> str | None:
+    """The sheet the schema names (None: the first sheet), else ``default``."""
+    layout = getattr(schema, "layout", None)
+    sheet = getattr(layout, "sheet", None) if layout is not None else None
+    return sheet or default
+
+
+def known_names(schema: Any) -> list[str]:
+    """Every header spelling the schema knows (columns, aliases, item codes and labels)."""
+    names: list[str] = []
+    for name, spec in (getattr(schema, "columns", None) or {}).items():
+        names.append(name)
+        names.extend(spec.aliases)
+    for code, it in (getattr(schema, "items", None) or {}).items():
+        names.append(code)
+        names.extend(it.aliases)
+    return names
+
+
+def header_known(schema: Any) -> list[str]:
+    """Spellings that mark the header row: the layout's ``header_search`` columns when given,
+    else every column spelling."""
+    layout = getattr(schema, "layout", None)
+    search = tuple(getattr(layout, "header_search", ()) or ())
+    cols = getattr(schema, "columns", None) or {}
+    if search:
+        names = []
+        for n in search:
+            names.append(n)
+            if n in cols:
+                names.extend(cols[n].aliases)
+        return names
+    return known_names(schema)
+
+
+def min_hits(schema: Any) -> int:
+    return int(getattr(getattr(schema, "layout", None), "min_hits", 2) or 2)
+
+
+def resolve(schema: Any, table: RawTable) -> dict[str, int]:
+    """Canonical column name / item code -> position in the header (schema aliases).
+
+    Raises
+    ------
+    InputError
+        When a required column is missing or two header cells match one column.
+    """
+    cols = dict(schema.resolve_columns(list(table.header), file=table.file, sheet=table.sheet))
+    item_header = getattr(schema, "item_header", None) or {}
+    if item_header.get("match") == "statement":
+        # schema.resolve_columns normalises the separator " - " to "-" and then splits inside
+        # hyphenated words ("HB-avustajan"); match the text after the last " - " here as well
+        keys: dict[str, str] = {}
+        for code, it in (getattr(schema, "items", None) or {}).items():
+            for k in (code, it.label, *it.aliases):
+                if k:
+                    keys[parsing.normalize_text(k)] = code
+        sep = " " + str(item_header.get("statement_separator", " - ")).strip() + " "
+        taken = set(cols.values())
+        for pos, h in enumerate(table.header):
+            if pos in taken or not h:
+                continue
+            text = " ".join(str(h).split())
+            key = parsing.normalize_text(text.rsplit(sep, 1)[-1] if sep in text else text)
+            code = keys.get(key)
+            if code is not None and code not in cols:
+                cols[code] = pos
+    return cols
+
+
+def item_columns(schema: Any, table: RawTable, cols: dict[str, int]) -> dict[str, int]:
+    """Item code -> position, for the schema's items found in the header."""
+    items = getattr(schema, "items", None) or {}
+    return {code: pos for code, pos in cols.items() if code in items}
+
+
+def codes(schema: Any, column: str, s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Canonical codes of a code column through the schema's spellings.
+
+    Returns
+    -------
+    values, unknown
+        ``values``: canonical code or None; ``unknown``: non-blank cells that spell no code.
+        Each distinct text is matched once.
+    """
+    spec = (getattr(schema, "columns", None) or {}).get(column)
+    if spec is None or not getattr(spec, "codes", None):
+        v = s.astype(object).where(s.notna(), None)
+        return v, pd.Series(False, index=s.index)
+    v = _per_unique(s, spec.match_code)
+    return v, (s.notna() & v.isna())
+
+
+def item_scales(schema: Any) -> dict[str, tuple[float, float]]:
+    """Item code -> (scale_min, scale_max), in the schema's item order."""
+    return {code: (float(it.scale_min), float(it.scale_max))
+            for code, it in (getattr(schema, "items", None) or {}).items()}
+
+
+def item_values(schema: Any, s: pd.Series, column: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Answers of one item column: numbers, answer labels or missing codes.
+
+    Returns
+    -------
+    values : Series of float
+        The number (or the label's code); NaN when missing.
+    missing : Series of object
+        None (answered), ``not_answered`` (blank), a missing reason of the schema
+        (``dont_know``), or ``bad`` (non-blank, no number, label or missing code).
+    """
+    num, bad = numbers(s)
+    miss = pd.Series(np.where(s.isna().to_numpy(), "not_answered", None), index=s.index,
+                     dtype=object)
+    if bad.any():
+        texts = s[bad]
+
+        def one(t):
+            m = schema.match_missing(t) if hasattr(schema, "match_missing") else None
+            if m is not None:
+                return ("m", m)
+            lab = schema.match_value_label(t) if getattr(schema, "value_labels", None) else None
+            if lab is not None:
+                return ("v", lab)
+            return ("m", "bad")
+
+        res = _per_unique(texts, one)
+        is_v = res.map(lambda r: r[0] == "v")
+        num = num.copy()
+        num.loc[is_v[is_v].index] = [r[1] for r in res[is_v]]
+        miss.loc[is_v[~is_v].index] = [r[1] for r in res[~is_v]]
+    return num.astype("float64"), miss
+
+
+def items_not_in_form(schema: Any, form: pd.Series) -> dict[str, np.ndarray]:
+    """Item code -> mask of responses whose form version does not contain the item."""
+    out = {}
+    f = form.astype(object)
+    for code, it in (getattr(schema, "items", None) or {}).items():
+        forms = tuple(getattr(it, "forms", ()) or ())
+        if not forms:
+            dom = (getattr(schema, "domains", None) or {}).get(it.domain) if it.domain else None
+            forms = tuple(getattr(dom, "forms", ()) or ()) if dom is not None else ()
+        if forms:
+            out[code] = (f.notna() & ~f.isin(list(forms))).to_numpy(dtype=bool)
+    return out
+
+
+_WORKER_RE = re.compile(r"^\s*(?:(\d{2})\s*[-–]\s*)?(\d{1,2})\s*$")
+
+
+def worker_codes(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Worker numbers ``TT`` (``7``, ``07`` or ``04-07``) as two digits; bad mask."""
+    def one(t):
+        m = _WORKER_RE.match(str(t))
+        return m.group(2).zfill(2) if m else None
+    v = _per_unique(s, one)
+    return v, s.notna() & v.isna()
+
+
+def age_group(text: object) -> object:
+    """Age group spelled with an en dash (``18-24`` -> ``18–24``)."""
+    if not isinstance(text, str):
+        return text
+    return re.sub(r"\s*[-\u2010-\u2015\u2212]\s*", "–", text.strip())

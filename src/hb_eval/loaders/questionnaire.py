@@ -1,0 +1,162 @@
+"""Shared loader for the item questionnaires: Kykyviisari, Kompassi, Osallisuustesti.
+
+One row per response (``responses``, with ``wave_recorded`` still to be resolved by
+:mod:`hb_eval.loaders.waves`) and one row per response × schema item (``items``).
+
+Row-level reasons (the response is not loaded): client number blank (``missing_required``) or
+invalid (``bad_client_id``); no date and no recorded wave (``missing_required``); an unreadable
+date without a recorded wave (``bad_date``); a response id already seen (``duplicate``).
+
+Cell-level (the response stays, the item is missing with ``missing="quarantined"``): a number
+outside the item's scale (``out_of_range``), a value that is neither a number, blank nor a
+don't-know code (``bad_value``), a personal identity code (``personal_id_found``).
+Don't-know answers (``EOS``, ``En osaa sanoa``) are missing with ``missing="dont_know"``, blanks
+``not_answered``; items a form version does not have (Vanhemmuus in Kykyviisari 2.0) or that the
+file has no column for are ``not_in_form``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import parse as P
+from .common import LoadContext, open_sheet
+from .tables import ITEM_MISSING
+
+__all__ = ["load_questionnaire", "MISSING_DTYPE"]
+
+MISSING_DTYPE = pd.CategoricalDtype(ITEM_MISSING)
+MISSING_CODE = {m: i for i, m in enumerate(ITEM_MISSING)}
+MISSING_CODE["bad"] = MISSING_CODE["quarantined"]
+
+def load_questionnaire(files: list[Path], ctx: LoadContext, *, sheet: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Load the files of one questionnaire source.
+
+    Returns
+    -------
+    responses, items
+        ``responses``: response_id, source, client_id, date, wave_recorded, form_version,
+        language, file, row, ``_rix`` (0..n-1). ``items``: ``_rix`` (the response's
+        ``_rix``), item, value, missing (categorical); response-major, items in schema order.
+    """
+    rs, its = [], []
+    offset = 0
+    for path in files:
+        r, i = _one(path, ctx, sheet)
+        r["_rix"] += offset
+        i["_rix"] += offset
+        offset += len(r)
+        rs.append(r)
+        its.append(i)
+    if not rs:
+        return pd.DataFrame(), pd.DataFrame()
+    return pd.concat(rs, ignore_index=True), pd.concat(its, ignore_index=True)
+
+
+def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    source = ctx.source
+    schema = ctx.schema
+    sh = open_sheet(ctx, path, sheet=sheet)
+    item_pos = P.item_columns(schema, sh.table, sh.cols)
+    n = sh.n
+
+    sh.read_client_ids()
+
+    wave, wave_bad = (P.codes(schema, "wave", sh.raw("wave")) if sh.has("wave")
+                      else (pd.Series([None] * n, dtype=object), pd.Series(False, index=range(n))))
+    sh.bad_cells(wave_bad.to_numpy(), "wave", "unknown_code",
+                 "not a known wave; the wave is taken from the dates")
+    wave = wave.where(~wave_bad)
+    recorded = wave.notna().to_numpy()
+
+    raw_date = sh.raw("date")
+    date, date_bad = P.dates(raw_date)
+    blank_date = raw_date.isna().to_numpy()
+    sh.drop(blank_date & ~recorded, "missing_required",
+            "response date is blank and no wave is recorded", "date")
+    sh.drop(date_bad.to_numpy() & ~recorded, "bad_date",
+            "response date is not a readable date and no wave is recorded", "date")
+    sh.bad_cells(date_bad.to_numpy() & recorded, "date", "bad_date", "not a readable date")
+
+    rid_raw = sh.raw("response_id")
+    fallback = pd.Series([f"{source}:{sh.file}:{r}" for r in sh.rows], dtype=object)
+    rid = rid_raw.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
+    rid = rid.where(rid.notna(), fallback)
+    dup_id = (rid.duplicated(keep="first") & pd.Series(sh.alive)).to_numpy()
+    # a repeated id can only be a repeated response if it is not already gone
+    first_alive = ~rid.where(sh.alive).duplicated(keep="first").to_numpy()
+    sh.drop(dup_id & ~first_alive, "duplicate", "response id already on an earlier row",
+            "response_id")
+
+    form = pd.Series([None] * n, dtype=object)
+    if sh.has("form_version"):
+        form, form_bad = P.codes(schema, "form_version", sh.raw("form_version"))
+        sh.bad_cells(form_bad.to_numpy(), "form_version", "unknown_code",
+                     "not a known form version")
+    language = sh.raw("language").map(lambda v: v.strip().lower() if isinstance(v, str) else None)
+
+    keep = sh.alive
+    n_keep = int(keep.sum())
+    responses = pd.DataFrame({
+        "response_id": rid.to_numpy(), "source": source, "client_id": sh.client_id,
+        "date": date.to_numpy(), "wave_recorded": wave.to_numpy(), "form_version": form.to_numpy(),
+        "language": language.to_numpy(), "file": sh.file, "row": sh.rows,
+    })[keep].reset_index(drop=True)
+    responses["_rix"] = np.arange(n_keep, dtype=np.int64)
+
+    # items, long, response-major: a (responses x items) grid of values and missing codes,
+    # filled one item column at a time (vectorised per column)
+    scales = P.item_scales(schema)
+    not_in_form = P.items_not_in_form(schema, form)
+    codes = list(scales)
+    V = np.full((n, len(codes)), np.nan)
+    M = np.full((n, len(codes)), MISSING_CODE["not_in_form"], dtype=np.int8)
+    for k, code in enumerate(codes):
+        if code not in item_pos:
+            continue  # no column for the item: structurally absent
+        lo, hi = scales[code]
+        name = f"item:{code}"
+        sh.cols[name] = item_pos[code]
+        val, missing = P.item_values(schema, sh.raw(name))
+        v = val.to_numpy(dtype="float64").copy()
+        out_rng = ~np.isnan(v) & ((v < lo) | (v > hi))
+        non_int = ~np.isnan(v) & ~out_rng & (v != np.round(v))
+        bad = missing.eq("bad").to_numpy()
+        sh.bad_cells(out_rng, name, "out_of_range", f"outside the item's scale {lo:g}–{hi:g}")
+        sh.bad_cells(non_int, name, "bad_value", "not a whole number on the item's scale")
+        sh.bad_cells(bad, name, "bad_value", "neither a number nor a known code")
+        m = missing_codes(missing)
+        q_mask = out_rng | non_int | bad
+        m[q_mask] = MISSING_CODE["quarantined"]
+        v[q_mask] = np.nan
+        structural = not_in_form.get(code)
+        if structural is not None:
+            m[structural & (m == MISSING_CODE["not_answered"])] = MISSING_CODE["not_in_form"]
+        V[:, k] = v
+        M[:, k] = m
+    items = pd.DataFrame({
+        "_rix": np.repeat(np.arange(n_keep, dtype=np.int64), len(codes)),
+        "item": pd.Categorical.from_codes(np.tile(np.arange(len(codes)), n_keep),
+                                          categories=pd.Index(codes, dtype=object)),
+        "value": V[keep].ravel(),
+        "missing": pd.Categorical.from_codes(M[keep].ravel(), dtype=MISSING_DTYPE),
+    })
+    return responses, items
+
+
+def missing_codes(missing: pd.Series) -> np.ndarray:
+    """Category codes of the item ``missing`` column from :func:`parse.item_values`' markers.
+
+    None (answered) is NA (-1); a schema missing reason that is not one of the contract's
+    categories counts as ``dont_know`` (*decision*: every shipped missing code is a don't-know).
+    """
+    def code(m):
+        if m is None:
+            return -1
+        return MISSING_CODE.get(m, MISSING_CODE["dont_know"])
+
+    codes, uniq = pd.factorize(missing.to_numpy(dtype=object), use_na_sentinel=True)
+    table = np.array([code(u) for u in uniq] + [-1], dtype=np.int8)
+    return table[codes]

@@ -1,0 +1,121 @@
+"""Column contracts of the tidy tables (ARCHITECTURE.md) and their empty forms.
+
+Every loader returns frames with exactly these columns (in this order); an absent optional source
+gives the empty frame with the right columns and dtypes.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["ARMS", "PILOTS", "GROUPS", "WAVES", "END_REASONS", "SEXES", "AGE_GROUPS",
+           "LABOUR_STATUS", "SECTORS", "FUNDING", "TASKS", "COLUMNS", "empty", "cat"]
+
+ARMS = ["HB", "Verrokki"]
+PILOTS = ["Hämeenlinna", "Pori", "Tampere", "Vantaa", "Eksote", "Kainuu"]
+GROUPS = ["lapsiperhe", "aikuissosiaalityö", "jälkihuolto", "vammaispalvelu", "omaishoito",
+          "ikääntyneet"]
+WAVES = ["alku", "väli", "loppu"]
+END_REASONS = ["suunnitellusti", "keskeytyi", "muutto", "kuolema", "muu"]
+SEXES = ["nainen", "mies", "muu", "ei halua sanoa"]
+AGE_GROUPS = ["18–24", "25–34", "35–44", "45–54", "55–64", "65–74", "75+"]
+LABOUR_STATUS = ["työllinen", "työtön", "pitkäaikaistyötön", "opiskelija",
+                 "työvoiman ulkopuolella"]
+SECTORS = ["julkinen", "yksityinen", "järjestö"]
+FUNDING = ["HB-budjetti", "tavanomainen", "asiakasmaksu"]
+TASKS = ["palvelutarpeen arviointi", "asiakassuunnitelma", "budjetin laadinta ja seuranta",
+         "palveluiden etsiminen ja hankinta", "yhteydenpito asiakkaaseen",
+         "yhteydenpito verkostoon", "kirjaaminen", "matkat", "muu"]
+ITEM_MISSING = ["not_answered", "dont_know", "quarantined", "not_in_form"]
+
+_S = "string"
+_D = "datetime64[ns]"
+
+
+def cat(values, categories, ordered: bool = False) -> pd.Categorical:
+    """A categorical with fixed categories (values outside them become NA)."""
+    return pd.Categorical(values, categories=categories, ordered=ordered)
+
+
+#: table -> list of (column, dtype); dtype ``("cat", categories, ordered)`` for categoricals
+COLUMNS: dict[str, list[tuple[str, object]]] = {
+    "clients": [("client_id", _S), ("arm", ("cat", ARMS, False)), ("pilot", ("cat", PILOTS, False)),
+                ("pilot_code", _S), ("client_group", ("cat", GROUPS, False)), ("group_code", _S),
+                ("worker", _S), ("start_date", _D), ("end_date", _D),
+                ("end_reason", ("cat", END_REASONS, False)), ("sex", ("cat", SEXES, False)),
+                ("age_group", ("cat", AGE_GROUPS, True)), ("days", "float64"),
+                ("file", _S), ("row", "int64")],
+    "responses": [("response_id", _S), ("source", ("cat", ["kykyviisari", "kompassi", "osallisuus"], False)),
+                  ("client_id", _S), ("date", _D), ("wave", ("cat", WAVES, True)),
+                  ("wave_rule", ("cat", ["recorded", "date_rule"], False)), ("form_version", _S),
+                  ("language", _S), ("file", _S), ("row", "int64")],
+    # items is long (responses x items): its text columns are categoricals of str, built from
+    # integer codes (no millions of Python strings)
+    "items": [("response_id", "category"), ("client_id", "category"),
+              ("source", ("cat", ["kykyviisari", "kompassi", "osallisuus"], False)),
+              ("wave", ("cat", WAVES, True)), ("item", "category"), ("value", "float64"),
+              ("missing", ("cat", ITEM_MISSING, False))],
+    "satisfaction": [("client_id", _S), ("version", ("cat", ARMS, False)), ("date", _D)]
+    + [(f"C{i}", "float64") for i in range(1, 9)] + [(f"H{i}", "float64") for i in range(1, 5)]
+    + [("grade", "float64"), ("work_status", ("cat", LABOUR_STATUS, False)), ("free_text", _S),
+       ("file", _S), ("row", "int64")],
+    "esr": [("client_id", _S), ("form", ("cat", ["aloitus", "päättö"], False)), ("date", _D),
+            ("labour_status", ("cat", LABOUR_STATUS, False)), ("file", _S), ("row", "int64")],
+    "diaries": [("diary_id", _S), ("file", _S), ("role", ("cat", ["worker", "client", "assistant"], False)),
+                ("person", _S), ("title", _S), ("period_start", _D), ("period_end", _D),
+                ("period_days", "int64")],
+    "diary_rows": [("diary_id", _S), ("role", ("cat", ["worker", "client", "assistant"], False)),
+                   ("date", _D), ("client_id", _S), ("task", ("cat", TASKS, False)),
+                   ("minutes", "float64"), ("km", "float64"), ("expenses", "float64"),
+                   ("volunteer", "bool"), ("file", _S), ("row", "int64")],
+    "service_costs": [("client_id", _S), ("service", _S), ("sector", ("cat", SECTORS, False)),
+                      ("funding", ("cat", FUNDING, False)), ("start_date", _D), ("end_date", _D),
+                      ("quantity", "float64"), ("unit", _S), ("unit_price", "float64"),
+                      ("amount", "float64"), ("sum_mismatch", "bool"), ("file", _S),
+                      ("row", "int64")],
+}
+
+
+def _dtype(spec):
+    if isinstance(spec, tuple):
+        return pd.CategoricalDtype(spec[1], ordered=spec[2])
+    return spec
+
+
+def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Select and order the contract columns of ``table`` and cast them to their dtypes.
+
+    Columns missing from ``df`` are added empty. Categorical values outside the categories would
+    become NA silently, so they are checked: the loaders map codes before this.
+    """
+    out = {}
+    n = len(df)
+    for name, spec in COLUMNS[table]:
+        dt = _dtype(spec)
+        if name in df.columns:
+            col = df[name]
+            if isinstance(dt, pd.CategoricalDtype) and col.dtype == dt:
+                pass
+            elif isinstance(dt, pd.CategoricalDtype):
+                vals = col.astype(object).where(col.notna(), None)
+                bad = vals.notna() & ~vals.isin(list(dt.categories))
+                if bad.any():
+                    raise ValueError(f"{table}.{name}: value outside the categories (a bug)")
+                col = pd.Series(pd.Categorical(vals, dtype=dt), index=df.index)
+            elif dt == _D:
+                col = pd.to_datetime(col).astype(_D)
+            else:
+                col = col.astype(dt)
+        else:
+            if dt == "bool":
+                col = pd.Series(False, index=df.index)
+            elif isinstance(dt, pd.CategoricalDtype):
+                col = pd.Series(pd.Categorical([None] * n, dtype=dt), index=df.index)
+            else:
+                col = pd.Series([None] * n, index=df.index, dtype=object).astype(dt)
+        out[name] = col
+    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+
+
+def empty(table: str) -> pd.DataFrame:
+    """The empty frame of ``table`` with its contract columns and dtypes."""
+    return conform(pd.DataFrame(index=pd.RangeIndex(0)), table)

@@ -1,0 +1,138 @@
+"""Waves (alku, väli, loppu) of questionnaire responses, and duplicates.
+
+Rules (DATA.md §2):
+
+* A response whose wave is recorded (Kykyviisari ``Mittauskerta``, Osallisuustesti
+  ``Mittauskerta``, Kompassi ``kerta``) keeps that wave (``wave_rule="recorded"``).
+* Otherwise, per client and source (``wave_rule="date_rule"``): **alku** is the earliest response
+  dated on or before the client-ship start + ``window`` days; **loppu** is the latest *other*
+  response dated on or after the end date − ``window`` days (only when the end date is known);
+  responses outside both windows are **väli**.
+* Two or more responses of one client, source and wave: the one that fits the rule best is kept
+  (alku the earliest, loppu the latest, väli the one nearest the middle of the client-ship) and the
+  others are duplicates (quarantined by the caller with reason ``duplicate``).
+
+Decisions where DATA.md is silent:
+
+* A non-winning response inside the alku window is an alku duplicate, inside the loppu window a
+  loppu duplicate; a response inside both windows (client-ships shorter than 2 × window) goes to
+  the window whose anchor date (start, end) is nearer, alku on a tie.
+* The middle of an ongoing client-ship (end unknown) is the midpoint of the start and the
+  client's latest response of that source. A client without a start date is anchored at their
+  earliest response.
+* Ties on date are broken by input order (file, row): the first is kept.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["WAVES", "WAVE_DTYPE", "assign_waves"]
+
+WAVES = ["alku", "väli", "loppu"]
+WAVE_DTYPE = pd.CategoricalDtype(WAVES, ordered=True)
+
+
+def _first_per_group(mask: pd.Series, key: pd.Series, order: pd.Series) -> pd.Series:
+    """Bool mask: the row with the smallest ``order`` per ``key`` among rows where ``mask``."""
+    out = pd.Series(False, index=mask.index)
+    if mask.any():
+        sub = pd.DataFrame({"k": key[mask], "o": order[mask]})
+        idx = sub.sort_values(["k", "o"], kind="stable").groupby("k", sort=False).head(1).index
+        out.loc[idx] = True
+    return out
+
+
+def assign_waves(responses: pd.DataFrame, clients: pd.DataFrame, *,
+                 window: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Assign a wave to every response and separate duplicates.
+
+    Parameters
+    ----------
+    responses
+        Columns ``source``, ``client_id``, ``date`` (datetime, may be NaT when the wave is
+        recorded), ``wave_recorded`` (``alku``/``väli``/``loppu`` or NA), ``file``, ``row``; any
+        other columns are carried along.
+    clients
+        Columns ``client_id``, ``start_date``, ``end_date``.
+    window
+        Days of the alku and loppu windows (DATA.md: 60).
+
+    Returns
+    -------
+    kept, duplicates
+        ``responses`` split in two, each with columns ``wave`` (ordered categorical) and
+        ``wave_rule`` (``recorded``/``date_rule``) added; ``duplicates`` also has ``kept_row``
+        (Excel row of the response kept in its place) and ``kept_file``. Responses with neither a
+        recorded wave nor a date get wave NA and are returned in ``kept`` (the loaders quarantine
+        undated responses before this).
+    """
+    r = responses.reset_index(drop=True).copy()
+    n = len(r)
+    if n == 0:
+        empty = r.assign(wave=pd.Series([], dtype=WAVE_DTYPE), wave_rule=pd.Series([], dtype=object))
+        return empty, empty.assign(kept_row=pd.Series([], dtype="Int64"),
+                                   kept_file=pd.Series([], dtype=object))
+    c = clients[["client_id", "start_date", "end_date"]].drop_duplicates("client_id")
+    m = r[["client_id"]].astype(str).merge(c.assign(client_id=c["client_id"].astype(str)),
+                                           on="client_id", how="left")
+    date = pd.to_datetime(r["date"])
+    start = pd.to_datetime(m["start_date"]).set_axis(r.index)
+    end = pd.to_datetime(m["end_date"]).set_axis(r.index)
+    key = r["source"].astype(str) + "\x1f" + r["client_id"].astype(str)
+    # input order: position in the table as given (file, row order of reading)
+    pos = pd.Series(np.arange(n, dtype=np.int64), index=r.index)
+    first_date = date.groupby(key).transform("min")
+    last_date = date.groupby(key).transform("max")
+    start = start.fillna(first_date)
+
+    rec = r["wave_recorded"].astype(object).where(r["wave_recorded"].notna(), None)
+    recorded = rec.notna()
+    rule = ~recorded & date.notna()
+    win = pd.Timedelta(days=window)
+    in_alku = rule & (date <= start + win)
+    in_loppu = rule & end.notna() & (date >= end - win)
+
+    # order keys: date then input position (earliest first) / negated for latest first
+    day = (date - pd.Timestamp("1900-01-01")).dt.days.astype("float64")
+    asc = day.fillna(np.inf) * n + pos
+    alku_win = _first_per_group(in_alku, key, asc)
+    loppu_win = _first_per_group(in_loppu & ~alku_win, key, -day.fillna(-np.inf) * n + pos)
+
+    wave = pd.Series(None, index=r.index, dtype=object)
+    wave[recorded] = rec[recorded]
+    wave[alku_win] = "alku"
+    wave[loppu_win] = "loppu"
+    rest = rule & ~alku_win & ~loppu_win
+    both = rest & in_alku & in_loppu
+    nearer_start = (date - start).abs() <= (end - date).abs()
+    wave[rest & in_alku & ~in_loppu] = "alku"
+    wave[rest & in_loppu & ~in_alku] = "loppu"
+    wave[both & nearer_start] = "alku"
+    wave[both & ~nearer_start] = "loppu"
+    wave[rest & ~in_alku & ~in_loppu] = "väli"
+
+    r["wave"] = pd.Categorical(wave, dtype=WAVE_DTYPE)
+    r["wave_rule"] = np.where(recorded, "recorded", np.where(rule, "date_rule", None))
+
+    # duplicates: per source × client × wave keep the best by the wave's rule
+    middle = start + ((end.fillna(last_date) - start) / 2)
+    dist = (date - middle).abs().dt.total_seconds().fillna(np.inf)
+    score = pd.Series(np.where(wave == "alku", day.fillna(np.inf),
+                               np.where(wave == "loppu", -day.fillna(-np.inf), dist)),
+                      index=r.index)
+    has_wave = r["wave"].notna()
+    gkey = key + "\x1f" + wave.fillna("").astype(str)
+    order = pd.DataFrame({"g": gkey, "s": score, "p": pos})[has_wave]
+    order = order.sort_values(["g", "s", "p"], kind="stable")
+    best = order.groupby("g", sort=False).head(1)
+    is_best = pd.Series(False, index=r.index)
+    is_best[best.index] = True
+    dup = has_wave & ~is_best
+    kept = r[~dup]
+    dups = r[dup].copy()
+    best_of = pd.Series(best.index, index=best["g"].to_numpy())
+    winner = best_of.reindex(gkey[dup].to_numpy()).to_numpy()
+    dups["kept_row"] = pd.array(r.loc[winner, "row"].to_numpy(), dtype="Int64")
+    dups["kept_file"] = r.loc[winner, "file"].to_numpy()
+    return kept.reset_index(drop=True), dups.reset_index(drop=True)

@@ -1,0 +1,71 @@
+"""Quarantine collector and the rows_read == kept + quarantined invariant."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from hb_eval.errors import HbEvalError
+from hb_eval.quarantine import QUARANTINE_COLUMNS, Quarantine
+
+
+def _q():
+    q = Quarantine()
+    q.add_file("roster", "roster.xlsx", "ab" * 32, "Asiakkaat", [2, 3, 4, 5])
+    return q
+
+
+def test_accounting_adds_up_and_cells_do_not_count_as_quarantined_rows():
+    q = _q()
+    q.row("roster", "roster.xlsx", "Asiakkaat", 3, "bad_client_id", "not a client number")
+    q.cell("roster", "roster.xlsx", "Asiakkaat", 4, "Sukupuoli", "unknown_code", "not in the code list",
+           client_id="0410712")
+    kept = pd.DataFrame({"file": "roster.xlsx", "sheet": "Asiakkaat", "row": [2, 4, 4, 5]})
+    acc = q.accounting(kept)
+    assert acc[["rows_read", "rows_kept", "rows_quarantined"]].values.tolist() == [[4, 3, 1]]
+    f = q.frame()
+    assert list(f.columns) == QUARANTINE_COLUMNS
+    assert f["level"].tolist() == ["row", "cell"]
+    assert f["column"].isna().tolist() == [True, False]
+
+
+def test_missing_row_is_a_bug():
+    q = _q()
+    kept = pd.DataFrame({"file": "roster.xlsx", "sheet": "Asiakkaat", "row": [2, 3, 4]})
+    with pytest.raises(HbEvalError, match="do not add up.*unaccounted 1"):
+        q.accounting(kept)
+
+
+def test_kept_and_quarantined_at_once_is_a_bug():
+    q = _q()
+    q.row("roster", "roster.xlsx", "Asiakkaat", 5, "duplicate", "second row")
+    kept = pd.DataFrame({"file": "roster.xlsx", "sheet": "Asiakkaat", "row": [2, 3, 4, 5]})
+    with pytest.raises(HbEvalError, match="both kept and quarantined"):
+        q.accounting(kept)
+
+
+def test_row_never_read_is_a_bug():
+    q = _q()
+    kept = pd.DataFrame({"file": "roster.xlsx", "sheet": "Asiakkaat", "row": [2, 3, 4, 5, 9]})
+    with pytest.raises(HbEvalError, match="not read 1"):
+        q.accounting(kept)
+
+
+def test_no_consent_records_carry_no_client_id():
+    q = _q()
+    q.rows("kykyviisari", "k.xlsx", "Vastaukset", [6, 7], "no_consent", "client without consent",
+           client_id=["0410712", "0410713"])
+    assert q.frame()["client_id"].isna().all()
+
+
+def test_unknown_reason_is_refused():
+    with pytest.raises(HbEvalError, match="unknown quarantine reason"):
+        _q().row("roster", "roster.xlsx", "Asiakkaat", 2, "total_row", "x")
+
+
+def test_vectorised_records_keep_per_row_values():
+    q = _q()
+    q.cells("roster", "roster.xlsx", "Asiakkaat", [2, 5], "Ikäryhmä", "bad_value", "x",
+            client_id=["0110101", None])
+    f = q.frame()
+    assert f["row"].tolist() == [2, 5]
+    assert f["client_id"].tolist()[0] == "0110101" and pd.isna(f["client_id"].tolist()[1])
