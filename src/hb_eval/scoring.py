@@ -1,0 +1,551 @@
+"""Item answers to scale scores: Kykyviisari domains and total, Kompassi harmonisation,
+Osallisuustesti; and the change and long frames the estimators take.
+
+Scoring rules come from the schemas (``hb_eval.schema.load_schema``) so that an evaluator can
+change them in YAML. The defaults (DATA.md) are:
+
+* Kykyviisari: reverse-code marked items (``min + max - x``), rescale every item to 0-10
+  (``(x - min) / (max - min) * 10``); a domain score is the mean of its answered items when at
+  least half of the domain's items are answered; the total is the mean of the seven core domain
+  scores when at least five are present. Vanhemmuus (``parenthood``) is scored on its own and is
+  never in the total.
+* Kompassi (1-4): items go through the crosswalk into the Kykyviisari domains they cover, are
+  rescaled to 0-10 the same way and scored with the same domain rule; the rows are flagged
+  ``harmonised=True``. A Kompassi total is computed under the *same* rule as Kykyviisari (at
+  least five of the seven core domains present), so a crosswalk covering fewer than five domains
+  gives no Kompassi total. When a client has a Kykyviisari and a Kompassi response in the same
+  wave, the Kompassi scores of that client and wave are not used.
+* Osallisuustesti: mean of the answered items O1-O8 when at least six are answered, on the
+  test's own 1-5 scale (not rescaled).
+
+A score that fails its minimum-items rule is missing and is not a row of the scores table; the
+items table keeps every answer.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import HbEvalError
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "CORE_DOMAINS",
+    "ScaleRules",
+    "rules_from_schema",
+    "default_rules",
+    "score_items",
+    "score_all",
+    "change_frame",
+    "long_frame",
+]
+
+#: The seven Kykyviisari domains of the total score, in the order of the form.
+CORE_DOMAINS: tuple[str, ...] = (
+    "general_wellbeing",
+    "participation",
+    "mental_wellbeing",
+    "everyday_life",
+    "skills",
+    "physical_functioning",
+    "work_and_future",
+)
+#: Finnish domain names (as a schema may write them) -> English outcome suffix.
+_FI_DOMAINS = {
+    "yleinen hyvinvointi": "general_wellbeing",
+    "osallisuus": "participation",
+    "mielen hyvinvointi": "mental_wellbeing",
+    "arjen sujuminen": "everyday_life",
+    "taidot": "skills",
+    "fyysinen toimintakyky": "physical_functioning",
+    "työ ja tulevaisuus": "work_and_future",
+    "vanhemmuus": "parenthood",
+}
+WAVES = ["alku", "väli", "loppu"]
+SCORE_COLUMNS = ["client_id", "wave", "outcome", "score", "n_items", "harmonised", "source",
+                 "n_domains"]
+
+
+@dataclass(frozen=True)
+class ScaleRules:
+    """The scoring rules of one source, as plain tables.
+
+    Attributes
+    ----------
+    source
+        ``kykyviisari``, ``kompassi`` or ``osallisuus``.
+    items
+        One row per item: item, domain (English snake case; ``None``/NA for a single-scale
+        source), scale_min, scale_max, reverse (bool).
+    rescale
+        Rescale items to ``rescale_to`` (0-10) before averaging.
+    rescale_to
+        Target range of the rescaling.
+    domain_min_fraction
+        A domain (or single scale) score needs at least this share of its items answered.
+    min_items
+        Alternatively an absolute minimum number of answered items (single scales; overrides
+        the fraction when given).
+    total_domains
+        Domains that make up the total score (empty: Kykyviisari's, see :func:`score_items`).
+    total_min_domains
+        The total needs at least this many of ``total_domains`` present.
+    outcome
+        Outcome name of a single-scale source (``osallisuus``), or of the total score.
+    """
+
+    source: str
+    items: pd.DataFrame
+    rescale: bool = True
+    rescale_to: tuple[float, float] = (0.0, 10.0)
+    domain_min_fraction: float = 0.5
+    min_items: int | None = None
+    total_domains: tuple[str, ...] = ()
+    total_min_domains: int = 5
+    outcome: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+# -- schema adaptation ----------------------------------------------------------------------
+
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    """Attribute or mapping access, whichever the schema object offers."""
+    if obj is None:
+        return default
+    if isinstance(obj, Mapping):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def _first(obj: Any, keys: Iterable[str], default: Any = None) -> Any:
+    for k in keys:
+        v = _get(obj, k, None)
+        if v is not None:
+            return v
+    return default
+
+
+def _domain_name(d: Any) -> Any:
+    if d is None or (isinstance(d, float) and math.isnan(d)):
+        return None
+    s = str(d).strip()
+    return _FI_DOMAINS.get(s.lower(), s)
+
+
+def _item_rows(items: Any) -> list[dict]:
+    """Normalise a schema's item list (list of objects/dicts, or a dict code -> spec)."""
+    if items is None:
+        return []
+    if isinstance(items, pd.DataFrame):
+        return items.to_dict("records")
+    if isinstance(items, Mapping):
+        out = []
+        for code, spec in items.items():
+            row = dict(spec) if isinstance(spec, Mapping) else {
+                k: getattr(spec, k) for k in dir(spec) if not k.startswith("_")}
+            row.setdefault("code", code)
+            out.append(row)
+        return out
+    out = []
+    for spec in items:
+        if isinstance(spec, Mapping):
+            out.append(dict(spec))
+        else:
+            out.append({k: getattr(spec, k) for k in dir(spec)
+                        if not k.startswith("_") and not callable(getattr(spec, k))})
+    return out
+
+
+def _scale_bounds(row: Mapping, default: tuple[float, float] | None) -> tuple[float, float]:
+    scale = _first(row, ("scale", "range"))
+    lo = _first(row, ("scale_min", "min"))
+    hi = _first(row, ("scale_max", "max"))
+    if scale is not None and (lo is None or hi is None):
+        if isinstance(scale, str):
+            parts = scale.replace("–", "-").split("-")
+            lo, hi = float(parts[0]), float(parts[1])
+        elif isinstance(scale, Mapping):
+            lo, hi = scale.get("min"), scale.get("max")
+        else:
+            sc = list(scale)
+            lo, hi = sc[0], sc[-1]
+    if (lo is None or hi is None) and default is not None:
+        lo, hi = default
+    if lo is None or hi is None:
+        raise HbEvalError(f"schema item {_first(row, ('code', 'item'))!r} has no scale")
+    return float(lo), float(hi)
+
+
+def rules_from_schema(source: str, schema: Any, crosswalk_of: Any = None) -> ScaleRules:
+    """Read the scoring rules of ``source`` from its schema object (or a plain dict).
+
+    Parameters
+    ----------
+    source
+        ``kykyviisari``, ``kompassi`` or ``osallisuus``.
+    schema
+        The object ``hb_eval.schema.load_schema(source)`` returns, or a dict with keys
+        ``items`` (code, domain, scale, reverse) and ``scoring`` (rescale,
+        domain_min_fraction, min_items, total_domains, total_min_domains). For Kompassi the
+        items' ``domain`` is the crosswalk target (or a ``crosswalk`` mapping item -> domain).
+    crosswalk_of
+        Unused; reserved.
+
+    Returns
+    -------
+    ScaleRules
+    """
+    scoring = _first(schema, ("scoring", "score_rules", "rules"), {}) or {}
+    crosswalk = _first(schema, ("crosswalk",), None) or _get(scoring, "crosswalk", None)
+    default_scale = _first(schema, ("scale",), None)
+    if default_scale is not None:
+        default_scale = _scale_bounds({"scale": default_scale}, None)
+    rows = []
+    for r in _item_rows(_first(schema, ("items",), [])):
+        code = str(_first(r, ("code", "item", "name")))
+        dom = _first(r, ("domain", "harmonised_domain", "crosswalk"))
+        if crosswalk is not None:
+            cw = crosswalk.get(code) if isinstance(crosswalk, Mapping) else None
+            cw = _get(cw, "domain", cw) if isinstance(cw, Mapping) else cw
+            dom = cw if cw is not None else (dom if source != "kompassi" else None)
+        lo, hi = _scale_bounds(r, default_scale)
+        rows.append({"item": code, "domain": _domain_name(dom), "scale_min": lo,
+                     "scale_max": hi, "reverse": bool(_get(r, "reverse", False) or False)})
+    items = pd.DataFrame(rows, columns=["item", "domain", "scale_min", "scale_max", "reverse"])
+    if source == "osallisuus":
+        items["domain"] = None
+    total_domains = _get(scoring, "total_domains", None)
+    if not total_domains and source == "kykyviisari":
+        total_domains = _get(schema, "total_domains", None)  # hb_eval.schema.Schema property
+    total_domains = tuple(_domain_name(d) for d in total_domains) if total_domains else ()
+    defaults = _DEFAULT_SCORING[source]
+    rescale_to = _get(scoring, "rescale_to", None) or (0.0, 10.0)
+    return ScaleRules(
+        source=source,
+        items=items,
+        rescale=bool(_get(scoring, "rescale", defaults["rescale"])),
+        rescale_to=(float(rescale_to[0]), float(rescale_to[-1])),
+        domain_min_fraction=float(_get(scoring, "domain_min_fraction",
+                                       defaults["domain_min_fraction"])),
+        min_items=_get(scoring, "min_items", defaults["min_items"]),
+        total_domains=() if source == "osallisuus" else total_domains,
+        total_min_domains=int(_get(scoring, "total_min_domains", defaults["total_min_domains"])),
+        outcome=(str(_get(scoring, "outcome", "osallisuus")) if source == "osallisuus"
+                 else str(_get(scoring, "total_outcome", "kykyviisari_total"))),
+    )
+
+
+_DEFAULT_SCORING = {
+    "kykyviisari": dict(rescale=True, domain_min_fraction=0.5, min_items=None,
+                        total_min_domains=5),
+    "kompassi": dict(rescale=True, domain_min_fraction=0.5, min_items=None, total_min_domains=5),
+    "osallisuus": dict(rescale=False, domain_min_fraction=0.75, min_items=6,
+                       total_min_domains=0),
+}
+
+
+SCORED_SOURCES: tuple[str, ...] = ("kykyviisari", "kompassi", "osallisuus")
+
+
+def default_rules(sources: Iterable[str] = SCORED_SOURCES) -> dict[str, ScaleRules]:
+    """Rules from the shipped schemas (``hb_eval.schema.load_schema``).
+
+    A schema that is wrong raises :class:`~hb_eval.errors.SchemaError`; it is never replaced
+    silently by defaults.
+    """
+    from .resources import schema_dir
+
+    # Parsing the YAML takes a noticeable fraction of a second: cache on the files' mtimes so
+    # an edited schema is still picked up.
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in schema_dir().glob("*.y*ml")))
+    return {src: _shipped_rules(src, stamp) for src in sources}
+
+
+@functools.lru_cache(maxsize=16)
+def _shipped_rules(source: str, stamp: tuple) -> ScaleRules:
+    from .schema import load_schema
+
+    return rules_from_schema(source, load_schema(source))
+
+
+def _resolve_rules(schemas: Mapping[str, Any] | None) -> dict[str, ScaleRules]:
+    given = {src: sch for src, sch in (schemas or {}).items()
+             if src in SCORED_SOURCES and sch is not None}
+    rules = default_rules([s for s in SCORED_SOURCES if s not in given])
+    for src, sch in given.items():
+        rules[src] = sch if isinstance(sch, ScaleRules) else rules_from_schema(src, sch)
+    # A harmonised total is built from Kykyviisari's total domains unless its schema says.
+    kyky_total = rules["kykyviisari"].total_domains or CORE_DOMAINS
+    for src in ("kykyviisari", "kompassi"):
+        if not rules[src].total_domains:
+            rules[src] = replace(rules[src], total_domains=kyky_total)
+    return {s: rules[s] for s in SCORED_SOURCES}
+
+
+# -- scoring --------------------------------------------------------------------------------
+
+def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
+    """Join one source's items to its rules; reverse-code and rescale (vectorised)."""
+    df = items.loc[:, ["response_id", "client_id", "wave", "item", "value"]].copy()
+    df["item"] = df["item"].astype(str)
+    df["value"] = pd.to_numeric(df["value"], errors="raise").astype(float)
+    if "missing" in items.columns:  # a cell flagged missing (don't know, quarantined) is missing
+        df.loc[items["missing"].notna().to_numpy(), "value"] = np.nan
+    df = df.merge(rules.items, on="item", how="left", validate="many_to_one")
+    unknown = df["scale_min"].isna()
+    if unknown.any():
+        codes = sorted(df.loc[unknown, "item"].unique())
+        raise HbEvalError(f"{rules.source}: items not in the schema: {', '.join(codes[:10])}")
+    v = df["value"].to_numpy()
+    lo = df["scale_min"].to_numpy(float)
+    hi = df["scale_max"].to_numpy(float)
+    bad = ~np.isnan(v) & ((v < lo) | (v > hi))
+    if bad.any():
+        first = df.loc[bad].iloc[0]
+        raise HbEvalError(
+            f"{rules.source}: {int(bad.sum())} answer(s) outside the item's scale reached "
+            f"scoring (first: response {first['response_id']}, item {first['item']}); "
+            "they should have been quarantined by the loader")
+    rev = df["reverse"].to_numpy(bool)
+    v = np.where(rev, lo + hi - v, v)
+    if rules.rescale:
+        a, b = rules.rescale_to
+        v = a + (v - lo) / (hi - lo) * (b - a)
+    df["x"] = v
+    return df
+
+
+def _domain_scores(df: pd.DataFrame, rules: ScaleRules, key: str) -> pd.DataFrame:
+    """Mean of answered items per response x domain, where the minimum-items rule holds."""
+    k_total = rules.items.groupby("domain", dropna=False)["item"].nunique()
+    g = df.groupby(["response_id", "client_id", "wave", key], observed=True, dropna=False)["x"]
+    out = g.agg(score="mean", n_items="count").reset_index()
+    k = out[key].map(k_total) if key == "domain" else len(rules.items)
+    if rules.min_items is not None:
+        need = np.minimum(float(rules.min_items), np.asarray(k, float))
+    else:
+        need = np.ceil(rules.domain_min_fraction * np.asarray(k, float) - 1e-9)
+    ok = out["n_items"].to_numpy() >= need
+    return out.loc[ok & (out["n_items"] > 0)].reset_index(drop=True)
+
+
+def _totals(dom: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
+    core = dom[dom["domain"].isin(rules.total_domains)]
+    g = core.groupby(["response_id", "client_id", "wave"], observed=True)
+    tot = g.agg(score=("score", "mean"), n_domains=("score", "count"),
+                n_items=("n_items", "sum")).reset_index()
+    return tot[tot["n_domains"] >= rules.total_min_domains].reset_index(drop=True)
+
+
+def _score_source(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
+    df = _prepare(items, rules)
+    if rules.source == "osallisuus":
+        df["scale"] = "osallisuus"
+        s = _domain_scores(df, rules, "scale")
+        s["outcome"] = rules.outcome
+        s["n_domains"] = pd.NA
+    else:
+        df = df[df["domain"].notna()]  # items outside every domain are not scored
+        dom = _domain_scores(df, rules, "domain")
+        tot = _totals(dom, rules)
+        dom["outcome"] = "kykyviisari_" + dom["domain"].astype(str)
+        dom["n_domains"] = pd.NA
+        tot["outcome"] = rules.outcome
+        s = pd.concat([dom.drop(columns="domain"), tot], ignore_index=True)
+    s["source"] = rules.source
+    s["harmonised"] = rules.source == "kompassi"
+    return s
+
+
+def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
+                include_kompassi: bool = True) -> pd.DataFrame:
+    """Score questionnaire items into domain, total and Osallisuustesti scores.
+
+    Parameters
+    ----------
+    items
+        The ``items`` table of the Dataset (long: response_id, client_id, source, wave, item,
+        value, missing). ``value`` NaN is a missing answer (not answered, don't know, ...).
+    schemas
+        Source name -> schema object (as ``hb_eval.schema.load_schema`` returns), plain dict or
+        :class:`ScaleRules`. Sources not given use the shipped schemas.
+    include_kompassi
+        Score Kompassi responses through the crosswalk (rows flagged ``harmonised``).
+
+    Returns
+    -------
+    DataFrame
+        Long, one row per client x wave x outcome with a score: client_id, wave, outcome, score,
+        n_items (answered items used; for totals summed over the domains used), harmonised,
+        source, n_domains (totals only).
+
+    Raises
+    ------
+    HbEvalError
+        An item not in the schema, an answer outside its scale, or two responses of one source
+        for the same client and wave (duplicates must be resolved by the loader).
+    """
+    rules = _resolve_rules(schemas)
+    need = {"response_id", "client_id", "source", "wave", "item", "value"}
+    missing = need - set(items.columns)
+    if missing:
+        raise HbEvalError(f"items table lacks column(s): {', '.join(sorted(missing))}")
+    src = items["source"].astype(str)
+    parts = []
+    for source in ("kykyviisari", "kompassi", "osallisuus"):
+        if source == "kompassi" and not include_kompassi:
+            continue
+        sub = items[src == source]
+        if len(sub):
+            parts.append(_score_source(sub, rules[source]))
+    if not parts:
+        return _empty_scores()
+    s = pd.concat(parts, ignore_index=True)
+    s["client_id"] = s["client_id"].astype(str)
+    s["wave"] = s["wave"].astype(str)
+
+    # Kykyviisari wins over Kompassi for the same client and wave (whole response, all outcomes).
+    kyky_cw = items.loc[src == "kykyviisari", ["client_id", "wave"]].astype(str).drop_duplicates()
+    if (s["source"] == "kompassi").any() and len(kyky_cw):
+        key = pd.MultiIndex.from_frame(s[["client_id", "wave"]])
+        has_kyky = key.isin(pd.MultiIndex.from_frame(kyky_cw))
+        superseded = (s["source"] == "kompassi").to_numpy() & has_kyky
+        if superseded.any():
+            n_cw = s.loc[superseded, ["client_id", "wave"]].drop_duplicates().shape[0]
+            log.info("Kompassi scores of %d client-wave(s) not used: the same client has a "
+                     "Kykyviisari response in that wave", n_cw)
+        s = s[~superseded]
+
+    # Two responses of one source for one client x wave: the loader should have kept one.
+    resp = s.groupby(["client_id", "wave", "outcome"], observed=True)["response_id"].nunique()
+    if (resp > 1).any():
+        cid, wave, outc = resp[resp > 1].index[0]
+        raise HbEvalError(f"{int((resp > 1).sum())} client x wave x outcome cell(s) have more "
+                          f"than one response (first: client {cid}, wave {wave}, {outc}); "
+                          "duplicates must be resolved by the loader (waves.py)")
+    s = s.drop(columns="response_id")
+    return _finish(s)
+
+
+def _empty_scores() -> pd.DataFrame:
+    return _finish(pd.DataFrame({c: [] for c in SCORE_COLUMNS}))
+
+
+def _finish(s: pd.DataFrame) -> pd.DataFrame:
+    s = s.loc[:, SCORE_COLUMNS].copy()
+    s["client_id"] = s["client_id"].astype("string")
+    s["wave"] = pd.Categorical(s["wave"].astype(str), categories=WAVES, ordered=True)
+    s["score"] = s["score"].astype(float)
+    s["n_items"] = s["n_items"].astype("Int64")
+    s["n_domains"] = s["n_domains"].astype("Int64")
+    s["harmonised"] = s["harmonised"].astype(bool)
+    s["source"] = s["source"].astype("string")
+    return s.sort_values(["outcome", "client_id", "wave"]).reset_index(drop=True)
+
+
+def score_all(ds: Any, include_kompassi: bool | None = None) -> pd.DataFrame:
+    """Score a :class:`~hb_eval.dataset.Dataset` (``ds.items`` with ``ds.schemas``).
+
+    ``include_kompassi=None`` takes ``ds.config.analysis.include_kompassi``.
+    """
+    if include_kompassi is None:
+        include_kompassi = bool(ds.config.analysis.include_kompassi)
+    schemas = getattr(ds, "schemas", None)
+    return score_items(ds.items, schemas=schemas, include_kompassi=include_kompassi)
+
+
+# -- frames for the estimators --------------------------------------------------------------
+
+_CLIENT_COLS = ["client_id", "arm", "pilot", "client_group", "worker", "sex", "age_group"]
+
+
+def _one_outcome(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    s = scores.loc[scores["outcome"] == outcome, ["client_id", "wave", "score", "harmonised"]]
+    s = s.assign(client_id=s["client_id"].astype(str), wave=s["wave"].astype(str))
+    s = s[s["score"].notna()]
+    dup = s.duplicated(["client_id", "wave"])
+    if dup.any():
+        raise HbEvalError(f"{outcome}: {int(dup.sum())} client x wave score(s) appear twice")
+    known = set(clients["client_id"].astype(str))
+    stray = ~s["client_id"].isin(known)
+    if stray.any():
+        raise HbEvalError(f"{outcome}: {s.loc[stray, 'client_id'].nunique()} scored client(s) "
+                          "are not in the clients table (not consenting roster clients)")
+    return s
+
+
+def _clients(clients: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in _CLIENT_COLS if c in clients.columns]
+    c = clients.loc[:, cols].copy()
+    c["client_id"] = c["client_id"].astype(str)
+    if c["client_id"].duplicated().any():
+        raise HbEvalError("clients table has a client_id twice")
+    return c
+
+
+def change_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str,
+                 baseline: str = "alku", end: str = "loppu",
+                 complete: bool = True) -> pd.DataFrame:
+    """One row per client: baseline and end score of ``outcome``, paired by client id.
+
+    Parameters
+    ----------
+    scores
+        From :func:`score_items` / :func:`score_all`.
+    clients
+        The Dataset's ``clients`` table.
+    outcome
+        E.g. ``"kykyviisari_total"``.
+    baseline, end
+        The waves to pair.
+    complete
+        True: clients with both scores. False: also clients with a baseline and no end
+        (end and change NaN), for attrition and imputation. A client with an end score and no
+        baseline is never in the frame.
+
+    Returns
+    -------
+    DataFrame
+        client_id, arm, pilot, client_group, worker, sex, age_group, baseline, end, change,
+        harmonised (either score from Kompassi), outcome; sorted by client_id.
+    """
+    s = _one_outcome(scores, clients, outcome)
+    b = s[s["wave"] == baseline].drop(columns="wave").rename(
+        columns={"score": "baseline", "harmonised": "h_b"})
+    e = s[s["wave"] == end].drop(columns="wave").rename(
+        columns={"score": "end", "harmonised": "h_e"})
+    f = b.merge(e, on="client_id", how="inner" if complete else "left", validate="one_to_one")
+    f["change"] = f["end"] - f["baseline"]
+    f["harmonised"] = f["h_b"].astype(bool) | f["h_e"].fillna(False).astype(bool)
+    f = _clients(clients).merge(f.drop(columns=["h_b", "h_e"]), on="client_id", how="inner",
+                                validate="one_to_one")
+    f["outcome"] = outcome
+    f["client_id"] = f["client_id"].astype("string")
+    return f.sort_values("client_id").reset_index(drop=True)
+
+
+def long_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """All observed waves of ``outcome`` with the client's arm, pilot and worker.
+
+    Returns
+    -------
+    DataFrame
+        client_id, arm, pilot, worker, wave (ordered categorical), score, client_group,
+        harmonised, outcome; sorted by client_id and wave.
+    """
+    s = _one_outcome(scores, clients, outcome)
+    c = _clients(clients)
+    f = c.merge(s, on="client_id", how="inner", validate="one_to_many")
+    f["wave"] = pd.Categorical(f["wave"], categories=WAVES, ordered=True)
+    f["outcome"] = outcome
+    f["client_id"] = f["client_id"].astype("string")
+    cols = ["client_id", "arm", "pilot", "worker", "wave", "score"]
+    cols += [x for x in ("client_group", "harmonised", "outcome") if x in f.columns]
+    return f.loc[:, cols].sort_values(["client_id", "wave"]).reset_index(drop=True)
