@@ -1,0 +1,326 @@
+"""The outcome analysis: every estimator of ANALYSIS.md for every outcome, side by side.
+
+For the primary outcome (``kykyviisari_total``) and each secondary one (the seven Kykyviisari
+domains and ``osallisuus``), on the complete cases (baseline and end): n per arm, within-arm
+change and effect sizes, the 2x2 DiD (CR2, Satterthwaite df, wild cluster bootstrap), the
+covariate-adjusted DiD, the doubly robust DiD, ANCOVA, the mixed model over all waves, d_ppc2,
+Cronbach's alpha at baseline (when the items are given), reliable change; Holm-adjusted p-values
+across the secondary outcomes (per estimator); subgroup estimates and interaction tests for the
+primary outcome.
+
+An estimator that cannot run for an outcome (e.g. an arm without complete cases) gives a row of
+NaN with the reason in ``note``; nothing is dropped silently.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..config import AnalysisConfig
+from ..errors import HbEvalError
+from .ancova import ancova
+from .did import DEFAULT_COVARIATES, ESTIMATE_COLUMNS, WILD_COLUMNS, did_2x2, did_adjusted
+from .dr_did import dr_did
+from .heterogeneity import interaction_test, subgroup_estimates
+from .mixed import mixed_did
+from .multiplicity import adjust_secondary
+
+PRIMARY = "kykyviisari_total"
+DOMAINS = ("general_wellbeing", "participation", "mental_wellbeing", "everyday_life", "skills",
+           "physical_functioning", "work_and_future")
+SECONDARY = tuple(f"kykyviisari_{d}" for d in DOMAINS) + ("osallisuus",)
+ESTIMATORS = ("did", "did_adjusted", "dr_did", "ancova", "mixed")
+_RESULT_KEYS = {
+    "did": ("estimate", "se", "df", "ci_low", "ci_high", "p", "n_clusters", "wild_p",
+            "wild_ci_low", "wild_ci_high", "holm_p"),
+    "did_adjusted": ("estimate", "se", "ci_low", "ci_high", "p", "holm_p"),
+    "dr_did": ("estimate", "se", "ci_low", "ci_high", "p", "holm_p"),
+    "ancova": ("estimate", "se", "ci_low", "ci_high", "p", "holm_p"),
+    "mixed": ("estimate", "se", "ci_low", "ci_high", "p", "holm_p"),
+}
+_FAILURES = (HbEvalError, ValueError, np.linalg.LinAlgError, KeyError)
+
+
+def _plain(x: Any) -> Any:
+    """A JSON-ready scalar: Python float/int/str/bool, NaN and NA -> None."""
+    if x is None or x is pd.NA:
+        return None
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        return None if math.isnan(x) or math.isinf(x) else x
+    return x
+
+
+def _deep_plain(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _deep_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_deep_plain(v) for v in obj]
+    return _plain(obj)
+
+
+@dataclass
+class OutcomeResults:
+    """Everything the outcome analysis estimated.
+
+    Attributes
+    ----------
+    estimates
+        One row per outcome x estimator (:data:`ESTIMATORS`) with the estimate columns,
+        ``holm_p``, ``multiplicity`` and ``note``.
+    within
+        :func:`hb_eval.effect_sizes.within_arm` tables of all outcomes stacked.
+    d_ppc2
+        :func:`hb_eval.effect_sizes.d_ppc2` rows of all outcomes.
+    reliable_change
+        :func:`hb_eval.effect_sizes.reliable_change` tables stacked (empty when no reliability
+        was available).
+    alpha
+        Cronbach's alpha at baseline per outcome (NaN when not computed).
+    subgroups, interactions
+        Pilot- and client-group-specific DiD for the primary outcome, and the interaction tests.
+    n
+        Complete cases per outcome and arm.
+    notes
+        Outcome -> list of sentences on what could not be estimated and why.
+    settings
+        The settings used (cluster, seed, wild reps, confidence, covariates, ps_trim).
+    """
+
+    estimates: pd.DataFrame
+    within: pd.DataFrame
+    d_ppc2: pd.DataFrame
+    reliable_change: pd.DataFrame
+    alpha: dict[str, float]
+    subgroups: pd.DataFrame
+    interactions: pd.DataFrame
+    n: dict[str, dict[str, int]]
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    alpha_full: pd.DataFrame | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """All estimates, one row per outcome x estimator."""
+        return self.estimates.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """A compact table: outcome, estimator, estimate, CI, p, Holm p, n, SE type."""
+        cols = ["outcome", "estimator", "estimate", "ci_low", "ci_high", "p", "holm_p",
+                "wild_p", "n_HB", "n_Verrokki", "n_clusters", "se_type"]
+        return self.estimates.reindex(columns=cols)
+
+    def forest_frame(self) -> pd.DataFrame:
+        """Subgroup DiD estimates of the primary outcome for a forest plot.
+
+        Columns: by (pilot/client_group), subgroup, label, estimate, se, ci_low, ci_high, p,
+        n_HB, n_Verrokki, n, n_clusters, se_type, note.
+        """
+        f = self.subgroups.copy()
+        if f.empty:
+            return f
+        f["label"] = f["subgroup"]
+        f["n"] = f["n_HB"] + f["n_Verrokki"]
+        return f.reindex(columns=["outcome", "by", "subgroup", "label", "estimate", "se",
+                                  "df", "ci_low", "ci_high", "p", "n_HB", "n_Verrokki", "n",
+                                  "n_clusters", "se_type", "cluster", "note"])
+
+    def reliability_table(self) -> pd.DataFrame:
+        """Cronbach's alpha of every scale at each wave (when the items were given)."""
+        return self.alpha_full.copy() if self.alpha_full is not None else pd.DataFrame()
+
+    def to_results(self) -> dict[str, Any]:
+        """The ``outcomes`` block of results.json (RUNS.md), plain values, NaN -> None.
+
+        Per outcome: n, within, did, did_adjusted, dr_did, ancova, mixed, d_ppc2,
+        alpha_baseline, reliable_change (keys as RUNS.md; a few more are added: ``holm_p`` in
+        every estimator block, ``wild_ci_low``/``wild_ci_high`` in ``did``, and for the primary
+        outcome ``heterogeneity.{pilot_p, client_group_p}``).
+        """
+        from ..effect_sizes import reliable_change_results, within_results
+
+        out: dict[str, Any] = {}
+        for outcome in self.n:
+            block: dict[str, Any] = {"n": dict(self.n[outcome])}
+            w = self.within[self.within["outcome"] == outcome] if len(self.within) else \
+                self.within
+            block["within"] = within_results(w) if len(w) else {}
+            est = self.estimates[self.estimates["outcome"] == outcome].set_index("estimator")
+            for name, keys in _RESULT_KEYS.items():
+                block[name] = ({k: est.at[name, k] for k in keys} if name in est.index
+                               else {k: None for k in keys})
+            dp = self.d_ppc2[self.d_ppc2["outcome"] == outcome]
+            block["d_ppc2"] = ({k: dp.iloc[0][k] for k in ("estimate", "ci_low", "ci_high")}
+                               if len(dp) else {"estimate": None, "ci_low": None,
+                                                "ci_high": None})
+            block["alpha_baseline"] = self.alpha.get(outcome)
+            rc = (self.reliable_change[self.reliable_change["outcome"] == outcome]
+                  if len(self.reliable_change) else self.reliable_change)
+            block["reliable_change"] = reliable_change_results(rc) if len(rc) else None
+            if outcome == PRIMARY and len(self.interactions):
+                block["heterogeneity"] = {f"{r['by']}_p": r["p"]
+                                          for _, r in self.interactions.iterrows()}
+            out[outcome] = block
+        return _deep_plain(out)
+
+
+def _nan_row(outcome: str, estimator: str, cluster: str, confidence: float,
+             note: str, n: Mapping[str, int]) -> pd.DataFrame:
+    row = {c: np.nan for c in ESTIMATE_COLUMNS}
+    row.update(outcome=outcome, estimator=estimator, n_HB=n.get("HB", 0),
+               n_Verrokki=n.get("Verrokki", 0), se_type="none", cluster=cluster,
+               confidence=confidence, note=note)
+    return pd.DataFrame([row])
+
+
+def _baseline_alpha(items: pd.DataFrame | None, schemas: Any) -> tuple[dict[str, float],
+                                                                        pd.DataFrame | None]:
+    if items is None:
+        return {}, None
+    from ..reliability import alpha_table
+
+    tab = alpha_table(items, schemas)
+    base = tab[(tab["wave"].astype(str) == "alku") & (tab["source"].astype(str) != "kompassi")]
+    return {str(r["scale"]): float(r["alpha"]) for _, r in base.iterrows()}, tab
+
+
+def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: AnalysisConfig,
+                     outcomes: Iterable[str] | None = None, *, items: pd.DataFrame | None = None,
+                     schemas: Any = None, wild_reps: int = 999, mixed: bool = True,
+                     covariates: Iterable[str] = DEFAULT_COVARIATES,
+                     heterogeneity: bool = True) -> OutcomeResults:
+    """Run the outcome analysis for every outcome.
+
+    Parameters
+    ----------
+    scores
+        Long scores (:func:`hb_eval.scoring.score_all`).
+    clients
+        The Dataset's ``clients`` table.
+    config
+        Analysis settings: ``cluster`` (worker/pilot), ``seed``, ``confidence``, ``ps_trim``,
+        ``reliability`` (test-retest for the RCI; None = baseline alpha).
+    outcomes
+        Outcomes to analyse; default the primary and all secondary ones present in ``scores``.
+    items, schemas
+        The Dataset's ``items`` (and adapted schemas) for Cronbach's alpha at baseline; without
+        them ``alpha_baseline`` is None and reliable change needs ``config.reliability``.
+    wild_reps
+        Wild cluster bootstrap replicates of the DiD (0 skips it). Separate from
+        ``config.bootstrap_reps`` (the cost bootstrap) so the report stays fast.
+    mixed
+        Fit the mixed model (the slowest estimator).
+    covariates
+        Baseline covariates of the adjusted and doubly robust DiD.
+    heterogeneity
+        Subgroup estimates and interaction tests for the primary outcome.
+
+    Returns
+    -------
+    OutcomeResults
+    """
+    from ..effect_sizes import d_ppc2, reliable_change, within_arm
+    from ..scoring import change_frame, long_frame
+
+    cluster = config.cluster
+    conf = config.confidence
+    covariates = tuple(covariates)
+    present = set(scores["outcome"].astype(str).unique())
+    wanted = list(outcomes) if outcomes is not None else [PRIMARY, *SECONDARY]
+    todo = [o for o in wanted if o in present]
+    notes: dict[str, list[str]] = {o: [f"{o}: no scores in the data; not analysed"]
+                                   for o in wanted if o not in present}
+    alpha, alpha_full = _baseline_alpha(items, schemas)
+    seeds = np.random.SeedSequence(config.seed).spawn(len(todo) + 1)
+
+    est_parts, within_parts, dppc_parts, rc_parts = [], [], [], []
+    n_by: dict[str, dict[str, int]] = {}
+    subgroups = pd.DataFrame()
+    interactions = pd.DataFrame()
+    for k, outcome in enumerate(todo):
+        cf = change_frame(scores, clients, outcome)
+        arm = cf["arm"].astype("string")
+        n = {"HB": int((arm == "HB").sum()), "Verrokki": int((arm == "Verrokki").sum())}
+        n_by[outcome] = n
+        notes.setdefault(outcome, [])
+        rng = np.random.default_rng(seeds[k])
+
+        def run(name: str, fun) -> None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    row = fun()
+                est_parts.append(row.assign(note=row["note"] if "note" in row else ""))
+            except _FAILURES as exc:
+                msg = f"{name}: not estimated ({exc})"
+                notes[outcome].append(msg)
+                est_parts.append(_nan_row(outcome, name, cluster, conf, msg, n))
+
+        run("did", lambda: did_2x2(cf, cluster=cluster, confidence=conf, wild_reps=wild_reps,
+                                   seed=rng, outcome=outcome))
+        run("did_adjusted", lambda: did_adjusted(cf, covariates, cluster=cluster,
+                                                 confidence=conf, outcome=outcome))
+        run("dr_did", lambda: dr_did(cf, covariates, cluster=cluster, confidence=conf,
+                                     ps_trim=tuple(config.ps_trim), outcome=outcome))
+        run("ancova", lambda: ancova(cf, cluster=cluster, confidence=conf, outcome=outcome))
+        if mixed:
+            run("mixed", lambda: mixed_did(long_frame(scores, clients, outcome),
+                                           confidence=conf, outcome=outcome))
+        if min(n.values()) >= 2:
+            within_parts.append(within_arm(cf, confidence=conf).assign(outcome=outcome))
+            dppc_parts.append(d_ppc2(cf, confidence=conf).assign(outcome=outcome))
+            rel = config.reliability if config.reliability is not None else alpha.get(outcome)
+            if rel is not None and np.isfinite(rel) and 0 <= rel < 1:
+                rc_parts.append(reliable_change(cf, rel, confidence=conf)
+                                .assign(outcome=outcome))
+            else:
+                notes[outcome].append("reliable change: no reliability (baseline alpha or "
+                                      "analysis.reliability) available")
+        else:
+            notes[outcome].append("within-arm effect sizes: fewer than 2 complete cases in "
+                                  "an arm")
+        if outcome == PRIMARY and heterogeneity:
+            try:
+                subgroups = subgroup_estimates(cf, ("pilot", "client_group"), cluster=cluster,
+                                               confidence=conf, outcome=outcome)
+                interactions = pd.concat([interaction_test(cf, by, cluster=cluster,
+                                                           outcome=outcome)
+                                          for by in ("pilot", "client_group")],
+                                         ignore_index=True)
+            except _FAILURES as exc:
+                notes[outcome].append(f"heterogeneity: not estimated ({exc})")
+
+    cols = ESTIMATE_COLUMNS + WILD_COLUMNS + ["note"]
+    estimates = (pd.concat(est_parts, ignore_index=True) if est_parts
+                 else pd.DataFrame(columns=cols))
+    extra = [c for c in estimates.columns if c not in cols]
+    estimates = estimates.reindex(columns=cols + extra)
+    estimates["note"] = estimates["note"].fillna("").astype(str)
+    estimates = adjust_secondary(estimates, primary=PRIMARY)
+    order = {e: i for i, e in enumerate(ESTIMATORS)}
+    estimates = estimates.assign(_o=estimates["outcome"].map({o: i for i, o in
+                                                              enumerate(todo)}),
+                                 _e=estimates["estimator"].map(order)) \
+        .sort_values(["_o", "_e"], kind="stable").drop(columns=["_o", "_e"]) \
+        .reset_index(drop=True)
+
+    def stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=["outcome"])
+
+    return OutcomeResults(
+        estimates=estimates, within=stack(within_parts), d_ppc2=stack(dppc_parts),
+        reliable_change=stack(rc_parts), alpha={o: alpha.get(o, np.nan) for o in todo},
+        subgroups=subgroups, interactions=interactions, n=n_by, notes=notes,
+        settings={"cluster": cluster, "seed": config.seed, "wild_reps": wild_reps,
+                  "confidence": conf, "covariates": list(covariates),
+                  "ps_trim": list(config.ps_trim), "mixed": mixed},
+        alpha_full=alpha_full)

@@ -1,0 +1,271 @@
+"""Two-by-two difference-in-differences of the HB effect on the change in an outcome.
+
+Three forms, all on the change frame (one row per client: baseline, end, change; see
+docs/ARCHITECTURE.md):
+
+* :func:`did_2x2` -- the change score regressed on the HB indicator (OLS), CR2 standard error
+  clustered by worker (or pilot) with Bell-McCaffrey/Satterthwaite df, and a wild cluster
+  bootstrap p-value and interval.
+* :func:`did_panel_fe` -- the same effect from the long panel (two rows per client) by
+  linearmodels ``PanelOLS``: score ~ post + HB x post with client (entity) effects. The point
+  estimate equals :func:`did_2x2` exactly; so does the unadjusted cluster-robust (CR0) SE.
+* :func:`did_adjusted` -- covariates interacted with post in the panel are, in the change
+  score regression, covariates: change ~ HB + pilot + client_group + sex + age_group + baseline.
+
+Only clients with both scores are used (rows with a missing change are left out and the n
+used is reported). A missing categorical covariate is its own level (``"(puuttuu)"``) so no
+client is dropped for it.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .cr2 import ClusterOLS, ols_cluster
+from .wild_bootstrap import wild_cluster_bootstrap
+
+TREATED, CONTROL = "HB", "Verrokki"
+MISSING_LEVEL = "(puuttuu)"
+DEFAULT_COVARIATES = ("pilot", "client_group", "sex", "age_group", "baseline")
+ESTIMATE_COLUMNS = ["outcome", "estimator", "estimate", "se", "df", "ci_low", "ci_high", "p",
+                    "n_HB", "n_Verrokki", "n_clusters", "se_type", "cluster", "confidence"]
+WILD_COLUMNS = ["wild_p", "wild_ci_low", "wild_ci_high", "wild_weights", "wild_reps",
+                "wild_se_type"]
+
+
+# -- helpers shared by the estimators in this package --------------------------------------
+def complete_pairs(frame: pd.DataFrame, columns: Iterable[str] = ("baseline", "end")
+                   ) -> pd.DataFrame:
+    """Rows with every one of ``columns`` observed; ``change`` recomputed if absent.
+
+    Raises
+    ------
+    ValueError
+        When an arm is not HB/Verrokki.
+    """
+    f = frame.copy()
+    if "change" not in f.columns:
+        f["change"] = f["end"] - f["baseline"]
+    arm = f["arm"].astype("string")
+    bad = ~arm.isin([TREATED, CONTROL]) | arm.isna()
+    if bad.any():
+        raise ValueError(f"{int(bad.sum())} row(s) have an arm other than HB/Verrokki")
+    keep = f.loc[:, list(columns) + ["change"]].notna().all(axis=1)
+    f = f.loc[keep].reset_index(drop=True)
+    f["hb"] = (f["arm"].astype("string") == TREATED).astype(float).to_numpy()
+    return f
+
+
+def outcome_of(frame: pd.DataFrame, outcome: str | None) -> str | None:
+    if outcome is not None:
+        return outcome
+    if "outcome" in frame.columns and len(frame):
+        return str(frame["outcome"].iloc[0])
+    return None
+
+
+def cluster_ids(f: pd.DataFrame, cluster: str | None) -> np.ndarray | None:
+    if cluster is None:
+        return None
+    if cluster not in f.columns:
+        raise ValueError(f"cluster column {cluster!r} is not in the frame")
+    ids = f[cluster].astype("string")
+    if ids.isna().any():
+        raise ValueError(f"{int(ids.isna().sum())} client(s) have no {cluster}; cannot cluster")
+    return ids.to_numpy(dtype=object)
+
+
+def covariate_design(f: pd.DataFrame, covariates: Iterable[str]) -> pd.DataFrame:
+    """Dummy-coded (first level dropped) categorical covariates and numeric ones as they are.
+
+    Constant columns are dropped; a missing category is its own level.
+    """
+    parts = []
+    for c in covariates:
+        if c not in f.columns:
+            raise ValueError(f"covariate {c!r} is not in the frame")
+        s = f[c]
+        if pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
+            if s.isna().any():
+                raise ValueError(f"numeric covariate {c!r} has {int(s.isna().sum())} missing "
+                                 "value(s); impute or drop those clients explicitly")
+            parts.append(s.astype(float).rename(c).to_frame())
+        else:
+            s = s.astype("string").fillna(MISSING_LEVEL)
+            levels = sorted(s.unique())
+            d = pd.DataFrame({f"{c}[{lv}]": (s == lv).astype(float).to_numpy()
+                              for lv in levels[1:]}, index=f.index)
+            parts.append(d)
+    out = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=f.index)
+    return out.loc[:, out.std(ddof=0) > 0] if len(out.columns) else out
+
+
+def _row(outcome, estimator, res: dict, f: pd.DataFrame, n_clusters: int, se_type: str,
+         cluster: str | None, confidence: float, **extra) -> dict:
+    arm = f["arm"].astype("string")
+    r = {"outcome": outcome, "estimator": estimator, **{k: res.get(k, np.nan) for k in
+         ("estimate", "se", "df", "ci_low", "ci_high", "p")},
+         "n_HB": int((arm == TREATED).sum()), "n_Verrokki": int((arm == CONTROL).sum()),
+         "n_clusters": int(n_clusters), "se_type": se_type,
+         "cluster": cluster if cluster is not None else "none", "confidence": confidence}
+    r.update(extra)
+    return r
+
+
+def check_arms(f: pd.DataFrame, what: str) -> None:
+    n1 = int(f["hb"].sum())
+    if n1 == 0 or n1 == len(f):
+        raise ValueError(f"{what}: both arms need at least one client with both scores "
+                         f"(HB {n1}, Verrokki {len(f) - n1})")
+
+
+def fit_change_regression(f: pd.DataFrame, covariates: Iterable[str] = (),
+                          cluster: str | None = "worker", se_type: str = "CR2",
+                          response: str = "change") -> tuple[ClusterOLS, pd.DataFrame]:
+    """OLS of ``response`` on intercept, HB and covariates with a cluster-robust covariance."""
+    covariates = tuple(covariates)
+    X = pd.concat([pd.DataFrame({"const": 1.0, "HB": f["hb"].to_numpy()}, index=f.index),
+                   covariate_design(f, covariates)], axis=1)
+    rank = np.linalg.matrix_rank(X.to_numpy())
+    if rank == np.linalg.matrix_rank(X.drop(columns="HB").to_numpy()):
+        raise ValueError("the HB effect is not identified: the arm is collinear with the "
+                         f"covariates {', '.join(covariates) or '(none)'}")
+    cl = cluster_ids(f, cluster)
+    kind = se_type if cl is not None else "HC2"
+    return ols_cluster(X, f[response].to_numpy(float), cluster=cl, se_type=kind), X
+
+
+# -- estimators ------------------------------------------------------------------------------
+def did_2x2(frame: pd.DataFrame, cluster: str | None = "worker", confidence: float = 0.95,
+            wild_reps: int = 999, seed: int | np.random.Generator | None = None,
+            wild_weights: str = "auto", wild_se_type: str = "CR1",
+            outcome: str | None = None) -> pd.DataFrame:
+    """Two-by-two DiD as the change-score regression ``change ~ 1 + HB``.
+
+    Parameters
+    ----------
+    frame
+        A change frame (clients with both scores are used).
+    cluster
+        Column of cluster ids: ``"worker"`` (default) or ``"pilot"``; None for HC2.
+    confidence
+        Coverage of the intervals.
+    wild_reps
+        Wild cluster bootstrap replicates; 0 skips the bootstrap (wild columns NaN).
+    seed
+        Seed or Generator of the wild bootstrap.
+    wild_weights
+        ``"auto"`` (Webb when clusters < 12), ``"rademacher"`` or ``"webb"``.
+    wild_se_type
+        Standard error inside the bootstrapped t: ``"CR1"`` (default) or ``"CR2"``.
+    outcome
+        Label; defaults to the frame's ``outcome`` column.
+
+    Returns
+    -------
+    DataFrame
+        One row with :data:`ESTIMATE_COLUMNS` and :data:`WILD_COLUMNS`; ``estimator="did"``,
+        ``se_type="CR2"`` (``"HC2"`` without clusters), ``df`` Bell-McCaffrey.
+    """
+    f = complete_pairs(frame)
+    check_arms(f, "did_2x2")
+    fit, X = fit_change_regression(f, (), cluster)
+    res = fit.contrast("HB", confidence)
+    wild = {k: np.nan for k in WILD_COLUMNS}
+    if cluster is not None and wild_reps > 0 and fit.n_clusters >= 2:
+        w = wild_cluster_bootstrap(X, f["change"].to_numpy(float), cluster_ids(f, cluster),
+                                   "HB", reps=wild_reps, weights=wild_weights,
+                                   se_type=wild_se_type, confidence=confidence, seed=seed)
+        wild = {"wild_p": w.p, "wild_ci_low": w.ci_low, "wild_ci_high": w.ci_high,
+                "wild_weights": w.weights, "wild_reps": w.reps, "wild_se_type": w.se_type}
+    row = _row(outcome_of(frame, outcome), "did", res, f, fit.n_clusters, fit.se_type,
+               cluster, confidence, **wild)
+    return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS + WILD_COLUMNS)
+
+
+def long_panel(f: pd.DataFrame) -> pd.DataFrame:
+    """Two rows per client (post = 0 at baseline, 1 at end), indexed (client_id, post)."""
+    base = pd.DataFrame({"client_id": f["client_id"].astype(str).to_numpy(), "post": 0,
+                         "score": f["baseline"].to_numpy(float), "hb": f["hb"].to_numpy()})
+    end = base.assign(post=1, score=f["end"].to_numpy(float))
+    long = pd.concat([base, end], ignore_index=True)
+    long["hb_post"] = long["hb"] * long["post"]
+    for extra in ("worker", "pilot"):
+        if extra in f.columns:
+            long[extra] = np.tile(f[extra].astype("string").to_numpy(dtype=object), 2)
+    long["post"] = long["post"].astype(float)
+    return long.set_index(["client_id", "post"], drop=False).rename_axis(["client", "wave"])
+
+
+def did_panel_fe(frame: pd.DataFrame, cluster: str | None = "worker",
+                 confidence: float = 0.95, se_type: str = "CR1",
+                 outcome: str | None = None) -> pd.DataFrame:
+    """The 2x2 DiD on the long panel by linearmodels ``PanelOLS`` with client fixed effects.
+
+    ``score ~ post + HB:post + EntityEffects``. The clustered covariance is linearmodels'
+    ``cov_type="clustered"``: ``(X'X)^-1 [sum_g s_g s_g'] (X'X)^-1`` times a scale.
+    ``se_type="CR1"`` (default) uses ``debiased=True, group_debias=True``, the Stata
+    ``xtreg, fe vce(cluster)`` factor G/(G-1) (n-1)/(n-k) with n = 2 x clients (client-waves)
+    and k = 2 (the client effects are nested in the clusters and not counted); this differs
+    from the change-score CR1, which has n = clients. ``se_type="CR0"`` uses no factor and
+    equals the change-score CR0 exactly. Without clusters: ``"robust"`` (HC0).
+
+    Returns
+    -------
+    DataFrame
+        One row, ``estimator="did_panel_fe"``; ``df`` = G - 1 for the interval.
+    """
+    from linearmodels.panel import PanelOLS
+
+    if se_type not in ("CR1", "CR0"):
+        raise ValueError("se_type must be 'CR1' or 'CR0'")
+    f = complete_pairs(frame)
+    check_arms(f, "did_panel_fe")
+    long = long_panel(f)
+    mod = PanelOLS(long["score"], long[["post", "hb_post"]], entity_effects=True)
+    if cluster is None:
+        res = mod.fit(cov_type="robust")
+        G, label = len(f), "HC0-linearmodels"
+    else:
+        cl = pd.Series(pd.factorize(long[cluster])[0], index=long.index, name=cluster)
+        debias = se_type == "CR1"
+        res = mod.fit(cov_type="clustered", clusters=cl, debiased=debias,
+                      group_debias=debias)
+        G = int(cl.nunique())
+        label = f"{se_type}-linearmodels"
+    est = float(res.params["hb_post"])
+    se = float(res.std_errors["hb_post"])
+    df = G - 1
+    q = stats.t.ppf(1 - (1 - confidence) / 2, df)
+    out = {"estimate": est, "se": se, "df": float(df), "ci_low": est - q * se,
+           "ci_high": est + q * se, "p": float(2 * stats.t.sf(abs(est / se), df))}
+    row = _row(outcome_of(frame, outcome), "did_panel_fe", out, f, G, label, cluster,
+               confidence)
+    return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS)
+
+
+def did_adjusted(frame: pd.DataFrame, covariates: Iterable[str] = DEFAULT_COVARIATES,
+                 cluster: str | None = "worker", confidence: float = 0.95,
+                 outcome: str | None = None) -> pd.DataFrame:
+    """Covariate-adjusted DiD: ``change ~ HB + covariates`` with CR2 and Satterthwaite df.
+
+    Baseline covariates interacted with post in the panel regression are, after differencing,
+    covariates of the change-score regression. Categorical covariates are dummy coded; a
+    covariate constant in the sample (e.g. one pilot) is left out.
+
+    Returns
+    -------
+    DataFrame
+        One row, ``estimator="did_adjusted"``, with a ``covariates`` column listing them.
+    """
+    covariates = tuple(covariates)
+    f = complete_pairs(frame)
+    check_arms(f, "did_adjusted")
+    fit, X = fit_change_regression(f, covariates, cluster)
+    res = fit.contrast("HB", confidence)
+    row = _row(outcome_of(frame, outcome), "did_adjusted", res, f, fit.n_clusters,
+               fit.se_type, cluster, confidence, covariates=",".join(covariates))
+    return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS + ["covariates"])
