@@ -1,0 +1,640 @@
+"""From time diaries, unit costs and service-cost extracts to per-client costs.
+
+DATA.md §7–9 and ANALYSIS.md "Costs". The pipeline is:
+
+1. :func:`price_diaries` prices every diary row in euros of the price year, keeping the kinds
+   apart (paid time, volunteer time, client time, kilometres, out-of-pocket euros).
+2. :func:`diary_rates` turns the priced rows into a euro rate per day for each client and role
+   (worker, client, assistant), imputes the rate of clients not observed in a role by the
+   configurable cascade, and extrapolates over the client-ship.
+3. :func:`service_costs_by_client` sums the service episodes by funding, in the price year.
+4. :func:`client_costs` puts these together in one perspective (organiser or societal).
+
+Decisions where the spec is silent (also in the docstrings below):
+
+* An ongoing client-ship (no end date) is costed up to ``cutoff``; the default cut-off is the
+  latest date anywhere in the costing data (diary dates, service-episode dates, client-ship
+  start and end dates).
+* Out-of-pocket euros in diaries are converted to the price year by the year of the diary row's
+  date; staff and volunteer time are priced with the unit costs, which are already in the price
+  year. Service episodes are converted by the year of their start date (end date when the start
+  is missing).
+* Kilometres in assistant diaries count as assistant expenses, in client diaries as client
+  expenses; out-of-pocket euros in worker diaries make the extra component ``worker_expenses``.
+* A worker diary without a title cannot be priced: its rows do not make the clients it names
+  *observed*, so they get the imputed rate (DATA.md §7: rates are in euros so that a mean rate
+  can be imputed where the title is unknown). A title that is given but missing from
+  ``hourly_wage`` is an :class:`InputError`.
+* Assistant time: a paid assistant's minute is priced like a staff minute (wage with side costs
+  and overhead) at the diary's title, or at ``HB-avustaja`` when the diary has no title; a
+  volunteer's hour at ``volunteer_hour_value`` (no side costs), societal perspective only.
+* Component columns of :func:`client_costs` are signed contributions to ``total``: in the
+  organiser perspective ``client_fees`` is the negative of the fees paid; in the societal
+  perspective fees are transfers and the column is 0.
+* Diary rows without a client, or naming a client not in the client table, do not enter any
+  client's rate; they are counted in ``attrs["diary_rows_unattributed"]``.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import HbEvalError, InputError
+
+ROLES: tuple[str, ...] = ("worker", "client", "assistant")
+PERSPECTIVES: tuple[str, ...] = ("organiser", "societal")
+RULES: tuple[str, ...] = ("arm_pilot_role", "arm_role", "zero")
+FUNDING: dict[str, str] = {
+    "HB-budjetti": "services_hb_budget",
+    "tavanomainen": "services_usual",
+    "asiakasmaksu": "client_fees",
+}
+ASSISTANT_TITLE = "HB-avustaja"
+DAYS_PER_MONTH = 365.25 / 12
+
+# Diary components by role: component -> priced columns of price_diaries() that make it.
+ROLE_COMPONENTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "worker": {
+        "worker_time": ("time_eur",),
+        "worker_km": ("km_eur",),
+        "worker_expenses": ("expenses_eur",),
+    },
+    "assistant": {
+        "assistant_time_paid": ("time_eur",),
+        "assistant_time_volunteer": ("volunteer_eur",),
+        "assistant_expenses": ("km_eur", "expenses_eur"),
+    },
+    "client": {
+        "client_time": ("client_time_eur",),
+        "client_expenses": ("km_eur", "expenses_eur"),
+    },
+}
+DIARY_COMPONENTS: tuple[str, ...] = tuple(c for r in ROLES for c in ROLE_COMPONENTS[r])
+
+#: Component columns of :func:`client_costs`, in order.
+COMPONENTS: tuple[str, ...] = (
+    "worker_time", "worker_km", "worker_expenses", "assistant_time", "assistant_expenses",
+    "client_time", "client_expenses", "services_hb_budget", "services_usual", "client_fees",
+)
+
+
+# -- unit costs ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UnitCostValues:
+    """The numbers of the unit-cost file (DATA.md §8), read from any object that has them.
+
+    Built by :func:`unit_cost_values` from the loaders' ``UnitCosts`` dataclass, or from a dict
+    in the YAML shape. Frozen, so that the sensitivity analyses vary it with
+    :func:`dataclasses.replace`.
+    """
+
+    price_year: int
+    hourly_wage: Mapping[str, float]
+    side_costs_pct: float
+    overhead_pct: float
+    km_allowance: float
+    volunteer_hour_value: float
+    client_hour_value: float
+    price_index: Mapping[int, float] = field(default_factory=dict)
+
+    def minute_cost(self, title: str, diary: str | None = None) -> float:
+        """Cost of a staff minute: wage × (1 + side costs) × (1 + overhead) / 60.
+
+        Raises
+        ------
+        InputError
+            When ``title`` is not in ``hourly_wage``; names the title and the diary file.
+        """
+        if title not in self.hourly_wage:
+            raise InputError(
+                f"title {title!r} has no hourly wage in the unit costs (hourly_wage has: "
+                f"{', '.join(sorted(self.hourly_wage))})", file=diary)
+        wage = float(self.hourly_wage[title])
+        return wage * (1 + self.side_costs_pct / 100) * (1 + self.overhead_pct / 100) / 60
+
+    def index_factor(self, year: int, *, file: str | None = None,
+                     row: int | None = None) -> float:
+        """Multiplier taking euros of ``year`` to euros of the price year."""
+        if int(year) == int(self.price_year):
+            return 1.0
+        if int(year) not in self.price_index or int(self.price_year) not in self.price_index:
+            raise InputError(
+                f"price_index in the unit costs has no value for year {int(year)} (or for the "
+                f"price year {int(self.price_year)}); cannot convert to the price year",
+                file=file, row=row)
+        return float(self.price_index[int(self.price_year)]) / float(self.price_index[int(year)])
+
+
+def unit_cost_values(unit_costs: Any) -> UnitCostValues:
+    """Read unit costs from a ``UnitCosts`` object (attributes) or a dict (DATA.md §8 YAML)."""
+    if isinstance(unit_costs, UnitCostValues):
+        return unit_costs
+
+    def get(name: str, default: Any = None) -> Any:
+        if isinstance(unit_costs, Mapping):
+            return unit_costs.get(name, default)
+        return getattr(unit_costs, name, default)
+
+    missing = [k for k in ("price_year", "hourly_wage") if get(k) is None]
+    if missing:
+        raise HbEvalError(f"unit costs lack {', '.join(missing)}")
+    index = {int(k): float(v) for k, v in (get("price_index") or {}).items()}
+    return UnitCostValues(
+        price_year=int(get("price_year")),
+        hourly_wage={str(k): float(v) for k, v in dict(get("hourly_wage")).items()},
+        side_costs_pct=float(get("side_costs_pct", 0.0) or 0.0),
+        overhead_pct=float(get("overhead_pct", 0.0) or 0.0),
+        km_allowance=float(get("km_allowance", 0.0) or 0.0),
+        volunteer_hour_value=float(get("volunteer_hour_value", 0.0) or 0.0),
+        client_hour_value=float(get("client_hour_value", 0.0) or 0.0),
+        price_index=index,
+    )
+
+
+def _year_factors(years: pd.Series, uc: UnitCostValues, files: pd.Series,
+                  rows: pd.Series) -> np.ndarray:
+    """Price-year factor per row (vectorised over the distinct years)."""
+    out = np.ones(len(years))
+    y = years.to_numpy()
+    for year in pd.unique(years.dropna()):
+        mask = y == year
+        first = int(np.flatnonzero(mask)[0])
+        out[mask] = uc.index_factor(int(year), file=_s(files.iloc[first]),
+                                    row=_i(rows.iloc[first]))
+    return out
+
+
+def _s(v: Any) -> str | None:
+    return None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
+def _i(v: Any) -> int | None:
+    try:
+        return None if pd.isna(v) else int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+# -- diaries -----------------------------------------------------------------------------------
+def price_diaries(diaries: pd.DataFrame, diary_rows: pd.DataFrame, unit_costs: Any) -> pd.DataFrame:
+    """Price every diary row in euros of the price year.
+
+    Parameters
+    ----------
+    diaries
+        One row per diary workbook: diary_id, file, role, person, title, period_start,
+        period_end, period_days.
+    diary_rows
+        diary_id, role, date, client_id, task, minutes, km, expenses, volunteer, file, row.
+    unit_costs
+        ``UnitCosts`` or a dict in the DATA.md §8 shape.
+
+    Returns
+    -------
+    DataFrame
+        ``diary_rows`` with title, period_days and the priced columns: ``time_eur`` (worker
+        time, or paid assistant time, at wage × side costs × overhead), ``volunteer_eur``
+        (volunteer assistant time at the shadow price), ``client_time_eur`` (client minutes ×
+        client_hour_value), ``km_eur`` (km × allowance), ``expenses_eur`` (out-of-pocket euros
+        in the price year) and ``priced`` (False for rows of a worker diary without a title).
+
+    Raises
+    ------
+    InputError
+        A diary title missing from ``hourly_wage`` (names the title and the diary file); a
+        diary row whose diary is not in ``diaries``; a diary without sample-period days; a
+        year missing from ``price_index``.
+    """
+    uc = unit_cost_values(unit_costs)
+    d = diaries.loc[:, ["diary_id", "file", "role", "title", "period_days"]].rename(
+        columns={"file": "diary_file", "role": "diary_role"})
+    r = diary_rows.merge(d, on="diary_id", how="left", validate="many_to_one")
+    if r["diary_file"].isna().any():
+        bad = r[r["diary_file"].isna()].iloc[0]
+        raise InputError("diary row refers to a diary that is not in the diaries table",
+                         file=_s(bad.get("file")), row=_i(bad.get("row")))
+    pdays = pd.to_numeric(r["period_days"], errors="coerce")
+    if (pdays.isna() | (pdays < 1)).any():
+        bad = r[pdays.isna() | (pdays < 1)].iloc[0]
+        raise InputError("the diary's sample period (Seurantajakso) has no days, so no rate "
+                         "per day can be computed", file=_s(bad["diary_file"]))
+    role = r["diary_role"].astype(str).to_numpy()
+    minutes = pd.to_numeric(r["minutes"], errors="raise").fillna(0.0).to_numpy(float)
+    km = pd.to_numeric(r["km"], errors="raise").fillna(0.0).to_numpy(float)
+    exp = pd.to_numeric(r["expenses"], errors="raise").fillna(0.0).to_numpy(float)
+    volunteer = r["volunteer"].fillna(False).astype(bool).to_numpy()
+
+    # minute cost per diary (title checked once per diary, so the error names that diary)
+    title = r["title"].astype("object").where(r["title"].notna(), None)
+    minute_cost = np.full(len(r), np.nan)
+    for (diary_file, drole, t), idx in r.groupby(
+            [r["diary_file"], r["diary_role"], title.fillna("")], sort=False).groups.items():
+        pos = r.index.get_indexer(idx)
+        if drole == "worker":
+            if t == "":
+                continue  # unknown title: not priced, clients imputed
+            minute_cost[pos] = uc.minute_cost(t, diary_file)
+        elif drole == "assistant":
+            minute_cost[pos] = uc.minute_cost(t if t != "" else ASSISTANT_TITLE, diary_file)
+    is_w, is_a, is_c = role == "worker", role == "assistant", role == "client"
+    priced = ~(is_w & np.isnan(minute_cost))
+    time_eur = np.where(is_w | (is_a & ~volunteer), minutes * np.nan_to_num(minute_cost), 0.0)
+    time_eur = np.where(priced, time_eur, np.nan)
+    volunteer_eur = np.where(is_a & volunteer, minutes * uc.volunteer_hour_value / 60, 0.0)
+    client_time_eur = np.where(is_c, minutes * uc.client_hour_value / 60, 0.0)
+    years = pd.to_datetime(r["date"]).dt.year
+    factor = _year_factors(years, uc, r["diary_file"], r["row"]) if exp.any() else 1.0
+    out = r.drop(columns=["diary_role"])
+    out["time_eur"] = time_eur
+    out["volunteer_eur"] = volunteer_eur
+    out["client_time_eur"] = client_time_eur
+    out["km_eur"] = km * uc.km_allowance
+    out["expenses_eur"] = exp * factor
+    out["priced"] = priced
+    return out
+
+
+def latest_data_date(clients: pd.DataFrame, diary_rows: pd.DataFrame | None = None,
+                     service_costs: pd.DataFrame | None = None) -> pd.Timestamp:
+    """The latest date in the costing data: the default cut-off for ongoing client-ships."""
+    dates = [clients.get("start_date"), clients.get("end_date")]
+    if diary_rows is not None and len(diary_rows):
+        dates.append(diary_rows.get("date"))
+    if service_costs is not None and len(service_costs):
+        dates += [service_costs.get("start_date"), service_costs.get("end_date")]
+    mx = [pd.to_datetime(s).max() for s in dates if s is not None]
+    mx = [m for m in mx if not pd.isna(m)]
+    if not mx:
+        raise HbEvalError("no dates in the costing data: give an explicit cutoff")
+    return max(mx).normalize()
+
+
+def clientship_days(clients: pd.DataFrame, cutoff: pd.Timestamp | str) -> pd.DataFrame:
+    """Client-ship days, start to end inclusive; ongoing client-ships up to ``cutoff``.
+
+    Returns
+    -------
+    DataFrame
+        client_id, days, days_basis (``"end_date"`` or ``"cutoff"``).
+    """
+    start = pd.to_datetime(clients["start_date"])
+    end = pd.to_datetime(clients["end_date"])
+    ongoing = end.isna()
+    last = end.where(~ongoing, pd.Timestamp(cutoff).normalize())
+    days = (last - start).dt.days.astype(float) + 1.0
+    return pd.DataFrame({
+        "client_id": clients["client_id"].astype(str).to_numpy(),
+        "days": days.to_numpy(),
+        "days_basis": np.where(ongoing, "cutoff", "end_date"),
+    })
+
+
+def diary_rates(priced: pd.DataFrame, clients: pd.DataFrame, rule: str = "arm_pilot_role",
+                cutoff: pd.Timestamp | str | None = None) -> pd.DataFrame:
+    """Per client and role: euro rates per day, imputed where not observed, extrapolated.
+
+    For each role, a client is *observed* when at least one priced diary row of that role names
+    them. Their rate for each component is Σ over the role's diaries of (euros recorded for them
+    in the diary / days in that diary's sample period). A client not observed in a role gets the
+    mean rate of the observed clients of the same arm, pilot and role; where that cell is empty,
+    of the same arm and role; where that is empty too, zero (``rule="arm_pilot_role"``).
+    ``rule="arm_role"`` starts at the arm-and-role step; ``rule="zero"`` gives zero at once.
+    The client-ship cost is rate × client-ship days.
+
+    Parameters
+    ----------
+    priced
+        From :func:`price_diaries`.
+    clients
+        client_id, arm, pilot, start_date, end_date.
+    rule
+        ``"arm_pilot_role"`` | ``"arm_role"`` | ``"zero"``.
+    cutoff
+        End date used for ongoing client-ships; default :func:`latest_data_date`.
+
+    Returns
+    -------
+    DataFrame
+        One row per client: client_id, arm, pilot, days, days_basis, for each diary component
+        ``<component>_rate`` (€/day) and ``<component>`` (€ over the client-ship), the flags
+        ``imputed_worker``, ``imputed_client``, ``imputed_assistant`` (True: not observed, the
+        rate is imputed) and ``rule``. ``attrs["diary_rows_unattributed"]`` counts rows that
+        named no client of the table.
+    """
+    if rule not in RULES:
+        raise HbEvalError(f"rule must be one of {', '.join(RULES)}, not {rule!r}")
+    c = clients.loc[:, ["client_id", "arm", "pilot"]].copy()
+    c["client_id"] = c["client_id"].astype(str)
+    if cutoff is None:
+        cutoff = latest_data_date(clients, priced)
+    days = clientship_days(clients, cutoff)
+    out = c.merge(days, on="client_id", how="left", validate="one_to_one")
+
+    p = priced.copy()
+    p["client_id"] = p["client_id"].astype("object").where(p["client_id"].notna(), None)
+    attributed = p["client_id"].isin(set(c["client_id"]))
+    n_unattributed = int((~attributed).sum())
+    p = p[attributed & p["priced"].to_numpy(bool)]
+    for role in ROLES:
+        comps = ROLE_COMPONENTS[role]
+        pr = p[p["role"].astype(str) == role]
+        per_day = pd.DataFrame({"client_id": pr["client_id"].astype(str)})
+        for comp, cols in comps.items():
+            per_day[comp] = pr.loc[:, list(cols)].sum(axis=1) / pr["period_days"].astype(float)
+        # Σ over diaries of euros/period_days == Σ over rows of euros/that row's period_days
+        rates = per_day.groupby("client_id", sort=False).sum()
+        r = out[["client_id", "arm", "pilot"]].merge(rates, left_on="client_id",
+                                                     right_index=True, how="left")
+        observed = r["client_id"].isin(rates.index).to_numpy()
+        imputed = _impute(r, list(comps), observed, rule)
+        for comp in comps:
+            out[f"{comp}_rate"] = imputed[comp].to_numpy()
+            out[comp] = out[f"{comp}_rate"] * out["days"]
+        out[f"imputed_{role}"] = ~observed
+    out["rule"] = rule
+    out.attrs["diary_rows_unattributed"] = n_unattributed
+    out.attrs["cutoff"] = str(pd.Timestamp(cutoff).date())
+    return out
+
+
+def _impute(r: pd.DataFrame, comps: list[str], observed: np.ndarray,
+            rule: str) -> pd.DataFrame:
+    """The cascade: observed rate, else mean of the arm × pilot cell, else arm, else zero."""
+    obs = r[comps].astype(float).where(pd.Series(observed, index=r.index), axis=0)
+    x = obs
+    if rule != "zero":
+        steps = [["arm", "pilot"], ["arm"]] if rule == "arm_pilot_role" else [["arm"]]
+        for keys in steps:  # means over observed clients only, never over imputed ones
+            cell_mean = obs.groupby(
+                [r[k] for k in keys], observed=True, dropna=False).transform("mean")
+            x = x.fillna(cell_mean)
+    return x.fillna(0.0)
+
+
+# -- services ----------------------------------------------------------------------------------
+def price_services(service_costs: pd.DataFrame, unit_costs: Any) -> pd.DataFrame:
+    """Service episodes in euros of the price year (by the year of the episode's start date).
+
+    Returns
+    -------
+    DataFrame
+        ``service_costs`` with ``price_year_amount`` (amount × index[price year] / index[year])
+        and ``price_year_basis`` (the year used). Rows flagged ``sum_mismatch`` are kept as
+        given; their count is in ``attrs["sum_mismatch"]``.
+
+    Raises
+    ------
+    InputError
+        An episode with neither a start nor an end date, an unknown funding code, or a year
+        missing from ``price_index`` (names the file and row).
+    """
+    uc = unit_cost_values(unit_costs)
+    s = service_costs.copy()
+    unknown = ~s["funding"].astype(str).isin(list(FUNDING))
+    if unknown.any():
+        bad = s[unknown].iloc[0]
+        raise InputError(f"unknown funding code; expected one of {', '.join(FUNDING)}",
+                         file=_s(bad.get("file")), row=_i(bad.get("row")), column="Rahoitus")
+    year = pd.to_datetime(s["start_date"]).dt.year.fillna(pd.to_datetime(s["end_date"]).dt.year)
+    if year.isna().any():
+        bad = s[year.isna()].iloc[0]
+        raise InputError("service episode has neither a start nor an end date, so its price "
+                         "year is unknown", file=_s(bad.get("file")), row=_i(bad.get("row")))
+    amount = pd.to_numeric(s["amount"], errors="raise").astype(float)
+    if amount.isna().any():
+        bad = s[amount.isna()].iloc[0]
+        raise InputError("service episode has no amount", file=_s(bad.get("file")),
+                         row=_i(bad.get("row")), column="Summa €")
+    s["price_year_basis"] = year.astype(int)
+    s["price_year_amount"] = amount.to_numpy() * _year_factors(
+        year.astype(int), uc, s.get("file", pd.Series([None] * len(s))),
+        s.get("row", pd.Series([None] * len(s))))
+    s.attrs["sum_mismatch"] = int(s.get("sum_mismatch", pd.Series(False, index=s.index))
+                                  .fillna(False).astype(bool).sum())
+    return s
+
+
+def service_costs_by_client(service_costs: pd.DataFrame, clients: pd.DataFrame,
+                            unit_costs: Any) -> pd.DataFrame:
+    """Per client: price-year euros by funding (``services_hb_budget``, ``services_usual``,
+    ``client_fees`` as fees paid, positive), every episode counted in full.
+
+    ``attrs``: ``sum_mismatch`` (rows flagged and kept as given), ``rows_outside_clientship``
+    (episodes starting before the client-ship start or after its end; counted in full all the
+    same), ``rows_unknown_client`` (rows naming a client not in ``clients``; not counted).
+    """
+    c = clients.loc[:, ["client_id"]].astype(str)
+    out = c.copy()
+    for col in FUNDING.values():
+        out[col] = 0.0
+    if service_costs is None or len(service_costs) == 0:
+        out.attrs.update(sum_mismatch=0, rows_outside_clientship=0, rows_unknown_client=0)
+        return out
+    s = price_services(service_costs, unit_costs)
+    s["client_id"] = s["client_id"].astype(str)
+    known = s["client_id"].isin(set(c["client_id"]))
+    sums = (s[known].assign(component=s["funding"].astype(str).map(FUNDING))
+            .pivot_table(index="client_id", columns="component", values="price_year_amount",
+                         aggfunc="sum", fill_value=0.0))
+    for col in FUNDING.values():
+        if col in sums:
+            out[col] = out["client_id"].map(sums[col]).fillna(0.0).to_numpy(float)
+    cl = clients.assign(client_id=clients["client_id"].astype(str)).set_index("client_id")
+    st = pd.to_datetime(s["start_date"])
+    cs = pd.to_datetime(s["client_id"].map(cl["start_date"]))
+    ce = pd.to_datetime(s["client_id"].map(cl["end_date"]))
+    outside = known & ((st < cs) | (st > ce))
+    out.attrs.update(sum_mismatch=s.attrs["sum_mismatch"],
+                     rows_outside_clientship=int(outside.sum()),
+                     rows_unknown_client=int((~known).sum()))
+    return out
+
+
+def service_cost_table(service_costs: pd.DataFrame, clients: pd.DataFrame,
+                       unit_costs: Any) -> pd.DataFrame:
+    """Service costs by funding, provider sector and arm (price-year euros).
+
+    Returns
+    -------
+    DataFrame
+        funding, sector, arm, total_eur, mean_per_client (over all clients of the arm),
+        n_rows, n_clients (clients with any such row), n_arm, price_year.
+    """
+    uc = unit_cost_values(unit_costs)
+    s = price_services(service_costs, uc)
+    c = clients.loc[:, ["client_id", "arm"]].assign(client_id=clients["client_id"].astype(str))
+    s = s.assign(client_id=s["client_id"].astype(str)).merge(c, on="client_id", how="inner")
+    n_arm = c.groupby("arm", observed=True).size()
+    g = s.groupby(["funding", "sector", "arm"], observed=True, dropna=False)
+    t = g.agg(total_eur=("price_year_amount", "sum"), n_rows=("price_year_amount", "size"),
+              n_clients=("client_id", "nunique")).reset_index()
+    t["n_arm"] = t["arm"].map(n_arm).astype(int)
+    t["mean_per_client"] = t["total_eur"] / t["n_arm"]
+    t["price_year"] = uc.price_year
+    return t
+
+
+# -- per-client costs ----------------------------------------------------------------------------
+def _tables(ds_or_tables: Any) -> dict[str, Any]:
+    names = ("clients", "diaries", "diary_rows", "service_costs", "unit_costs")
+    if isinstance(ds_or_tables, Mapping):
+        return {k: ds_or_tables.get(k) for k in names}
+    return {k: getattr(ds_or_tables, k, None) for k in names}
+
+
+def client_costs(ds_or_tables: Any, perspective: str = "organiser",
+                 rule: str = "arm_pilot_role", unit_costs: Any = None,
+                 cutoff: pd.Timestamp | str | None = None) -> pd.DataFrame:
+    """Per-client cost over the client-ship in one perspective (euros of the price year).
+
+    Perspectives (ANALYSIS.md): **organiser** — worker time, km and expenses, paid assistant time
+    and assistant expenses, HB-budget and usual services, minus client fees. **societal** —
+    the same plus volunteer assistant time at its shadow price, the client's time at its value and
+    the client's out-of-pocket costs; services at gross cost (client fees net out, column 0).
+
+    Parameters
+    ----------
+    ds_or_tables
+        A ``Dataset`` or a dict with clients, diaries, diary_rows, service_costs, unit_costs
+        (diary and service tables may be None when the source is absent: those costs are 0).
+    perspective
+        ``"organiser"`` | ``"societal"``.
+    rule
+        Imputation cascade for clients without a diary, see :func:`diary_rates`.
+    unit_costs
+        Overrides the dataset's unit costs (used by the sensitivity analyses).
+    cutoff
+        End date for ongoing client-ships; default the latest date in the costing data.
+
+    Returns
+    -------
+    DataFrame
+        One row per client: client_id, arm, pilot, worker, perspective, the component columns
+        (:data:`COMPONENTS`, signed contributions that add up to ``total``), total, days,
+        days_basis, months (days / 30.4375), total_per_month, imputed_worker, imputed_client,
+        imputed_assistant, rule, price_year. ``attrs`` carry the counts of unattributed diary
+        rows, flagged service rows and the cut-off used.
+    """
+    if perspective not in PERSPECTIVES:
+        raise HbEvalError(f"perspective must be one of {', '.join(PERSPECTIVES)}, "
+                          f"not {perspective!r}")
+    t = _tables(ds_or_tables)
+    clients = t["clients"]
+    uc_raw = unit_costs if unit_costs is not None else t["unit_costs"]
+    has_diaries = t["diaries"] is not None and t["diary_rows"] is not None \
+        and len(t["diary_rows"]) > 0
+    has_services = t["service_costs"] is not None and len(t["service_costs"]) > 0
+    if uc_raw is None:
+        if has_diaries or has_services:
+            raise HbEvalError("unit costs are needed to price diaries and services "
+                              "(sources.unit_costs)")
+        uc = None
+    else:
+        uc = unit_cost_values(uc_raw)
+    if cutoff is None:
+        cutoff = latest_data_date(clients, t["diary_rows"] if has_diaries else None,
+                                  t["service_costs"] if has_services else None)
+    if has_diaries:
+        priced = price_diaries(t["diaries"], t["diary_rows"], uc)
+    else:
+        priced = pd.DataFrame({"client_id": pd.Series(dtype=object), "role": [], "priced": [],
+                               "period_days": [], **{c: [] for c in (
+                                   "time_eur", "volunteer_eur", "client_time_eur", "km_eur",
+                                   "expenses_eur")}})
+    rates = diary_rates(priced, clients, rule=rule, cutoff=cutoff)
+    serv = service_costs_by_client(t["service_costs"] if has_services else None, clients, uc)
+
+    base = clients.loc[:, ["client_id", "arm", "pilot", "worker"]].copy()
+    base["client_id"] = base["client_id"].astype(str)
+    f = base.merge(rates.drop(columns=["arm", "pilot"]), on="client_id", how="left",
+                   validate="one_to_one").merge(serv, on="client_id", how="left",
+                                                validate="one_to_one")
+    societal = perspective == "societal"
+    f["perspective"] = perspective
+    f["assistant_time"] = f["assistant_time_paid"] + (
+        f["assistant_time_volunteer"] if societal else 0.0)
+    if not societal:
+        f["client_time"] = 0.0
+        f["client_expenses"] = 0.0
+        f["client_fees"] = -f["client_fees"]
+    else:
+        f["client_fees"] = 0.0
+    f["total"] = f.loc[:, list(COMPONENTS)].sum(axis=1, min_count=len(COMPONENTS))
+    f["months"] = f["days"] / DAYS_PER_MONTH
+    f["total_per_month"] = f["total"] / f["months"]
+    f["price_year"] = uc.price_year if uc is not None else pd.NA
+    cols = (["client_id", "arm", "pilot", "worker", "perspective", *COMPONENTS, "total",
+             "days", "days_basis", "months", "total_per_month", "imputed_worker",
+             "imputed_client", "imputed_assistant", "rule", "price_year"])
+    out = f.loc[:, cols].reset_index(drop=True)
+    out.attrs = {
+        "cutoff": str(pd.Timestamp(cutoff).date()),
+        "diary_rows_unattributed": rates.attrs.get("diary_rows_unattributed", 0),
+        "diary_rows_unpriced": int((~priced["priced"].astype(bool)).sum()) if has_diaries else 0,
+        **{f"service_{k}": v for k, v in serv.attrs.items()},
+    }
+    return out
+
+
+def cost_summary(costs: pd.DataFrame) -> pd.DataFrame:
+    """Mean cost per client and per client-month by component and arm.
+
+    Parameters
+    ----------
+    costs
+        From :func:`client_costs` (one perspective, or several stacked).
+
+    Returns
+    -------
+    DataFrame
+        Tidy: perspective, component (the components and ``total``), arm, per (``"client"``
+        over the client-ship, or ``"client_month"``: the component divided by the client's
+        months), mean, sd, n. Means of the components add up to the mean total.
+    """
+    comps = [c for c in (*COMPONENTS, "total") if c in costs]
+    rows = []
+    for per in ("client", "client_month"):
+        vals = costs[comps] if per == "client" else costs[comps].div(costs["months"], axis=0)
+        long = vals.assign(perspective=costs["perspective"].to_numpy(),
+                           arm=costs["arm"].to_numpy()).melt(
+            id_vars=["perspective", "arm"], var_name="component", value_name="value")
+        g = long.groupby(["perspective", "component", "arm"], observed=True, sort=False)["value"]
+        t = g.agg(mean="mean", sd="std", n="count").reset_index()
+        t["per"] = per
+        rows.append(t)
+    out = pd.concat(rows, ignore_index=True)
+    return out.loc[:, ["perspective", "component", "arm", "per", "mean", "sd", "n"]]
+
+
+def costs_block(costs: pd.DataFrame) -> dict[str, Any]:
+    """The results.json ``costs.<perspective>`` block: mean per arm and components per arm."""
+    def f(v: Any) -> float | None:
+        v = float(v)
+        return None if not np.isfinite(v) else v
+
+    s = cost_summary(costs)
+    s = s[s["per"] == "client"]
+    arms = ("HB", "Verrokki")
+    get = {(r.component, str(r.arm)): r.mean for r in s.itertuples()}
+    return {
+        "mean": {a: f(get.get(("total", a), np.nan)) for a in arms},
+        "components": {c: {a: f(get.get((c, a), np.nan)) for a in arms}
+                       for c in COMPONENTS if c in costs},
+        "n": {a: int((costs["arm"].astype(str) == a).sum()) for a in arms},
+        "price_year": (int(costs["price_year"].iloc[0]) if len(costs)
+                       and not pd.isna(costs["price_year"].iloc[0]) else None),
+        "currency": "EUR",
+    }
+
+
+def vary_unit_costs(unit_costs: Any, **changes: Any) -> UnitCostValues:
+    """A copy of the unit costs with some values changed (``wage_factor`` scales every wage)."""
+    uc = unit_cost_values(unit_costs)
+    factor = changes.pop("wage_factor", None)
+    if factor is not None:
+        changes["hourly_wage"] = {k: v * factor for k, v in uc.hourly_wage.items()}
+    return replace(uc, **changes)

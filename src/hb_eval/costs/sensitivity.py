@@ -1,0 +1,160 @@
+"""One-way sensitivity analyses of the cost-effectiveness result (ANALYSIS.md), for a tornado.
+
+Each analysis changes one input, recomputes the per-client costs (and, for Kompassi, the
+effects) and the point estimates ΔC, ICER and NMB at ``config.wtp`` on the CEA sample; no
+bootstrap. Default ranges (the spec gives none; every one can be replaced with ``ranges``):
+
+=====================  ====================================================================
+parameter              low / high
+=====================  ====================================================================
+hourly_wage            every wage × 0.8 / × 1.2
+side_costs_pct         × 0.8 / × 1.2
+overhead_pct           × 0.8 / × 1.2
+km_allowance           × 0.8 / × 1.2
+client_hour_value      × 0.8 / × 1.2; when the base is 0: 0 / volunteer_hour_value
+volunteer_hour_value   × 0.8 / × 1.2; when the base is 0: 0 / the HB-avustaja wage
+diary_rule             the two rules other than the base one
+perspective            organiser / societal
+kompassi               harmonised Kompassi scores included / excluded
+=====================  ====================================================================
+
+Client-time and volunteer values only move costs in the societal perspective; in the organiser
+perspective their rows show no change, which is the honest answer.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .cea import SIGN_CONVENTION, cea_sample
+from .costing import RULES, ASSISTANT_TITLE, _tables, client_costs, unit_cost_values, \
+    vary_unit_costs
+
+NUMERIC = ("hourly_wage", "side_costs_pct", "overhead_pct", "km_allowance", "client_hour_value",
+           "volunteer_hour_value")
+
+
+def _point(costs: pd.DataFrame, effects: pd.DataFrame, wtp: float) -> tuple[float, float, float]:
+    s = cea_sample(costs, effects)
+    h = s["arm"] == "HB"
+    dc = float(s.loc[h, "cost"].mean() - s.loc[~h, "cost"].mean())
+    de = float(s.loc[h, "change"].mean() - s.loc[~h, "change"].mean())
+    return dc, (dc / de if de != 0 else np.nan), wtp * de - dc
+
+
+def default_ranges(unit_costs: Any, rule: str, perspective: str) -> dict[str, tuple[Any, Any]]:
+    """The default low/high values (see the module docstring)."""
+    uc = unit_cost_values(unit_costs)
+    r: dict[str, tuple[Any, Any]] = {"hourly_wage": (0.8, 1.2)}
+    for k in ("side_costs_pct", "overhead_pct", "km_allowance"):
+        v = getattr(uc, k)
+        r[k] = (0.8 * v, 1.2 * v)
+    r["client_hour_value"] = ((0.8 * uc.client_hour_value, 1.2 * uc.client_hour_value)
+                              if uc.client_hour_value else (0.0, uc.volunteer_hour_value))
+    r["volunteer_hour_value"] = ((0.8 * uc.volunteer_hour_value, 1.2 * uc.volunteer_hour_value)
+                                 if uc.volunteer_hour_value
+                                 else (0.0, float(uc.hourly_wage.get(ASSISTANT_TITLE, 0.0))))
+    others = [x for x in RULES if x != rule]
+    r["diary_rule"] = (others[0], others[1])
+    r["perspective"] = ("organiser", "societal")
+    r["kompassi"] = ("included", "excluded")
+    return r
+
+
+def one_way_sensitivity(ds_or_tables: Any, effects: pd.DataFrame, config: Any = None, *,
+                        perspective: str | None = None, rule: str | None = None,
+                        ranges: dict[str, tuple[Any, Any]] | None = None,
+                        wtp: float | None = None, cutoff: Any = None) -> pd.DataFrame:
+    """One-way sensitivity analyses, tidy and ready for a tornado chart.
+
+    Parameters
+    ----------
+    ds_or_tables
+        Dataset or dict of tables (as :func:`~hb_eval.costs.costing.client_costs`).
+    effects
+        The primary change frame; its ``harmonised`` column drives the Kompassi analysis.
+    config
+        ``AnalysisConfig`` or ``Config``: perspective, diary_rule, wtp.
+    ranges
+        Parameter → (low, high) replacing the defaults (:func:`default_ranges`); for
+        ``hourly_wage`` the values are factors on every wage.
+
+    Returns
+    -------
+    DataFrame
+        parameter, low_value, high_value, delta_cost_low, delta_cost_high, icer_low,
+        icer_high, nmb_low, nmb_high, base (the parameter's base value), base_delta_cost,
+        base_icer, base_nmb, perspective, wtp, sign_convention; sorted by the swing in ΔC,
+        largest first.
+    """
+    from ..config import AnalysisConfig
+
+    cfg = config if config is not None else AnalysisConfig()
+    cfg = getattr(cfg, "analysis", cfg)
+    perspective = perspective or cfg.perspective
+    rule = rule or cfg.diary_rule
+    wtp = float(wtp if wtp is not None else cfg.wtp)
+    t = _tables(ds_or_tables)
+    uc = unit_cost_values(t["unit_costs"]) if t["unit_costs"] is not None else None
+    rng_ = default_ranges(uc, rule, perspective) if uc is not None else {
+        "diary_rule": tuple(x for x in RULES if x != rule), "perspective": ("organiser",
+                                                                            "societal"),
+        "kompassi": ("included", "excluded")}
+    rng_.update(ranges or {})
+
+    def costs(**kw: Any) -> pd.DataFrame:
+        args = {"perspective": perspective, "rule": rule, "unit_costs": uc, "cutoff": cutoff}
+        args.update(kw)
+        return client_costs(ds_or_tables, **args)
+
+    base_costs = costs()
+    cutoff = base_costs.attrs["cutoff"]  # the same cut-off in every analysis
+    b_dc, b_icer, b_nmb = _point(base_costs, effects, wtp)
+    if "harmonised" in effects:
+        no_kompassi = effects[~effects["harmonised"].fillna(False).astype(bool)]
+    else:
+        no_kompassi = effects
+    rows = []
+    for param, (low, high) in rng_.items():
+        res = []
+        for v in (low, high):
+            if param == "hourly_wage":
+                r = _point(costs(unit_costs=vary_unit_costs(uc, wage_factor=float(v))), effects,
+                           wtp)
+            elif param in NUMERIC:
+                r = _point(costs(unit_costs=vary_unit_costs(uc, **{param: float(v)})), effects,
+                           wtp)
+            elif param == "diary_rule":
+                r = _point(costs(rule=v), effects, wtp)
+            elif param == "perspective":
+                r = _point(costs(perspective=v), effects, wtp)
+            elif param == "kompassi":
+                r = _point(base_costs, effects if v == "included" else no_kompassi, wtp)
+            else:
+                raise ValueError(f"unknown sensitivity parameter {param!r}")
+            res.append(r)
+        base = {"hourly_wage": 1.0, "diary_rule": rule, "perspective": perspective,
+                "kompassi": "included"}.get(param, getattr(uc, param, None) if uc else None)
+        rows.append({"parameter": param, "low_value": low, "high_value": high,
+                     "delta_cost_low": res[0][0], "delta_cost_high": res[1][0],
+                     "icer_low": res[0][1], "icer_high": res[1][1],
+                     "nmb_low": res[0][2], "nmb_high": res[1][2], "base": base,
+                     "base_delta_cost": b_dc, "base_icer": b_icer, "base_nmb": b_nmb,
+                     "perspective": perspective, "wtp": wtp,
+                     "sign_convention": SIGN_CONVENTION})
+    out = pd.DataFrame(rows)
+    swing = (out["delta_cost_high"] - out["delta_cost_low"]).abs()
+    out = out.iloc[np.argsort(-swing.to_numpy(), kind="stable")].reset_index(drop=True)
+    out.attrs["cutoff"] = cutoff
+    out.attrs["n_without_kompassi"] = int(len(no_kompassi))
+    return out
+
+
+def tornado_table(ds: Any, scores: pd.DataFrame, config: Any) -> pd.DataFrame:
+    """:func:`one_way_sensitivity` for a Dataset and its scores (primary outcome's change)."""
+    from ..scoring import change_frame
+
+    effects = change_frame(scores, ds.clients, "kykyviisari_total")
+    return one_way_sensitivity(ds, effects, config)
