@@ -1,0 +1,376 @@
+"""The report's figures: one style, colour-blind-safe, labelled in the report's language.
+
+Every function takes a tidy DataFrame (columns documented on the function) and the language,
+and returns a :class:`matplotlib.figure.Figure`; :func:`save_figure` writes it as PNG and SVG
+deterministically (fixed ``svg.hashsalt``, no dates in the metadata) and returns the PNG bytes
+for embedding. No function draws individual clients: the CE plane shows bootstrap replicates.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display; must come before pyplot
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from .format import fmt_num  # noqa: E402
+from .i18n import t  # noqa: E402
+
+__all__ = [
+    "PALETTE",
+    "ARM_COLOURS",
+    "style",
+    "save_figure",
+    "empty_figure",
+    "change_by_arm",
+    "estimator_comparison",
+    "forest_plot",
+    "love_plot",
+    "satisfaction_diverging",
+    "cost_components",
+    "ce_plane",
+    "ceac",
+    "tornado",
+]
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+ARM_COLOURS = {"HB": PALETTE[0], "Verrokki": PALETTE[1]}
+#: Diverging colours for a 1-5 agreement scale (disagree = vermillion, agree = blue).
+LIKERT_COLOURS = ["#D55E00", "#F4A582", "#CCCCCC", "#92C5DE", "#0072B2"]
+
+_RC = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#DDDDDD",
+    "grid.linewidth": 0.6,
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "svg.hashsalt": "hb_eval",
+    "svg.fonttype": "none",  # text stays text: searchable, smaller, faster
+    "path.simplify": True,
+    "axes.formatter.use_locale": False,
+    "axes.axisbelow": True,
+}
+
+
+def style() -> None:
+    """Apply the report's matplotlib style (idempotent)."""
+    matplotlib.rcParams.update(_RC)
+
+
+def _axis_decimal(ax, lang: str, which: str = "both", digits: int | None = None) -> None:
+    """Decimal comma on the tick labels in Finnish."""
+    if lang != "fi":
+        return
+
+    def f(x, _pos):
+        d = digits
+        if d is None:
+            d = 0 if float(x).is_integer() else (1 if abs(x * 10 - round(x * 10)) < 1e-9 else 2)
+        return fmt_num(x, "fi", d)
+
+    fmt = matplotlib.ticker.FuncFormatter(f)
+    if which in ("both", "x"):
+        ax.xaxis.set_major_formatter(fmt)
+    if which in ("both", "y"):
+        ax.yaxis.set_major_formatter(fmt)
+
+
+def save_figure(fig: Figure, fig_dir: str | Path, name: str) -> bytes:
+    """Write ``<name>.png`` and ``<name>.svg`` under ``fig_dir``; return the PNG bytes.
+
+    The files are deterministic: the SVG has no date and a fixed hash salt, the PNG only
+    the matplotlib version as metadata.
+    """
+    fig_dir = Path(fig_dir)
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    png = buf.getvalue()
+    (fig_dir / f"{name}.png").write_bytes(png)
+    with matplotlib.rc_context({"svg.hashsalt": "hb_eval"}):
+        fig.savefig(fig_dir / f"{name}.svg", format="svg",
+                    metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return png
+
+
+def _fig(width: float = 6.5, height: float = 3.6) -> tuple[Figure, plt.Axes]:
+    style()
+    fig = Figure(figsize=(width, height), layout="constrained")
+    ax = fig.add_subplot()
+    return fig, ax
+
+
+def empty_figure(title: str, lang: str = "fi") -> Figure:
+    """A placeholder figure saying there are no data (keeps the report's figure list stable)."""
+    fig, ax = _fig(6.5, 1.6)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, t("no_data_figure", lang), ha="center", va="center", fontsize=11)
+    ax.set_title(title)
+    return fig
+
+
+def change_by_arm(df: pd.DataFrame, lang: str = "fi") -> Figure:
+    """Mean change per arm with its CI, one row per outcome.
+
+    Columns: outcome, arm (HB/Verrokki), mean_change, ci_low, ci_high.
+    """
+    title = t("fig_change_by_arm", lang)
+    d = df.dropna(subset=["mean_change"])
+    if d.empty:
+        return empty_figure(title, lang)
+    outcomes = list(dict.fromkeys(d["outcome"]))
+    fig, ax = _fig(6.5, 0.45 * len(outcomes) + 1.4)
+    y = np.arange(len(outcomes))[::-1].astype(float)
+    pos = dict(zip(outcomes, y))
+    for k, arm in enumerate(("HB", "Verrokki")):
+        a = d[d["arm"] == arm]
+        if a.empty:
+            continue
+        yy = a["outcome"].map(pos).to_numpy(float) + (0.15 if k == 0 else -0.15)
+        m = a["mean_change"].to_numpy(float)
+        err = np.vstack([m - a["ci_low"].to_numpy(float), a["ci_high"].to_numpy(float) - m])
+        ax.errorbar(m, yy, xerr=np.nan_to_num(err), fmt="o", color=ARM_COLOURS[arm],
+                    capsize=2, label=t(arm, lang), ms=4)
+    ax.axvline(0, color="#555555", lw=0.8)
+    ax.set_yticks(y, [t(o, lang) for o in outcomes])
+    ax.set_xlabel(t("change_points", lang))
+    ax.set_title(title)
+    ax.legend(loc="best", frameon=False)
+    _axis_decimal(ax, lang, "x")
+    return fig
+
+
+def _interval_plot(d: pd.DataFrame, labels: list[str], title: str, xlabel: str, lang: str,
+                   colour: str = PALETTE[0]) -> Figure:
+    fig, ax = _fig(6.5, 0.4 * len(d) + 1.3)
+    y = np.arange(len(d))[::-1].astype(float)
+    m = d["estimate"].to_numpy(float)
+    err = np.vstack([m - d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float) - m])
+    ax.errorbar(m, y, xerr=np.nan_to_num(err), fmt="s", color=colour, capsize=2, ms=4)
+    ax.axvline(0, color="#555555", lw=0.8)
+    ax.set_yticks(y, labels)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    _axis_decimal(ax, lang, "x")
+    return fig
+
+
+def estimator_comparison(df: pd.DataFrame, lang: str = "fi") -> Figure:
+    """Effect estimates of the estimators side by side (primary outcome).
+
+    Columns: estimator, estimate, ci_low, ci_high.
+    """
+    title = t("fig_estimators", lang)
+    d = df.dropna(subset=["estimate"])
+    if d.empty:
+        return empty_figure(title, lang)
+    return _interval_plot(d, [t(e, lang) for e in d["estimator"]], title,
+                          t("effect_points", lang), lang)
+
+
+def forest_plot(df: pd.DataFrame, lang: str = "fi") -> Figure:
+    """Subgroup (pilot) effects with CIs; an ``overall`` row is drawn in black.
+
+    Columns: label, estimate, ci_low, ci_high, and optionally n (shown in the label).
+    """
+    title = t("fig_forest", lang)
+    d = df.dropna(subset=["estimate"]).reset_index(drop=True)
+    if d.empty:
+        return empty_figure(title, lang)
+    labels = []
+    for _, r in d.iterrows():
+        lab = str(r["label"])
+        if "n" in d.columns and pd.notna(r["n"]):
+            lab += f" (n = {r['n']})"
+        labels.append(lab)
+    fig = _interval_plot(d, labels, title, t("effect_points", lang), lang)
+    return fig
+
+
+def love_plot(df: pd.DataFrame, lang: str = "fi") -> Figure:
+    """Absolute standardised mean differences before and after weighting.
+
+    Columns: covariate, smd_unweighted, and optionally smd_weighted.
+    """
+    title = t("fig_love", lang)
+    if df.empty:
+        return empty_figure(title, lang)
+    d = df.copy()
+    fig, ax = _fig(6.5, 0.3 * len(d) + 1.4)
+    y = np.arange(len(d))[::-1].astype(float)
+    ax.scatter(np.abs(d["smd_unweighted"].to_numpy(float)), y, marker="o", color=PALETTE[1],
+               label=t("unweighted", lang), zorder=3)
+    if "smd_weighted" in d.columns and d["smd_weighted"].notna().any():
+        ax.scatter(np.abs(d["smd_weighted"].to_numpy(float)), y, marker="D", color=PALETTE[0],
+                   label=t("weighted", lang), zorder=3)
+    ax.axvline(0.1, color="#555555", lw=0.8, ls="--")
+    ax.set_yticks(y, [str(c) for c in d["covariate"]])
+    ax.set_xlabel("|" + t("smd", lang) + "|")
+    ax.set_title(title)
+    ax.legend(loc="best", frameon=False)
+    _axis_decimal(ax, lang, "x")
+    return fig
+
+
+def satisfaction_diverging(df: pd.DataFrame, lang: str = "fi") -> Figure:
+    """Diverging stacked bars of 1-5 agreement, one bar per item and arm.
+
+    Columns: item, arm, level (1-5), share (0-1 of the arm's answers to the item). Levels 1-2
+    extend left of zero, 4-5 right, 3 is split across zero.
+    """
+    title = t("fig_satisfaction", lang)
+    if df.empty:
+        return empty_figure(title, lang)
+    wide = (df.pivot_table(index=["item", "arm"], columns="level", values="share",
+                           aggfunc="sum", observed=True)
+            .reindex(columns=[1, 2, 3, 4, 5]).fillna(0.0) * 100)
+    items = sorted(dict.fromkeys(df["item"]), key=str)
+    rows = [(i, a) for i in items for a in ("HB", "Verrokki") if (i, a) in wide.index]
+    wide = wide.loc[rows]
+    fig, ax = _fig(7.0, 0.32 * len(rows) + 1.6)
+    y = np.arange(len(rows))[::-1].astype(float)
+    v = wide.to_numpy(float)
+    left_start = -(v[:, 0] + v[:, 1] + v[:, 2] / 2)
+    starts = np.column_stack([left_start, left_start + v[:, 0], left_start + v[:, 0] + v[:, 1],
+                              v[:, 2] / 2, v[:, 2] / 2 + v[:, 3]])
+    for k in range(5):
+        ax.barh(y, v[:, k], left=starts[:, k], color=LIKERT_COLOURS[k], height=0.8,
+                label=t(f"sat_{k + 1}", lang), edgecolor="white", linewidth=0.3)
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.set_yticks(y, [f"{i} {t(a, lang)}" for i, a in rows])
+    ax.set_xlabel(t("share_pct", lang))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+        lambda x, _p: fmt_num(abs(x), lang, 0)))
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / max(len(rows), 1)),
+              ncol=3, frameon=False, fontsize=7)
+    return fig
+
+
+def cost_components(df: pd.DataFrame, lang: str = "fi") -> Figure:
+    """Mean cost per client by component, stacked per arm (negative components below zero).
+
+    Columns: arm, component, mean (euros per client).
+    """
+    title = t("fig_cost_components", lang)
+    if df.empty or df["mean"].abs().sum() == 0:
+        return empty_figure(title, lang)
+    wide = df.pivot_table(index="arm", columns="component", values="mean", aggfunc="sum",
+                          observed=True).reindex(["HB", "Verrokki"]).fillna(0.0)
+    comps = list(dict.fromkeys(df["component"]))
+    wide = wide.reindex(columns=comps).fillna(0.0)
+    fig, ax = _fig(6.5, 3.8)
+    x = np.arange(len(wide.index))
+    pos_base = np.zeros(len(x))
+    neg_base = np.zeros(len(x))
+    colours = ["#0072B2", "#56B4E9", "#E69F00", "#F0E442", "#CC79A7", "#D55E00", "#009E73",
+               "#332288", "#999999", "#882255", "#44AA99"]
+    for k, c in enumerate(comps):
+        v = wide[c].to_numpy(float)
+        base = np.where(v >= 0, pos_base, neg_base)
+        ax.bar(x, v, bottom=base, color=colours[k % len(colours)], label=t(c, lang), width=0.6)
+        pos_base += np.where(v >= 0, v, 0)
+        neg_base += np.where(v < 0, v, 0)
+    ax.axhline(0, color="#333333", lw=0.8)
+    ax.set_xticks(x, [t(a, lang) for a in wide.index])
+    ax.set_ylabel(t("cost_per_client", lang))
+    ax.set_title(title)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=7)
+    _axis_decimal(ax, lang, "y", 0)
+    return fig
+
+
+def ce_plane(df: pd.DataFrame, lang: str = "fi", *, point: tuple[float, float] | None = None,
+             wtp: float | None = None) -> Figure:
+    """Bootstrap replicates of (ΔE, ΔC), the point estimate and a willingness-to-pay line.
+
+    Columns: delta_effect, delta_cost (one row per replicate; never per client).
+    """
+    title = t("fig_ce_plane", lang)
+    if df.empty:
+        return empty_figure(title, lang)
+    fig, ax = _fig(6.0, 4.2)
+    ax.scatter(df["delta_effect"], df["delta_cost"], s=3, alpha=0.25, color=PALETTE[4],
+               edgecolors="none", rasterized=True)
+    if point is not None and np.all(np.isfinite(point)):
+        ax.scatter([point[0]], [point[1]], s=40, color=PALETTE[5], zorder=3, marker="X")
+    ax.axhline(0, color="#333333", lw=0.8)
+    ax.axvline(0, color="#333333", lw=0.8)
+    if wtp is not None and np.isfinite(wtp):
+        xs = np.array(ax.get_xlim())
+        ax.plot(xs, wtp * xs, color="#555555", ls="--", lw=0.8,
+                label=f"λ = {fmt_num(wtp, lang, 0)}")
+        ax.set_xlim(*xs)
+        ax.legend(loc="best", frameon=False)
+    ax.set_xlabel(t("delta_effect", lang))
+    ax.set_ylabel(t("delta_cost", lang))
+    ax.set_title(title)
+    _axis_decimal(ax, lang)
+    return fig
+
+
+def ceac(df: pd.DataFrame, lang: str = "fi") -> Figure:
+    """Probability that HB is cost-effective against willingness to pay.
+
+    Columns: wtp, prob (0-1); optionally perspective (one line each).
+    """
+    title = t("fig_ceac", lang)
+    if df.empty:
+        return empty_figure(title, lang)
+    fig, ax = _fig(6.0, 3.4)
+    groups = df.groupby("perspective", sort=True) if "perspective" in df.columns else [(None, df)]
+    for k, (p, g) in enumerate(groups):
+        ax.plot(g["wtp"], g["prob"], color=PALETTE[k], label=t(p, lang) if p else None)
+    ax.axhline(0.5, color="#888888", lw=0.7, ls=":")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel(t("wtp", lang))
+    ax.set_ylabel(t("prob_ce", lang))
+    ax.set_title(title)
+    if "perspective" in df.columns:
+        ax.legend(loc="best", frameon=False)
+    _axis_decimal(ax, lang, "y", 1)
+    if lang == "fi":
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+            lambda x, _p: fmt_num(x, "fi", 0)))
+    return fig
+
+
+def tornado(df: pd.DataFrame, lang: str = "fi", *, base: float | None = None) -> Figure:
+    """One-way sensitivity analysis: ΔC at each parameter's low and high value.
+
+    Columns: parameter (a label), low, high (ΔC at the low/high value); sorted by swing.
+    """
+    title = t("fig_tornado", lang)
+    d = df.dropna(subset=["low", "high"], how="all")
+    if d.empty:
+        return empty_figure(title, lang)
+    d = d.assign(_swing=(d["high"] - d["low"]).abs()).sort_values("_swing", kind="stable")
+    if base is None:
+        base = float(np.nanmedian(np.r_[d["low"], d["high"]]))
+    fig, ax = _fig(6.5, 0.35 * len(d) + 1.4)
+    y = np.arange(len(d)).astype(float)
+    ax.barh(y, d["low"].to_numpy(float) - base, left=base, color=PALETTE[5],
+            label=t("low", lang), height=0.6)
+    ax.barh(y, d["high"].to_numpy(float) - base, left=base, color=PALETTE[0],
+            label=t("high", lang), height=0.6, alpha=0.8)
+    ax.axvline(base, color="#333333", lw=0.8)
+    ax.set_yticks(y, [str(p) for p in d["parameter"]])
+    ax.set_xlabel(t("delta_cost", lang))
+    ax.set_title(title)
+    ax.legend(loc="best", frameon=False)
+    _axis_decimal(ax, lang, "x", 0)
+    return fig

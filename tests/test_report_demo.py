@@ -1,0 +1,120 @@
+"""The report on the demo evaluation (real files, every stage), and ``hb-eval reproduce``.
+
+* every section and figure is in the HTML and the headline numbers equal results.json;
+* results.json agrees with what the demo generator planted (planted.json): clients per arm,
+  excluded, and the DiD interval covers the planted effect;
+* ``reproduce`` re-runs from the manifest and finds results.json byte-identical, and names an
+  input file that changed since.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from hb_eval.config import load_config
+from hb_eval.report.reproduce import reproduce
+from hb_eval.report.run import FIGURES, run_report
+from test_report import SECTION_IDS, check_numbers_match, parse_html
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo_run(demo_dir, demo_dataset, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("demo_report")
+    data = tmp / "data"
+    shutil.copytree(demo_dir, data)
+    cfg = load_config(data / "evaluation.yaml").with_overrides(bootstrap_reps=200)
+    out = tmp / "out"
+    run_report(cfg, out, progress=False, dataset=demo_dataset)
+    return data, out
+
+
+def test_demo_report_complete(demo_run):
+    _, out = demo_run
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert set(res["analyses"].values()) == {"ok"}, res["analyses"]
+    p = parse_html(out / "report.html")
+    for sid in SECTION_IDS:
+        assert sid in p.ids
+    assert sorted(p.figures) == sorted(FIGURES)
+    for name in FIGURES:
+        assert (out / "figures" / f"{name}.svg").exists()
+    assert check_numbers_match(out, "fi") >= 10
+
+
+def test_demo_results_match_planted(demo_run):
+    data, out = demo_run
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    planted = json.loads((data / "planted.json").read_text(encoding="utf-8"))
+    for k in ("HB", "Verrokki", "excluded_no_consent"):
+        assert res["data"]["clients"][k] == planted["clients"][k]
+    did = res["outcomes"]["kykyviisari_total"]["did"]
+    assert did["ci_low"] < planted["effect"] < did["ci_high"]
+    for block in ("outcomes", "satisfaction", "costs", "cea"):
+        assert res[block]
+    for outcome in ("kykyviisari_total", "osallisuus"):
+        assert set(res["outcomes"][outcome]) >= {"n", "within", "did", "did_adjusted", "dr_did",
+                                                 "ancova", "mixed", "d_ppc2"}
+
+
+def test_reproduce_identical_then_names_changed_input(demo_run, tmp_path):
+    data, out = demo_run
+    res = reproduce(out, tmp_path / "rerun", progress=False)
+    assert res.input_changes == {}
+    assert res.identical, res.summary()
+    assert "byte-identical" in res.summary()
+    # change one input: reproduce refuses and names it
+    roster = sorted(data.glob("roster*"))[0]
+    roster.write_bytes(roster.read_bytes() + b"\n")
+    try:
+        res2 = reproduce(out, progress=False)
+        assert res2.identical is None
+        assert any(roster.name in p for p in res2.input_changes), res2.input_changes
+        assert roster.name in res2.summary()
+    finally:
+        roster.write_bytes(roster.read_bytes()[:-1])
+
+
+def test_public_demo_report_has_no_client_number_or_small_count(demo_run, demo_dataset,
+                                                                tmp_path):
+    """The public audience on the real demo (loaded from messy files): no roster client number
+    (nor an orphan's), no count below 5 in results.json, the CSVs or the workbook."""
+    from test_report_public import (_count_leaves, _is_count_key, _texts,
+                                    check_csv_and_workbook_counts)
+
+    data, _ = demo_run
+    cfg = load_config(data / "evaluation.yaml").with_overrides(bootstrap_reps=100,
+                                                                audience="public")
+    out = tmp_path / "public"
+    run_report(cfg, out, progress=False, dataset=demo_dataset)
+    ids = set(demo_dataset.clients["client_id"].astype(str)) | set(
+        demo_dataset.orphans["client_id"].astype(str))
+    import re
+
+    for name, text in _texts(out):
+        assert not (set(re.findall(r"(?<!\d)\d{7}(?!\d)", text)) & ids), name
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    for path, v in _count_leaves(res):
+        if not path.startswith("manifest.") and _is_count_key(path) and \
+                isinstance(v, (int, float)) and not isinstance(v, bool):
+            assert v >= 5, path
+    check_csv_and_workbook_counts(out)
+    check_numbers_match(out, "fi")
+
+
+def test_internal_demo_report_has_no_personal_identity_code(demo_run):
+    """The demo plants henkilötunnus values in cells and free text; none reaches any output."""
+    from hb_eval.privacy import find_hetu
+    from test_report_public import _texts
+
+    data, out = demo_run
+    planted = json.loads((data / "planted.json").read_text(encoding="utf-8"))
+    assert "personal_id_found" in json.dumps(planted)  # the demo does plant them
+    n = 0
+    for name, text in _texts(out):
+        assert not find_hetu(text), name
+        n += 1
+    assert n > 20

@@ -1,0 +1,157 @@
+"""Small-cell suppression: primary, secondary against margins, tables and results dicts."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hb_eval.report.suppression import (SUPPRESSED, is_small, suppress_frame, suppress_mapping, suppress_table,
+                                        suppress_matrix, suppress_results)
+
+
+def test_is_small_bounds():
+    assert [is_small(v) for v in (0, 1, 4, 4.0, 5, 17, None, float("nan"), "<5")] == [
+        True, True, True, True, False, False, False, False, False]
+
+
+def test_no_margins_only_primary():
+    mask, r, c, g = suppress_matrix(np.array([[10, 3], [20, 30]]))
+    assert mask.tolist() == [[False, True], [False, False]]
+    assert not r.any() and not c.any() and not g
+
+
+def test_row_totals_force_a_second_cell_in_the_row():
+    # row 0: 10 + 3 = 13 shown, so 3 is recoverable from 13 - 10: 10 must go too
+    mask, *_ = suppress_matrix(np.array([[10, 3, 40], [20, 30, 50]]), row_totals=True)
+    assert mask.tolist() == [[True, True, False], [False, False, False]]
+
+
+def test_both_margins_classic_four_cell_pattern():
+    # hand-worked: 3 is primary; row 0 forces 10; column 1 forces 30; column 0 forces 20
+    mask, rmask, cmask, g = suppress_matrix(np.array([[10, 3], [20, 30]]),
+                                            row_totals=True, col_totals=True)
+    assert mask.all()
+    assert not rmask.any() and not cmask.any() and not g
+
+
+def test_secondary_picks_smallest_remaining_cell():
+    mask, *_ = suppress_matrix(np.array([[2, 50, 7, 9]]), row_totals=True)
+    assert mask.tolist() == [[True, False, True, False]]
+
+
+def test_small_total_is_suppressed_too():
+    mask, rmask, *_ = suppress_matrix(np.array([[1, 2], [10, 20]]), row_totals=True)
+    assert mask[0].all() and rmask.tolist() == [True, False]
+
+
+def _recoverable(values, mask, rmask, cmask, row_totals, col_totals):
+    """True when some suppressed interior cell is the only unknown of a shown relation."""
+    r, c = values.shape
+    if row_totals:
+        for i in range(r):
+            if not rmask[i] and mask[i].sum() == 1:
+                return True
+    if col_totals:
+        for j in range(c):
+            if not cmask[j] and mask[:, j].sum() == 1:
+                return True
+    return False
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 5), st.booleans(), st.booleans(), st.data())
+def test_no_small_cell_survives_and_none_is_recoverable(r, c, rt, ct, data):
+    vals = np.array(data.draw(st.lists(st.integers(0, 30), min_size=r * c, max_size=r * c)),
+                    dtype=float).reshape(r, c)
+    mask, rmask, cmask, g = suppress_matrix(vals, row_totals=rt, col_totals=ct)
+    assert (mask | (vals >= 5)).all()  # every small cell suppressed
+    assert not _recoverable(vals, mask, rmask, cmask, rt, ct)
+    if rt:
+        assert (rmask | (vals.sum(axis=1) >= 5)).all()
+
+
+def test_suppress_frame_with_margins_and_linked_share():
+    df = pd.DataFrame({"group": ["a", "b", "total"], "n_HB": [10, 3, 13], "n_Verrokki": [20, 30, 50],
+                       "share_HB": [10 / 13, 3 / 13, 1.0], "n": [30, 33, 63]},
+                      index=[0, 1, "tot"])
+    out = suppress_frame(df, ["n_HB", "n_Verrokki"], total_col="n", total_row="tot",
+                         linked={"share_HB": "n_HB"})
+    assert out.loc[[0, 1], ["n_HB", "n_Verrokki"]].eq(SUPPRESSED).all().all()
+    assert out.loc["tot", "n"] == 63 and out.loc[0, "n"] == 30
+    assert out.loc[0, "share_HB"] is None and out.loc[1, "share_HB"] is None
+    assert out.loc["tot", "share_HB"] == 1.0
+    assert df.loc[1, "n_HB"] == 3  # input untouched
+
+
+def test_suppress_mapping_arm_counts():
+    assert suppress_mapping({"HB": 40, "Verrokki": 3}) == {"HB": 40, "Verrokki": SUPPRESSED}
+    assert suppress_mapping({"HB": 40, "Verrokki": 3}, total_shown=True) == {
+        "HB": SUPPRESSED, "Verrokki": SUPPRESSED}
+    assert suppress_mapping({"HB": 40, "Verrokki": 30}, total_shown=True) == {
+        "HB": 40, "Verrokki": 30}
+
+
+def test_suppress_results_blocks():
+    res = {
+        "data": {"clients": {"HB": 40, "Verrokki": 4, "excluded_no_consent": 2,
+                             "orphans": ["0410712", "0420101"]},
+                 "files": [{"path": "a.xlsx", "rows_read": 50, "rows_kept": 48,
+                            "rows_quarantined": 2}],
+                 "quarantine_by_reason": {"bad_value": 2, "duplicate": 7}},
+        "outcomes": {"kykyviisari_total": {
+            "n": {"HB": 30, "Verrokki": 3},
+            "within": {"HB": {"mean_change": 0.5}, "Verrokki": {"mean_change": 0.1}},
+            "did": {"estimate": 0.4, "n_clusters": 3},
+            "reliable_change": {"HB": {"n": 30, "improved": 10 / 30, "unchanged": 18 / 30,
+                                       "deteriorated": 2 / 30, "n_improved": 10,
+                                       "n_unchanged": 18, "n_deteriorated": 2}}}},
+        "satisfaction": {"items": {"C1": {"n_HB": 20, "n_Verrokki": 2, "share_agree_HB": 0.8,
+                                          "share_agree_Verrokki": 0.5}}},
+    }
+    out = suppress_results(res)
+    c = out["data"]["clients"]
+    assert c["HB"] == SUPPRESSED and c["Verrokki"] == SUPPRESSED  # total is public
+    assert c["excluded_no_consent"] == SUPPRESSED and c["orphans"] == SUPPRESSED
+    f = out["data"]["files"][0]
+    assert f["rows_quarantined"] == SUPPRESSED and f["rows_kept"] == SUPPRESSED
+    assert f["rows_read"] == 50
+    assert out["data"]["quarantine_by_reason"] == {"bad_value": SUPPRESSED, "duplicate": 7}
+    o = out["outcomes"]["kykyviisari_total"]
+    assert o["n"] == {"HB": 30, "Verrokki": SUPPRESSED}
+    assert o["within"]["Verrokki"]["mean_change"] is None
+    assert o["within"]["HB"]["mean_change"] == 0.5
+    assert o["did"]["estimate"] == 0.4 and o["did"]["n_clusters"] == 3
+    rc = o["reliable_change"]["HB"]
+    # counts: 2 is small; with n shown, the smallest other count (10) goes too
+    assert rc["n_deteriorated"] == SUPPRESSED and rc["n_improved"] == SUPPRESSED
+    assert rc["n_unchanged"] == 18 and rc["n"] == 30
+    # shares go with their counts; the unsuppressed share stays a number
+    assert rc["deteriorated"] is None and rc["improved"] is None
+    assert rc["unchanged"] == 18 / 30
+    item = out["satisfaction"]["items"]["C1"]
+    assert item["n_Verrokki"] == SUPPRESSED and item["share_agree_Verrokki"] is None
+    assert item["share_agree_HB"] == 0.8
+    assert res["data"]["clients"]["Verrokki"] == 4  # input untouched
+
+
+def test_suppress_table_nested_relations():
+    """Attrition-like table: pilots within an arm add up to the arm's row; within a row
+    n_baseline = n_completers + n_dropouts."""
+    df = pd.DataFrame({"arm": ["HB", "HB", "HB"], "pilot": ["Pori", "Vantaa", "(kaikki)"],
+                       "n_baseline": [12, 20, 32], "n_completers": [9, 18, 27],
+                       "n_dropouts": [3, 2, 5], "share_dropouts": [0.25, 0.1, 5 / 32]})
+    out = suppress_table(df, ["n_baseline", "n_completers", "n_dropouts"],
+                         row_relations=[(["n_completers", "n_dropouts"], "n_baseline")],
+                         col_relations=[([0, 1], 2)], linked={"share_dropouts": "n_dropouts"})
+    # primary: 3 and 2; rows force the completers of those rows; the column sums are fine
+    assert out["n_dropouts"].tolist()[:2] == [SUPPRESSED, SUPPRESSED]
+    assert out["n_completers"].tolist()[:2] == [SUPPRESSED, SUPPRESSED]
+    assert out.loc[2, "n_dropouts"] == 5 and out.loc[2, "n_completers"] == 27
+    assert out["share_dropouts"].tolist()[:2] == [None, None]
+    # no relation has exactly one unknown
+    m = out.loc[:, ["n_baseline", "n_completers", "n_dropouts"]].eq(SUPPRESSED).to_numpy()
+    for i in range(3):
+        assert m[i, 1:].sum() + m[i, 0] != 1
+    for j in range(3):
+        assert m[:2, j].sum() + m[2, j] != 1
