@@ -340,13 +340,15 @@ def _esr_table(run: ReportRun, summ: pd.DataFrame) -> None:
 
 
 def _services(run: ReportRun) -> None:
+    costing = _module("costs.costing")
     ds = run.dataset
-    sc = ds.service_costs.merge(ds.clients.loc[:, ["client_id", "arm"]], on="client_id",
-                                how="inner")
+    # In euros of the price year, like every other cost in the report.
+    priced = costing.price_services(ds.service_costs, ds.unit_costs)
+    sc = priced.merge(ds.clients.loc[:, ["client_id", "arm"]], on="client_id", how="inner")
     for by, name in (("funding", "services_by_funding"), ("sector", "services_by_sector")):
         g = (sc.groupby(["arm", by], observed=True, sort=True)
              .agg(n_clients=("client_id", "nunique"), n_episodes=("client_id", "size"),
-                  amount=("amount", "sum")).reset_index())
+                  amount=("price_year_amount", "sum")).reset_index())
         run.table(name, f"tab_{name}", g, digits={"amount": 0},
                   linked={"amount": "n_clients"})
 
