@@ -241,3 +241,45 @@ def test_fisher_freeman_halton_exact():
     # deterministic (scipy's R x C default is an unseeded Monte Carlo)
     tab = [[68, 33, 1], [27, 73, 21]]
     assert fisher_freeman_halton_2xk(tab) == fisher_freeman_halton_2xk(tab) < 1e-10
+
+
+def _ffh_brute(tab):
+    """Independent enumeration with itertools and math.comb."""
+    import itertools
+    from math import comb
+    cols = [a + b for a, b in zip(*tab)]
+    r1, N = sum(tab[0]), sum(cols)
+
+    def prob(row):
+        p = 1
+        for c, a in zip(cols, row):
+            p *= comb(c, a)
+        return p / comb(N, r1)
+
+    p_obs = prob(tab[0])
+    return sum(prob(r) for r in itertools.product(*(range(c + 1) for c in cols))
+               if sum(r) == r1 and prob(r) <= p_obs * (1 + 1e-7))
+
+
+@pytest.mark.parametrize("tab", [[[5, 7, 3], [6, 2, 9]], [[12, 1, 0, 4], [3, 8, 2, 5]],
+                                 [[0, 9, 2], [7, 1, 6]]])
+def test_fisher_freeman_halton_against_brute_force_in_any_column_order(tab):
+    from hb_eval.effect_sizes import fisher_freeman_halton_2xk
+    want = _ffh_brute(tab)
+    assert fisher_freeman_halton_2xk(tab) == pytest.approx(want, rel=1e-9)
+    rev = [row[::-1] for row in tab]
+    assert fisher_freeman_halton_2xk(rev) == pytest.approx(want, rel=1e-9)
+
+
+def test_between_arm_test_switches_to_chi_square_for_huge_tables():
+    from hb_eval.effect_sizes import (FFH_MAX_TABLES, between_arm_test,
+                                      fisher_freeman_halton_2xk, ffh_table_count)
+    small = [[30, 12, 5], [11, 25, 9]]
+    assert between_arm_test(small) == (fisher_freeman_halton_2xk(small), "fisher_freeman_halton")
+    huge = [[3000, 1200, 5000], [1100, 2500, 4900]]
+    assert ffh_table_count(huge) > FFH_MAX_TABLES
+    p, test = between_arm_test(huge)
+    assert test == "chi_square"
+    assert p == pytest.approx(stats.chi2_contingency(huge, correction=False).pvalue)
+    with pytest.raises(ValueError, match="enumerate"):
+        fisher_freeman_halton_2xk(huge)

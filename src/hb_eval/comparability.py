@@ -33,6 +33,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from .errors import HbEvalError
+from .values import plain_value
 
 __all__ = [
     "CATEGORICAL",
@@ -634,15 +635,13 @@ class ComparabilityResults:
 
     def to_results(self) -> dict[str, Any]:
         """A ``comparability`` block for results.json (an extension; RUNS.md lists none)."""
-        from .effect_sizes import _none
-
         s = self.summary().set_index("check")["value"]
-        out: dict[str, Any] = {k: int(v) if k.startswith("n_") else _none(v)
+        out: dict[str, Any] = {k: int(v) if k.startswith("n_") else plain_value(v)
                                for k, v in s.items() if not k.startswith("did_")}
         if self.mice is not None:
             r = self.mice.iloc[0]
-            out["mice"] = {k: _none(r[k]) for k in ("estimate", "se", "df", "ci_low", "ci_high",
-                                                     "p", "m", "n_imputed", "cc_estimate")}
+            out["mice"] = {k: plain_value(r[k]) for k in (
+                "estimate", "se", "df", "ci_low", "ci_high", "p", "m", "n_imputed", "cc_estimate")}
         return {"outcome": self.outcome, **out}
 
 

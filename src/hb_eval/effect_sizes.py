@@ -27,6 +27,8 @@ import pandas as pd
 from scipy import optimize, special, stats
 from statsmodels.stats.proportion import proportion_confint
 
+from .values import plain_value
+
 __all__ = [
     "within_arm",
     "within_results",
@@ -36,23 +38,13 @@ __all__ = [
     "reliable_change",
     "reliable_change_results",
     "fisher_freeman_halton_2xk",
+    "between_arm_test",
     "wilson_ci",
     "newcombe_diff_ci",
 ]
 
 ARMS = ("HB", "Verrokki")
 WITHIN_METHODS = ("mean_change", "d_z", "d_av", "g_av", "wilcoxon")
-
-
-def _none(x: Any) -> Any:
-    """Plain Python value for results.json (NaN -> None)."""
-    if x is None or x is pd.NA:
-        return None
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        return None if not np.isfinite(x) else float(x)
-    return x
 
 
 def _paired(frame: pd.DataFrame) -> pd.DataFrame:
@@ -272,15 +264,15 @@ def within_results(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for arm, g in table.groupby("arm", sort=False):
         m = g.set_index("method")
-        r: dict[str, Any] = {k: _none(m[k].iloc[0]) for k in
+        r: dict[str, Any] = {k: plain_value(m[k].iloc[0]) for k in
                              ("n", "mean_baseline", "mean_end", "mean_change")}
-        r["ci_low"] = _none(m.at["mean_change", "ci_low"])
-        r["ci_high"] = _none(m.at["mean_change", "ci_high"])
+        r["ci_low"] = plain_value(m.at["mean_change", "ci_low"])
+        r["ci_high"] = plain_value(m.at["mean_change", "ci_high"])
         for k in ("d_z", "d_av", "g_av"):
-            r[k] = _none(m.at[k, "estimate"])
-            r[f"{k}_ci_low"] = _none(m.at[k, "ci_low"])
-            r[f"{k}_ci_high"] = _none(m.at[k, "ci_high"])
-        r["wilcoxon_p"] = _none(m.at["wilcoxon", "p"])
+            r[k] = plain_value(m.at[k, "estimate"])
+            r[f"{k}_ci_low"] = plain_value(m.at[k, "ci_low"])
+            r[f"{k}_ci_high"] = plain_value(m.at[k, "ci_high"])
+        r["wilcoxon_p"] = plain_value(m.at["wilcoxon", "p"])
         out[str(arm)] = r
     return out
 
@@ -425,28 +417,46 @@ def reliable_change(frame: pd.DataFrame, reliability: float, confidence: float =
     out["reliability"], out["sd_baseline"], out["s_diff"] = reliability, sd, s_diff
     out["threshold"] = z * s_diff
     out["confidence"] = confidence
-    # Between arms: exact Fisher-Freeman-Halton on the non-empty columns.
+    # Between arms: exact Fisher-Freeman-Halton on the non-empty columns (chi-square if huge).
     p = diff = dlo = dhi = np.nan
+    test = "fisher_freeman_halton"
     if len(arms) == 2 and (n > 0).all():
         t2 = tab.loc[:, tab.sum(axis=0) > 0].to_numpy()
-        p = fisher_freeman_halton_2xk(t2)
+        p, test = between_arm_test(t2)
         diff, dlo, dhi = (float(v) for v in newcombe_diff_ci(
             tab["improved"].iloc[0], n.iloc[0], tab["improved"].iloc[1], n.iloc[1],
             confidence))
-    out["test"] = "fisher_freeman_halton"
+    out["test"] = test
     out["p"], out["diff_improved"], out["diff_ci_low"], out["diff_ci_high"] = p, diff, dlo, dhi
     out["diff_ci_method"] = "newcombe_hybrid_score"
     return out
 
 
+#: Largest number of first rows :func:`fisher_freeman_halton_2xk` enumerates (about 100 MB).
+FFH_MAX_TABLES = 2_000_000
+
+
+def ffh_table_count(table: Any) -> int:
+    """How many first rows the exact test of a 2 x K table enumerates (an upper bound)."""
+    t = np.asarray(table, dtype=np.int64)
+    cols = np.sort(t.sum(axis=0)[t.sum(axis=0) > 0])
+    return int(np.prod(cols[:-1] + 1, dtype=float)) if len(cols) > 1 else 1
+
+
 def fisher_freeman_halton_2xk(table: Any) -> float:
     """Exact Fisher-Freeman-Halton p-value of a 2 x K table, by full enumeration.
 
-    Every first row with the observed margins is enumerated (vectorised); its probability is
-    the multivariate hypergeometric prod_k C(c_k, a_k) / C(N, r_1). The p-value sums the
-    tables no more probable than the observed one (relative tolerance 1e-7), as
-    ``scipy.stats.fisher_exact`` does for 2 x 2. (scipy's R x C default is an unseeded Monte
-    Carlo, which would break reproducibility.)
+    Every first row with the observed margins is enumerated (vectorised; the largest column's
+    cell is fixed by the row margin); its probability is the multivariate hypergeometric
+    prod_k C(c_k, a_k) / C(N, r_1). The p-value sums the tables no more probable than the
+    observed one (relative tolerance 1e-7), as ``scipy.stats.fisher_exact`` does for 2 x 2.
+    (scipy's R x C default is an unseeded Monte Carlo, which would break reproducibility.)
+
+    Raises
+    ------
+    ValueError
+        When the table needs more than :data:`FFH_MAX_TABLES` first rows (large samples: use
+        the chi-square test, as :func:`between_arm_test` does).
     """
     t = np.asarray(table, dtype=np.int64)
     if t.ndim != 2 or t.shape[0] != 2:
@@ -454,14 +464,20 @@ def fisher_freeman_halton_2xk(table: Any) -> float:
     t = t[:, t.sum(axis=0) > 0]
     if t.shape[1] < 2 or (t.sum(axis=1) == 0).any():
         return 1.0
+    if ffh_table_count(t) > FFH_MAX_TABLES:
+        raise ValueError(f"the exact test would enumerate {ffh_table_count(t):,} tables "
+                         f"(more than {FFH_MAX_TABLES:,})")
+    order = np.argsort(t.sum(axis=0), kind="stable")   # the largest column last
+    t = t[:, order]
     cols, r1 = t.sum(axis=0), int(t[0].sum())
     firsts = np.zeros((1, 0), dtype=np.int64)
-    for c in cols:  # grow the first row one column at a time, pruning sums above r1
+    for c in cols[:-1]:  # grow the first row one column at a time, pruning sums above r1
         a = np.arange(c + 1)
         firsts = np.column_stack([np.repeat(firsts, len(a), axis=0),
                                   np.tile(a, len(firsts))])
         firsts = firsts[firsts.sum(axis=1) <= r1]
-    firsts = firsts[firsts.sum(axis=1) == r1]
+    last = r1 - firsts.sum(axis=1)
+    firsts = np.column_stack([firsts, last])[(last >= 0) & (last <= cols[-1])]
     lp = (special.gammaln(cols + 1) - special.gammaln(firsts + 1)
           - special.gammaln(cols - firsts + 1)).sum(axis=1)
     lp -= special.gammaln(cols.sum() + 1) - special.gammaln(r1 + 1) \
@@ -474,15 +490,29 @@ def fisher_freeman_halton_2xk(table: Any) -> float:
     return float(min(1.0, pr[lp <= obs + 1e-7].sum()))
 
 
+def between_arm_test(table: Any) -> tuple[float, str]:
+    """p-value comparing the rows of a 2 x K table, and the test used.
+
+    The exact Fisher-Freeman-Halton test while it enumerates at most :data:`FFH_MAX_TABLES`
+    tables (every realistic evaluation); above that (thousands of clients, where every expected
+    count is large) Pearson's chi-square test without continuity correction.
+    """
+    t = np.asarray(table, dtype=np.int64)
+    t = t[:, t.sum(axis=0) > 0]
+    if ffh_table_count(t) <= FFH_MAX_TABLES:
+        return fisher_freeman_halton_2xk(t), "fisher_freeman_halton"
+    return float(stats.chi2_contingency(t, correction=False).pvalue), "chi_square"
+
+
 def reliable_change_results(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """``reliable_change`` block of results.json: ``{arm: {improved, unchanged, deteriorated}}``
     as shares (0-1), plus ``n`` and the counts under ``n_improved`` etc."""
     out = {}
     for _, r in table.iterrows():  # one row per arm
         out[str(r["arm"])] = {
-            "n": _none(r["n"]),
-            **{k: _none(r[f"share_{k}"]) for k in ("improved", "unchanged", "deteriorated")},
-            **{f"n_{k}": _none(r[k]) for k in ("improved", "unchanged", "deteriorated")}}
+            "n": plain_value(r["n"]),
+            **{k: plain_value(r[f"share_{k}"]) for k in ("improved", "unchanged", "deteriorated")},
+            **{f"n_{k}": plain_value(r[k]) for k in ("improved", "unchanged", "deteriorated")}}
     return out
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
-from .effect_sizes import _none as _clean  # NaN/inf -> None, numpy -> Python
+from .values import plain_value as _clean
 from .effect_sizes import newcombe_diff_ci, wilson_ci
 from .errors import HbEvalError
 
