@@ -118,3 +118,18 @@ def test_internal_demo_report_has_no_personal_identity_code(demo_run):
         assert not find_hetu(text), name
         n += 1
     assert n > 20
+
+
+def test_every_table_column_has_a_label_in_both_languages(demo_run):
+    """An evaluator hands the report on: no raw column code in its table headers."""
+    import csv
+
+    from hb_eval.report.i18n import LABELS
+
+    _, out = demo_run
+    missing = set()
+    for f in sorted((out / "tables").glob("*.csv")):
+        with f.open(encoding="utf-8-sig") as fh:
+            header = next(csv.reader(fh, delimiter=";"))
+        missing |= {c for c in header if c not in LABELS or set(LABELS[c]) < {"fi", "en"}}
+    assert not missing, sorted(missing)
