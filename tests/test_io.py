@@ -152,3 +152,37 @@ def test_calamine_and_openpyxl_agree_on_types(tmp_path):
     b = read_xlsx(p, engine="openpyxl").cells
     assert a.tolist() == b.tolist()
     assert a[1].tolist() == ["410712", "1.25", "2019-01-31", "1 h 15 min", None]
+
+
+_CELL_VALUES = st.one_of(
+    st.none(), st.text(alphabet=" \t\u00a0aE0S1,.-", max_size=4), st.booleans(),
+    st.integers(-3, 3), st.sampled_from([10**15, 10**16]),
+    st.floats(allow_nan=True, allow_infinity=False, width=32),
+    st.sampled_from([0.0, -0.0, 1.0, 1e15, 1e16, 410712.0, 2.5]),
+    st.sampled_from([dt.date(2018, 3, 1), dt.datetime(2018, 3, 1), dt.datetime(2018, 3, 1, 12),
+                     dt.time(0, 45), dt.timedelta(minutes=90)]),
+    st.sampled_from([np.float64(1.0), np.int64(3)]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_CELL_VALUES, max_size=5), max_size=12))
+def test_rows_to_cells_is_cell_text_of_every_cell(rows):
+    # the grid is converted through one dict of distinct values when that is exact (equal
+    # values of different types, such as True == 1 == 1.0, take the per-column path)
+    from hb_eval.io.grid import rows_to_cells
+
+    cells = rows_to_cells(rows)
+    width = max((len(r) for r in rows), default=0)
+    assert cells.shape == (len(rows), width)
+    for i, r in enumerate(rows):
+        for j in range(width):
+            want = cell_text(r[j]) if j < len(r) else None
+            got = cells[i, j]
+            if want is None or got is None:
+                assert want is got is None
+            else:
+                # within one column equal values share a text (first occurrence's)
+                assert type(got) is str
+                assert got == want or any(rows[k][j] == r[j] for k in range(i)
+                                          if j < len(rows[k]))

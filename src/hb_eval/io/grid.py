@@ -11,6 +11,7 @@ import datetime as _dt
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,8 +107,22 @@ def column_texts(column: np.ndarray) -> np.ndarray:
     return conv[codes]
 
 
+#: Cell types that never compare equal across types except int with float (``1 == 1.0``), so
+#: a grid holding no bool and not both int and float can be converted through one dict of its
+#: distinct values.
+_DICT_SAFE = frozenset({str, type(None), float, int, _dt.datetime, _dt.date, _dt.time,
+                        _dt.timedelta})
+
+
 def rows_to_cells(rows: Sequence[Sequence[object]]) -> np.ndarray:
-    """Rows of cell values (as a reader returns them) to a 2-D object array of texts."""
+    """Rows of cell values (as a reader returns them) to a 2-D object array of texts.
+
+    Each distinct value is converted once. For the cell types the readers give (str, float,
+    dates, times; int from CSV-free sources) the whole grid is mapped through one dict of its
+    distinct values, in one pass. Other grids (booleans, which equal 1 and 0; ints mixed with
+    floats, whose texts can differ for equal values such as ``10**15`` and ``1e15``; numpy
+    scalars) are converted column by column as before (:func:`column_texts`).
+    """
     n = len(rows)
     width = max((len(r) for r in rows), default=0)
     cells = np.empty((n, width), dtype=object)
@@ -115,8 +130,15 @@ def rows_to_cells(rows: Sequence[Sequence[object]]) -> np.ndarray:
         return cells
     if any(len(r) != width for r in rows):
         rows = [list(r) + [None] * (width - len(r)) for r in rows]
+    flat = list(chain.from_iterable(rows))
+    types = set(map(type, flat))
+    if types <= _DICT_SAFE and not (int in types and float in types):
+        distinct = list(dict.fromkeys(flat))  # first occurrence of each value, in order
+        conv = dict(zip(distinct, texts(distinct)))
+        return np.fromiter(map(conv.__getitem__, flat), dtype=object,
+                           count=len(flat)).reshape(n, width)
     raw = np.empty((n, width), dtype=object)
-    raw[:, :] = rows  # one C-level pass; cells keep their Python values
+    raw.reshape(-1)[:] = flat  # cells keep their Python values
     for j in range(width):
         cells[:, j] = column_texts(raw[:, j])
     return cells
