@@ -52,9 +52,13 @@ def hetu_mask(s: pd.Series) -> np.ndarray:
     """Boolean mask of cells holding a valid henkilötunnus.
 
     Each distinct text is checked once; texts shorter than 10 characters are skipped without a
-    regex (a code is 11 characters).
+    regex (a code is 11 characters). A column without any code (nearly every column) is
+    answered from the set of its distinct values, without factorising it.
     """
-    codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    values = s.to_numpy(dtype=object)
+    if not any(len(str(u)) >= 10 and privacy.contains_hetu(str(u)) for u in set(values)):
+        return np.zeros(len(values), dtype=bool)
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
     flags = np.zeros(len(uniq) + 1, dtype=bool)
     for i, u in enumerate(uniq):
         if len(str(u)) >= 10 and privacy.contains_hetu(str(u)):

@@ -28,7 +28,7 @@ def _factorize(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniq, dtype=object)
 
 
-def _per_unique(s: pd.Series, fn, empty=None) -> pd.Series:
+def per_unique(s: pd.Series, fn, empty=None) -> pd.Series:
     """``fn`` applied once per distinct text, spread back over the column (object Series)."""
     codes, uniq = _factorize(s)
     mapped = np.empty(len(uniq) + 1, dtype=object)
@@ -80,17 +80,19 @@ def client_ids(s: pd.Series) -> pd.DataFrame:
     else:
         ids[:-1] = [parsing.normalize_client_id(u) for u in uniq]
     ids[-1] = None
-    cid = ids[codes]
-    ok = np.array([c is not None for c in cid], dtype=bool) if len(cid) else np.zeros(0, bool)
-    part = lambda a, b: np.array([c[a:b] if c is not None else None for c in ids],  # noqa: E731
-                                 dtype=object)[codes]
-    pilot = part(0, 2)
-    wno = part(3, 5)
-    worker = np.array([f"{p}-{w}" if p is not None else None for p, w in zip(pilot, wno)],
-                      dtype=object)
+
+    # the parts of each distinct number, spread back over the cells
+    def per_id(fn) -> np.ndarray:
+        out = np.empty(len(ids), dtype=object)
+        out[:] = [fn(c) if c is not None else None for c in ids]
+        return out[codes]
+
+    ok = np.array([c is not None for c in ids], dtype=bool)[codes]
     status = np.where(codes < 0, "blank", np.where(ok, "ok", "invalid"))
-    return pd.DataFrame({"client_id": cid, "pilot_code": pilot, "group_code": part(2, 3),
-                         "worker": worker, "status": status}, index=s.index)
+    return pd.DataFrame({"client_id": ids[codes], "pilot_code": per_id(lambda c: c[0:2]),
+                         "group_code": per_id(lambda c: c[2:3]),
+                         "worker": per_id(lambda c: f"{c[0:2]}-{c[3:5]}"), "status": status},
+                        index=s.index)
 
 
 def numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -216,7 +218,7 @@ def codes(schema: Any, column: str, s: pd.Series) -> tuple[pd.Series, pd.Series]
     if spec is None or not getattr(spec, "codes", None):
         v = s.astype(object).where(s.notna(), None)
         return v, pd.Series(False, index=s.index)
-    v = _per_unique(s, spec.match_code)
+    v = per_unique(s, spec.match_code)
     return v, (s.notna() & v.isna())
 
 
@@ -252,7 +254,7 @@ def item_values(schema: Any, s: pd.Series, column: str | None = None) -> tuple[p
                 return ("v", lab)
             return ("m", "bad")
 
-        res = _per_unique(texts, one)
+        res = per_unique(texts, one)
         is_v = res.map(lambda r: r[0] == "v")
         num = num.copy()
         num.loc[is_v[is_v].index] = [r[1] for r in res[is_v]]
@@ -282,7 +284,7 @@ def worker_codes(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     def one(t):
         m = _WORKER_RE.match(str(t))
         return m.group(2).zfill(2) if m else None
-    v = _per_unique(s, one)
+    v = per_unique(s, one)
     return v, s.notna() & v.isna()
 
 

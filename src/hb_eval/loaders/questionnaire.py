@@ -80,10 +80,11 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
             "response date is not a readable date and no wave is recorded", "date")
     sh.bad_cells(date_bad.to_numpy() & recorded, "date", "bad_date", "not a readable date")
 
-    rid_raw = sh.raw("response_id")
-    fallback = pd.Series([f"{source}:{sh.file}:{r}" for r in sh.rows], dtype=object)
-    rid = rid_raw.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
-    rid = rid.where(rid.notna(), fallback)
+    rid = pd.Series([v.strip() if isinstance(v, str) else v
+                     for v in sh.raw("response_id").to_numpy(dtype=object)], dtype=object)
+    no_id = rid.isna().to_numpy()
+    if no_id.any():  # <source>:<file>:<row> where the file gives no id
+        rid[no_id] = [f"{source}:{sh.file}:{r}" for r in sh.rows[no_id]]
     dup_id = (rid.duplicated(keep="first") & pd.Series(sh.alive)).to_numpy()
     # a repeated id can only be a repeated response if it is not already gone
     first_alive = ~rid.where(sh.alive).duplicated(keep="first").to_numpy()
@@ -95,7 +96,8 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
         form, form_bad = P.codes(schema, "form_version", sh.raw("form_version"))
         sh.bad_cells(form_bad.to_numpy(), "form_version", "unknown_code",
                      "not a known form version")
-    language = sh.raw("language").map(lambda v: v.strip().lower() if isinstance(v, str) else None)
+    language = P.per_unique(sh.raw("language"),
+                            lambda v: v.strip().lower() if isinstance(v, str) else None)
 
     keep = sh.alive
     n_keep = int(keep.sum())
