@@ -33,14 +33,27 @@ WAVES = ["alku", "väli", "loppu"]
 WAVE_DTYPE = pd.CategoricalDtype(WAVES, ordered=True)
 
 
-def _first_per_group(mask: pd.Series, key: pd.Series, order: pd.Series) -> pd.Series:
-    """Bool mask: the row with the smallest ``order`` per ``key`` among rows where ``mask``."""
-    out = pd.Series(False, index=mask.index)
-    if mask.any():
-        sub = pd.DataFrame({"k": key[mask], "o": order[mask]})
-        idx = sub.sort_values(["k", "o"], kind="stable").groupby("k", sort=False).head(1).index
-        out.loc[idx] = True
+def _first_per_group(mask: np.ndarray, key: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Bool mask: the row with the smallest ``order`` per ``key`` (integer codes) among rows
+    where ``mask``; ties go to the earlier row."""
+    out = np.zeros(len(mask), dtype=bool)
+    idx = np.flatnonzero(mask)
+    if idx.size:
+        o = np.lexsort((idx, order[idx], key[idx]))  # key, then order, then position
+        k = key[idx][o]
+        first = np.ones(len(o), dtype=bool)
+        first[1:] = k[1:] != k[:-1]
+        out[idx[o[first]]] = True
     return out
+
+
+def _group_codes(*columns: pd.Series) -> np.ndarray:
+    """One integer code per distinct combination of the columns' texts."""
+    codes = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        c, uniq = pd.factorize(col.astype(str))
+        codes = codes * (len(uniq) + 1) + c
+    return codes
 
 
 def assign_waves(responses: pd.DataFrame, clients: pd.DataFrame, *,
@@ -79,9 +92,10 @@ def assign_waves(responses: pd.DataFrame, clients: pd.DataFrame, *,
     date = pd.to_datetime(r["date"])
     start = pd.to_datetime(m["start_date"]).set_axis(r.index)
     end = pd.to_datetime(m["end_date"]).set_axis(r.index)
-    key = r["source"].astype(str) + "\x1f" + r["client_id"].astype(str)
+    # source x client as integer codes (sorting and grouping without building text keys)
+    key = _group_codes(r["source"], r["client_id"])
     # input order: position in the table as given (file, row order of reading)
-    pos = pd.Series(np.arange(n, dtype=np.int64), index=r.index)
+    pos = np.arange(n, dtype=np.int64)
     first_date = date.groupby(key).transform("min")
     last_date = date.groupby(key).transform("max")
     start = start.fillna(first_date)
@@ -95,9 +109,11 @@ def assign_waves(responses: pd.DataFrame, clients: pd.DataFrame, *,
 
     # order keys: date then input position (earliest first) / negated for latest first
     day = (date - pd.Timestamp("1900-01-01")).dt.days.astype("float64")
-    asc = day.fillna(np.inf) * n + pos
-    alku_win = _first_per_group(in_alku, key, asc)
-    loppu_win = _first_per_group(in_loppu & ~alku_win, key, -day.fillna(-np.inf) * n + pos)
+    asc = (day.fillna(np.inf) * n + pos).to_numpy()
+    alku_win = pd.Series(_first_per_group(in_alku.to_numpy(), key, asc), index=r.index)
+    loppu_win = pd.Series(_first_per_group((in_loppu & ~alku_win).to_numpy(), key,
+                                           (-day.fillna(-np.inf) * n + pos).to_numpy()),
+                          index=r.index)
 
     wave = pd.Series(None, index=r.index, dtype=object)
     wave[recorded] = rec[recorded]
@@ -118,21 +134,29 @@ def assign_waves(responses: pd.DataFrame, clients: pd.DataFrame, *,
     # duplicates: per source × client × wave keep the best by the wave's rule
     middle = start + ((end.fillna(last_date) - start) / 2)
     dist = (date - middle).abs().dt.total_seconds().fillna(np.inf)
-    score = pd.Series(np.where(wave == "alku", day.fillna(np.inf),
-                               np.where(wave == "loppu", -day.fillna(-np.inf), dist)),
-                      index=r.index)
-    has_wave = r["wave"].notna()
-    gkey = key + "\x1f" + wave.fillna("").astype(str)
-    order = pd.DataFrame({"g": gkey, "s": score, "p": pos})[has_wave]
-    order = order.sort_values(["g", "s", "p"], kind="stable")
-    best = order.groupby("g", sort=False).head(1)
-    is_best = pd.Series(False, index=r.index)
-    is_best[best.index] = True
+    wave_np = wave.to_numpy(dtype=object)
+    score = np.where(wave_np == "alku", day.fillna(np.inf),
+                     np.where(wave_np == "loppu", -day.fillna(-np.inf), dist))
+    has_wave = r["wave"].notna().to_numpy()
+    # source × client × wave: the wave's text as its own code (a recorded wave that is not one
+    # of WAVES has no wave here and takes no part)
+    gkey = key * 4 + (r["wave"].cat.codes.to_numpy(dtype=np.int64) + 1)
+    hw = np.flatnonzero(has_wave)
+    o = np.lexsort((hw, score[hw], gkey[hw]))  # group, then score, then position
+    rows_sorted = hw[o]
+    g_sorted = gkey[rows_sorted]
+    first = np.ones(len(o), dtype=bool)
+    first[1:] = g_sorted[1:] != g_sorted[:-1]
+    # the kept row of each group: the group's first row in that order
+    head = np.maximum.accumulate(np.where(first, np.arange(len(o)), 0)) if len(o) else o
+    winner_of = np.full(n, -1, dtype=np.int64)
+    winner_of[rows_sorted] = rows_sorted[head]
+    is_best = np.zeros(n, dtype=bool)
+    is_best[rows_sorted[first]] = True
     dup = has_wave & ~is_best
     kept = r[~dup]
     dups = r[dup].copy()
-    best_of = pd.Series(best.index, index=best["g"].to_numpy())
-    winner = best_of.reindex(gkey[dup].to_numpy()).to_numpy()
-    dups["kept_row"] = pd.array(r.loc[winner, "row"].to_numpy(), dtype="Int64")
-    dups["kept_file"] = r.loc[winner, "file"].to_numpy()
+    winner = winner_of[dup]
+    dups["kept_row"] = pd.array(r["row"].to_numpy()[winner], dtype="Int64")
+    dups["kept_file"] = r["file"].to_numpy()[winner]
     return kept.reset_index(drop=True), dups.reset_index(drop=True)
