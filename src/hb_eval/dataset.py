@@ -215,7 +215,8 @@ def _items_of(items: pd.DataFrame | None, responses: pd.DataFrame | None,
         "wave": pd.Categorical.from_codes(spread(wave.codes, -1, np.int8), dtype=WAVE_DTYPE),
         "item": item_cat,
         "value": it["value"].to_numpy(),
-        "missing": it["missing"].to_numpy(),
+        # the categorical itself: .to_numpy() would give millions of str to convert back
+        "missing": it["missing"].array,
     })
 
 
