@@ -121,6 +121,23 @@ def _cid_from_match(m: re.Match[str] | None) -> str | None:
     return cid
 
 
+def _cid_of_text(text: str) -> str | None:
+    """:func:`normalize_client_id` of a text, without its length limit.
+
+    Six or seven ASCII digits (the usual spellings) are answered without the regex, with the
+    regex's result: six digits get the leading zero, then the pilot and group are checked.
+    """
+    if text.isdigit() and text.isascii():
+        if len(text) == 7:
+            cid = text
+        elif len(text) == 6:
+            cid = "0" + text
+        else:
+            return None
+        return cid if cid[:2] in _PILOT_OK and cid[2] in _GROUP_OK else None
+    return _cid_from_match(_CID.match(text))
+
+
 def normalize_client_id(value: object) -> str | None:
     """The canonical 7-digit client number, or None when ``value`` cannot be one.
 
@@ -189,7 +206,7 @@ def normalize_client_ids(s: pd.Series) -> pd.Series:
     # one match of the scalar parser's pattern per distinct text (faster than a chain of .str
     # operations); unlike normalize_client_id there is no limit on the text's length
     vals = np.empty(len(u), dtype=object)
-    vals[:] = [_cid_from_match(_CID.match(t)) for t in u.to_numpy(dtype=object)]
+    vals[:] = [_cid_of_text(t) for t in u.to_numpy(dtype=object)]
     return pd.Series(_spread(vals, codes, None), index=s.index, dtype="string")
 
 
