@@ -239,27 +239,35 @@ def item_values(schema: Any, s: pd.Series, column: str | None = None) -> tuple[p
         None (answered), ``not_answered`` (blank), a missing reason of the schema
         (``dont_know``), or ``bad`` (non-blank, no number, label or missing code).
     """
-    num, bad = numbers(s)
-    miss = pd.Series(np.where(s.isna().to_numpy(), "not_answered", None), index=s.index,
-                     dtype=object)
-    if bad.any():
-        texts = s[bad]
-
-        def one(t):
-            m = schema.match_missing(t) if hasattr(schema, "match_missing") else None
-            if m is not None:
-                return ("m", m)
-            lab = schema.match_value_label(t) if getattr(schema, "value_labels", None) else None
-            if lab is not None:
-                return ("v", lab)
-            return ("m", "bad")
-
-        res = per_unique(texts, one)
-        is_v = res.map(lambda r: r[0] == "v")
-        num = num.copy()
-        num.loc[is_v[is_v].index] = [r[1] for r in res[is_v]]
-        miss.loc[is_v[~is_v].index] = [r[1] for r in res[~is_v]]
-    return num.astype("float64"), miss
+    codes, uniq = _factorize(s)
+    # per distinct text: the number (as numbers() parses it), else a missing code, an answer
+    # label or "bad"; spread back over the cells by index
+    vals = np.full(len(uniq) + 1, np.nan)
+    if len(uniq) > _VECTOR_FROM:
+        v, _ = parsing.parse_numbers(pd.Series(uniq, dtype=object))
+        vals[:-1] = v.to_numpy(dtype="float64")
+    else:
+        for i, u in enumerate(uniq):
+            x = parsing.parse_number(u)
+            if x is not None:
+                vals[i] = x
+    miss = np.full(len(uniq) + 1, None, dtype=object)
+    miss[-1] = "not_answered"  # blank
+    has_missing = hasattr(schema, "match_missing")
+    has_labels = bool(getattr(schema, "value_labels", None))
+    for i in np.flatnonzero(np.isnan(vals[:-1])):
+        t = uniq[i]
+        m = schema.match_missing(t) if has_missing else None
+        if m is not None:
+            miss[i] = m
+            continue
+        lab = schema.match_value_label(t) if has_labels else None
+        if lab is not None:
+            vals[i] = lab
+        else:
+            miss[i] = "bad"
+    return (pd.Series(vals[codes], index=s.index, dtype="float64"),
+            pd.Series(miss[codes], index=s.index, dtype=object))
 
 
 def items_not_in_form(schema: Any, form: pd.Series) -> dict[str, np.ndarray]:
