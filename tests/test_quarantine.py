@@ -69,3 +69,11 @@ def test_vectorised_records_keep_per_row_values():
     f = q.frame()
     assert f["row"].tolist() == [2, 5]
     assert f["client_id"].tolist()[0] == "0110101" and pd.isna(f["client_id"].tolist()[1])
+
+
+def test_rows_of_a_file_never_registered_are_a_bug_naming_the_file():
+    q = _q()
+    kept = pd.DataFrame({"file": ["roster.xlsx", "other.xlsx", "roster.xlsx"], "row": [2, 3, 4]})
+    with pytest.raises(HbEvalError, match="rows of other.xlsx are in a table but the file was "
+                                          "never read"):
+        q.accounting(kept)

@@ -159,17 +159,19 @@ class Quarantine:
         index = {rec.path: i for i, rec in enumerate(self._files)}
 
         def keys(files: pd.Series, rows: pd.Series) -> np.ndarray:
-            f = files.astype(str).map(index)
-            if f.isna().any():
-                name = files[f.isna()].iloc[0]
+            # each distinct file name is looked up once
+            codes, names = pd.factorize(files.astype(str), use_na_sentinel=False)
+            at = np.array([index.get(n, -1) for n in names], dtype=np.int64)[codes]
+            if (at < 0).any():
+                name = files.iloc[int(np.flatnonzero(at < 0)[0])]
                 raise HbEvalError(f"bug: rows of {name} are in a table but the file was never read")
-            return np.unique(f.to_numpy(dtype=np.int64) * big + rows.to_numpy(dtype=np.int64))
+            return np.unique(at * big + rows.to_numpy(dtype=np.int64))
 
         q = self.frame()
         q = q[q["level"] == "row"]
         kept_keys = keys(kept["file"], kept["row"]) if len(kept) else np.zeros(0, np.int64)
         q_keys = keys(q["file"], q["row"]) if len(q) else np.zeros(0, np.int64)
-        both = np.intersect1d(kept_keys, q_keys)
+        both = np.intersect1d(kept_keys, q_keys, assume_unique=True)  # both from np.unique
         if both.size:
             rec = self._files[int(both[0] // big)]
             raise HbEvalError(f"bug: file {rec.path} row {int(both[0] % big)} is both kept and "
@@ -181,7 +183,8 @@ class Quarantine:
             k = kept_keys[(kept_keys >= lo) & (kept_keys < hi)]
             qq = q_keys[(q_keys >= lo) & (q_keys < hi)]
             n_kept, n_q = k.size, qq.size
-            stray = np.setdiff1d(np.union1d(k, qq), read).size
+            # k and qq are sorted, unique and disjoint (checked above), read is unique
+            stray = np.setdiff1d(np.concatenate([k, qq]), read, assume_unique=True).size
             if stray or n_kept + n_q != read.size:
                 raise HbEvalError(
                     f"bug: rows of {rec.path} do not add up: read {read.size}, kept {n_kept}, "
