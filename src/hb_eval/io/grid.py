@@ -118,8 +118,8 @@ def rows_to_cells(rows: Sequence[Sequence[object]]) -> np.ndarray:
     """Rows of cell values (as a reader returns them) to a 2-D object array of texts.
 
     Each distinct value is converted once. For the cell types the readers give (str, float,
-    dates, times; int from CSV-free sources) the whole grid is mapped through one dict of its
-    distinct values, in one pass. Other grids (booleans, which equal 1 and 0; ints mixed with
+    int, dates and times) the whole grid is mapped through one dict of its distinct values, in
+    one pass. Other grids (booleans, which equal 1 and 0; ints mixed with
     floats, whose texts can differ for equal values such as ``10**15`` and ``1e15``; numpy
     scalars) are converted column by column as before (:func:`column_texts`).
     """
@@ -265,9 +265,12 @@ def split_table(grid: RawGrid, header_index: int) -> RawTable:
     body = cells[header_index + 1:]
     rows = grid.rows[header_index + 1:]
     if body.shape[0]:
-        filled = np.zeros(body.shape[0], dtype=bool)
-        for j in range(body.shape[1]):
-            filled |= pd.notna(body[:, j])
+        # a row is blank when every cell is; most rows have their first cell filled, so only
+        # the others are looked at further
+        filled = pd.notna(body[:, 0]) if body.shape[1] else np.zeros(body.shape[0], dtype=bool)
+        unsure = np.flatnonzero(~filled)
+        if unsure.size and body.shape[1] > 1:
+            filled[unsure] = pd.notna(body[unsure, 1:]).any(axis=1)
         body, rows = body[filled], rows[filled]
         # trailing total rows (and the blank rows between them, already gone)
         end = body.shape[0]
