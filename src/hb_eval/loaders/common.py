@@ -11,6 +11,7 @@ row stays).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import compress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,15 @@ def hetu_mask(s: pd.Series) -> np.ndarray:
     answered from the set of its distinct values, without factorising it.
     """
     values = s.to_numpy(dtype=object)
-    if not any(len(str(u)) >= 10 and privacy.contains_hetu(str(u)) for u in set(values)):
+    distinct = set(values)
+    distinct.discard(None)
+    if set(map(type, distinct)) <= {str}:
+        # the texts of 10 characters or more, picked without a Python-level loop
+        texts = list(distinct)
+        long = compress(texts, map((10).__le__, map(len, texts)))
+    else:
+        long = (str(u) for u in distinct if len(str(u)) >= 10)
+    if not any(privacy.contains_hetu(u) for u in long):
         return np.zeros(len(values), dtype=bool)
     codes, uniq = pd.factorize(values, use_na_sentinel=True)
     flags = np.zeros(len(uniq) + 1, dtype=bool)

@@ -82,16 +82,14 @@ def client_ids(s: pd.Series) -> pd.DataFrame:
     ids[-1] = None
 
     # the parts of each distinct number, spread back over the cells
-    def per_id(fn) -> np.ndarray:
-        out = np.empty(len(ids), dtype=object)
-        out[:] = [fn(c) if c is not None else None for c in ids]
-        return out[codes]
-
+    pilot, group, worker = (np.empty(len(ids), dtype=object) for _ in range(3))
+    pilot[:] = [c[0:2] if c is not None else None for c in ids]
+    group[:] = [c[2:3] if c is not None else None for c in ids]
+    worker[:] = [f"{c[0:2]}-{c[3:5]}" if c is not None else None for c in ids]
     ok = np.array([c is not None for c in ids], dtype=bool)[codes]
     status = np.where(codes < 0, "blank", np.where(ok, "ok", "invalid"))
-    return pd.DataFrame({"client_id": ids[codes], "pilot_code": per_id(lambda c: c[0:2]),
-                         "group_code": per_id(lambda c: c[2:3]),
-                         "worker": per_id(lambda c: f"{c[0:2]}-{c[3:5]}"), "status": status},
+    return pd.DataFrame({"client_id": ids[codes], "pilot_code": pilot[codes],
+                         "group_code": group[codes], "worker": worker[codes], "status": status},
                         index=s.index)
 
 
