@@ -186,3 +186,24 @@ def test_rows_to_cells_is_cell_text_of_every_cell(rows):
                 assert type(got) is str
                 assert got == want or any(rows[k][j] == r[j] for k in range(i)
                                           if j < len(rows[k]))
+
+
+def test_reading_restores_the_garbage_collector(tmp_path):
+    import gc
+
+    p = tmp_path / "t.csv"
+    p.write_text("a;b\n1;2\n", encoding="utf-8")
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        read_grid(p)
+        assert gc.isenabled()
+        gc.disable()
+        read_grid(p)
+        assert not gc.isenabled()
+        gc.enable()
+        with pytest.raises(InputError):
+            read_grid(tmp_path / "missing.xlsx")
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from .grid import RawGrid, rows_to_cells
+from .grid import RawGrid, gc_paused, rows_to_cells
 
 __all__ = ["decode", "sniff_separator", "read_csv"]
 
@@ -77,10 +77,12 @@ def read_csv(path: str | Path, *, file: str | None = None, sep: str | None = Non
         raise InputError(f"cannot read the file ({exc.strerror})", file=shown) from None
     text, _enc = decode(raw)
     sep = sep or sniff_separator(text)
-    try:
-        records = list(_csv.reader(_io.StringIO(text, newline=""), delimiter=sep, quotechar='"'))
-    except _csv.Error as exc:
-        raise InputError(f"not a valid CSV file ({exc})", file=shown) from None
-    cells = rows_to_cells(records)
+    with gc_paused():
+        try:
+            records = list(_csv.reader(_io.StringIO(text, newline=""), delimiter=sep,
+                                       quotechar='"'))
+        except _csv.Error as exc:
+            raise InputError(f"not a valid CSV file ({exc})", file=shown) from None
+        cells = rows_to_cells(records)
     n = cells.shape[0]
     return RawGrid(cells=cells, rows=np.arange(1, n + 1), file=shown, sheet=None, path=path)

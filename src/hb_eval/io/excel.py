@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from .grid import RawGrid, rows_to_cells
+from .grid import RawGrid, gc_paused, rows_to_cells
 
 __all__ = ["sheet_names", "read_xlsx"]
 
@@ -100,8 +100,10 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
     engines = ["calamine", "openpyxl"] if engine == "auto" else [engine]
     for eng in engines:
         try:
-            rows = _calamine_rows(path, sheet) if eng == "calamine" else _openpyxl_rows(path, sheet)
-            return _to_grid(rows, shown, sheet, path)
+            with gc_paused():
+                rows = (_calamine_rows(path, sheet) if eng == "calamine"
+                        else _openpyxl_rows(path, sheet))
+                return _to_grid(rows, shown, sheet, path)
         except Exception as exc:  # noqa: BLE001 - try the next engine
             errors.append(f"{eng}: {type(exc).__name__}")
     raise InputError(f"cannot read the sheet ({'; '.join(errors)})", file=shown, sheet=sheet)
