@@ -84,5 +84,6 @@ def read_csv(path: str | Path, *, file: str | None = None, sep: str | None = Non
         except _csv.Error as exc:
             raise InputError(f"not a valid CSV file ({exc})", file=shown) from None
         cells = rows_to_cells(records)
+        del records  # freed before the collector runs again
     n = cells.shape[0]
     return RawGrid(cells=cells, rows=np.arange(1, n + 1), file=shown, sheet=None, path=path)

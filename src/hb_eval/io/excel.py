@@ -103,7 +103,9 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
             with gc_paused():
                 rows = (_calamine_rows(path, sheet) if eng == "calamine"
                         else _openpyxl_rows(path, sheet))
-                return _to_grid(rows, shown, sheet, path)
+                grid = _to_grid(rows, shown, sheet, path)
+                del rows  # freed before the collector runs again
+            return grid
         except Exception as exc:  # noqa: BLE001 - try the next engine
             errors.append(f"{eng}: {type(exc).__name__}")
     raise InputError(f"cannot read the sheet ({'; '.join(errors)})", file=shown, sheet=sheet)

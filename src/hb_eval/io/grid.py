@@ -127,8 +127,8 @@ def gc_paused():
 
 
 #: Cell types that never compare equal across types except int with float (``1 == 1.0``), so
-#: a grid holding no bool and not both int and float can be converted through one dict of its
-#: distinct values.
+#: a grid holding no bool and not both int and float (and no time zones) can be converted
+#: through one dict of its distinct values.
 _DICT_SAFE = frozenset({str, type(None), float, int, _dt.datetime, _dt.date, _dt.time,
                         _dt.timedelta})
 
@@ -137,10 +137,11 @@ def rows_to_cells(rows: Sequence[Sequence[object]]) -> np.ndarray:
     """Rows of cell values (as a reader returns them) to a 2-D object array of texts.
 
     Each distinct value is converted once. For the cell types the readers give (str, float,
-    int, dates and times) the whole grid is mapped through one dict of its distinct values, in
-    one pass. Other grids (booleans, which equal 1 and 0; ints mixed with
-    floats, whose texts can differ for equal values such as ``10**15`` and ``1e15``; numpy
-    scalars) are converted column by column as before (:func:`column_texts`).
+    int, naive dates and times), where equal values always have equal texts, the whole grid is
+    mapped through one dict in one pass. Other grids (booleans, which equal 1 and 0; ints mixed
+    with floats, whose texts can differ for equal values such as ``10**15`` and ``1e15``;
+    datetimes with a time zone; numpy scalars) are converted column by column
+    (:func:`column_texts`).
     """
     n = len(rows)
     width = max((len(r) for r in rows), default=0)
@@ -152,10 +153,15 @@ def rows_to_cells(rows: Sequence[Sequence[object]]) -> np.ndarray:
     flat = list(chain.from_iterable(rows))
     types = set(map(type, flat))
     if types <= _DICT_SAFE and not (int in types and float in types):
-        distinct = list(dict.fromkeys(flat))  # first occurrence of each value, in order
-        conv = dict(zip(distinct, texts(distinct)))
-        return np.fromiter(map(conv.__getitem__, flat), dtype=object,
-                           count=len(flat)).reshape(n, width)
+        distinct = set(flat)
+        if not (_dt.datetime in types or _dt.time in types) or not any(
+                v.tzinfo is not None for v in distinct if type(v) in (_dt.datetime, _dt.time)):
+            # equal values now have equal texts. A non-blank str is its own text, so only the
+            # other values need an entry: conv.get(v, v)
+            conv = {v: cell_text(v) for v in distinct
+                    if type(v) is not str or not v or v.isspace()}
+            return np.fromiter(map(conv.get, flat, flat), dtype=object,
+                               count=len(flat)).reshape(n, width)
     raw = np.empty((n, width), dtype=object)
     raw.reshape(-1)[:] = flat  # cells keep their Python values
     for j in range(width):
