@@ -377,7 +377,8 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
             for (src, f), g in dups.groupby(["source", "file"], sort=False, observed=True):
                 det = [f"second {w} response of the client; the one kept is row {kr}"
                        + ("" if kf == f else f" of {kf}")
-                       for w, kr, kf in zip(g["wave"].astype(str), g["kept_row"], g["kept_file"])]
+                       for w, kr, kf in zip(g["wave"].astype(str).tolist(), g["kept_row"].tolist(),
+                                            g["kept_file"].tolist())]
                 q.rows(str(src), str(f), sheets.get(str(f)), g["row"].to_numpy(), "duplicate",
                        det, client_id=g["client_id"].astype(object).to_numpy())
         tables["responses"] = kept
