@@ -161,6 +161,9 @@ _CELL_VALUES = st.one_of(
     st.sampled_from([0.0, -0.0, 1.0, 1e15, 1e16, 410712.0, 2.5]),
     st.sampled_from([dt.date(2018, 3, 1), dt.datetime(2018, 3, 1), dt.datetime(2018, 3, 1, 12),
                      dt.time(0, 45), dt.timedelta(minutes=90)]),
+    # equal instants in two time zones: equal values with different texts
+    st.sampled_from([dt.datetime(2018, 3, 1, 12, tzinfo=dt.timezone.utc),
+                     dt.datetime(2018, 3, 1, 14, tzinfo=dt.timezone(dt.timedelta(hours=2)))]),
     st.sampled_from([np.float64(1.0), np.int64(3)]),
 )
 
@@ -169,7 +172,8 @@ _CELL_VALUES = st.one_of(
 @given(st.lists(st.lists(_CELL_VALUES, max_size=5), max_size=12))
 def test_rows_to_cells_is_cell_text_of_every_cell(rows):
     # the grid is converted through one dict of distinct values when that is exact (equal
-    # values of different types, such as True == 1 == 1.0, take the per-column path)
+    # values with different texts, such as True == 1 == 1.0 or one instant in two time zones,
+    # take the per-column path)
     from hb_eval.io.grid import rows_to_cells
 
     cells = rows_to_cells(rows)
