@@ -49,28 +49,33 @@ class LoadContext:
     base_dir: Path | None = None
 
 
+#: Characters in a henkilötunnus (DDMMYY, century sign, NNN, check character): a shorter text
+#: cannot hold one.
+_HETU_LEN = 11
+
+
 def hetu_mask(s: pd.Series) -> np.ndarray:
     """Boolean mask of cells holding a valid henkilötunnus.
 
-    Each distinct text is checked once; texts shorter than 10 characters are skipped without a
-    regex (a code is 11 characters). A column without any code (nearly every column) is
-    answered from the set of its distinct values, without factorising it.
+    Each distinct text is checked once; texts shorter than a code (11 characters) are skipped
+    without a regex. A column without any code (nearly every column) is answered from the set
+    of its distinct values, without factorising it.
     """
     values = s.to_numpy(dtype=object)
     distinct = set(values)
     distinct.discard(None)
     if set(map(type, distinct)) <= {str}:
-        # the texts of 10 characters or more, picked without a Python-level loop
+        # the texts long enough to hold a code, picked without a Python-level loop
         texts = list(distinct)
-        long = compress(texts, map((10).__le__, map(len, texts)))
+        long = compress(texts, map(_HETU_LEN.__le__, map(len, texts)))
     else:
-        long = (str(u) for u in distinct if len(str(u)) >= 10)
+        long = (str(u) for u in distinct if len(str(u)) >= _HETU_LEN)
     if not any(privacy.contains_hetu(u) for u in long):
         return np.zeros(len(values), dtype=bool)
     codes, uniq = pd.factorize(values, use_na_sentinel=True)
     flags = np.zeros(len(uniq) + 1, dtype=bool)
     for i, u in enumerate(uniq):
-        if len(str(u)) >= 10 and privacy.contains_hetu(str(u)):
+        if len(str(u)) >= _HETU_LEN and privacy.contains_hetu(str(u)):
             flags[i] = True
     return flags[codes]
 
