@@ -128,3 +128,69 @@ def test_progress_reported_per_chunk(monkeypatch):
     a = bs.stratified_means(x, s, 70, 1, progress=lambda d, t: seen.append((d, t)))
     assert seen == [(20, 70), (40, 70), (60, 70), (70, 70)]
     assert a.shape == (70, 2, 1)
+
+
+def _threaded(monkeypatch, bs, threads):
+    monkeypatch.setattr(bs, "MIN_THREADED_ELEMENTS", 0)   # thread even tiny work
+    monkeypatch.setattr(bs, "THREADS", threads)
+
+
+def test_same_seed_same_replicates_whatever_the_threads(monkeypatch):
+    import hb_eval.costs.bootstrap as bs
+
+    rng = np.random.default_rng(10)
+    x = rng.normal(size=(90, 2))
+    s = np.repeat([0, 1, 2], [20, 30, 40])
+    w = np.repeat(np.arange(9), 10)
+    monkeypatch.setattr(bs, "CHUNK_ELEMENTS", 400)        # 10 replicates a chunk: many chunks
+    runs = {}
+    for threads in (1, 2, 3):
+        _threaded(monkeypatch, bs, threads)
+        runs[threads] = (bs.stratified_means(x, s, 95, 5), bs.cluster_means(x, s, w, 95, 5))
+        again = (bs.stratified_means(x, s, 95, 5), bs.cluster_means(x, s, w, 95, 5))
+        assert all(np.array_equal(a, b) for a, b in zip(runs[threads], again))
+    for threads in (2, 3):
+        assert all(np.array_equal(a, b) for a, b in zip(runs[1], runs[threads]))
+    # a Generator seeded alike spawns the same per-stratum streams as the seed
+    assert np.array_equal(runs[1][0], bs.stratified_means(x, s, 95, np.random.default_rng(5)))
+
+
+def test_progress_from_calling_thread_monotone_when_threaded(monkeypatch):
+    import threading
+
+    import hb_eval.costs.bootstrap as bs
+
+    _threaded(monkeypatch, bs, 2)
+    monkeypatch.setattr(bs, "CHUNK_ELEMENTS", 1000)       # 20 replicates a chunk
+    seen = []
+    main = threading.get_ident()
+
+    def hook(done, total):
+        assert threading.get_ident() == main
+        seen.append((done, total))
+
+    x = np.arange(150.0)
+    s = np.repeat([0, 1, 2], 50)
+    bs.stratified_means(x, s, 70, 1, progress=hook)
+    assert seen == [(20, 70), (40, 70), (60, 70), (70, 70)]
+
+    def fail(done, total):
+        raise RuntimeError("cancelled")
+
+    with pytest.raises(RuntimeError, match="cancelled"):
+        bs.stratified_means(x, s, 70, 1, progress=fail)
+
+
+def test_columns_paired_or_alone_give_the_same_means():
+    # the columns are gathered in complex pairs; an odd column count pads one; the draws of a
+    # stratum do not depend on the columns, so each column's replicates match it drawn alone
+    x = np.random.default_rng(11).gamma(2.0, 100.0, size=(40, 3))
+    s = np.r_[np.zeros(15, int), np.ones(25, int)]
+    both = stratified_means(x, s, 500, 3)
+    assert both.shape == (500, 2, 3)
+    for j in range(3):
+        assert np.allclose(both[:, :, j], stratified_means(x[:, j], s, 500, 3)[:, :, 0],
+                           rtol=1e-13, atol=0)
+    # a single-unit stratum always draws that unit
+    one = stratified_means(x[:4], np.array([0, 1, 1, 1]), 50, 1)
+    assert np.array_equal(one[:, 0], np.broadcast_to(x[0], (50, 3)))
