@@ -173,6 +173,13 @@ def test_property_client_id_never_raises_idempotent_and_vectorised_agrees(values
     assert [None if pd.isna(v) else v for v in vec] == got
 
 
+def test_vectorised_client_ids_keep_the_length_limit():
+    padded = "0410712" + " " * 60  # 67 characters: refused by the scalar parser
+    assert normalize_client_id(padded) is None
+    assert normalize_client_ids(pd.Series([padded, "0410712 "], dtype=object)).tolist() == [
+        pd.NA, "0410712"]
+
+
 # ---------------------------------------------------------------------------------------------
 # Finnish numbers
 # ---------------------------------------------------------------------------------------------

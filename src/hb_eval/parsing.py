@@ -204,9 +204,9 @@ def normalize_client_ids(s: pd.Series) -> pd.Series:
     """Vectorised :func:`normalize_client_id`: a ``string`` Series, NA where invalid or blank."""
     codes, u = _distinct(s)
     # one match of the scalar parser's pattern per distinct text (faster than a chain of .str
-    # operations); unlike normalize_client_id there is no limit on the text's length
+    # operations), with the scalar parser's length limit
     vals = np.empty(len(u), dtype=object)
-    vals[:] = [_cid_of_text(t) for t in u.to_numpy(dtype=object)]
+    vals[:] = [_cid_of_text(t) if len(t) <= 64 else None for t in u.to_numpy(dtype=object)]
     return pd.Series(_spread(vals, codes, None), index=s.index, dtype="string")
 
 
