@@ -41,9 +41,9 @@ def per_unique(s: pd.Series, fn, empty=None) -> pd.Series:
 _VECTOR_FROM = 5000
 
 
-def _float_per_unique(s: pd.Series, fn, vector_fn=None) -> tuple[pd.Series, pd.Series]:
-    """Float parser ``fn`` (None when not parseable) once per distinct text: (values, bad)."""
-    codes, uniq = _factorize(s)
+def _floats_of_distinct(uniq: np.ndarray, fn, vector_fn=None) -> np.ndarray:
+    """``fn`` (None when not parseable) of each distinct text, NaN where None, plus a trailing
+    NaN for blank cells (code -1); ``vector_fn`` instead when there are many texts."""
     vals = np.full(len(uniq) + 1, np.nan)
     if vector_fn is not None and len(uniq) > _VECTOR_FROM:
         v, _ = vector_fn(pd.Series(uniq, dtype=object))
@@ -53,7 +53,13 @@ def _float_per_unique(s: pd.Series, fn, vector_fn=None) -> tuple[pd.Series, pd.S
             v = fn(u)
             if v is not None:
                 vals[i] = v
-    out = vals[codes]
+    return vals
+
+
+def _float_per_unique(s: pd.Series, fn, vector_fn=None) -> tuple[pd.Series, pd.Series]:
+    """Float parser ``fn`` (None when not parseable) once per distinct text: (values, bad)."""
+    codes, uniq = _factorize(s)
+    out = _floats_of_distinct(uniq, fn, vector_fn)[codes]
     bad = (codes >= 0) & np.isnan(out)
     return pd.Series(out, index=s.index, dtype="float64"), pd.Series(bad, index=s.index)
 
@@ -240,15 +246,7 @@ def item_values(schema: Any, s: pd.Series, column: str | None = None) -> tuple[p
     codes, uniq = _factorize(s)
     # per distinct text: the number (as numbers() parses it), else a missing code, an answer
     # label or "bad"; spread back over the cells by index
-    vals = np.full(len(uniq) + 1, np.nan)
-    if len(uniq) > _VECTOR_FROM:
-        v, _ = parsing.parse_numbers(pd.Series(uniq, dtype=object))
-        vals[:-1] = v.to_numpy(dtype="float64")
-    else:
-        for i, u in enumerate(uniq):
-            x = parsing.parse_number(u)
-            if x is not None:
-                vals[i] = x
+    vals = _floats_of_distinct(uniq, parsing.parse_number, parsing.parse_numbers)
     miss = np.full(len(uniq) + 1, None, dtype=object)
     miss[-1] = "not_answered"  # blank
     has_missing = hasattr(schema, "match_missing")
