@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..config import Config, load_config
 from ..errors import ConfigError, HbEvalError, InputError, SchemaError
+from ..values import plain_value
 from . import figures as F
 from .html import img_tag, render_html
 from .i18n import t
@@ -218,7 +219,7 @@ def _imputation(run: ReportRun, scores: pd.DataFrame) -> None:
     r = imp.mice_did(cf, m=a.mice_m, seed=a.seed, confidence=a.confidence).iloc[0]
     keys = ("estimate", "se", "df", "ci_low", "ci_high", "p", "m", "n_HB", "n_Verrokki",
             "n_imputed_HB", "n_imputed_Verrokki", "fmi", "df_method", "imputation")
-    block = {k: _plain(r[k]) for k in keys if k in r.index}
+    block = {k: plain_value(r[k]) for k in keys if k in r.index}
     run.results.setdefault("outcomes", {}).setdefault(PRIMARY, {})["did_mice"] = block
     run.table("mice", "tab_mice", pd.DataFrame([{"outcome": PRIMARY, "estimator": "did_mice",
                                                  **block}]))
@@ -326,7 +327,7 @@ def _esr_only(run: ReportRun) -> None:
     _esr_table(run, summ)
     s0 = summ.iloc[0]
     run.results.setdefault("satisfaction", {})["transitions"] = {
-        k: _plain(s0[k]) for k in ("n_paired", "n_not_in_work_or_study_at_start",
+        k: plain_value(s0[k]) for k in ("n_paired", "n_not_in_work_or_study_at_start",
                                    "n_into_work_or_study", "share_into_work_or_study")
         if k in summ.columns}
 
@@ -388,7 +389,7 @@ def _costs(run: ReportRun) -> dict[str, pd.DataFrame]:
             rows.append((k, _uc(uc, k)))
         run.table("unit_costs", "tab_unit_costs", pd.DataFrame(
             {"setting": [r[0] for r in rows],
-             "value": pd.Series([_plain(r[1]) for r in rows], dtype=object)}))
+             "value": pd.Series([plain_value(r[1]) for r in rows], dtype=object)}))
     return out
 
 
@@ -407,14 +408,6 @@ def _uc(uc: Any, key: str) -> Any:
     if uc is None:
         return None
     return uc.get(key) if isinstance(uc, dict) else getattr(uc, key, None)
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating,)):
-        return float(v)
-    return v
 
 
 def _cea(run: ReportRun, costs: dict[str, pd.DataFrame], scores: pd.DataFrame) -> None:
