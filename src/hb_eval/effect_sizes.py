@@ -464,8 +464,9 @@ def fisher_freeman_halton_2xk(table: Any) -> float:
     t = t[:, t.sum(axis=0) > 0]
     if t.shape[1] < 2 or (t.sum(axis=1) == 0).any():
         return 1.0
-    if ffh_table_count(t) > FFH_MAX_TABLES:
-        raise ValueError(f"the exact test would enumerate {ffh_table_count(t):,} tables "
+    n_tables = ffh_table_count(t)
+    if n_tables > FFH_MAX_TABLES:
+        raise ValueError(f"the exact test would enumerate {n_tables:,} tables "
                          f"(more than {FFH_MAX_TABLES:,})")
     order = np.argsort(t.sum(axis=0), kind="stable")   # the largest column last
     t = t[:, order]
