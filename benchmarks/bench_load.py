@@ -79,7 +79,7 @@ def write_files(root: Path, seed: int = 1) -> Path:
 def main() -> int:
     import hb_eval
     from hb_eval.demo import write_demo
-    from hb_eval.io import read_xlsx
+    from hb_eval.data.io import read_xlsx
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -10,14 +10,14 @@ import time
 import numpy as np
 import pandas as pd
 
-from hb_eval.parsing import (
+from hb_eval.data.parsing import (
     normalize_client_ids,
     normalize_texts,
     parse_dates,
     parse_durations,
     parse_numbers,
 )
-from hb_eval.privacy import contains_hetu_series
+from hb_eval.data.privacy import contains_hetu_series
 
 N = 100_000
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from hb_eval.errors import InputError
-from hb_eval.io import read_grid, read_table, read_xlsx
-from hb_eval.io.csv import decode, sniff_separator
-from hb_eval.io.grid import cell_text, is_total_row
+from hb_eval.data.io import read_grid, read_table, read_xlsx
+from hb_eval.data.io.csv import decode, sniff_separator
+from hb_eval.data.io.grid import cell_text, is_total_row
 
 KNOWN = ["Vastaustunniste", "Asiakasnumero", "Vastauspäivä", "Kieli", "Lomakeversio", "YH1"]
 
@@ -42,7 +42,7 @@ def test_xlsx_header_after_title_rows_total_and_blank_rows_dropped(tmp_path, eng
     p = tmp_path / "k.xlsx"
     _kyky_workbook(p)
     grid = read_xlsx(p, "Vastaukset", engine=engine)
-    from hb_eval.io.grid import find_header_row, split_table
+    from hb_eval.data.io.grid import find_header_row, split_table
 
     t = split_table(grid, find_header_row(grid, KNOWN))
     assert t.header_row == 5
@@ -174,7 +174,7 @@ def test_rows_to_cells_is_cell_text_of_every_cell(rows):
     # the grid is converted through one dict of distinct values when that is exact (equal
     # values with different texts, such as True == 1 == 1.0 or one instant in two time zones,
     # take the per-column path)
-    from hb_eval.io.grid import rows_to_cells
+    from hb_eval.data.io.grid import rows_to_cells
 
     cells = rows_to_cells(rows)
     width = max((len(r) for r in rows), default=0)

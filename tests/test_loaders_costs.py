@@ -8,8 +8,8 @@ import pytest
 
 import hb_eval
 from hb_eval.errors import InputError
-from hb_eval.loaders.time_diary import read_meta
-from hb_eval.loaders.unit_costs import read_unit_costs
+from hb_eval.data.loaders.time_diary import read_meta
+from hb_eval.data.loaders.unit_costs import read_unit_costs
 
 import loader_fixtures as F
 

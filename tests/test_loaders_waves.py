@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hb_eval.loaders.waves import assign_waves
+from hb_eval.data.loaders.waves import assign_waves
 
 CLIENTS = pd.DataFrame({
     "client_id": ["0110101", "0110102", "0110103", "0110104"],

@@ -1,4 +1,4 @@
-"""Tests of the pure parsers (hb_eval.parsing): hand-worked examples, every spelling DATA.md
+"""Tests of the pure parsers (hb_eval.data.parsing): hand-worked examples, every spelling DATA.md
 lists, and hypothesis properties (recognition, idempotence, round trips, never raising, the
 vectorised versions agreeing with the scalar ones)."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hb_eval.parsing import (
+from hb_eval.data.parsing import (
     GROUPS,
     PILOTS,
     ClientIdParts,

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from hb_eval.errors import HbEvalError
-from hb_eval.quarantine import QUARANTINE_COLUMNS, Quarantine
+from hb_eval.data.quarantine import QUARANTINE_COLUMNS, Quarantine
 
 
 def _q():

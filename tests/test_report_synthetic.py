@@ -159,7 +159,7 @@ def make_dataset(tmp: Path, cells: dict | None = None, *, seed: int = 1, effect:
 
     ``cells`` maps (pilot index, group index, arm) -> number of clients.
     """
-    from hb_eval.dataset import Dataset
+    from hb_eval.data.dataset import Dataset
 
     rng = np.random.default_rng(seed)
     cells = cells or {(0, 1, "HB"): 12, (0, 1, "Verrokki"): 12, (1, 3, "HB"): 9,

@@ -1,5 +1,5 @@
 """Tests of the data schemas (data_schemas/*.yaml) and their loader and validation
-(hb_eval.schema): the shipped schemas say what DATA.md says, headers resolve through aliases,
+(hb_eval.data.schema): the shipped schemas say what DATA.md says, headers resolve through aliases,
 codes through their spellings, and a wrong schema is refused naming the file and the problem."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import yaml
 
 from hb_eval import resources
 from hb_eval.errors import InputError, SchemaError
-from hb_eval.schema import SOURCES, Schema, load_schema, load_schemas, schema_from_dict
+from hb_eval.data.schema import SOURCES, Schema, load_schema, load_schemas, schema_from_dict
 
 SHIPPED = resources.schema_dir()
 

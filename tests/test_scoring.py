@@ -318,7 +318,7 @@ def test_rules_come_from_an_edited_schema(tmp_path):
     import shutil
 
     from hb_eval.resources import schema_dir
-    from hb_eval.schema import load_schema
+    from hb_eval.data.schema import load_schema
 
     text = (schema_dir() / "kykyviisari.yaml").read_text(encoding="utf-8")
     assert "domain_min_fraction: 0.5" in text

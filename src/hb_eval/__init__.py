@@ -15,14 +15,14 @@ __all__ = ["__version__", "load", "load_config"]
 
 
 def load(config, **kwargs):
-    """Load every source of an evaluation into a :class:`hb_eval.dataset.Dataset`.
+    """Load every source of an evaluation into a :class:`hb_eval.data.dataset.Dataset`.
 
     Parameters
     ----------
     config
         Path to ``evaluation.yaml`` or a :class:`hb_eval.config.Config`.
     """
-    from .dataset import load as _load
+    from .data.dataset import load as _load
 
     return _load(config, **kwargs)
 

@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "validate":
-            from .validate import run_validate
+            from .data.validate import run_validate
 
             return run_validate(args)
         if args.command == "demo":

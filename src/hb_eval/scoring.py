@@ -1,7 +1,7 @@
 """Item answers to scale scores: Kykyviisari domains and total, Kompassi harmonisation,
 Osallisuustesti; and the change and long frames the estimators take.
 
-Scoring rules come from the schemas (``hb_eval.schema.load_schema``) so that an evaluator can
+Scoring rules come from the schemas (``hb_eval.data.schema.load_schema``) so that an evaluator can
 change them in YAML. The defaults (DATA.md) are:
 
 * Kykyviisari: reverse-code marked items (``min + max - x``), rescale every item to 0-10
@@ -191,7 +191,7 @@ def rules_from_schema(source: str, schema: Any, crosswalk_of: Any = None) -> Sca
     source
         ``kykyviisari``, ``kompassi`` or ``osallisuus``.
     schema
-        The object ``hb_eval.schema.load_schema(source)`` returns, or a dict with keys
+        The object ``hb_eval.data.schema.load_schema(source)`` returns, or a dict with keys
         ``items`` (code, domain, scale, reverse) and ``scoring`` (rescale,
         domain_min_fraction, min_items, total_domains, total_min_domains). For Kompassi the
         items' ``domain`` is the crosswalk target (or a ``crosswalk`` mapping item -> domain).
@@ -223,7 +223,7 @@ def rules_from_schema(source: str, schema: Any, crosswalk_of: Any = None) -> Sca
         items["domain"] = None
     total_domains = _get(scoring, "total_domains", None)
     if not total_domains and source == "kykyviisari":
-        total_domains = _get(schema, "total_domains", None)  # hb_eval.schema.Schema property
+        total_domains = _get(schema, "total_domains", None)  # hb_eval.data.schema.Schema property
     total_domains = tuple(_domain_name(d) for d in total_domains) if total_domains else ()
     defaults = _DEFAULT_SCORING[source]
     rescale_to = _get(scoring, "rescale_to", None) or (0.0, 10.0)
@@ -255,7 +255,7 @@ SCORED_SOURCES: tuple[str, ...] = ("kykyviisari", "kompassi", "osallisuus")
 
 
 def default_rules(sources: Iterable[str] = SCORED_SOURCES) -> dict[str, ScaleRules]:
-    """Rules from the shipped schemas (``hb_eval.schema.load_schema``).
+    """Rules from the shipped schemas (``hb_eval.data.schema.load_schema``).
 
     A schema that is wrong raises :class:`~hb_eval.errors.SchemaError`; it is never replaced
     silently by defaults.
@@ -270,7 +270,7 @@ def default_rules(sources: Iterable[str] = SCORED_SOURCES) -> dict[str, ScaleRul
 
 @functools.lru_cache(maxsize=16)
 def _shipped_rules(source: str, stamp: tuple) -> ScaleRules:
-    from .schema import load_schema
+    from .data.schema import load_schema
 
     return rules_from_schema(source, load_schema(source))
 
@@ -374,7 +374,7 @@ def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
         The ``items`` table of the Dataset (long: response_id, client_id, source, wave, item,
         value, missing). ``value`` NaN is a missing answer (not answered, don't know, ...).
     schemas
-        Source name -> schema object (as ``hb_eval.schema.load_schema`` returns), plain dict or
+        Source name -> schema object (as ``hb_eval.data.schema.load_schema`` returns), plain dict or
         :class:`ScaleRules`. Sources not given use the shipped schemas.
     include_kompassi
         Score Kompassi responses through the crosswalk (rows flagged ``harmonised``).
@@ -451,7 +451,7 @@ def _finish(s: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_all(ds: Any, include_kompassi: bool | None = None) -> pd.DataFrame:
-    """Score a :class:`~hb_eval.dataset.Dataset` (``ds.items`` with ``ds.schemas``).
+    """Score a :class:`~hb_eval.data.dataset.Dataset` (``ds.items`` with ``ds.schemas``).
 
     ``include_kompassi=None`` takes ``ds.config.analysis.include_kompassi``.
     """

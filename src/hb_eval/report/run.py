@@ -498,16 +498,16 @@ def build_results(config: Config, *, progress: bool = False, debug: bool = False
     debug
         Re-raise an analysis' unexpected exception instead of reporting it as failed.
     dataset
-        An already-loaded :class:`~hb_eval.dataset.Dataset` (skips loading).
+        An already-loaded :class:`~hb_eval.data.dataset.Dataset` (skips loading).
     """
     say = _progress(progress)
     run = ReportRun(config)
     if dataset is None:
         say("loading data …")
         try:
-            dsmod = _module("dataset")
+            dsmod = _module("data.dataset")
         except _Unavailable:
-            raise HbEvalError("the data layer (hb_eval.dataset) is not installed") from None
+            raise HbEvalError("the data layer (hb_eval.data.dataset) is not installed") from None
         dataset = dsmod.load(config)
     run.dataset = dataset
     run.results["schema_version"] = SCHEMA_VERSION

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import privacy
-from ..errors import InputError
+from ...errors import InputError
 from ..io.grid import norm_header
 from . import parse as P
 from .common import LoadContext, SourceSheet, open_table

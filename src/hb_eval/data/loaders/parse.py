@@ -3,7 +3,7 @@
 
 Every function takes a column of raw cell texts (object Series, None when empty) and returns the
 parsed values and a boolean mask of cells that were non-empty but could not be parsed. Parsing
-itself lives in :mod:`hb_eval.parsing` and code spellings in :mod:`hb_eval.schema`; this module
+itself lives in :mod:`hb_eval.data.parsing` and code spellings in :mod:`hb_eval.data.schema`; this module
 only adapts their interfaces to the loaders and parses each distinct text once.
 """
 from __future__ import annotations
@@ -64,13 +64,13 @@ def _float_per_unique(s: pd.Series, fn, vector_fn=None) -> tuple[pd.Series, pd.S
     return pd.Series(out, index=s.index, dtype="float64"), pd.Series(bad, index=s.index)
 
 
-# -- client numbers, numbers, dates, durations (hb_eval.parsing) ----------------------------
+# -- client numbers, numbers, dates, durations (hb_eval.data.parsing) ----------------------------
 # Cells repeat a lot (codes, dates, item answers), so each distinct text goes through the
 # scalar parser once and the result is spread back by index: linear in the rows, no per-cell
 # Python work beyond one factorisation per column.
 
 def client_ids(s: pd.Series) -> pd.DataFrame:
-    """Client numbers normalised to the canonical 7-digit string (:mod:`hb_eval.parsing`).
+    """Client numbers normalised to the canonical 7-digit string (:mod:`hb_eval.data.parsing`).
 
     Returns
     -------

@@ -1,10 +1,10 @@
-"""Reading raw files into text grids with Excel row numbers (see :mod:`hb_eval.io.grid`)."""
+"""Reading raw files into text grids with Excel row numbers (see :mod:`hb_eval.data.io.grid`)."""
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-from ..errors import InputError
+from ...errors import InputError
 from .csv import read_csv
 from .excel import read_xlsx, sheet_names
 from .grid import RawGrid, RawTable, find_header_row, norm_header, split_table

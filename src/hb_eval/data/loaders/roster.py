@@ -3,7 +3,7 @@
 Checks, in order (a row gets one row-level reason, the first that applies):
 
 1. client number blank (``missing_required``) or not a valid number (``bad_client_id``);
-2. consent: kept as a column here; :func:`hb_eval.dataset.load` removes clients without ``kyllä``
+2. consent: kept as a column here; :func:`hb_eval.data.dataset.load` removes clients without ``kyllä``
    (all their rows, as ``no_consent``) before anything else;
 3. arm blank (``missing_required``) or not a known spelling (``unknown_code``);
 4. ``Pilotti`` / ``Asiakasryhmä`` naming another pilot / group than the client number
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ...errors import InputError
 from . import parse as P
 from .common import LoadContext, open_sheet
 from .tables import AGE_GROUPS, GROUPS, PILOTS
@@ -122,7 +122,7 @@ def load(files: list[Path], ctx: LoadContext) -> pd.DataFrame:
     DataFrame
         The ``clients`` columns plus ``consent`` (``kyllä``/``ei``: anything but ``kyllä`` is
         ``ei``), for every roster row not quarantined. Consent is applied by
-        :func:`hb_eval.dataset.load`.
+        :func:`hb_eval.data.dataset.load`.
 
     Raises
     ------

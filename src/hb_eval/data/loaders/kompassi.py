@@ -1,6 +1,6 @@
 """Kompassi export, Hämeenlinna only (DATA.md §3): CSV with ``asiakasnro``, ``pvm``, ``kerta`` (1 alku, 2 väli, 3 loppu) and KOM01–KOM12 on 1–4.
 
-Rows and cells are checked as described in :mod:`hb_eval.loaders.questionnaire`.
+Rows and cells are checked as described in :mod:`hb_eval.data.loaders.questionnaire`.
 """
 from __future__ import annotations
 

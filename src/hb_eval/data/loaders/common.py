@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .. import privacy
-from ..errors import InputError
+from ...errors import InputError
 from ..io import RawTable, read_table, sha256_file
 from ..quarantine import Quarantine
 
@@ -86,7 +86,7 @@ class SourceSheet:
     Attributes
     ----------
     table
-        The :class:`~hb_eval.io.RawTable` read.
+        The :class:`~hb_eval.data.io.RawTable` read.
     cols
         Canonical column name -> position in ``table.header``.
     rows

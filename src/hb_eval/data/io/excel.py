@@ -1,4 +1,4 @@
-"""Reading ``.xlsx`` sheets into :class:`~hb_eval.io.grid.RawGrid` (python-calamine, openpyxl
+"""Reading ``.xlsx`` sheets into :class:`~hb_eval.data.io.grid.RawGrid` (python-calamine, openpyxl
 as the fallback)."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ...errors import InputError
 from .grid import RawGrid, gc_paused, rows_to_cells
 
 __all__ = ["sheet_names", "read_xlsx"]

@@ -1,6 +1,6 @@
 """Kykyviisari export (DATA.md §2): sheet ``Vastaukset``, title rows 1–3, header on row 5.
 
-Rows and cells are checked as described in :mod:`hb_eval.loaders.questionnaire`.
+Rows and cells are checked as described in :mod:`hb_eval.data.loaders.questionnaire`.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Reading ``.csv`` files (UTF-8, UTF-8 with BOM or cp1252; ``;`` or ``,`` separated) into
-:class:`~hb_eval.io.grid.RawGrid`."""
+:class:`~hb_eval.data.io.grid.RawGrid`."""
 from __future__ import annotations
 
 import csv as _csv
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ...errors import InputError
 from .grid import RawGrid, gc_paused, rows_to_cells
 
 __all__ = ["decode", "sniff_separator", "read_csv"]

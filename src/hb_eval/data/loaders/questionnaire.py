@@ -1,7 +1,7 @@
 """Shared loader for the item questionnaires: Kykyviisari, Kompassi, Osallisuustesti.
 
 One row per response (``responses``, with ``wave_recorded`` still to be resolved by
-:mod:`hb_eval.loaders.waves`) and one row per response × schema item (``items``).
+:mod:`hb_eval.data.loaders.waves`) and one row per response × schema item (``items``).
 
 Row-level reasons (the response is not loaded): client number blank (``missing_required``) or
 invalid (``bad_client_id``); no date and no recorded wave (``missing_required``); an unreadable

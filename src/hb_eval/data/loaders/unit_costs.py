@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import InputError
+from ...errors import InputError
 from ..io import sha256_file
 from .common import LoadContext, display_path
 

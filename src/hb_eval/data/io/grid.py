@@ -1,6 +1,6 @@
 """Raw cell grids: every cell as text (or None when empty) with the Excel row number of each row.
 
-Readers (:mod:`hb_eval.io.excel`, :mod:`hb_eval.io.csv`) produce a :class:`RawGrid`;
+Readers (:mod:`hb_eval.data.io.excel`, :mod:`hb_eval.data.io.csv`) produce a :class:`RawGrid`;
 :func:`split_table` finds the header row, keeps the rows above it as metadata, and drops rows
 that are not data rows (blank rows anywhere, total rows such as ``Yhteensä 57 vastausta`` below
 the data). Those rows are not counted as read.
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ...errors import InputError
 
 __all__ = ["RawGrid", "RawTable", "cell_text", "norm_header", "split_table", "find_header_row",
            "is_total_row"]

@@ -1,0 +1,199 @@
+"""The quarantine collector and per-file accounting.
+
+Every loader records here each input row (``level="row"``) or cell (``level="cell"``) that did
+not make it into the tidy tables, with a reason code. ``detail`` texts are written by us and never
+copy a cell value (a cell may hold personal data). Accounting per file and sheet:
+``rows_read == rows_kept + rows_quarantined``, where a row counts as quarantined when it has at
+least one row-level record; a broken invariant is a bug and raises.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import HbEvalError
+
+__all__ = ["REASONS", "QUARANTINE_COLUMNS", "FILE_COLUMNS", "Quarantine", "FileRecord"]
+
+#: Reason codes (ARCHITECTURE.md). ``sum_mismatch`` is a cell-level flag on a kept row.
+REASONS: tuple[str, ...] = (
+    "bad_client_id", "out_of_range", "bad_value", "duplicate", "orphan", "no_consent",
+    "personal_id_found", "bad_date", "outside_period", "sum_mismatch", "group_mismatch",
+    "pilot_mismatch", "missing_required", "unknown_code",
+)
+QUARANTINE_COLUMNS = ["source", "file", "sheet", "row", "column", "level", "reason", "detail",
+                      "client_id"]
+FILE_COLUMNS = ["source", "path", "sha256", "sheet", "rows_read", "rows_kept", "rows_quarantined"]
+
+
+@dataclass
+class FileRecord:
+    """One input file (and sheet) as read: which Excel rows were data rows."""
+
+    source: str
+    path: str
+    sha256: str
+    sheet: str | None
+    rows: np.ndarray  # Excel row numbers of the data rows read
+
+
+@dataclass
+class Quarantine:
+    """Collects quarantine records and the files read.
+
+    Use :meth:`row` / :meth:`cell` for one record, :meth:`rows` / :meth:`cells` for many at
+    once (vectorised: arrays of rows and client ids with one reason).
+    """
+
+    _parts: list[pd.DataFrame] = field(default_factory=list)
+    _files: list[FileRecord] = field(default_factory=list)
+
+    # -- files ---------------------------------------------------------------------------
+    def add_file(self, source: str, path: str, sha256: str, sheet: str | None,
+                 rows: Iterable[int]) -> FileRecord:
+        """Register a file (and sheet) read, with the Excel row numbers of its data rows."""
+        rec = FileRecord(source, str(path), sha256, sheet, np.asarray(list(rows), dtype=np.int64))
+        self._files.append(rec)
+        return rec
+
+    def discard_file(self, path: str) -> None:
+        """Forget a file that turned out unusable (it is reported as a file error instead)."""
+        self._files = [f for f in self._files if f.path != str(path)]
+        self._parts = [p[p["file"] != str(path)] for p in self._parts]
+
+    @property
+    def file_records(self) -> list[FileRecord]:
+        return list(self._files)
+
+    # -- records -------------------------------------------------------------------------
+    def rows(self, source: str, file: str, sheet: str | None, rows, reason: str,
+             detail, client_id=None, column=None) -> None:
+        """Quarantine whole rows (one record per row)."""
+        self._add(source, file, sheet, rows, column, "row", reason, detail, client_id)
+
+    def cells(self, source: str, file: str, sheet: str | None, rows, column, reason: str,
+              detail, client_id=None) -> None:
+        """Quarantine cells (one record per row × column given); the row stays."""
+        self._add(source, file, sheet, rows, column, "cell", reason, detail, client_id)
+
+    def row(self, source: str, file: str, sheet: str | None, row: int, reason: str,
+            detail: str, client_id: str | None = None, column: str | None = None) -> None:
+        """Quarantine one whole row."""
+        self.rows(source, file, sheet, [row], reason, detail, client_id, column)
+
+    def cell(self, source: str, file: str, sheet: str | None, row: int, column: str,
+             reason: str, detail: str, client_id: str | None = None) -> None:
+        """Quarantine one cell; the rest of the row is kept."""
+        self.cells(source, file, sheet, [row], column, reason, detail, client_id)
+
+    def _add(self, source, file, sheet, rows, column, level, reason, detail, client_id) -> None:
+        if reason not in REASONS:
+            raise HbEvalError(f"unknown quarantine reason {reason!r} (a bug)")
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        n = rows.size
+        if n == 0:
+            return
+
+        def col(v, dtype=object):
+            if isinstance(v, (pd.Series, pd.Index, np.ndarray, list)):
+                arr = np.asarray(v, dtype=object)
+                if arr.size != n:
+                    raise HbEvalError("quarantine record arrays of different length (a bug)")
+                return arr
+            return np.full(n, v, dtype=object)
+
+        cid = col(client_id)
+        if reason == "no_consent":
+            cid = np.full(n, None, dtype=object)
+        part = pd.DataFrame({
+            "source": col(source), "file": col(file), "sheet": col(sheet), "row": rows,
+            "column": col(column), "level": level, "reason": reason, "detail": col(detail),
+            "client_id": cid,
+        })
+        self._parts.append(part)
+
+    def __len__(self) -> int:
+        return int(sum(len(p) for p in self._parts))
+
+    # -- tables --------------------------------------------------------------------------
+    def frame(self) -> pd.DataFrame:
+        """The quarantine table (ARCHITECTURE.md columns), sorted by source, file, row."""
+        if self._parts:
+            q = pd.concat(self._parts, ignore_index=True)
+        else:
+            q = pd.DataFrame({c: pd.Series(dtype=object) for c in QUARANTINE_COLUMNS})
+        q = q.astype({"row": "int64"})
+        for c in ("source", "file", "sheet", "column", "level", "reason", "detail", "client_id"):
+            q[c] = q[c].astype("string")
+        q["client_id"] = q["client_id"].mask(q["reason"] == "no_consent")
+        q = q.sort_values(["source", "file", "sheet", "row", "level", "column"],
+                          kind="stable", na_position="first").reset_index(drop=True)
+        return q[QUARANTINE_COLUMNS]
+
+    def quarantined_rows(self) -> pd.DataFrame:
+        """Distinct (file, sheet, row) with a row-level record."""
+        q = self.frame()
+        q = q[q["level"] == "row"]
+        return q[["file", "sheet", "row"]].drop_duplicates()
+
+    def accounting(self, kept: pd.DataFrame) -> pd.DataFrame:
+        """Per-file accounting from the rows kept in the final tables.
+
+        Parameters
+        ----------
+        kept
+            Columns ``file`` and ``row``: every (file, row) that is in a final table
+            (duplicates allowed: a long table has many records per row). Each file is read
+            with one sheet, so the file path and the row identify an input row.
+
+        Raises
+        ------
+        HbEvalError
+            When a row is both kept and quarantined, a kept or quarantined row was never read,
+            or a file's rows do not add up (each is a bug).
+        """
+        big = np.int64(1 << 32)
+        index = {rec.path: i for i, rec in enumerate(self._files)}
+
+        def keys(files: pd.Series, rows: pd.Series) -> np.ndarray:
+            # each distinct file name is looked up once
+            codes, names = pd.factorize(files.astype(str), use_na_sentinel=False)
+            at = np.array([index.get(n, -1) for n in names], dtype=np.int64)[codes]
+            if (at < 0).any():
+                name = files.iloc[int(np.flatnonzero(at < 0)[0])]
+                raise HbEvalError(f"bug: rows of {name} are in a table but the file was never read")
+            return np.unique(at * big + rows.to_numpy(dtype=np.int64))
+
+        q = self.frame()
+        q = q[q["level"] == "row"]
+        kept_keys = keys(kept["file"], kept["row"]) if len(kept) else np.zeros(0, np.int64)
+        q_keys = keys(q["file"], q["row"]) if len(q) else np.zeros(0, np.int64)
+        both = np.intersect1d(kept_keys, q_keys, assume_unique=True)  # both from np.unique
+        if both.size:
+            rec = self._files[int(both[0] // big)]
+            raise HbEvalError(f"bug: file {rec.path} row {int(both[0] % big)} is both kept and "
+                              "quarantined")
+        out = []
+        for i, rec in enumerate(self._files):
+            read = np.unique(i * big + rec.rows.astype(np.int64))
+            lo, hi = i * big, (i + 1) * big
+            k = kept_keys[(kept_keys >= lo) & (kept_keys < hi)]
+            qq = q_keys[(q_keys >= lo) & (q_keys < hi)]
+            n_kept, n_q = k.size, qq.size
+            # k and qq are sorted, unique and disjoint (checked above), read is unique
+            stray = np.setdiff1d(np.concatenate([k, qq]), read, assume_unique=True).size
+            if stray or n_kept + n_q != read.size:
+                raise HbEvalError(
+                    f"bug: rows of {rec.path} do not add up: read {read.size}, kept {n_kept}, "
+                    f"quarantined {n_q}, unaccounted {read.size - n_kept - n_q}, "
+                    f"not read {stray}")
+            out.append({"source": rec.source, "path": rec.path, "sha256": rec.sha256,
+                        "sheet": rec.sheet, "rows_read": int(read.size), "rows_kept": int(n_kept),
+                        "rows_quarantined": int(n_q)})
+        df = pd.DataFrame(out, columns=FILE_COLUMNS)
+        for c in ("rows_read", "rows_kept", "rows_quarantined"):
+            df[c] = df[c].astype("int64")
+        return df
