@@ -1,71 +1,165 @@
-"""The run configuration, ``evaluation.yaml`` (see shared/spec/RUNS.md).
+"""The run configuration, ``evaluation.yaml`` (documented in ``docs/configuration.md``).
 
 Paths are relative to the configuration file; a source may be one path, a glob, or a list of
 either. Unknown keys are errors that name the key and the keys allowed, so that a typo cannot
 silently switch an analysis off.
+
+The file's shape is defined once, by the pydantic models below (:class:`Sources`,
+:class:`AnalysisConfig`, :class:`ReportConfig`, :class:`EvaluationFile`). The JSON Schema
+(:func:`json_schema`, published as ``evaluation.schema.json``) and the configuration reference
+page (:func:`reference_markdown`) are generated from them. Adding a key is one field with a
+default and a ``description``.
 """
 from __future__ import annotations
 
-import copy
 import glob as _glob
+import json
+import typing
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from .config_yaml import read_yaml
 from .errors import ConfigError
 
-SOURCES: tuple[str, ...] = (
-    "roster",
-    "kykyviisari",
-    "kompassi",
-    "osallisuus",
-    "satisfaction",
-    "esr",
-    "time_diary",
-    "unit_costs",
-    "service_costs",
-)
-REQUIRED_SOURCES: tuple[str, ...] = ("roster", "kykyviisari")
+#: Where editors find the schema (repository root; the demo writes a copy beside its file).
+SCHEMA_FILE = "evaluation.schema.json"
+
+_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-@dataclass(frozen=True)
+def _no_text_or_bool(value: Any) -> Any:
+    # YAML "yes"/"5000" and true/false are not numbers here
+    if isinstance(value, (str, bool)):
+        raise ValueError("has the wrong type")
+    return value
+
+
+def _plain_bool(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise ValueError("has the wrong type")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_no_text_or_bool)]
+Float = Annotated[float, BeforeValidator(_no_text_or_bool)]
+Bool = Annotated[bool, BeforeValidator(_plain_bool)]
+#: One path or glob, or a list of them.
+PathList = str | list[str] | None
+
+
+# -- the sections of evaluation.yaml ---------------------------------------------------------
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class Sources:
+    """``sources``: where the raw files are (a path, a glob or a list of them, relative to the
+    configuration file). Only ``roster`` and ``kykyviisari`` are required."""
+
+    roster: PathList = Field(description="Roster (asiakasrekisteri): arm, pilot, group, worker, "
+                             "dates, consent. One row per client. Required.")
+    kykyviisari: PathList = Field(description="Kykyviisari exports (the primary outcome). "
+                                  "Required.")
+    kompassi: PathList = Field(None, description="Hämeenlinna's Kompassi CSV, harmonised to "
+                               "Kykyviisari domains.")
+    osallisuus: PathList = Field(None, description="Osallisuustesti (participation test).")
+    satisfaction: PathList = Field(None, description="Satisfaction survey exports (HB and "
+                                   "Verrokki versions).")
+    esr: PathList = Field(None, description="ESR start and end forms (HB clients).")
+    time_diary: PathList = Field(None, description="Time diaries of workers, clients and HB "
+                                 "assistants, one workbook per diarist.")
+    unit_costs: PathList = Field(None, description="The unit-cost YAML file (wages, side costs, "
+                                 "overhead, allowances, price index).")
+    service_costs: PathList = Field(None, description="Service-cost extracts (CSV), one row "
+                                    "per service episode.")
+
+
+@pydantic_dataclass(frozen=True, config=_STRICT)
 class AnalysisConfig:
-    """Analysis settings; every default is stated in the report."""
+    """``analysis``: analysis settings; every default is stated in the report."""
 
-    seed: int = 20190331
-    bootstrap_reps: int = 5000
-    cluster: str = "worker"  # or "pilot"
-    wtp_max: float = 20000.0  # euros per score point, upper end of the CEAC
-    wtp: float = 5000.0  # the lambda at which NMB is reported (nmb_at_wtp)
-    confidence: float = 0.95
-    mice_m: int = 20
-    ps_trim: tuple[float, float] = (0.01, 0.99)  # propensity-score trimming bounds
-    include_kompassi: bool = True  # use Kompassi-harmonised scores in the main analysis
-    diary_rule: str = "arm_pilot_role"  # imputation cascade; or "arm_role", "zero"
-    reliability: float | None = None  # test-retest value for the RCI; None = baseline alpha
-    cea_resample: str = "clients"  # or "workers" (two-stage cluster bootstrap)
-    perspective: str = "organiser"  # the primary cost perspective; or "societal"
+    seed: Int = Field(20190331, ge=0, description="Seed of every random step (bootstraps, "
+                      "imputation); the same seed gives the same results.json.")
+    bootstrap_reps: Int = Field(5000, ge=1, description="Bootstrap replicates of the "
+                                "cost-effectiveness analysis (B).")
+    cluster: Literal["worker", "pilot"] = Field("worker", description="Cluster level of the "
+                                                "standard errors and the wild bootstrap.")
+    wtp_max: Float = Field(20000.0, gt=0, description="Upper end of the willingness to pay "
+                           "on the acceptability curve, euros per score point.")
+    wtp: Float = Field(5000.0, ge=0, description="Willingness to pay at which the net "
+                       "monetary benefit is reported (nmb_at_wtp), euros per score point.")
+    confidence: Float = Field(0.95, gt=0, lt=1, description="Confidence level of every "
+                              "interval.")
+    mice_m: Int = Field(20, ge=2, description="Imputations of the MICE sensitivity analysis.")
+    ps_trim: tuple[Float, Float] = Field((0.01, 0.99), description="Propensity scores outside "
+                                         "[low, high] are trimmed (weight 0) in DR-DiD and the "
+                                         "weighted balance.")
+    include_kompassi: Bool = Field(True, description="Use Kompassi-harmonised scores in the "
+                                   "main analysis (false: a sensitivity run without them).")
+    diary_rule: Literal["arm_pilot_role", "arm_role", "zero"] = Field(
+        "arm_pilot_role", description="Imputation of time-diary rates for clients no diary "
+        "names: mean of the same arm, pilot and role, then arm and role, then zero.")
+    reliability: Float | None = Field(None, gt=0, lt=1, description="Test-retest reliability "
+                                      "for the reliable change index; null: Cronbach's alpha "
+                                      "of the baseline data.")
+    cea_resample: Literal["clients", "workers"] = Field(
+        "clients", description="Cost-effectiveness bootstrap: resample clients within arm, or "
+        "whole workers within arm (two-stage cluster bootstrap).")
+    perspective: Literal["organiser", "societal"] = Field("organiser", description="The "
+                                                          "primary cost perspective.")
+
+    @field_validator("ps_trim")
+    @classmethod
+    def _trim_bounds(cls, value: tuple[float, float]) -> tuple[float, float]:
+        lo, hi = value
+        if not 0 <= lo < hi <= 1:
+            raise ValueError("must be two numbers 0 <= low < high <= 1")
+        return value
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True, config=_STRICT)
 class ReportConfig:
-    language: str = "fi"  # or "en"
-    audience: str = "internal"  # or "public"
+    """``report``: language and audience of the report."""
+
+    language: Literal["fi", "en"] = Field("fi", description="Language of the report, tables "
+                                          "and figures (number format follows it).")
+    audience: Literal["internal", "public"] = Field("internal", description="public: no "
+                                                    "client numbers or free text, cells under "
+                                                    "5 clients suppressed.")
 
 
-_CHOICES = {
-    ("analysis", "cluster"): ("worker", "pilot"),
-    ("analysis", "diary_rule"): ("arm_pilot_role", "arm_role", "zero"),
-    ("analysis", "cea_resample"): ("clients", "workers"),
-    ("analysis", "perspective"): ("organiser", "societal"),
-    ("report", "language"): ("fi", "en"),
-    ("report", "audience"): ("internal", "public"),
-}
-_TOP_KEYS = ("name", "sources", "analysis", "report", "schemas")
+def _name(value: Any) -> Any:
+    if value is None or value == "":
+        return "HB-arviointi"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
+class EvaluationFile(BaseModel):
+    """The whole of ``evaluation.yaml``, as written (paths not yet resolved)."""
+
+    model_config = ConfigDict(extra="forbid", title="evaluation.yaml")
+
+    name: Annotated[str, BeforeValidator(_name)] = Field(
+        "HB-arviointi", description="Title of the evaluation, shown on the report.")
+    sources: Sources = Field(description="Where the raw files are.")
+    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig,
+                                     description="Analysis settings.")
+    report: ReportConfig = Field(default_factory=ReportConfig, description="Report settings.")
+    schemas: str | None = Field(None, description="Folder of adapted data schemas; a schema "
+                                "found there replaces the shipped one.")
+
+
+SOURCES: tuple[str, ...] = tuple(f.name for f in fields(Sources))
+REQUIRED_SOURCES: tuple[str, ...] = tuple(
+    name for name, info in Sources.__pydantic_fields__.items() if info.is_required())
+_SECTIONS: dict[str, Any] = {"sources": Sources, "analysis": AnalysisConfig,
+                             "report": ReportConfig}
+
+
+# -- the parsed configuration the rest of the package uses -----------------------------------
 @dataclass(frozen=True)
 class Config:
     """A parsed ``evaluation.yaml``.
@@ -78,8 +172,14 @@ class Config:
         Folder of the configuration file; relative paths are resolved against it.
     sources
         Source name -> list of patterns (paths or globs) exactly as written.
+    analysis
+        The analysis settings (:class:`AnalysisConfig`).
+    report
+        The report settings (:class:`ReportConfig`).
     schemas
         Optional folder of adapted schemas; a schema found there replaces the shipped one.
+    path
+        The configuration file, when it was read from one.
     """
 
     name: str = "HB-arviointi"
@@ -93,6 +193,16 @@ class Config:
     # -- paths -----------------------------------------------------------------------------
     def source_files(self, source: str) -> list[Path]:
         """The files of one source, globs expanded, sorted, each listed once.
+
+        Parameters
+        ----------
+        source
+            A source name (one of :data:`SOURCES`).
+
+        Returns
+        -------
+        list of Path
+            The files, in the order the patterns list them.
 
         Raises
         ------
@@ -125,25 +235,29 @@ class Config:
         return unique
 
     def has_source(self, source: str) -> bool:
+        """Whether the configuration lists any file for ``source``."""
         return bool(self.sources.get(source))
 
     # -- overrides -------------------------------------------------------------------------
     def with_overrides(self, *, seed: int | None = None, bootstrap_reps: int | None = None,
                        language: str | None = None, audience: str | None = None) -> "Config":
-        """A copy with command-line overrides applied (None leaves a value as it is)."""
-        a = self.analysis
-        if seed is not None:
-            a = replace(a, seed=int(seed))
-        if bootstrap_reps is not None:
-            a = replace(a, bootstrap_reps=int(bootstrap_reps))
-        r = self.report
-        if language is not None:
-            r = replace(r, language=language)
-        if audience is not None:
-            r = replace(r, audience=audience)
-        new = replace(self, analysis=a, report=r)
-        _validate_choices(new)
-        return new
+        """A copy with command-line overrides applied (None leaves a value as it is).
+
+        Raises
+        ------
+        ConfigError
+            When an override is not an allowed value.
+        """
+        a = {k: v for k, v in (("seed", seed), ("bootstrap_reps", bootstrap_reps))
+             if v is not None}
+        r = {k: v for k, v in (("language", language), ("audience", audience)) if v is not None}
+        sections = {}
+        for name, changes in (("analysis", a), ("report", r)):
+            try:
+                sections[name] = replace(getattr(self, name), **changes)
+            except ValidationError as exc:
+                raise ConfigError(_one_line(exc, prefix=(name,))) from None
+        return replace(self, **sections)
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as plain data (for results.json and the manifest).
@@ -171,131 +285,295 @@ def _relative(p: Path, base: Path) -> str:
         return str(p)
 
 
-def _check_keys(section: str, given: dict, allowed: tuple[str, ...]) -> None:
-    unknown = [k for k in given if k not in allowed]
-    if unknown:
-        where = f"{section}." if section else ""
-        raise ConfigError(
-            f"unknown key {where}{unknown[0]!s} in the configuration; allowed keys"
-            f"{' in ' + section if section else ''}: {', '.join(allowed)}"
-        )
+# -- validation errors as one line -----------------------------------------------------------
+def _section_of(loc: tuple) -> Any:
+    return _SECTIONS.get(loc[0]) if len(loc) >= 2 else EvaluationFile
 
 
-def _validate_choices(cfg: Config) -> None:
-    for (section, key), choices in _CHOICES.items():
-        value = getattr(getattr(cfg, section), key)
-        if value not in choices:
-            raise ConfigError(f"{section}.{key} = {value!r} is not allowed; choose one of "
-                              f"{', '.join(choices)}")
-    a = cfg.analysis
-    if a.bootstrap_reps < 1:
-        raise ConfigError("analysis.bootstrap_reps must be at least 1")
-    if not 0 < a.confidence < 1:
-        raise ConfigError("analysis.confidence must be between 0 and 1")
-    lo, hi = a.ps_trim
-    if not 0 <= lo < hi <= 1:
-        raise ConfigError("analysis.ps_trim must be two numbers 0 <= low < high <= 1")
-    if a.mice_m < 2:
-        raise ConfigError("analysis.mice_m must be at least 2")
-    if a.wtp_max <= 0:
-        raise ConfigError("analysis.wtp_max must be positive")
+def _allowed(model: Any) -> tuple[str, ...]:
+    if model is EvaluationFile:
+        return tuple(EvaluationFile.model_fields)
+    return tuple(f.name for f in fields(model))
 
 
-def _coerce(section: str, dc_type: type, given: dict) -> Any:
-    allowed = tuple(f.name for f in fields(dc_type))
-    _check_keys(section, given, allowed)
-    defaults = dc_type()
-    kwargs = {}
-    for f in fields(dc_type):
-        if f.name not in given:
-            continue
-        value = given[f.name]
-        default = getattr(defaults, f.name)
-        try:
-            if isinstance(default, bool):
-                if not isinstance(value, bool):
-                    raise TypeError
-            elif isinstance(default, int) and not isinstance(default, bool):
-                if isinstance(value, bool) or int(value) != value:
-                    raise TypeError
-                value = int(value)
-            elif isinstance(default, float):
-                if isinstance(value, bool):
-                    raise TypeError
-                value = float(value)
-            elif isinstance(default, tuple):
-                value = tuple(float(v) for v in value)
-                if len(value) != len(default):
-                    raise TypeError
-            elif f.name == "reliability" and value is not None:
-                value = float(value)
-            elif isinstance(default, str):
-                value = str(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{section}.{f.name} = {value!r} has the wrong type "
-                              f"(expected like {default!r})") from None
-        kwargs[f.name] = value
-    return dc_type(**kwargs)
+def _one_line(exc: ValidationError, prefix: tuple = ()) -> str:
+    """The first error of a pydantic ValidationError as ``key = value: reason`` in one line."""
+    err = exc.errors(include_url=False)[0]
+    loc = prefix + tuple(err["loc"])
+    kind = err["type"]
+    if loc[:1] == ("sources",) and len(loc) > 2:  # sources.x.0 / sources.x.str: one message
+        return f"sources.{loc[1]} must be a path, a glob or a list of them"
+    if loc[:2] == ("analysis", "ps_trim") and len(loc) > 2:
+        return "analysis.ps_trim must be two numbers 0 <= low < high <= 1"
+    key = ".".join(str(p) for p in loc)
+    value = _Shown(err.get("input"))
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
+        section = ".".join(str(p) for p in loc[:-1])
+        where = f" in {section}" if section else ""
+        allowed = _allowed(_section_of(loc))
+        return (f"unknown key {key} in the configuration; allowed keys{where}: "
+                f"{', '.join(allowed)}")
+    if kind == "missing":
+        if loc == ("sources",):
+            return "sources is required (at least sources.roster and sources.kykyviisari)"
+        return f"{key} is required"
+    if kind == "literal_error":
+        choices = typing.get_args(_annotation(loc))  # the Literal's values
+        return f"{key} = {value!r} is not allowed; choose one of {', '.join(choices)}"
+    if kind in ("dataclass_type", "model_type", "dataclass_args_type", "model_attributes_type"):
+        return f"{key or 'the configuration'} must be a mapping of keys to values"
+    if kind == "finite_number":
+        return f"{key} = {value!r} is not allowed: the value must be a finite number"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"{key} = {value!r} is out of range: {err['msg'][0].lower()}{err['msg'][1:]}"
+    if kind == "value_error" and "wrong type" not in err["msg"]:
+        reason = str(err.get("ctx", {}).get("error", err["msg"]))
+        return f"{key} {reason}"
+    expected = _default_of(loc)
+    hint = f" (expected like {expected!r})" if expected is not None else ""
+    return f"{key} = {value!r} has the wrong type{hint}"
 
 
+class _Shown:
+    """A value as a message may show it: repr, cut, identity codes masked."""
+
+    def __init__(self, value: Any) -> None:
+        from .data.privacy import safe_value  # late: the data layer imports this module
+
+        self.text = safe_value(repr(value))
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _annotation(loc: tuple) -> Any:
+    model = _section_of(loc)
+    if model is EvaluationFile:
+        return EvaluationFile.model_fields[loc[0]].annotation
+    return model.__pydantic_fields__[loc[1]].annotation
+
+
+def _default_of(loc: tuple) -> Any:
+    model = _section_of(loc)
+    try:
+        if model is EvaluationFile:
+            return EvaluationFile.model_fields[loc[0]].get_default(call_default_factory=True)
+        return model.__pydantic_fields__[loc[1]].get_default(call_default_factory=True)
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+# -- reading ---------------------------------------------------------------------------------
 def parse_config(data: dict, base_dir: Path | str, path: Path | None = None) -> Config:
     """Build a :class:`Config` from already-parsed YAML data.
+
+    Parameters
+    ----------
+    data
+        The parsed YAML (a mapping).
+    base_dir
+        Folder that relative paths are resolved against.
+    path
+        The file the data came from, if any (kept in :attr:`Config.path`).
+
+    Returns
+    -------
+    Config
+        The validated configuration.
 
     Raises
     ------
     ConfigError
-        On an unknown key, a missing required source, a wrong type or value.
+        On an unknown key, a missing required source, a wrong type or value (one line naming
+        the key and the reason).
     """
     if not isinstance(data, dict):
         raise ConfigError("the configuration must be a mapping of keys to values")
-    _check_keys("", data, _TOP_KEYS)
-    sources_in = data.get("sources") or {}
-    if not isinstance(sources_in, dict):
+    data = dict(data)
+    if isinstance(data.get("sources"), dict):  # a source set to null is not configured
+        data["sources"] = {k: v for k, v in data["sources"].items() if v is not None
+                           or k not in SOURCES}
+    elif data.get("sources") is not None:
         raise ConfigError("sources must be a mapping of source name to path(s)")
-    _check_keys("sources", sources_in, SOURCES)
+    else:
+        data.pop("sources", None)
+    for section in ("analysis", "report"):
+        if data.get(section, 0) is None:
+            data[section] = {}
+    try:
+        model = EvaluationFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from None
     sources: dict[str, list[str]] = {}
-    for key, value in sources_in.items():
+    for key in SOURCES:
+        value = getattr(model.sources, key)
         if value is None:
             continue
         items = value if isinstance(value, list) else [value]
-        if not all(isinstance(v, str) and v for v in items):
+        if not items or not all(items):
             raise ConfigError(f"sources.{key} must be a path, a glob or a list of them")
         sources[key] = list(items)
-    for key in REQUIRED_SOURCES:
-        if key not in sources:
-            raise ConfigError(f"sources.{key} is required")
-    analysis = _coerce("analysis", AnalysisConfig, data.get("analysis") or {})
-    report = _coerce("report", ReportConfig, data.get("report") or {})
     base = Path(base_dir)
-    schemas = data.get("schemas")
-    cfg = Config(
-        name=str(data.get("name") or Config.name),
-        base_dir=base,
-        sources=sources,
-        analysis=analysis,
-        report=report,
-        schemas=(base / schemas) if schemas else None,
-        path=path,
-    )
-    _validate_choices(cfg)
-    return cfg
+    return Config(name=model.name, base_dir=base, sources=sources, analysis=model.analysis,
+                  report=model.report, schemas=(base / model.schemas) if model.schemas else None,
+                  path=path)
 
 
 def load_config(path: str | Path) -> Config:
     """Read and validate ``evaluation.yaml``.
 
+    The file must be UTF-8 (a byte-order mark is fine), at most 1 MiB, and may not use YAML
+    aliases; see :func:`hb_eval.config_yaml.read_yaml`.
+
     Parameters
     ----------
     path
         The configuration file. Relative source paths are resolved against its folder.
+
+    Returns
+    -------
+    Config
+        The validated configuration.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file or key and the reason.
     """
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"configuration file {path} does not exist")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: not valid YAML{where}") from None
-    return parse_config(copy.deepcopy(data), base_dir=path.parent, path=path)
+    data = read_yaml(path)
+    return parse_config(data, base_dir=path.parent, path=path)
+
+
+# -- generated artefacts: the JSON Schema and the reference page ------------------------------
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``evaluation.yaml``, generated from :class:`EvaluationFile`.
+
+    Returns
+    -------
+    dict
+        A JSON Schema (draft 2020-12) that editors can use to check and complete the file.
+    """
+    schema = EvaluationFile.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def json_schema_text() -> str:
+    """:func:`json_schema` as the exact text of ``evaluation.schema.json``."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _type_text(annotation: Any) -> str:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Literal:
+        return " \\| ".join(f"`{a}`" for a in args)
+    if origin is Annotated:
+        return _type_text(args[0])
+    if origin in (typing.Union, __import__("types").UnionType):
+        parts = [_type_text(a) for a in args if a is not type(None)]
+        text = " or ".join(parts)
+        return text + " or null" if type(None) in args else text
+    if origin is list:
+        return f"list of {_type_text(args[0])}"
+    if origin is tuple:
+        return f"[{', '.join(_type_text(a) for a in args)}]"
+    return {bool: "true/false", int: "integer", float: "number", str: "text"}.get(
+        annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _range_text(info: Any) -> str:
+    marks = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
+    out = []
+    for m in info.metadata:
+        for attr, sign in marks.items():
+            v = getattr(m, attr, None)
+            if v is not None:
+                out.append(f"{sign} {v:g}" if isinstance(v, float) else f"{sign} {v}")
+    return ", ".join(out)
+
+
+def _default_text(info: Any) -> str:
+    if info.is_required():
+        return "required"
+    value = info.get_default(call_default_factory=True)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "`true`" if value else "`false`"
+    if isinstance(value, tuple):
+        return "`[" + ", ".join(f"{v:g}" for v in value) + "]`"
+    if isinstance(value, float):
+        return f"`{value:g}`"
+    if hasattr(value, "__dataclass_fields__"):
+        return "see below"
+    return f"`{value}`"
+
+
+def reference_rows() -> list[dict[str, str]]:
+    """One row per configuration key: key, type, default, meaning (from the models).
+
+    Returns
+    -------
+    list of dict
+        Keys ``key`` (dotted, e.g. ``analysis.seed``), ``type``, ``default``, ``meaning``.
+    """
+    rows = []
+    for name, info in EvaluationFile.model_fields.items():
+        if name in _SECTIONS:
+            continue
+        rows.append({"key": name, "type": _type_text(info.annotation),
+                     "default": _default_text(info), "meaning": info.description or ""})
+    for section, model in _SECTIONS.items():
+        for name, info in model.__pydantic_fields__.items():
+            rng = _range_text(info)
+            rows.append({"key": f"{section}.{name}",
+                         "type": _type_text(info.annotation) + (f" ({rng})" if rng else ""),
+                         "default": _default_text(info), "meaning": info.description or ""})
+    return rows
+
+
+def reference_markdown() -> str:
+    """The configuration reference page (Markdown), generated from the models.
+
+    Returns
+    -------
+    str
+        A page with one table per section of ``evaluation.yaml``: key, type, default, meaning.
+    """
+    rows = reference_rows()
+    lines = [
+        "# Configuration reference",
+        "",
+        "<!-- generated by hb_eval.config.reference_markdown(); do not edit by hand -->",
+        "",
+        "Every key of `evaluation.yaml`, its type, its default and what it means. This page is",
+        "generated from the configuration model in `hb_eval.config`, so it cannot drift from",
+        "what the package accepts. Paths are relative to the configuration file; a source may",
+        "be one path, a glob (`kykyviisari/*.xlsx`) or a list of either. An unknown key is an",
+        "error that names the key and the keys allowed. Numbers must be finite (`.nan` and",
+        "`.inf` are refused); text such as `\"5000\"` is not a number.",
+        "",
+        f"Editors that understand JSON Schema (VS Code with the YAML extension, PyCharm) check",
+        f"and complete the file with `{SCHEMA_FILE}` (in the repository root; `hb-eval demo`",
+        "writes a copy beside the demo's `evaluation.yaml`) when its first line is",
+        "",
+        "```yaml",
+        f"# yaml-language-server: $schema={SCHEMA_FILE}",
+        "```",
+        "",
+        "The file must be UTF-8 (with or without a byte-order mark), at most 1 MiB, and may not",
+        "use YAML aliases (`*name`).",
+        "",
+    ]
+    titles = {"": "Top level", "sources": "`sources`", "analysis": "`analysis`",
+              "report": "`report`"}
+    for section, title in titles.items():
+        lines += [f"## {title}", "", "| key | type | default | meaning |", "|---|---|---|---|"]
+        for r in rows:
+            head, _, _ = r["key"].rpartition(".")
+            if head == section:
+                lines.append(f"| `{r['key']}` | {r['type']} | {r['default']} | {r['meaning']} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
+from ..config import SCHEMA_FILE, json_schema_text
 from .simulate import (ESR_FILE, FIRST_ROW, KOMPASSI_FILE, KYKY_FILES, KYKY_ITEMS,
                        OSALLISUUS_FILE, SATISFACTION_FILES, DemoTruth, hetu, simulate)
 
@@ -573,6 +574,7 @@ def _unit_costs(truth: DemoTruth, root: Path, rec: _Planted) -> None:
 
 
 EVALUATION_YAML = """\
+# yaml-language-server: $schema=evaluation.schema.json
 name: HB-kokeilu – demoaineisto (synteettinen)
 sources:
   roster: roster.xlsx
@@ -613,7 +615,8 @@ def write_demo(dir: str | Path, seed: int = 20190331, n_clients: int = 360,  # n
     Returns
     -------
     Path
-        ``dir/evaluation.yaml``; ``dir/planted.json`` lies beside it.
+        ``dir/evaluation.yaml``; ``dir/planted.json`` and ``dir/evaluation.schema.json`` (the
+        configuration's JSON Schema, linked from the first line) lie beside it.
     """
     root = Path(dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -633,6 +636,7 @@ def write_demo(dir: str | Path, seed: int = 20190331, n_clients: int = 360,  # n
     _unit_costs(truth, root, rec)
     cfg = root / "evaluation.yaml"
     cfg.write_text(EVALUATION_YAML.format(seed=int(truth.params["seed"])), encoding="utf-8")
+    (root / SCHEMA_FILE).write_text(json_schema_text(), encoding="utf-8")  # for editors
     (root / "planted.json").write_text(
         json.dumps(_planted_dict(truth, rec), ensure_ascii=False, indent=1, sort_keys=False) + "\n",
         encoding="utf-8")
