@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean docs generated
 
 setup: $(STAMP)
 
@@ -25,3 +25,7 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) reports/out .pytest_cache .hypothesis
+
+# evaluation.schema.json and docs/configuration.md are generated from hb_eval.config
+generated: setup
+	$(BIN)/python -c "from hb_eval.config import write_generated; write_generated('.')"

@@ -48,7 +48,8 @@ Int = Annotated[int, BeforeValidator(_no_text_or_bool)]
 Float = Annotated[float, BeforeValidator(_no_text_or_bool)]
 Bool = Annotated[bool, BeforeValidator(_plain_bool)]
 #: One path or glob, or a list of them.
-PathList = str | list[str] | None
+Paths = str | list[str]
+PathList = Paths | None
 
 
 # -- the sections of evaluation.yaml ---------------------------------------------------------
@@ -57,9 +58,9 @@ class Sources:
     """``sources``: where the raw files are (a path, a glob or a list of them, relative to the
     configuration file). Only ``roster`` and ``kykyviisari`` are required."""
 
-    roster: PathList = Field(description="Roster (asiakasrekisteri): arm, pilot, group, worker, "
+    roster: Paths = Field(description="Roster (asiakasrekisteri): arm, pilot, group, worker, "
                              "dates, consent. One row per client. Required.")
-    kykyviisari: PathList = Field(description="Kykyviisari exports (the primary outcome). "
+    kykyviisari: Paths = Field(description="Kykyviisari exports (the primary outcome). "
                                   "Required.")
     kompassi: PathList = Field(None, description="Hämeenlinna's Kompassi CSV, harmonised to "
                                "Kykyviisari domains.")
@@ -577,3 +578,25 @@ def reference_markdown() -> str:
                 lines.append(f"| `{r['key']}` | {r['type']} | {r['default']} | {r['meaning']} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def write_generated(root: str | Path) -> list[Path]:
+    """Write ``evaluation.schema.json`` and ``docs/configuration.md`` under a repository root.
+
+    Parameters
+    ----------
+    root
+        The repository root.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    root = Path(root)
+    out = [(root / SCHEMA_FILE, json_schema_text()),
+           (root / "docs" / "configuration.md", reference_markdown())]
+    for p, text in out:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    return [p for p, _ in out]
