@@ -1,6 +1,6 @@
 """Demo generator: speed of simulate() / write_demo(), and the bias of the planted effect.
 
-The bias is measured with a hand DiD of the scored Kykyviisari total (DATA.md rules written out
+The bias is measured with a hand DiD of the scored Kykyviisari total (docs/data_sources.md rules written out
 here, not the package's scoring) over independent large simulations; also the bias of a
 regression that adjusts the change for the *observed* baseline score (regression to the mean,
 expected because selection is on the latent baseline).

@@ -1,6 +1,6 @@
 """Benchmark: loading the demo evaluation, and a 100,000-row Kykyviisari export.
 
-The export is generated here (openpyxl write-only; not timed) in the DATA.md layout: title rows
+The export is generated here (openpyxl write-only; not timed) in the docs/data_sources.md layout: title rows
 1-3, blank row 4, header on row 5, 26 item columns, spellings mixed (canonical, dashed, number
 without the leading zero), a few EOS answers, and a total row. 25,000 roster clients with four
 responses each. Target: the 100,000-row export loads in under 5 s (roster included).

@@ -62,7 +62,7 @@ REPRODUCE = [
     new_markdown_cell(
         "# Reproducing a published table from results.json\n\n"
         "A report run writes `results.json` beside the report: every number of the report as "
-        "plain JSON, keyed as in `RUNS.md`. A thesis student who has the published report and "
+        "plain JSON, keyed as in `docs/outputs.md`. A thesis student who has the published report and "
         "its `results.json` can rebuild a table of the report from it, and with the input "
         "files and `manifest.json` re-run the whole analysis with `hb-eval reproduce`.\n\n"
         "Here the 'published' report is a demo report written first (with few bootstrap "

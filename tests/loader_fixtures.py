@@ -1,4 +1,4 @@
-"""Small hand-made messy input files for the loader tests (every spelling DATA.md lists).
+"""Small hand-made messy input files for the loader tests (every spelling docs/data_sources.md lists).
 
 Each ``write_*`` function writes one file and returns its path; :func:`write_evaluation` writes a
 complete small evaluation with ``evaluation.yaml``. Expected outcomes are written beside the rows

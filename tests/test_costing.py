@@ -1,4 +1,4 @@
-"""Costing against hand-computed examples (DATA.md §7–9, ANALYSIS.md "Costs")."""
+"""Costing against hand-computed examples (docs/data_sources.md §7–9, docs/methods.md "Costs")."""
 from __future__ import annotations
 
 import numpy as np

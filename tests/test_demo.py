@@ -1,5 +1,5 @@
 """The demo generator: planted truth recovered by hand-computed estimates, determinism, and
-every piece of DATA.md mess present in the written files (read back with openpyxl / csv, never
+every piece of docs/data_sources.md mess present in the written files (read back with openpyxl / csv, never
 with the package's loaders)."""
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _hetu_valid(s: str) -> bool:
     return bool(m) and CHECK[int(m.group(1) + m.group(2)) % 31] == m.group(3)
 
 
-# -- a scorer written here, independent of hb_eval.scoring (DATA.md's rules) ----------------
+# -- a scorer written here, independent of hb_eval.scoring (docs/data_sources.md's rules) ----------------
 
 META = pd.DataFrame(KYKY_ITEMS, columns=["item", "domain", "lo", "hi", "rev"])
 
@@ -153,7 +153,7 @@ def test_client_ids_and_design_shape():
 
 
 def test_delta_cost_is_the_design_expectation():
-    # hand-worked from DATA.md's unit-cost formula and the design rates (euros per day, x 480)
+    # hand-worked from docs/data_sources.md's unit-cost formula and the design rates (euros per day, x 480)
     def minute(w):
         return w * 1.225 * 1.15 / 60
     e_worker = 0.4 * minute(24.50) + 0.4 * minute(19.80) + 0.2 * minute(20.40)

@@ -1,4 +1,4 @@
-"""Roster loader on a hand-made messy workbook (every spelling of DATA.md §1)."""
+"""Roster loader on a hand-made messy workbook (every spelling of docs/data_sources.md §1)."""
 from __future__ import annotations
 
 import csv

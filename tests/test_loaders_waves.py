@@ -1,4 +1,4 @@
-"""Wave assignment and duplicates, hand-worked for every branch of the DATA.md rule."""
+"""Wave assignment and duplicates, hand-worked for every branch of the docs/data_sources.md rule."""
 from __future__ import annotations
 
 import pandas as pd

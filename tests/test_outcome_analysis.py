@@ -1,4 +1,4 @@
-"""analyse_outcomes: the results block of RUNS.md, consistency with the estimators, Holm,
+"""analyse_outcomes: the results block of docs/outputs.md, consistency with the estimators, Holm,
 seeds, and what happens when an outcome or an arm is missing."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of the pure parsers (hb_eval.data.parsing): hand-worked examples, every spelling DATA.md
+"""Tests of the pure parsers (hb_eval.data.parsing): hand-worked examples, every spelling docs/data_sources.md
 lists, and hypothesis properties (recognition, idempotence, round trips, never raising, the
 vectorised versions agreeing with the scalar ones)."""
 from __future__ import annotations

@@ -3,7 +3,7 @@
 * every section and figure is in report.html, every figure is written as PNG and SVG;
 * every number tagged in the HTML equals the value at its key in results.json, and its text is
   that value formatted (so headline numbers come from results.json, not recomputed);
-* results.json has the RUNS.md top-level blocks and the same seed gives byte-identical files;
+* results.json has the docs/outputs.md top-level blocks and the same seed gives byte-identical files;
 * a source absent from the configuration gives a sentence, not an error;
 * English output uses a decimal point and English labels.
 """

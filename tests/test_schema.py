@@ -1,5 +1,5 @@
 """Tests of the data schemas (data_schemas/*.yaml) and their loader and validation
-(hb_eval.data.schema): the shipped schemas say what DATA.md says, headers resolve through aliases,
+(hb_eval.data.schema): the shipped schemas say what docs/data_sources.md says, headers resolve through aliases,
 codes through their spellings, and a wrong schema is refused naming the file and the problem."""
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def write(tmp_path: Path, source: str, data: dict | str) -> Path:
 
 
 # ---------------------------------------------------------------------------------------------
-# the shipped schemas say what DATA.md says
+# the shipped schemas say what docs/data_sources.md says
 # ---------------------------------------------------------------------------------------------
 
 def test_every_source_has_a_valid_schema():

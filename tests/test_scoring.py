@@ -257,7 +257,7 @@ def test_pairing_survives_shuffled_rows(rows, rnd):
         assert (np.isnan(e) and (c, "loppu") not in d) or e == d[(c, "loppu")]
 
 
-# -- property: scores equal a plain reference implementation of DATA.md's rules ----------------
+# -- property: scores equal a plain reference implementation of docs/data_sources.md's rules ----------------
 
 _SCALES = {"YH": (0, 10, 3), "OS": (1, 5, 3), "MH": (1, 5, 4), "AS": (1, 5, 4), "TA": (1, 5, 3),
            "FT": (1, 5, 3), "TT": (1, 5, 3), "VA": (1, 5, 3)}

@@ -634,7 +634,7 @@ class ComparabilityResults:
         return pd.DataFrame(rows, columns=["check", "value"]).assign(outcome=self.outcome)
 
     def to_results(self) -> dict[str, Any]:
-        """A ``comparability`` block for results.json (an extension; RUNS.md lists none)."""
+        """A ``comparability`` block for results.json (an extension; docs/outputs.md lists none)."""
         s = self.summary().set_index("check")["value"]
         out: dict[str, Any] = {k: int(v) if k.startswith("n_") else plain_value(v)
                                for k, v in s.items() if not k.startswith("did_")}

@@ -1,6 +1,6 @@
 """Client experience: the satisfaction survey at the end of the client-ship, and ESR transitions.
 
-Everything here compares the arms at one time point (ANALYSIS.md, "Satisfaction (end only)").
+Everything here compares the arms at one time point (docs/methods.md, "Satisfaction (end only)").
 
 Conventions (decisions where the spec is silent are marked *decision*):
 
@@ -491,7 +491,7 @@ class ExperienceResults:
         return f.loc[:, [c for c in cols if c in f.columns]]
 
     def to_results(self) -> dict[str, Any]:
-        """The ``satisfaction`` block of results.json (RUNS.md), plus ``scale``,
+        """The ``satisfaction`` block of results.json (docs/outputs.md), plus ``scale``,
         ``hb_only`` and ``transitions`` extensions."""
         keys = ["n_HB", "n_Verrokki", "share_agree_HB", "share_agree_Verrokki",
                 "mann_whitney_p", "rank_biserial"]

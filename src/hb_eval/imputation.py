@@ -1,5 +1,5 @@
 """Multiple imputation by chained equations (MICE) with Rubin's rules, as the sensitivity
-analysis of the complete-case difference-in-differences (ANALYSIS.md, "Comparability and
+analysis of the complete-case difference-in-differences (docs/methods.md, "Comparability and
 missing data").
 
 Imputation: ``statsmodels.imputation.mice.MICEData`` with predictive mean matching (PMM; each

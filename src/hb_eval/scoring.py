@@ -2,7 +2,7 @@
 Osallisuustesti; and the change and long frames the estimators take.
 
 Scoring rules come from the schemas (``hb_eval.data.schema.load_schema``) so that an evaluator can
-change them in YAML. The defaults (DATA.md) are:
+change them in YAML. The defaults (docs/data_sources.md) are:
 
 * Kykyviisari: reverse-code marked items (``min + max - x``), rescale every item to 0-10
   (``(x - min) / (max - min) * 10``); a domain score is the mean of its answered items when at

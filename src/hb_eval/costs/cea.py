@@ -205,7 +205,7 @@ class CEAResult:
         return "\n".join(lines)
 
     def to_results(self) -> dict[str, Any]:
-        """The results.json ``cea.<perspective>`` block (RUNS.md), plus a few stated extras."""
+        """The results.json ``cea.<perspective>`` block (docs/outputs.md), plus a few stated extras."""
         c = self.ceac
         return {
             "delta_cost": _f(self.delta_cost),

@@ -1,6 +1,6 @@
 """From time diaries, unit costs and service-cost extracts to per-client costs.
 
-DATA.md §7–9 and ANALYSIS.md "Costs". The pipeline is:
+docs/data_sources.md §7–9 and docs/methods.md "Costs". The pipeline is:
 
 1. :func:`price_diaries` prices every diary row in euros of the price year, keeping the kinds
    apart (paid time, volunteer time, client time, kilometres, out-of-pocket euros).
@@ -22,7 +22,7 @@ Decisions where the spec is silent (also in the docstrings below):
 * Kilometres in assistant diaries count as assistant expenses, in client diaries as client
   expenses; out-of-pocket euros in worker diaries make the extra component ``worker_expenses``.
 * A worker diary without a title cannot be priced: its rows do not make the clients it names
-  *observed*, so they get the imputed rate (DATA.md §7: rates are in euros so that a mean rate
+  *observed*, so they get the imputed rate (docs/data_sources.md §7: rates are in euros so that a mean rate
   can be imputed where the title is unknown). A title that is given but missing from
   ``hourly_wage`` is an :class:`InputError`.
 * Assistant time: a paid assistant's minute is priced like a staff minute (wage with side costs
@@ -85,7 +85,7 @@ COMPONENTS: tuple[str, ...] = (
 # -- unit costs ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class UnitCostValues:
-    """The numbers of the unit-cost file (DATA.md §8), read from any object that has them.
+    """The numbers of the unit-cost file (docs/data_sources.md §8), read from any object that has them.
 
     Built by :func:`unit_cost_values` from the loaders' ``UnitCosts`` dataclass, or from a dict
     in the YAML shape. Frozen, so that the sensitivity analyses vary it with
@@ -130,7 +130,7 @@ class UnitCostValues:
 
 
 def unit_cost_values(unit_costs: Any) -> UnitCostValues:
-    """Read unit costs from a ``UnitCosts`` object (attributes) or a dict (DATA.md §8 YAML)."""
+    """Read unit costs from a ``UnitCosts`` object (attributes) or a dict (docs/data_sources.md §8 YAML)."""
     if isinstance(unit_costs, UnitCostValues):
         return unit_costs
 
@@ -191,7 +191,7 @@ def price_diaries(diaries: pd.DataFrame, diary_rows: pd.DataFrame, unit_costs: A
     diary_rows
         diary_id, role, date, client_id, task, minutes, km, expenses, volunteer, file, row.
     unit_costs
-        ``UnitCosts`` or a dict in the DATA.md §8 shape.
+        ``UnitCosts`` or a dict in the docs/data_sources.md §8 shape.
 
     Returns
     -------
@@ -491,7 +491,7 @@ def client_costs(ds_or_tables: Any, perspective: str = "organiser",
                  cutoff: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """Per-client cost over the client-ship in one perspective (euros of the price year).
 
-    Perspectives (ANALYSIS.md): **organiser** — worker time, km and expenses, paid assistant time
+    Perspectives (docs/methods.md): **organiser** — worker time, km and expenses, paid assistant time
     and assistant expenses, HB-budget and usual services, minus client fees. **societal** —
     the same plus volunteer assistant time at its shadow price, the client's time at its value and
     the client's out-of-pocket costs; services at gross cost (client fees net out, column 0).

@@ -1,4 +1,4 @@
-"""One-way sensitivity analyses of the cost-effectiveness result (ANALYSIS.md), for a tornado.
+"""One-way sensitivity analyses of the cost-effectiveness result (docs/methods.md), for a tornado.
 
 Each analysis changes one input, recomputes the per-client costs (and, for Kompassi, the
 effects) and the point estimates ΔC, ICER and NMB at ``config.wtp`` on the CEA sample; no

@@ -1,6 +1,6 @@
 """The Dataset: every source of an evaluation loaded into tidy tables, and :func:`load`.
 
-Order of work (ARCHITECTURE.md, DATA.md):
+Order of work (ARCHITECTURE.md, docs/data_sources.md):
 
 1. Each source's loader reads its files: headers found, the henkilötunnus guard run over every
    cell, bad rows and cells quarantined, codes and numbers parsed.
@@ -90,7 +90,7 @@ class Dataset:
         return {r: int(counts.get(r, 0)) for r in REASONS}
 
     def data_block(self) -> dict[str, Any]:
-        """The ``data`` block of results.json (RUNS.md): plain ints and strings only."""
+        """The ``data`` block of results.json (docs/outputs.md): plain ints and strings only."""
         per_arm = self.clients_per_arm()
         files = [
             {"source": str(r.source), "path": str(r.path),

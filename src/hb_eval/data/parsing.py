@@ -5,7 +5,7 @@ input. Every vectorised version (``*_s`` names in the plural) works on a whole p
 ``.str`` regex operations and returns values plus, where it matters, a mask of cells that were
 non-blank but could not be parsed (so the loaders can quarantine them rather than drop them).
 
-Accepted spellings (decisions where DATA.md is silent are marked *decision*):
+Accepted spellings (decisions where docs/data_sources.md is silent are marked *decision*):
 
 Client numbers (``PP G TT NN``, 7 digits)
     ``0410712``; separated at the part boundaries by spaces (any Unicode space, e.g. no-break)
@@ -14,7 +14,7 @@ Client numbers (``PP G TT NN``, 7 digits)
     six digits (Excel dropped the leading zero): ``410712``, the int ``410712``, the float
     ``410712.0`` and the texts ``"410712.0"`` / ``"410712,0"``. The pilot must be 01–06 and the
     group 1–6. *Decision:* worker and sequence digits are not checked (``00`` is accepted), since
-    DATA.md asks only for a known pilot and group. Refused: 8 or more digits, 5 or fewer,
+    docs/data_sources.md asks only for a known pilot and group. Refused: 8 or more digits, 5 or fewer,
     separators anywhere but the part boundaries (``041-0712``), letters (so a henkilötunnus is
     never a client number), non-integral numbers, booleans.
 
@@ -72,7 +72,7 @@ __all__ = [
     "normalize_texts",
 ]
 
-#: Pilot code -> pilot name (DATA.md).
+#: Pilot code -> pilot name (docs/data_sources.md).
 PILOTS: dict[str, str] = {
     "01": "Hämeenlinna",
     "02": "Pori",
@@ -81,7 +81,7 @@ PILOTS: dict[str, str] = {
     "05": "Eksote",
     "06": "Kainuu",
 }
-#: Client group code -> Finnish group name (DATA.md).
+#: Client group code -> Finnish group name (docs/data_sources.md).
 GROUPS: dict[str, str] = {
     "1": "lapsiperhe",
     "2": "aikuissosiaalityö",

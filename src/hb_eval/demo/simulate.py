@@ -22,7 +22,7 @@ regression-to-the-mean bias because the observed baseline holds measurement erro
 Items are the latent domain score plus item noise, clipped to the item's range and rounded
 *stochastically* to the item grid (``floor(x) + Bernoulli(frac(x))``), so that the expected
 rescaled item equals the latent value exactly except where clipping bites (rare by design). The
-scored total (DATA.md rule: rescale to 0-10, domain mean, mean of the 7 core domains) therefore
+scored total (docs/data_sources.md rule: rescale to 0-10, domain mean, mean of the 7 core domains) therefore
 has expected HB effect ``effect`` up to clipping; ``tests/test_demo.py`` measures it.
 
 Costs: every client has a daily rate per cost component whose expectation depends on the arm
@@ -32,7 +32,7 @@ km and euros are drawn so that the sample-period total has expectation rate x pe
 every diarist names each of their clients at least once; service episodes are drawn with
 stochastic rounding of quantities so that their expected amount (in price-year euros) is rate x
 days. Hence the expected HB - Verrokki cost per completed client-ship is exactly
-``480 x (daily rate HB - daily rate Verrokki)`` per perspective (``delta_cost``), and the DATA.md
+``480 x (daily rate HB - daily rate Verrokki)`` per perspective (``delta_cost``), and the docs/data_sources.md
 diary extrapolation rule is unbiased for it (in expectation over the design: worker titles,
 volunteer assistants and diary samples are redrawn with the seed).
 """
@@ -79,7 +79,7 @@ KOMPASSI_ITEMS: list[tuple[str, str]] = [
         ["participation"] * 3 + ["mental_wellbeing"] * 3 + ["everyday_life"] * 3
         + ["physical_functioning"] * 3, start=1)]
 
-#: The unit costs of the demo (DATA.md section 8 shape).
+#: The unit costs of the demo (docs/data_sources.md §8 shape).
 UNIT_COSTS: dict[str, Any] = {
     "price_year": 2018,
     "hourly_wage": {"sosiaalityöntekijä": 24.50, "sosiaaliohjaaja": 19.80,
@@ -159,7 +159,7 @@ DESIGN: dict[str, Any] = {
 
 
 def minute_cost(title: str, unit_costs: dict[str, Any] = UNIT_COSTS) -> float:
-    """Cost of a staff minute (DATA.md section 8): wage x (1+side) x (1+overhead) / 60."""
+    """Cost of a staff minute (docs/data_sources.md §8): wage x (1+side) x (1+overhead) / 60."""
     w = unit_costs["hourly_wage"][title]
     return w * (1 + unit_costs["side_costs_pct"] / 100) * (1 + unit_costs["overhead_pct"] / 100) / 60
 
@@ -255,7 +255,7 @@ class DemoTruth:
     clients, responses, items, satisfaction, esr, diaries, diary_rows, service_costs
         Tables in the ARCHITECTURE.md contract shapes, for consenting roster clients.
     unit_costs
-        Plain dict in the ``yksikkokustannukset.yaml`` shape (DATA.md section 8).
+        Plain dict in the ``yksikkokustannukset.yaml`` shape (docs/data_sources.md §8).
     effect
         True ATT of HB on the change (alku -> loppu) of ``kykyviisari_total`` in score points
         (0-10 scale), as planted on every latent domain.

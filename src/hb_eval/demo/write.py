@@ -1,7 +1,7 @@
 """Write the demo evaluation as messy raw files, ``evaluation.yaml`` and ``planted.json``.
 
-Every source is written in its DATA.md default layout from the truth of :func:`simulate`, with the
-mess DATA.md describes. Two kinds of mess:
+Every source is written in its docs/data_sources.md default layout from the truth of :func:`simulate`, with the
+mess docs/data_sources.md describes. Two kinds of mess:
 
 * *lossless* spellings a loader must undo (client-number spellings, arm spellings, Excel and
   ``d.m.yyyy`` dates, en dash / hyphen age groups, duration spellings, decimal commas, thousands

@@ -1,4 +1,4 @@
-"""The outcome analysis: every estimator of ANALYSIS.md for every outcome, side by side.
+"""The outcome analysis: every estimator of docs/methods.md for every outcome, side by side.
 
 For the primary outcome (``kykyviisari_total``) and each secondary one (the seven Kykyviisari
 domains and ``osallisuus``), on the complete cases (baseline and end): n per arm, within-arm
@@ -138,10 +138,10 @@ class OutcomeResults:
         return self.alpha_full.copy() if self.alpha_full is not None else pd.DataFrame()
 
     def to_results(self) -> dict[str, Any]:
-        """The ``outcomes`` block of results.json (RUNS.md), plain values, NaN -> None.
+        """The ``outcomes`` block of results.json (docs/outputs.md), plain values, NaN -> None.
 
         Per outcome: n, within, did, did_adjusted, dr_did, ancova, mixed, d_ppc2,
-        alpha_baseline, reliable_change (keys as RUNS.md; a few more are added: ``holm_p`` in
+        alpha_baseline, reliable_change (keys as docs/outputs.md; a few more are added: ``holm_p`` in
         every estimator block, ``wild_ci_low``/``wild_ci_high`` in ``did``, and for the primary
         outcome ``heterogeneity.{pilot_p, client_group_p}``).
         """

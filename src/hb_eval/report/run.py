@@ -4,7 +4,7 @@ One run loads the data, runs every analysis whose inputs are configured, and wri
 output folder::
 
     report.html      one self-contained file (figures embedded)
-    results.json     machine-readable results (RUNS.md), byte-identical for the same inputs,
+    results.json     machine-readable results (docs/outputs.md), byte-identical for the same inputs,
                      configuration and seed
     manifest.json    inputs with SHA-256 and row accounting, configuration, seed, versions
     figures/         every figure as PNG and SVG
@@ -211,7 +211,7 @@ def _outcomes(run: ReportRun, scores: pd.DataFrame) -> None:
 
 
 def _imputation(run: ReportRun, scores: pd.DataFrame) -> None:
-    """MICE sensitivity analysis of the primary DiD (ANALYSIS.md: complete case is the default)."""
+    """MICE sensitivity analysis of the primary DiD (docs/methods.md: complete case is the default)."""
     imp = _module("imputation")
     scoring = _module("scoring")
     a = run.config.analysis

@@ -1,6 +1,6 @@
 """Small-cell suppression for the public audience.
 
-Rule (ANALYSIS.md, "Reporting rules"): a public report suppresses every table cell that counts
+Rule (docs/methods.md, "Reporting rules"): a public report suppresses every table cell that counts
 fewer than :data:`THRESHOLD` clients, written ``"<5"``, including cells that could be recovered
 by subtraction from a margin (secondary suppression).
 
@@ -45,7 +45,7 @@ SUPPRESSED = "<5"
 _NOT_CLIENT_COUNTS = frozenset({"n_clusters", "n_items", "n_domains"})
 
 
-#: A client number in a file name or text: 7 digits, or the DATA.md spaced/hyphenated forms.
+#: A client number in a file name or text: 7 digits, or the docs/data_sources.md spaced/hyphenated forms.
 _CLIENT_NUMBER = re.compile(r"(?<!\d)(?:\d{7}|\d{2}[- ]\d[- ]\d{2}[- ]\d{2})(?!\d)")
 REDACTED_ID = "•••••••"
 

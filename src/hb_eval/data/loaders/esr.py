@@ -1,4 +1,4 @@
-"""ESR start and end forms (DATA.md §6), HB clients only.
+"""ESR start and end forms (docs/data_sources.md §6), HB clients only.
 
 Row-level: client number blank (``missing_required``) or invalid (``bad_client_id``); form
 blank (``missing_required``) or not ``aloitus``/``päättö`` (``unknown_code``).

@@ -1,4 +1,4 @@
-"""Kompassi export, Hämeenlinna only (DATA.md §3): CSV with ``asiakasnro``, ``pvm``, ``kerta`` (1 alku, 2 väli, 3 loppu) and KOM01–KOM12 on 1–4.
+"""Kompassi export, Hämeenlinna only (docs/data_sources.md §3): CSV with ``asiakasnro``, ``pvm``, ``kerta`` (1 alku, 2 väli, 3 loppu) and KOM01–KOM12 on 1–4.
 
 Rows and cells are checked as described in :mod:`hb_eval.data.loaders.questionnaire`.
 """

@@ -1,4 +1,4 @@
-"""Kykyviisari export (DATA.md §2): sheet ``Vastaukset``, title rows 1–3, header on row 5.
+"""Kykyviisari export (docs/data_sources.md §2): sheet ``Vastaukset``, title rows 1–3, header on row 5.
 
 Rows and cells are checked as described in :mod:`hb_eval.data.loaders.questionnaire`.
 """

@@ -1,4 +1,4 @@
-"""Osallisuustesti (DATA.md §4): sheet ``Osallisuus``, header on row 1, O1–O8 on 1–5.
+"""Osallisuustesti (docs/data_sources.md §4): sheet ``Osallisuus``, header on row 1, O1–O8 on 1–5.
 
 Rows and cells are checked as described in :mod:`hb_eval.data.loaders.questionnaire`.
 """

@@ -1,4 +1,4 @@
-"""Roster (asiakasrekisteri, DATA.md §1): one row per client.
+"""Roster (asiakasrekisteri, docs/data_sources.md §1): one row per client.
 
 Checks, in order (a row gets one row-level reason, the first that applies):
 

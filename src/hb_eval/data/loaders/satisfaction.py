@@ -1,4 +1,4 @@
-"""Client experience and satisfaction survey (DATA.md §5), one export per version.
+"""Client experience and satisfaction survey (docs/data_sources.md §5), one export per version.
 
 The version (``HB``/``Verrokki``) is taken from the file's layout: a file with any HB-only item
 column (H1–H4) is the HB version, otherwise Verrokki (*decision*: the exports carry no version

@@ -1,4 +1,4 @@
-"""Service costs (DATA.md §9): CSV extracts, one row per service episode.
+"""Service costs (docs/data_sources.md §9): CSV extracts, one row per service episode.
 
 ``Summa`` must equal ``Määrä × Yksikköhinta`` within a cent where all three are given; a row where
 they disagree is kept with ``sum_mismatch=True`` and a cell-level ``sum_mismatch`` record, and is

@@ -1,4 +1,4 @@
-"""Time diaries (DATA.md §7): one workbook per diarist (worker, client or HB assistant).
+"""Time diaries (docs/data_sources.md §7): one workbook per diarist (worker, client or HB assistant).
 
 Rows 1–3 carry metadata, in one cell (``Työntekijä: 04-07``) or two (``Työntekijä:`` |
 ``04-07``): who (``Työntekijä``/``Asiakas``/``Avustaja``), the title (``Tehtävänimike``) and the

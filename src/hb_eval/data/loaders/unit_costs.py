@@ -1,4 +1,4 @@
-"""Unit costs (DATA.md §8): a small YAML file set by the evaluators."""
+"""Unit costs (docs/data_sources.md §8): a small YAML file set by the evaluators."""
 from __future__ import annotations
 
 import math

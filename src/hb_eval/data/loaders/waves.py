@@ -1,6 +1,6 @@
 """Waves (alku, väli, loppu) of questionnaire responses, and duplicates.
 
-Rules (DATA.md §2):
+Rules (docs/data_sources.md §2):
 
 * A response whose wave is recorded (Kykyviisari ``Mittauskerta``, Osallisuustesti
   ``Mittauskerta``, Kompassi ``kerta``) keeps that wave (``wave_rule="recorded"``).
@@ -12,7 +12,7 @@ Rules (DATA.md §2):
   (alku the earliest, loppu the latest, väli the one nearest the middle of the client-ship) and the
   others are duplicates (quarantined by the caller with reason ``duplicate``).
 
-Decisions where DATA.md is silent:
+Decisions where docs/data_sources.md is silent:
 
 * A non-winning response inside the alku window is an alku duplicate, inside the loppu window a
   loppu duplicate; a response inside both windows (client-ships shorter than 2 × window) goes to
@@ -69,7 +69,7 @@ def assign_waves(responses: pd.DataFrame, clients: pd.DataFrame, *,
     clients
         Columns ``client_id``, ``start_date``, ``end_date``.
     window
-        Days of the alku and loppu windows (DATA.md: 60).
+        Days of the alku and loppu windows (docs/data_sources.md: 60).
 
     Returns
     -------
