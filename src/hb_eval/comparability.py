@@ -608,7 +608,7 @@ class ComparabilityResults:
         return self.table1
 
     def summary(self) -> pd.DataFrame:
-        """One row per check: largest |SMD| before/after weighting, scores outside the common
+        """One row per check: largest ``|SMD|`` before/after weighting, scores outside the common
         support, dropout shares per arm, and the MICE DiD beside the complete-case one."""
         b = self.balance
         a = self.attrition.set_index("level")

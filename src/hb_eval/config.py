@@ -25,6 +25,11 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from .config_yaml import read_yaml
 from .errors import ConfigError
 
+__all__ = ["SOURCES", "REQUIRED_SOURCES", "SCHEMA_FILE", "Sources", "AnalysisConfig",
+           "ReportConfig", "EvaluationFile", "Config", "parse_config", "load_config",
+           "json_schema", "json_schema_text", "reference_rows", "reference_markdown",
+           "write_generated"]
+
 #: Where editors find the schema (repository root; the demo writes a copy beside its file).
 SCHEMA_FILE = "evaluation.schema.json"
 

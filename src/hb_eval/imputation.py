@@ -66,7 +66,7 @@ def rubin_pool(estimates: Sequence[float] | np.ndarray, variances: Sequence[floa
     DataFrame
         One row: estimate, se (√T), df, ci_low, ci_high, p (two-sided, t with ``df``), m,
         within (W), between (B), total (T), riv (relative increase in variance
-        ``(1 + 1/m) B / W``), lambda_ (``(1 + 1/m) B / T``), fmi (fraction of missing
+        ``(1 + 1/m) B / W``), ``lambda_`` (``(1 + 1/m) B / T``), fmi (fraction of missing
         information, ``(riv + 2/(ν + 3)) / (riv + 1)``), df_com, df_method
         (``barnard_rubin`` or ``rubin1987``), confidence.
     """
@@ -317,7 +317,7 @@ def mice_did(frame_incomplete: pd.DataFrame, outcome_cols: Sequence[str] = ("bas
     DataFrame
         One row: outcome (when the frame has one), estimator (``did_mice``), estimate, se, df,
         ci_low, ci_high, p, m, n, n_HB, n_Verrokki, n_imputed (clients with an imputed outcome),
-        n_imputed_HB, n_imputed_Verrokki, within, between, total, riv, lambda_, fmi, df_com,
+        n_imputed_HB, n_imputed_Verrokki, within, between, total, riv, ``lambda_``, fmi, df_com,
         df_method (``barnard_rubin``), se_type, imputation (``pmm``), k_pmm, n_burnin, n_skip,
         cc_estimate, cc_se, n_complete (the complete-case DiD on the same frame), confidence.
     """

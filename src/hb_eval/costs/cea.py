@@ -158,6 +158,7 @@ class CEAResult:
 
     @property
     def nmb_at_wtp(self) -> float:
+        """Net monetary benefit at the configured willingness to pay: wtp × ΔE − ΔC."""
         return self.wtp * self.delta_effect - self.delta_cost
 
     def _ci(self, quantity: str, method: str) -> list[float | None]:
@@ -181,6 +182,7 @@ class CEAResult:
         return self.ceac.copy()
 
     def summary(self) -> str:
+        """The result in a few printable lines (BCa intervals)."""
         lo_c, hi_c = self._ci("delta_cost", "bca")
         lo_e, hi_e = self._ci("delta_effect", "bca")
         fmt = lambda v: "NA" if v is None else f"{v:,.2f}"  # noqa: E731

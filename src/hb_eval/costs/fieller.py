@@ -33,6 +33,7 @@ class FiellerInterval:
     note: str
 
     def to_list(self) -> list[float | None] | None:
+        """``[low, high]`` when the interval is bounded, else None (for results.json)."""
         return [self.low, self.high] if self.kind == "bounded" else None
 
 

@@ -84,9 +84,11 @@ class SURResult:
     covariates: tuple[str, ...]
 
     def to_frame(self) -> pd.DataFrame:
+        """The estimates table (a copy)."""
         return self.table.copy()
 
     def summary(self) -> str:
+        """The estimates in a few printable lines."""
         t = self.table.set_index("quantity")
         lines = [f"SUR adjusted for {', '.join(self.covariates)} ({SIGN_CONVENTION}); "
                  f"bootstrap B={self.B}"]
@@ -96,6 +98,7 @@ class SURResult:
         return "\n".join(lines)
 
     def to_results(self) -> dict[str, Any]:
+        """The estimates as plain values for results.json."""
         t = self.table.set_index("quantity")
         out: dict[str, Any] = {"estimator": "sur", "covariates": list(self.covariates),
                                "bootstrap_reps": self.B, "sign_convention": SIGN_CONVENTION}

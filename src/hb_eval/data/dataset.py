@@ -81,6 +81,7 @@ class Dataset:
 
     # -- outputs ---------------------------------------------------------------------------
     def clients_per_arm(self) -> dict[str, int]:
+        """Analysed (consenting roster) clients per arm."""
         arm = self.clients["arm"].astype(str)
         return {a: int((arm == a).sum()) for a in ARMS}
 

@@ -66,6 +66,7 @@ class Quarantine:
 
     @property
     def file_records(self) -> list[FileRecord]:
+        """The per-file accounting records, in the order the files were read."""
         return list(self._files)
 
     # -- records -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The demo evaluation's tidy truth: clients, questionnaires, diaries and costs with planted values.
 
 Design (every constant is in :data:`DESIGN` and in ``DemoTruth.params``)
------------------------------------------------------------------------
+-------------------------------------------------------------------------
 Six pilots, 4-6 caseworkers each (about 30 worker clusters); each client belongs to one worker
 and one client group; client ids are pilot + group + worker + the worker's n-th client.
 

@@ -127,6 +127,7 @@ class ClusterOLS:
                 "ci_high": float(hi), "p": p}
 
     def summary(self) -> pd.DataFrame:
+        """One row per term: coefficient, standard error, se_type, n, n_clusters."""
         se = np.sqrt(np.clip(np.diag(self.vcov), 0, None))
         return pd.DataFrame({"term": self.names, "coef": self.coef, "se": se,
                              "se_type": self.se_type, "n": self.n,

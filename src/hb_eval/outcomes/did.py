@@ -60,6 +60,7 @@ def complete_pairs(frame: pd.DataFrame, columns: Iterable[str] = ("baseline", "e
 
 
 def outcome_of(frame: pd.DataFrame, outcome: str | None) -> str | None:
+    """The outcome name: the one given, else the frame's ``outcome`` column value."""
     if outcome is not None:
         return outcome
     if "outcome" in frame.columns and len(frame):
@@ -68,6 +69,7 @@ def outcome_of(frame: pd.DataFrame, outcome: str | None) -> str | None:
 
 
 def cluster_ids(f: pd.DataFrame, cluster: str | None) -> np.ndarray | None:
+    """The cluster id of every row, from column ``cluster`` (None: no clustering)."""
     if cluster is None:
         return None
     if cluster not in f.columns:
@@ -116,6 +118,7 @@ def _row(outcome, estimator, res: dict, f: pd.DataFrame, n_clusters: int, se_typ
 
 
 def check_arms(f: pd.DataFrame, what: str) -> None:
+    """Raise ValueError naming ``what`` unless both arms have at least one client."""
     n1 = int(f["hb"].sum())
     if n1 == 0 or n1 == len(f):
         raise ValueError(f"{what}: both arms need at least one client with both scores "

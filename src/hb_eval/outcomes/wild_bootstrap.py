@@ -47,9 +47,11 @@ class WildResult:
     confidence: float
 
     def to_frame(self) -> pd.DataFrame:
+        """The result as a one-row DataFrame."""
         return pd.DataFrame([self.__dict__])
 
     def summary(self) -> str:
+        """The p-value and interval in one printable line."""
         return (f"wild cluster bootstrap ({self.weights}, {self.reps} reps"
                 f"{', enumerated' if self.enumerated else ''}, {self.se_type} t, "
                 f"G={self.n_clusters}): p = {self.p:.4f}, {self.confidence:.0%} CI "

@@ -36,6 +36,7 @@ class ReproduceResult:
         self.new_dir = new_dir
 
     def summary(self) -> str:
+        """What was compared and what differed, as printable lines."""
         if self.input_changes:
             lines = ["inputs differ from the manifest; not re-run:"]
             lines += [f"  {p}: {what}" for p, what in sorted(self.input_changes.items())]
