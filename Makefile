@@ -1,4 +1,4 @@
-# hb_eval: make setup | demo | test | bench
+# hb_eval: make setup | demo | test | bench | docs
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -20,11 +20,20 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# the documentation site: docs/_build/html/index.html (warnings are errors). The notebooks are
+# executed once and cached in docs/_build; `make docs NOTEBOOKS=off` skips them for a quick look.
+NOTEBOOKS ?= cache
+docs: setup
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[docs]"
+	$(BIN)/python -m sphinx -b html -W --keep-going -q -D nb_execution_mode=$(NOTEBOOKS) \
+		docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
+
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) reports/out .pytest_cache .hypothesis
+	rm -rf $(VENV) reports/out .pytest_cache .hypothesis docs/_build docs/_notebooks
 
 # evaluation.schema.json and docs/configuration.md are generated from hb_eval.config
 generated: setup
