@@ -246,7 +246,7 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
     subgroups = pd.DataFrame()
     interactions = pd.DataFrame()
     for k, outcome in enumerate(todo):
-        cf = change_frame(scores, clients, outcome)
+        cf = change_frame(scores, clients, outcome, check_waves=False)
         arm = cf["arm"].astype("string")
         n = {"HB": int((arm == "HB").sum()), "Verrokki": int((arm == "Verrokki").sum())}
         n_by[outcome] = n
