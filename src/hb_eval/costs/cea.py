@@ -38,6 +38,7 @@ from ..errors import HbEvalError
 from .bootstrap import (Progress, as_rng, bca_interval, cluster_means, jackknife_means,
                         percentile_interval, stratified_means)
 from .fieller import FiellerInterval, fieller_interval
+from ..display import ResultDisplay
 
 ARMS = ("HB", "Verrokki")
 SIGN_CONVENTION = "HB minus Verrokki"
@@ -102,8 +103,8 @@ def _arm_codes(arm: pd.Series) -> np.ndarray:
     return np.where(arm.astype(str).to_numpy() == "HB", 0, 1)
 
 
-@dataclass
-class CEAResult:
+@dataclass(repr=False)
+class CEAResult(ResultDisplay):
     """Result of :func:`run_cea`. Sign convention: HB minus Verrokki."""
 
     perspective: str

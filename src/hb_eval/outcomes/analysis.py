@@ -29,6 +29,7 @@ from .dr_did import dr_did
 from .heterogeneity import interaction_test, subgroup_estimates
 from .mixed import mixed_did
 from .multiplicity import adjust_secondary
+from ..display import ResultDisplay
 
 PRIMARY = "kykyviisari_total"
 DOMAINS = ("general_wellbeing", "participation", "mental_wellbeing", "everyday_life", "skills",
@@ -68,8 +69,8 @@ def _deep_plain(obj: Any) -> Any:
     return _plain(obj)
 
 
-@dataclass
-class OutcomeResults:
+@dataclass(repr=False)
+class OutcomeResults(ResultDisplay):
     """Everything the outcome analysis estimated.
 
     Attributes
