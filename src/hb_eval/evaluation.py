@@ -23,6 +23,7 @@ import pandas as pd
 
 from .config import Config, load_config
 from .pipeline import PRIMARY, Section, run_stages
+from .progress import progress_printer
 from .report.manifest import created_with, package_versions
 from .report.results_json import SCHEMA_VERSION
 
@@ -211,8 +212,6 @@ def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int 
         from .data.dataset import load
 
         if progress:
-            from .pipeline import progress_printer
-
             progress_printer(True)("loading data …")
         dataset = load(cfg)
     ev = Evaluation(cfg, dataset)

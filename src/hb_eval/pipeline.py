@@ -29,8 +29,6 @@ Adding an analysis
 """
 from __future__ import annotations
 
-import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -43,6 +41,7 @@ from .costs import cea as cea_mod
 from .costs import costing, sensitivity, sur
 from .errors import ConfigError, HbEvalError, InputError, SchemaError
 from .outcomes import analysis
+from .progress import progress_printer
 from .report.tables import config_table
 from .values import plain_value
 
@@ -392,18 +391,6 @@ def data_tables(ev: Evaluation) -> None:
 
 
 # ------------------------------------------------------------------------------ runner
-def progress_printer(enabled: bool) -> Callable[[str], None]:
-    """``say(msg)``: a timed progress line on stderr (nothing when not ``enabled``)."""
-    t0 = time.perf_counter()
-
-    def say(msg: str) -> None:
-        if enabled:
-            print(f"[hb-eval {time.perf_counter() - t0:5.1f} s] {msg}", file=sys.stderr,
-                  flush=True)
-
-    return say
-
-
 def _run_one(ev: Evaluation, stage: Stage, say: Callable[[str], None], debug: bool) -> None:
     if stage.name in ev.sections:  # an earlier stage did this one
         return

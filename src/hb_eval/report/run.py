@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..config import Config, load_config
 from ..errors import ConfigError
+from ..progress import progress_printer
 from . import figures as F
 from .html import img_tag, render_html
 from .i18n import t
@@ -65,12 +66,6 @@ class SectionView:
         self.status = status
         key = _STATUS_NOTES.get(status)
         self.note = t(key[0], lang, **{key[1]: reason}) if key else ""
-
-
-def _progress(enabled: bool) -> Callable[[str], None]:
-    from ..pipeline import progress_printer  # no estimator is imported through this
-
-    return progress_printer(enabled)
 
 
 def _redact_table(table: Table) -> Table:
@@ -148,7 +143,7 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    say = _progress(progress)
+    say = progress_printer(progress)
     config = ev.config.with_overrides(language=language, audience=audience)
     lang = config.report.language
     public = config.report.audience == "public"
