@@ -48,9 +48,10 @@ QUICK_START = [
     new_code_cell("ev.tables['cea']"),
     new_markdown_cell("## The numbers of results.json\n\n`ev.results` is the dict the report "
                       "writes as results.json; the result objects behind it are on `ev` too."),
-    new_code_cell("did = ev.results['outcomes']['kykyviisari_total']['did']\n"
-                  "{k: did[k] for k in ('estimate', 'ci_low', 'ci_high', 'p', 'n_HB', "
-                  "'n_Verrokki')}"),
+    new_code_cell("primary = ev.results['outcomes']['kykyviisari_total']\n"
+                  "did = primary['did']\n"
+                  "{**{k: did[k] for k in ('estimate', 'ci_low', 'ci_high', 'p', 'n_clusters')},\n"
+                  " 'n': primary['n']}"),
     new_code_cell("ev.cea[ev.config.analysis.perspective]"),
     new_markdown_cell("## Your own analysis\n\nThe building blocks take the same tidy frames. "
                       "The change frame pairs each client's baseline and end score by client "

@@ -6,7 +6,6 @@ empty frames, NaN intervals, a crash inside scipy or a bare ``KeyError``.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from hb_eval import costs, effect_sizes, outcomes, scoring

@@ -133,6 +133,10 @@ def test_reprs_are_short(cli_and_ev):
     did = ev.results["outcomes"]["kykyviisari_total"]["did"]["estimate"]
     assert head.loc[0, "value"] == pytest.approx(did)
     assert head.loc[0, "n"] == sum(ev.results["outcomes"]["kykyviisari_total"]["n"].values())
+    main_p = ev.config.analysis.perspective
+    assert head.loc[1, "value"] == pytest.approx(ev.results["cea"][main_p]["delta_cost"])
+    assert head.loc[1, "n"] == sum(ev.results["cea"][main_p]["n"].values())
+    assert f"HB {ev.results['data']['clients']['HB']}," in s
 
 
 def test_dataset_summary_is_a_frame(demo_dataset):

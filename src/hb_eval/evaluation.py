@@ -96,23 +96,24 @@ class Evaluation:
             rows.append({"quantity": f"{PRIMARY}: DiD (HB - Verrokki)",
                          "value": did.get("estimate"), "ci_low": did.get("ci_low"),
                          "ci_high": did.get("ci_high"),
-                         "n": _sum(n.get("HB"), n.get("Verrokki"))})
+                         "n": _total(n)})
         main = self.config.analysis.perspective
         cea = (self.results.get("cea") or {}).get(main) or {}
         if cea:
             ci = cea.get("delta_cost_ci") or [None, None]
             rows.append({"quantity": f"cost difference per client, {main} (EUR)",
                          "value": cea.get("delta_cost"), "ci_low": ci[0], "ci_high": ci[1],
-                         "n": cea.get("n")})
+                         "n": _total(cea.get("n"))})
             rows.append({"quantity": "ICER (EUR per point)", "value": cea.get("icer"),
-                         "ci_low": None, "ci_high": None, "n": cea.get("n")})
+                         "ci_low": None, "ci_high": None, "n": _total(cea.get("n"))})
         return pd.DataFrame(rows, columns=["quantity", "value", "ci_low", "ci_high", "n"])
 
     def summary(self) -> str:
         """A short plain-text digest: clients, headline numbers, the state of each analysis."""
-        arms = (self.results.get("data") or {}).get("clients_per_arm") or {}
-        lines = [f"Evaluation {self.config.name!r}: "
-                 + ", ".join(f"{k} {v} clients" for k, v in arms.items())]
+        c = (self.results.get("data") or {}).get("clients") or {}
+        lines = [f"Evaluation {self.config.name!r}: clients HB {c.get('HB')}, Verrokki "
+                 f"{c.get('Verrokki')} (excluded for missing consent: "
+                 f"{c.get('excluded_no_consent')})"]
         for r in self.headline().itertuples(index=False):
             ci = ("" if r.ci_low is None or pd.isna(r.ci_low)
                   else f" [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]")
@@ -164,8 +165,12 @@ class Evaluation:
                             progress=progress)
 
 
-def _sum(*xs: Any) -> Any:
-    return None if any(x is None for x in xs) else sum(xs)
+def _total(n: Any) -> Any:
+    """Clients in both arms from an ``{"HB": .., "Verrokki": ..}`` block (None if incomplete)."""
+    if not isinstance(n, dict):
+        return n
+    xs = [n.get("HB"), n.get("Verrokki")]
+    return None if any(x is None or isinstance(x, str) for x in xs) else sum(xs)
 
 
 def _fmt(v: Any) -> str:

@@ -39,6 +39,7 @@ import pandas as pd
 from . import comparability, experience, imputation, scoring
 from .costs import cea as cea_mod
 from .costs import costing, sensitivity, sur
+from .data.loaders.unit_costs import unit_cost_value
 from .errors import ConfigError, HbEvalError, InputError, SchemaError
 from .outcomes import analysis
 from .progress import progress_printer
@@ -289,22 +290,15 @@ def _costs(ev: Evaluation) -> None:
     _table(ev, "imputed", imputed)
     uc = getattr(ds, "unit_costs", None)
     if uc is not None:
-        rows = [("price_year", str(unit_cost(uc, "price_year") or "–"))]
-        for title, w in sorted((unit_cost(uc, "hourly_wage") or {}).items()):
+        rows = [("price_year", str(unit_cost_value(uc, "price_year") or "–"))]
+        for title, w in sorted((unit_cost_value(uc, "hourly_wage") or {}).items()):
             rows.append((f"hourly_wage: {title}", w))
         for k in ("side_costs_pct", "overhead_pct", "km_allowance", "volunteer_hour_value",
                   "client_hour_value"):
-            rows.append((k, unit_cost(uc, k)))
+            rows.append((k, unit_cost_value(uc, k)))
         _table(ev, "unit_costs", pd.DataFrame(
             {"setting": [r[0] for r in rows],
              "value": pd.Series([plain_value(r[1]) for r in rows], dtype=object)}))
-
-
-def unit_cost(uc: Any, key: str) -> Any:
-    """A unit-cost value from the UnitCosts dataclass (or a plain dict, as in YAML)."""
-    if uc is None:
-        return None
-    return uc.get(key) if isinstance(uc, dict) else getattr(uc, key, None)
 
 
 def _cea(ev: Evaluation) -> None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..config import Config, load_config
+from ..data.loaders.unit_costs import unit_cost_value
 from ..errors import ConfigError
 from ..progress import progress_printer
 from . import figures as F
@@ -183,7 +184,7 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
         "tables": tables, "figures": figs, "primary": PRIMARY, "perspective": a.perspective,
         "cluster": a.cluster, "reps": a.bootstrap_reps, "seed": a.seed, "wtp_max": a.wtp_max,
         "diary_rule": a.diary_rule, "cea_resample": a.cea_resample,
-        "price_year": _uc(uc, "price_year"),
+        "price_year": unit_cost_value(uc, "price_year"),
     }
     html = render_html(results, context, lang)
     (out / "report.html").write_text(html, encoding="utf-8")
@@ -196,13 +197,6 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
     write_manifest(manifest, out / "manifest.json")
     say(f"done: {out / 'report.html'}")
     return out / "report.html"
-
-
-def _uc(uc: Any, key: str) -> Any:
-    """A unit-cost value from the UnitCosts dataclass (or a plain dict, as in YAML)."""
-    if uc is None:
-        return None
-    return uc.get(key) if isinstance(uc, dict) else getattr(uc, key, None)
 
 
 def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
