@@ -98,6 +98,25 @@ def test_tables_are_untranslated_and_report_translates(cli_and_ev, tmp_path):
 
 
 @pytest.mark.slow
+def test_public_rendering_leaves_the_evaluation_alone(cli_and_ev, tmp_path):
+    from hb_eval.report.results_json import dumps_results
+
+    _, api_out, ev = cli_and_ev
+    before = dumps_results(ev.results)
+    frames = {k: v.copy() for k, v in ev.tables.items()}
+    ev.write_report(tmp_path / "pub", audience="public")
+    pub = json.loads((tmp_path / "pub" / "results.json").read_text(encoding="utf-8"))
+    assert pub["manifest"]["config"]["report"]["audience"] == "public"
+    assert dumps_results(ev.results) == before
+    for k, v in frames.items():
+        pd.testing.assert_frame_equal(ev.tables[k], v)
+    # small counts suppressed in the public tables, not in the evaluation's
+    rc = (tmp_path / "pub" / "tables" / "heterogeneity.csv").read_text(encoding="utf-8-sig")
+    small = (ev.tables["heterogeneity"][["n_HB", "n_Verrokki"]] < 5).to_numpy().any()
+    assert ("<5" in rc) == bool(small)
+
+
+@pytest.mark.slow
 def test_run_cea_from_evaluation_and_dataset(cli_and_ev):
     from hb_eval.costs import run_cea
 
