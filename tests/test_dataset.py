@@ -88,7 +88,7 @@ def _blob(ds) -> str:
     parts = [getattr(ds, n).to_csv() for n in ("clients", "responses", "items", "satisfaction",
                                                  "esr", "diaries", "diary_rows", "service_costs",
                                                  "quarantine", "files", "orphans")]
-    return "\n".join(parts) + ds.summary() + json.dumps(ds.data_block(), ensure_ascii=False)
+    return "\n".join(parts) + ds.summary_text() + json.dumps(ds.data_block(), ensure_ascii=False)
 
 
 def test_no_personal_identity_code_in_any_output(demo_dataset):

@@ -56,7 +56,7 @@ def test_free_text_redacted_and_code_nowhere(ds):
         "Kiitos! Hetuni on [henkilötunnus poistettu]."
     blob = "".join(df.to_csv() for df in (ds.satisfaction, ds.quarantine, ds.clients, ds.items,
                                           ds.responses, ds.files))
-    blob += ds.summary() + json.dumps(ds.data_block(), ensure_ascii=False)
+    blob += ds.summary_text() + json.dumps(ds.data_block(), ensure_ascii=False)
     assert F.HETU not in blob and F.HETU.replace("-", "") not in blob
 
 

@@ -178,12 +178,12 @@ def test_same_seed_byte_identical(tmp_path, fi_run):
 
 
 def test_other_seed_changes_bootstrap_only(fi_run):
+    from hb_eval import evaluate
     from hb_eval.report.results_json import dumps_results
-    from hb_eval.report.run import build_results
 
     cfg, ds, out = fi_run
     a = json.loads((out / "results.json").read_text())
-    b = json.loads(dumps_results(build_results(cfg.with_overrides(seed=2), dataset=ds).results))
+    b = json.loads(dumps_results(evaluate(cfg, seed=2, dataset=ds, progress=False).results))
     assert a["data"] == b["data"]
     assert a["cea"]["organiser"]["delta_cost"] == b["cea"]["organiser"]["delta_cost"]
     assert a["cea"]["organiser"]["delta_cost_ci"] != b["cea"]["organiser"]["delta_cost_ci"]
@@ -221,16 +221,29 @@ def test_cli_bad_config_is_one_line(tmp_path, capsys):
     assert rc == 2 and "evaluation.yaml" in capsys.readouterr().err
 
 
+def _skip_outcome_stages(monkeypatch):
+    """Replace the slow outcome stages by no-ops (the pipeline runs the rest)."""
+    from dataclasses import replace
+
+    from hb_eval import pipeline
+
+    slow = {"outcomes", "comparability", "imputation"}
+    monkeypatch.setattr(pipeline, "STAGES", tuple(
+        replace(s, run=lambda ev: None) if s.name in slow else s for s in pipeline.STAGES))
+
+
 def test_stage_errors_degrade_or_abort(monkeypatch, tmp_path):
     """HbEvalError from an analysis -> 'not estimable' with its reason; InputError aborts the
     run (one-line error); any other exception -> 'failed' (or re-raised with debug)."""
     import hb_eval.experience as exp
     from hb_eval.errors import HbEvalError, InputError
-    from hb_eval.report import run as run_mod
+    from hb_eval import evaluate
 
     cfg, ds = make_dataset(tmp_path, sources=("roster", "kykyviisari", "satisfaction"), reps=20)
-    for stage in ("_outcomes", "_comparability", "_imputation"):  # keep the test fast
-        monkeypatch.setattr(run_mod, stage, lambda run, scores: None)
+    _skip_outcome_stages(monkeypatch)  # keep the test fast
+
+    def build_results(cfg, dataset, debug=False):
+        return evaluate(cfg, dataset=dataset, debug=debug, progress=False)
 
     def boom(exc):
         def f(*a, **k):
@@ -238,30 +251,29 @@ def test_stage_errors_degrade_or_abort(monkeypatch, tmp_path):
         return f
 
     monkeypatch.setattr(exp, "analyse_experience", boom(HbEvalError("only 3 respondents")))
-    r = run_mod.build_results(cfg, dataset=ds)
+    r = build_results(cfg, dataset=ds)
     assert r.sections["satisfaction"].status == "not_estimable"
     assert "only 3 respondents" in r.sections["satisfaction"].note
     assert r.results["analyses"]["satisfaction"] == "not_estimable" and r.failures == []
 
     monkeypatch.setattr(exp, "analyse_experience", boom(InputError("bad file", file="x.xlsx")))
     with pytest.raises(InputError, match="x.xlsx"):
-        run_mod.build_results(cfg, dataset=ds)
+        build_results(cfg, dataset=ds)
 
     monkeypatch.setattr(exp, "analyse_experience", boom(ValueError("bug")))
-    r = run_mod.build_results(cfg, dataset=ds)
+    r = build_results(cfg, dataset=ds)
     assert r.sections["satisfaction"].status == "failed" and r.failures == ["satisfaction"]
     assert "ValueError" in r.sections["satisfaction"].note
     with pytest.raises(ValueError):
-        run_mod.build_results(cfg, dataset=ds, debug=True)
+        build_results(cfg, dataset=ds, debug=True)
 
 
 def test_esr_transitions_without_satisfaction(monkeypatch, tmp_path):
-    from hb_eval.report import run as run_mod
+    from hb_eval import evaluate
 
     cfg, ds = make_dataset(tmp_path, sources=("roster", "kykyviisari", "esr"), reps=20)
-    for stage in ("_outcomes", "_comparability", "_imputation"):
-        monkeypatch.setattr(run_mod, stage, lambda run, scores: None)
-    r = run_mod.build_results(cfg, dataset=ds)
+    _skip_outcome_stages(monkeypatch)
+    r = evaluate(cfg, dataset=ds, progress=False)
     assert r.results["analyses"]["satisfaction"] == "absent"
     assert r.results["analyses"]["esr"] == "ok"
     # every HB client goes from työtön to opiskelija in the constructed data

@@ -6,12 +6,19 @@ results -> report. Each stage is importable on its own::
     import hb_eval
     ds = hb_eval.load("evaluation.yaml")      # a Dataset of tidy DataFrames
     ds.clients.head()
+    ev = hb_eval.evaluate("evaluation.yaml")  # every analysis of the report, in memory
+    ev.tables["within_arm"]                   # the report's tables as tidy DataFrames
+    ev.write_report("report/")                # the report itself
+
+The public surface: :func:`load`, :func:`evaluate`, and the modules :mod:`hb_eval.scoring`,
+:mod:`hb_eval.effect_sizes`, :mod:`hb_eval.outcomes` and :mod:`hb_eval.costs` (each lists its
+public functions in ``__all__``).
 """
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load", "load_config"]
+__all__ = ["__version__", "load", "load_config", "evaluate"]
 
 
 def load(config, **kwargs):
@@ -32,3 +39,31 @@ def load_config(path):
     from .config import load_config as _lc
 
     return _lc(path)
+
+
+def evaluate(config, *, seed=None, reps=None, progress=True, debug=False, dataset=None):
+    """Load the data and run every analysis whose sources are configured (writes nothing).
+
+    Parameters
+    ----------
+    config
+        Path to ``evaluation.yaml`` or a :class:`hb_eval.config.Config`.
+    seed, reps
+        Override the configuration's ``analysis.seed`` / ``analysis.bootstrap_reps``.
+    progress
+        Progress lines on stderr.
+    debug
+        Re-raise an analysis' unexpected error instead of recording it as failed.
+    dataset
+        An already-loaded Dataset of this configuration (skips loading).
+
+    Returns
+    -------
+    hb_eval.evaluation.Evaluation
+        ``ev.tables``, ``ev.results``, ``ev.sections``, ``ev.summary()``,
+        ``ev.write_report(dir)``.
+    """
+    from .evaluation import evaluate as _evaluate
+
+    return _evaluate(config, seed=seed, reps=reps, progress=progress, debug=debug,
+                     dataset=dataset)

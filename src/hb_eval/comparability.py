@@ -34,6 +34,7 @@ import statsmodels.api as sm
 
 from .errors import HbEvalError
 from .values import plain_value
+from .display import ResultDisplay
 
 __all__ = [
     "CATEGORICAL",
@@ -589,8 +590,8 @@ def end_reasons(clients: pd.DataFrame, scores: pd.DataFrame | None = None,
 
 # --------------------------------------------------------------------------- all at once
 
-@dataclass
-class ComparabilityResults:
+@dataclass(repr=False)
+class ComparabilityResults(ResultDisplay):
     """Every comparability table for one outcome; see :func:`analyse_comparability`."""
 
     outcome: str

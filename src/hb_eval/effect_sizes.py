@@ -28,6 +28,7 @@ from scipy import optimize, special, stats
 from statsmodels.stats.proportion import proportion_confint
 
 from .values import plain_value
+from .checks import check_confidence
 
 __all__ = [
     "within_arm",
@@ -84,6 +85,7 @@ def ncp_ci(t: Any, df: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.nd
     (lower, upper)
         Arrays of noncentrality limits; divide by sqrt(n) for a one-sample / paired d.
     """
+    check_confidence(confidence)
     t, df = np.broadcast_arrays(np.asarray(t, float), np.asarray(df, float))
     a = 1 - confidence
     out = []
@@ -175,6 +177,7 @@ def within_arm(frame: pd.DataFrame, confidence: float = 0.95, ci_method: str = "
         ``scipy.stats.wilcoxon`` on the changes with its defaults (zero changes dropped,
         ``zero_method="wilcox"``; exact p for small n without ties, else normal approximation).
     """
+    check_confidence(confidence)
     if ci_method not in ("ncp", "bootstrap"):
         raise ValueError(f"ci_method must be 'ncp' or 'bootstrap', not {ci_method!r}")
     _sd_av(np.ones(1), np.ones(1), sd_average)  # validates sd_average
@@ -293,6 +296,7 @@ def d_ppc2_from_summary(m_pre_t: float, m_post_t: float, sd_pre_t: float, n_t: i
     with the population effect replaced by d_ppc2 and rho by ``r`` (the pre-post
     correlation); interval d +/- z sqrt(variance).
     """
+    check_confidence(confidence)
     n = n_t + n_c
     sd_pool = math.sqrt(((n_t - 1) * sd_pre_t ** 2 + (n_c - 1) * sd_pre_c ** 2) / (n - 2))
     cp = 1 - 3 / (4 * (n - 2) - 1)
@@ -330,6 +334,7 @@ def d_ppc2(frame: pd.DataFrame, confidence: float = 0.95, treated: str = "HB",
         confidence, n_HB, n_Verrokki, mean_change_HB, mean_change_Verrokki, sd_pre_pooled,
         r_pre_post, c_p.
     """
+    check_confidence(confidence)
     f = _paired(frame)
     arm = f["arm"].astype(str)
     t, c = f[arm == treated], f[arm == control]
@@ -391,6 +396,7 @@ def reliable_change(frame: pd.DataFrame, reliability: float, confidence: float =
         difference in share improved (first arm minus second) with its Newcombe interval
         (diff_improved, diff_ci_low, diff_ci_high).
     """
+    check_confidence(confidence)
     if not (0 <= reliability < 1):
         raise ValueError(f"reliability must be in [0, 1), not {reliability}")
     f = _paired(frame)
@@ -524,6 +530,7 @@ def wilson_ci(k: Any, n: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.
 
     Uses ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
     """
+    check_confidence(confidence)
     k = np.asarray(k, float)
     n = np.asarray(n, float)
     safe = np.where(n > 0, n, 1.0)
@@ -546,6 +553,7 @@ def newcombe_diff_ci(k1: Any, n1: Any, k2: Any, n2: Any,
     -------
     (diff, lower, upper)
     """
+    check_confidence(confidence)
     k1, n1, k2, n2 = (np.asarray(v, float) for v in (k1, n1, k2, n2))
     with np.errstate(invalid="ignore", divide="ignore"):
         p1 = np.where(n1 > 0, k1 / np.where(n1 > 0, n1, 1), np.nan)

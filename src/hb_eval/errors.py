@@ -58,3 +58,7 @@ class InputError(HbEvalError):
         self.reason = reason
         self.location = Location(file, sheet, row, column)
         super().__init__(f"{self.location}: {reason}")
+
+
+class OutcomeError(HbEvalError, ValueError):
+    """An outcome that the scores do not have (misspelt, or without the waves asked for)."""

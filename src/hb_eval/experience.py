@@ -33,6 +33,7 @@ from scipy import stats
 from .values import plain_value as _clean
 from .effect_sizes import newcombe_diff_ci, wilson_ci
 from .errors import HbEvalError
+from .display import ResultDisplay
 
 __all__ = [
     "ITEMS",
@@ -461,8 +462,8 @@ def work_transition_summary(esr: pd.DataFrame, clients: pd.DataFrame | None = No
 
 # --------------------------------------------------------------------------- result object
 
-@dataclass
-class ExperienceResults:
+@dataclass(repr=False)
+class ExperienceResults(ResultDisplay):
     """All client-experience results; see :func:`analyse_experience`."""
 
     items: pd.DataFrame

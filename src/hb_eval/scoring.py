@@ -32,6 +32,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from .checks import CLIENTS, SCORES, check_outcome, require_columns
 from .errors import HbEvalError
 
 log = logging.getLogger(__name__)
@@ -490,9 +491,15 @@ def _clients(clients: pd.DataFrame) -> pd.DataFrame:
     return c
 
 
+def _check_inputs(scores: Any, clients: Any, func: str) -> None:
+    require_columns(scores, ["client_id", "wave", "outcome", "score", "harmonised"], func=func,
+                    maker=SCORES, arg="scores")
+    require_columns(clients, ["client_id", "arm"], func=func, maker=CLIENTS, arg="clients")
+
+
 def change_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str,
                  baseline: str = "alku", end: str = "loppu",
-                 complete: bool = True) -> pd.DataFrame:
+                 complete: bool = True, *, check_waves: bool = True) -> pd.DataFrame:
     """One row per client: baseline and end score of ``outcome``, paired by client id.
 
     Parameters
@@ -509,13 +516,27 @@ def change_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str,
         True: clients with both scores. False: also clients with a baseline and no end
         (end and change NaN), for attrition and imputation. A client with an end score and no
         baseline is never in the frame.
+    check_waves
+        True: an outcome with no scores at ``baseline`` (or, when ``complete``, at ``end``)
+        raises. False: such an outcome gives an empty frame (the outcome analysis notes it).
 
     Returns
     -------
     DataFrame
         client_id, arm, pilot, client_group, worker, sex, age_group, baseline, end, change,
         harmonised (either score from Kompassi), outcome; sorted by client_id.
+
+    Raises
+    ------
+    OutcomeError
+        (a ValueError) ``outcome`` is not in ``scores`` (the message lists those that are), or
+        it has no scores at a wave needed.
+    ValueError
+        ``scores`` or ``clients`` lack columns (e.g. the two swapped).
     """
+    _check_inputs(scores, clients, "change_frame")
+    check_outcome(scores, outcome, ((baseline, end) if complete else (baseline,))
+                  if check_waves else ())
     s = _one_outcome(scores, clients, outcome)
     b = s[s["wave"] == baseline].drop(columns="wave").rename(
         columns={"score": "baseline", "harmonised": "h_b"})
@@ -539,7 +560,14 @@ def long_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.
     DataFrame
         client_id, arm, pilot, worker, wave (ordered categorical), score, client_group,
         harmonised, outcome; sorted by client_id and wave.
+
+    Raises
+    ------
+    OutcomeError
+        (a ValueError) ``outcome`` is not in ``scores``; the message lists those that are.
     """
+    _check_inputs(scores, clients, "long_frame")
+    check_outcome(scores, outcome)
     s = _one_outcome(scores, clients, outcome)
     c = _clients(clients)
     f = c.merge(s, on="client_id", how="inner", validate="one_to_many")

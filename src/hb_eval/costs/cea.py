@@ -33,10 +33,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..checks import CHANGE_FRAME, CLIENT_COSTS, check_confidence, require_columns
 from ..errors import HbEvalError
 from .bootstrap import (Progress, as_rng, bca_interval, cluster_means, jackknife_means,
                         percentile_interval, stratified_means)
 from .fieller import FiellerInterval, fieller_interval
+from ..display import ResultDisplay
 
 ARMS = ("HB", "Verrokki")
 SIGN_CONVENTION = "HB minus Verrokki"
@@ -101,8 +103,8 @@ def _arm_codes(arm: pd.Series) -> np.ndarray:
     return np.where(arm.astype(str).to_numpy() == "HB", 0, 1)
 
 
-@dataclass
-class CEAResult:
+@dataclass(repr=False)
+class CEAResult(ResultDisplay):
     """Result of :func:`run_cea`. Sign convention: HB minus Verrokki."""
 
     perspective: str
@@ -290,7 +292,7 @@ def quadrant_shares(reps: np.ndarray) -> dict[str, float]:
             "NW": float(np.mean((dc > 0) & (de <= 0)))}
 
 
-def run_cea(costs: pd.DataFrame, effects: pd.DataFrame, config: Any = None,
+def run_cea(costs: Any, effects: pd.DataFrame | None = None, config: Any = None,
             perspective: str | None = None, progress: Progress | bool | None = None, *,
             B: int | None = None, seed: int | np.random.Generator | None = None,
             resample: str | None = None, wtp: float | None = None,
@@ -302,9 +304,12 @@ def run_cea(costs: pd.DataFrame, effects: pd.DataFrame, config: Any = None,
     Parameters
     ----------
     costs
-        Per-client costs in one perspective (:func:`~hb_eval.costs.costing.client_costs`).
+        Per-client costs in one perspective (:func:`~hb_eval.costs.costing.client_costs`);
+        or an :class:`~hb_eval.evaluation.Evaluation` / :class:`~hb_eval.data.dataset.Dataset`
+        alone (``run_cea(ev)``): its costs in ``perspective`` (default the configured one), its
+        primary change frame and its configuration are used.
     effects
-        The primary change frame (kykyviisari_total).
+        The primary change frame (kykyviisari_total); omitted with an Evaluation or Dataset.
     config
         :class:`~hb_eval.config.AnalysisConfig` or a full ``Config`` (seed, bootstrap_reps,
         cea_resample, wtp, wtp_max, confidence); keyword arguments override it.
@@ -323,6 +328,17 @@ def run_cea(costs: pd.DataFrame, effects: pd.DataFrame, config: Any = None,
     """
     from ..config import AnalysisConfig
 
+    if effects is None and not isinstance(costs, pd.DataFrame):
+        from .inputs import cea_inputs
+
+        costs, effects, own = cea_inputs(costs, perspective)
+        config = config if config is not None else own
+    require_columns(costs, ["client_id", "arm", "total"], func="run_cea", maker=CLIENT_COSTS,
+                    arg="costs")
+    require_columns(effects, ["client_id", "arm", "baseline", "end", "change"], func="run_cea",
+                    maker=CHANGE_FRAME, arg="effects")
+    if level is not None:
+        check_confidence(level, "level")
     cfg = config if config is not None else AnalysisConfig()
     cfg = getattr(cfg, "analysis", cfg)  # a full Config is accepted too
     B = int(B if B is not None else cfg.bootstrap_reps)

@@ -481,6 +481,8 @@ def service_cost_table(service_costs: pd.DataFrame, clients: pd.DataFrame,
 # -- per-client costs ----------------------------------------------------------------------------
 def _tables(ds_or_tables: Any) -> dict[str, Any]:
     names = ("clients", "diaries", "diary_rows", "service_costs", "unit_costs")
+    if getattr(ds_or_tables, "dataset", None) is not None:  # an Evaluation
+        ds_or_tables = ds_or_tables.dataset
     if isinstance(ds_or_tables, Mapping):
         return {k: ds_or_tables.get(k) for k in names}
     return {k: getattr(ds_or_tables, k, None) for k in names}
@@ -499,8 +501,8 @@ def client_costs(ds_or_tables: Any, perspective: str = "organiser",
     Parameters
     ----------
     ds_or_tables
-        A ``Dataset`` or a dict with clients, diaries, diary_rows, service_costs, unit_costs
-        (diary and service tables may be None when the source is absent: those costs are 0).
+        A ``Dataset``, an ``Evaluation`` (its dataset) or a dict with clients, diaries,
+        diary_rows, service_costs, unit_costs (diary and service tables may be None when the source is absent: those costs are 0).
     perspective
         ``"organiser"`` | ``"societal"``.
     rule

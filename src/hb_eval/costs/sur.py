@@ -23,6 +23,7 @@ import pandas as pd
 from ..errors import HbEvalError
 from .bootstrap import Progress, _progress, as_rng, stratified_counts
 from .cea import SIGN_CONVENTION, _f
+from ..display import ResultDisplay
 
 
 #: Elements of one chunk of the B × n count matrix in the batched regressions (8 MB).
@@ -73,8 +74,8 @@ def batched_wls(X: np.ndarray, Y: np.ndarray, W: np.ndarray) -> np.ndarray:
         return np.linalg.pinv(A) @ rhs
 
 
-@dataclass
-class SURResult:
+@dataclass(repr=False)
+class SURResult(ResultDisplay):
     """Adjusted ΔC and ΔE (HB minus Verrokki) by SUR, with bootstrap percentile intervals."""
 
     table: pd.DataFrame

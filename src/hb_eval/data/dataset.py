@@ -14,6 +14,7 @@ Order of work (ARCHITECTURE.md, docs/data_sources.md):
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,8 +114,46 @@ class Dataset:
         c = self.clients
         return (c.groupby(["arm", *columns], observed=False).size().rename("n").reset_index())
 
-    def summary(self) -> str:
-        """A data-quality summary a person can act on (plain text)."""
+    def summary(self) -> pd.DataFrame:
+        """Per source: files, rows read, kept, quarantined, and quarantined rows by reason.
+
+        Returns
+        -------
+        DataFrame
+            One row per source: source, n_files, rows_read, rows_kept, rows_quarantined, then
+            one ``quarantined_<reason>`` column per reason of a quarantined row (they add up to
+            rows_quarantined), and cells_flagged (cell-level records: the row is kept).
+            Per-file detail is :attr:`files`; the text ``hb-eval validate`` prints is
+            :meth:`summary_text`.
+        """
+        f = self.files
+        out = (f.groupby("source", observed=True, sort=False)
+               .agg(n_files=("path", "nunique"), rows_read=("rows_read", "sum"),
+                    rows_kept=("rows_kept", "sum"), rows_quarantined=("rows_quarantined", "sum"))
+               .reset_index())
+        q = self.quarantine
+        if len(q):
+            level = q["level"].astype(str)
+            rows = (q[level == "row"]
+                    .assign(reason=lambda d: "quarantined_" + d["reason"].astype(str))
+                    .groupby(["source", "reason"], observed=True).size().unstack(fill_value=0))
+            cells = q[level == "cell"].groupby("source", observed=True).size().rename(
+                "cells_flagged")
+            rows.index = rows.index.astype(str)
+            cells.index = cells.index.astype(str)
+            out = out.merge(rows, left_on="source", right_index=True, how="left")
+            out = out.merge(cells, left_on="source", right_index=True, how="left")
+        else:
+            out["cells_flagged"] = 0
+        counts = [c for c in out.columns if c != "source"]
+        out[counts] = out[counts].fillna(0).astype(int)
+        return out
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(repr(self))}</p>" + self.summary().to_html(index=False)
+
+    def summary_text(self) -> str:
+        """A data-quality summary a person can act on (plain text; ``hb-eval validate``)."""
         lines = []
         pa = self.clients_per_arm()
         lines.append(f"Clients analysed: HB {pa['HB']}, Verrokki {pa['Verrokki']}; "
@@ -161,7 +200,7 @@ class Dataset:
                              f"{int(g['n_rows'].sum()):>5} rows")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:  # pragma: no cover - convenience
+    def __repr__(self) -> str:
         pa = self.clients_per_arm()
         return (f"<Dataset: {pa['HB']} HB + {pa['Verrokki']} Verrokki clients, "
                 f"{len(self.responses)} responses, {len(self.quarantine)} quarantine records>")

@@ -67,7 +67,7 @@ def run_validate(args: Any, out: TextIO | None = None) -> int:
         print(f"quarantine table written to {qpath} (owner-only)", file=sys.stderr)
     else:
         out.write(f"hb-eval validate: {cfg.name}\n\n")
-        out.write(ds.summary() + "\n\n")
+        out.write(ds.summary_text() + "\n\n")
         out.write(f"Quarantine table ({len(ds.quarantine)} records) written to {qpath} "
                   "(readable by you only: it holds client numbers).\n")
         if not usable:

@@ -29,6 +29,7 @@ from .dr_did import dr_did
 from .heterogeneity import interaction_test, subgroup_estimates
 from .mixed import mixed_did
 from .multiplicity import adjust_secondary
+from ..display import ResultDisplay
 
 PRIMARY = "kykyviisari_total"
 DOMAINS = ("general_wellbeing", "participation", "mental_wellbeing", "everyday_life", "skills",
@@ -68,8 +69,8 @@ def _deep_plain(obj: Any) -> Any:
     return _plain(obj)
 
 
-@dataclass
-class OutcomeResults:
+@dataclass(repr=False)
+class OutcomeResults(ResultDisplay):
     """Everything the outcome analysis estimated.
 
     Attributes
@@ -246,7 +247,7 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
     subgroups = pd.DataFrame()
     interactions = pd.DataFrame()
     for k, outcome in enumerate(todo):
-        cf = change_frame(scores, clients, outcome)
+        cf = change_frame(scores, clients, outcome, check_waves=False)
         arm = cf["arm"].astype("string")
         n = {"HB": int((arm == "HB").sum()), "Verrokki": int((arm == "Verrokki").sum())}
         n_by[outcome] = n

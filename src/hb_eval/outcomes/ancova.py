@@ -8,6 +8,7 @@ import pandas as pd
 
 from .did import ESTIMATE_COLUMNS, _row, check_arms, complete_pairs, fit_change_regression, \
     outcome_of
+from ..checks import CHANGE_FRAME, check_confidence, require_columns
 
 
 def ancova(frame: pd.DataFrame, covariates: Iterable[str] = (), cluster: str | None = "worker",
@@ -30,6 +31,8 @@ def ancova(frame: pd.DataFrame, covariates: Iterable[str] = (), cluster: str | N
     DataFrame
         One row, ``estimator="ancova"``, with ``covariates`` listing baseline and the rest.
     """
+    check_confidence(confidence)
+    require_columns(frame, ["arm", "baseline", "end"], func="ancova", maker=CHANGE_FRAME)
     covs = ("baseline",) + tuple(c for c in covariates if c != "baseline")
     f = complete_pairs(frame)
     check_arms(f, "ancova")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
+from ..display import ResultDisplay
 
 SE_TYPES = ("CR2", "CR1", "CR0", "HC2")
 
@@ -47,8 +48,8 @@ def _inv_sqrt_psd(m: np.ndarray, tol: float = 1e-10) -> np.ndarray:
     return (vecs * inv) @ vecs.T
 
 
-@dataclass
-class ClusterOLS:
+@dataclass(repr=False)
+class ClusterOLS(ResultDisplay):
     """An OLS fit with a cluster-robust covariance.
 
     Attributes

@@ -26,6 +26,7 @@ from scipy import stats
 
 from .cr2 import ClusterOLS, ols_cluster
 from .wild_bootstrap import wild_cluster_bootstrap
+from ..checks import CHANGE_FRAME, check_confidence, require_columns
 
 TREATED, CONTROL = "HB", "Verrokki"
 MISSING_LEVEL = "(puuttuu)"
@@ -173,6 +174,8 @@ def did_2x2(frame: pd.DataFrame, cluster: str | None = "worker", confidence: flo
         One row with :data:`ESTIMATE_COLUMNS` and :data:`WILD_COLUMNS`; ``estimator="did"``,
         ``se_type="CR2"`` (``"HC2"`` without clusters), ``df`` Bell-McCaffrey.
     """
+    check_confidence(confidence)
+    require_columns(frame, ["arm", "baseline", "end"], func="did_2x2", maker=CHANGE_FRAME)
     f = complete_pairs(frame)
     check_arms(f, "did_2x2")
     fit, X = fit_change_regression(f, (), cluster)
@@ -221,6 +224,8 @@ def did_panel_fe(frame: pd.DataFrame, cluster: str | None = "worker",
     DataFrame
         One row, ``estimator="did_panel_fe"``; ``df`` = G - 1 for the interval.
     """
+    check_confidence(confidence)
+    require_columns(frame, ["arm", "baseline", "end"], func="did_panel_fe", maker=CHANGE_FRAME)
     from linearmodels.panel import PanelOLS
 
     if se_type not in ("CR1", "CR0"):
@@ -264,6 +269,8 @@ def did_adjusted(frame: pd.DataFrame, covariates: Iterable[str] = DEFAULT_COVARI
     DataFrame
         One row, ``estimator="did_adjusted"``, with a ``covariates`` column listing them.
     """
+    check_confidence(confidence)
+    require_columns(frame, ["arm", "baseline", "end"], func="did_adjusted", maker=CHANGE_FRAME)
     covariates = tuple(covariates)
     f = complete_pairs(frame)
     check_arms(f, "did_adjusted")

@@ -32,6 +32,7 @@ from scipy import stats
 
 from .did import (DEFAULT_COVARIATES, ESTIMATE_COLUMNS, _row, check_arms, cluster_ids,
                   complete_pairs, covariate_design, outcome_of)
+from ..checks import CHANGE_FRAME, check_confidence, require_columns
 
 
 def _logit(X: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -138,6 +139,8 @@ def dr_did(frame: pd.DataFrame, covariates: Iterable[str] = DEFAULT_COVARIATES,
         One row: the estimate columns plus ``inference``, ``n_trimmed``, ``ps_converged``,
         ``covariates``; ``estimator="dr_did"``.
     """
+    check_confidence(confidence)
+    require_columns(frame, ["arm", "baseline", "end"], func="dr_did", maker=CHANGE_FRAME)
     if inference not in ("if", "bootstrap"):
         raise ValueError("inference must be 'if' or 'bootstrap'")
     covariates = tuple(covariates)

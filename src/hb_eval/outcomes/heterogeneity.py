@@ -21,6 +21,7 @@ from scipy import stats
 from .cr2 import ols_cluster
 from .did import (ESTIMATE_COLUMNS, _row, check_arms, cluster_ids, complete_pairs,
                   outcome_of)
+from ..checks import CHANGE_FRAME, check_confidence, require_columns
 
 SUBGROUP_COLUMNS = ["by", "subgroup"] + ESTIMATE_COLUMNS + ["note"]
 
@@ -43,6 +44,8 @@ def subgroup_estimates(frame: pd.DataFrame, by: Iterable[str] = ("pilot", "clien
         One row per by x subgroup: by, subgroup, the estimate columns
         (``estimator="did_subgroup"``, ``se_type`` ``"CR2"`` or ``"HC2"``) and ``note``.
     """
+    check_confidence(confidence)
+    require_columns(frame, ["arm", "baseline", "end"], func="subgroup_estimates", maker=CHANGE_FRAME)
     f = complete_pairs(frame)
     name = outcome_of(frame, outcome)
     rows = []

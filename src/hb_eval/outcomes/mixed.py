@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from .did import ESTIMATE_COLUMNS, TREATED, CONTROL, outcome_of
+from ..checks import LONG_FRAME, check_confidence, require_columns
 
 WAVES = ("alku", "väli", "loppu")
 
@@ -66,6 +67,9 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
         level, ``n_clusters`` its count, ``n_HB``/``n_Verrokki`` clients with any score) plus
         ``n_obs``, ``converged``, ``var_worker``, ``var_client``, ``var_residual``, ``note``.
     """
+    check_confidence(confidence)
+    require_columns(long, ["client_id", "arm", "wave", "score"], func="mixed_did",
+                    maker=LONG_FRAME, arg="long")
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
     d = long.loc[long["score"].notna()].copy()

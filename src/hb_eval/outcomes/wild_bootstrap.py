@@ -26,12 +26,13 @@ import numpy as np
 import pandas as pd
 
 from .cr2 import ols_cluster
+from ..display import ResultDisplay
 
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
 
-@dataclass
-class WildResult:
+@dataclass(repr=False)
+class WildResult(ResultDisplay):
     """Result of :func:`wild_cluster_bootstrap`."""
 
     estimate: float

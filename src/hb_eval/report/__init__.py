@@ -1,7 +1,9 @@
-"""The report run: results.json, manifest, figures, tables and the HTML report.
+"""The report: renders an :class:`~hb_eval.evaluation.Evaluation` as results.json, manifest,
+figures, tables and the HTML report (no analysis is computed here).
 
-``run_report(config, out_dir)`` is the entry point; ``hb-eval report`` and ``hb-eval reproduce``
-call :func:`hb_eval.report.run.cli_report` and :func:`hb_eval.report.reproduce.cli_reproduce`.
+``hb_eval.evaluate(config).write_report(out_dir)`` or ``run_report(config, out_dir)`` write it;
+``hb-eval report`` and ``hb-eval reproduce`` call :func:`hb_eval.report.run.cli_report` and
+:func:`hb_eval.report.reproduce.cli_reproduce`.
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .suppression import SUPPRESSED, is_count_column, suppress_frame, suppress_table
 
-__all__ = ["Table", "write_csv", "write_workbook", "public_table"]
+__all__ = ["Table", "write_csv", "write_workbook", "public_table", "config_table"]
 
 _FIXED_TIME = _dt.datetime(2000, 1, 1)
 
@@ -165,3 +165,17 @@ def write_workbook(tables: list[Table], path: str | Path, lang: str = "fi") -> P
     path = Path(path)
     wb.save(path)
     return path
+
+
+def config_table(config: Any) -> pd.DataFrame:
+    """The configuration as a two-column table (setting, value) for the report's appendix."""
+    d = config.to_dict()
+    rows = [("name", d["name"])]
+    for k, v in d["analysis"].items():
+        rows.append((f"analysis.{k}", v))
+    for k, v in d["report"].items():
+        rows.append((f"report.{k}", v))
+    for k, v in d["sources"].items():
+        rows.append((f"sources.{k}", ", ".join(v)))
+    return pd.DataFrame({"setting": [r[0] for r in rows],
+                         "value": ["–" if r[1] is None else str(r[1]) for r in rows]})

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -11,7 +12,7 @@ from ...errors import InputError
 from ..io import sha256_file
 from .common import LoadContext, display_path
 
-__all__ = ["UnitCosts", "load", "read_unit_costs"]
+__all__ = ["UnitCosts", "load", "read_unit_costs", "unit_cost_value"]
 
 _KEYS = ("price_year", "hourly_wage", "side_costs_pct", "overhead_pct", "km_allowance",
          "volunteer_hour_value", "client_hour_value", "price_index")
@@ -82,6 +83,13 @@ class UnitCosts:
             if y not in self.price_index:
                 raise InputError(f"no price index for {y} in the unit costs", file=self.file)
         return float(amount) * self.price_index[int(self.price_year)] / self.price_index[int(year)]
+
+
+def unit_cost_value(uc: Any, key: str) -> Any:
+    """``key`` of a :class:`UnitCosts` (or of a plain dict, as in YAML); None when absent."""
+    if uc is None:
+        return None
+    return uc.get(key) if isinstance(uc, dict) else getattr(uc, key, None)
 
 
 def _title_key(title: object) -> str:

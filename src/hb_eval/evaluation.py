@@ -1,0 +1,228 @@
+"""``hb_eval.evaluate()``: every analysis of an evaluation, in memory, as one object.
+
+::
+
+    import hb_eval
+    ev = hb_eval.evaluate("evaluation.yaml")
+    ev                                  # headline numbers (a small table in Jupyter)
+    ev.tables["within_arm"]             # the report's tables as tidy DataFrames
+    ev.results["outcomes"]["kykyviisari_total"]["did"]   # the numbers of results.json
+    ev.write_report("report/")          # the same files as ``hb-eval report``
+
+The stages that run are listed in :mod:`hb_eval.pipeline`; the report in :mod:`hb_eval.report`
+only renders an :class:`Evaluation`.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import Config, load_config
+from .pipeline import PRIMARY, Section, run_stages
+from .progress import progress_printer
+from .report.manifest import created_with, package_versions
+from .report.results_json import SCHEMA_VERSION
+
+__all__ = ["Evaluation", "evaluate"]
+
+
+@dataclass
+class Evaluation:
+    """The result of :func:`evaluate`: data, numbers, tables and the state of each analysis.
+
+    Attributes
+    ----------
+    config
+        The configuration the run used (overrides applied).
+    dataset
+        The loaded :class:`~hb_eval.data.dataset.Dataset`.
+    results
+        The dict written as results.json (same keys; values may still be numpy scalars).
+    tables
+        Table name -> tidy DataFrame with English snake-case columns (untranslated, unrounded,
+        no suppression): the tables of the report.
+    sections
+        Analysis name -> :class:`~hb_eval.pipeline.Section` (``status``, ``reason``, ``note``).
+    objects
+        The result objects of the analyses that ran: ``outcomes``
+        (:class:`~hb_eval.outcomes.analysis.OutcomeResults`), ``experience``, ``costs``
+        (perspective -> per-client costs), ``cea`` (perspective -> ``CEAResult``).
+    scores
+        Long frame of every questionnaire score (:func:`hb_eval.scoring.score_all`).
+    figure_data
+        Figure name -> the inputs of that report figure.
+    failures
+        Analyses that failed with an unexpected error (see ``sections``).
+    """
+
+    config: Config
+    dataset: Any = None
+    results: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sections: dict[str, Section] = field(default_factory=dict)
+    objects: dict[str, Any] = field(default_factory=dict)
+    scores: pd.DataFrame | None = None
+    figure_data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    # -- convenience accessors -------------------------------------------------------
+    @property
+    def outcomes(self) -> Any:
+        """The outcome analysis (``OutcomeResults``), or None when it did not run."""
+        return self.objects.get("outcomes")
+
+    @property
+    def costs(self) -> dict[str, pd.DataFrame] | None:
+        """Per-client costs by perspective (``organiser``, ``societal``), or None."""
+        return self.objects.get("costs")
+
+    @property
+    def cea(self) -> dict[str, Any] | None:
+        """``CEAResult`` by perspective, or None when the CEA did not run."""
+        return self.objects.get("cea")
+
+    # -- display ----------------------------------------------------------------------
+    def headline(self) -> pd.DataFrame:
+        """The headline numbers as a small tidy frame: quantity, value, ci_low, ci_high, n."""
+        rows: list[dict[str, Any]] = []
+        prim = (self.results.get("outcomes") or {}).get(PRIMARY) or {}
+        did = prim.get("did") or {}
+        n = prim.get("n") or {}
+        if did:
+            rows.append({"quantity": f"{PRIMARY}: DiD (HB - Verrokki)",
+                         "value": did.get("estimate"), "ci_low": did.get("ci_low"),
+                         "ci_high": did.get("ci_high"),
+                         "n": _total(n)})
+        main = self.config.analysis.perspective
+        cea = (self.results.get("cea") or {}).get(main) or {}
+        if cea:
+            ci = cea.get("delta_cost_ci") or [None, None]
+            rows.append({"quantity": f"cost difference per client, {main} (EUR)",
+                         "value": cea.get("delta_cost"), "ci_low": ci[0], "ci_high": ci[1],
+                         "n": _total(cea.get("n"))})
+            rows.append({"quantity": "ICER (EUR per point)", "value": cea.get("icer"),
+                         "ci_low": None, "ci_high": None, "n": _total(cea.get("n"))})
+        return pd.DataFrame(rows, columns=["quantity", "value", "ci_low", "ci_high", "n"])
+
+    def summary(self) -> str:
+        """A short plain-text digest: clients, headline numbers, the state of each analysis."""
+        c = (self.results.get("data") or {}).get("clients") or {}
+        lines = [f"Evaluation {self.config.name!r}: clients HB {c.get('HB')}, Verrokki "
+                 f"{c.get('Verrokki')} (excluded for missing consent: "
+                 f"{c.get('excluded_no_consent')})"]
+        for r in self.headline().itertuples(index=False):
+            ci = ("" if r.ci_low is None or pd.isna(r.ci_low)
+                  else f" [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]")
+            lines.append(f"  {r.quantity}: {_fmt(r.value)}{ci} (n={_fmt(r.n)})")
+        ok = [k for k, s in self.sections.items() if s.status == "ok"]
+        lines.append("  analyses ok: " + (", ".join(ok) or "none"))
+        for k, s in self.sections.items():
+            if s.status != "ok":
+                lines.append(f"  {k}: {s.note}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Evaluation {self.config.name!r}, {len(self.tables)} tables>\n" + self.summary()
+
+    def _repr_html_(self) -> str:
+        head = self.headline()
+        status = pd.DataFrame({"analysis": list(self.sections),
+                               "status": [s.status for s in self.sections.values()],
+                               "note": [s.note for s in self.sections.values()]})
+        return (f"<p><b>Evaluation</b> {html.escape(str(self.config.name))}</p>"
+                + head.to_html(index=False, na_rep="–", float_format=_fmt)
+                + status.to_html(index=False))
+
+    # -- writing ----------------------------------------------------------------------
+    def write_report(self, out_dir: str | Path, language: str | None = None,
+                     audience: str | None = None, *, progress: bool = False) -> Path:
+        """Write report.html, results.json, manifest.json, figures/, tables/ and tables.xlsx.
+
+        Parameters
+        ----------
+        out_dir
+            Output folder (created).
+        language
+            ``"fi"`` or ``"en"``; default: the configuration's ``report.language``.
+        audience
+            ``"internal"`` or ``"public"`` (small counts suppressed, no client numbers);
+            default: the configuration's ``report.audience``.
+        progress
+            Progress lines on stderr.
+
+        Returns
+        -------
+        Path
+            The path of report.html.
+        """
+        from .report.run import write_report
+
+        return write_report(self, out_dir, language=language, audience=audience,
+                            progress=progress)
+
+
+def _total(n: Any) -> Any:
+    """Clients in both arms from an ``{"HB": .., "Verrokki": ..}`` block (None if incomplete)."""
+    if not isinstance(n, dict):
+        return n
+    xs = [n.get("HB"), n.get("Verrokki")]
+    return None if any(x is None or isinstance(x, str) for x in xs) else sum(xs)
+
+
+def _fmt(v: Any) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 100 else f"{v:,.0f}"
+    return str(v)
+
+
+def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int | None = None,
+             progress: bool = True, debug: bool = False, dataset: Any = None) -> Evaluation:
+    """Load the data and run every analysis whose sources are configured; write nothing.
+
+    Parameters
+    ----------
+    config
+        Path to ``evaluation.yaml`` or a :class:`~hb_eval.config.Config`.
+    seed, reps
+        Override ``analysis.seed`` / ``analysis.bootstrap_reps`` of the configuration.
+    progress
+        Progress lines on stderr for the long steps.
+    debug
+        Re-raise an analysis' unexpected exception instead of recording it as ``failed``.
+    dataset
+        An already-loaded :class:`~hb_eval.data.dataset.Dataset` of this configuration (skips
+        loading).
+
+    Returns
+    -------
+    Evaluation
+        ``ev.tables``, ``ev.results``, ``ev.sections``; ``ev.write_report(dir)`` writes the
+        report.
+
+    Raises
+    ------
+    ConfigError, InputError, SchemaError
+        Bad configuration or input (one-line messages naming file, sheet, row and column).
+    """
+    cfg = config if isinstance(config, Config) else load_config(config)
+    if seed is not None or reps is not None:
+        cfg = cfg.with_overrides(seed=seed, bootstrap_reps=reps)
+    if dataset is None:
+        from .data.dataset import load
+
+        if progress:
+            progress_printer(True)("loading data …")
+        dataset = load(cfg)
+    ev = Evaluation(cfg, dataset)
+    ev.results["schema_version"] = SCHEMA_VERSION
+    ev.results["data"] = dataset.data_block()
+    ev.results["manifest"] = {"seed": cfg.analysis.seed, "config": cfg.to_dict(),
+                              "versions": package_versions(), "created_with": created_with()}
+    run_stages(ev, progress=progress, debug=debug)
+    return ev

@@ -1,0 +1,444 @@
+"""The analysis pipeline: the stages :func:`hb_eval.evaluate` runs, in order.
+
+Each stage is one function ``stage(ev)`` that reads ``ev.dataset``, ``ev.config``, ``ev.scores``
+(and what earlier stages left on ``ev``) and writes three kinds of output:
+
+* ``ev.results[...]`` - plain values that become results.json (keys as documented there);
+* ``ev.tables[name] = frame`` - tidy DataFrames with English snake-case columns, untranslated
+  (the report adds titles, labels, rounding and small-count suppression);
+* ``ev.figure_data[name] = {"df": frame, ...}`` - the inputs of a report figure.
+
+A stage may also keep its result object on ``ev.objects[name]`` (``outcomes``, ``experience``,
+``costs``, ``cea``). Nothing here translates, formats or writes a file.
+
+The runner (:func:`run_stages`) gives every stage a section status in ``ev.sections``:
+``ok``; ``absent`` when a source it needs is not configured; ``not_estimable`` (with the reason)
+when the stage raises an :class:`~hb_eval.errors.HbEvalError` other than a configuration or
+input error; ``failed`` for any other exception (the rest still runs). A stage whose section an
+earlier stage already set is skipped (the satisfaction stage also does the employment
+transitions); a stage that runs ``after`` another one takes that one's status when it is not ok.
+
+Adding an analysis
+------------------
+1. Write ``def _my_analysis(ev: Evaluation) -> None`` below: compute with the estimator
+   modules, put the plain block into ``ev.results["my_analysis"]`` and tidy frames into
+   ``ev.tables``.
+2. Register it in :data:`STAGES`: ``Stage("my_analysis", _my_analysis, needs=("source",))``.
+3. In the report: a title ``tab_<table>`` in ``report/i18n.py``, and if the table has count
+   columns with derived columns, an entry in ``report/table_specs.py``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import comparability, experience, imputation, scoring
+from .costs import cea as cea_mod
+from .costs import costing, sensitivity, sur
+from .data.loaders.unit_costs import unit_cost_value
+from .errors import ConfigError, HbEvalError, InputError, SchemaError
+from .outcomes import analysis
+from .progress import progress_printer
+from .report.tables import config_table
+from .values import plain_value
+
+if TYPE_CHECKING:
+    from .evaluation import Evaluation
+
+__all__ = ["Section", "Stage", "STAGES", "PRIMARY", "run_stages", "select"]
+
+PRIMARY = "kykyviisari_total"
+RC_CATEGORIES = ("improved", "unchanged", "deteriorated")
+ARMS = ("HB", "Verrokki")
+
+
+@dataclass
+class Section:
+    """The state of one analysis (report section).
+
+    Attributes
+    ----------
+    status
+        ``ok``, ``absent``, ``not_estimable`` or ``failed``.
+    reason
+        ``absent``: the missing configuration keys (``"sources.esr"``); ``not_estimable``: why;
+        ``failed``: the exception's type name. Empty when ok.
+    """
+
+    status: str
+    reason: str = ""
+
+    @property
+    def note(self) -> str:
+        """The state as one English sentence (empty when ok)."""
+        return {
+            "absent": f"not run: {self.reason} is not in the configuration",
+            "not_estimable": f"not estimable: {self.reason}",
+            "failed": f"failed ({self.reason}); evaluate(..., debug=True) shows the traceback",
+        }.get(self.status, "")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One analysis of the pipeline.
+
+    Attributes
+    ----------
+    name
+        Section name (the key in results.json's ``analyses``).
+    run
+        ``run(ev) -> None``; writes into ``ev.results``, ``ev.tables``, ``ev.figure_data``.
+    needs
+        Sources it needs besides the roster and Kykyviisari (configuration ``sources`` keys).
+    after
+        Sections that must be ok first; otherwise this one takes the first failing one's state.
+    """
+
+    name: str
+    run: Callable[[Evaluation], None]
+    needs: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+
+def select(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """The columns of ``cols`` that ``df`` has, in that order."""
+    return df.loc[:, [c for c in cols if c in df.columns]]
+
+
+def _table(ev: Evaluation, name: str, frame: pd.DataFrame) -> None:
+    ev.tables[name] = frame.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------ stages
+def _outcomes(ev: Evaluation) -> None:
+    ds = ev.dataset
+    res = analysis.analyse_outcomes(ev.scores, ds.clients, ev.config.analysis, items=ds.items,
+                                    schemas=getattr(ds, "schemas", None) or None)
+    ev.objects["outcomes"] = res
+    ev.results["outcomes"] = res.to_results()
+    est = res.to_frame()
+    _table(ev, "outcome_effects", select(
+        est[est["estimator"] == "did"] if "estimator" in est else est,
+        ["outcome", "estimator", "estimate", "se", "df", "ci_low", "ci_high", "p", "holm_p",
+         "wild_p", "n_HB", "n_Verrokki", "n_clusters", "se_type", "cluster"]))
+    prim = est[est["outcome"] == PRIMARY] if "outcome" in est else est
+    _table(ev, "estimators_primary", select(
+        prim, ["estimator", "estimate", "se", "ci_low", "ci_high", "p", "n_HB", "n_Verrokki",
+               "n_clusters", "se_type"]))
+    ev.figure_data["estimator_comparison"] = {"df": prim}
+    forest = res.forest_frame()
+    if len(forest):
+        by_pilot = forest[forest["by"].astype(str) == "pilot"] if "by" in forest else forest
+        ev.figure_data["forest_pilot"] = {"df": _forest_input(by_pilot)}
+        _table(ev, "heterogeneity", select(forest, [
+            "by", "subgroup", "estimate", "se", "df", "ci_low", "ci_high", "p", "n_HB",
+            "n_Verrokki", "n", "n_clusters", "se_type"]))
+    # within-arm change (from the results block: the same numbers as results.json)
+    rows = []
+    for o, block in ev.results["outcomes"].items():
+        for arm in ARMS:
+            w = ((block or {}).get("within") or {}).get(arm) or {}
+            n = ((block or {}).get("n") or {}).get(arm)
+            rows.append({"outcome": o, "arm": arm, "n": n, **{k: w.get(k) for k in (
+                "mean_baseline", "mean_end", "mean_change", "ci_low", "ci_high", "d_z",
+                "d_z_ci_low", "d_z_ci_high", "g_av")}})
+    within = pd.DataFrame(rows)
+    _table(ev, "within_arm", within)
+    ev.figure_data["change_by_arm"] = {"df": within}
+    rc_rows = []
+    for o, block in ev.results["outcomes"].items():
+        for arm, cats in ((block or {}).get("reliable_change") or {}).items():
+            row = {"outcome": o, "arm": arm, "n": cats.get("n")}
+            row.update({f"n_{k}": cats.get(f"n_{k}") for k in RC_CATEGORIES})
+            row.update({f"share_{k}": cats.get(k) for k in RC_CATEGORIES})
+            rc_rows.append(row)
+    if rc_rows:
+        _table(ev, "reliable_change", pd.DataFrame(rc_rows))
+    rel = res.reliability_table()
+    if len(rel):
+        _table(ev, "reliability", rel)
+
+
+def _imputation(ev: Evaluation) -> None:
+    """MICE sensitivity analysis of the primary DiD (complete case is the default)."""
+    a = ev.config.analysis
+    cf = scoring.change_frame(ev.scores, ev.dataset.clients, PRIMARY, complete=False)
+    r = imputation.mice_did(cf, m=a.mice_m, seed=a.seed, confidence=a.confidence).iloc[0]
+    keys = ("estimate", "se", "df", "ci_low", "ci_high", "p", "m", "n_HB", "n_Verrokki",
+            "n_imputed_HB", "n_imputed_Verrokki", "fmi", "df_method", "imputation")
+    block = {k: plain_value(r[k]) for k in keys if k in r.index}
+    ev.results.setdefault("outcomes", {}).setdefault(PRIMARY, {})["did_mice"] = block
+    _table(ev, "mice", pd.DataFrame([{"outcome": PRIMARY, "estimator": "did_mice", **block}]))
+    prim = ev.figure_data.get("estimator_comparison", {}).get("df")
+    if prim is not None:
+        row = pd.DataFrame([{"estimator": "did_mice", **{k: block.get(k) for k in (
+            "estimate", "ci_low", "ci_high")}}])
+        ev.figure_data["estimator_comparison"]["df"] = pd.concat([prim, row], ignore_index=True)
+
+
+def _forest_input(forest: pd.DataFrame) -> pd.DataFrame:
+    f = forest.copy()
+    if "label" not in f.columns:
+        for c in ("pilot", "subgroup", "group", "level"):
+            if c in f.columns:
+                f["label"] = f[c].astype(str)
+                break
+        else:
+            f["label"] = [str(i) for i in range(len(f))]
+    if "n" not in f.columns and {"n_HB", "n_Verrokki"} <= set(f.columns):
+        f["n"] = f["n_HB"] + f["n_Verrokki"]
+    return f
+
+
+def _comparability(ev: Evaluation) -> None:
+    ds = ev.dataset
+    cf = scoring.change_frame(ev.scores, ds.clients, PRIMARY)  # the primary analysis sample
+    t1 = comparability.baseline_table(ds.clients, cf)
+    _table(ev, "table1", select(t1, [
+        "covariate", "level", "n_HB", "share_HB", "mean_HB", "sd_HB", "n_Verrokki",
+        "share_Verrokki", "mean_Verrokki", "sd_Verrokki", "smd"]))
+    ps = comparability.propensity_scores(cf, trim=ev.config.analysis.ps_trim)
+    w = cf.loc[:, ["client_id"]].merge(ps.loc[:, ["client_id", "weight"]], on="client_id",
+                                       how="left", validate="one_to_one")
+    bal = comparability.balance(cf.assign(weight=w["weight"].to_numpy()), weights="weight")
+    ev.figure_data["love_plot"] = {"df": bal.loc[:, ["covariate", "level", "smd_unweighted",
+                                                     "smd_weighted"]]}
+    att = comparability.attrition(ds.clients, ev.scores, PRIMARY).reset_index(drop=True)
+    _table(ev, "attrition", select(att, [
+        "level", "arm", "pilot", "n_clients", "n_no_baseline", "n_baseline", "n_completers",
+        "n_dropouts", "n_dropouts_ongoing", "n_dropouts_ended", "share_dropouts"]))
+
+
+def _satisfaction(ev: Evaluation) -> None:
+    ds = ev.dataset
+    esr = ds.esr if ev.config.has_source("esr") else None
+    res = experience.analyse_experience(ds.satisfaction, esr, ds.clients,
+                                        ev.config.analysis.confidence)
+    ev.objects["experience"] = res
+    ev.results["satisfaction"] = res.to_results()
+    _table(ev, "satisfaction_items", select(res.items, [
+        "item", "n_HB", "n_Verrokki", "share_agree_HB", "share_agree_Verrokki", "diff_share",
+        "diff_ci_low", "diff_ci_high", "mann_whitney_p", "rank_biserial"]))
+    if res.grade is not None:
+        _table(ev, "satisfaction_grade", select(res.grade, [
+            "n_HB", "n_Verrokki", "mean_HB", "mean_Verrokki", "diff", "diff_ci_low",
+            "diff_ci_high", "mann_whitney_p", "rank_biserial"]))
+    if res.hb_only is not None:
+        _table(ev, "satisfaction_hb_items", select(res.hb_only, [
+            "item", "n", "share_agree", "ci_low", "ci_high", "mean"]))
+    dist = res.distribution.rename(columns={"answer": "level"})
+    ev.figure_data["satisfaction_items"] = {"df": dist.loc[:, ["item", "arm", "level", "share"]]}
+    if res.transition_summary is not None:
+        _esr_table(ev, res.transition_summary)
+        ev.sections["esr"] = Section("ok")
+
+
+def _esr(ev: Evaluation) -> None:
+    """Employment transitions on their own (when the satisfaction stage did not do them)."""
+    ds = ev.dataset
+    summ = experience.work_transition_summary(ds.esr, ds.clients, ev.config.analysis.confidence)
+    _esr_table(ev, summ)
+    s0 = summ.iloc[0]
+    ev.results.setdefault("satisfaction", {})["transitions"] = {
+        k: plain_value(s0[k]) for k in ("n_paired", "n_not_in_work_or_study_at_start",
+                                        "n_into_work_or_study", "share_into_work_or_study")
+        if k in summ.columns}
+
+
+def _esr_table(ev: Evaluation, summ: pd.DataFrame) -> None:
+    _table(ev, "esr_transitions", select(summ, [
+        "n_paired", "n_not_in_work_or_study_at_start", "n_into_work_or_study",
+        "share_into_work_or_study", "ci_low", "ci_high"]))
+
+
+def _services(ev: Evaluation) -> None:
+    ds = ev.dataset
+    # In euros of the price year, like every other cost in the report.
+    priced = costing.price_services(ds.service_costs, ds.unit_costs)
+    sc = priced.merge(ds.clients.loc[:, ["client_id", "arm"]], on="client_id", how="inner")
+    for by, name in (("funding", "services_by_funding"), ("sector", "services_by_sector")):
+        g = (sc.groupby(["arm", by], observed=True, sort=True)
+             .agg(n_clients=("client_id", "nunique"), n_episodes=("client_id", "size"),
+                  amount=("price_year_amount", "sum")).reset_index())
+        _table(ev, name, g)
+
+
+def _costs(ev: Evaluation) -> None:
+    ds = ev.dataset
+    a = ev.config.analysis
+    out = {p: costing.client_costs(ds, perspective=p, rule=a.diary_rule)
+           for p in ("organiser", "societal")}
+    ev.objects["costs"] = out
+    ev.results["costs"] = {p: costing.costs_block(c) for p, c in out.items()}
+    summ = costing.cost_summary(pd.concat(list(out.values()), ignore_index=True))
+    summ = (summ[summ["per"] == "client"].drop(columns="per")
+            .sort_values("perspective", kind="stable"))
+    _table(ev, "costs_by_arm", summ)
+    main = out[a.perspective]
+    comps = [c for c in costing.COMPONENTS if c in main.columns]
+    cc = (main.groupby("arm", observed=True)[comps].mean().reset_index()
+          .melt(id_vars="arm", var_name="component", value_name="mean"))
+    ev.figure_data["cost_components"] = {"df": cc}
+    imputed = (main.groupby("arm", observed=True)[["imputed_worker", "imputed_client",
+                                                   "imputed_assistant"]]
+               .sum().astype(int).reset_index()
+               .rename(columns=lambda c: c.replace("imputed_", "n_imputed_") if c != "arm" else c))
+    _table(ev, "imputed", imputed)
+    uc = getattr(ds, "unit_costs", None)
+    if uc is not None:
+        rows = [("price_year", str(unit_cost_value(uc, "price_year") or "–"))]
+        for title, w in sorted((unit_cost_value(uc, "hourly_wage") or {}).items()):
+            rows.append((f"hourly_wage: {title}", w))
+        for k in ("side_costs_pct", "overhead_pct", "km_allowance", "volunteer_hour_value",
+                  "client_hour_value"):
+            rows.append((k, unit_cost_value(uc, k)))
+        _table(ev, "unit_costs", pd.DataFrame(
+            {"setting": [r[0] for r in rows],
+             "value": pd.Series([plain_value(r[1]) for r in rows], dtype=object)}))
+
+
+def _cea(ev: Evaluation) -> None:
+    a = ev.config.analysis
+    effects = scoring.change_frame(ev.scores, ev.dataset.clients, PRIMARY)
+    blocks: dict[str, Any] = {}
+    objects: dict[str, Any] = {}
+    rows = []
+    ceac = []
+    for p, c in ev.objects["costs"].items():
+        res = cea_mod.run_cea(c, effects, ev.config)
+        objects[p] = res
+        b = blocks[p] = res.to_results()
+        rows.append({"perspective": p, "estimator": "means", **_cea_row(b)})
+        try:
+            s = sur.sur_cea(cea_mod.cea_sample(c, effects), B=a.bootstrap_reps, seed=a.seed,
+                            level=a.confidence)
+            b["sur"] = s.to_results()
+            rows.append({"perspective": p, "estimator": "sur", **_cea_row(b["sur"])})
+        except HbEvalError as exc:  # e.g. collinear regressors: say so, keep the rest
+            b["sur"] = {"note": str(exc)}
+        if p == a.perspective:
+            ev.figure_data["ce_plane"] = {"df": res.plane_frame(), "point": (
+                b.get("delta_effect"), b.get("delta_cost")), "wtp": b.get("wtp")}
+        ceac.append(res.ceac_frame().rename(columns={"p_cost_effective": "prob"})
+                    .assign(perspective=p))
+    ev.figure_data["ceac"] = {"df": pd.concat(ceac, ignore_index=True)}
+    ev.objects["cea"] = objects
+    ev.results["cea"] = blocks
+    _table(ev, "cea", pd.DataFrame(rows))
+
+
+def _cea_row(b: dict[str, Any]) -> dict[str, Any]:
+    dc = b.get("delta_cost_ci") or [None, None]
+    de = b.get("delta_effect_ci") or [None, None]
+    return {"delta_cost": b.get("delta_cost"), "delta_cost_ci_low": dc[0],
+            "delta_cost_ci_high": dc[1], "delta_effect": b.get("delta_effect"),
+            "delta_effect_ci_low": de[0], "delta_effect_ci_high": de[1], "icer": b.get("icer"),
+            "nmb_at_wtp": b.get("nmb_at_wtp"), "wtp": b.get("wtp")}
+
+
+def _sensitivity(ev: Evaluation) -> None:
+    tab = sensitivity.tornado_table(ev.dataset, ev.scores, ev.config)
+    _table(ev, "sensitivity", tab)
+    fig = pd.DataFrame({"parameter": [_param_label(p, lo, hi) for p, lo, hi in zip(
+        tab["parameter"], tab["low_value"], tab["high_value"])],
+        "low": tab["delta_cost_low"], "high": tab["delta_cost_high"]})
+    base = tab["base_delta_cost"].dropna()
+    ev.figure_data["tornado"] = {"df": fig, "base": float(base.iloc[0]) if len(base) else None}
+
+
+def _param_label(p: Any, lo: Any, hi: Any) -> str:
+    def v(x: Any) -> str:
+        return f"{x:g}" if isinstance(x, (int, float, np.integer, np.floating)) else str(x)
+    return f"{p} ({v(lo)} / {v(hi)})"
+
+
+#: Every analysis, in the order it runs.
+STAGES: tuple[Stage, ...] = (
+    Stage("outcomes", _outcomes),
+    Stage("imputation", _imputation),
+    Stage("comparability", _comparability),
+    Stage("satisfaction", _satisfaction, needs=("satisfaction",)),
+    Stage("esr", _esr, needs=("esr",)),
+    Stage("services", _services, needs=("service_costs",)),
+    Stage("costs", _costs, needs=("unit_costs",)),
+    Stage("cea", _cea, needs=("unit_costs",), after=("costs",)),
+    Stage("sensitivity", _sensitivity, needs=("unit_costs",), after=("costs",)),
+)
+
+
+# ------------------------------------------------------------------------------ data tables
+def data_tables(ev: Evaluation) -> None:
+    """The appendix tables: input files, quarantine by reason, the configuration."""
+    data = ev.results["data"]
+    files = pd.DataFrame(data.get("files") or [])
+    if len(files):
+        _table(ev, "files", select(files, ["path", "sha256", "rows_read", "rows_kept",
+                                           "rows_quarantined"]))
+    q = data.get("quarantine_by_reason") or {}
+    _table(ev, "quarantine_by_reason",
+           pd.DataFrame({"reason": list(q.keys()), "count": list(q.values())}))
+    _table(ev, "configuration", config_table(ev.config))
+
+
+# ------------------------------------------------------------------------------ runner
+def _run_one(ev: Evaluation, stage: Stage, say: Callable[[str], None], debug: bool) -> None:
+    if stage.name in ev.sections:  # an earlier stage did this one
+        return
+    missing = [s for s in stage.needs if not ev.config.has_source(s)]
+    if missing:
+        ev.sections[stage.name] = Section("absent", ", ".join(f"sources.{m}" for m in missing))
+        return
+    for dep in stage.after:
+        prev = ev.sections.get(dep)
+        if prev is not None and prev.status != "ok":
+            ev.sections[stage.name] = Section(prev.status, prev.reason)
+            return
+    say(f"{stage.name} …")
+    try:
+        stage.run(ev)
+    except (ConfigError, InputError, SchemaError):
+        raise  # bad configuration or input: one-line error, no report
+    except HbEvalError as exc:  # the data do not allow this analysis (too few clients, ...)
+        if debug:
+            raise
+        ev.sections[stage.name] = Section("not_estimable", str(exc))
+        say(f"{stage.name}: not estimable ({exc})")
+        return
+    except Exception as exc:  # a bug in a stage: record it, keep the rest
+        if debug:
+            raise
+        ev.failures.append(stage.name)
+        ev.sections[stage.name] = Section("failed", type(exc).__name__)
+        say(f"{stage.name} FAILED ({type(exc).__name__}); rerun with --debug for the traceback")
+        return
+    ev.sections.setdefault(stage.name, Section("ok"))
+
+
+def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
+               progress: bool = False, debug: bool = False) -> None:
+    """Score the questionnaires and run every stage on ``ev`` (in place).
+
+    Parameters
+    ----------
+    ev
+        An :class:`~hb_eval.evaluation.Evaluation` holding ``config``, ``dataset`` and the
+        ``data``/``manifest`` blocks of ``results``.
+    stages
+        The stages to run (default :data:`STAGES`).
+    progress
+        Progress lines on stderr.
+    debug
+        Re-raise a stage's unexpected exception instead of recording it as failed.
+    """
+    say = progress_printer(progress)
+    say("scoring …")
+    ev.scores = scoring.score_all(ev.dataset,
+                                  include_kompassi=ev.config.analysis.include_kompassi)
+    for stage in STAGES if stages is None else stages:
+        _run_one(ev, stage, say, debug)
+    ev.results["analyses"] = {k: v.status for k, v in sorted(ev.sections.items())}
+    data_tables(ev)
