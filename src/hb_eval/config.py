@@ -42,11 +42,19 @@ class AnalysisConfig:
     confidence: float = 0.95
     mice_m: int = 20
     ps_trim: tuple[float, float] = (0.01, 0.99)  # propensity-score trimming bounds
+    # DR-DiD trimming: "drdid" = as DRDID/drdid (comparison clients with ps >= 0.995 dropped
+    # and counted, no clipping); "clip" = scores clipped into ps_trim (earlier default)
+    dr_did_trim: str = "drdid"
     include_kompassi: bool = True  # use Kompassi-harmonised scores in the main analysis
     diary_rule: str = "arm_pilot_role"  # imputation cascade; or "arm_role", "zero"
     reliability: float | None = None  # test-retest value for the RCI; None = baseline alpha
     cea_resample: str = "clients"  # or "workers" (two-stage cluster bootstrap)
     perspective: str = "organiser"  # the primary cost perspective; or "societal"
+    # value of information: clients facing the decision per year (None = no population EVPI),
+    # years the decision holds, annual discount rate
+    population: float | None = None
+    horizon_years: int = 10
+    discount_rate: float = 0.03
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ _CHOICES = {
     ("analysis", "diary_rule"): ("arm_pilot_role", "arm_role", "zero"),
     ("analysis", "cea_resample"): ("clients", "workers"),
     ("analysis", "perspective"): ("organiser", "societal"),
+    ("analysis", "dr_did_trim"): ("drdid", "clip"),
     ("report", "language"): ("fi", "en"),
     ("report", "audience"): ("internal", "public"),
 }
@@ -199,6 +208,12 @@ def _validate_choices(cfg: Config) -> None:
         raise ConfigError("analysis.mice_m must be at least 2")
     if a.wtp_max <= 0:
         raise ConfigError("analysis.wtp_max must be positive")
+    if a.population is not None and not a.population > 0:
+        raise ConfigError("analysis.population must be a positive number of clients per year")
+    if a.horizon_years < 1:
+        raise ConfigError("analysis.horizon_years must be at least 1")
+    if not 0 <= a.discount_rate < 1:
+        raise ConfigError("analysis.discount_rate must be between 0 and 1 (0.03 is 3 %)")
 
 
 def _coerce(section: str, dc_type: type, given: dict) -> Any:
@@ -227,7 +242,9 @@ def _coerce(section: str, dc_type: type, given: dict) -> Any:
                 value = tuple(float(v) for v in value)
                 if len(value) != len(default):
                     raise TypeError
-            elif f.name == "reliability" and value is not None:
+            elif f.name in ("reliability", "population") and value is not None:
+                if isinstance(value, bool):
+                    raise TypeError
                 value = float(value)
             elif isinstance(default, str):
                 value = str(value)
