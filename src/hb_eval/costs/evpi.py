@@ -94,6 +94,7 @@ class EVPIResult:
     horizon_years: int
     discount_rate: float
     wtp_crossing: float | None = None
+    wtp: float | None = None  # the λ of the report's headline numbers (analysis.wtp)
 
     @property
     def factor(self) -> float | None:
@@ -132,9 +133,13 @@ class EVPIResult:
     def to_results(self) -> dict[str, Any]:
         """Keys added to ``cea.<perspective>``: ``evpi[]`` and ``population_evpi[]`` as
         ``{wtp, evpi}`` (the latter absent without a population, ``population_evpi_note``
-        saying so), and ``evpi_settings`` (population, horizon_years, discount_rate, factor)."""
+        saying so), ``evpi_settings`` (population, horizon_years, discount_rate, factor),
+        ``evpi_at_wtp`` (and ``population_evpi_at_wtp``) at ``analysis.wtp``, interpolated on
+        the grid."""
         c = self.curve
+        at = self.at(self.wtp) if self.wtp is not None else None
         out: dict[str, Any] = {
+            "evpi_at_wtp": plain_value(at),
             "evpi": [{"wtp": plain_value(w), "evpi": plain_value(v)}
                      for w, v in zip(c["wtp"], c["evpi"])],
             "evpi_settings": {"population": plain_value(self.population),
@@ -144,6 +149,8 @@ class EVPIResult:
                               "per": "client", "replicates": self.B},
         }
         if self.factor:
+            out["population_evpi_at_wtp"] = plain_value(at * self.factor if at is not None
+                                                         else None)
             out["population_evpi"] = [{"wtp": plain_value(w), "evpi": plain_value(v * self.factor)}
                                       for w, v in zip(c["wtp"], c["evpi"])]
         else:
@@ -175,4 +182,4 @@ def run_evpi(cea: Any, config: Any = None) -> EVPIResult:
                       population=getattr(cfg, "population", None),
                       horizon_years=int(getattr(cfg, "horizon_years", 10)),
                       discount_rate=float(getattr(cfg, "discount_rate", 0.03)),
-                      wtp_crossing=cea.wtp_crossing)
+                      wtp_crossing=cea.wtp_crossing, wtp=cea.wtp)

@@ -260,8 +260,8 @@ class ConfoundingResult:
 def ols_sensitivity(y: Any, X: pd.DataFrame, treatment: str,
                     benchmarks: Mapping[str, Sequence[str]] | None = None,
                     k: Iterable[float] = DEFAULT_K, q: float = 1.0, alpha: float = 0.05,
-                    outcome: str | None = None, n: Mapping[str, int] | None = None
-                    ) -> ConfoundingResult:
+                    outcome: str | None = None, n: Mapping[str, int] | None = None,
+                    covariates: Iterable[str] | None = None) -> ConfoundingResult:
     """Cinelli & Hazlett's sensitivity statistics and benchmark bounds for one OLS coefficient.
 
     Parameters
@@ -279,8 +279,9 @@ def ols_sensitivity(y: Any, X: pd.DataFrame, treatment: str,
         Multiples of each benchmark's strength (the same for treatment and outcome).
     q, alpha
         Share of the estimate to explain away and the significance level of ``RV_{q,α}``.
-    outcome, n
-        Labels carried into the result (``n``: clients per arm).
+    outcome, n, covariates
+        Labels carried into the result (``n``: clients per arm; ``covariates``: default the
+        columns of ``X`` other than the treatment and a column named ``const``).
 
     Returns
     -------
@@ -331,7 +332,8 @@ def ols_sensitivity(y: Any, X: pd.DataFrame, treatment: str,
     return ConfoundingResult(
         outcome=outcome, treatment=treatment, estimate=est, se=se, t=t, df=df,
         n=dict(n) if n is not None else {"total": int(len(y))},
-        covariates=tuple(c for c in X.columns if c != treatment), q=float(q),
+        covariates=tuple(covariates) if covariates is not None else
+        tuple(c for c in X.columns if c not in (treatment, "const")), q=float(q),
         alpha=float(alpha), partial_r2=float(partial_r2(t, df)),
         rv_q=float(robustness_value(t, df, q)), rv_qa=float(robustness_value(t, df, q, alpha)),
         benchmarks=bench)
@@ -386,4 +388,4 @@ def confounding_sensitivity(frame: pd.DataFrame,
     arm = f["arm"].astype("string")
     n = {"HB": int((arm == "HB").sum()), "Verrokki": int((arm == "Verrokki").sum())}
     return ols_sensitivity(f["change"].to_numpy(float), X, "HB", groups, k=k, q=q, alpha=alpha,
-                           outcome=outcome_of(frame, outcome), n=n)
+                           outcome=outcome_of(frame, outcome), n=n, covariates=covariates)

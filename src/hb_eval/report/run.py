@@ -48,7 +48,8 @@ RC_CATEGORIES = ("improved", "unchanged", "deteriorated")
 ARMS = ("HB", "Verrokki")
 #: Every figure of the report, in order (a placeholder is drawn when there are no data).
 FIGURES = ("change_by_arm", "estimator_comparison", "forest_pilot", "love_plot",
-           "satisfaction_items", "cost_components", "ce_plane", "ceac", "tornado")
+           "satisfaction_items", "cost_components", "ce_plane", "ceac", "tornado",
+           "confounding_contour", "evpi", "plan_curve")
 #: Analyses (report sections) and the sources each needs beyond the roster and Kykyviisari.
 SECTIONS: dict[str, tuple[str, ...]] = {
     "outcomes": (),
@@ -60,12 +61,15 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "costs": ("unit_costs",),
     "cea": ("unit_costs",),
     "sensitivity": ("unit_costs",),
+    "confounding": (),
+    "plan": (),
 }
 _CAPTIONS = {
     "change_by_arm": "fig_change_by_arm", "estimator_comparison": "fig_estimators",
     "forest_pilot": "fig_forest", "love_plot": "fig_love",
     "satisfaction_items": "fig_satisfaction", "cost_components": "fig_cost_components",
     "ce_plane": "fig_ce_plane", "ceac": "fig_ceac", "tornado": "fig_tornado",
+    "confounding_contour": "fig_confounding", "evpi": "fig_evpi", "plan_curve": "fig_plan",
 }
 
 
@@ -421,6 +425,7 @@ def _cea(run: ReportRun, costs: dict[str, pd.DataFrame], scores: pd.DataFrame) -
         res = cea.run_cea(c, effects, run.config)
         blocks[p] = res.to_results()
         b = blocks[p]
+        _evpi(run, res, b, main=p == main)
         rows.append({"perspective": p, "estimator": "means", **_cea_row(b)})
         try:
             sur = _module("costs.sur").sur_cea(cea.cea_sample(c, effects),
@@ -441,6 +446,39 @@ def _cea(run: ReportRun, costs: dict[str, pd.DataFrame], scores: pd.DataFrame) -
     run.table("cea", "tab_cea", pd.DataFrame(rows), digits={
         "delta_cost": 0, "delta_cost_ci_low": 0, "delta_cost_ci_high": 0, "delta_effect": 2,
         "icer": 0, "nmb_at_wtp": 0, "wtp": 0})
+
+
+def _evpi(run: ReportRun, res: Any, block: dict[str, Any], main: bool) -> None:
+    """EVPI from the CEA replicates into ``cea.<perspective>`` (figure: main perspective)."""
+    ev = _module("costs.evpi").run_evpi(res, run.config)
+    block.update(ev.to_results())
+    if main:
+        run.fig_data["evpi"] = {"df": ev.curve, "crossing": res.wtp_crossing,
+                                "population_factor": ev.factor}
+
+
+def _confounding(run: ReportRun, scores: pd.DataFrame) -> None:
+    """Sensitivity of the primary adjusted DiD to unmeasured confounding (Cinelli & Hazlett)."""
+    conf = _module("outcomes.confounding")
+    cf = _module("scoring").change_frame(scores, run.dataset.clients, PRIMARY)
+    res = conf.confounding_sensitivity(cf, outcome=PRIMARY)
+    run.results.setdefault("sensitivity", {})["confounding"] = res.to_results()
+    run.table("confounding", "tab_confounding", _select(
+        res.benchmarks.rename(columns={"k": "multiple"}),
+        ["covariate", "multiple", "r2dz_x", "r2yz_dx", "adjusted_estimate", "adjusted_se",
+         "adjusted_t", "note"]), digits={"multiple": 0, "r2dz_x": 3, "r2yz_dx": 3})
+    run.fig_data["confounding_contour"] = {"df": res.contour_grid(), "estimate": res.estimate,
+                                           "benchmarks": res.benchmarks}
+
+
+def _plan(run: ReportRun, scores: pd.DataFrame) -> None:
+    """Planning the next phase: MDE for 50, 100, 200, 400 clients per arm."""
+    res = _module("plan").plan_next_phase(scores, run.dataset.clients,
+                                          confidence=run.config.analysis.confidence)
+    run.results["plan"] = res.to_results()
+    run.table("plan", "tab_plan", res.rows.loc[:, ["n_per_arm", "n_effective", "mde", "mde_d"]],
+              digits={"n_effective": 1})
+    run.fig_data["plan_curve"] = {"df": res.curve(), "marks": res.rows}
 
 
 def _cea_row(b: dict[str, Any]) -> dict[str, Any]:
@@ -520,6 +558,7 @@ def build_results(config: Config, *, progress: bool = False, debug: bool = False
     _stage(run, "outcomes", lambda: _outcomes(run, scores), say, debug)
     _stage(run, "imputation", lambda: _imputation(run, scores), say, debug)
     _stage(run, "comparability", lambda: _comparability(run, scores), say, debug)
+    _stage(run, "confounding", lambda: _confounding(run, scores), say, debug)
     _stage(run, "satisfaction", lambda: _satisfaction(run), say, debug)
     if "esr" not in run.sections:  # satisfaction absent or failed: transitions on their own
         _stage(run, "esr", lambda: _esr_only(run), say, debug)
@@ -533,6 +572,7 @@ def build_results(config: Config, *, progress: bool = False, debug: bool = False
         prev = run.sections["costs"]
         for name in ("cea", "sensitivity"):
             run.sections[name] = Section(prev.status, prev.note)
+    _stage(run, "plan", lambda: _plan(run, scores), say, debug)
     run.results["analyses"] = {k: v.status for k, v in sorted(run.sections.items())}
     _data_tables(run)
     return run
@@ -559,6 +599,8 @@ def _figures(run: ReportRun, fig_dir: Path, say: Callable[[str], None]) -> dict[
         "forest_pilot": F.forest_plot, "love_plot": F.love_plot,
         "satisfaction_items": F.satisfaction_diverging, "cost_components": F.cost_components,
         "ce_plane": F.ce_plane, "ceac": F.ceac, "tornado": F.tornado,
+        "confounding_contour": F.confounding_contour, "evpi": F.evpi_plot,
+        "plan_curve": F.plan_curve,
     }
     out = {}
     say("figures …")
