@@ -178,7 +178,7 @@ class PlanResult:
 
     def curve(self, n_max: int = 500, points: int = 50) -> pd.DataFrame:
         """MDE against clients recruited per arm (for the figure): n_per_arm, mde."""
-        lo = max(2, int(math.ceil(2 * self.design_effect / (1 - self.attrition))) + 1)
+        lo = max(20, int(math.ceil(2 * self.design_effect / (1 - self.attrition))) + 1)
         grid = np.unique(np.linspace(lo, max(n_max, lo + 1), points).round().astype(int))
         mdes = [mde_for_n(n, self.sd_change, self.design_effect, self.attrition, self.alpha,
                           self.power)[0] for n in grid]   # root-finding per grid point
