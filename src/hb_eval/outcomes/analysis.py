@@ -159,6 +159,9 @@ class OutcomeResults:
                 block[name] = ({k: est.at[name, k] if k in est.columns else None
                                 for k in keys} if name in est.index
                                else {k: None for k in keys})
+            n_trim = block["dr_did"].get("n_trimmed")
+            if n_trim is not None and not pd.isna(n_trim):
+                block["dr_did"]["n_trimmed"] = int(n_trim)
             dp = self.d_ppc2[self.d_ppc2["outcome"] == outcome]
             block["d_ppc2"] = ({k: dp.iloc[0][k] for k in ("estimate", "ci_low", "ci_high")}
                                if len(dp) else {"estimate": None, "ci_low": None,
