@@ -70,11 +70,13 @@ def evpi_curve(reps: np.ndarray, wtp_grid: np.ndarray) -> pd.DataFrame:
     """
     reps = np.asarray(reps, float)
     lam = np.asarray(wtp_grid, float)
-    inb = reps[:, 1:2] * lam[None, :] - reps[:, 0:1]              # B × L
-    enb = inb.mean(axis=0)
-    evpi = np.maximum(inb, 0.0).mean(axis=0) - np.maximum(enb, 0.0)
-    return pd.DataFrame({"wtp": lam, "evpi": evpi, "enb_hb": enb,
-                         "p_hb_best": (inb > 0).mean(axis=0)})
+    inb = np.multiply.outer(lam, reps[:, 1])                       # L × B, one row per λ
+    inb -= reps[:, 0]
+    p_best = np.count_nonzero(inb > 0, axis=1) / len(reps)
+    enb = lam * reps[:, 1].mean() - reps[:, 0].mean()              # E[INB] is linear in λ
+    np.maximum(inb, 0.0, out=inb)
+    evpi = inb.mean(axis=1) - np.maximum(enb, 0.0)
+    return pd.DataFrame({"wtp": lam, "evpi": evpi, "enb_hb": enb, "p_hb_best": p_best})
 
 
 def population_factor(population: float, horizon_years: int, discount_rate: float) -> float:
