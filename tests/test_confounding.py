@@ -170,3 +170,20 @@ def test_demo_adjusted_did_matches(demo_dataset):
     assert r.estimate == pytest.approx(adj.loc[0, "estimate"], rel=1e-10)
     assert set(r.benchmarks["covariate"]) == {"baseline", "client_group"}
     assert 0 < r.rv_qa < r.rv_q < 1
+
+
+def test_collinear_columns_left_out_as_lm_does():
+    from hb_eval.errors import HbEvalError
+
+    rng = np.random.default_rng(2)
+    n = 120
+    X = pd.DataFrame({"const": 1.0, "HB": (rng.random(n) < 0.5).astype(float),
+                      "a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y = 0.5 * X["HB"] + X["a"] + rng.normal(size=n)
+    ref = ols_sensitivity(y, X, "HB", {"a": ["a"]})
+    X2 = X.assign(a_twice=2 * X["a"] - X["b"])           # a linear combination of earlier ones
+    r = ols_sensitivity(y, X2, "HB", {"a": ["a"]})
+    assert r.estimate == pytest.approx(ref.estimate, rel=1e-10)
+    assert r.df == ref.df and "a_twice" in r.notes[0]
+    with pytest.raises(HbEvalError, match="not identified"):
+        ols_sensitivity(y, X.assign(HB=X["const"] - 0 * X["a"]), "HB")

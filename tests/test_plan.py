@@ -35,7 +35,7 @@ def test_mde_uses_the_effective_n():
         n_eff = row.n_per_arm * 0.75 / de
         d = TTestIndPower().solve_power(nobs1=n_eff, alpha=0.05, power=0.8, ratio=1.0,
                                         alternative="two-sided")
-        assert row.n_effective == pytest.approx(n_eff)
+        assert row.effective_per_arm == pytest.approx(n_eff)
         assert row.mde == pytest.approx(d * 2.0, rel=1e-8)
     # round trip: the n for the MDE of 100 per arm is 100
     back = plan_from_inputs(sd, icc, m, att, n_per_arm=(), mde=[res.rows["mde"].iloc[1]])

@@ -119,7 +119,7 @@ def mde_for_n(n_per_arm: float, sd: float, de: float, attrition: float, alpha: f
     Returns
     -------
     tuple
-        ``(mde, mde_d, n_effective)``; NaN effects when the effective n is below 2.
+        ``(mde, mde_d, effective_per_arm)``; NaN effects when the effective n is below 2.
     """
     n_eff = n_per_arm * (1 - attrition) / de
     if n_eff < 2:
@@ -160,7 +160,7 @@ class PlanResult:
     power: float
     n: dict[str, int]
     n_workers: int
-    rows: pd.DataFrame        # n_per_arm, n_effective, mde, mde_d
+    rows: pd.DataFrame        # n_per_arm, effective_per_arm, mde, mde_d
     targets: pd.DataFrame     # mde, n_per_arm, n_per_arm_exact
     confidence: float = 0.95
     notes: list[str] = field(default_factory=list)
@@ -200,7 +200,7 @@ class PlanResult:
             f"{'MDE (SD)':>8}",
         ]
         for _, r in self.rows.iterrows():
-            lines.append(f"  {int(r['n_per_arm']):>15}  {r['n_effective']:>11.1f}  "
+            lines.append(f"  {int(r['n_per_arm']):>15}  {r['effective_per_arm']:>11.1f}  "
                          f"{r['mde']:>12.3f}  {r['mde_d']:>8.3f}")
         if len(self.targets):
             lines += ["", f"  {'MDE (points)':>12}  {'clients per arm':>15}"]
@@ -212,7 +212,7 @@ class PlanResult:
         """The results.json ``plan`` block.
 
         Keys: sd_change, icc, icc_ci, clients_per_worker, attrition, alpha, power,
-        rows[] ``{n_per_arm, mde}`` (plus n_effective, mde_d), and the stated extras
+        rows[] ``{n_per_arm, mde}`` (plus effective_per_arm, mde_d), and the stated extras
         design_effect, icc_method, outcome, n, n_workers, targets[] ``{mde, n_per_arm}``.
         """
         return {
@@ -223,8 +223,8 @@ class PlanResult:
             "attrition": plain_value(self.attrition), "alpha": self.alpha, "power": self.power,
             "n": dict(self.n), "n_workers": int(self.n_workers),
             "rows": [{"n_per_arm": int(r.n_per_arm), "mde": plain_value(r.mde),
-                      "n_effective": plain_value(r.n_effective), "mde_d": plain_value(r.mde_d)}
-                     for r in self.rows.itertuples()],
+                      "effective_per_arm": plain_value(r.effective_per_arm),
+                      "mde_d": plain_value(r.mde_d)} for r in self.rows.itertuples()],
             "targets": [{"mde": plain_value(r.mde), "n_per_arm": int(r.n_per_arm)}
                         for r in self.targets.itertuples()],
         }
@@ -240,23 +240,28 @@ def plan_from_inputs(sd_change: float, icc: float, clients_per_worker: float, at
         raise HbEvalError(f"attrition must be in [0, 1) (got {attrition})")
     if not (0 < alpha < 1 and 0 < power < 1):
         raise HbEvalError("alpha and power must be between 0 and 1")
+    n_per_arm = tuple(n_per_arm)
+    if any(k < 1 for k in n_per_arm):
+        raise HbEvalError("clients per arm must be at least 1")
     de = design_effect(icc, clients_per_worker)
     rows = []
     for k in n_per_arm:
         m, d, ne = mde_for_n(float(k), sd_change, de, attrition, alpha, power)
-        rows.append({"n_per_arm": int(k), "n_effective": ne, "mde": m, "mde_d": d})
+        rows.append({"n_per_arm": int(k), "effective_per_arm": ne, "mde": m, "mde_d": d})
     targets = []
     for d in mde:
         k, exact = n_for_mde(float(d), sd_change, de, attrition, alpha, power)
         targets.append({"mde": float(d), "n_per_arm": k, "n_per_arm_exact": exact})
     notes = []
+    if rows and any(math.isnan(r["mde"]) for r in rows):
+        notes.append("MDE not estimable where the effective n per arm is below 2")
     if icc < 0:
         notes.append(f"the ICC estimate is negative ({icc:.3f}); the design effect uses 0")
     return PlanResult(
         outcome=outcome, sd_change=sd_change, icc=icc, icc_ci=tuple(icc_ci),
         clients_per_worker=clients_per_worker, attrition=attrition, alpha=alpha, power=power,
         n=dict(n or {}), n_workers=n_workers,
-        rows=pd.DataFrame(rows, columns=["n_per_arm", "n_effective", "mde", "mde_d"]),
+        rows=pd.DataFrame(rows, columns=["n_per_arm", "effective_per_arm", "mde", "mde_d"]),
         targets=pd.DataFrame(targets, columns=["mde", "n_per_arm", "n_per_arm_exact"]),
         confidence=confidence, notes=notes)
 

@@ -288,10 +288,9 @@ def ols_sensitivity(y: Any, X: pd.DataFrame, treatment: str,
     ConfoundingResult
     """
     y = np.asarray(y, float)
+    X, dropped = _drop_aliased(X, treatment)
     Xa = X.to_numpy(float)
     beta, _, rank, _ = np.linalg.lstsq(Xa, y, rcond=None)
-    if rank < Xa.shape[1]:
-        raise HbEvalError("the sensitivity regression has collinear columns; drop one of them")
     df = float(len(y) - rank)
     if df < 2:
         raise HbEvalError(f"the sensitivity regression has {df:g} residual degrees of freedom "
@@ -336,7 +335,38 @@ def ols_sensitivity(y: Any, X: pd.DataFrame, treatment: str,
         tuple(c for c in X.columns if c not in (treatment, "const")), q=float(q),
         alpha=float(alpha), partial_r2=float(partial_r2(t, df)),
         rv_q=float(robustness_value(t, df, q)), rv_qa=float(robustness_value(t, df, q, alpha)),
-        benchmarks=bench)
+        benchmarks=bench,
+        notes=[f"left out as collinear with earlier columns (as R's lm does): "
+               f"{', '.join(dropped)}"] if dropped else [])
+
+
+def _drop_aliased(X: pd.DataFrame, treatment: str, tol: float = 1e-7
+                  ) -> tuple[pd.DataFrame, list[str]]:
+    """Leave out columns that are linear combinations of earlier ones (R's ``lm`` tolerance).
+
+    Raises
+    ------
+    HbEvalError
+        When the treatment itself is collinear with the columns before it (not identified).
+    """
+    A = X.to_numpy(float)
+    Q = np.empty_like(A)
+    k = 0
+    dropped = []
+    for j, name in enumerate(X.columns):  # Gram-Schmidt over the columns, in order
+        col = A[:, j]
+        v = col - Q[:, :k] @ (Q[:, :k].T @ col)
+        v -= Q[:, :k] @ (Q[:, :k].T @ v)      # twice is enough (Kahan)
+        size = np.linalg.norm(v)
+        if size <= tol * max(np.linalg.norm(col), np.finfo(float).tiny):
+            dropped.append(name)
+        else:
+            Q[:, k] = v / size
+            k += 1
+    if treatment in dropped:
+        raise HbEvalError(f"{treatment} is collinear with the covariates: its effect is not "
+                          "identified")
+    return X.drop(columns=dropped), dropped
 
 
 def confounding_sensitivity(frame: pd.DataFrame,

@@ -476,8 +476,9 @@ def _plan(run: ReportRun, scores: pd.DataFrame) -> None:
     res = _module("plan").plan_next_phase(scores, run.dataset.clients,
                                           confidence=run.config.analysis.confidence)
     run.results["plan"] = res.to_results()
-    run.table("plan", "tab_plan", res.rows.loc[:, ["n_per_arm", "n_effective", "mde", "mde_d"]],
-              digits={"n_effective": 1})
+    run.table("plan", "tab_plan",
+              res.rows.loc[:, ["n_per_arm", "effective_per_arm", "mde", "mde_d"]],
+              digits={"effective_per_arm": 1})
     run.fig_data["plan_curve"] = {"df": res.curve(), "marks": res.rows}
 
 
