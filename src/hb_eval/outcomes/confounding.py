@@ -318,12 +318,16 @@ def ols_sensitivity(y: Any, X: pd.DataFrame, treatment: str,
         r2dz, r2yz, ok = benchmark_bounds(r2d, r2y, k)
         adj = adjusted_estimate(est, se, df, r2dz, r2yz)
         adj_se = adjusted_se(se, df, r2dz, r2yz)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            adj_t = np.where(adj_se > 0, adj / adj_se, np.nan)
         for i, kk in enumerate(k):
+            note = ("" if r2yz[i] < 1 else "the bound on R²(Y~Z|X,D) is capped at 1 (the "
+                    "adjusted t is undefined)") if ok[i] else (
+                "not estimable: a confounder this many times as strong is impossible (its "
+                "partial R² would reach 1)")
             rows.append({**base, "k": kk, "r2dxj_x": r2d, "r2yxj_dx": r2y, "r2dz_x": r2dz[i],
                          "r2yz_dx": r2yz[i], "adjusted_estimate": adj[i],
-                         "adjusted_se": adj_se[i], "adjusted_t": adj[i] / adj_se[i],
-                         "note": "" if ok[i] else "not estimable: a confounder this many times "
-                         "as strong is impossible (its partial R² would reach 1)"})
+                         "adjusted_se": adj_se[i], "adjusted_t": adj_t[i], "note": note})
     cols = ["covariate", "k", "n_columns", "r2dxj_x", "r2yxj_dx", "r2dz_x", "r2yz_dx",
             "adjusted_estimate", "adjusted_se", "adjusted_t", "note"]
     bench = pd.DataFrame(rows).reindex(columns=cols)
