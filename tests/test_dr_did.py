@@ -1,6 +1,8 @@
 """Doubly robust DiD: equals plain DiD without covariates; double robustness in simulation."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,3 +90,70 @@ def test_trimming_counts_and_keeps_clients():
     r = dr_did(f, covariates=("x",), cluster=None, ps_trim=(0.2, 0.8))
     assert r.loc[0, "n_trimmed"] > 0
     assert r.loc[0, "n_HB"] + r.loc[0, "n_Verrokki"] == 500
+
+
+# -- trimming as the reference implementation (DRDID / drdid) --------------------------------
+def _hand_dr_did(dy, d, X, trim_level=0.995):
+    """Sant'Anna & Zhao's traditional DR DiD written out: logit, OLS on the comparison
+    clients, comparison clients with ps >= trim_level left out of the weighted mean."""
+    with warnings.catch_warnings():  # the demo has a level seen only among comparison
+        warnings.simplefilter("ignore")  # clients: its score tends to 0 (weight 0 either way)
+        ps = sm.Logit(d, X).fit(disp=0, maxiter=200).predict(X)
+    ctrl = d == 0
+    beta = np.linalg.lstsq(X[ctrl], dy[ctrl], rcond=None)[0]
+    r = dy - X @ beta
+    keep = ctrl & (ps < trim_level)
+    w = ps[keep] / (1 - ps[keep])
+    return r[d == 1].mean() - np.sum(w * r[keep]) / w.sum(), int(np.sum(ctrl & ~keep))
+
+
+def _confounded(seed=13, n=400):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    d = (rng.random(n) < 1 / (1 + np.exp(-(-0.5 + 2.8 * x)))).astype(float)
+    dy = 1 + x + 0.7 * d + rng.normal(size=n)
+    return _frame(dy, d, x=x)
+
+
+def test_default_trimming_equals_drdid_reference_values():
+    """drdid 1.1.7 (``drdid._estimators.drdid_panel``, trim_level 0.995) on these seeded data
+    gives ATT 0.5791365915502777 and sd(IF)/sqrt(n) 0.19980613062730604; one comparison client
+    has ps >= 0.995 and is dropped."""
+    f = _confounded()
+    r = dr_did(f, covariates=("x",), cluster=None)
+    assert r.loc[0, "estimate"] == pytest.approx(0.5791365915502777, abs=1e-10)
+    assert r.loc[0, "se"] == pytest.approx(0.19980613062730604, rel=1e-8)
+    assert r.loc[0, "n_trimmed"] == 1
+    assert r.loc[0, "ps_trim_method"] == "drdid"
+    assert r.loc[0, "n_HB"] + r.loc[0, "n_Verrokki"] == 400  # counted, never removed
+    x = np.column_stack([np.ones(len(f)), f["x"].to_numpy()])
+    att, n_trim = _hand_dr_did(f["change"].to_numpy(), (f["arm"] == "HB").to_numpy(float), x)
+    assert r.loc[0, "estimate"] == pytest.approx(att, abs=1e-8)
+    assert n_trim == 1
+    # the old clipping is still there, and differs here
+    old = dr_did(f, covariates=("x",), cluster=None, ps_trim=(0.01, 0.99))
+    assert old.loc[0, "ps_trim_method"] == "clip"
+    assert old.loc[0, "n_trimmed"] > 1
+    assert abs(old.loc[0, "estimate"] - r.loc[0, "estimate"]) > 1e-3
+
+
+def test_default_trimming_equals_hand_estimator_on_demo(demo_dataset):
+    from hb_eval.outcomes.did import DEFAULT_COVARIATES, complete_pairs, covariate_design
+    from hb_eval.scoring import change_frame, score_all
+
+    cf = change_frame(score_all(demo_dataset), demo_dataset.clients, "kykyviisari_total")
+    r = dr_did(cf)
+    f = complete_pairs(cf)
+    x = np.column_stack([np.ones(len(f)), covariate_design(f, DEFAULT_COVARIATES).to_numpy(float)])
+    att, n_trim = _hand_dr_did(f["change"].to_numpy(float), f["hb"].to_numpy(float), x)
+    assert r.loc[0, "estimate"] == pytest.approx(att, abs=1e-8)
+    assert r.loc[0, "n_trimmed"] == n_trim
+
+
+def test_config_chooses_the_trimming():
+    from hb_eval.config import AnalysisConfig
+    from hb_eval.outcomes.analysis import dr_did_ps_trim
+
+    assert AnalysisConfig().dr_did_trim == "drdid"
+    assert dr_did_ps_trim(AnalysisConfig()) is None
+    assert dr_did_ps_trim(AnalysisConfig(dr_did_trim="clip", ps_trim=(0.05, 0.95))) == (0.05, 0.95)

@@ -133,3 +133,47 @@ def test_every_table_column_has_a_label_in_both_languages(demo_run):
             header = next(csv.reader(fh, delimiter=";"))
         missing |= {c for c in header if c not in LABELS or set(LABELS[c]) < {"fi", "en"}}
     assert not missing, sorted(missing)
+
+
+def _methods_sections_ok(out, lang):
+    """Confounding sensitivity, EVPI and planning: sections, sentences, figures, results keys."""
+    from hb_eval.report.i18n import t
+
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert res["analyses"]["confounding"] == "ok" and res["analyses"]["plan"] == "ok"
+    conf = res["sensitivity"]["confounding"]
+    assert set(conf) >= {"outcome", "estimate", "se", "t", "df", "partial_r2", "rv_q1",
+                         "rv_q1_alpha05", "benchmarks"}
+    assert {(b["covariate"], b["k"]) for b in conf["benchmarks"]} == {
+        (c, k) for c in ("baseline", "client_group") for k in (1.0, 2.0, 3.0)}
+    assert all(set(b) >= {"covariate", "k", "r2dz_x", "r2yz_dx", "adjusted_estimate"}
+               for b in conf["benchmarks"])
+    for p in ("organiser", "societal"):
+        cea = res["cea"][p]
+        assert [e["wtp"] for e in cea["evpi"]] == [c["wtp"] for c in cea["ceac"]]
+        assert "population_evpi" not in cea and cea["population_evpi_note"]
+    plan = res["plan"]
+    assert set(plan) >= {"sd_change", "icc", "icc_ci", "clients_per_worker", "attrition",
+                         "alpha", "power", "rows"}
+    assert [r["n_per_arm"] for r in plan["rows"]] == [50, 100, 200, 400]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    p = parse_html(out / "report.html")
+    for sid in ("confounding", "evpi", "planning"):
+        assert sid in p.ids
+    for name in ("confounding_contour", "evpi", "plan_curve"):
+        assert name in p.figures
+    for key in ("sec_confounding", "sec_evpi", "sec_plan"):
+        assert t(key, lang) in html
+    keys = {s["data-key"] for s in p.spans}
+    assert {"sensitivity.confounding.rv_q1", "sensitivity.confounding.rv_q1_alpha05",
+            "cea.organiser.evpi_at_wtp", "plan.rows.0.mde", "plan.rows.1.mde"} <= keys
+    check_numbers_match(out, lang)
+
+
+def test_demo_report_methods_sections_in_both_languages(demo_run, demo_dataset, tmp_path):
+    data, out = demo_run
+    _methods_sections_ok(out, "fi")
+    cfg = load_config(data / "evaluation.yaml").with_overrides(bootstrap_reps=50,
+                                                                language="en")
+    run_report(cfg, tmp_path / "en", progress=False, dataset=demo_dataset)
+    _methods_sections_ok(tmp_path / "en", "en")

@@ -1,4 +1,4 @@
-"""The ``hb-eval`` command line: validate, demo, report, reproduce.
+"""The ``hb-eval`` command line: validate, demo, report, plan, reproduce.
 
 This module only parses arguments and turns :class:`~hb_eval.errors.HbEvalError` into a one-line
 message (a traceback only with ``--debug``); the work is done by the module of each stage.
@@ -40,6 +40,20 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--reps", type=int, default=None, help="bootstrap replicates")
     r.add_argument("--quiet", action="store_true", help="no progress output")
 
+    pl = sub.add_parser("plan", help="the effect a next study could detect, and the clients "
+                                     "it needs (from this evaluation's SD, worker ICC and "
+                                     "attrition)")
+    pl.add_argument("config", help="evaluation.yaml")
+    pl.add_argument("--n-per-arm", type=int, action="append", default=None, metavar="N",
+                    help="clients recruited per arm (repeatable; default 50 100 200 400)")
+    pl.add_argument("--mde", type=float, action="append", default=None, metavar="D",
+                    help="minimum detectable effect in score points (repeatable)")
+    pl.add_argument("--alpha", type=float, default=0.05, help="two-sided level (0.05)")
+    pl.add_argument("--power", type=float, default=0.8, help="power (0.8)")
+    pl.add_argument("--json", action="store_true", help="print the results.json plan block")
+    pl.add_argument("--figure", default=None, metavar="FILE",
+                    help="also draw the MDE curve into FILE (.png or .svg)")
+
     rp = sub.add_parser("reproduce", help="re-run a previous report from its manifest and compare")
     rp.add_argument("dir", help="output folder of a previous run")
     rp.add_argument("--out", default=None, help="where to write the re-run (default: a temporary folder)")
@@ -62,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .report.run import cli_report
 
             return cli_report(args)
+        if args.command == "plan":
+            from .plan import cli_plan
+
+            return cli_plan(args)
         if args.command == "reproduce":
             from .report.reproduce import cli_reproduce
 

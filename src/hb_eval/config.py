@@ -101,6 +101,10 @@ class AnalysisConfig:
     ps_trim: tuple[Float, Float] = Field((0.01, 0.99), description="Propensity scores outside "
                                          "[low, high] are trimmed (weight 0) in DR-DiD and the "
                                          "weighted balance.")
+    dr_did_trim: Literal["drdid", "clip"] = Field(
+        "drdid", description="DR-DiD trimming: drdid drops comparison clients with a propensity "
+        "score of at least 0.995 and counts them, as R's DRDID and Python's drdid do; clip "
+        "clips the scores into ps_trim (the default before 0.2).")
     include_kompassi: Bool = Field(True, description="Use Kompassi-harmonised scores in the "
                                    "main analysis (false: a sensitivity run without them).")
     diary_rule: Literal["arm_pilot_role", "arm_role", "zero"] = Field(
@@ -114,6 +118,13 @@ class AnalysisConfig:
         "whole workers within arm (two-stage cluster bootstrap).")
     perspective: Literal["organiser", "societal"] = Field("organiser", description="The "
                                                           "primary cost perspective.")
+    population: Float | None = Field(None, gt=0, description="Clients facing the decision per "
+                                     "year, for the population value of information (EVPI); "
+                                     "null: no population EVPI.")
+    horizon_years: Int = Field(10, ge=1, description="Years the decision holds, for the "
+                               "population EVPI.")
+    discount_rate: Float = Field(0.03, ge=0, lt=1, description="Annual discount rate of the "
+                                 "population EVPI (0.03 is 3 %).")
 
     @field_validator("ps_trim")
     @classmethod

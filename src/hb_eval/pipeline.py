@@ -37,11 +37,12 @@ import numpy as np
 import pandas as pd
 
 from . import comparability, experience, imputation, scoring
+from . import plan as plan_mod
 from .costs import cea as cea_mod
-from .costs import costing, sensitivity, sur
+from .costs import costing, evpi, sensitivity, sur
 from .data.loaders.unit_costs import unit_cost_value
 from .errors import ConfigError, HbEvalError, InputError, SchemaError
-from .outcomes import analysis
+from .outcomes import analysis, confounding
 from .progress import progress_printer
 from .report.tables import config_table
 from .values import plain_value
@@ -312,6 +313,7 @@ def _cea(ev: Evaluation) -> None:
         res = cea_mod.run_cea(c, effects, ev.config)
         objects[p] = res
         b = blocks[p] = res.to_results()
+        _evpi(ev, res, b, main=p == a.perspective)
         rows.append({"perspective": p, "estimator": "means", **_cea_row(b)})
         try:
             s = sur.sur_cea(cea_mod.cea_sample(c, effects), B=a.bootstrap_reps, seed=a.seed,
@@ -329,6 +331,37 @@ def _cea(ev: Evaluation) -> None:
     ev.objects["cea"] = objects
     ev.results["cea"] = blocks
     _table(ev, "cea", pd.DataFrame(rows))
+
+
+def _evpi(ev: Evaluation, res: Any, block: dict[str, Any], main: bool) -> None:
+    """EVPI from the CEA replicates into ``cea.<perspective>`` (figure: main perspective)."""
+    v = evpi.run_evpi(res, ev.config)
+    block.update(v.to_results())
+    if main:
+        ev.figure_data["evpi"] = {"df": v.curve, "crossing": res.wtp_crossing,
+                                  "population_factor": v.factor}
+
+
+def _confounding(ev: Evaluation) -> None:
+    """Sensitivity of the primary adjusted DiD to unmeasured confounding (Cinelli & Hazlett)."""
+    cf = scoring.change_frame(ev.scores, ev.dataset.clients, PRIMARY)
+    res = confounding.confounding_sensitivity(cf, outcome=PRIMARY)
+    ev.results.setdefault("sensitivity", {})["confounding"] = res.to_results()
+    _table(ev, "confounding", select(
+        res.benchmarks.rename(columns={"k": "multiple"}),
+        ["covariate", "multiple", "r2dz_x", "r2yz_dx", "adjusted_estimate", "adjusted_se",
+         "adjusted_t", "note"]))
+    ev.figure_data["confounding_contour"] = {"df": res.contour_grid(), "estimate": res.estimate,
+                                             "benchmarks": res.benchmarks}
+
+
+def _plan(ev: Evaluation) -> None:
+    """Planning the next phase: MDE for 50, 100, 200, 400 clients per arm."""
+    res = plan_mod.plan_next_phase(ev.scores, ev.dataset.clients,
+                                   confidence=ev.config.analysis.confidence)
+    ev.results["plan"] = res.to_results()
+    _table(ev, "plan", res.rows.loc[:, ["n_per_arm", "effective_per_arm", "mde", "mde_d"]])
+    ev.figure_data["plan_curve"] = {"df": res.curve(), "marks": res.rows}
 
 
 def _cea_row(b: dict[str, Any]) -> dict[str, Any]:
@@ -361,12 +394,14 @@ STAGES: tuple[Stage, ...] = (
     Stage("outcomes", _outcomes),
     Stage("imputation", _imputation),
     Stage("comparability", _comparability),
+    Stage("confounding", _confounding),
     Stage("satisfaction", _satisfaction, needs=("satisfaction",)),
     Stage("esr", _esr, needs=("esr",)),
     Stage("services", _services, needs=("service_costs",)),
     Stage("costs", _costs, needs=("unit_costs",)),
     Stage("cea", _cea, needs=("unit_costs",), after=("costs",)),
     Stage("sensitivity", _sensitivity, needs=("unit_costs",), after=("costs",)),
+    Stage("plan", _plan),
 )
 
 

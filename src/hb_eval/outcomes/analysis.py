@@ -40,7 +40,8 @@ _RESULT_KEYS = {
     "did": ("estimate", "se", "df", "ci_low", "ci_high", "p", "n_clusters", "wild_p",
             "wild_ci_low", "wild_ci_high", "holm_p"),
     "did_adjusted": ("estimate", "se", "ci_low", "ci_high", "p", "holm_p"),
-    "dr_did": ("estimate", "se", "ci_low", "ci_high", "p", "holm_p"),
+    "dr_did": ("estimate", "se", "ci_low", "ci_high", "p", "holm_p", "ps_trim_method",
+               "n_trimmed"),
     "ancova": ("estimate", "se", "ci_low", "ci_high", "p", "holm_p"),
     "mixed": ("estimate", "se", "ci_low", "ci_high", "p", "holm_p"),
 }
@@ -156,8 +157,12 @@ class OutcomeResults(ResultDisplay):
             block["within"] = within_results(w) if len(w) else {}
             est = self.estimates[self.estimates["outcome"] == outcome].set_index("estimator")
             for name, keys in _RESULT_KEYS.items():
-                block[name] = ({k: est.at[name, k] for k in keys} if name in est.index
+                block[name] = ({k: est.at[name, k] if k in est.columns else None
+                                for k in keys} if name in est.index
                                else {k: None for k in keys})
+            n_trim = block["dr_did"].get("n_trimmed")
+            if n_trim is not None and not pd.isna(n_trim):
+                block["dr_did"]["n_trimmed"] = int(n_trim)
             dp = self.d_ppc2[self.d_ppc2["outcome"] == outcome]
             block["d_ppc2"] = ({k: dp.iloc[0][k] for k in ("estimate", "ci_low", "ci_high")}
                                if len(dp) else {"estimate": None, "ci_low": None,
@@ -171,6 +176,17 @@ class OutcomeResults(ResultDisplay):
                                           for _, r in self.interactions.iterrows()}
             out[outcome] = block
         return _deep_plain(out)
+
+
+def dr_did_ps_trim(config: AnalysisConfig) -> tuple[float, float] | None:
+    """The ``ps_trim`` argument of :func:`~hb_eval.outcomes.dr_did.dr_did` for a configuration.
+
+    ``analysis.dr_did_trim: drdid`` (default) gives None, DRDID's trimming; ``clip`` gives the
+    ``analysis.ps_trim`` bounds (the clipping of earlier releases).
+    """
+    if getattr(config, "dr_did_trim", "drdid") == "clip":
+        return tuple(config.ps_trim)
+    return None
 
 
 def _nan_row(outcome: str, estimator: str, cluster: str, confidence: float,
@@ -207,7 +223,8 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
     clients
         The Dataset's ``clients`` table.
     config
-        Analysis settings: ``cluster`` (worker/pilot), ``seed``, ``confidence``, ``ps_trim``,
+        Analysis settings: ``cluster`` (worker/pilot), ``seed``, ``confidence``,
+        ``dr_did_trim`` and ``ps_trim`` (see :func:`dr_did_ps_trim`),
         ``reliability`` (test-retest for the RCI; None = baseline alpha).
     outcomes
         Outcomes to analyse; default the primary and all secondary ones present in ``scores``.
@@ -270,7 +287,7 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
         run("did_adjusted", lambda: did_adjusted(cf, covariates, cluster=cluster,
                                                  confidence=conf, outcome=outcome))
         run("dr_did", lambda: dr_did(cf, covariates, cluster=cluster, confidence=conf,
-                                     ps_trim=tuple(config.ps_trim), outcome=outcome))
+                                     ps_trim=dr_did_ps_trim(config), outcome=outcome))
         run("ancova", lambda: ancova(cf, cluster=cluster, confidence=conf, outcome=outcome))
         if mixed:
             run("mixed", lambda: mixed_did(long_frame(scores, clients, outcome),
@@ -323,5 +340,6 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
         subgroups=subgroups, interactions=interactions, n=n_by, notes=notes,
         settings={"cluster": cluster, "seed": config.seed, "wild_reps": wild_reps,
                   "confidence": conf, "covariates": list(covariates),
-                  "ps_trim": list(config.ps_trim), "mixed": mixed},
+                  "ps_trim": list(config.ps_trim),
+                  "dr_did_trim": getattr(config, "dr_did_trim", "drdid"), "mixed": mixed},
         alpha_full=alpha_full)

@@ -4,8 +4,13 @@ This is their *traditional* DR estimator (R package DRDID, ``drdid_panel``), not
 "improved locally efficient" one (``drdid_imp_panel``, inverse probability tilting):
 
 * propensity ``p(X)`` of being an HB client from baseline covariates, logistic regression
-  (maximum likelihood), then clipped into ``ps_trim`` = (low, high) (winsorised, so no client is
-  dropped; the count clipped is reported as ``n_trimmed``);
+  (maximum likelihood), trimmed as DRDID (R) and drdid (Python) do by default: no score is
+  clipped low, scores are capped at 1 - 1e-6, and comparison clients with ``p(X) >= 0.995``
+  (``trim_level``) get weight zero -- dropped from the weighted comparison mean, counted in
+  ``n_trimmed`` (``ps_trim_method="drdid"``). The estimator of earlier hb_eval releases, which
+  clipped every score into ``ps_trim`` = (low, high) (winsorised, no client dropped; the count
+  clipped in ``n_trimmed``), is kept as ``ps_trim=(low, high)`` (``ps_trim_method="clip"``;
+  configuration ``analysis.dr_did_trim: clip``);
 * outcome regression of the change among comparison (Verrokki) clients by OLS, ``m(X)``;
 * ATT = mean_{HB}[dY - m(X)] - sum_{V} w_i [dY_i - m(X_i)] / sum_{V} w_i,
   w_i = p(X_i) / (1 - p(X_i)).
@@ -48,8 +53,47 @@ def _logit(X: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, bool]:
     return ps, ok
 
 
+#: Comparison clients with a propensity score at or above this get weight zero (DRDID's default).
+DRDID_TRIM_LEVEL = 0.995
+#: Scores are capped below 1 by this much (DRDID/drdid: "avoid divide by zero").
+_PS_CAP = 1e-6
+
+
+def trim_scores(ps_raw: np.ndarray, d: np.ndarray, ps_trim: tuple[float, float] | None = None,
+                trim_level: float = DRDID_TRIM_LEVEL) -> tuple[np.ndarray, np.ndarray, int]:
+    """The propensity scores the estimator uses, which clients keep their weight, and the count.
+
+    Parameters
+    ----------
+    ps_raw
+        Fitted propensity scores.
+    d
+        1 for HB, 0 for comparison.
+    ps_trim
+        None: DRDID's trimming (scores capped at 1 - 1e-6, no low clipping; comparison clients
+        with a score >= ``trim_level`` lose their weight). ``(low, high)``: every score clipped
+        into the bounds, nobody loses weight (the estimator of earlier hb_eval releases).
+    trim_level
+        DRDID's ``trim.level``.
+
+    Returns
+    -------
+    tuple
+        ``(ps, keep, n_trimmed)``: scores used, boolean mask of clients whose weight is kept,
+        and the number of comparison clients dropped (DRDID) or of scores clipped (clip).
+    """
+    if ps_trim is None:
+        ps = np.minimum(ps_raw, 1 - _PS_CAP)
+        keep = (d == 1) | (ps < trim_level)
+        return ps, keep, int(np.sum(~keep))
+    lo, hi = ps_trim
+    ps = np.clip(ps_raw, lo, hi)
+    return ps, np.ones(len(ps), bool), int(np.sum((ps_raw < lo) | (ps_raw > hi)))
+
+
 def drdid_panel(dy: np.ndarray, d: np.ndarray, X: np.ndarray,
-                ps_trim: tuple[float, float] = (0.01, 0.99)) -> dict:
+                ps_trim: tuple[float, float] | None = None,
+                trim_level: float = DRDID_TRIM_LEVEL) -> dict:
     """The traditional DR DiD estimate and its influence function (numpy arrays in).
 
     Parameters
@@ -60,8 +104,9 @@ def drdid_panel(dy: np.ndarray, d: np.ndarray, X: np.ndarray,
         1 for HB, 0 for comparison.
     X
         Covariate matrix including an intercept column.
-    ps_trim
-        Bounds the propensity score is clipped into.
+    ps_trim, trim_level
+        None (default): DRDID's trimming at ``trim_level``; ``(low, high)``: clipping (see
+        :func:`trim_scores`).
 
     Returns
     -------
@@ -70,15 +115,13 @@ def drdid_panel(dy: np.ndarray, d: np.ndarray, X: np.ndarray,
     """
     n = len(dy)
     ps_raw, ok = _logit(X, d)
-    lo, hi = ps_trim
-    ps = np.clip(ps_raw, lo, hi)
-    n_trimmed = int(np.sum((ps_raw < lo) | (ps_raw > hi)))
+    ps, keep, n_trimmed = trim_scores(ps_raw, d, ps_trim, trim_level)
     ctrl = d == 0
     # outcome regression among the comparison clients
     beta = np.linalg.lstsq(X[ctrl], dy[ctrl], rcond=None)[0]
     out_delta = X @ beta
-    w_treat = d
-    w_cont = ps * (1 - d) / (1 - ps)
+    w_treat = d * keep
+    w_cont = keep * ps * (1 - d) / (1 - ps)
     resid = dy - out_delta
     att_treat = w_treat * resid
     att_cont = w_cont * resid
@@ -107,7 +150,7 @@ def drdid_panel(dy: np.ndarray, d: np.ndarray, X: np.ndarray,
 
 def dr_did(frame: pd.DataFrame, covariates: Iterable[str] = DEFAULT_COVARIATES,
            cluster: str | None = "worker", confidence: float = 0.95,
-           ps_trim: tuple[float, float] = (0.01, 0.99), inference: str = "if",
+           ps_trim: tuple[float, float] | None = None, inference: str = "if",
            reps: int = 999, seed: int | np.random.Generator | None = None,
            outcome: str | None = None) -> pd.DataFrame:
     """Doubly robust DiD (Sant'Anna & Zhao 2020, traditional panel estimator).
@@ -124,7 +167,10 @@ def dr_did(frame: pd.DataFrame, covariates: Iterable[str] = DEFAULT_COVARIATES,
     confidence
         Interval coverage.
     ps_trim
-        Clipping bounds of the propensity score (``AnalysisConfig.ps_trim``).
+        None (default): trimming as DRDID/drdid (comparison clients with a score >= 0.995 get
+        weight zero and are counted in ``n_trimmed``; no clipping). ``(low, high)``: the
+        scores are clipped into the bounds (``AnalysisConfig.ps_trim`` with
+        ``dr_did_trim: clip``; the default of earlier releases was (0.01, 0.99)).
     inference
         ``"if"`` (influence function) or ``"bootstrap"`` (multiplier bootstrap of the influence
         function over clusters, ``reps`` replicates, seeded).
@@ -136,8 +182,9 @@ def dr_did(frame: pd.DataFrame, covariates: Iterable[str] = DEFAULT_COVARIATES,
     Returns
     -------
     DataFrame
-        One row: the estimate columns plus ``inference``, ``n_trimmed``, ``ps_converged``,
-        ``covariates``; ``estimator="dr_did"``.
+        One row: the estimate columns plus ``inference``, ``variant``, ``ps_trim_method``
+        (``drdid`` or ``clip``), ``n_trimmed``, ``ps_converged``, ``covariates``;
+        ``estimator="dr_did"``.
     """
     check_confidence(confidence)
     require_columns(frame, ["arm", "baseline", "end"], func="dr_did", maker=CHANGE_FRAME)
@@ -184,6 +231,7 @@ def dr_did(frame: pd.DataFrame, covariates: Iterable[str] = DEFAULT_COVARIATES,
     res = {"estimate": att, "se": se, "df": df, "ci_low": lo, "ci_high": hi, "p": p}
     row = _row(outcome_of(frame, outcome), "dr_did", res, f, G, se_type, cluster, confidence,
                inference=inference, n_trimmed=r["n_trimmed"], ps_converged=r["ps_converged"],
-               covariates=",".join(covariates), variant="traditional")
+               covariates=",".join(covariates), variant="traditional",
+               ps_trim_method="drdid" if ps_trim is None else "clip")
     return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS + [
-        "inference", "variant", "n_trimmed", "ps_converged", "covariates"])
+        "inference", "variant", "ps_trim_method", "n_trimmed", "ps_converged", "covariates"])

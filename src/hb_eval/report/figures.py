@@ -37,6 +37,9 @@ __all__ = [
     "ce_plane",
     "ceac",
     "tornado",
+    "confounding_contour",
+    "evpi_plot",
+    "plan_curve",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -373,4 +376,111 @@ def tornado(df: pd.DataFrame, lang: str = "fi", *, base: float | None = None) ->
     ax.set_title(title)
     ax.legend(loc="best", frameon=False)
     _axis_decimal(ax, lang, "x", 0)
+    return fig
+
+
+# -- sensitivity to confounding, value of information, planning (issue 13) ----------------------
+def confounding_contour(df: pd.DataFrame, lang: str = "fi", *, estimate: float | None = None,
+                        benchmarks: pd.DataFrame | None = None) -> Figure:
+    """Sensemakr-style contours of the estimate adjusted for a confounder of given strength.
+
+    Columns of ``df``: r2dz_x, r2yz_dx, adjusted_estimate (a full grid, from
+    :meth:`hb_eval.outcomes.confounding.ConfoundingResult.contour_grid`). ``benchmarks``:
+    covariate, k, r2dz_x, r2yz_dx, adjusted_estimate (drawn as red diamonds). The zero contour
+    is red and dashed; the unadjusted estimate is the triangle at the origin.
+    """
+    title = t("fig_confounding", lang)
+    if df.empty:
+        return empty_figure(title, lang)
+    xs = np.unique(df["r2dz_x"].to_numpy(float))
+    ys = np.unique(df["r2yz_dx"].to_numpy(float))
+    z = (df.sort_values(["r2yz_dx", "r2dz_x"], kind="stable")["adjusted_estimate"]
+         .to_numpy(float).reshape(len(ys), len(xs)))
+    fig, ax = _fig(5.2, 4.6)
+    ax.grid(False)
+    levels = matplotlib.ticker.MaxNLocator(9).tick_values(np.nanmin(z), np.nanmax(z))
+    levels = levels[np.abs(levels) > 1e-12]
+    cs = ax.contour(xs, ys, z, levels=levels, colors="#555555", linewidths=0.7)
+    ax.clabel(cs, fontsize=7, fmt=lambda v: fmt_num(v, lang, 2))
+    if np.nanmin(z) < 0 < np.nanmax(z):
+        zero = ax.contour(xs, ys, z, levels=[0.0], colors=PALETTE[5], linewidths=1.4,
+                          linestyles="--")
+        ax.clabel(zero, fontsize=7, fmt=lambda v: fmt_num(0.0, lang, 0))
+    ax.plot([0], [0], marker="^", color="#000000", ms=7, clip_on=False, ls="none")
+    if estimate is not None:
+        ax.annotate(t("unadjusted", lang, value=fmt_num(estimate, lang, 2)), (0, 0),
+                    xytext=(6, 6), textcoords="offset points", fontsize=7)
+    if benchmarks is not None and len(benchmarks):
+        b = benchmarks.dropna(subset=["r2dz_x", "r2yz_dx"])
+        ax.plot(b["r2dz_x"], b["r2yz_dx"], marker="D", color=PALETTE[5], ms=5, ls="none")
+        for _, r in b.iterrows():
+            label = f"{r['k']:g}× {t(str(r['covariate']), lang)} " \
+                    f"({fmt_num(r['adjusted_estimate'], lang, 2)})"
+            ax.annotate(label, (r["r2dz_x"], r["r2yz_dx"]), xytext=(5, -3),
+                        textcoords="offset points", fontsize=7, color=PALETTE[5])
+    ax.set_xlim(0, xs.max())
+    ax.set_ylim(0, ys.max())
+    ax.set_xlabel(t("r2dz_x_axis", lang))
+    ax.set_ylabel(t("r2yz_dx_axis", lang))
+    ax.set_title(title)
+    _axis_decimal(ax, lang, "both", 2)
+    return fig
+
+
+def evpi_plot(df: pd.DataFrame, lang: str = "fi", *, crossing: float | None = None,
+              population_factor: float | None = None) -> Figure:
+    """EVPI per client against willingness to pay, the CEAC's 0.5 crossing marked.
+
+    Columns: wtp, evpi (euros per client). With ``population_factor`` a right-hand axis gives
+    the population EVPI (the same curve times the factor).
+    """
+    title = t("fig_evpi", lang)
+    if df.empty:
+        return empty_figure(title, lang)
+    fig, ax = _fig(6.0, 3.4)
+    ax.plot(df["wtp"], df["evpi"], color=PALETTE[0])
+    if crossing is not None and np.isfinite(crossing):
+        ax.axvline(crossing, color="#888888", lw=0.8, ls=":")
+        ax.annotate(t("ceac_crossing", lang, value=fmt_num(crossing, lang, 0)), (crossing, 0),
+                    xytext=(4, 4), textcoords="offset points", fontsize=7, color="#555555",
+                    xycoords=("data", "axes fraction"))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(t("wtp", lang))
+    ax.set_ylabel(t("evpi_per_client", lang))
+    ax.set_title(title)
+    fmt0 = matplotlib.ticker.FuncFormatter(lambda x, _p: fmt_num(x, lang, 0))
+    ax.xaxis.set_major_formatter(fmt0)
+    ax.yaxis.set_major_formatter(fmt0)
+    if population_factor:
+        sec = ax.secondary_yaxis("right", functions=(lambda v: v * population_factor,
+                                                     lambda v: v / population_factor))
+        sec.set_ylabel(t("evpi_population", lang))
+        sec.yaxis.set_major_formatter(fmt0)
+    return fig
+
+
+def plan_curve(df: pd.DataFrame, lang: str = "fi", *, marks: pd.DataFrame | None = None
+               ) -> Figure:
+    """Minimum detectable effect (score points) against clients recruited per arm.
+
+    Columns: n_per_arm, mde; ``marks`` (same columns) are labelled points (e.g. 50, 100, 200,
+    400 per arm).
+    """
+    title = t("fig_plan", lang)
+    d = df.dropna(subset=["mde"])
+    if d.empty:
+        return empty_figure(title, lang)
+    fig, ax = _fig(6.0, 3.4)
+    ax.plot(d["n_per_arm"], d["mde"], color=PALETTE[0])
+    if marks is not None and len(marks):
+        m = marks.dropna(subset=["mde"])
+        ax.plot(m["n_per_arm"], m["mde"], marker="o", color=PALETTE[5], ls="none", ms=4)
+        for _, r in m.iterrows():
+            ax.annotate(fmt_num(r["mde"], lang, 2), (r["n_per_arm"], r["mde"]), xytext=(4, 4),
+                        textcoords="offset points", fontsize=7)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(t("clients_per_arm", lang))
+    ax.set_ylabel(t("mde_points", lang))
+    ax.set_title(title)
+    _axis_decimal(ax, lang, "y", 2)
     return fig

@@ -161,11 +161,15 @@ def render_html(results: Mapping[str, Any], context: Mapping[str, Any], lang: st
     def L(key: str, **kw: Any) -> str:  # noqa: N802
         return t(key, lang, **kw)
 
+    def S(key: str, **kw: Any) -> Markup:  # noqa: N802
+        """A sentence of :mod:`i18n` with ``{placeholders}`` filled by R() spans or text."""
+        return Markup(escape(t(key, lang))).format(**kw)
+
     def T(table: Table, headers: Mapping[str, str] | None = None) -> Markup:  # noqa: N802
         return table_html(table, lang, headers)
 
     tmpl = env.get_template(template)
-    return tmpl.render(R=R, P=P, has=has, get=get, L=L, T=T, lang=lang, results=results,
+    return tmpl.render(R=R, P=P, S=S, has=has, get=get, L=L, T=T, lang=lang, results=results,
                        fmt_num=lambda v, d=2: fmt_num(v, lang, d),
                        fmt_ci=lambda a, b, d=2: fmt_ci(a, b, lang, d),
                        fmt_eur=lambda v, d=0: fmt_eur(v, lang, d),

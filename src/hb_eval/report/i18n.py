@@ -290,6 +290,85 @@ LABELS: dict[str, dict[str, str]] = {
     "base_icer": {"fi": "ICER perusarvoilla", "en": "base ICER"},
     "base_nmb": {"fi": "NMB perusarvoilla", "en": "base NMB"},
     "sign_convention": {"fi": "etumerkki", "en": "sign convention"},
+    # sensitivity to unmeasured confounding, value of information, planning (issue 13)
+    "sec_confounding": {"fi": "Herkkyys havaitsemattomalle sekoittuneisuudelle",
+                        "en": "Sensitivity to unmeasured confounding"},
+    "sec_evpi": {"fi": "Lisätutkimuksen arvo (EVPI)",
+                 "en": "Value of further research (EVPI)"},
+    "sec_plan": {"fi": "Seuraavan vaiheen suunnittelu", "en": "Planning the next phase"},
+    "confounding_sentence": {
+        "fi": "Mallista puuttuvan sekoittavan tekijän pitäisi selittää vähintään {rv} sekä "
+              "HB-osallistumisen että Kykyviisarin kokonaispistemäärän muutoksen "
+              "jäännösvaihtelusta, jotta vaikutus häviäisi kokonaan, ja vähintään {rva} "
+              "kummastakin, jotta vaikutus ei enää olisi tilastollisesti merkitsevä "
+              "(5 %:n taso).",
+        "en": "A confounder left out of the model would have to explain at least {rv} of the "
+              "residual variance of both HB participation and the change in the Kykyviisari "
+              "total score to bring the effect to zero, and at least {rva} of both to make it "
+              "statistically non-significant (5 % level)."},
+    "evpi_sentence": {
+        "fi": "Täydellisen tiedon odotusarvo (EVPI) on {evpi} asiakasta kohden "
+              "maksuhalukkuudella {wtp} € / piste.",
+        "en": "The expected value of perfect information (EVPI) is {evpi} per client at a "
+              "willingness to pay of {wtp} € per point."},
+    "evpi_population_sentence": {
+        "fi": "Kun päätös koskee {population} asiakasta vuodessa {horizon} vuoden ajan ja "
+              "diskonttokorko on {rate}, väestötason EVPI on {evpi}. Lisätutkimus voi kannattaa "
+              "vain, jos se maksaa vähemmän.",
+        "en": "With {population} clients a year facing the decision over {horizon} years, "
+              "discounted at {rate} a year, the population EVPI is {evpi}. A further study can "
+              "be worth its cost only if it costs less than this."},
+    "evpi_no_population": {
+        "fi": "Väestötason EVPI:tä ei laskettu, koska asetusta analysis.population (päätöksen "
+              "piiriin vuosittain tulevat asiakkaat) ei ole annettu; silloin käytetään myös "
+              "asetuksia analysis.horizon_years (nyt {horizon} v, oletus 10) ja "
+              "analysis.discount_rate (nyt {rate}, oletus 3 %).",
+        "en": "The population EVPI was not computed because analysis.population (clients "
+              "facing the decision each year) is not set; it would use analysis.horizon_years "
+              "(now {horizon} years, default 10) and analysis.discount_rate (now {rate}, "
+              "default 3 %)."},
+    "plan_sentence": {
+        "fi": "Tämän arvioinnin muutoksen keskihajonnalla ({sd} pistettä), "
+              "työntekijäkohtaisella ICC:llä ({icc}), {m} asiakkaalla työntekijää kohden ja "
+              "{attrition}:n poistumalla tutkimus, jossa on 50 asiakasta ryhmää kohden, "
+              "havaitsisi {mde50} pisteen vaikutuksen ja 100 asiakkaan ryhmin {mde100} pisteen "
+              "vaikutuksen (α = 0,05 kaksisuuntaisesti, voima 0,8).",
+        "en": "With this evaluation's SD of the change ({sd} points), worker ICC ({icc}), {m} "
+              "clients per worker and {attrition} attrition, a study with 50 clients per arm "
+              "could detect an effect of {mde50} points, and one with 100 per arm {mde100} "
+              "points (α = 0.05 two-sided, power 0.8)."},
+    "tab_confounding": {"fi": "Sekoittavan tekijän rajat havaittujen muuttujien voimakkuuden "
+                              "monikertoina", "en": "Bounds on a confounder as strong as k "
+                              "times an observed covariate"},
+    "tab_plan": {"fi": "Havaittavissa oleva vähimmäisvaikutus ryhmäkoon mukaan",
+                 "en": "Minimum detectable effect by clients per arm"},
+    "fig_confounding": {"fi": "Vakioitu estimaatti sekoittavan tekijän voimakkuuden mukaan",
+                        "en": "Adjusted estimate by strength of a confounder"},
+    "fig_evpi": {"fi": "Täydellisen tiedon odotusarvo (EVPI)",
+                 "en": "Expected value of perfect information (EVPI)"},
+    "fig_plan": {"fi": "Havaittavissa oleva vähimmäisvaikutus",
+                 "en": "Minimum detectable effect"},
+    "unadjusted": {"fi": "vakioimaton {value}", "en": "unadjusted {value}"},
+    "r2dz_x_axis": {"fi": "Osittais-R² HB-osallistumisen kanssa",
+                    "en": "Partial R² with HB participation"},
+    "r2yz_dx_axis": {"fi": "Osittais-R² muutoksen kanssa", "en": "Partial R² with the change"},
+    "ceac_crossing": {"fi": "CEAC = 0,5 kohdassa {value}", "en": "CEAC = 0.5 at {value}"},
+    "evpi_per_client": {"fi": "EVPI € / asiakas", "en": "EVPI € per client"},
+    "evpi_population": {"fi": "Väestötason EVPI €", "en": "Population EVPI €"},
+    "clients_per_arm": {"fi": "Asiakkaita ryhmää kohden", "en": "Clients per arm"},
+    "mde_points": {"fi": "Vähimmäisvaikutus (pistettä)", "en": "Detectable effect (points)"},
+    "multiple": {"fi": "k (monikerta)", "en": "k (multiple)"},
+    "note": {"fi": "Huomautus", "en": "Note"},
+    "effective_per_arm": {"fi": "Efektiivinen koko ryhmää kohden",
+                          "en": "Effective size per arm"},
+    "r2dz_x": {"fi": "R² HB ~ Z", "en": "R² HB ~ Z"},
+    "r2yz_dx": {"fi": "R² muutos ~ Z", "en": "R² change ~ Z"},
+    "adjusted_estimate": {"fi": "Vakioitu estimaatti", "en": "Adjusted estimate"},
+    "adjusted_se": {"fi": "Vakioitu keskivirhe", "en": "Adjusted SE"},
+    "adjusted_t": {"fi": "Vakioitu t", "en": "Adjusted t"},
+    "n_per_arm": {"fi": "Asiakkaita ryhmää kohden", "en": "Clients per arm"},
+    "mde": {"fi": "Vähimmäisvaikutus (pistettä)", "en": "MDE (points)"},
+    "mde_d": {"fi": "Vähimmäisvaikutus (SD)", "en": "MDE (SD units)"},
     # figure titles
     "fig_change_by_arm": {"fi": "Muutos ryhmittäin (keskiarvo ja 95 %:n lv.)",
                           "en": "Change by arm (mean and 95% CI)"},

@@ -47,12 +47,14 @@ __all__ = ["run_report", "write_report", "cli_report", "FIGURES", "SectionView"]
 PRIMARY = "kykyviisari_total"
 #: Every figure of the report, in order (a placeholder is drawn when there are no data).
 FIGURES = ("change_by_arm", "estimator_comparison", "forest_pilot", "love_plot",
-           "satisfaction_items", "cost_components", "ce_plane", "ceac", "tornado")
+           "satisfaction_items", "cost_components", "ce_plane", "ceac", "tornado",
+           "confounding_contour", "evpi", "plan_curve")
 _CAPTIONS = {
     "change_by_arm": "fig_change_by_arm", "estimator_comparison": "fig_estimators",
     "forest_pilot": "fig_forest", "love_plot": "fig_love",
     "satisfaction_items": "fig_satisfaction", "cost_components": "fig_cost_components",
     "ce_plane": "fig_ce_plane", "ceac": "fig_ceac", "tornado": "fig_tornado",
+    "confounding_contour": "fig_confounding", "evpi": "fig_evpi", "plan_curve": "fig_plan",
 }
 #: Section status -> (i18n key of its sentence, name of the sentence's placeholder).
 _STATUS_NOTES = {"absent": ("not_configured", "source"),
@@ -99,6 +101,8 @@ def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fi
         "forest_pilot": F.forest_plot, "love_plot": F.love_plot,
         "satisfaction_items": F.satisfaction_diverging, "cost_components": F.cost_components,
         "ce_plane": F.ce_plane, "ceac": F.ceac, "tornado": F.tornado,
+        "confounding_contour": F.confounding_contour, "evpi": F.evpi_plot,
+        "plan_curve": F.plan_curve,
     }
     out = {}
     say("figures …")

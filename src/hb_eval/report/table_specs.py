@@ -90,6 +90,8 @@ TABLE_SPECS: dict[str, TableSpec] = {
     "cea": TableSpec(digits=_COST_DIGITS),
     "sensitivity": TableSpec(digits={"delta_cost_low": 0, "delta_cost_high": 0,
                                      "base_delta_cost": 0}),
+    "confounding": TableSpec(digits={"multiple": 0, "r2dz_x": 3, "r2yz_dx": 3}),
+    "plan": TableSpec(digits={"effective_per_arm": 1}),
     "files": TableSpec(total_col="rows_read"),
     "quarantine_by_reason": TableSpec("tab_quarantine"),
 }
