@@ -26,6 +26,8 @@ SOURCES: tuple[str, ...] = (
     "time_diary",
     "unit_costs",
     "service_costs",
+    "budgets",
+    "providers",
 )
 REQUIRED_SOURCES: tuple[str, ...] = ("roster", "kykyviisari")
 
@@ -47,6 +49,7 @@ class AnalysisConfig:
     reliability: float | None = None  # test-retest value for the RCI; None = baseline alpha
     cea_resample: str = "clients"  # or "workers" (two-stage cluster bootstrap)
     perspective: str = "organiser"  # the primary cost perspective; or "societal"
+    cost_margin: float = 2000.0  # euros per client: the cost-neutrality margin (organiser)
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,8 @@ def _validate_choices(cfg: Config) -> None:
         raise ConfigError("analysis.mice_m must be at least 2")
     if a.wtp_max <= 0:
         raise ConfigError("analysis.wtp_max must be positive")
+    if a.cost_margin <= 0:
+        raise ConfigError("analysis.cost_margin must be positive (euros per client)")
 
 
 def _coerce(section: str, dc_type: type, given: dict) -> Any:
