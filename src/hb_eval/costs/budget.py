@@ -17,14 +17,14 @@ Decisions where the spec is silent:
   the next start no budget is in force.
 * A service row is inside the client-ship when its start date (its end date when the start is
   blank) falls between the client-ship start and end (or ``cutoff``); rows outside are not
-  realised budget and are counted in ``attrs["hb_rows_outside_clientship"]``.
+  realised budget and are counted in ``notes["n_hb_rows_outside_clientship"]``.
 * Euros are as written in the decisions and the extracts (nominal euros, no price index): the
   budget was granted in those euros. The costs chapter uses price-year euros.
 * Utilisation is undefined (NaN) when nothing was granted inside the client-ship (every
   decision outside it); such clients stay in the table and are left out of the utilisation
   statistics (``n_no_granted``). Quartiles are numpy's linear interpolation (type 7).
 * HB-budget rows of HB clients without any decision are not followed up here; they are counted
-  in ``attrs["hb_clients_without_decision"]``.
+  in ``notes["n_hb_clients_without_decision"]``.
 """
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ class BudgetFollowup:
     cutoff
         End date used for ongoing client-ships.
     notes
-        Counts a reader needs: hb_rows_outside_clientship, hb_clients_without_decision,
+        Counts a reader needs: n_hb_rows_outside_clientship, n_hb_clients_without_decision,
         n_no_granted.
     """
 
@@ -281,8 +281,8 @@ def budget_followup(budgets: pd.DataFrame, service_costs: pd.DataFrame, clients:
     out["over_full"] = u > 1.0
     out["n_hb_rows"] = out["client_id"].map(inside.groupby("client_id").size()).fillna(0).astype(int)
     notes = {
-        "hb_rows_outside_clientship": int((~rows["inside"] & rows["client_id"].isin(has)).sum()),
-        "hb_clients_without_decision": int(rows.loc[~rows["client_id"].isin(has), "client_id"]
+        "n_hb_rows_outside_clientship": int((~rows["inside"] & rows["client_id"].isin(has)).sum()),
+        "n_hb_clients_without_decision": int(rows.loc[~rows["client_id"].isin(has), "client_id"]
                                            .nunique()),
         "n_no_granted": int((g <= 0).sum()),
     }

@@ -32,6 +32,7 @@ import pandas as pd
 from ..config import Config, load_config
 from ..errors import ConfigError, HbEvalError, InputError, SchemaError
 from ..values import plain_value
+from . import budget_sections as BS
 from . import figures as F
 from .html import img_tag, render_html
 from .i18n import t
@@ -48,7 +49,8 @@ RC_CATEGORIES = ("improved", "unchanged", "deteriorated")
 ARMS = ("HB", "Verrokki")
 #: Every figure of the report, in order (a placeholder is drawn when there are no data).
 FIGURES = ("change_by_arm", "estimator_comparison", "forest_pilot", "love_plot",
-           "satisfaction_items", "cost_components", "ce_plane", "ceac", "tornado")
+           "satisfaction_items", "cost_components", "ce_plane", "ceac", "tornado",
+           "budget_utilisation")
 #: Analyses (report sections) and the sources each needs beyond the roster and Kykyviisari.
 SECTIONS: dict[str, tuple[str, ...]] = {
     "outcomes": (),
@@ -57,6 +59,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "satisfaction": ("satisfaction",),
     "esr": ("esr",),
     "services": ("service_costs",),
+    "budget": ("budgets", "service_costs"),
+    "providers": ("service_costs", "providers"),
     "costs": ("unit_costs",),
     "cea": ("unit_costs",),
     "sensitivity": ("unit_costs",),
@@ -66,6 +70,7 @@ _CAPTIONS = {
     "forest_pilot": "fig_forest", "love_plot": "fig_love",
     "satisfaction_items": "fig_satisfaction", "cost_components": "fig_cost_components",
     "ce_plane": "fig_ce_plane", "ceac": "fig_ceac", "tornado": "fig_tornado",
+    "budget_utilisation": "fig_budget_utilisation",
 }
 
 
@@ -421,6 +426,7 @@ def _cea(run: ReportRun, costs: dict[str, pd.DataFrame], scores: pd.DataFrame) -
         res = cea.run_cea(c, effects, run.config)
         blocks[p] = res.to_results()
         b = blocks[p]
+        b["cost_neutrality"] = BS.cost_neutrality_block(res, run.config)
         rows.append({"perspective": p, "estimator": "means", **_cea_row(b)})
         try:
             sur = _module("costs.sur").sur_cea(cea.cea_sample(c, effects),
@@ -524,6 +530,8 @@ def build_results(config: Config, *, progress: bool = False, debug: bool = False
     if "esr" not in run.sections:  # satisfaction absent or failed: transitions on their own
         _stage(run, "esr", lambda: _esr_only(run), say, debug)
     _stage(run, "services", lambda: _services(run), say, debug)
+    _stage(run, "budget", lambda: BS.budget_section(run), say, debug)
+    _stage(run, "providers", lambda: BS.providers_section(run), say, debug)
     costs_holder: dict[str, Any] = {}
     _stage(run, "costs", lambda: costs_holder.update(_costs(run)), say, debug)
     if costs_holder:
@@ -559,6 +567,7 @@ def _figures(run: ReportRun, fig_dir: Path, say: Callable[[str], None]) -> dict[
         "forest_pilot": F.forest_plot, "love_plot": F.love_plot,
         "satisfaction_items": F.satisfaction_diverging, "cost_components": F.cost_components,
         "ce_plane": F.ce_plane, "ceac": F.ceac, "tornado": F.tornado,
+        "budget_utilisation": F.budget_utilisation,
     }
     out = {}
     say("figures …")
