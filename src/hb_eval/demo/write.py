@@ -745,7 +745,9 @@ def write_demo(dir: str | Path, seed: int = 20190331, n_clients: int = 360,  # n
 def _planted_dict(truth: DemoTruth, rec: _Planted) -> dict[str, Any]:
     c = truth.clients
     q = rec.to_dict()
-    dup = q["row_quarantine_by_reason"].get("duplicate", 0)
+    # duplicate questionnaire responses (duplicate budget decisions are under "budget")
+    dup = sum(f["quarantined_by_reason"].get("duplicate", 0) for f in q["files"]
+              if f["source"] != "budgets")
     return {
         "seed": int(truth.params["seed"]),
         "n_roster_clients": int(len(truth.roster)),
@@ -763,7 +765,7 @@ def _planted_dict(truth: DemoTruth, rec: _Planted) -> dict[str, Any]:
         },
         "orphans": {"count": len(rec.orphans), "rows": int(q["row_quarantine_by_reason"].get("orphan", 0))},
         "duplicates": int(dup),
-        "budget": _budget_planted(truth),
+        "budget": _budget_planted(truth, rec),
         "personal_id": {"quarantined_rows": int(q["row_quarantine_by_reason"].get("personal_id_found", 0)),
                         "redacted_free_text": rec.redacted,
                         "cells_total": int(q["row_quarantine_by_reason"].get("personal_id_found", 0))
@@ -772,7 +774,7 @@ def _planted_dict(truth: DemoTruth, rec: _Planted) -> dict[str, Any]:
     }
 
 
-def _budget_planted(truth: DemoTruth) -> dict[str, Any]:
+def _budget_planted(truth: DemoTruth, rec: _Planted) -> dict[str, Any]:
     """The planted budget truth: granted, realised and utilisation per consenting HB client."""
     bt = truth.budget_truth
     if bt is None or not len(bt):
@@ -780,6 +782,8 @@ def _budget_planted(truth: DemoTruth) -> dict[str, Any]:
     u = bt["utilisation"].to_numpy(float)
     return {
         "n_clients": int(len(bt)),
+        "duplicates": int(rec.files[BUDGET_FILE]["quarantined_by_reason"].get("duplicate", 0))
+        if BUDGET_FILE in rec.files else 0,
         "utilisation_median": float(np.median(u)),
         "share_under_half": float(np.mean(u < 0.5)), "share_over_full": float(np.mean(u > 1.0)),
         "clients": [{"client_id": str(r.client_id), "granted": round(float(r.granted), 6),
