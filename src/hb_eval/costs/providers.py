@@ -112,6 +112,15 @@ def is_new_entrant(approved: pd.Series, evaluation_start: Any, cutoff: Any) -> p
     return new.fillna(False).astype(bool)
 
 
+def _with_provider(service_costs: pd.DataFrame) -> pd.DataFrame:
+    """Service rows with client_id as str and a ``provider_id`` column (NA when the extract has
+    no ``Tuottaja`` column)."""
+    s = service_costs.assign(client_id=service_costs["client_id"].astype(str))
+    if "provider_id" not in s:
+        s["provider_id"] = pd.Series(pd.NA, index=s.index, dtype="string")
+    return s
+
+
 def _sector_sums(rows: pd.DataFrame) -> pd.Series:
     return rows.groupby(rows["sector"].astype(str))["amount"].sum().reindex(
         list(SECTORS), fill_value=0.0)
@@ -137,7 +146,7 @@ def provider_mix(service_costs: pd.DataFrame, clients: pd.DataFrame,
     """
     c = clients.loc[:, ["client_id", "arm", "start_date"]].assign(
         client_id=clients["client_id"].astype(str), arm=clients["arm"].astype(str))
-    s = service_costs.assign(client_id=service_costs["client_id"].astype(str))
+    s = _with_provider(service_costs)
     s = s.merge(c[["client_id", "arm"]], on="client_id", how="inner")
     fund = s["funding"].astype(str)
     hb = s[(fund == "HB-budjetti") & (s["arm"] == "HB")]
@@ -153,7 +162,7 @@ def provider_mix(service_costs: pd.DataFrame, clients: pd.DataFrame,
         t[f"usual_share_{arm}"] = (u / u.sum()).to_numpy() if u.sum() > 0 else np.nan
 
     reg = providers if providers is not None and len(providers) else None
-    pid = hb["provider_id"].astype(object) if "provider_id" in hb else pd.Series(None, index=hb.index)
+    pid = hb["provider_id"].astype(object)
     registered = pid.notna() & (pid.isin(set(reg["provider_id"].astype(str))) if reg is not None
                                 else False)
     hbr = hb[registered.to_numpy(dtype=bool)].assign(provider_id=pid[registered].astype(str))
@@ -198,8 +207,7 @@ def provider_table(service_costs: pd.DataFrame, clients: pd.DataFrame,
     """
     c = clients.loc[:, ["client_id", "arm"]].assign(client_id=clients["client_id"].astype(str),
                                                    arm=clients["arm"].astype(str))
-    s = service_costs.assign(client_id=service_costs["client_id"].astype(str)).merge(
-        c, on="client_id", how="inner")
+    s = _with_provider(service_costs).merge(c, on="client_id", how="inner")
     s = s[(s["funding"].astype(str) == "HB-budjetti") & (s["arm"] == "HB") & s["provider_id"].notna()]
     g = (s.assign(provider_id=s["provider_id"].astype(str)).groupby("provider_id")
          .agg(hb_euros=("amount", "sum"), n_clients=("client_id", "nunique")).reset_index())
