@@ -133,3 +133,17 @@ def test_every_table_column_has_a_label_in_both_languages(demo_run):
             header = next(csv.reader(fh, delimiter=";"))
         missing |= {c for c in header if c not in LABELS or set(LABELS[c]) < {"fi", "en"}}
     assert not missing, sorted(missing)
+
+
+def test_demo_report_budget_parts_in_finnish(demo_run):
+    """The budget follow-up, the provider mix (with names: internal) and the cost-neutrality
+    sentence, in Finnish."""
+    _, out = demo_run
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for piece in ('id="budget"', 'id="providers"', 'data-figure="budget_utilisation"',
+                  "Kustannusneutraalius:", "Myönnetty ja toteutunut budjetti",
+                  "HB-budjetista maksetut tuottajat", "Toiminimi"):
+        assert piece in html, piece
+    for name in ("budget_followup", "budget_by_pilot", "budget_by_group", "provider_mix",
+                 "providers_paid"):
+        assert (out / "tables" / f"{name}.csv").exists(), name
