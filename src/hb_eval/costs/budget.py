@@ -36,23 +36,21 @@ import pandas as pd
 
 from ..errors import HbEvalError
 from ..values import plain_value
+from .costing import DAYS_PER_MONTH, clientship_days
 
 __all__ = ["DAYS_PER_MONTH", "decision_periods", "realised_rows", "budget_followup",
            "BudgetFollowup", "followup_by"]
 
-#: a month in days (DATA.md §10)
-DAYS_PER_MONTH = 365.25 / 12
 _DAY = np.timedelta64(1, "D")
 
 
 def _clientship(clients: pd.DataFrame, cutoff: pd.Timestamp | str) -> pd.DataFrame:
-    """client_id, cs_start, cs_end (end date, or ``cutoff`` while ongoing), days_basis."""
-    end = pd.to_datetime(clients["end_date"])
+    """client_id, cs_start, cs_end (end date, or ``cutoff`` while ongoing)."""
     return pd.DataFrame({
         "client_id": clients["client_id"].astype(str).to_numpy(),
         "cs_start": pd.to_datetime(clients["start_date"]).to_numpy(),
-        "cs_end": end.fillna(pd.Timestamp(cutoff).normalize()).to_numpy(),
-        "days_basis": np.where(end.isna(), "cutoff", "end_date"),
+        "cs_end": pd.to_datetime(clients["end_date"]).fillna(
+            pd.Timestamp(cutoff).normalize()).to_numpy(),
     })
 
 
@@ -96,7 +94,7 @@ def decision_periods(budgets: pd.DataFrame, clients: pd.DataFrame,
     b["days_in_force"] = days
     b["replaced"] = replaced
     b["granted"] = b["eur_per_day"].to_numpy(float) * days
-    return b.drop(columns=["cs_start", "cs_end", "days_basis"])
+    return b.drop(columns=["cs_start", "cs_end"])
 
 
 def realised_rows(service_costs: pd.DataFrame, clients: pd.DataFrame,
@@ -109,7 +107,7 @@ def realised_rows(service_costs: pd.DataFrame, clients: pd.DataFrame,
     s = s.merge(cs, on="client_id", how="inner", validate="many_to_one")
     when = pd.to_datetime(s["start_date"]).fillna(pd.to_datetime(s["end_date"]))
     s["inside"] = (when >= s["cs_start"]) & (when <= s["cs_end"])
-    return s.drop(columns=["cs_start", "cs_end", "days_basis"])
+    return s.drop(columns=["cs_start", "cs_end"])
 
 
 @dataclass
@@ -260,8 +258,8 @@ def budget_followup(budgets: pd.DataFrame, service_costs: pd.DataFrame, clients:
     inside = rows[rows["inside"]]
     granted = per.groupby("client_id")["granted"].sum()
     realised = inside.groupby("client_id")["amount"].sum()
-    cs = _clientship(cl, cutoff)
-    days = ((cs["cs_end"] - cs["cs_start"]) / pd.Timedelta(days=1)).to_numpy(float) + 1.0
+    cs = clientship_days(cl, cutoff)
+    days = cs["days"].to_numpy(float)
     out = cl.loc[:, ["client_id", "pilot", "client_group", "worker"]].copy()
     out["days"] = days
     out["days_basis"] = cs["days_basis"].to_numpy()

@@ -5,8 +5,9 @@ Register columns: ``Tuottajatunnus`` (provider id), ``Nimi``, ``Y-tunnus`` (Finn
 (approval date), ``Palvelut`` (service categories, ``;``-separated).
 
 Row-level: provider id blank or sector blank (``missing_required``); a sector that spells none
-of the three (``unknown_code``); a provider id listed twice (``duplicate``: the first row
-wins). Cell-level: a business id whose form or check digit fails (``invalid_business_id``: the
+of the three (``unknown_code``); a provider id listed twice (``duplicate``: the first row read
+wins, over all register files; :func:`duplicate_ids`, applied by :func:`hb_eval.data.load`).
+Cell-level: a business id whose form or check digit fails (``invalid_business_id``: the
 row and the id as written are kept, ``business_id_valid`` is False); an unreadable approval date
 (``bad_date``).
 
@@ -28,7 +29,8 @@ import pandas as pd
 from . import parse as P
 from .common import LoadContext, open_sheet
 
-__all__ = ["load", "is_valid_business_id", "check_service_providers", "BUSINESS_ID_WEIGHTS"]
+__all__ = ["load", "is_valid_business_id", "check_service_providers", "duplicate_ids",
+           "BUSINESS_ID_WEIGHTS"]
 
 #: weights of the business-id check digit on the first seven digits
 BUSINESS_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
@@ -86,11 +88,6 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
         "sector": sector.to_numpy(), "approved": approved.mask(abad).to_numpy(),
         "services": text("services").to_numpy(), "file": sh.file, "row": sh.rows,
     })
-    # a provider id listed twice: the first row wins
-    dup = pd.Series(pid.to_numpy()).where(sh.alive).duplicated(keep="first").to_numpy() \
-        & pid.notna().to_numpy()
-    sh.drop(dup, "duplicate", "the provider id is listed again (the first row is kept)",
-            "provider_id")
     return df[sh.alive].reset_index(drop=True)
 
 
@@ -101,13 +98,14 @@ def load(files: list[Path], ctx: LoadContext) -> pd.DataFrame:
 
 
 def duplicate_ids(providers: pd.DataFrame) -> pd.DataFrame:
-    """Register rows repeating a provider id of an earlier file (the first file's row wins):
-    file, row, detail."""
+    """Register rows repeating an earlier row's provider id, within a file or across files (the
+    first row read wins): file, row, detail. :func:`hb_eval.data.load` quarantines them as
+    ``duplicate``."""
     if providers is None or not len(providers):
         return pd.DataFrame(columns=["file", "row", "detail"])
     dup = providers["provider_id"].duplicated(keep="first")
     return providers.loc[dup, ["file", "row"]].assign(
-        detail="the provider id is listed again in another file (the first is kept)")
+        detail="the provider id is listed again (the first row is kept)")
 
 
 def check_service_providers(service_costs: pd.DataFrame, providers: pd.DataFrame
