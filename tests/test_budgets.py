@@ -239,3 +239,19 @@ def test_provider_mix_hand_worked(ds):
     assert list(names["provider_id"]) == ["P002", "P001"]
     assert list(names["new_entrant"]) == [True, False]
     assert list(names["hb_euros"]) == [500.0, 400.0] and list(names["n_clients"]) == [1, 1]
+
+
+def test_config_sources_and_cost_margin(tmp_path):
+    from hb_eval.config import parse_config
+    from hb_eval.errors import ConfigError
+
+    base = {"sources": {"roster": "r.xlsx", "kykyviisari": "k.xlsx", "budgets": "b.xlsx",
+                        "providers": "p.xlsx"}}
+    cfg = parse_config(base, tmp_path)
+    assert cfg.analysis.cost_margin == 2000.0 and cfg.has_source("budgets")
+    assert parse_config({**base, "analysis": {"cost_margin": 1500}}, tmp_path
+                        ).analysis.cost_margin == 1500.0
+    with pytest.raises(ConfigError, match="cost_margin"):
+        parse_config({**base, "analysis": {"cost_margin": 0}}, tmp_path)
+    with pytest.raises(ConfigError, match="budjetit"):
+        parse_config({"sources": {**base["sources"], "budjetit": "b.xlsx"}}, tmp_path)

@@ -1,5 +1,5 @@
 """The demo's budgets: planted granted/realised budgets recovered, every planted fault found, the
-results.json keys of RUNS.md, and a public report without provider names."""
+results.json keys, and a public report without provider names."""
 from __future__ import annotations
 
 import json

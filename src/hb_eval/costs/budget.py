@@ -1,7 +1,6 @@
 """Budget follow-up: the personal budget granted to each HB client against what was used.
 
-ANALYSIS.md "Budget follow-up" and DATA.md §10. For each HB client with at least one budget
-decision:
+For each HB client with at least one budget decision:
 
 * **granted** = Σ over decisions of the decision's euros per day × the days it is in force
   inside the client-ship (start to end inclusive; an ongoing client-ship up to ``cutoff``);
@@ -9,7 +8,7 @@ decision:
   client-ship;
 * **utilisation** = realised / granted, and both per client-month (a month is 365.25/12 days).
 
-Decisions where the spec is silent:
+Conventions (where the evaluation plan leaves a choice):
 
 * A decision is in force from its start (``Alkaa``) until the day before the next decision of the
   client starts (a revision replaces it from that date) or until its own end (``Päättyy``),
@@ -162,7 +161,8 @@ class BudgetFollowup:
         ])
 
     def to_results(self) -> dict[str, Any]:
-        """The results.json ``budget`` block (RUNS.md), plus stated extras."""
+        """The results.json ``budget`` block, plus stated extras (``n_utilisation``, per-month
+        means, ``cutoff``, ``currency`` and the notes)."""
         c = self.clients
         u = self.utilisation.to_numpy(float)
         q = np.quantile(u, [0.25, 0.5, 0.75]) if u.size else [np.nan] * 3

@@ -1,6 +1,6 @@
 """Cost neutrality of HB: non-inferiority and equivalence of ΔC against a margin δ.
 
-ANALYSIS.md "Cost neutrality": personal budgets are meant to be cost-neutral, with a reserve of
+Personal budgets are meant to be cost-neutral, with a reserve of
 δ = ``analysis.cost_margin`` euros per client over the client-ship (default 2,000 €, set for the
 organiser perspective). Everything comes from the CEA bootstrap (:func:`hb_eval.costs.cea.run_cea`):
 its replicates of ΔC (HB minus Verrokki) and its jackknife values.
@@ -116,7 +116,8 @@ class CostNeutrality:
                 f"{'equivalent' if self.equivalent else 'not shown'} (p = {self.tost_p:.3f})")
 
     def to_results(self) -> dict[str, Any]:
-        """The ``cea.<perspective>.cost_neutrality`` block (RUNS.md), plus stated extras."""
+        """The ``cea.<perspective>.cost_neutrality`` block (margin, upper_95, p_noninferiority,
+        noninferior, tost_p, equivalent), plus stated extras."""
         return {
             "margin": plain_value(self.margin), "upper_95": plain_value(self.upper_95),
             "p_noninferiority": plain_value(self.p_noninferiority),

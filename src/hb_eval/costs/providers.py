@@ -1,10 +1,10 @@
 """Provider choice: on which providers HB clients spent their budgets.
 
-ANALYSIS.md "Provider choice": realised HB-budget euros and clients by provider sector beside
+Realised HB-budget euros and clients by provider sector beside
 the usual services' sector mix in both arms; distinct providers per client; the share of HB
 euros going to providers approved during the evaluation (new entrants).
 
-Decisions where the spec is silent:
+Conventions (where the evaluation plan leaves a choice):
 
 * HB euros are the ``HB-budjetti`` rows of HB clients, usual services the ``tavanomainen`` rows
   of each arm; every row counts (as in the costs), euros as written (nominal). The sector of a
@@ -84,7 +84,8 @@ class ProviderMix:
         return "\n".join(lines)
 
     def to_results(self) -> dict[str, Any]:
-        """The results.json ``providers`` block (RUNS.md), plus stated extras."""
+        """The results.json ``providers`` block (by_sector, n_providers,
+        distinct_per_client_median, new_entrant_share), plus stated extras."""
         keys = ("sector", "hb_euros", "hb_share", "n_clients_hb", "usual_share_HB",
                 "usual_share_Verrokki")
         return {

@@ -103,62 +103,62 @@ def _decisions(rng: np.random.Generator, clients: pd.DataFrame, services: pd.Dat
     """Decisions of every HB roster client, and the planted granted/realised budget."""
     hb = clients[clients["arm"].astype(str) == "HB"].reset_index(drop=True)
     n = len(hb)
-    start = pd.to_datetime(hb["start_date"])
-    end = pd.to_datetime(hb["end_date"]).fillna(export_date)
-    days = ((end - start).dt.days + 1).to_numpy(float)
+    cid = hb["client_id"].astype(str).to_numpy()
+    s0 = pd.to_datetime(hb["start_date"]).to_numpy().astype("datetime64[D]")
+    e0 = pd.to_datetime(hb["end_date"]).fillna(export_date).to_numpy().astype("datetime64[D]")
+    days = (e0 - s0).astype(int).astype(float) + 1
     s = services[services["funding"].astype(str) == "HB-budjetti"]
-    realised = s.groupby(s["client_id"].astype(str))["amount"].sum()
-    real = hb["client_id"].astype(str).map(realised).fillna(0.0).to_numpy(float)
+    real = pd.Series(cid).map(s.groupby(s["client_id"].astype(str))["amount"].sum()
+                              ).fillna(0.0).to_numpy(float)
     u = np.exp(rng.normal(np.log(0.85), 0.35, n))
     per_day = np.where(real > 0, real / np.maximum(u, 1e-9) / days, 9.0)
     M = np.maximum(np.round(per_day * DAYS_PER_MONTH), 50.0)
     kind = rng.choice(4, size=n, p=[0.5, 0.25, 0.125, 0.125])
     if n >= 8:
         kind[:4] = rng.permutation(4)
-    spell = rng.integers(0, 6, n)
-    decided_lag = rng.integers(1, 31, n)
-    rows, truth = [], []
-    for i in range(n):
-        cid = str(hb.at[i, "client_id"])
-        s0, e0 = start.iloc[i], end.iloc[i]
-        dd = s0 - pd.Timedelta(days=int(decided_lag[i]))
-        k = int(kind[i])
-        if k == 1 and days[i] >= 120:
-            r = s0 + pd.Timedelta(days=int(rng.integers(60, int(days[i]) - 30)))
-            m1, m2 = float(np.round(0.8 * M[i])), float(np.round(1.2 * M[i]))
-            rows.append((cid, dd, s0, pd.NaT, m1, "€/kk"))
-            rows.append((cid, r - pd.Timedelta(days=int(rng.integers(1, 20))), r, pd.NaT, m2,
-                         "€/kk"))
-            granted = m1 / DAYS_PER_MONTH * (r - s0).days + m2 / DAYS_PER_MONTH * ((e0 - r).days + 1)
-            nd = 2
-        elif k == 2:
-            rows.append((cid, dd, s0, pd.NaT, 12 * M[i], "€/vuosi"))
-            granted = 12 * M[i] / 365.25 * days[i]
-            nd = 1
-        elif k == 3:
-            total = float(np.round(M[i] * days[i] / DAYS_PER_MONTH))
-            rows.append((cid, dd, s0, e0, total, "€/jakso"))
-            granted = total
-            nd = 1
-        else:
-            rows.append((cid, dd, s0, pd.NaT, M[i], "€/kk"))
-            granted = M[i] / DAYS_PER_MONTH * days[i]
-            nd = 1
-        truth.append({"client_id": cid, "granted": float(granted), "realised": float(real[i]),
-                      "utilisation": float(real[i] / granted), "n_decisions": nd,
-                      "days": float(days[i])})
-    dec = pd.DataFrame(rows, columns=["client_id", "decision_date", "start_date", "end_date",
-                                      "amount", "unit"])
+    kind[(kind == 1) & (days < 120)] = 0  # a revision needs a long enough client-ship
+    lag = rng.integers(1, 31, n).astype("timedelta64[D]")
+    # revisions: from a day 60 .. days-30 into the client-ship, decided 1-19 days before
+    r = s0 + rng.integers(60, np.maximum(days.astype(int) - 30, 61)).astype("timedelta64[D]")
+    r_lag = rng.integers(1, 20, n).astype("timedelta64[D]")
+    m1, m2 = np.round(0.8 * M), np.round(1.2 * M)
+    total = np.round(M * days / DAYS_PER_MONTH)
+    first_amount = np.select([kind == 1, kind == 2, kind == 3], [m1, 12 * M, total], M)
+    first_unit = np.select([kind == 2, kind == 3], ["€/vuosi", "€/jakso"], "€/kk").astype(object)
+    nat = np.datetime64("NaT", "D")
+    first = pd.DataFrame({"_k": np.arange(n), "_seq": 0, "client_id": cid,
+                          "decision_date": s0 - lag, "start_date": s0,
+                          "end_date": np.where(kind == 3, e0, nat), "amount": first_amount,
+                          "unit": first_unit})
+    rev = kind == 1
+    second = pd.DataFrame({"_k": np.flatnonzero(rev), "_seq": 1, "client_id": cid[rev],
+                           "decision_date": (r - r_lag)[rev], "start_date": r[rev],
+                           "end_date": np.full(rev.sum(), nat), "amount": m2[rev],
+                           "unit": np.full(rev.sum(), "€/kk", dtype=object)})
+    dec = (pd.concat([first, second], ignore_index=True)
+           .sort_values(["_k", "_seq"], kind="stable").drop(columns=["_k", "_seq"])
+           .reset_index(drop=True))
+    for c in ("decision_date", "start_date", "end_date"):
+        dec[c] = dec[c].astype("datetime64[ns]")
+    # planted granted budget: euros per day x days in force, from the decisions as written
+    r_days = (r - s0).astype(int).astype(float)
+    granted = np.select(
+        [kind == 1, kind == 2, kind == 3],
+        [m1 / DAYS_PER_MONTH * r_days + m2 / DAYS_PER_MONTH * (days - r_days),
+         12 * M / 365.25 * days, total], M / DAYS_PER_MONTH * days)
+    truth = pd.DataFrame({"client_id": cid, "granted": granted, "realised": real,
+                          "utilisation": real / granted, "n_decisions": 1 + rev.astype(int),
+                          "days": days})
     # unit spellings: each spelling at least once
     sp = np.empty(len(dec), dtype=object)
     for unit, names in UNIT_SPELLINGS.items():
         idx = np.flatnonzero(dec["unit"].to_numpy() == unit)
-        pick = spell[: len(idx)] % len(names) if len(idx) else []
+        pick = rng.integers(0, len(names), len(idx))
         if len(idx) >= len(names):
-            pick = np.r_[np.arange(len(names)), rng.integers(0, len(names), len(idx) - len(names))]
-        sp[idx] = np.asarray(names, dtype=object)[np.asarray(pick, dtype=int)]
+            pick[: len(names)] = np.arange(len(names))
+        sp[idx] = np.asarray(names, dtype=object)[pick]
     dec["unit_text"] = sp
-    return dec, pd.DataFrame(truth)
+    return dec, truth
 
 
 def simulate_budgets(seed: int, clients: pd.DataFrame, services: pd.DataFrame,

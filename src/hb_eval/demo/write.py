@@ -592,7 +592,7 @@ def _provider_faults(sc: pd.DataFrame, nocons: set[str]) -> dict[tuple[str, int]
 
 def _budgets(truth: DemoTruth, root: Path, rng: np.random.Generator, rec: _Planted,
              nocons: set[str]) -> None:
-    """Budget decisions (DATA.md §10): the truth rows, then a decision for a Verrokki client
+    """Budget decisions: the truth rows, then a decision for a Verrokki client
     (``arm_mismatch``) and two second decisions with an existing start date and an earlier
     decision date (``duplicate``: the truth row wins)."""
     dec = truth.full["budgets"]
@@ -636,7 +636,7 @@ def _budgets(truth: DemoTruth, root: Path, rng: np.random.Generator, rec: _Plant
 
 
 def _providers(truth: DemoTruth, root: Path, rec: _Planted) -> None:
-    """Provider register (DATA.md §11), one business id with a wrong check digit (flagged,
+    """Provider register, one business id with a wrong check digit (flagged,
     ``invalid_business_id``; the provider is kept)."""
     reg = truth.providers
     wb, ws = _sheet("Tuottajat")

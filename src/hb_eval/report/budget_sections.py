@@ -55,7 +55,8 @@ def budget_section(run: Any) -> None:
         "realised_per_month_mean")}])
     run.table("budget_followup", "tab_budget_followup", summ, digits={
         "granted_mean": 0, "realised_mean": 0, "granted_per_month_mean": 0,
-        "realised_per_month_mean": 0})
+        "realised_per_month_mean": 0}, linked={c: "n_clients" for c in summ.columns
+                                             if c != "n_clients"})
     linked = {k: "n" for k in ("granted_mean", "realised_mean", "utilisation_median",
                                "utilisation_q1", "utilisation_q3", "share_under_half",
                                "share_over_full")}

@@ -1,4 +1,4 @@
-"""HB budget decisions (DATA.md §10): one row per budget decision (päätös).
+"""HB budget decisions: one row per budget decision (päätös).
 
 Columns: ``Asiakasnumero``, ``Päätöspvm`` (decision date), ``Alkaa`` (start of the budget
 period), ``Päättyy`` (end; blank while ongoing), ``Summa €`` and ``Yksikkö`` (``€/kk`` per month,
@@ -36,7 +36,7 @@ from .common import LoadContext, open_sheet
 
 __all__ = ["load", "check_decisions", "DAYS_PER_MONTH", "DAYS_PER_YEAR", "UNITS"]
 
-#: a month and a year in days (DATA.md §10)
+#: a month and a year in days
 DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_YEAR = 365.25
 #: canonical units -> days the sum covers (None: the decision's own period)

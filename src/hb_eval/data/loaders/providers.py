@@ -1,4 +1,4 @@
-"""Provider register (DATA.md §11) and the check of service rows against it (DATA.md §9).
+"""Provider register and the check of the service rows' provider ids against it.
 
 Register columns: ``Tuottajatunnus`` (provider id), ``Nimi``, ``Y-tunnus`` (Finnish business id
 ``NNNNNNN-N``), ``Sektori`` (``julkinen``, ``yksityinen``, ``järjestö``), ``Hyväksytty``
