@@ -17,8 +17,8 @@ the decision is kept, without a decision date).
 
 Row-level after the roster (:func:`check_decisions`, called by :func:`hb_eval.data.load`): a
 decision for a Verrokki client (``arm_mismatch``); two decisions of one client with the same
-``Alkaa`` (``duplicate``: the later ``Päätöspvm`` wins; with equal or missing decision dates the
-row read last wins).
+``Alkaa`` (``duplicate``: the later ``Päätöspvm`` wins, a missing one counting as earlier than
+any date; with equal decision dates the row read last wins).
 
 Revisions (a later ``Alkaa`` replaces the earlier decision from that date) are applied by the
 budget follow-up (:func:`hb_eval.costs.budget.decision_periods`), not here: every decision kept
