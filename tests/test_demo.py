@@ -412,7 +412,7 @@ def test_service_costs_csv_mess(demo_dir, planted):
             text = raw.decode("cp1252")
         rows = list(csv.reader(io.StringIO(text), delimiter=";"))
         assert rows[0] == ["Asiakasnumero", "Palvelu", "Tuottajasektori", "Rahoitus", "Alkupvm",
-                           "Loppupvm", "Määrä", "Yksikkö", "Yksikköhinta", "Summa €"]
+                           "Loppupvm", "Määrä", "Yksikkö", "Yksikköhinta", "Summa €", "Tuottaja"]
         for r in rows[1:]:
             nbsp += "\u00a0" in r[9]
             space += " " in r[9]

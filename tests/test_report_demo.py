@@ -177,3 +177,17 @@ def test_demo_report_methods_sections_in_both_languages(demo_run, demo_dataset, 
                                                                 language="en")
     run_report(cfg, tmp_path / "en", progress=False, dataset=demo_dataset)
     _methods_sections_ok(tmp_path / "en", "en")
+
+
+def test_demo_report_budget_parts_in_finnish(demo_run):
+    """The budget follow-up, the provider mix (with names: internal) and the cost-neutrality
+    sentence, in Finnish."""
+    _, out = demo_run
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for piece in ('id="budget"', 'id="providers"', 'data-figure="budget_utilisation"',
+                  "Kustannusneutraalius:", "Myönnetty ja toteutunut budjetti",
+                  "HB-budjetista maksetut tuottajat", "Toiminimi"):
+        assert piece in html, piece
+    for name in ("budget_followup", "budget_by_pilot", "budget_by_group", "provider_mix",
+                 "providers_paid"):
+        assert (out / "tables" / f"{name}.csv").exists(), name

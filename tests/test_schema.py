@@ -35,7 +35,7 @@ def test_every_source_has_a_valid_schema():
     schemas = load_schemas()
     assert set(schemas) == set(SOURCES) == {
         "roster", "kykyviisari", "kompassi", "kompassi_crosswalk", "osallisuus", "satisfaction",
-        "esr", "time_diary", "unit_costs", "service_costs"}
+        "esr", "time_diary", "unit_costs", "service_costs", "budgets", "providers"}
     for name, sch in schemas.items():
         assert isinstance(sch, Schema) and sch.source == name
         assert sch.path == SHIPPED / f"{name}.yaml"

@@ -79,6 +79,10 @@ class Sources:
                                  "overhead, allowances, price index).")
     service_costs: PathList = Field(None, description="Service-cost extracts (CSV), one row "
                                     "per service episode.")
+    budgets: PathList = Field(None, description="HB budget decisions (päätökset): granted "
+                              "budgets per client, revisions replacing earlier decisions.")
+    providers: PathList = Field(None, description="The common register of approved service "
+                                "providers (provider id, business id, sector, approval date).")
 
 
 @pydantic_dataclass(frozen=True, config=_STRICT)
@@ -118,6 +122,10 @@ class AnalysisConfig:
         "whole workers within arm (two-stage cluster bootstrap).")
     perspective: Literal["organiser", "societal"] = Field("organiser", description="The "
                                                           "primary cost perspective.")
+    cost_margin: Float = Field(2000.0, gt=0, description="Cost-neutrality margin, euros per "
+                               "client over the client-ship (organiser perspective): HB is "
+                               "non-inferior in cost when the upper 95 % bound of the cost "
+                               "difference is below it.")
     population: Float | None = Field(None, gt=0, description="Clients facing the decision per "
                                      "year, for the population value of information (EVPI); "
                                      "null: no population EVPI.")

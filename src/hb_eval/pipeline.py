@@ -39,7 +39,9 @@ import pandas as pd
 from . import comparability, experience, imputation, scoring
 from . import plan as plan_mod
 from .costs import cea as cea_mod
-from .costs import costing, evpi, sensitivity, sur
+from .costs import budget as budget_mod
+from .costs import costing, evpi, neutrality, sensitivity, sur
+from .costs import providers as providers_mod
 from .data.loaders.unit_costs import unit_cost_value
 from .errors import ConfigError, HbEvalError, InputError, SchemaError
 from .outcomes import analysis, confounding
@@ -314,6 +316,7 @@ def _cea(ev: Evaluation) -> None:
         objects[p] = res
         b = blocks[p] = res.to_results()
         _evpi(ev, res, b, main=p == a.perspective)
+        b["cost_neutrality"] = neutrality.cost_neutrality(res, a.cost_margin).to_results()
         rows.append({"perspective": p, "estimator": "means", **_cea_row(b)})
         try:
             s = sur.sur_cea(cea_mod.cea_sample(c, effects), B=a.bootstrap_reps, seed=a.seed,
@@ -364,6 +367,46 @@ def _plan(ev: Evaluation) -> None:
     ev.figure_data["plan_curve"] = {"df": res.curve(), "marks": res.rows}
 
 
+def _cutoff(ev: Evaluation) -> pd.Timestamp:
+    """The end of ongoing client-ships, as the costs have it."""
+    ds = ev.dataset
+    return costing.latest_data_date(ds.clients, ds.diary_rows, ds.service_costs)
+
+
+def _budget(ev: Evaluation) -> None:
+    """Budget follow-up: granted and realised budgets, utilisation, by pilot and client group."""
+    ds = ev.dataset
+    res = budget_mod.budget_followup(ds.budgets, ds.service_costs, ds.clients, _cutoff(ev))
+    block = ev.results["budget"] = res.to_results()
+    ev.objects["budget"] = res
+    _table(ev, "budget_followup", pd.DataFrame([{k: block[k] for k in (
+        "n_clients", "granted_mean", "realised_mean", "utilisation_median", "utilisation_q1",
+        "utilisation_q3", "share_under_half", "share_over_full", "granted_per_month_mean",
+        "realised_per_month_mean")}]))
+    for by, name in (("pilot", "budget_by_pilot"), ("client_group", "budget_by_group")):
+        _table(ev, name, res.by(by).loc[:, [
+            by, "n", "granted_mean", "realised_mean", "utilisation_median", "utilisation_q1",
+            "utilisation_q3", "share_under_half", "share_over_full"]])
+    ev.figure_data["budget_utilisation"] = {
+        "df": res.clients.loc[:, ["pilot", "utilisation"]].astype({"pilot": str})}
+
+
+def _providers(ev: Evaluation) -> None:
+    """Provider choice: HB euros by provider sector beside the usual services' sector mix."""
+    ds = ev.dataset
+    mix = providers_mod.provider_mix(ds.service_costs, ds.clients, ds.providers, _cutoff(ev))
+    block = ev.results["providers"] = mix.to_results()
+    ev.objects["providers"] = mix
+    _table(ev, "provider_mix", mix.to_frame().loc[:, [
+        "sector", "hb_euros", "hb_share", "n_clients_hb", "usual_share_HB",
+        "usual_share_Verrokki"]])
+    _table(ev, "provider_summary", pd.DataFrame([{k: block[k] for k in (
+        "n_providers", "distinct_per_client_median", "new_entrant_share", "evaluation_start")}]))
+    # with names (a sole trader's name is a person's): the report drops it when public
+    _table(ev, "providers_paid", providers_mod.provider_table(
+        ds.service_costs, ds.clients, ds.providers, mix))
+
+
 def _cea_row(b: dict[str, Any]) -> dict[str, Any]:
     dc = b.get("delta_cost_ci") or [None, None]
     de = b.get("delta_effect_ci") or [None, None]
@@ -398,6 +441,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("satisfaction", _satisfaction, needs=("satisfaction",)),
     Stage("esr", _esr, needs=("esr",)),
     Stage("services", _services, needs=("service_costs",)),
+    Stage("budget", _budget, needs=("budgets", "service_costs")),
+    Stage("providers", _providers, needs=("service_costs", "providers")),
     Stage("costs", _costs, needs=("unit_costs",)),
     Stage("cea", _cea, needs=("unit_costs",), after=("costs",)),
     Stage("sensitivity", _sensitivity, needs=("unit_costs",), after=("costs",)),

@@ -445,6 +445,7 @@ def run_cea(costs: Any, effects: pd.DataFrame | None = None, config: Any = None,
         glm_check=cost_glm_check(s) if glm_check else None,
         price_year=_price_year(costs), rule=(str(costs["rule"].iloc[0])
                                              if "rule" in costs and len(costs) else None),
+        extra={"jackknife": jd},  # delete-one (ΔC, ΔE): BCa at other levels (cost neutrality)
     )
 
 

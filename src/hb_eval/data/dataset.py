@@ -10,7 +10,11 @@ Order of work (ARCHITECTURE.md, docs/data_sources.md):
 3. Orphans: rows naming a client number absent from the roster are quarantined as ``orphan``; the
    distinct numbers are listed in :attr:`Dataset.orphans` (internal only).
 4. Waves and duplicates (:mod:`hb_eval.data.loaders.waves`).
-5. Per-file accounting: rows read = kept + quarantined, checked.
+5. Budget decisions: a decision of a Verrokki client is ``arm_mismatch``, two of one client with
+   one start date ``duplicate`` (:func:`hb_eval.data.loaders.budgets.check_decisions`); service
+   rows' provider ids and sectors are checked against the provider register
+   (:func:`hb_eval.data.loaders.providers.check_service_providers`: cell flags, rows kept).
+6. Per-file accounting: rows read = kept + quarantined, checked.
 """
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ except Exception:  # pragma: no cover - report not importable
     SCHEMA_VERSION = "1.0"
 
 #: tables whose rows come from input rows (file, row) and carry a client_id
-_CLIENT_TABLES = ("responses", "satisfaction", "esr", "diary_rows", "service_costs")
+_CLIENT_TABLES = ("responses", "satisfaction", "esr", "diary_rows", "service_costs", "budgets")
 
 
 @dataclass
@@ -47,6 +51,12 @@ class Dataset:
     ----------
     clients, responses, items, satisfaction, esr, diaries, diary_rows, service_costs
         The tidy tables; only consenting roster clients appear.
+    budgets
+        HB budget decisions kept (one row per decision; revisions are applied by the budget
+        follow-up, :mod:`hb_eval.costs.budget`); empty when the source is absent.
+    providers
+        The provider register (no client data; ``name`` is for internal reports only); empty
+        when the source is absent.
     unit_costs
         :class:`~hb_eval.data.loaders.unit_costs.UnitCosts`, or None when the source is absent.
     quarantine
@@ -79,6 +89,8 @@ class Dataset:
     schemas: dict[str, Any] = field(default_factory=dict)
     file_errors: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["source", "path", "message"]))
+    budgets: pd.DataFrame = field(default_factory=lambda: empty("budgets"))
+    providers: pd.DataFrame = field(default_factory=lambda: empty("providers"))
 
     # -- outputs ---------------------------------------------------------------------------
     def clients_per_arm(self) -> dict[str, int]:
@@ -291,9 +303,10 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
     -------
     Dataset
     """
-    from .loaders import (esr as l_esr, kompassi as l_kom, kykyviisari as l_kyky,
-                          osallisuus as l_osa, roster as l_roster, satisfaction as l_sat,
-                          service_costs as l_svc, time_diary as l_diary, unit_costs as l_uc)
+    from .loaders import (budgets as l_bud, esr as l_esr, kompassi as l_kom,
+                          kykyviisari as l_kyky, osallisuus as l_osa, providers as l_prov,
+                          roster as l_roster, satisfaction as l_sat, service_costs as l_svc,
+                          time_diary as l_diary, unit_costs as l_uc)
     from .loaders.waves import assign_waves
 
     if errors not in ("raise", "collect"):
@@ -363,13 +376,16 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
     if cfg.has_source("unit_costs"):
         ucs = guarded("unit_costs", l_uc.load, files("unit_costs"))
         unit_costs = ucs[0] if ucs else None
+    budgets = cat_tables(guarded("budgets", l_bud.load, files("budgets")))
+    providers = cat_tables(guarded("providers", l_prov.load, files("providers")))
 
     sheets = {r.path: r.sheet for r in q.file_records}
     tables = {"responses": responses, "satisfaction": satisfaction, "esr": esr,
-              "diary_rows": diary_rows, "service_costs": service_costs}
+              "diary_rows": diary_rows, "service_costs": service_costs, "budgets": budgets}
     src_of = {"responses": lambda t: t["source"].astype(str).to_numpy(),
               "satisfaction": lambda t: "satisfaction", "esr": lambda t: "esr",
-              "diary_rows": lambda t: "time_diary", "service_costs": lambda t: "service_costs"}
+              "diary_rows": lambda t: "time_diary", "service_costs": lambda t: "service_costs",
+              "budgets": lambda t: "budgets"}
 
     # 3. consent and orphans, before anything else uses the rows
     orphan_parts = []
@@ -424,12 +440,38 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         tables["responses"] = kept
     items = _items_of(items, tables["responses"], offset)
 
+    # 5. budget decisions against the roster and each other; providers of service rows
+    if tables["budgets"] is not None and len(tables["budgets"]):
+        kept_b, dropped = l_bud.check_decisions(tables["budgets"], clients)
+        for (reason, f), g in dropped.groupby(["reason", "file"], sort=False):
+            q.rows("budgets", str(f), sheets.get(str(f)), g["row"].to_numpy(), str(reason),
+                   g["detail"].to_numpy(), client_id=g["client_id"].astype(object).to_numpy())
+        tables["budgets"] = kept_b
+    if providers is not None and len(providers):
+        dup = l_prov.duplicate_ids(providers)
+        for f, g in dup.groupby("file", sort=False):
+            q.rows("providers", str(f), sheets.get(str(f)), g["row"].to_numpy(), "duplicate",
+                   g["detail"].to_numpy(), column="Tuottajatunnus")
+        providers = providers.drop(index=dup.index).reset_index(drop=True)
+        svc = tables["service_costs"]
+        if svc is not None and len(svc):
+            svc, flags = l_prov.check_service_providers(svc, providers)
+            heads = {c: (schemas["service_costs"].columns[c].aliases or (c,))[0]
+                     for c in ("provider_id", "sector")} if schemas.get("service_costs") else {}
+            for (col, reason, f), g in flags.groupby(["column", "reason", "file"], sort=False):
+                q.cells("service_costs", str(f), sheets.get(str(f)), g["row"].to_numpy(),
+                        heads.get(col, col), str(reason), g["detail"].to_numpy(),
+                        client_id=g["client_id"].astype(object).to_numpy())
+            tables["service_costs"] = svc
+
     out = {n: (conform(t, n) if t is not None else empty(n)) for n, t in tables.items()}
     items_df = conform(items, "items") if items is not None else empty("items")
     diaries_df = conform(diaries, "diaries") if diaries is not None else empty("diaries")
+    providers_df = conform(providers, "providers") if providers is not None else empty("providers")
 
-    # 5. accounting
-    kept_parts = [clients[["file", "row"]]] + [out[n][["file", "row"]] for n in _CLIENT_TABLES]
+    # 6. accounting
+    kept_parts = ([clients[["file", "row"]]] + [out[n][["file", "row"]] for n in _CLIENT_TABLES]
+                  + [providers_df[["file", "row"]]])
     kept = pd.concat(kept_parts, ignore_index=True)
     kept["sheet"] = kept["file"].astype(str).map(sheets)
     files_df = q.accounting(kept)
@@ -451,4 +493,5 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         quarantine=q.frame(), files=files_df, excluded_no_consent=excluded, orphans=orphans,
         config=cfg, schemas=schemas,
         file_errors=pd.DataFrame(file_errors, columns=["source", "path", "message"]),
+        budgets=out["budgets"], providers=providers_df,
     )

@@ -23,6 +23,11 @@ REASONS: tuple[str, ...] = (
     "bad_client_id", "out_of_range", "bad_value", "duplicate", "orphan", "no_consent",
     "personal_id_found", "bad_date", "outside_period", "sum_mismatch", "group_mismatch",
     "pilot_mismatch", "missing_required", "unknown_code",
+    # budgets and providers: a budget decision of a Verrokki client; a
+    # service row naming a provider missing from the register (cell flag, row kept); a sector
+    # that disagrees with the register (cell flag, the register's sector used); a business id
+    # whose check digit fails (cell flag, provider kept)
+    "arm_mismatch", "unknown_provider", "sector_mismatch", "invalid_business_id",
 )
 QUARANTINE_COLUMNS = ["source", "file", "sheet", "row", "column", "level", "reason", "detail",
                       "client_id"]

@@ -49,7 +49,7 @@ __all__ = [
 #: Every source with a shipped schema, in load order (the crosswalk needs kykyviisari).
 SOURCES: tuple[str, ...] = (
     "roster", "kykyviisari", "kompassi_crosswalk", "kompassi", "osallisuus", "satisfaction",
-    "esr", "time_diary", "unit_costs", "service_costs",
+    "esr", "time_diary", "unit_costs", "service_costs", "budgets", "providers",
 )
 #: Column dtypes a schema may name.
 DTYPES: tuple[str, ...] = (

@@ -272,6 +272,12 @@ class DemoTruth:
     latent
         Per client latent domain scores (``<domain>_alku``, ``<domain>_loppu0`` untreated,
         ``<domain>_loppu``), for checks.
+    budgets, providers
+        Budget decisions kept (consenting HB clients; the ``budgets`` table) and the provider
+        register (the ``providers`` table), from :mod:`hb_eval.demo.budgets`.
+    budget_truth
+        Per consenting HB client the planted granted and realised budget over the client-ship
+        and the utilisation (client_id, granted, realised, utilisation, n_decisions, days).
     """
 
     clients: pd.DataFrame
@@ -289,6 +295,9 @@ class DemoTruth:
     roster: pd.DataFrame = field(repr=False, default=None)  # type: ignore[assignment]
     full: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
     latent: pd.DataFrame = field(repr=False, default=None)  # type: ignore[assignment]
+    budgets: pd.DataFrame = field(repr=False, default=None)  # type: ignore[assignment]
+    providers: pd.DataFrame = field(repr=False, default=None)  # type: ignore[assignment]
+    budget_truth: pd.DataFrame = field(repr=False, default=None)  # type: ignore[assignment]
 
     def summary(self) -> str:
         """A short printable description of what was planted."""
@@ -413,10 +422,14 @@ def simulate(seed: int = 20190331, n_clients: int = 360, effect: float = 0.8,
         esr = _esr(g_e, clients, s0, s1)
         diaries, diary_rows, assistants = _diaries(g_d, clients, workers, d)
         services = _services(g_v, clients, d)
+    budgets = _budgets(seed, clients, services, d, outcomes_only)
+    if not outcomes_only:
+        services["provider_id"] = pd.array(budgets["provider_id"], dtype="string")
 
     full = {"clients": clients, "responses": responses, "items": items,
             "satisfaction": satisfaction, "esr": esr, "diaries": diaries,
-            "diary_rows": diary_rows, "service_costs": services}
+            "diary_rows": diary_rows, "service_costs": services,
+            "budgets": budgets["decisions"]}
     consenting = set(clients.loc[clients["consent"] == "kyllä", "client_id"])
 
     def only(df: pd.DataFrame) -> pd.DataFrame:
@@ -439,7 +452,28 @@ def simulate(seed: int = 20190331, n_clients: int = 360, effect: float = 0.8,
         satisfaction=only(satisfaction), esr=only(esr), diaries=di, diary_rows=dr,
         service_costs=only(services), unit_costs=_plain_unit_costs(),
         effect=float(effect), delta_cost=expected_delta_cost(d), params=params,
-        roster=roster, full=full, latent=latent)
+        roster=roster, full=full, latent=latent, budgets=only(budgets["decisions"]),
+        providers=budgets["providers"], budget_truth=only(budgets["budget_truth"]))
+
+
+def _budgets(seed: int, clients: pd.DataFrame, services: pd.DataFrame, d: dict[str, Any],
+             skip: bool) -> dict[str, Any]:
+    """Provider register, providers of the service rows and budget decisions (their own random
+    stream, :mod:`hb_eval.demo.budgets`); decisions get the file and Excel row the writer uses."""
+    from .budgets import BUDGET_FILE, PROVIDER_FILE, simulate_budgets
+
+    if skip:
+        return {"decisions": pd.DataFrame({"client_id": pd.array([], dtype="string")}),
+                "providers": pd.DataFrame(), "provider_id": None,
+                "budget_truth": pd.DataFrame({"client_id": pd.array([], dtype="string")})}
+    out = simulate_budgets(seed, clients, services, d, PILOTS)
+    dec = out["decisions"]
+    dec["file"] = BUDGET_FILE
+    dec["row"] = np.arange(len(dec), dtype="int64") + FIRST_ROW["budgets"]
+    reg = out["providers"]
+    reg["file"] = PROVIDER_FILE
+    reg["row"] = np.arange(len(reg), dtype="int64") + FIRST_ROW["providers"]
+    return out
 
 
 def _plain_unit_costs() -> dict[str, Any]:
@@ -561,7 +595,7 @@ SATISFACTION_FILES = {"HB": "tyytyvaisyys_hb.xlsx", "Verrokki": "tyytyvaisyys_ve
 ESR_FILE = "esr.xlsx"
 #: first data row (Excel numbering) of each kind of file
 FIRST_ROW = {"kykyviisari": 6, "kompassi": 2, "osallisuus": 2, "satisfaction": 2, "esr": 2,
-             "time_diary": 6, "service_costs": 2, "roster": 2}
+             "time_diary": 6, "service_costs": 2, "roster": 2, "budgets": 2, "providers": 2}
 
 
 def _wave_dates(rng: np.random.Generator, clients: pd.DataFrame, latent: pd.DataFrame,

@@ -37,6 +37,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from ..config import SCHEMA_FILE, json_schema_text
+from .budgets import BUDGET_FILE, PROVIDER_FILE
 from .simulate import (ESR_FILE, FIRST_ROW, KOMPASSI_FILE, KYKY_FILES, KYKY_ITEMS,
                        OSALLISUUS_FILE, SATISFACTION_FILES, DemoTruth, hetu, simulate)
 
@@ -74,6 +75,7 @@ MATRIX_C = "7. Miten samaa mieltä olet seuraavista väittämistä? - "
 MATRIX_H = "8. Henkilökohtainen budjetti: miten samaa mieltä olet? - "
 ORPHAN_ID = "0329701"  # Tampere, aikuissosiaalityö, worker 97 (no such worker), client 01
 DIARY_SHEET = "Päiväkirja"
+UNKNOWN_PROVIDER = "T99999"  # a provider id missing from the register
 
 
 # -- the record of what was planted ------------------------------------------------------------
@@ -527,7 +529,8 @@ def _service_costs(truth: DemoTruth, root: Path, rng: np.random.Generator, rec: 
                    nocons: set[str]) -> None:
     sc = truth.full["service_costs"]
     header = ["Asiakasnumero", "Palvelu", "Tuottajasektori", "Rahoitus", "Alkupvm", "Loppupvm",
-              "Määrä", "Yksikkö", "Yksikköhinta", "Summa €"]
+              "Määrä", "Yksikkö", "Yksikköhinta", "Summa €", "Tuottaja"]
+    provider_faults = _provider_faults(sc, nocons)
     mismatch_done = False
     blank_done = False
     for pc in sorted(sc["file"].unique()):
@@ -550,14 +553,107 @@ def _service_costs(truth: DemoTruth, root: Path, rng: np.random.Generator, rec: 
             elif not blank_done and row.client_id not in nocons and j > 5:
                 amount = ""  # blank sum: amount = quantity x unit price (not a quarantine)
                 blank_done = True
-            lines.append(";".join([row.client_id, row.service, str(row.sector), str(row.funding),
+            sector, provider = str(row.sector), str(row.provider_id)
+            fault = provider_faults.get((str(pc), int(row.row)))
+            if fault is not None:
+                column, written, note = fault
+                sector, provider = (written, provider) if column == "Tuottajasektori" else (
+                    sector, written)
+                rec.cell(str(pc), None, row.row, column, "sector_mismatch" if column ==
+                         "Tuottajasektori" else "unknown_provider", note)
+            lines.append(";".join([row.client_id, row.service, sector, str(row.funding),
                                    _fi_date(row.start_date), _fi_date(row.end_date), qty, row.unit,
-                                   _fi_num(price, 2, thousands), amount]))
+                                   _fi_num(price, 2, thousands), amount, provider]))
         path = root / str(pc)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(("\r\n".join(lines) + "\r\n").encode(enc))
         rec.file(str(pc), "service_costs", None, len(fr))
         rec.rows(str(pc), "no_consent", int(fr["client_id"].isin(nocons).sum()))
+
+
+def _provider_faults(sc: pd.DataFrame, nocons: set[str]) -> dict[tuple[str, int], tuple]:
+    """(file, row) -> (column, written value, note): one unknown provider id on an HB-budget row
+    and one sector that disagrees with the register, on rows of consenting clients."""
+    ok = ~sc["client_id"].isin(nocons) & sc["provider_id"].notna()
+    hb = sc[ok & (sc["funding"].astype(str) == "HB-budjetti")].sort_values(["file", "row"])
+    usual = sc[ok & (sc["funding"].astype(str) == "tavanomainen")
+               & (sc["sector"].astype(str) == "järjestö")].sort_values(["file", "row"])
+    out: dict[tuple[str, int], tuple] = {}
+    if len(hb):
+        r = hb.iloc[len(hb) // 2]
+        out[(str(r.file), int(r.row))] = ("Tuottaja", UNKNOWN_PROVIDER,
+                                          f"provider id {r.provider_id} mistyped as "
+                                          f"{UNKNOWN_PROVIDER} (not in the register)")
+    if len(usual):
+        r = usual.iloc[len(usual) // 3]
+        out[(str(r.file), int(r.row))] = ("Tuottajasektori", "yksityinen",
+                                          "sector written yksityinen; the register says järjestö")
+    return out
+
+
+def _budgets(truth: DemoTruth, root: Path, rng: np.random.Generator, rec: _Planted,
+             nocons: set[str]) -> None:
+    """Budget decisions: the truth rows, then a decision for a Verrokki client
+    (``arm_mismatch``) and two second decisions with an existing start date and an earlier
+    decision date (``duplicate``: the truth row wins)."""
+    dec = truth.full["budgets"]
+    wb, ws = _sheet("Päätökset")
+    ws.append(["Asiakasnumero", "Päätöspvm", "Alkaa", "Päättyy", "Summa €", "Yksikkö"])
+    n = len(dec)
+    spell = _spellings(rng, n)
+    text_date = rng.random(n) < 0.3
+    text_sum = rng.random(n) < 0.5
+
+    def amount(x: float, as_text: bool) -> Any:
+        return _fi_num(x, 2, " ") if as_text else float(x)
+
+    for i, row in enumerate(dec.itertuples(index=False)):
+        assert row.row == i + 2
+        ws.append([_id_spelling(row.client_id, int(spell[i])),
+                   _date_cell(row.decision_date, text_date[i]), _date_cell(row.start_date, text_date[i]),
+                   _date_cell(row.end_date, text_date[i]), amount(row.amount, text_sum[i]),
+                   row.unit_text])
+    row_no = n + 2
+    verrokki = truth.clients[truth.clients["arm"].astype(str) == "Verrokki"]
+    if len(verrokki):
+        v = verrokki.iloc[0]
+        ws.append([str(v.client_id), _excel_date(v.start_date), _excel_date(v.start_date), None,
+                   450.0, "€/kk"])
+        row_no += 1
+    single = dec[~dec["client_id"].isin(nocons) & ~dec["client_id"].duplicated(keep=False)]
+    dups = single.iloc[[len(single) // 4, len(single) // 2]] if len(single) >= 2 else single.iloc[:0]
+    for row in dups.itertuples(index=False):
+        ws.append([row.client_id, _excel_date(row.decision_date - pd.Timedelta(days=20)),
+                   _excel_date(row.start_date), _date_cell(row.end_date, False),
+                   amount(row.amount * 2, True), row.unit_text])
+        row_no += 1
+    for col in (2, 3, 4):
+        _set_date_format(ws, col, 2)
+    _save(wb, root / BUDGET_FILE)
+    rec.file(BUDGET_FILE, "budgets", "Päätökset", row_no - 2)
+    rec.rows(BUDGET_FILE, "no_consent", int(dec["client_id"].isin(nocons).sum()))
+    rec.rows(BUDGET_FILE, "arm_mismatch", 1 if len(verrokki) else 0)
+    rec.rows(BUDGET_FILE, "duplicate", len(dups))
+
+
+def _providers(truth: DemoTruth, root: Path, rec: _Planted) -> None:
+    """Provider register, one business id with a wrong check digit (flagged,
+    ``invalid_business_id``; the provider is kept)."""
+    reg = truth.providers
+    wb, ws = _sheet("Tuottajat")
+    ws.append(["Tuottajatunnus", "Nimi", "Y-tunnus", "Sektori", "Hyväksytty", "Palvelut"])
+    bad = len(reg) // 2
+    for i, row in enumerate(reg.itertuples(index=False)):
+        bid = row.business_id
+        if i == bad:
+            bid = bid[:-1] + str((int(bid[-1]) + 1) % 10)
+            rec.cell(PROVIDER_FILE, "Tuottajat", int(row.row), "Y-tunnus", "invalid_business_id",
+                     "check digit changed; the provider is kept")
+        ws.append([row.provider_id, row.name, bid, row.sector, _excel_date(row.approved),
+                   row.services])
+    _set_date_format(ws, 5, 2)
+    _save(wb, root / PROVIDER_FILE)
+    rec.file(PROVIDER_FILE, "providers", "Tuottajat", len(reg))
 
 
 def _unit_costs(truth: DemoTruth, root: Path, rec: _Planted) -> None:
@@ -586,6 +682,8 @@ sources:
   time_diary: paivakirjat/*.xlsx
   unit_costs: yksikkokustannukset.yaml
   service_costs: palvelukustannukset/*.csv
+  budgets: hb_paatokset.xlsx
+  providers: tuottajarekisteri.xlsx
 analysis:
   seed: {seed}
   bootstrap_reps: 5000
@@ -634,6 +732,11 @@ def write_demo(dir: str | Path, seed: int = 20190331, n_clients: int = 360,  # n
     _diaries(truth, root, rng, rec, nocons)
     _service_costs(truth, root, rng, rec, nocons)
     _unit_costs(truth, root, rec)
+    if truth.budgets is not None and len(truth.providers):
+        # their own stream: the files above are the same with or without budgets
+        b_rng = np.random.default_rng([int(truth.params["seed"]), 15])
+        _budgets(truth, root, b_rng, rec, nocons)
+        _providers(truth, root, rec)
     cfg = root / "evaluation.yaml"
     cfg.write_text(EVALUATION_YAML.format(seed=int(truth.params["seed"])), encoding="utf-8")
     (root / SCHEMA_FILE).write_text(json_schema_text(), encoding="utf-8")  # for editors
@@ -646,7 +749,9 @@ def write_demo(dir: str | Path, seed: int = 20190331, n_clients: int = 360,  # n
 def _planted_dict(truth: DemoTruth, rec: _Planted) -> dict[str, Any]:
     c = truth.clients
     q = rec.to_dict()
-    dup = q["row_quarantine_by_reason"].get("duplicate", 0)
+    # duplicate questionnaire responses (duplicate budget decisions are under "budget")
+    dup = sum(f["quarantined_by_reason"].get("duplicate", 0) for f in q["files"]
+              if f["source"] != "budgets")
     return {
         "seed": int(truth.params["seed"]),
         "n_roster_clients": int(len(truth.roster)),
@@ -664,11 +769,31 @@ def _planted_dict(truth: DemoTruth, rec: _Planted) -> dict[str, Any]:
         },
         "orphans": {"count": len(rec.orphans), "rows": int(q["row_quarantine_by_reason"].get("orphan", 0))},
         "duplicates": int(dup),
+        "budget": _budget_planted(truth, rec),
         "personal_id": {"quarantined_rows": int(q["row_quarantine_by_reason"].get("personal_id_found", 0)),
                         "redacted_free_text": rec.redacted,
                         "cells_total": int(q["row_quarantine_by_reason"].get("personal_id_found", 0))
                         + len(rec.redacted)},
         **q,
+    }
+
+
+def _budget_planted(truth: DemoTruth, rec: _Planted) -> dict[str, Any]:
+    """The planted budget truth: granted, realised and utilisation per consenting HB client."""
+    bt = truth.budget_truth
+    if bt is None or not len(bt):
+        return {"n_clients": 0, "clients": []}
+    u = bt["utilisation"].to_numpy(float)
+    return {
+        "n_clients": int(len(bt)),
+        "duplicates": int(rec.files[BUDGET_FILE]["quarantined_by_reason"].get("duplicate", 0))
+        if BUDGET_FILE in rec.files else 0,
+        "utilisation_median": float(np.median(u)),
+        "share_under_half": float(np.mean(u < 0.5)), "share_over_full": float(np.mean(u > 1.0)),
+        "clients": [{"client_id": str(r.client_id), "granted": round(float(r.granted), 6),
+                     "realised": round(float(r.realised), 6),
+                     "utilisation": round(float(r.utilisation), 9)}
+                    for r in bt.itertuples(index=False)],
     }
 
 

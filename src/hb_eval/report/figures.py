@@ -40,6 +40,7 @@ __all__ = [
     "confounding_contour",
     "evpi_plot",
     "plan_curve",
+    "budget_utilisation",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -483,4 +484,43 @@ def plan_curve(df: pd.DataFrame, lang: str = "fi", *, marks: pd.DataFrame | None
     ax.set_ylabel(t("mde_points", lang))
     ax.set_title(title)
     _axis_decimal(ax, lang, "y", 2)
+    return fig
+
+
+def budget_utilisation(df: pd.DataFrame, lang: str = "fi", *, min_n: int = 5) -> Figure:
+    """Distribution of budget utilisation (realised / granted) by pilot, as quantile boxes.
+
+    Columns: pilot, utilisation (one row per HB client with a budget). Each pilot with at least
+    ``min_n`` clients gets a box from the first to the third quartile, its median, and whiskers
+    from the 10th to the 90th percentile; no individual client is drawn. Smaller pilots are
+    named with ``<5`` and no box. Dashed lines mark half and full use.
+    """
+    title = t("fig_budget_utilisation", lang)
+    d = df.loc[np.isfinite(pd.to_numeric(df["utilisation"], errors="coerce").to_numpy(float))]
+    if d.empty:
+        return empty_figure(title, lang)
+    groups = [(str(p), g["utilisation"].to_numpy(float))
+              for p, g in d.groupby(d["pilot"].astype(str), sort=False)]
+    fig, ax = _fig(6.5, 0.5 + 0.45 * len(groups) + 1.0)
+    labels = []
+    for i, (pilot, u) in enumerate(groups):
+        y = len(groups) - 1 - i
+        if u.size < min_n:
+            labels.append(f"{pilot} (<{min_n})")
+            continue
+        p10, q1, med, q3, p90 = np.quantile(u, [0.1, 0.25, 0.5, 0.75, 0.9])
+        ax.plot([p10, q1], [y, y], color="#333333", lw=1)
+        ax.plot([q3, p90], [y, y], color="#333333", lw=1)
+        ax.add_patch(plt.Rectangle((q1, y - 0.3), q3 - q1, 0.6,
+                                                  facecolor=PALETTE[0], alpha=0.35,
+                                                  edgecolor=PALETTE[0]))
+        ax.plot([med, med], [y - 0.3, y + 0.3], color=PALETTE[0], lw=2)
+        labels.append(pilot)
+    for x in (0.5, 1.0):
+        ax.axvline(x, color="#999999", ls="--", lw=0.8)
+    ax.set_yticks(np.arange(len(groups))[::-1], labels)
+    ax.set_ylim(-0.7, len(groups) - 0.3)
+    ax.set_xlabel(t("utilisation_axis", lang))
+    ax.set_title(title)
+    _axis_decimal(ax, lang, "x", 1)
     return fig

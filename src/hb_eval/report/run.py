@@ -31,6 +31,7 @@ from ..data.loaders.unit_costs import unit_cost_value
 from ..errors import ConfigError
 from ..progress import progress_printer
 from . import figures as F
+from .budget_sections import suppress_budget_results
 from .html import img_tag, render_html
 from .i18n import t
 from .manifest import build_manifest, created_with, redact_manifest, sha256_file, write_manifest
@@ -48,13 +49,14 @@ PRIMARY = "kykyviisari_total"
 #: Every figure of the report, in order (a placeholder is drawn when there are no data).
 FIGURES = ("change_by_arm", "estimator_comparison", "forest_pilot", "love_plot",
            "satisfaction_items", "cost_components", "ce_plane", "ceac", "tornado",
-           "confounding_contour", "evpi", "plan_curve")
+           "confounding_contour", "evpi", "plan_curve", "budget_utilisation")
 _CAPTIONS = {
     "change_by_arm": "fig_change_by_arm", "estimator_comparison": "fig_estimators",
     "forest_pilot": "fig_forest", "love_plot": "fig_love",
     "satisfaction_items": "fig_satisfaction", "cost_components": "fig_cost_components",
     "ce_plane": "fig_ce_plane", "ceac": "fig_ceac", "tornado": "fig_tornado",
     "confounding_contour": "fig_confounding", "evpi": "fig_evpi", "plan_curve": "fig_plan",
+    "budget_utilisation": "fig_budget_utilisation",
 }
 #: Section status -> (i18n key of its sentence, name of the sentence's placeholder).
 _STATUS_NOTES = {"absent": ("not_configured", "source"),
@@ -102,7 +104,7 @@ def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fi
         "satisfaction_items": F.satisfaction_diverging, "cost_components": F.cost_components,
         "ce_plane": F.ce_plane, "ceac": F.ceac, "tornado": F.tornado,
         "confounding_contour": F.confounding_contour, "evpi": F.evpi_plot,
-        "plan_curve": F.plan_curve,
+        "plan_curve": F.plan_curve, "budget_utilisation": F.budget_utilisation,
     }
     out = {}
     say("figures …")
@@ -158,6 +160,9 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
         results = {**results, "manifest": {**results["manifest"], "config": config.to_dict()}}
         if "configuration" in frames:
             frames["configuration"] = config_table(config)
+    if public:  # budget groups under 5 lose their statistics; no provider names
+        results = suppress_budget_results(results)
+        frames.pop("providers_paid", None)
     results = to_jsonable(suppress_results(results) if public else results)
     tables = {k: (_redact_table(public_table(v)) if public else v)
               for k, v in make_tables(frames, lang).items()}

@@ -58,6 +58,10 @@ def _attrition_cols(att: pd.DataFrame) -> list[tuple[list[Any], Any]]:
 _COST_DIGITS = {"delta_cost": 0, "delta_cost_ci_low": 0, "delta_cost_ci_high": 0,
                 "delta_effect": 2, "icer": 0, "nmb_at_wtp": 0, "wtp": 0}
 
+_BUDGET_LINKED = {k: "n" for k in ("granted_mean", "realised_mean", "utilisation_median",
+                                   "utilisation_q1", "utilisation_q3", "share_under_half",
+                                   "share_over_full")}
+
 #: Table name -> how it is shown.
 TABLE_SPECS: dict[str, TableSpec] = {
     "estimators_primary": TableSpec("tab_estimators"),
@@ -92,6 +96,17 @@ TABLE_SPECS: dict[str, TableSpec] = {
                                      "base_delta_cost": 0}),
     "confounding": TableSpec(digits={"multiple": 0, "r2dz_x": 3, "r2yz_dx": 3}),
     "plan": TableSpec(digits={"effective_per_arm": 1}),
+    "budget_followup": TableSpec(
+        digits={"granted_mean": 0, "realised_mean": 0, "granted_per_month_mean": 0,
+                "realised_per_month_mean": 0},
+        linked=lambda f: {c: "n_clients" for c in f.columns if c != "n_clients"}),
+    "budget_by_pilot": TableSpec(digits={"granted_mean": 0, "realised_mean": 0},
+                                 linked=_BUDGET_LINKED),
+    "budget_by_group": TableSpec(digits={"granted_mean": 0, "realised_mean": 0},
+                                 linked=_BUDGET_LINKED),
+    "provider_mix": TableSpec(digits={"hb_euros": 0},
+                              linked={"hb_euros": "n_clients_hb", "hb_share": "n_clients_hb"}),
+    "providers_paid": TableSpec(digits={"hb_euros": 0}),
     "files": TableSpec(total_col="rows_read"),
     "quarantine_by_reason": TableSpec("tab_quarantine"),
 }

@@ -8,6 +8,10 @@ Row-level: client number blank (``missing_required``) or invalid (``bad_client_i
 (blank or unreadable ``Summa`` and no quantity × unit price) (``missing_required``).
 Cell-level: unreadable numbers (``bad_value``), dates (``bad_date``, also an end before the
 start), unknown sector or funding spellings (``unknown_code``).
+
+The optional ``Tuottaja`` column (provider id) is read as text into ``provider_id`` (NA when
+the column is absent or blank); :func:`hb_eval.data.load` checks it against the provider register
+(:func:`hb_eval.data.loaders.providers.check_service_providers`).
 """
 from __future__ import annotations
 
@@ -61,7 +65,8 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
         "sector": cats["sector"].to_numpy(), "funding": cats["funding"].to_numpy(),
         "start_date": start.to_numpy(), "end_date": end.to_numpy(),
         "quantity": q.to_numpy(), "unit": text("unit").to_numpy(), "unit_price": p.to_numpy(),
-        "amount": amount.to_numpy(), "sum_mismatch": mismatch, "file": sh.file, "row": sh.rows,
+        "amount": amount.to_numpy(), "sum_mismatch": mismatch,
+        "provider_id": text("provider_id").to_numpy(), "file": sh.file, "row": sh.rows,
     })
     return df[sh.alive].reset_index(drop=True)
 

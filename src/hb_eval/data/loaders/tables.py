@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 __all__ = ["ARMS", "PILOTS", "GROUPS", "WAVES", "END_REASONS", "SEXES", "AGE_GROUPS",
-           "LABOUR_STATUS", "SECTORS", "FUNDING", "TASKS", "COLUMNS", "empty", "cat"]
+           "LABOUR_STATUS", "SECTORS", "FUNDING", "BUDGET_UNITS", "TASKS", "COLUMNS", "empty", "cat"]
 
 ARMS = ["HB", "Verrokki"]
 PILOTS = ["Hämeenlinna", "Pori", "Tampere", "Vantaa", "Eksote", "Kainuu"]
@@ -22,6 +22,7 @@ LABOUR_STATUS = ["työllinen", "työtön", "pitkäaikaistyötön", "opiskelija",
                  "työvoiman ulkopuolella"]
 SECTORS = ["julkinen", "yksityinen", "järjestö"]
 FUNDING = ["HB-budjetti", "tavanomainen", "asiakasmaksu"]
+BUDGET_UNITS = ["€/kk", "€/vuosi", "€/jakso"]
 TASKS = ["palvelutarpeen arviointi", "asiakassuunnitelma", "budjetin laadinta ja seuranta",
          "palveluiden etsiminen ja hankinta", "yhteydenpito asiakkaaseen",
          "yhteydenpito verkostoon", "kirjaaminen", "matkat", "muu"]
@@ -70,8 +71,14 @@ COLUMNS: dict[str, list[tuple[str, object]]] = {
     "service_costs": [("client_id", _S), ("service", _S), ("sector", ("cat", SECTORS, False)),
                       ("funding", ("cat", FUNDING, False)), ("start_date", _D), ("end_date", _D),
                       ("quantity", "float64"), ("unit", _S), ("unit_price", "float64"),
-                      ("amount", "float64"), ("sum_mismatch", "bool"), ("file", _S),
-                      ("row", "int64")],
+                      ("amount", "float64"), ("sum_mismatch", "bool"), ("provider_id", _S),
+                      ("file", _S), ("row", "int64")],
+    "budgets": [("client_id", _S), ("decision_date", _D), ("start_date", _D), ("end_date", _D),
+                ("amount", "float64"), ("unit", ("cat", BUDGET_UNITS, False)),
+                ("eur_per_day", "float64"), ("file", _S), ("row", "int64")],
+    "providers": [("provider_id", _S), ("name", _S), ("business_id", _S),
+                  ("business_id_valid", "boolean"), ("sector", ("cat", SECTORS, False)),
+                  ("approved", _D), ("services", _S), ("file", _S), ("row", "int64")],
 }
 
 
