@@ -51,10 +51,15 @@ class InputError(HbEvalError):
         What is wrong, in words; must not quote a cell value that could be personal data.
     file, sheet, row, column
         Where. ``row`` is the row number as a person sees it in Excel (1-based, header included).
+    code
+        A short reason code for the ``files[]`` list of a refused file (``no_header``,
+        ``missing_column``, ``empty``, ``unreadable``, ``wrong_source``, ...).
     """
 
     def __init__(self, reason: str, *, file: str | None = None, sheet: str | None = None,
-                 row: int | None = None, column: str | None = None) -> None:
+                 row: int | None = None, column: str | None = None,
+                 code: str = "unusable") -> None:
         self.reason = reason
+        self.code = code
         self.location = Location(file, sheet, row, column)
         super().__init__(f"{self.location}: {reason}")

@@ -23,11 +23,15 @@ import pandas as pd
 
 from ..config import Config, load_config
 from ..errors import HbEvalError, InputError
+from . import privacy
 from .loaders.common import LoadContext, display_path
 from .loaders.tables import ARMS, conform, empty
 from .quarantine import REASONS, Quarantine
 
-__all__ = ["Dataset", "load", "SCHEMA_VERSION"]
+__all__ = ["Dataset", "load", "SCHEMA_VERSION", "FILE_ERROR_COLUMNS", "UNREAD_SHEET_COLUMNS"]
+
+FILE_ERROR_COLUMNS = ["source", "path", "sha256", "reason", "message"]
+UNREAD_SHEET_COLUMNS = ["source", "path", "sheet", "rows", "message"]
 
 try:  # the results.json schema version is owned by the report
     from ..report.results_json import SCHEMA_VERSION
@@ -58,7 +62,9 @@ class Dataset:
         client_id, source, n_rows of client numbers absent from the roster (internal only).
     file_errors
         Files that could not be used at all (only when loaded with ``errors="collect"``):
-        source, path, message.
+        source, path, sha256, reason (a code such as ``no_header``), message.
+    unread_sheets
+        Sheets with data that no schema reads (source, path, sheet, rows, message).
     """
 
     clients: pd.DataFrame
@@ -77,7 +83,9 @@ class Dataset:
     config: Config | None = None
     schemas: dict[str, Any] = field(default_factory=dict)
     file_errors: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["source", "path", "message"]))
+        default_factory=lambda: pd.DataFrame(columns=FILE_ERROR_COLUMNS))
+    unread_sheets: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=UNREAD_SHEET_COLUMNS))
 
     # -- outputs ---------------------------------------------------------------------------
     def clients_per_arm(self) -> dict[str, int]:
@@ -96,9 +104,10 @@ class Dataset:
             {"source": str(r.source), "path": str(r.path),
              "sheet": None if pd.isna(r.sheet) else str(r.sheet), "sha256": str(r.sha256),
              "rows_read": int(r.rows_read), "rows_kept": int(r.rows_kept),
-             "rows_quarantined": int(r.rows_quarantined)}
+             "rows_quarantined": int(r.rows_quarantined), "status": "read"}
             for r in self.files.itertuples(index=False)
         ]
+        files += file_status_entries(self.file_errors, self.unread_sheets)
         return {
             "clients": {"HB": per_arm["HB"], "Verrokki": per_arm["Verrokki"],
                         "excluded_no_consent": int(self.excluded_no_consent),
@@ -131,8 +140,13 @@ class Dataset:
                              f"{r.rows_quarantined:>5}")
         if len(self.file_errors):
             lines.append("")
-            lines.append("Files that could not be used:")
+            lines.append("Files refused (not read at all):")
             for r in self.file_errors.itertuples(index=False):
+                lines.append(f"  {r.source:<14} [{r.reason}] {r.message}")
+        if len(self.unread_sheets):
+            lines.append("")
+            lines.append("Sheets with data that no schema reads (not read):")
+            for r in self.unread_sheets.itertuples(index=False):
                 lines.append(f"  {r.source:<14} {r.message}")
         lines.append("")
         lines.append("Quarantine by reason (records; rows and cells):")
@@ -167,6 +181,36 @@ class Dataset:
 
 
 # -- loading ------------------------------------------------------------------------------------
+
+def refused_entry(source: str, path: Path, shown: str, exc: InputError) -> dict[str, Any]:
+    """A ``file_errors`` row: the file's SHA-256 when it can be read, the reason code and the
+    message (through the privacy gate)."""
+    try:
+        from .io import sha256_file
+
+        sha = sha256_file(path)
+    except OSError:
+        sha = None
+    return {"source": source, "path": shown, "sha256": sha,
+            "reason": getattr(exc, "code", "unusable"), "message": privacy.gate(str(exc))}
+
+
+def file_status_entries(file_errors: pd.DataFrame, unread: pd.DataFrame) -> list[dict[str, Any]]:
+    """``files[]`` entries of refused files (``status: refused``) and unread sheets
+    (``status: unread``, reason ``unread_sheet``), zero rows read, with the reason."""
+    out: list[dict[str, Any]] = []
+    for r in file_errors.itertuples(index=False):
+        out.append({"source": str(r.source), "path": str(r.path), "sheet": None,
+                    "sha256": None if r.sha256 is None or pd.isna(r.sha256) else str(r.sha256),
+                    "rows_read": 0, "rows_kept": 0, "rows_quarantined": 0,
+                    "status": "refused", "reason": str(r.reason), "message": str(r.message)})
+    for r in unread.itertuples(index=False):
+        out.append({"source": str(r.source), "path": str(r.path), "sheet": str(r.sheet),
+                    "sha256": None, "rows_read": 0, "rows_kept": 0, "rows_quarantined": 0,
+                    "rows_unread": int(r.rows), "status": "unread", "reason": "unread_sheet",
+                    "message": str(r.message)})
+    return out
+
 
 def _schemas(cfg: Config) -> dict[str, Any]:
     """Every source's schema; an adapted one in ``cfg.schemas`` replaces the shipped one."""
@@ -258,14 +302,24 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
 
     if errors not in ("raise", "collect"):
         raise HbEvalError("errors must be 'raise' or 'collect'")
+    privacy.reset_placeholders()  # a new run: the same inputs give the same placeholders
     cfg = config if isinstance(config, Config) else load_config(config)
     schemas = _schemas(cfg)
     q = Quarantine()
-    file_errors: list[dict[str, str]] = []
+    file_errors: list[dict[str, Any]] = []
+    owner: dict[Path, str] = {}  # each file belongs to one source
 
     def ctx(source: str) -> LoadContext:
         return LoadContext(source=source, schema=schemas.get(source), quarantine=q,
-                           base_dir=cfg.base_dir)
+                           base_dir=cfg.base_dir, schemas=schemas)
+
+    def claim(source: str, p: Path) -> None:
+        key = Path(p).resolve()
+        other = owner.setdefault(key, source)
+        if other != source:
+            raise InputError(f"the same file is configured for sources.{other} and "
+                             f"sources.{source}; a file belongs to one source",
+                             file=display_path(p, cfg.base_dir), code="same_file")
 
     def files(source: str) -> list[Path]:
         return cfg.source_files(source) if cfg.has_source(source) else []
@@ -275,16 +329,19 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         outs = []
         for p in paths:
             try:
+                claim(source, p)
                 outs.append(fn([p], ctx(source), *args))
             except InputError as exc:
                 if errors == "raise":
                     raise
                 shown = display_path(p, cfg.base_dir)
                 q.discard_file(shown)
-                file_errors.append({"source": source, "path": shown, "message": str(exc)})
+                file_errors.append(refused_entry(source, p, shown, exc))
         return outs
 
     # 1. roster (must load)
+    for p in files("roster"):
+        claim("roster", p)
     roster = l_roster.load(files("roster"), ctx("roster"))
     consent = roster["consent"].astype(str).eq("kyllä")
     no_consent_ids = set(roster.loc[~consent, "client_id"].astype(str))
@@ -410,5 +467,6 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         diary_rows=out["diary_rows"], service_costs=out["service_costs"], unit_costs=unit_costs,
         quarantine=q.frame(), files=files_df, excluded_no_consent=excluded, orphans=orphans,
         config=cfg, schemas=schemas,
-        file_errors=pd.DataFrame(file_errors, columns=["source", "path", "message"]),
+        file_errors=pd.DataFrame(file_errors, columns=FILE_ERROR_COLUMNS),
+        unread_sheets=q.unread_sheets_frame(),
     )

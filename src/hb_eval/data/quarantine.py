@@ -50,6 +50,7 @@ class Quarantine:
 
     _parts: list[pd.DataFrame] = field(default_factory=list)
     _files: list[FileRecord] = field(default_factory=list)
+    _unread: list[dict] = field(default_factory=list)
 
     # -- files ---------------------------------------------------------------------------
     def add_file(self, source: str, path: str, sha256: str, sheet: str | None,
@@ -63,6 +64,17 @@ class Quarantine:
         """Forget a file that turned out unusable (it is reported as a file error instead)."""
         self._files = [f for f in self._files if f.path != str(path)]
         self._parts = [p[p["file"] != str(path)] for p in self._parts]
+        self._unread = [u for u in self._unread if u["path"] != str(path)]
+
+    def add_unread_sheet(self, source: str, path: str, sheet: str, rows: int,
+                         message: str) -> None:
+        """Record a sheet with data that no schema reads (reason ``unread_sheet``)."""
+        self._unread.append({"source": source, "path": str(path), "sheet": sheet,
+                             "rows": int(rows), "message": message})
+
+    def unread_sheets_frame(self) -> pd.DataFrame:
+        """The unread sheets: source, path, sheet, rows (non-blank rows), message."""
+        return pd.DataFrame(self._unread, columns=["source", "path", "sheet", "rows", "message"])
 
     @property
     def file_records(self) -> list[FileRecord]:

@@ -29,14 +29,15 @@ __all__ = ["LoadContext", "SourceSheet", "display_path", "open_sheet", "open_tab
 
 
 def display_path(path: str | Path, base_dir: str | Path | None) -> str:
-    """The path as a person should see it: relative to the config folder when inside it."""
+    """The path as a person should see it: relative to the config folder when inside it, with
+    any personal identity code replaced by its placeholder (:func:`privacy.gate`)."""
     p = Path(path)
     if base_dir is not None:
         try:
-            return p.resolve().relative_to(Path(base_dir).resolve()).as_posix()
+            return privacy.gate(p.resolve().relative_to(Path(base_dir).resolve()).as_posix())
         except ValueError:
             pass
-    return p.as_posix()
+    return privacy.gate(p.as_posix())
 
 
 @dataclass
@@ -47,11 +48,13 @@ class LoadContext:
     schema: Any
     quarantine: Quarantine
     base_dir: Path | None = None
+    #: every source's schema (to refuse a file that belongs to another source), optional
+    schemas: dict[str, Any] | None = None
 
 
-#: Characters in a henkilötunnus (DDMMYY, century sign, NNN, check character): a shorter text
-#: cannot hold one.
-_HETU_LEN = 11
+#: Characters in a henkilötunnus typed without its century sign (DDMMYY, NNN, check
+#: character): a shorter text cannot hold one.
+_HETU_LEN = 10
 
 
 def hetu_mask(s: pd.Series) -> np.ndarray:
@@ -223,6 +226,14 @@ def open_table(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
     shown = display_path(path, ctx.base_dir)
     names = list(known) if known is not None else P.header_known(ctx.schema)
     table = read_table(path, names, sheet=sheet, file=shown, min_hits=P.min_hits(ctx.schema))
+    from .accounting import check_source, note_unread_sheets
+
+    check_source(ctx, table)
+    real_sheet = table.sheet
+    # sheet names and headers leave the package in quarantine records and messages
+    table.sheet = privacy.gate(table.sheet)
+    table.header = [privacy.gate(h) for h in table.header]
+    note_unread_sheets(ctx, path, shown, real_sheet, table)
     ctx.quarantine.add_file(ctx.source, shown, sha256_file(path), table.sheet,
                             table.excel_rows.tolist())
     return table
@@ -250,4 +261,5 @@ def require(sheet: SourceSheet, names: Iterable[str]) -> None:
                  for n in missing]
         raise InputError(f"required column(s) missing: {', '.join(named)} (header row "
                          f"{sheet.table.header_row}: check the column names or the schema's "
-                         "aliases)", file=sheet.file, sheet=sheet.sheet)
+                         "aliases)", file=sheet.file, sheet=sheet.sheet,
+                         code="missing_column")

@@ -86,7 +86,7 @@ def read_meta(meta: list[list[str]], file: str, sheet: str | None) -> dict:
         raise InputError(f"the diarist of this {role} diary is not a valid code "
                          "(worker 04-07, client 0410712, assistant A-04-03)", file=file, sheet=sheet)
     title = next((fields[k] for k in _TITLE if k in fields), None)
-    title = " ".join(title.split()) if title else None
+    title = privacy.gate(" ".join(title.split())) if title else None
     raw_period = next((fields[k] for k in _PERIOD if k in fields), None)
     period = P.period(raw_period) if raw_period else None
     if period is None:
