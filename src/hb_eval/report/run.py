@@ -39,6 +39,8 @@ from .manifest import build_manifest, created_with, package_versions, sha256_fil
 from .results_json import SCHEMA_VERSION, dumps_results, to_jsonable
 from .manifest import redact_manifest
 from .suppression import redact_client_numbers, suppress_results
+from ..data.privacy import gate
+from .privacy_gate import gate_html, gate_table
 from .tables import Table, public_table, write_csv, write_workbook
 
 __all__ = ["run_report", "cli_report", "build_results", "ReportRun", "FIGURES", "SECTIONS"]
@@ -89,7 +91,7 @@ def _progress(enabled: bool) -> Callable[[str], None]:
 
     def say(msg: str) -> None:
         if enabled:
-            print(f"[hb-eval {time.perf_counter() - t0:5.1f} s] {msg}", file=sys.stderr,
+            print(f"[hb-eval {time.perf_counter() - t0:5.1f} s] {gate(msg)}", file=sys.stderr,
                   flush=True)
 
     return say
@@ -612,7 +614,8 @@ def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
     public = config.report.audience == "public"
     results = suppress_results(run.results) if public else run.results
     results = to_jsonable(results)
-    tables = {k: (_redact_table(public_table(v)) if public else v) for k, v in run.tables.items()}
+    tables = {k: gate_table(_redact_table(public_table(v)) if public else v)
+              for k, v in run.tables.items()}
 
     say("tables …")
     tab_dir = out / "tables"
@@ -643,7 +646,7 @@ def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
         "diary_rule": a.diary_rule, "cea_resample": a.cea_resample,
         "price_year": _uc(uc, "price_year"),
     }
-    html = render_html(results, context, run.lang)
+    html = gate_html(render_html(results, context, run.lang))
     (out / "report.html").write_text(html, encoding="utf-8")
 
     manifest = build_manifest(config, files_table=getattr(run.dataset, "files", None),
@@ -681,11 +684,11 @@ def cli_report(args: Any) -> int:
     report = run_report(config, out, progress=progress, debug=getattr(args, "debug", False))
     failed = [k for k, v in (read_analyses(out)).items() if v == "failed"]
     if failed:
-        print(f"hb-eval: report written to {report}, but these analyses failed: "
+        print(f"hb-eval: report written to {gate(str(report))}, but these analyses failed: "
               f"{', '.join(failed)} (rerun with --debug)", file=sys.stderr)
         return 1
     if progress:
-        print(str(report))
+        print(gate(str(report)))
     return 0
 
 
