@@ -50,6 +50,33 @@ class AnalysisConfig:
 
 
 @dataclass(frozen=True)
+class DataConfig:
+    """Plausibility limits of the data (``data:``); values outside are quarantined.
+
+    ``date_max`` empty means the run date plus one year; the date used is recorded in the
+    manifest and ``hb-eval reproduce`` uses it again.
+    """
+
+    date_min: str = "1990-01-01"  # earliest plausible date in any source
+    date_max: str = ""  # latest plausible date; "" = the run date + 1 year
+    max_duration_minutes: float = 1440.0  # longest plausible diary row
+    max_day_minutes: float = 1440.0  # longest plausible diarist's day (sum of rows)
+
+    def window(self, run_date: Any = None) -> tuple[Any, Any]:
+        """``(first, last)`` plausible dates as ``datetime.date``."""
+        import datetime as _dt
+
+        lo = _dt.date.fromisoformat(self.date_min)
+        if self.date_max:
+            return lo, _dt.date.fromisoformat(self.date_max)
+        today = run_date or _dt.date.today()
+        try:
+            return lo, today.replace(year=today.year + 1)
+        except ValueError:  # 29 February
+            return lo, today.replace(year=today.year + 1, day=28)
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     language: str = "fi"  # or "en"
     audience: str = "internal"  # or "public"
@@ -63,7 +90,7 @@ _CHOICES = {
     ("report", "language"): ("fi", "en"),
     ("report", "audience"): ("internal", "public"),
 }
-_TOP_KEYS = ("name", "sources", "analysis", "report", "schemas")
+_TOP_KEYS = ("name", "sources", "analysis", "report", "schemas", "data")
 
 
 @dataclass(frozen=True)
@@ -89,6 +116,10 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
     schemas: Path | None = None
     path: Path | None = None
+    data: DataConfig = field(default_factory=DataConfig)
+    #: "today" for the default plausibility window (None: the real date); not part of
+    #: :meth:`to_dict` -- ``hb-eval reproduce`` sets it from the manifest
+    run_date: Any = None
 
     # -- paths -----------------------------------------------------------------------------
     def source_files(self, source: str) -> list[Path]:
@@ -161,6 +192,8 @@ class Config:
         }
         if self.schemas is not None:
             d["schemas"] = _relative(self.schemas, self.base_dir)
+        if self.data != DataConfig():  # only when set: the default keeps results.json as it was
+            d["data"] = asdict(self.data)
         return d
 
 
@@ -199,6 +232,18 @@ def _validate_choices(cfg: Config) -> None:
         raise ConfigError("analysis.mice_m must be at least 2")
     if a.wtp_max <= 0:
         raise ConfigError("analysis.wtp_max must be positive")
+    dc = cfg.data
+    try:
+        lo, hi = dc.window()
+    except ValueError:
+        raise ConfigError("data.date_min and data.date_max must be dates such as 1990-01-01") \
+            from None
+    if hi <= lo:
+        raise ConfigError("data.date_max must be after data.date_min")
+    for key in ("max_duration_minutes", "max_day_minutes"):
+        v = getattr(dc, key)
+        if not v > 0 or v != v or v == float("inf"):
+            raise ConfigError(f"data.{key} must be a positive number of minutes")
 
 
 def _coerce(section: str, dc_type: type, given: dict) -> Any:
@@ -266,6 +311,7 @@ def parse_config(data: dict, base_dir: Path | str, path: Path | None = None) -> 
             raise ConfigError(f"sources.{key} is required")
     analysis = _coerce("analysis", AnalysisConfig, data.get("analysis") or {})
     report = _coerce("report", ReportConfig, data.get("report") or {})
+    data_block = _coerce("data", DataConfig, data.get("data") or {})
     base = Path(base_dir)
     schemas = data.get("schemas")
     cfg = Config(
@@ -276,6 +322,7 @@ def parse_config(data: dict, base_dir: Path | str, path: Path | None = None) -> 
         report=report,
         schemas=(base / schemas) if schemas else None,
         path=path,
+        data=data_block,
     )
     _validate_choices(cfg)
     return cfg

@@ -63,3 +63,8 @@ class InputError(HbEvalError):
         self.code = code
         self.location = Location(file, sheet, row, column)
         super().__init__(f"{self.location}: {reason}")
+
+
+class NotEstimable(HbEvalError):
+    """The data cannot support this estimate (e.g. fewer than 2 clusters, a zero standard
+    error); the message is the reason, reported with the estimate left empty."""

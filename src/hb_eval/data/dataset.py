@@ -26,6 +26,7 @@ from ..errors import HbEvalError, InputError
 from . import privacy
 from .loaders.common import LoadContext, display_path
 from .loaders.tables import ARMS, conform, empty
+from .plausibility import Limits
 from .quarantine import REASONS, Quarantine
 
 __all__ = ["Dataset", "load", "SCHEMA_VERSION", "FILE_ERROR_COLUMNS", "UNREAD_SHEET_COLUMNS"]
@@ -86,6 +87,7 @@ class Dataset:
         default_factory=lambda: pd.DataFrame(columns=FILE_ERROR_COLUMNS))
     unread_sheets: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=UNREAD_SHEET_COLUMNS))
+    limits: Any = None
 
     # -- outputs ---------------------------------------------------------------------------
     def clients_per_arm(self) -> dict[str, int]:
@@ -305,13 +307,14 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
     privacy.reset_placeholders()  # a new run: the same inputs give the same placeholders
     cfg = config if isinstance(config, Config) else load_config(config)
     schemas = _schemas(cfg)
+    limits = Limits.from_config(cfg)
     q = Quarantine()
     file_errors: list[dict[str, Any]] = []
     owner: dict[Path, str] = {}  # each file belongs to one source
 
     def ctx(source: str) -> LoadContext:
         return LoadContext(source=source, schema=schemas.get(source), quarantine=q,
-                           base_dir=cfg.base_dir, schemas=schemas)
+                           base_dir=cfg.base_dir, schemas=schemas, limits=limits)
 
     def claim(source: str, p: Path) -> None:
         key = Path(p).resolve()
@@ -344,12 +347,17 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         claim("roster", p)
     roster = l_roster.load(files("roster"), ctx("roster"))
     consent = roster["consent"].astype(str).eq("kyllä")
+    unknown = roster["consent"].astype(str).eq("unknown")
     no_consent_ids = set(roster.loc[~consent, "client_id"].astype(str))
     excluded = len(no_consent_ids)
     sheets = {r.path: r.sheet for r in q.file_records}
-    for (f,), g in roster.loc[~consent].groupby(["file"]):
+    for (f,), g in roster.loc[~consent & ~unknown].groupby(["file"]):
         q.rows("roster", str(f), sheets.get(str(f)), g["row"].to_numpy(), "no_consent",
                "client without consent kyllä: excluded from everything")
+    for (f,), g in roster.loc[unknown].groupby(["file"]):  # no client number: no consent
+        q.rows("roster", str(f), sheets.get(str(f)), g["row"].to_numpy(), "unknown_code",
+               "consent is not a known answer (kyllä / ei): the client is excluded from "
+               "everything until it is fixed", column="consent")
     clients = conform(roster.loc[consent].reset_index(drop=True), "clients")
     roster_ids = set(roster["client_id"].astype(str))
 
@@ -468,5 +476,5 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         quarantine=q.frame(), files=files_df, excluded_no_consent=excluded, orphans=orphans,
         config=cfg, schemas=schemas,
         file_errors=pd.DataFrame(file_errors, columns=FILE_ERROR_COLUMNS),
-        unread_sheets=q.unread_sheets_frame(),
+        unread_sheets=q.unread_sheets_frame(), limits=limits,
     )

@@ -23,7 +23,29 @@ REASONS: tuple[str, ...] = (
     "bad_client_id", "out_of_range", "bad_value", "duplicate", "orphan", "no_consent",
     "personal_id_found", "bad_date", "outside_period", "sum_mismatch", "group_mismatch",
     "pilot_mismatch", "missing_required", "unknown_code",
+    "implausible_date", "implausible_duration", "conflict", "excel_error",
 )
+#: What each reason means (the data-quality appendix and the quarantine file's readers).
+REASON_DESCRIPTIONS: dict[str, str] = {
+    "bad_client_id": "not a valid client number",
+    "out_of_range": "a number outside the scale or range of its column",
+    "bad_value": "a value that cannot be read as a number or duration",
+    "duplicate": "a second copy of a row already kept (the first is kept)",
+    "orphan": "a client number that is not in the roster",
+    "no_consent": "a client without consent kyllä (nothing about them is kept)",
+    "personal_id_found": "a personal identity code in a cell (never loaded)",
+    "bad_date": "not a readable date, or an end before the start",
+    "outside_period": "a diary row dated outside the diary's sample period",
+    "sum_mismatch": "a sum differing from quantity x unit price (flagged, row kept)",
+    "group_mismatch": "a client group differing from the client number's",
+    "pilot_mismatch": "a pilot differing from the client number's",
+    "missing_required": "a required cell is blank",
+    "unknown_code": "a value outside the known codes (consent: excluded until fixed)",
+    "implausible_date": "a date outside the plausible window (data.date_min .. data.date_max)",
+    "implausible_duration": "a diary row or a diarist's day over its plausible maximum",
+    "conflict": "the same client on two roster rows that disagree (both quarantined)",
+    "excel_error": "an Excel error value (#N/A, #DIV/0!, ...) or a formula without a value",
+}
 QUARANTINE_COLUMNS = ["source", "file", "sheet", "row", "column", "level", "reason", "detail",
                       "client_id"]
 FILE_COLUMNS = ["source", "path", "sha256", "sheet", "rows_read", "rows_kept", "rows_quarantined"]

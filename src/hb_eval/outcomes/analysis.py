@@ -25,6 +25,7 @@ from ..config import AnalysisConfig
 from ..errors import HbEvalError
 from .ancova import ancova
 from .did import DEFAULT_COVARIATES, ESTIMATE_COLUMNS, WILD_COLUMNS, did_2x2, did_adjusted
+from .estimability import estimability_keys
 from .dr_did import dr_did
 from .heterogeneity import interaction_test, subgroup_estimates
 from .mixed import mixed_did
@@ -157,6 +158,7 @@ class OutcomeResults:
             for name, keys in _RESULT_KEYS.items():
                 block[name] = ({k: est.at[name, k] for k in keys} if name in est.index
                                else {k: None for k in keys})
+                block[name].update(estimability_keys(est, name))
             dp = self.d_ppc2[self.d_ppc2["outcome"] == outcome]
             block["d_ppc2"] = ({k: dp.iloc[0][k] for k in ("estimate", "ci_low", "ci_high")}
                                if len(dp) else {"estimate": None, "ci_low": None,

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from .cr2 import ClusterOLS, ols_cluster
+from .estimability import primary_inference
 from .wild_bootstrap import wild_cluster_bootstrap
 
 TREATED, CONTROL = "HB", "Verrokki"
@@ -34,6 +35,9 @@ ESTIMATE_COLUMNS = ["outcome", "estimator", "estimate", "se", "df", "ci_low", "c
                     "n_HB", "n_Verrokki", "n_clusters", "se_type", "cluster", "confidence"]
 WILD_COLUMNS = ["wild_p", "wild_ci_low", "wild_ci_high", "wild_weights", "wild_reps",
                 "wild_se_type"]
+#: ``inference``: ``CR2`` or ``wild_cluster_bootstrap`` (primary with < 12 clusters, Webb
+#: weights) and ``inference_reason`` saying why.
+INFERENCE_COLUMNS = ["inference", "inference_reason"]
 
 
 # -- helpers shared by the estimators in this package --------------------------------------
@@ -167,8 +171,15 @@ def did_2x2(frame: pd.DataFrame, cluster: str | None = "worker", confidence: flo
     Returns
     -------
     DataFrame
-        One row with :data:`ESTIMATE_COLUMNS` and :data:`WILD_COLUMNS`; ``estimator="did"``,
-        ``se_type="CR2"`` (``"HC2"`` without clusters), ``df`` Bell-McCaffrey.
+        One row with :data:`ESTIMATE_COLUMNS`, :data:`WILD_COLUMNS` and
+        :data:`INFERENCE_COLUMNS`; ``estimator="did"``, ``se_type="CR2"`` (``"HC2"`` without
+        clusters), ``df`` Bell-McCaffrey. With fewer than 12 clusters ``inference`` is
+        ``wild_cluster_bootstrap`` (the wild p and interval are the primary inference).
+
+    Raises
+    ------
+    NotEstimable
+        With fewer than 2 clusters, or a zero or non-finite standard error.
     """
     f = complete_pairs(frame)
     check_arms(f, "did_2x2")
@@ -181,9 +192,11 @@ def did_2x2(frame: pd.DataFrame, cluster: str | None = "worker", confidence: flo
                                    se_type=wild_se_type, confidence=confidence, seed=seed)
         wild = {"wild_p": w.p, "wild_ci_low": w.ci_low, "wild_ci_high": w.ci_high,
                 "wild_weights": w.weights, "wild_reps": w.reps, "wild_se_type": w.se_type}
+    inference, why = primary_inference(fit.n_clusters, cluster)
     row = _row(outcome_of(frame, outcome), "did", res, f, fit.n_clusters, fit.se_type,
-               cluster, confidence, **wild)
-    return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS + WILD_COLUMNS)
+               cluster, confidence, **wild, inference=inference, inference_reason=why)
+    return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS + WILD_COLUMNS
+                                       + INFERENCE_COLUMNS)
 
 
 def long_panel(f: pd.DataFrame) -> pd.DataFrame:

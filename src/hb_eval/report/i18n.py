@@ -39,6 +39,16 @@ LABELS: dict[str, dict[str, str]] = {
     "not_estimable": {
         "fi": "Analyysia ei voitu tehdä tällä aineistolla: {reason}",
         "en": "This analysis could not be done with these data: {reason}"},
+    "wild_primary": {
+        "fi": "Ensisijainen päättely on klusteroitu wild bootstrap (Webbin painot), koska "
+              "klustereita ({cluster}) on vain {n} (< 12): CR2-luottamusväli ei ole näin "
+              "harvoilla klustereilla luotettava.",
+        "en": "The primary inference is the wild cluster bootstrap (Webb weights) because there "
+              "are only {n} clusters ({cluster}; fewer than 12): the CR2 interval is not "
+              "reliable with so few clusters."},
+    "clusters_not_estimable": {
+        "fi": "Klusteroituja estimaatteja ei voitu laskea: {reason}",
+        "en": "The clustered estimates could not be computed: {reason}"},
     "failed": {
         "fi": "Analyysi epäonnistui ({error}); muut osat on laskettu. Aja uudelleen valitsimella "
               "--debug nähdäksesi syyn.",

@@ -163,6 +163,9 @@ def _outcomes(run: ReportRun, scores: pd.DataFrame) -> None:
                                     schemas=getattr(ds, "schemas", None) or None)
     run.results["outcomes"] = res.to_results()
     est = res.to_frame()
+    note = _inference_note(run, run.results["outcomes"].get(PRIMARY) or {})
+    if note:
+        run.sections["outcomes"] = Section("ok", note)
     run.table("outcome_effects", "tab_outcome_effects", _select(
         est[est["estimator"] == "did"] if "estimator" in est else est,
         ["outcome", "estimator", "estimate", "se", "df", "ci_low", "ci_high", "p", "holm_p",
@@ -210,6 +213,17 @@ def _outcomes(run: ReportRun, scores: pd.DataFrame) -> None:
         rel = res.reliability_table()
         if len(rel):
             run.table("reliability", "tab_reliability", rel)
+
+
+def _inference_note(run: ReportRun, block: dict[str, Any]) -> str:
+    """The sentence saying why the wild bootstrap is primary, or why the DiD is missing."""
+    did = block.get("did") or {}
+    if did.get("inference") == "wild_cluster_bootstrap":
+        return t("wild_primary", run.lang, n=did.get("n_clusters"),
+                 cluster=run.config.analysis.cluster)
+    if did.get("reason"):
+        return t("clusters_not_estimable", run.lang, reason=did["reason"])
+    return ""
 
 
 def _imputation(run: ReportRun, scores: pd.DataFrame) -> None:

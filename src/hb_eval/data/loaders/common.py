@@ -50,6 +50,8 @@ class LoadContext:
     base_dir: Path | None = None
     #: every source's schema (to refuse a file that belongs to another source), optional
     schemas: dict[str, Any] | None = None
+    #: plausibility limits (:class:`hb_eval.data.plausibility.Limits`); None: no checks
+    limits: Any = None
 
 
 #: Characters in a henkilötunnus typed without its century sign (DDMMYY, NNN, check
