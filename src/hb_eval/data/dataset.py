@@ -150,6 +150,12 @@ class Dataset:
             lines.append("Sheets with data that no schema reads (not read):")
             for r in self.unread_sheets.itertuples(index=False):
                 lines.append(f"  {r.source:<14} {r.message}")
+        if self.limits is not None:
+            lim = self.limits
+            lines.append("")
+            lines.append(f"Plausibility limits: dates {lim.date_min} – {lim.date_max}; a diary "
+                         f"row at most {lim.max_duration_minutes:g} min, a diarist's day at "
+                         f"most {lim.max_day_minutes:g} min (configurable under data:)")
         lines.append("")
         lines.append("Quarantine by reason (records; rows and cells):")
         q = self.quarantine

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Limits", "screen_dates", "screen_durations", "limits_table"]
+__all__ = ["Limits", "screen_dates", "screen_durations", "plausibility_table"]
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,17 @@ def screen_durations(sh: Any, name: str, minutes: pd.Series, day_keys: pd.Series
             f"the diarist's day adds up to over {limits.max_day_minutes:g} minutes", name)
 
 
-def limits_table(limits: Limits) -> pd.DataFrame:
-    """The limits as a two-column table (rule, value) for the data-quality appendix."""
-    return pd.DataFrame({
-        "rule": ["date_min", "date_max", "max_duration_minutes", "max_day_minutes"],
-        "value": [limits.date_min.isoformat(), limits.date_max.isoformat(),
-                  f"{limits.max_duration_minutes:g}", f"{limits.max_day_minutes:g}"],
-    })
+def plausibility_table(limits: Limits, counts: dict[str, Any]) -> pd.DataFrame:
+    """The data-quality appendix's table: each rule, its limit and the records it quarantined
+    (``counts``: quarantine records by reason)."""
+    rows = [
+        ("date_min", limits.date_min.isoformat(), "implausible_date"),
+        ("date_max", limits.date_max.isoformat(), "implausible_date"),
+        ("max_duration_minutes", f"{limits.max_duration_minutes:g}", "implausible_duration"),
+        ("max_day_minutes", f"{limits.max_day_minutes:g}", "implausible_duration"),
+        ("consent_codes", "kyllä / ei", "unknown_code"),
+        ("roster_duplicates", "rows that disagree", "conflict"),
+    ]
+    return pd.DataFrame({"rule": [r[0] for r in rows], "limit": [r[1] for r in rows],
+                         "reason": [r[2] for r in rows],
+                         "count": [counts.get(r[2], 0) for r in rows]})

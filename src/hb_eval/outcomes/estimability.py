@@ -73,7 +73,7 @@ def estimability_keys(estimates, estimator: str) -> dict[str, object]:
     if (est is None or pd.isna(est)) and isinstance(note, str) and note:
         out["reason"] = note
     inference = row.get("inference")
-    if isinstance(inference, str) and inference != "CR2":
+    if inference == "wild_cluster_bootstrap":
         out["inference"] = inference
         out["inference_reason"] = row.get("inference_reason")
     return out

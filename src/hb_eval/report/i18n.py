@@ -39,6 +39,9 @@ LABELS: dict[str, dict[str, str]] = {
     "not_estimable": {
         "fi": "Analyysia ei voitu tehdä tällä aineistolla: {reason}",
         "en": "This analysis could not be done with these data: {reason}"},
+    "tab_plausibility": {
+        "fi": "Uskottavuussäännöt: rajat ja karanteeniin siirretyt",
+        "en": "Plausibility rules: limits and what was quarantined"},
     "wild_primary": {
         "fi": "Ensisijainen päättely on klusteroitu wild bootstrap (Webbin painot), koska "
               "klustereita ({cluster}) on vain {n} (< 12): CR2-luottamusväli ei ole näin "
@@ -326,6 +329,9 @@ LABELS: dict[str, dict[str, str]] = {
     "reason": {"fi": "Syy", "en": "Reason"},
     "count": {"fi": "Lukumäärä", "en": "Count"},
     "setting": {"fi": "Asetus", "en": "Setting"},
+    "rule": {"fi": "Sääntö", "en": "Rule"},
+    "limit": {"fi": "Raja", "en": "Limit"},
+    "status": {"fi": "Tila", "en": "Status"},
     "value": {"fi": "Arvo", "en": "Value"},
     "excluded_no_consent": {"fi": "Ilman suostumusta poissuljetut",
                             "en": "Excluded, no consent"},

@@ -159,6 +159,17 @@ def reproduce(run_dir: str | Path, out_dir: str | Path | None = None,
     cfg_file = manifest.get("config_file")
     config = parse_config(_config_data(manifest, base), base_dir=base,
                           path=(base / cfg_file) if cfg_file else None)
+    recorded = (manifest.get("plausibility") or {}).get("date_max")
+    if recorded and not config.data.date_max:  # "run date + 1 year" of the original run
+        import dataclasses
+        import datetime as _dt
+
+        d = _dt.date.fromisoformat(recorded)
+        try:
+            run_date = d.replace(year=d.year - 1)
+        except ValueError:
+            run_date = d.replace(year=d.year - 1, day=28)
+        config = dataclasses.replace(config, run_date=run_date)
     tmp = None
     if out_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="hb-eval-reproduce-")

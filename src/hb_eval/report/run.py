@@ -525,6 +525,10 @@ def build_results(config: Config, *, progress: bool = False, debug: bool = False
         except _Unavailable:
             raise HbEvalError("the data layer (hb_eval.data.dataset) is not installed") from None
         dataset = dsmod.load(config)
+    if not len(dataset.clients):
+        raise InputError("no consenting client in the roster (consent must be kyllä): there is "
+                         "nothing to analyse; run hb-eval validate for the details",
+                         code="no_consent")
     run.dataset = dataset
     run.results["schema_version"] = SCHEMA_VERSION
     run.results["data"] = dataset.data_block()
@@ -558,12 +562,17 @@ def _data_tables(run: ReportRun) -> None:
     data = run.results["data"]
     files = pd.DataFrame(data.get("files") or [])
     if len(files):
-        run.table("files", "tab_files", _select(files, ["path", "sha256", "rows_read", "rows_kept",
-                                                    "rows_quarantined"]),
+        run.table("files", "tab_files", _select(files, ["path", "status", "sha256", "rows_read",
+                                                    "rows_kept", "rows_quarantined"]),
                   total_col="rows_read")
     q = data.get("quarantine_by_reason") or {}
     run.table("quarantine_by_reason", "tab_quarantine",
               pd.DataFrame({"reason": list(q.keys()), "count": list(q.values())}))
+    limits = getattr(run.dataset, "limits", None)
+    if limits is not None:  # the plausibility rules, their limits and what they caught
+        from ..data.plausibility import plausibility_table
+
+        run.table("plausibility", "tab_plausibility", plausibility_table(limits, q))
     run.table("configuration", "tab_configuration", _config_table(run.config))
 
 
@@ -666,6 +675,10 @@ def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
     manifest = build_manifest(config, files_table=getattr(run.dataset, "files", None),
                               out_dir=out, results_sha256=sha256_file(out / "results.json"))
     manifest["failures"] = list(run.failures)
+    limits = getattr(run.dataset, "limits", None)
+    if limits is not None:  # reproduce uses the same date window again
+        manifest["plausibility"] = {"date_min": limits.date_min.isoformat(),
+                                    "date_max": limits.date_max.isoformat()}
     if public:  # file names may hold client numbers (one diary workbook per client)
         manifest = redact_manifest(manifest)
     write_manifest(manifest, out / "manifest.json")
