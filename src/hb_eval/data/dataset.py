@@ -220,6 +220,18 @@ def file_status_entries(file_errors: pd.DataFrame, unread: pd.DataFrame) -> list
     return out
 
 
+def _without_ids(quarantine: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
+    """The quarantine table with the client number blanked wherever it belongs to a client
+    without a clear consent (records written by a loader before consent was applied)."""
+    if not ids or not len(quarantine):
+        return quarantine
+    hit = quarantine["client_id"].isin(ids).fillna(False).to_numpy(dtype=bool)
+    if hit.any():
+        quarantine = quarantine.copy()
+        quarantine.loc[hit, "client_id"] = pd.NA
+    return quarantine
+
+
 def _schemas(cfg: Config) -> dict[str, Any]:
     """Every source's schema; an adapted one in ``cfg.schemas`` replaces the shipped one."""
     from .schema import load_schemas
@@ -344,7 +356,7 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
                 if errors == "raise":
                     raise
                 shown = display_path(p, cfg.base_dir)
-                q.discard_file(shown)
+                q.discard_file(shown, source)
                 file_errors.append(refused_entry(source, p, shown, exc))
         return outs
 
@@ -352,18 +364,22 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
     for p in files("roster"):
         claim("roster", p)
     roster = l_roster.load(files("roster"), ctx("roster"))
-    consent = roster["consent"].astype(str).eq("kyllä")
-    unknown = roster["consent"].astype(str).eq("unknown")
+    status = roster["consent"].astype(str)
+    consent = status.eq("kyllä")
     no_consent_ids = set(roster.loc[~consent, "client_id"].astype(str))
     excluded = len(no_consent_ids)
     sheets = {r.path: r.sheet for r in q.file_records}
-    for (f,), g in roster.loc[~consent & ~unknown].groupby(["file"]):
-        q.rows("roster", str(f), sheets.get(str(f)), g["row"].to_numpy(), "no_consent",
-               "client without consent kyllä: excluded from everything")
-    for (f,), g in roster.loc[unknown].groupby(["file"]):  # no client number: no consent
-        q.rows("roster", str(f), sheets.get(str(f)), g["row"].to_numpy(), "unknown_code",
-               "consent is not a known answer (kyllä / ei): the client is excluded from "
-               "everything until it is fixed", column="consent")
+    # no client number in these records: without a clear kyllä nothing about them is kept
+    for code, reason, detail in (
+            ("ei", "no_consent", "client without consent kyllä: excluded from everything"),
+            ("unknown", "unknown_code", "consent is not a known answer (kyllä / ei): the "
+             "client is excluded from everything until it is fixed"),
+            ("conflict", "conflict", "the client is on roster rows that disagree: excluded "
+             "from everything until the roster is fixed")):
+        for (f,), g in roster.loc[status.eq(code)].groupby(["file"]):
+            q.rows("roster", str(f), sheets.get(str(f)), g["row"].to_numpy(), reason, detail,
+                   column=None if code == "ei" else "consent" if code == "unknown"
+                   else "client_id")
     clients = conform(roster.loc[consent].reset_index(drop=True), "clients")
     roster_ids = set(roster["client_id"].astype(str))
 
@@ -479,7 +495,7 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         clients=clients, responses=out["responses"], items=items_df,
         satisfaction=out["satisfaction"], esr=out["esr"], diaries=diaries_df,
         diary_rows=out["diary_rows"], service_costs=out["service_costs"], unit_costs=unit_costs,
-        quarantine=q.frame(), files=files_df, excluded_no_consent=excluded, orphans=orphans,
+        quarantine=_without_ids(q.frame(), no_consent_ids), files=files_df, excluded_no_consent=excluded, orphans=orphans,
         config=cfg, schemas=schemas,
         file_errors=pd.DataFrame(file_errors, columns=FILE_ERROR_COLUMNS),
         unread_sheets=q.unread_sheets_frame(), limits=limits,

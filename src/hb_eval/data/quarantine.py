@@ -82,11 +82,17 @@ class Quarantine:
         self._files.append(rec)
         return rec
 
-    def discard_file(self, path: str) -> None:
-        """Forget a file that turned out unusable (it is reported as a file error instead)."""
-        self._files = [f for f in self._files if f.path != str(path)]
-        self._parts = [p[p["file"] != str(path)] for p in self._parts]
-        self._unread = [u for u in self._unread if u["path"] != str(path)]
+    def discard_file(self, path: str, source: str | None = None) -> None:
+        """Forget a file that turned out unusable (it is reported as a file error instead);
+        with ``source``, only what that source recorded of it."""
+        def mine(src: str) -> bool:
+            return source is None or src == source
+
+        self._files = [f for f in self._files if f.path != str(path) or not mine(f.source)]
+        self._parts = [p[(p["file"] != str(path)) | ~p["source"].map(mine).astype(bool)]
+                       for p in self._parts]
+        self._unread = [u for u in self._unread
+                        if u["path"] != str(path) or not mine(u["source"])]
 
     def add_unread_sheet(self, source: str, path: str, sheet: str, rows: int,
                          message: str) -> None:

@@ -70,19 +70,21 @@ def _read_one(path: Path, ctx: LoadContext) -> pd.DataFrame:
         sh.drop(sh.alive & consenting & differs.to_numpy(), reason,
                 f"the {what} named differs from the client number's {what}", name)
 
-    # duplicates among consenting rows: rows that disagree are all quarantined (conflict);
-    # of identical copies the first row of a client is kept
+    # a client on rows that disagree (consent included): every such row is a conflict,
+    # marked here and quarantined by dataset.load with the client excluded everywhere
     cid = pd.Series(sh.client_id)
+    present = pd.Series(sh.alive) & cid.notna()
+    many = cid.where(present).duplicated(keep=False) & present
+    conflict = np.zeros(sh.n, dtype=bool)
+    if many.any():
+        conflict = (_row_signature(sh).where(many).groupby(cid.where(many))
+                    .transform("nunique").reindex(cid.index).fillna(0).to_numpy() > 1)
+    consenting = consenting & ~conflict
+    # identical copies among consenting rows: the first row of a client is kept
     live = pd.Series(sh.alive & consenting)
-    dup = (cid.duplicated(keep=False) & live).to_numpy()
+    dup = (cid.where(live).duplicated(keep=False) & live).to_numpy()
     if dup.any():
-        sig = _row_signature(sh)
-        differs = (sig.where(live & pd.Series(dup)).groupby(cid.where(live & pd.Series(dup)))
-                   .transform("nunique").reindex(cid.index).fillna(0).to_numpy() > 1)
-        sh.drop(dup & differs, "conflict", "the client is on two or more roster rows that "
-                "disagree; none is used until the roster is fixed", "client_id")
-        dup = dup & sh.alive
-        first = ~cid.where(sh.alive & consenting).duplicated(keep="first").to_numpy()
+        first = ~cid.where(live).duplicated(keep="first").to_numpy()
         sh.drop(dup & ~first, "duplicate", "client number already on an earlier roster row",
                 "client_id")
 
@@ -126,7 +128,8 @@ def _read_one(path: Path, ctx: LoadContext) -> pd.DataFrame:
         "start_date": start.to_numpy(), "end_date": end.to_numpy(),
         "end_reason": cats["end_reason"].to_numpy(), "sex": cats["sex"].to_numpy(),
         "age_group": cats["age_group"].to_numpy(), "days": days.astype("float64").to_numpy(),
-        "consent": np.where(consenting, "kyllä", np.where(consent_unknown, "unknown", "ei")),
+        "consent": np.where(conflict, "conflict", np.where(
+            consenting, "kyllä", np.where(consent_unknown, "unknown", "ei"))),
         "file": sh.file, "row": sh.rows,
     })
     return df[keep].reset_index(drop=True)
@@ -149,10 +152,11 @@ def load(files: list[Path], ctx: LoadContext) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The ``clients`` columns plus ``consent`` (``kyllä``, ``ei`` for ``ei`` or blank, or
-        ``unknown`` for a value that is no known answer), for every roster row not
-        quarantined. Consent is applied by :func:`hb_eval.data.dataset.load` (``unknown`` rows
-        are quarantined as ``unknown_code`` and excluded like ``ei``).
+        The ``clients`` columns plus ``consent`` (``kyllä``, ``ei`` for ``ei`` or blank,
+        ``unknown`` for a value that is no known answer, ``conflict`` for rows of a client
+        that disagree), for every roster row not quarantined. Consent is applied by
+        :func:`hb_eval.data.dataset.load` (``unknown`` rows are quarantined as
+        ``unknown_code``, ``conflict`` rows as ``conflict``; both excluded like ``ei``).
 
     Raises
     ------
