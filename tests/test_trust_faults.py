@@ -368,11 +368,12 @@ def test_plausibility_limits_and_counts_in_the_appendix(small, tmp_path, capsys)
     assert main(["report", str(small), "--out", str(out), "--reps", "20", "--quiet",
                  "--language", "en"]) == 0
     tab = pd.read_csv(out / "tables" / "plausibility.csv", encoding="utf-8-sig")
-    got = dict(zip(tab.iloc[:, 0], tab.iloc[:, 3]))
-    assert got["date_min"] == 1 and got["max_duration_minutes"] == 0
-    assert "1990-01-01" in tab.iloc[:, 1].tolist()
+    got = dict(zip(tab.iloc[:, 2], tab.iloc[:, 3]))
+    assert got["implausible_date"] == 1 and got["implausible_duration"] == 0
+    assert got["conflict"] == 0
+    assert tab.iloc[0, 1].startswith("1990-01-01 – ")
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "Plausibility rules" in html
+    assert "Plausibility rules" in html and "data.max_duration_minutes" in html
     res = json.loads((out / "results.json").read_text())
     assert res["data"]["quarantine_by_reason"]["implausible_date"] == 1
 
@@ -419,25 +420,32 @@ def test_few_clusters_make_the_wild_bootstrap_primary():
     assert many["inference"] == "CR2" and many["inference_reason"] is None
 
 
-def test_one_cluster_in_results_json_is_null_with_reason(small, tmp_path, capsys):
-    # every client in one pilot and cluster: pilot -> one cluster
-    small.write_text(small.read_text(encoding="utf-8") + "analysis:\n  cluster: pilot\n",
-                     encoding="utf-8")
+def test_one_cluster_in_results_json_is_null_with_reason(tmp_path, capsys):
+    # one pilot left (the others do not consent) and cluster: pilot -> one cluster
+    from hb_eval.demo import write_demo
 
-    def one_pilot(wb):
-        ws = wb.active
-        ws.cell(13, 11, "ei")  # the Hämeenlinna clients leave: only Vantaa remains
-        ws.cell(14, 11, "ei")
-
-    _edit_ws(small.parent / "roster.xlsx", one_pilot)
+    cfg = write_demo(tmp_path / "demo", n_clients=150)
+    root = cfg.parent
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("cluster: worker", "cluster: pilot"),
+                   encoding="utf-8")
+    wb = openpyxl.load_workbook(root / "roster.xlsx")
+    ws = wb.active
+    head = {c.value: c.column for row in ws.iter_rows(max_row=10) for c in row
+            if c.value in ("Asiakasnumero", "Suostumus")}
+    top = min(c.row for row in ws.iter_rows(max_row=10) for c in row if c.value == "Suostumus")
+    for r in range(top + 1, ws.max_row + 1):
+        cid = str(ws.cell(r, head["Asiakasnumero"]).value or "")
+        if not cid.replace("-", "").replace(" ", "").startswith("01"):
+            ws.cell(r, head["Suostumus"], "ei")
+    wb.save(root / "roster.xlsx")
     out = tmp_path / "out"
-    main(["report", str(small), "--out", str(out), "--reps", "20", "--quiet",
+    main(["report", str(cfg), "--out", str(out), "--reps", "20", "--quiet",
           "--language", "en"])
     capsys.readouterr()
     res = json.loads((out / "results.json").read_text())
     did = res["outcomes"]["kykyviisari_total"]["did"]
     assert did["estimate"] is None and did["se"] is None and did["p"] is None
-    assert "cluster" in did["reason"]
+    assert did["wild_p"] is None and "1 cluster" in did["reason"]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "clustered estimates could not be computed" in html
 

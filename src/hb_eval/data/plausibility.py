@@ -109,12 +109,13 @@ def plausibility_table(limits: Limits, counts: dict[str, Any]) -> pd.DataFrame:
     """The data-quality appendix's table: each rule, its limit and the records it quarantined
     (``counts``: quarantine records by reason)."""
     rows = [
-        ("date_min", limits.date_min.isoformat(), "implausible_date"),
-        ("date_max", limits.date_max.isoformat(), "implausible_date"),
-        ("max_duration_minutes", f"{limits.max_duration_minutes:g}", "implausible_duration"),
-        ("max_day_minutes", f"{limits.max_day_minutes:g}", "implausible_duration"),
-        ("consent_codes", "kyllä / ei", "unknown_code"),
-        ("roster_duplicates", "rows that disagree", "conflict"),
+        ("data.date_min – data.date_max",
+         f"{limits.date_min.isoformat()} – {limits.date_max.isoformat()}", "implausible_date"),
+        ("data.max_duration_minutes / data.max_day_minutes",
+         f"{limits.max_duration_minutes:g} / {limits.max_day_minutes:g}",
+         "implausible_duration"),
+        ("codes (consent: kyllä / ei)", "schema codes", "unknown_code"),
+        ("roster rows of a client", "identical", "conflict"),
     ]
     return pd.DataFrame({"rule": [r[0] for r in rows], "limit": [r[1] for r in rows],
                          "reason": [r[2] for r in rows],
