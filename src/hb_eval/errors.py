@@ -59,10 +59,12 @@ class InputError(HbEvalError):
     def __init__(self, reason: str, *, file: str | None = None, sheet: str | None = None,
                  row: int | None = None, column: str | None = None,
                  code: str = "unusable") -> None:
-        self.reason = reason
+        from .data.privacy import gate  # a file or sheet name may hold an identity code
+
         self.code = code
-        self.location = Location(file, sheet, row, column)
-        super().__init__(f"{self.location}: {reason}")
+        self.reason = gate(reason)
+        self.location = Location(gate(file), gate(sheet), row, gate(column))
+        super().__init__(f"{self.location}: {self.reason}")
 
 
 class NotEstimable(HbEvalError):

@@ -63,6 +63,7 @@ _DASHES = "\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
 _ANY = (r"(?<!\d)(?=((\d{2})(\d{2})(\d{2}) ?([-+A-Fa-fU-Yu-y" + _DASHES + r"]?) ?(\d{3})"
         r"([0-9A-Za-z]))(?!\d))")
 _ANY_RE = re.compile(_ANY)
+_SIX_DIGITS = re.compile(r"\d{6}")
 # Loose shape for masking: six digits, any single separator-ish character (or none), three
 # digits and one alphanumeric, in any case; also six digits + space-separated rest.
 _LOOSE = r"(?<![0-9A-Za-z])\d{6}\s?[-+\u2010-\u2015\u2212A-Za-z]?\s?\d{3}[0-9A-Za-z](?![0-9A-Za-z])"
@@ -102,6 +103,8 @@ def _codes(text: str) -> list[tuple[int, int, str]]:
     """Non-overlapping ``(start, end, key)`` of codes in any spelling; ``key`` is the code's
     digits and check character (the same person whatever the spelling)."""
     out: list[tuple[int, int, str]] = []
+    if not _SIX_DIGITS.search(text):  # nearly every text: no six digits in a row
+        return out
     end = -1
     for m in _ANY_RE.finditer(text):
         start = m.start(1)
