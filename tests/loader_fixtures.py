@@ -42,8 +42,8 @@ ROSTER_ROWS = [
       "kyllä"], "pilot_mismatch"),                                                    # 10
     (["0130102", "HB", "Hämeenlinna", "lapsiperhe", None, "1.3.2018", None, None, "mies",
       "18–24", "kyllä"], "group_mismatch"),                                           # 11
-    (["0410712", "HB", "Vantaa", "lapsiperhe", None, "1.3.2018", None, None, "mies", "18–24",
-      "kyllä"], "duplicate"),                                                         # 12
+    (["0410712", "hb", "Vantaa", "Lapsiperhe", "07", "1.3.2018", "31.12.2018", "suunnitellusti",
+      "nainen", "25–34", " Kyllä"], "duplicate"),  # 12: row 2 again (case, spaces: a copy)
     (["0130103", "HB", "Hämeenlinna", "jälkihuolto", None, "1.2.2018", "31.2.2018", None, "x",
       "18–24", "kyllä"], "kept"),            # 13: cells: end date bad_date, sex unknown_code
     (["0110101", "Verrokki", "Hämeenlinna", "lapsiperhe", None, "1.2.2018", "31.12.2018", None,

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from hb_eval.config import (SCHEMA_FILE, AnalysisConfig, EvaluationFile, ReportConfig, Sources,
+from hb_eval.config import (SCHEMA_FILE, AnalysisConfig, DataConfig, EvaluationFile, ReportConfig, Sources,
                             json_schema, json_schema_text, load_config, reference_markdown,
                             reference_rows)
 
@@ -20,9 +20,10 @@ REGENERATE = "regenerate with `make generated`"
 
 
 def _model_keys() -> set[str]:
-    keys = {k for k in EvaluationFile.model_fields if k not in ("sources", "analysis", "report")}
-    for section, model in (("sources", Sources), ("analysis", AnalysisConfig),
-                           ("report", ReportConfig)):
+    sections = (("sources", Sources), ("analysis", AnalysisConfig), ("report", ReportConfig),
+                ("data", DataConfig))
+    keys = {k for k in EvaluationFile.model_fields if k not in dict(sections)}
+    for section, model in sections:
         keys |= {f"{section}.{f.name}" for f in fields(model)}
     return keys
 

@@ -55,7 +55,6 @@ def test_hand_computed_codes_are_valid(code):
     "131352-308T",   # month 13
     "131052G308T",   # G is not a century sign
     "131052-308G",   # G is not a check character
-    "131052-308t",   # lower case is not the official form
     "13105-2308T",   # wrong shape
     "",
 ])
@@ -85,12 +84,20 @@ def test_find_in_free_text_and_redact():
     assert "131052-308U" not in shown and MASK in shown and OFFICIAL not in shown
 
 
-def test_code_glued_to_letters_or_digits_is_not_a_separate_code():
-    # part of a longer token: not a code on its own (e.g. an account number)
-    assert find_hetu("X131052-308T") == []
+def test_code_glued_to_letters_is_found_but_not_inside_a_longer_number():
+    # glued to letters, as people type file names: still a code (issue 8)
+    assert find_hetu("X131052-308T") == [(1, 12)]
+    assert find_hetu("asiakas300180-3215abc") == [(7, 18)]
+    # part of a longer digit run: some other number (e.g. an account number)
     assert find_hetu("1131052-308T") == []
+    assert find_hetu("1310523080" + "7") == []
     # punctuation around it does not hide it
     assert find_hetu(f"({OFFICIAL})") == [(1, 12)]
+
+
+def test_official_form_only_in_is_valid_hetu():
+    assert not is_valid_hetu("131052-308t")  # lower case is not the official form
+    assert not is_valid_hetu("1310523080") and not is_valid_hetu("131052–308T")
 
 
 @pytest.mark.parametrize("value", ["131052-308U", "131052-308t", "131052 308T", "131052–308T",

@@ -76,12 +76,14 @@ def test_nothing_usable_exits_nonzero(tmp_path, capsys):
     assert "Nothing usable" in capsys.readouterr().out
 
 
-def test_broken_optional_file_is_listed_and_exit_is_zero(tmp_path, capsys):
+def test_broken_optional_file_is_listed_and_exit_is_nonzero(tmp_path, capsys):
+    # issue 8: a refused file is never silent; --allow-refused accepts it knowingly
     cfg = F.write_evaluation(tmp_path)
     (tmp_path / "palvelukustannukset" / "rikki.csv").write_text("a;b\n1;2\n", encoding="utf-8")
-    assert main(["validate", str(cfg)]) == 0
+    assert main(["validate", str(cfg)]) == 1
     out = capsys.readouterr().out
-    assert "Files that could not be used" in out and "rikki.csv" in out
+    assert "Files refused" in out and "rikki.csv" in out and "[no_header]" in out
+    assert main(["validate", str(cfg), "--allow-refused"]) == 0
 
 
 def test_missing_config_is_an_error_exit_2(tmp_path, capsys):

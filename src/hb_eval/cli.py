@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true", help="print the data block of results.json")
     v.add_argument("--quarantine-out", default=None,
                    help="where to write the quarantine table (default: beside the config)")
+    v.add_argument("--allow-refused", action="store_true",
+                   help="exit 0 even when a file was refused (it is still listed)")
 
     d = sub.add_parser("demo", help="write a complete demo evaluation (messy raw files + evaluation.yaml)")
     d.add_argument("dir", help="output folder")
@@ -87,7 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HbEvalError as exc:
         if args.debug:
             raise
-        print(f"hb-eval: error: {exc}", file=sys.stderr)
+        from .data.privacy import gate
+
+        # one line, through the privacy gate (a file or sheet name may hold a code)
+        msg = " ".join(str(gate(str(exc))).split())
+        print(f"hb-eval: error: {msg}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("hb-eval: interrupted", file=sys.stderr)

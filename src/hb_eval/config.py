@@ -12,6 +12,8 @@ default and a ``description``.
 """
 from __future__ import annotations
 
+import datetime as _dt
+
 import glob as _glob
 import json
 import typing
@@ -26,7 +28,7 @@ from .config_yaml import read_yaml
 from .errors import ConfigError
 
 __all__ = ["SOURCES", "REQUIRED_SOURCES", "SCHEMA_FILE", "Sources", "AnalysisConfig",
-           "ReportConfig", "EvaluationFile", "Config", "parse_config", "load_config",
+           "ReportConfig", "DataConfig", "EvaluationFile", "Config", "parse_config", "load_config",
            "json_schema", "json_schema_text", "reference_rows", "reference_markdown",
            "write_generated"]
 
@@ -55,6 +57,18 @@ Bool = Annotated[bool, BeforeValidator(_plain_bool)]
 #: One path or glob, or a list of them.
 Paths = str | list[str]
 PathList = Paths | None
+
+
+def _iso_date(value: Any) -> Any:
+    """A YAML date (``1990-01-01`` unquoted) as its ISO text; text is checked as a date."""
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, str) and value:
+        try:
+            _dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be a date such as 1990-01-01") from None
+    return value
 
 
 # -- the sections of evaluation.yaml ---------------------------------------------------------
@@ -154,6 +168,42 @@ class ReportConfig:
                                                     "5 clients suppressed.")
 
 
+@pydantic_dataclass(frozen=True, config=_STRICT)
+class DataConfig:
+    """``data``: plausibility limits of the raw data; values outside are quarantined."""
+
+    date_min: Annotated[str, BeforeValidator(_iso_date)] = Field(
+        "1990-01-01", description="Earliest plausible date in any source (ISO date); earlier "
+        "dates are quarantined as implausible_date.")
+    date_max: Annotated[str, BeforeValidator(_iso_date)] = Field(
+        "", description="Latest plausible date (ISO date); empty: the run date plus one year "
+        "(the date used is recorded in the manifest and reused by hb-eval reproduce).")
+    max_duration_minutes: Float = Field(1440.0, gt=0, description="Longest plausible diary "
+                                        "row, minutes; longer rows are quarantined as "
+                                        "implausible_duration.")
+    max_day_minutes: Float = Field(1440.0, gt=0, description="Longest plausible day of one "
+                                   "diarist (sum of the day's rows), minutes.")
+
+    def window(self, run_date: Any = None) -> tuple[Any, Any]:
+        """``(first, last)`` plausible dates as ``datetime.date``."""
+        lo = _dt.date.fromisoformat(self.date_min)
+        if self.date_max:
+            return lo, _dt.date.fromisoformat(self.date_max)
+        today = run_date or _dt.date.today()
+        try:
+            return lo, today.replace(year=today.year + 1)
+        except ValueError:  # 29 February
+            return lo, today.replace(year=today.year + 1, day=28)
+
+    def __post_init__(self) -> None:
+        try:
+            lo, hi = self.window()
+        except ValueError:
+            raise ValueError("must be dates such as 1990-01-01") from None
+        if hi <= lo:
+            raise ValueError("must have date_max after date_min")
+
+
 def _name(value: Any) -> Any:
     if value is None or value == "":
         return "HB-arviointi"
@@ -175,13 +225,15 @@ class EvaluationFile(BaseModel):
     report: ReportConfig = Field(default_factory=ReportConfig, description="Report settings.")
     schemas: str | None = Field(None, description="Folder of adapted data schemas; a schema "
                                 "found there replaces the shipped one.")
+    data: DataConfig = Field(default_factory=DataConfig, description="Plausibility limits "
+                             "of the raw data.")
 
 
 SOURCES: tuple[str, ...] = tuple(f.name for f in fields(Sources))
 REQUIRED_SOURCES: tuple[str, ...] = tuple(
     name for name, info in Sources.__pydantic_fields__.items() if info.is_required())
 _SECTIONS: dict[str, Any] = {"sources": Sources, "analysis": AnalysisConfig,
-                             "report": ReportConfig}
+                             "report": ReportConfig, "data": DataConfig}
 
 
 # -- the parsed configuration the rest of the package uses -----------------------------------
@@ -214,6 +266,10 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
     schemas: Path | None = None
     path: Path | None = None
+    data: DataConfig = field(default_factory=DataConfig)
+    #: "today" for the default plausibility window (None: the real date); not part of
+    #: :meth:`to_dict` -- ``hb-eval reproduce`` sets it from the manifest
+    run_date: Any = None
 
     # -- paths -----------------------------------------------------------------------------
     def source_files(self, source: str) -> list[Path]:
@@ -300,6 +356,8 @@ class Config:
         }
         if self.schemas is not None:
             d["schemas"] = _relative(self.schemas, self.base_dir)
+        if self.data != DataConfig():  # only when set: the default keeps results.json as it was
+            d["data"] = asdict(self.data)
         return d
 
 
@@ -422,7 +480,7 @@ def parse_config(data: dict, base_dir: Path | str, path: Path | None = None) -> 
         raise ConfigError("sources must be a mapping of source name to path(s)")
     else:
         data.pop("sources", None)
-    for section in ("analysis", "report"):
+    for section in ("analysis", "report", "data"):
         if data.get(section, 0) is None:
             data[section] = {}
     try:
@@ -441,7 +499,7 @@ def parse_config(data: dict, base_dir: Path | str, path: Path | None = None) -> 
     base = Path(base_dir)
     return Config(name=model.name, base_dir=base, sources=sources, analysis=model.analysis,
                   report=model.report, schemas=(base / model.schemas) if model.schemas else None,
-                  path=path)
+                  path=path, data=model.data)
 
 
 def load_config(path: str | Path) -> Config:
@@ -593,7 +651,7 @@ def reference_markdown() -> str:
         "",
     ]
     titles = {"": "Top level", "sources": "`sources`", "analysis": "`analysis`",
-              "report": "`report`"}
+              "report": "`report`", "data": "`data` (plausibility limits)"}
     for section, title in titles.items():
         lines += [f"## {title}", "", "| key | type | default | meaning |", "|---|---|---|---|"]
         for r in rows:

@@ -51,14 +51,31 @@ class InputError(HbEvalError):
         What is wrong, in words; must not quote a cell value that could be personal data.
     file, sheet, row, column
         Where. ``row`` is the row number as a person sees it in Excel (1-based, header included).
+    code
+        A short reason code for the ``files[]`` list of a refused file (``no_header``,
+        ``missing_column``, ``empty``, ``unreadable``, ``wrong_source``, ...).
     """
 
     def __init__(self, reason: str, *, file: str | None = None, sheet: str | None = None,
-                 row: int | None = None, column: str | None = None) -> None:
-        self.reason = reason
-        self.location = Location(file, sheet, row, column)
-        super().__init__(f"{self.location}: {reason}")
+                 row: int | None = None, column: str | None = None,
+                 code: str = "unusable") -> None:
+        from .data.privacy import gate  # a file or sheet name may hold an identity code
+
+        self.code = code
+        self.reason = gate(reason)
+        self.location = Location(gate(file), gate(sheet), row, gate(column))
+        super().__init__(f"{self.location}: {self.reason}")
+
+
+class NotEstimable(HbEvalError):
+    """The data cannot support this estimate (e.g. fewer than 2 clusters, a zero standard
+    error); the message is the reason, reported with the estimate left empty."""
 
 
 class OutcomeError(HbEvalError, ValueError):
     """An outcome that the scores do not have (misspelt, or without the waves asked for)."""
+
+
+class TooFewClients(NotEstimable, ValueError):
+    """An arm has too few clients with the scores an estimate needs (also a ``ValueError``,
+    as the estimators raised before)."""

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from .config import Config, load_config
+from .errors import InputError
 from .pipeline import PRIMARY, Section, run_stages
 from .progress import progress_printer
 from .report.manifest import created_with, package_versions
@@ -219,6 +220,10 @@ def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int 
         if progress:
             progress_printer(True)("loading data …")
         dataset = load(cfg)
+    if not len(dataset.clients):
+        raise InputError("no consenting client in the roster (consent must be kyllä): there is "
+                         "nothing to analyse; run hb-eval validate for the details",
+                         code="no_consent")
     ev = Evaluation(cfg, dataset)
     ev.results["schema_version"] = SCHEMA_VERSION
     ev.results["data"] = dataset.data_block()

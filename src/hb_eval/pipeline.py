@@ -43,6 +43,7 @@ from .costs import budget as budget_mod
 from .costs import costing, evpi, neutrality, sensitivity, sur
 from .costs import providers as providers_mod
 from .data.loaders.unit_costs import unit_cost_value
+from .data.plausibility import plausibility_table
 from .errors import ConfigError, HbEvalError, InputError, SchemaError
 from .outcomes import analysis, confounding
 from .progress import progress_printer
@@ -456,11 +457,14 @@ def data_tables(ev: Evaluation) -> None:
     data = ev.results["data"]
     files = pd.DataFrame(data.get("files") or [])
     if len(files):
-        _table(ev, "files", select(files, ["path", "sha256", "rows_read", "rows_kept",
-                                           "rows_quarantined"]))
+        _table(ev, "files", select(files, ["path", "status", "sha256", "rows_read",
+                                           "rows_kept", "rows_quarantined"]))
     q = data.get("quarantine_by_reason") or {}
     _table(ev, "quarantine_by_reason",
            pd.DataFrame({"reason": list(q.keys()), "count": list(q.values())}))
+    limits = getattr(ev.dataset, "limits", None)
+    if limits is not None:  # the plausibility rules, their limits and what they caught
+        _table(ev, "plausibility", plausibility_table(limits, q))
     _table(ev, "configuration", config_table(ev.config))
 
 

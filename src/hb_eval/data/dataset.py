@@ -28,11 +28,16 @@ import pandas as pd
 
 from ..config import Config, load_config
 from ..errors import HbEvalError, InputError
+from . import privacy
 from .loaders.common import LoadContext, display_path
 from .loaders.tables import ARMS, conform, empty
+from .plausibility import Limits
 from .quarantine import REASONS, Quarantine
 
-__all__ = ["Dataset", "load", "SCHEMA_VERSION"]
+__all__ = ["Dataset", "load", "SCHEMA_VERSION", "FILE_ERROR_COLUMNS", "UNREAD_SHEET_COLUMNS"]
+
+FILE_ERROR_COLUMNS = ["source", "path", "sha256", "reason", "message"]
+UNREAD_SHEET_COLUMNS = ["source", "path", "sheet", "rows", "message"]
 
 try:  # the results.json schema version is owned by the report
     from ..report.results_json import SCHEMA_VERSION
@@ -69,7 +74,9 @@ class Dataset:
         client_id, source, n_rows of client numbers absent from the roster (internal only).
     file_errors
         Files that could not be used at all (only when loaded with ``errors="collect"``):
-        source, path, message.
+        source, path, sha256, reason (a code such as ``no_header``), message.
+    unread_sheets
+        Sheets with data that no schema reads (source, path, sheet, rows, message).
     """
 
     clients: pd.DataFrame
@@ -88,9 +95,12 @@ class Dataset:
     config: Config | None = None
     schemas: dict[str, Any] = field(default_factory=dict)
     file_errors: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["source", "path", "message"]))
+        default_factory=lambda: pd.DataFrame(columns=FILE_ERROR_COLUMNS))
     budgets: pd.DataFrame = field(default_factory=lambda: empty("budgets"))
     providers: pd.DataFrame = field(default_factory=lambda: empty("providers"))
+    unread_sheets: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=UNREAD_SHEET_COLUMNS))
+    limits: Any = None
 
     # -- outputs ---------------------------------------------------------------------------
     def clients_per_arm(self) -> dict[str, int]:
@@ -110,9 +120,10 @@ class Dataset:
             {"source": str(r.source), "path": str(r.path),
              "sheet": None if pd.isna(r.sheet) else str(r.sheet), "sha256": str(r.sha256),
              "rows_read": int(r.rows_read), "rows_kept": int(r.rows_kept),
-             "rows_quarantined": int(r.rows_quarantined)}
+             "rows_quarantined": int(r.rows_quarantined), "status": "read"}
             for r in self.files.itertuples(index=False)
         ]
+        files += file_status_entries(self.file_errors, self.unread_sheets)
         return {
             "clients": {"HB": per_arm["HB"], "Verrokki": per_arm["Verrokki"],
                         "excluded_no_consent": int(self.excluded_no_consent),
@@ -183,9 +194,20 @@ class Dataset:
                              f"{r.rows_quarantined:>5}")
         if len(self.file_errors):
             lines.append("")
-            lines.append("Files that could not be used:")
+            lines.append("Files refused (not read at all):")
             for r in self.file_errors.itertuples(index=False):
+                lines.append(f"  {r.source:<14} [{r.reason}] {r.message}")
+        if len(self.unread_sheets):
+            lines.append("")
+            lines.append("Sheets with data that no schema reads (not read):")
+            for r in self.unread_sheets.itertuples(index=False):
                 lines.append(f"  {r.source:<14} {r.message}")
+        if self.limits is not None:
+            lim = self.limits
+            lines.append("")
+            lines.append(f"Plausibility limits: dates {lim.date_min} – {lim.date_max}; a diary "
+                         f"row at most {lim.max_duration_minutes:g} min, a diarist's day at "
+                         f"most {lim.max_day_minutes:g} min (configurable under data:)")
         lines.append("")
         lines.append("Quarantine by reason (records; rows and cells):")
         q = self.quarantine
@@ -219,6 +241,48 @@ class Dataset:
 
 
 # -- loading ------------------------------------------------------------------------------------
+
+def refused_entry(source: str, path: Path, shown: str, exc: InputError) -> dict[str, Any]:
+    """A ``file_errors`` row: the file's SHA-256 when it can be read, the reason code and the
+    message (through the privacy gate)."""
+    try:
+        from .io import sha256_file
+
+        sha = sha256_file(path)
+    except OSError:
+        sha = None
+    return {"source": source, "path": shown, "sha256": sha,
+            "reason": getattr(exc, "code", "unusable"), "message": privacy.gate(str(exc))}
+
+
+def file_status_entries(file_errors: pd.DataFrame, unread: pd.DataFrame) -> list[dict[str, Any]]:
+    """``files[]`` entries of refused files (``status: refused``) and unread sheets
+    (``status: unread``, reason ``unread_sheet``), zero rows read, with the reason."""
+    out: list[dict[str, Any]] = []
+    for r in file_errors.itertuples(index=False):
+        out.append({"source": str(r.source), "path": str(r.path), "sheet": None,
+                    "sha256": None if r.sha256 is None or pd.isna(r.sha256) else str(r.sha256),
+                    "rows_read": 0, "rows_kept": 0, "rows_quarantined": 0,
+                    "status": "refused", "reason": str(r.reason), "message": str(r.message)})
+    for r in unread.itertuples(index=False):
+        out.append({"source": str(r.source), "path": str(r.path), "sheet": str(r.sheet),
+                    "sha256": None, "rows_read": 0, "rows_kept": 0, "rows_quarantined": 0,
+                    "rows_unread": int(r.rows), "status": "unread", "reason": "unread_sheet",
+                    "message": str(r.message)})
+    return out
+
+
+def _without_ids(quarantine: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
+    """The quarantine table with the client number blanked wherever it belongs to a client
+    without a clear consent (records written by a loader before consent was applied)."""
+    if not ids or not len(quarantine):
+        return quarantine
+    hit = quarantine["client_id"].isin(ids).fillna(False).to_numpy(dtype=bool)
+    if hit.any():
+        quarantine = quarantine.copy()
+        quarantine.loc[hit, "client_id"] = pd.NA
+    return quarantine
+
 
 def _schemas(cfg: Config) -> dict[str, Any]:
     """Every source's schema; an adapted one in ``cfg.schemas`` replaces the shipped one."""
@@ -311,14 +375,25 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
 
     if errors not in ("raise", "collect"):
         raise HbEvalError("errors must be 'raise' or 'collect'")
+    privacy.reset_placeholders()  # a new run: the same inputs give the same placeholders
     cfg = config if isinstance(config, Config) else load_config(config)
     schemas = _schemas(cfg)
+    limits = Limits.from_config(cfg)
     q = Quarantine()
-    file_errors: list[dict[str, str]] = []
+    file_errors: list[dict[str, Any]] = []
+    owner: dict[Path, str] = {}  # each file belongs to one source
 
     def ctx(source: str) -> LoadContext:
         return LoadContext(source=source, schema=schemas.get(source), quarantine=q,
-                           base_dir=cfg.base_dir)
+                           base_dir=cfg.base_dir, schemas=schemas, limits=limits)
+
+    def claim(source: str, p: Path) -> None:
+        key = Path(p).resolve()
+        other = owner.setdefault(key, source)
+        if other != source:
+            raise InputError(f"the same file is configured for sources.{other} and "
+                             f"sources.{source}; a file belongs to one source",
+                             file=display_path(p, cfg.base_dir), code="same_file")
 
     def files(source: str) -> list[Path]:
         return cfg.source_files(source) if cfg.has_source(source) else []
@@ -328,24 +403,36 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         outs = []
         for p in paths:
             try:
+                claim(source, p)
                 outs.append(fn([p], ctx(source), *args))
             except InputError as exc:
                 if errors == "raise":
                     raise
                 shown = display_path(p, cfg.base_dir)
-                q.discard_file(shown)
-                file_errors.append({"source": source, "path": shown, "message": str(exc)})
+                q.discard_file(shown, source)
+                file_errors.append(refused_entry(source, p, shown, exc))
         return outs
 
     # 1. roster (must load)
+    for p in files("roster"):
+        claim("roster", p)
     roster = l_roster.load(files("roster"), ctx("roster"))
-    consent = roster["consent"].astype(str).eq("kyllä")
+    status = roster["consent"].astype(str)
+    consent = status.eq("kyllä")
     no_consent_ids = set(roster.loc[~consent, "client_id"].astype(str))
     excluded = len(no_consent_ids)
     sheets = {r.path: r.sheet for r in q.file_records}
-    for (f,), g in roster.loc[~consent].groupby(["file"]):
-        q.rows("roster", str(f), sheets.get(str(f)), g["row"].to_numpy(), "no_consent",
-               "client without consent kyllä: excluded from everything")
+    # no client number in these records: without a clear kyllä nothing about them is kept
+    for code, reason, detail in (
+            ("ei", "no_consent", "client without consent kyllä: excluded from everything"),
+            ("unknown", "unknown_code", "consent is not a known answer (kyllä / ei): the "
+             "client is excluded from everything until it is fixed"),
+            ("conflict", "conflict", "the client is on roster rows that disagree: excluded "
+             "from everything until the roster is fixed")):
+        for (f,), g in roster.loc[status.eq(code)].groupby(["file"]):
+            q.rows("roster", str(f), sheets.get(str(f)), g["row"].to_numpy(), reason, detail,
+                   column=None if code == "ei" else "consent" if code == "unknown"
+                   else "client_id")
     clients = conform(roster.loc[consent].reset_index(drop=True), "clients")
     roster_ids = set(roster["client_id"].astype(str))
 
@@ -490,8 +577,9 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         clients=clients, responses=out["responses"], items=items_df,
         satisfaction=out["satisfaction"], esr=out["esr"], diaries=diaries_df,
         diary_rows=out["diary_rows"], service_costs=out["service_costs"], unit_costs=unit_costs,
-        quarantine=q.frame(), files=files_df, excluded_no_consent=excluded, orphans=orphans,
+        quarantine=_without_ids(q.frame(), no_consent_ids), files=files_df, excluded_no_consent=excluded, orphans=orphans,
         config=cfg, schemas=schemas,
-        file_errors=pd.DataFrame(file_errors, columns=["source", "path", "message"]),
+        file_errors=pd.DataFrame(file_errors, columns=FILE_ERROR_COLUMNS),
         budgets=out["budgets"], providers=providers_df,
+        unread_sheets=q.unread_sheets_frame(), limits=limits,
     )

@@ -28,7 +28,29 @@ REASONS: tuple[str, ...] = (
     # that disagrees with the register (cell flag, the register's sector used); a business id
     # whose check digit fails (cell flag, provider kept)
     "arm_mismatch", "unknown_provider", "sector_mismatch", "invalid_business_id",
+    "implausible_date", "implausible_duration", "conflict", "excel_error",
 )
+#: What each reason means (the data-quality appendix and the quarantine file's readers).
+REASON_DESCRIPTIONS: dict[str, str] = {
+    "bad_client_id": "not a valid client number",
+    "out_of_range": "a number outside the scale or range of its column",
+    "bad_value": "a value that cannot be read as a number or duration",
+    "duplicate": "a second copy of a row already kept (the first is kept)",
+    "orphan": "a client number that is not in the roster",
+    "no_consent": "a client without consent kyllä (nothing about them is kept)",
+    "personal_id_found": "a personal identity code in a cell (never loaded)",
+    "bad_date": "not a readable date, or an end before the start",
+    "outside_period": "a diary row dated outside the diary's sample period",
+    "sum_mismatch": "a sum differing from quantity x unit price (flagged, row kept)",
+    "group_mismatch": "a client group differing from the client number's",
+    "pilot_mismatch": "a pilot differing from the client number's",
+    "missing_required": "a required cell is blank",
+    "unknown_code": "a value outside the known codes (consent: excluded until fixed)",
+    "implausible_date": "a date outside the plausible window (data.date_min .. data.date_max)",
+    "implausible_duration": "a diary row or a diarist's day over its plausible maximum",
+    "conflict": "the same client on two roster rows that disagree (both quarantined)",
+    "excel_error": "an Excel error value (#N/A, #DIV/0!, ...) or a formula without a value",
+}
 QUARANTINE_COLUMNS = ["source", "file", "sheet", "row", "column", "level", "reason", "detail",
                       "client_id"]
 FILE_COLUMNS = ["source", "path", "sha256", "sheet", "rows_read", "rows_kept", "rows_quarantined"]
@@ -55,6 +77,7 @@ class Quarantine:
 
     _parts: list[pd.DataFrame] = field(default_factory=list)
     _files: list[FileRecord] = field(default_factory=list)
+    _unread: list[dict] = field(default_factory=list)
 
     # -- files ---------------------------------------------------------------------------
     def add_file(self, source: str, path: str, sha256: str, sheet: str | None,
@@ -64,10 +87,27 @@ class Quarantine:
         self._files.append(rec)
         return rec
 
-    def discard_file(self, path: str) -> None:
-        """Forget a file that turned out unusable (it is reported as a file error instead)."""
-        self._files = [f for f in self._files if f.path != str(path)]
-        self._parts = [p[p["file"] != str(path)] for p in self._parts]
+    def discard_file(self, path: str, source: str | None = None) -> None:
+        """Forget a file that turned out unusable (it is reported as a file error instead);
+        with ``source``, only what that source recorded of it."""
+        def mine(src: str) -> bool:
+            return source is None or src == source
+
+        self._files = [f for f in self._files if f.path != str(path) or not mine(f.source)]
+        self._parts = [p[(p["file"] != str(path)) | ~p["source"].map(mine).astype(bool)]
+                       for p in self._parts]
+        self._unread = [u for u in self._unread
+                        if u["path"] != str(path) or not mine(u["source"])]
+
+    def add_unread_sheet(self, source: str, path: str, sheet: str, rows: int,
+                         message: str) -> None:
+        """Record a sheet with data that no schema reads (reason ``unread_sheet``)."""
+        self._unread.append({"source": source, "path": str(path), "sheet": sheet,
+                             "rows": int(rows), "message": message})
+
+    def unread_sheets_frame(self) -> pd.DataFrame:
+        """The unread sheets: source, path, sheet, rows (non-blank rows), message."""
+        return pd.DataFrame(self._unread, columns=["source", "path", "sheet", "rows", "message"])
 
     @property
     def file_records(self) -> list[FileRecord]:

@@ -313,7 +313,7 @@ class Schema:
                 raise InputError(
                     f"column {name!r} matches two header cells (columns {_col_letter(out[name])} "
                     f"and {_col_letter(pos)}); rename one or adjust the schema's aliases",
-                    file=file, sheet=sheet, column=name)
+                    file=file, sheet=sheet, column=name, code="duplicate_column")
             out[name] = pos
             where[pos] = name
 
@@ -351,7 +351,8 @@ class Schema:
             raise InputError("required column(s) missing: " + "; ".join(parts)
                              + ". Check the header row or add the spelling to the schema's "
                              f"aliases ({self.path.name if self.path else self.source})",
-                             file=file, sheet=sheet, column=missing[0][0])
+                             file=file, sheet=sheet, column=missing[0][0],
+                             code="missing_column")
         return out
 
     def _item_header_keys(self) -> dict[str, str]:

@@ -25,6 +25,7 @@ from ..config import AnalysisConfig
 from ..errors import HbEvalError
 from .ancova import ancova
 from .did import DEFAULT_COVARIATES, ESTIMATE_COLUMNS, WILD_COLUMNS, did_2x2, did_adjusted
+from .estimability import estimability_keys
 from .dr_did import dr_did
 from .heterogeneity import interaction_test, subgroup_estimates
 from .mixed import mixed_did
@@ -160,6 +161,7 @@ class OutcomeResults(ResultDisplay):
                 block[name] = ({k: est.at[name, k] if k in est.columns else None
                                 for k in keys} if name in est.index
                                else {k: None for k in keys})
+                block[name].update(estimability_keys(est, name))
             n_trim = block["dr_did"].get("n_trimmed")
             if n_trim is not None and not pd.isna(n_trim):
                 block["dr_did"]["n_trimmed"] = int(n_trim)

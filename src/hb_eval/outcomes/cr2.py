@@ -112,10 +112,21 @@ class ClusterOLS(ResultDisplay):
 
     def contrast(self, contrast: int | str | np.ndarray, confidence: float = 0.95,
                  null: float = 0.0) -> dict[str, float]:
-        """Estimate, SE, df, t-interval and two-sided p of one contrast."""
+        """Estimate, SE, df, t-interval and two-sided p of one contrast.
+
+        Raises
+        ------
+        NotEstimable
+            With fewer than 2 clusters (clustered SE types) or a zero or non-finite SE.
+        """
+        from .estimability import require_clusters, require_se
+
+        if self.se_type not in ("HC2",):
+            require_clusters(self.n_clusters, "cluster", "cluster-robust standard error")
         c = self._c(contrast)
         est = float(c @ self.coef)
         se = float(np.sqrt(max(c @ self.vcov @ c, 0.0)))
+        require_se(se, est, "contrast")
         df = self.df(c)
         if se > 0 and np.isfinite(df) and df > 0:
             t = (est - null) / se

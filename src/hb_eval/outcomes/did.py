@@ -25,8 +25,10 @@ import pandas as pd
 from scipy import stats
 
 from .cr2 import ClusterOLS, ols_cluster
+from .estimability import primary_inference
 from .wild_bootstrap import wild_cluster_bootstrap
 from ..checks import CHANGE_FRAME, check_confidence, require_columns
+from ..errors import TooFewClients
 
 TREATED, CONTROL = "HB", "Verrokki"
 MISSING_LEVEL = "(puuttuu)"
@@ -35,6 +37,9 @@ ESTIMATE_COLUMNS = ["outcome", "estimator", "estimate", "se", "df", "ci_low", "c
                     "n_HB", "n_Verrokki", "n_clusters", "se_type", "cluster", "confidence"]
 WILD_COLUMNS = ["wild_p", "wild_ci_low", "wild_ci_high", "wild_weights", "wild_reps",
                 "wild_se_type"]
+#: ``inference``: ``CR2`` or ``wild_cluster_bootstrap`` (primary with < 12 clusters, Webb
+#: weights) and ``inference_reason`` saying why.
+INFERENCE_COLUMNS = ["inference", "inference_reason"]
 
 
 # -- helpers shared by the estimators in this package --------------------------------------
@@ -119,10 +124,11 @@ def _row(outcome, estimator, res: dict, f: pd.DataFrame, n_clusters: int, se_typ
 
 
 def check_arms(f: pd.DataFrame, what: str) -> None:
-    """Raise ValueError naming ``what`` unless both arms have at least one client."""
+    """Raise :class:`~hb_eval.errors.TooFewClients` (a ValueError) naming ``what`` unless both
+    arms have at least one client."""
     n1 = int(f["hb"].sum())
     if n1 == 0 or n1 == len(f):
-        raise ValueError(f"{what}: both arms need at least one client with both scores "
+        raise TooFewClients(f"{what}: both arms need at least one client with both scores "
                          f"(HB {n1}, Verrokki {len(f) - n1})")
 
 
@@ -171,8 +177,15 @@ def did_2x2(frame: pd.DataFrame, cluster: str | None = "worker", confidence: flo
     Returns
     -------
     DataFrame
-        One row with :data:`ESTIMATE_COLUMNS` and :data:`WILD_COLUMNS`; ``estimator="did"``,
-        ``se_type="CR2"`` (``"HC2"`` without clusters), ``df`` Bell-McCaffrey.
+        One row with :data:`ESTIMATE_COLUMNS`, :data:`WILD_COLUMNS` and
+        :data:`INFERENCE_COLUMNS`; ``estimator="did"``, ``se_type="CR2"`` (``"HC2"`` without
+        clusters), ``df`` Bell-McCaffrey. With fewer than 12 clusters ``inference`` is
+        ``wild_cluster_bootstrap`` (the wild p and interval are the primary inference).
+
+    Raises
+    ------
+    NotEstimable
+        With fewer than 2 clusters, or a zero or non-finite standard error.
     """
     check_confidence(confidence)
     require_columns(frame, ["arm", "baseline", "end"], func="did_2x2", maker=CHANGE_FRAME)
@@ -187,9 +200,11 @@ def did_2x2(frame: pd.DataFrame, cluster: str | None = "worker", confidence: flo
                                    se_type=wild_se_type, confidence=confidence, seed=seed)
         wild = {"wild_p": w.p, "wild_ci_low": w.ci_low, "wild_ci_high": w.ci_high,
                 "wild_weights": w.weights, "wild_reps": w.reps, "wild_se_type": w.se_type}
+    inference, why = primary_inference(fit.n_clusters, cluster)
     row = _row(outcome_of(frame, outcome), "did", res, f, fit.n_clusters, fit.se_type,
-               cluster, confidence, **wild)
-    return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS + WILD_COLUMNS)
+               cluster, confidence, **wild, inference=inference, inference_reason=why)
+    return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS + WILD_COLUMNS
+                                       + INFERENCE_COLUMNS)
 
 
 def long_panel(f: pd.DataFrame) -> pd.DataFrame:

@@ -35,6 +35,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from .estimability import require_clusters, require_se
 from .did import (DEFAULT_COVARIATES, ESTIMATE_COLUMNS, _row, check_arms, cluster_ids,
                   complete_pairs, covariate_design, outcome_of)
 from ..checks import CHANGE_FRAME, check_confidence, require_columns
@@ -210,7 +211,8 @@ def dr_did(frame: pd.DataFrame, covariates: Iterable[str] = DEFAULT_COVARIATES,
         codes, uniq = pd.factorize(pd.Series(cl))
         G = len(uniq)
         psi_g = np.bincount(codes, weights=psi, minlength=G)
-        se = float(np.sqrt(G / (G - 1) * np.sum(psi_g ** 2)) / n) if G > 1 else np.nan
+        require_clusters(G, cluster, "dr_did")
+        se = float(np.sqrt(G / (G - 1) * np.sum(psi_g ** 2)) / n)
         df = float(G - 1)
         se_type = "IF-CR1"
     att = r["att"]
@@ -228,6 +230,7 @@ def dr_did(frame: pd.DataFrame, covariates: Iterable[str] = DEFAULT_COVARIATES,
         lo, hi = att - crit * se, att + crit * se
         p = float(np.mean(np.abs(draws) >= abs(att)))
         se_type = "IF-multiplier-bootstrap"
+    require_se(se, att, "dr_did")
     res = {"estimate": att, "se": se, "df": df, "ci_low": lo, "ci_high": hi, "p": p}
     row = _row(outcome_of(frame, outcome), "dr_did", res, f, G, se_type, cluster, confidence,
                inference=inference, n_trimmed=r["n_trimmed"], ps_converged=r["ps_converged"],

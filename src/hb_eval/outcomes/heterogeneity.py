@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..errors import NotEstimable
+from .estimability import require_clusters
 from .cr2 import ols_cluster
 from .did import (ESTIMATE_COLUMNS, _row, check_arms, cluster_ids, complete_pairs,
                   outcome_of)
@@ -67,7 +69,13 @@ def subgroup_estimates(frame: pd.DataFrame, by: Iterable[str] = ("pilot", "clien
             fit = ols_cluster(X, g["change"].to_numpy(float),
                               cluster=cluster_ids(g, cluster) if use_cr2 else None,
                               se_type="CR2" if use_cr2 else "HC2")
-            res = fit.contrast("HB", confidence)
+            try:
+                res = fit.contrast("HB", confidence)
+            except NotEstimable as exc:
+                rows.append({**base, **_row(name, "did_subgroup", {}, g, fit.n_clusters,
+                                            "none", cluster, confidence),
+                             "note": f"not estimable: {exc}"})
+                continue
             note = "" if use_cr2 or cluster is None else \
                 f"fewer than 2 {cluster}s in an arm: HC2, clustering ignored"
             rows.append({**base, **_row(name, "did_subgroup", res, g, fit.n_clusters,
@@ -108,6 +116,7 @@ def interaction_test(frame: pd.DataFrame, by: str = "pilot", cluster: str | None
     cl = cluster_ids(f, cluster)
     fit = ols_cluster(X, f["change"].to_numpy(float), cluster=cl,
                       se_type="CR2" if cl is not None else "HC2")
+    require_clusters(fit.n_clusters, cluster if cl is not None else None, "interaction test")
     idx = [keep.index(c) for c in inter]
     out = {"outcome": outcome_of(frame, outcome), "by": by, "test": "wald_F_" + fit.se_type,
            "statistic": np.nan, "df1": 0, "df2": np.nan, "p": np.nan,

@@ -95,6 +95,9 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
            "n_Verrokki": int(len(clients) - n_hb), "n_clusters": int(d["grp"].nunique()),
            "se_type": "MixedLM-Wald", "cluster": group, "confidence": confidence,
            "df": np.inf, "n_obs": len(d), "converged": False, "note": ""}
+    from .estimability import require_clusters, require_se
+
+    require_clusters(row["n_clusters"], group, "mixed model (random intercept per " + group + ")")
     terms = ["vali", "loppu", "hb_vali", "hb_loppu"]
     if d["vali"].sum() == 0:  # no middle wave at all: leave its terms out
         terms = ["loppu", "hb_loppu"]
@@ -106,6 +109,7 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
         warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
         est = float(res.fe_params["hb_loppu"])
         se = float(res.bse_fe["hb_loppu"])
+        require_se(se, est, "mixed")
         z = stats.norm.ppf(1 - (1 - confidence) / 2)
         row.update(estimate=est, se=se, ci_low=est - z * se, ci_high=est + z * se,
                    p=float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan,

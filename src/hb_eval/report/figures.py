@@ -98,6 +98,9 @@ def save_figure(fig: Figure, fig_dir: str | Path, name: str) -> bytes:
     The files are deterministic: the SVG has no date and a fixed hash salt, the PNG only
     the matplotlib version as metadata.
     """
+    from .privacy_gate import gate_figure
+
+    gate_figure(fig)  # no personal identity code in any figure text
     fig_dir = Path(fig_dir)
     fig_dir.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()

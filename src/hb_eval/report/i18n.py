@@ -39,6 +39,19 @@ LABELS: dict[str, dict[str, str]] = {
     "not_estimable": {
         "fi": "Analyysia ei voitu tehdä tällä aineistolla: {reason}",
         "en": "This analysis could not be done with these data: {reason}"},
+    "tab_plausibility": {
+        "fi": "Uskottavuussäännöt: rajat ja karanteeniin siirretyt",
+        "en": "Plausibility rules: limits and what was quarantined"},
+    "wild_primary": {
+        "fi": "Ensisijainen päättely on klusteroitu wild bootstrap (Webbin painot), koska "
+              "klustereita ({cluster}) on vain {n} (< 12): CR2-luottamusväli ei ole näin "
+              "harvoilla klustereilla luotettava.",
+        "en": "The primary inference is the wild cluster bootstrap (Webb weights) because there "
+              "are only {n} clusters ({cluster}; fewer than 12): the CR2 interval is not "
+              "reliable with so few clusters."},
+    "clusters_not_estimable": {
+        "fi": "Klusteroituja estimaatteja ei voitu laskea: {reason}",
+        "en": "The clustered estimates could not be computed: {reason}"},
     "failed": {
         "fi": "Analyysi epäonnistui ({error}); muut osat on laskettu. Aja uudelleen valitsimella "
               "--debug nähdäksesi syyn.",
@@ -447,6 +460,9 @@ LABELS: dict[str, dict[str, str]] = {
     "reason": {"fi": "Syy", "en": "Reason"},
     "count": {"fi": "Lukumäärä", "en": "Count"},
     "setting": {"fi": "Asetus", "en": "Setting"},
+    "rule": {"fi": "Sääntö", "en": "Rule"},
+    "limit": {"fi": "Raja", "en": "Limit"},
+    "status": {"fi": "Tila", "en": "Status"},
     "value": {"fi": "Arvo", "en": "Value"},
     "excluded_no_consent": {"fi": "Ilman suostumusta poissuljetut",
                             "en": "Excluded, no consent"},

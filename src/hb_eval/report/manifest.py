@@ -148,9 +148,11 @@ def redact_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def write_manifest(manifest: Mapping[str, Any], path: str | Path) -> Path:
-    """Write manifest.json (sorted keys, UTF-8)."""
+    """Write manifest.json (sorted keys, UTF-8; every string through the privacy gate)."""
+    from ..data.privacy import gate_value
+
     path = Path(path)
-    path.write_text(json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n",
+    path.write_text(json.dumps(gate_value(dict(manifest)), sort_keys=True, indent=2, ensure_ascii=False) + "\n",
                     encoding="utf-8")
     return path
 

@@ -64,19 +64,29 @@ def check_inputs(manifest: dict[str, Any], base_dir: Path) -> dict[str, str]:
     """Input files whose SHA-256 differs from the manifest: path -> ``changed``/``missing``/``new``.
 
     A public report's manifest has client numbers redacted from its paths
-    (``paths_redacted``); its inputs are then matched by redacted path and SHA-256, and a
+    (``paths_redacted``), and any manifest has personal identity codes replaced by placeholders
+    (``[hetu-1]``); such inputs are matched by their redacted path and SHA-256, and a
     difference is named by the redacted path.
     """
     from collections import Counter
 
+    from ..data.privacy import PLACEHOLDER_RE, gate
     from .suppression import redact_client_numbers
 
     out: dict[str, str] = {}
     recorded = [(f["path"], f["sha256"]) for f in manifest.get("inputs", [])]
-    config = parse_config(dict(manifest["config"]), base_dir=base_dir)
-    if manifest.get("paths_redacted"):
+    config = parse_config(_config_data(manifest, base_dir), base_dir=base_dir)
+    gated = any(PLACEHOLDER_RE.search(p) for p, _ in recorded)
+    if manifest.get("paths_redacted") or gated:
+        redacted = bool(manifest.get("paths_redacted"))
+
+        def key(p: str) -> str:  # placeholders are numbered per run: compare them as one
+            p = redact_client_numbers(p) if redacted else p
+            return PLACEHOLDER_RE.sub("[hetu]", str(gate(p)))
+
+        recorded = [(key(p), sha) for p, sha in recorded]
         try:
-            now = [(redact_client_numbers(f["path"]), f["sha256"]) for f in input_files(config)]
+            now = [(key(f["path"]), f["sha256"]) for f in input_files(config)]
         except Exception:  # a configured pattern matches nothing any more
             now = []
         missing = Counter(recorded) - Counter(now)
@@ -99,6 +109,22 @@ def check_inputs(manifest: dict[str, Any], base_dir: Path) -> dict[str, str]:
     for rel in sorted(now_paths - {r for r, _ in recorded}):
         out[rel] = "new (matched by the configuration, not in the manifest)"
     return out
+
+
+def _config_data(manifest: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """The recorded configuration; when a personal identity code in a configured path was
+    replaced by its placeholder, the sources are taken from the configuration file itself."""
+    import json
+
+    from ..config import load_config
+    from ..data.privacy import PLACEHOLDER_RE
+
+    data = dict(manifest["config"])
+    cfg_file = manifest.get("config_file")
+    if PLACEHOLDER_RE.search(json.dumps(data.get("sources"), ensure_ascii=False)) and cfg_file \
+            and (base_dir / cfg_file).is_file():
+        data["sources"] = load_config(base_dir / cfg_file).to_dict()["sources"]
+    return data
 
 
 def reproduce(run_dir: str | Path, out_dir: str | Path | None = None,
@@ -132,8 +158,19 @@ def reproduce(run_dir: str | Path, out_dir: str | Path | None = None,
     if changes:
         return ReproduceResult(changes, None, [], None)
     cfg_file = manifest.get("config_file")
-    config = parse_config(dict(manifest["config"]), base_dir=base,
+    config = parse_config(_config_data(manifest, base), base_dir=base,
                           path=(base / cfg_file) if cfg_file else None)
+    recorded = (manifest.get("plausibility") or {}).get("date_max")
+    if recorded and not config.data.date_max:  # "run date + 1 year" of the original run
+        import dataclasses
+        import datetime as _dt
+
+        d = _dt.date.fromisoformat(recorded)
+        try:
+            run_date = d.replace(year=d.year - 1)
+        except ValueError:
+            run_date = d.replace(year=d.year - 1, day=28)
+        config = dataclasses.replace(config, run_date=run_date)
     tmp = None
     if out_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="hb-eval-reproduce-")

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..config import Config, load_config
+from ..data.privacy import gate
 from ..data.loaders.unit_costs import unit_cost_value
 from ..errors import ConfigError
 from ..progress import progress_printer
@@ -34,6 +35,7 @@ from . import figures as F
 from .budget_sections import suppress_budget_results
 from .html import img_tag, render_html
 from .i18n import t
+from .privacy_gate import gate_html, gate_table
 from .manifest import build_manifest, created_with, redact_manifest, sha256_file, write_manifest
 from .results_json import dumps_results, to_jsonable
 from .suppression import redact_client_numbers, suppress_results
@@ -67,10 +69,20 @@ _STATUS_NOTES = {"absent": ("not_configured", "source"),
 class SectionView:
     """A section's status and its sentence in the report's language (for the template)."""
 
-    def __init__(self, status: str, reason: str, lang: str) -> None:
+    def __init__(self, status: str, reason: str, lang: str, note: str = "") -> None:
         self.status = status
         key = _STATUS_NOTES.get(status)
-        self.note = t(key[0], lang, **{key[1]: reason}) if key else ""
+        self.note = t(key[0], lang, **{key[1]: reason}) if key else note
+
+
+def _inference_note(results: dict[str, Any], lang: str, cluster: str) -> str:
+    """The sentence saying why the wild bootstrap is primary, or why the DiD is missing."""
+    did = ((results.get("outcomes") or {}).get(PRIMARY) or {}).get("did") or {}
+    if did.get("inference") == "wild_cluster_bootstrap":
+        return t("wild_primary", lang, n=did.get("n_clusters"), cluster=cluster)
+    if did.get("reason"):
+        return t("clusters_not_estimable", lang, reason=did["reason"])
+    return ""
 
 
 def _redact_table(table: Table) -> Table:
@@ -164,7 +176,7 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
         results = suppress_budget_results(results)
         frames.pop("providers_paid", None)
     results = to_jsonable(suppress_results(results) if public else results)
-    tables = {k: (_redact_table(public_table(v)) if public else v)
+    tables = {k: gate_table(_redact_table(public_table(v)) if public else v)
               for k, v in make_tables(frames, lang).items()}
     failures = list(ev.failures)
 
@@ -189,18 +201,24 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
     uc = getattr(ev.dataset, "unit_costs", None)
     context = {
         "title": config.name, "audience": config.report.audience, "created_with": created_with(),
-        "sections": {k: SectionView(v.status, v.reason, lang) for k, v in ev.sections.items()},
+        "sections": {k: SectionView(v.status, v.reason, lang, note=_inference_note(
+            results, lang, a.cluster) if k == "outcomes" else "")
+            for k, v in ev.sections.items()},
         "tables": tables, "figures": figs, "primary": PRIMARY, "perspective": a.perspective,
         "cluster": a.cluster, "reps": a.bootstrap_reps, "seed": a.seed, "wtp_max": a.wtp_max,
         "diary_rule": a.diary_rule, "cea_resample": a.cea_resample,
         "price_year": unit_cost_value(uc, "price_year"),
     }
-    html = render_html(results, context, lang)
+    html = gate_html(render_html(results, context, lang))
     (out / "report.html").write_text(html, encoding="utf-8")
 
     manifest = build_manifest(config, files_table=getattr(ev.dataset, "files", None),
                               out_dir=out, results_sha256=sha256_file(out / "results.json"))
     manifest["failures"] = failures
+    limits = getattr(ev.dataset, "limits", None)
+    if limits is not None:  # reproduce uses the same date window again
+        manifest["plausibility"] = {"date_min": limits.date_min.isoformat(),
+                                    "date_max": limits.date_max.isoformat()}
     if public:  # file names may hold client numbers (one diary workbook per client)
         manifest = redact_manifest(manifest)
     write_manifest(manifest, out / "manifest.json")
@@ -262,11 +280,11 @@ def cli_report(args: Any) -> int:
     report = run_report(config, out, progress=progress, debug=getattr(args, "debug", False))
     failed = [k for k, v in (read_analyses(out)).items() if v == "failed"]
     if failed:
-        print(f"hb-eval: report written to {report}, but these analyses failed: "
+        print(f"hb-eval: report written to {gate(str(report))}, but these analyses failed: "
               f"{', '.join(failed)} (rerun with --debug)", file=sys.stderr)
         return 1
     if progress:
-        print(str(report))
+        print(gate(str(report)))
     return 0
 
 

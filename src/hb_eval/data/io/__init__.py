@@ -31,7 +31,7 @@ def read_grid(path: str | Path, sheet: str | None = None, *, file: str | None = 
     if ext in (".csv", ".txt"):
         return read_csv(p, file=file)
     raise InputError(f"unsupported file type {ext or '(none)'}; expected .xlsx or .csv",
-                     file=file or str(p))
+                     file=file or str(p), code="unsupported_type")
 
 
 def read_table(path: str | Path, known_columns, *, sheet: str | None = None,
@@ -47,5 +47,5 @@ def read_table(path: str | Path, known_columns, *, sheet: str | None = None,
     """
     grid = read_grid(path, sheet, file=file)
     if grid.cells.shape[0] == 0:
-        raise InputError("the file is empty", file=grid.file, sheet=grid.sheet)
+        raise InputError("the file is empty", file=grid.file, sheet=grid.sheet, code="empty")
     return split_table(grid, find_header_row(grid, known_columns, min_hits=min_hits))

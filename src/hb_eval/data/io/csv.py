@@ -1,4 +1,5 @@
-"""Reading ``.csv`` files (UTF-8, UTF-8 with BOM or cp1252; ``;`` or ``,`` separated) into
+"""Reading ``.csv`` files (UTF-8, UTF-8 with BOM, UTF-16 with or without BOM, or cp1252; ``;``,
+``,`` or tab separated) into
 :class:`~hb_eval.data.io.grid.RawGrid`."""
 from __future__ import annotations
 
@@ -15,9 +16,26 @@ __all__ = ["decode", "sniff_separator", "read_csv"]
 
 
 def decode(raw: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-8 with BOM, UTF-8, else cp1252. Returns (text, encoding)."""
+    """Decode CSV bytes: UTF-8 with BOM, UTF-16 (BOM, or NUL bytes in every other position as
+    Excel's "Unicode text" writes it), UTF-8, else cp1252. Returns (text, encoding)."""
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8"), "utf-8-sig"
+    utf16 = None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        utf16 = "utf-16"
+    elif len(raw) >= 4 and len(raw) % 2 == 0:
+        head = raw[:4096]
+        odd_nul, even_nul = head[1::2].count(0), head[0::2].count(0)
+        half = len(head) // 2
+        if odd_nul > 0.9 * half and even_nul == 0:
+            utf16 = "utf-16-le"
+        elif even_nul > 0.9 * half and odd_nul == 0:
+            utf16 = "utf-16-be"
+    if utf16 is not None:
+        try:
+            return raw.decode(utf16), utf16
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -74,7 +92,8 @@ def read_csv(path: str | Path, *, file: str | None = None, sep: str | None = Non
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", file=shown) from None
+        raise InputError(f"cannot read the file ({exc.strerror})", file=shown,
+                         code="unreadable") from None
     text, _enc = decode(raw)
     sep = sep or sniff_separator(text)
     with gc_paused():
@@ -82,7 +101,8 @@ def read_csv(path: str | Path, *, file: str | None = None, sep: str | None = Non
             records = list(_csv.reader(_io.StringIO(text, newline=""), delimiter=sep,
                                        quotechar='"'))
         except _csv.Error as exc:
-            raise InputError(f"not a valid CSV file ({exc})", file=shown) from None
+            raise InputError(f"not a valid CSV file ({exc})", file=shown,
+                             code="unreadable") from None
         cells = rows_to_cells(records)
         del records  # freed before the collector runs again
     n = cells.shape[0]

@@ -12,8 +12,9 @@ from .grid import RawGrid, gc_paused, rows_to_cells
 __all__ = ["sheet_names", "read_xlsx"]
 
 
-def sheet_names(path: str | Path) -> list[str]:
-    """Names of the sheets of a workbook, in workbook order."""
+def sheet_names(path: str | Path, *, file: str | None = None) -> list[str]:
+    """Names of the sheets of a workbook, in workbook order (``file``: how the file is named
+    in messages)."""
     try:
         from python_calamine import CalamineWorkbook
 
@@ -33,7 +34,7 @@ def sheet_names(path: str | Path) -> list[str]:
                 wb.close()
         except Exception as exc:  # noqa: BLE001
             raise InputError(f"cannot open the workbook ({type(exc).__name__})",
-                             file=str(path)) from None
+                             file=file or str(path), code="unreadable") from None
 
 
 def _calamine_rows(path: Path, sheet: str) -> list[list]:
@@ -87,7 +88,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
     """
     path = Path(path)
     shown = file if file is not None else str(path)
-    names = sheet_names(path)
+    names = sheet_names(path, file=shown)
     if sheet is None or sheet not in names:
         if len(names) == 1:
             sheet = names[0]
@@ -95,7 +96,8 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
             sheet = names[0]
         else:
             raise InputError(f"sheet {sheet!r} not found; the workbook has sheets "
-                             f"{', '.join(repr(n) for n in names)}", file=shown)
+                             f"{', '.join(repr(n) for n in names)}", file=shown,
+                             code="sheet_not_found")
     errors = []
     engines = ["calamine", "openpyxl"] if engine == "auto" else [engine]
     for eng in engines:
@@ -108,4 +110,5 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
             return grid
         except Exception as exc:  # noqa: BLE001 - try the next engine
             errors.append(f"{eng}: {type(exc).__name__}")
-    raise InputError(f"cannot read the sheet ({'; '.join(errors)})", file=shown, sheet=sheet)
+    raise InputError(f"cannot read the sheet ({'; '.join(errors)})", file=shown, sheet=sheet,
+                     code="unreadable")

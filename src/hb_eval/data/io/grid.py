@@ -273,7 +273,7 @@ def find_header_row(grid: RawGrid, known: Iterable[str], *, min_hits: int = 2,
             return i
     sample = ", ".join(sorted(names)[:6])
     raise InputError(f"no header row found in the first {max_scan} rows (expected columns such as "
-                     f"{sample})", file=grid.file, sheet=grid.sheet)
+                     f"{sample})", file=grid.file, sheet=grid.sheet, code="no_header")
 
 
 def split_table(grid: RawGrid, header_index: int) -> RawTable:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .. import privacy
 from ...errors import InputError
+from .accounting import check_source, note_unread_sheets
 from ..io import RawTable, read_table, sha256_file
 from ..quarantine import Quarantine
 
@@ -29,14 +30,15 @@ __all__ = ["LoadContext", "SourceSheet", "display_path", "open_sheet", "open_tab
 
 
 def display_path(path: str | Path, base_dir: str | Path | None) -> str:
-    """The path as a person should see it: relative to the config folder when inside it."""
+    """The path as a person should see it: relative to the config folder when inside it, with
+    any personal identity code replaced by its placeholder (:func:`privacy.gate`)."""
     p = Path(path)
     if base_dir is not None:
         try:
-            return p.resolve().relative_to(Path(base_dir).resolve()).as_posix()
+            return privacy.gate(p.resolve().relative_to(Path(base_dir).resolve()).as_posix())
         except ValueError:
             pass
-    return p.as_posix()
+    return privacy.gate(p.as_posix())
 
 
 @dataclass
@@ -47,11 +49,15 @@ class LoadContext:
     schema: Any
     quarantine: Quarantine
     base_dir: Path | None = None
+    #: every source's schema (to refuse a file that belongs to another source), optional
+    schemas: dict[str, Any] | None = None
+    #: plausibility limits (:class:`hb_eval.data.plausibility.Limits`); None: no checks
+    limits: Any = None
 
 
-#: Characters in a henkilötunnus (DDMMYY, century sign, NNN, check character): a shorter text
-#: cannot hold one.
-_HETU_LEN = 11
+#: Characters in a henkilötunnus typed without its century sign (DDMMYY, NNN, check
+#: character): a shorter text cannot hold one.
+_HETU_LEN = 10
 
 
 def hetu_mask(s: pd.Series) -> np.ndarray:
@@ -223,9 +229,42 @@ def open_table(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
     shown = display_path(path, ctx.base_dir)
     names = list(known) if known is not None else P.header_known(ctx.schema)
     table = read_table(path, names, sheet=sheet, file=shown, min_hits=P.min_hits(ctx.schema))
+    check_source(ctx, table)
+    real_sheet = table.sheet
+    # sheet names and headers leave the package in quarantine records and messages
+    table.sheet = privacy.gate(table.sheet)
+    table.header = [privacy.gate(h) for h in table.header]
+    note_unread_sheets(ctx, path, shown, real_sheet, table)
     ctx.quarantine.add_file(ctx.source, shown, sha256_file(path), table.sheet,
                             table.excel_rows.tolist())
+    _quarantine_cell_errors(ctx, path, real_sheet, table)
     return table
+
+
+def _quarantine_cell_errors(ctx: LoadContext, path: str | Path, real_sheet: str | None,
+                            table: RawTable) -> None:
+    """Excel error values and formulas without a value in data rows: quarantined cells
+    (reason ``excel_error``), emptied, never read as "not answered" without a record."""
+    from ..io.cell_errors import text_errors, xlsx_cell_errors
+
+    found = text_errors(table.data)
+    if real_sheet is not None and Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        found += xlsx_cell_errors(path, real_sheet)
+    if not found:
+        return
+    rows = set(table.excel_rows.tolist())
+    groups: dict[tuple[int, str], list[int]] = {}
+    for row, col, what in found:
+        if row in rows and col < table.data.shape[1]:
+            groups.setdefault((col, what), []).append(row)
+    for (col, what), rs in sorted(groups.items()):
+        head = table.header[col] if col < len(table.header) and table.header[col] else \
+            f"column {col + 1}"
+        detail = ("a formula saved without its value (open and save the file in Excel)"
+                  if what.startswith("formula") else f"Excel error value {what}")
+        ctx.quarantine.cells(ctx.source, table.file, table.sheet, sorted(set(rs)), head,
+                             "excel_error", detail)
+        table.data.loc[sorted(set(rs)), table.data.columns[col]] = None
 
 
 def open_sheet(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
@@ -250,4 +289,5 @@ def require(sheet: SourceSheet, names: Iterable[str]) -> None:
                  for n in missing]
         raise InputError(f"required column(s) missing: {', '.join(named)} (header row "
                          f"{sheet.table.header_row}: check the column names or the schema's "
-                         "aliases)", file=sheet.file, sheet=sheet.sheet)
+                         "aliases)", file=sheet.file, sheet=sheet.sheet,
+                         code="missing_column")

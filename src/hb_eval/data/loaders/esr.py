@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import parse as P
+from ..plausibility import screen_dates
 from .common import LoadContext, open_sheet
 
 __all__ = ["load"]
@@ -28,6 +29,7 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
                  "not a known labour-market status")
     date, dbad = P.dates(sh.raw("date"))
     sh.bad_cells(dbad.to_numpy(), "date", "bad_date", "not a readable date")
+    date = screen_dates(sh, "date", date)
     df = pd.DataFrame({"client_id": sh.client_id, "form": form.to_numpy(), "date": date.to_numpy(),
                        "labour_status": status.where(~sbad).to_numpy(), "file": sh.file,
                        "row": sh.rows})

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import parse as P
+from ..plausibility import screen_dates
 from .common import LoadContext, open_sheet
 from .tables import ITEM_MISSING
 
@@ -79,6 +80,7 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
     sh.drop(date_bad.to_numpy() & ~recorded, "bad_date",
             "response date is not a readable date and no wave is recorded", "date")
     sh.bad_cells(date_bad.to_numpy() & recorded, "date", "bad_date", "not a readable date")
+    date = screen_dates(sh, "date", date, row_level=~recorded)
 
     rid = pd.Series([v.strip() if isinstance(v, str) else v
                      for v in sh.raw("response_id").to_numpy(dtype=object)], dtype=object)

@@ -4,12 +4,14 @@ Checks, in order (a row gets one row-level reason, the first that applies):
 
 1. client number blank (``missing_required``) or not a valid number (``bad_client_id``);
 2. consent: kept as a column here; :func:`hb_eval.data.dataset.load` removes clients without ``kyllä``
-   (all their rows, as ``no_consent``) before anything else;
+   (all their rows, as ``no_consent``; a consent value that is no known answer as
+   ``unknown_code``) before anything else;
 3. arm blank (``missing_required``) or not a known spelling (``unknown_code``);
 4. ``Pilotti`` / ``Asiakasryhmä`` naming another pilot / group than the client number
    (``pilot_mismatch`` / ``group_mismatch``); a blank cell takes the number's;
-5. a client number already on an earlier row (``duplicate``; the first row is kept) — among
-   consenting rows only.
+5. a client number on two or more rows that disagree (``conflict``: all of them), or an
+   identical copy of an earlier row (``duplicate``; the first row is kept) — among consenting
+   rows only.
 
 Cell-level (the client stays): unknown spellings of end reason, sex, age group, pilot or group
 names (``unknown_code``), unreadable or impossible dates (``bad_date``; an end before the start
@@ -24,6 +26,7 @@ import pandas as pd
 
 from ...errors import InputError
 from . import parse as P
+from ..plausibility import screen_dates
 from .common import LoadContext, open_sheet
 from .tables import AGE_GROUPS, GROUPS, PILOTS
 
@@ -39,8 +42,10 @@ def _read_one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     sh = open_sheet(ctx, path, sheet=SHEET, required=["client_id", "arm", "consent"])
     ids = sh.read_client_ids()
 
-    consent, _ = P.codes(ctx.schema, "consent", sh.raw("consent"))
+    consent, consent_bad = P.codes(ctx.schema, "consent", sh.raw("consent"))
     consenting = consent.eq("kyllä").to_numpy(dtype=bool)
+    # consent written as no known answer ("yes", "1", "x", "Kyllä."): excluded until fixed
+    consent_unknown = consent_bad.to_numpy(dtype=bool)
     # from here on only consenting rows are checked: the others are only counted
     live = sh.alive & consenting
 
@@ -65,11 +70,21 @@ def _read_one(path: Path, ctx: LoadContext) -> pd.DataFrame:
         sh.drop(sh.alive & consenting & differs.to_numpy(), reason,
                 f"the {what} named differs from the client number's {what}", name)
 
-    # duplicates among consenting rows: the first row of a client is kept
+    # a client on rows that disagree (consent included): every such row is a conflict,
+    # marked here and quarantined by dataset.load with the client excluded everywhere
     cid = pd.Series(sh.client_id)
-    dup = (cid.duplicated(keep=False) & pd.Series(sh.alive & consenting)).to_numpy()
+    present = pd.Series(sh.alive) & cid.notna()
+    many = cid.where(present).duplicated(keep=False) & present
+    conflict = np.zeros(sh.n, dtype=bool)
+    if many.any():
+        conflict = (_row_signature(sh).where(many).groupby(cid.where(many))
+                    .transform("nunique").reindex(cid.index).fillna(0).to_numpy() > 1)
+    consenting = consenting & ~conflict
+    # identical copies among consenting rows: the first row of a client is kept
+    live = pd.Series(sh.alive & consenting)
+    dup = (cid.where(live).duplicated(keep=False) & live).to_numpy()
     if dup.any():
-        first = ~cid.where(sh.alive & consenting).duplicated(keep="first").to_numpy()
+        first = ~cid.where(live).duplicated(keep="first").to_numpy()
         sh.drop(dup & ~first, "duplicate", "client number already on an earlier roster row",
                 "client_id")
 
@@ -87,6 +102,10 @@ def _read_one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     end, end_bad = P.dates(sh.raw("end_date"))
     sh.bad_cells(ok & start_bad.to_numpy(), "start_date", "bad_date", "not a readable date")
     sh.bad_cells(ok & end_bad.to_numpy(), "end_date", "bad_date", "not a readable date")
+    start = start.where(ok)  # only consenting rows are checked (the others are only counted)
+    end = end.where(ok)
+    start = screen_dates(sh, "start_date", start)
+    end = screen_dates(sh, "end_date", end)
     before = (end < start).fillna(False).to_numpy(dtype=bool)
     sh.bad_cells(ok & before, "end_date", "bad_date", "the end date is before the start date")
     end = end.mask(before)
@@ -109,9 +128,22 @@ def _read_one(path: Path, ctx: LoadContext) -> pd.DataFrame:
         "start_date": start.to_numpy(), "end_date": end.to_numpy(),
         "end_reason": cats["end_reason"].to_numpy(), "sex": cats["sex"].to_numpy(),
         "age_group": cats["age_group"].to_numpy(), "days": days.astype("float64").to_numpy(),
-        "consent": np.where(consenting, "kyllä", "ei"), "file": sh.file, "row": sh.rows,
+        "consent": np.where(conflict, "conflict", np.where(
+            consenting, "kyllä", np.where(consent_unknown, "unknown", "ei"))),
+        "file": sh.file, "row": sh.rows,
     })
     return df[keep].reset_index(drop=True)
+
+
+def _row_signature(sh) -> pd.Series:
+    """Each row's cells as one text (spaces and case normalised), to tell identical copies of
+    a row from rows that disagree."""
+    parts = [sh.raw(name).map(lambda v: " ".join(v.split()).casefold() if isinstance(v, str)
+                              else "", na_action=None) for name in sorted(sh.cols)]
+    sig = parts[0].astype(str)
+    for p in parts[1:]:
+        sig = sig + "\x1f" + p.astype(str)
+    return sig
 
 
 def load(files: list[Path], ctx: LoadContext) -> pd.DataFrame:
@@ -120,9 +152,11 @@ def load(files: list[Path], ctx: LoadContext) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The ``clients`` columns plus ``consent`` (``kyllä``/``ei``: anything but ``kyllä`` is
-        ``ei``), for every roster row not quarantined. Consent is applied by
-        :func:`hb_eval.data.dataset.load`.
+        The ``clients`` columns plus ``consent`` (``kyllä``, ``ei`` for ``ei`` or blank,
+        ``unknown`` for a value that is no known answer, ``conflict`` for rows of a client
+        that disagree), for every roster row not quarantined. Consent is applied by
+        :func:`hb_eval.data.dataset.load` (``unknown`` rows are quarantined as
+        ``unknown_code``, ``conflict`` rows as ``conflict``; both excluded like ``ei``).
 
     Raises
     ------

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import parse as P
+from ..plausibility import screen_dates
 from .common import LoadContext, open_sheet
 
 __all__ = ["load", "ITEMS", "HB_ITEMS"]
@@ -61,6 +62,7 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
 
     date, dbad = P.dates(sh.raw("date"))
     sh.bad_cells(dbad.to_numpy(), "date", "bad_date", "not a readable date")
+    date = screen_dates(sh, "date", date)
     out["date"] = date.to_numpy()
     out["free_text"] = sh.raw("free_text").to_numpy()
     out["file"] = sh.file

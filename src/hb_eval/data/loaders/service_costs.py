@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import parse as P
+from ..plausibility import screen_dates
 from .common import LoadContext, open_sheet
 
 __all__ = ["load", "CENT"]
@@ -55,6 +56,8 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     end, ebad = P.dates(sh.raw("end_date"))
     sh.bad_cells(sbad.to_numpy(), "start_date", "bad_date", "not a readable date")
     sh.bad_cells(ebad.to_numpy(), "end_date", "bad_date", "not a readable date")
+    start = screen_dates(sh, "start_date", start)
+    end = screen_dates(sh, "end_date", end)
     before = (end < start).fillna(False).to_numpy(dtype=bool)
     sh.bad_cells(before, "end_date", "bad_date", "the end date is before the start date")
     end = end.mask(before)

@@ -27,6 +27,7 @@ from .. import privacy
 from ...errors import InputError
 from ..io.grid import norm_header
 from . import parse as P
+from ..plausibility import screen_dates, screen_durations
 from .common import LoadContext, SourceSheet, open_table
 
 __all__ = ["load", "read_meta", "ROLES"]
@@ -86,7 +87,7 @@ def read_meta(meta: list[list[str]], file: str, sheet: str | None) -> dict:
         raise InputError(f"the diarist of this {role} diary is not a valid code "
                          "(worker 04-07, client 0410712, assistant A-04-03)", file=file, sheet=sheet)
     title = next((fields[k] for k in _TITLE if k in fields), None)
-    title = " ".join(title.split()) if title else None
+    title = privacy.gate(" ".join(title.split())) if title else None
     raw_period = next((fields[k] for k in _PERIOD if k in fields), None)
     period = P.period(raw_period) if raw_period else None
     if period is None:
@@ -117,6 +118,7 @@ def _one(path: Path, ctx: LoadContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     date, dbad = P.dates(raw_date)
     sh.drop(raw_date.isna().to_numpy(), "missing_required", "date is blank", "date")
     sh.drop(dbad.to_numpy(), "bad_date", "not a readable date", "date")
+    date = screen_dates(sh, "date", date, row_level=True)
     outside = ((date < meta["period_start"]) | (date > meta["period_end"])).fillna(False)
     sh.drop(outside.to_numpy(dtype=bool), "outside_period",
             "dated outside the diary's sample period", "date")
@@ -127,6 +129,7 @@ def _one(path: Path, ctx: LoadContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     nothing = (sh.raw("minutes").isna() & sh.raw("km").isna() & sh.raw("expenses").isna()).to_numpy()
     sh.drop(nothing, "missing_required", "nothing recorded (no duration, km or euros)", "minutes")
     sh.bad_cells(mbad.to_numpy(), "minutes", "bad_value", "not a duration")
+    screen_durations(sh, "minutes", minutes, date)
     sh.bad_cells(kbad.to_numpy(), "km", "bad_value", "not a number")
     sh.bad_cells(ebad.to_numpy(), "expenses", "bad_value", "not a number")
     km = km.where(kbad | sh.raw("km").notna(), 0.0)

@@ -1,0 +1,111 @@
+"""Excel cells that hold no usable value although they are not empty: error values (``#N/A``,
+``#DIV/0!``, ...) and formulas saved without a calculated value (files written by programs
+that do not calculate). Both readers show such cells as empty, so they are found here, in the
+sheet's XML (xlsx) or as error texts (CSV exported from Excel, the openpyxl fallback), and the
+loaders quarantine them with reason ``excel_error`` instead of reading "not answered".
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from posixpath import join, normpath
+
+import numpy as np
+
+__all__ = ["ERROR_TEXTS", "xlsx_cell_errors", "text_errors"]
+
+#: Excel's error values as shown in a cell.
+ERROR_TEXTS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
+                         "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
+                         "#UNKNOWN!", "#BUSY!", "#CONNECT!", "#PYTHON!"})
+
+_SHEET_RE = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"', re.S)
+_SHEET_RE2 = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"', re.S)
+_REL_RE = re.compile(rb'<Relationship\b([^>]*)/?>', re.S)
+_ATTR_RE = re.compile(rb'(\w+)="([^"]*)"')
+_CELL_RE = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_VALUE_RE = re.compile(rb'<v>([^<]*)</v>')
+_REF_RE = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _unescape(b: bytes) -> str:
+    import html
+
+    return html.unescape(b.decode("utf-8", "replace"))
+
+
+def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    wb = zf.read("xl/workbook.xml")
+    rid = None
+    for m in _SHEET_RE.finditer(wb):
+        if _unescape(m.group(1)) == sheet:
+            rid = m.group(2)
+    if rid is None:
+        for m in _SHEET_RE2.finditer(wb):
+            if _unescape(m.group(2)) == sheet:
+                rid = m.group(1)
+    if rid is None:
+        return None
+    rels = zf.read("xl/_rels/workbook.xml.rels")
+    for m in _REL_RE.finditer(rels):
+        attrs = dict(_ATTR_RE.findall(m.group(1)))
+        if attrs.get(b"Id") == rid:
+            target = attrs.get(b"Target", b"").decode()
+            return target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
+    return None
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def xlsx_cell_errors(path: str | Path, sheet: str) -> list[tuple[int, int, str]]:
+    """``(excel_row, column_index, what)`` of error cells and formulas without a value.
+
+    ``what`` is the error text (``#N/A``) or ``"formula without a value"``. A workbook that
+    cannot be inspected gives an empty list (the readers report unreadable files).
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            part = _sheet_part(zf, sheet)
+            if part is None:
+                return []
+            xml = zf.read(part)
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return []
+    if b't="e"' not in xml and b"<f" not in xml:
+        return []
+    out = []
+    for m in _CELL_RE.finditer(xml):
+        attrs = dict(_ATTR_RE.findall(m.group(1)))
+        body = m.group(2) or b""
+        what = None
+        if attrs.get(b"t") == b"e":
+            v = _VALUE_RE.search(body)
+            what = _unescape(v.group(1)) if v else "#error"
+        elif b"<f" in body:
+            v = _VALUE_RE.search(body)
+            if v is None or not v.group(1):
+                what = "formula without a value"
+        if what is None:
+            continue
+        ref = _REF_RE.match(attrs.get(b"r", b"").decode())
+        if ref is None:
+            continue
+        out.append((int(ref.group(2)), _col_index(ref.group(1)), what))
+    return out
+
+
+def text_errors(data) -> list[tuple[int, int, str]]:
+    """``(excel_row, column_index, text)`` of cells whose text is an Excel error value."""
+    out = []
+    for j in range(data.shape[1]):
+        col = data.iloc[:, j]
+        hit = col.isin(ERROR_TEXTS).to_numpy(dtype=bool)  # vectorised; errors are rare
+        for i in np.flatnonzero(hit):
+            out.append((int(col.index[i]), j, str(col.iloc[i])))
+    return out

@@ -1,0 +1,111 @@
+"""Every file and every sheet accounted for: checks :func:`~.common.open_table` runs on each
+file it opens.
+
+- :func:`check_source`: a file whose header row fits another source's schema better than its
+  own is refused (:class:`InputError` with reason code ``wrong_source``, naming both sources),
+  so that, e.g., an Osallisuustesti file configured as Kykyviisari is not "kept" with n = 0.
+- :func:`note_unread_sheets`: the other sheets of a workbook that hold data are recorded
+  (reason ``unread_sheet``, with their row count), so rows on a second sheet never vanish
+  silently.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .. import privacy
+from ...errors import InputError
+from ..io.grid import RawTable, norm_header
+
+__all__ = ["header_fit", "check_source", "note_unread_sheets"]
+
+#: Sources read from a table with a header row (the unit costs are a YAML file).
+_TABULAR = ("roster", "kykyviisari", "kompassi", "osallisuus", "satisfaction", "esr",
+            "time_diary", "service_costs")
+
+
+def header_fit(schema: Any, header: list[str]) -> int:
+    """How many header cells name a column or item of ``schema`` (exact spelling or alias,
+    after normalising case and spaces; an item column also by its first word, ``YH1 ...``)."""
+    from . import parse as P
+
+    names = {norm_header(n) for n in P.known_names(schema) if n}
+    hits = 0
+    for h in header:
+        k = norm_header(h)
+        if k and (k in names or k.split(" ", 1)[0].rstrip(".:)") in names):
+            hits += 1
+    return hits
+
+
+def check_source(ctx: Any, table: RawTable) -> None:
+    """Refuse a file whose header fits another source's schema better than its own.
+
+    Raises
+    ------
+    InputError
+        Reason code ``wrong_source``; the message names both sources and both counts.
+    """
+    schemas = getattr(ctx, "schemas", None)
+    if not schemas or ctx.source not in _TABULAR or ctx.schema is None:
+        return
+    own = header_fit(ctx.schema, table.header)
+    best, best_n = None, own
+    for source in _TABULAR:
+        sch = schemas.get(source)
+        if source == ctx.source or sch is None:
+            continue
+        n = header_fit(sch, table.header)
+        if n > best_n:
+            best, best_n = source, n
+    if best is not None:
+        raise InputError(
+            f"the header (row {table.header_row}) fits sources.{best} ({best_n} known columns) "
+            f"better than sources.{ctx.source} ({own}): is this a {best} file configured as "
+            f"{ctx.source}? Check the configuration", file=table.file, sheet=table.sheet,
+            code="wrong_source")
+
+
+def _data_rows(cells) -> int:
+    import pandas as pd
+
+    if cells.size == 0:
+        return 0
+    return int(pd.notna(cells).any(axis=1).sum())
+
+
+def note_unread_sheets(ctx: Any, path: str | Path, shown: str, read_sheet: str | None,
+                       table: RawTable) -> None:
+    """Record every other sheet of a workbook that holds data (reason ``unread_sheet``)."""
+    from ..io import read_xlsx, sheet_names
+    from ..io.grid import find_header_row
+
+    if Path(path).suffix.lower() not in (".xlsx", ".xlsm") or read_sheet is None:
+        return
+    names = sheet_names(path, file=shown)
+    if len(names) < 2:
+        return
+    own = [norm_header(h) for h in table.header]
+    for name in names:
+        if name == read_sheet:
+            continue
+        try:
+            grid = read_xlsx(path, name, file=shown)
+        except InputError:
+            continue
+        n = _data_rows(grid.cells)
+        if not n:
+            continue
+        same = False
+        try:
+            i = find_header_row(grid, [h for h in table.header if h], min_hits=2)
+            same = [norm_header(c) for c in grid.cells[i]][:len(own)] == own
+            if same:
+                n = _data_rows(grid.cells[i + 1:])
+        except InputError:
+            pass
+        what = (f"has the same header as sheet {privacy.gate(read_sheet)!r} and {n} data "
+                "row(s) that are not read: move them onto that sheet" if same
+                else f"holds {n} non-empty row(s) that no schema reads")
+        ctx.quarantine.add_unread_sheet(ctx.source, shown, privacy.gate(name), n,
+                                        f"{shown}: sheet {privacy.gate(name)!r} {what}")
