@@ -58,3 +58,21 @@ class InputError(HbEvalError):
         self.reason = reason
         self.location = Location(file, sheet, row, column)
         super().__init__(f"{self.location}: {reason}")
+
+
+class OutputError(HbEvalError):
+    """An output folder or file cannot be written as asked (not an hb-eval folder, a file where
+    a folder should be, ...). Nothing was written."""
+
+
+class OutputBusyError(OutputError):
+    """Another hb-eval run holds the lock of the output folder (or quarantine file)."""
+
+
+class FileSystemError(OutputError):
+    """The file system refused a write or read (no space, read-only, permission, path is a file
+    or a folder). The message names the path and the fault in one line."""
+
+
+class InputChangedError(InputError):
+    """An input file changed between the moment it was read and the end of the run."""

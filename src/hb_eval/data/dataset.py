@@ -59,6 +59,9 @@ class Dataset:
     file_errors
         Files that could not be used at all (only when loaded with ``errors="collect"``):
         source, path, message.
+    inputs_read
+        One :class:`~hb_eval.data.io.snapshot.InputRead` per file read (absolute path, SHA-256
+        of the bytes parsed, size, time): :meth:`check_inputs_unchanged` re-checks them.
     """
 
     clients: pd.DataFrame
@@ -78,6 +81,14 @@ class Dataset:
     schemas: dict[str, Any] = field(default_factory=dict)
     file_errors: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["source", "path", "message"]))
+    inputs_read: list = field(default_factory=list, repr=False)
+
+    def check_inputs_unchanged(self) -> None:
+        """Raise :class:`~hb_eval.errors.InputChangedError` naming an input file whose bytes
+        changed since they were read (a run ends with this check)."""
+        from .io.snapshot import check_unchanged
+
+        check_unchanged(self.inputs_read)
 
     # -- outputs ---------------------------------------------------------------------------
     def clients_per_arm(self) -> dict[str, int]:
@@ -411,4 +422,5 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         quarantine=q.frame(), files=files_df, excluded_no_consent=excluded, orphans=orphans,
         config=cfg, schemas=schemas,
         file_errors=pd.DataFrame(file_errors, columns=["source", "path", "message"]),
+        inputs_read=[r.read for r in q.file_records if r.read is not None],
     )

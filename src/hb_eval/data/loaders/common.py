@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import privacy
 from ...errors import InputError
-from ..io import RawTable, read_table, sha256_file
+from ..io import RawTable, read_input, read_table
 from ..quarantine import Quarantine
 
 __all__ = ["LoadContext", "SourceSheet", "display_path", "open_sheet", "open_table", "require",
@@ -217,14 +217,18 @@ class SourceSheet:
 
 def open_table(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
                known: Iterable[str] | None = None) -> RawTable:
-    """Read a file of the source, find its header and register it for the accounting."""
+    """Read a file of the source, find its header and register it for the accounting.
+
+    The file is read once: its SHA-256 is that of the very bytes parsed."""
     from . import parse as P
 
     shown = display_path(path, ctx.base_dir)
     names = list(known) if known is not None else P.header_known(ctx.schema)
-    table = read_table(path, names, sheet=sheet, file=shown, min_hits=P.min_hits(ctx.schema))
-    ctx.quarantine.add_file(ctx.source, shown, sha256_file(path), table.sheet,
-                            table.excel_rows.tolist())
+    data, read = read_input(path, file=shown)
+    table = read_table(path, names, sheet=sheet, file=shown, min_hits=P.min_hits(ctx.schema),
+                       data=data)
+    ctx.quarantine.add_file(ctx.source, shown, read.sha256, table.sheet,
+                            table.excel_rows.tolist(), read=read)
     return table
 
 
