@@ -258,7 +258,7 @@ def owned_files(folder: Path) -> set[str] | None:
     inputs_dir = m.get("config_dir_in_out") or m.get("base_dir_in_out")
     if isinstance(outputs, Mapping):
         owned |= set(outputs)
-    else:  # a manifest of hb_eval < 0.2 does not list its files: its fixed names are its own
+    else:  # a version-1 manifest does not list its files: its fixed names are its own
         for name in OWNED_NAMES:
             p = folder / name
             if p.is_dir():

@@ -6,10 +6,14 @@ output folder::
     report.html      one self-contained file (figures embedded)
     results.json     machine-readable results (RUNS.md), byte-identical for the same inputs,
                      configuration and seed
-    manifest.json    inputs with SHA-256 and row accounting, configuration, seed, versions
+    manifest.json    inputs with SHA-256 and row accounting, configuration, seed, versions,
+                     and the SHA-256 of every output file
     figures/         every figure as PNG and SVG
     tables/          every table as CSV
     tables.xlsx      every table in one workbook
+
+The folder is written whole or not at all, under a lock, owner-only for the internal audience
+(:mod:`hb_eval.report.output`).
 
 An analysis whose source is absent from the configuration is left out with a sentence saying so;
 one whose module is not installed says that; one that fails is reported as failed (the rest of
@@ -17,8 +21,8 @@ the report is still written, and the command exits with status 1; ``--debug`` re
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -35,13 +39,15 @@ from ..values import plain_value
 from . import figures as F
 from .html import img_tag, render_html
 from .i18n import t
-from .manifest import build_manifest, created_with, package_versions, sha256_file, write_manifest
+from .manifest import build_manifest, created_with, package_versions, write_manifest
+from .output import OutputFolder
 from .results_json import SCHEMA_VERSION, dumps_results, to_jsonable
 from .manifest import redact_manifest
 from .suppression import redact_client_numbers, suppress_results
 from .tables import Table, public_table, write_csv, write_workbook
 
-__all__ = ["run_report", "cli_report", "build_results", "ReportRun", "FIGURES", "SECTIONS"]
+__all__ = ["run_report", "write_report", "cli_report", "build_results", "ReportRun", "FIGURES",
+           "SECTIONS"]
 
 PRIMARY = "kykyviisari_total"
 RC_CATEGORIES = ("improved", "unchanged", "deteriorated")
@@ -583,30 +589,56 @@ def _figures(run: ReportRun, fig_dir: Path, say: Callable[[str], None]) -> dict[
 
 
 def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
-               debug: bool = False, dataset: Any = None) -> Path:
+               debug: bool = False, dataset: Any = None, force: bool = False) -> Path:
     """Run the analysis and write the report and its companions into ``out_dir``.
+
+    The folder is whole or absent: everything is written into a temporary folder beside it
+    and moved into place only when complete (see :mod:`hb_eval.report.output`); an interrupted
+    or failed run leaves an earlier output as it was.
 
     Parameters
     ----------
     config
         The configuration (with any overrides applied, see :meth:`Config.with_overrides`).
     out_dir
-        Output folder (created).
+        Output folder (created; an earlier hb-eval output in it is replaced).
     progress
         Progress lines on stderr for the long steps.
     debug
         Re-raise unexpected exceptions of an analysis instead of reporting it as failed.
     dataset
         An already-loaded Dataset (optional).
+    force
+        Write into a non-empty folder that is not an hb-eval output (its files are kept).
 
     Returns
     -------
     Path
         The path of ``report.html``. ``failures`` of the run are in results.json under
         ``analyses`` (status ``failed``).
+
+    Raises
+    ------
+    OutputError
+        The folder is a file, holds files hb-eval did not write (without ``force``), or
+        another run holds its lock (:class:`~hb_eval.errors.OutputBusyError`).
+    FileSystemError
+        No space, read-only, permission: one line naming the path; nothing was written.
+    InputChangedError
+        An input file changed during the run; nothing was written.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with OutputFolder(out_dir, force=force) as dest:
+        write_report(config, dest, progress=progress, debug=debug, dataset=dataset)
+    return dest.out / "report.html"
+
+
+def write_report(config: Config, dest: OutputFolder, *, progress: bool = True,
+                 debug: bool = False, dataset: Any = None,
+                 inputs_dir: str | None = None) -> ReportRun:
+    """Run the analysis, write everything into ``dest`` (an open
+    :class:`~hb_eval.report.output.OutputFolder`) and commit it; ``inputs_dir``: a folder of
+    inputs already written inside it (the demo's ``demo_data``)."""
+    out = dest.path
     say = _progress(progress)
     run = build_results(config, progress=progress, debug=debug, dataset=dataset)
     public = config.report.audience == "public"
@@ -616,20 +648,18 @@ def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
 
     say("tables …")
     tab_dir = out / "tables"
-    if tab_dir.exists():
-        shutil.rmtree(tab_dir)
     for tab in tables.values():
-        write_csv(tab, tab_dir, run.lang)
-    write_workbook(list(tables.values()), out / "tables.xlsx", run.lang)
+        with dest.writing(f"tables/{tab.name}.csv"):
+            write_csv(tab, tab_dir, run.lang)
+    with dest.writing("tables.xlsx") as path:
+        write_workbook(list(tables.values()), path, run.lang)
 
-    fig_dir = out / "figures"
-    if fig_dir.exists():
-        shutil.rmtree(fig_dir)
-    figs = _figures(run, fig_dir, say)
+    figs = _figures(run, out / "figures", say)
 
     say("results.json …")
-    text = dumps_results(results)
-    (out / "results.json").write_bytes(text.encode("utf-8"))
+    text = dumps_results(results).encode("utf-8")
+    with dest.writing("results.json") as path:
+        path.write_bytes(text)
 
     say("report.html …")
     a = config.analysis
@@ -644,41 +674,57 @@ def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
         "price_year": _uc(uc, "price_year"),
     }
     html = render_html(results, context, run.lang)
-    (out / "report.html").write_text(html, encoding="utf-8")
+    with dest.writing("report.html") as path:
+        path.write_text(html, encoding="utf-8")
 
+    check = getattr(run.dataset, "check_inputs_unchanged", None)
+    if check is not None:  # the manifest must describe the bytes analysed
+        check()
+    base = Path(config.base_dir).resolve()
+    anchor = out if base.is_relative_to(out.resolve()) else dest.out  # inputs inside: the demo
     manifest = build_manifest(config, files_table=getattr(run.dataset, "files", None),
-                              out_dir=out, results_sha256=sha256_file(out / "results.json"))
+                              out_dir=anchor, results_sha256=hashlib.sha256(text).hexdigest())
     manifest["failures"] = list(run.failures)
     if public:  # file names may hold client numbers (one diary workbook per client)
         manifest = redact_manifest(manifest)
-    write_manifest(manifest, out / "manifest.json")
-    say(f"done: {out / 'report.html'}")
-    return out / "report.html"
+    dest.commit(manifest, write_manifest, public=public, inputs_dir=inputs_dir)
+    say(f"done: {dest.out / 'report.html'}")
+    return run
 
 
 # ------------------------------------------------------------------------------ CLI
 def cli_report(args: Any) -> int:
-    """``hb-eval report CONFIG --out DIR`` / ``hb-eval report --demo --out DIR``."""
+    """``hb-eval report CONFIG --out DIR`` / ``hb-eval report --demo --out DIR`` (exit
+    statuses: see ``hb-eval --help``)."""
     out = Path(args.out)
+    force = bool(getattr(args, "force", False))
+    progress = not getattr(args, "quiet", False)
+    debug = getattr(args, "debug", False)
+
+    def configured(cfg_path: Path) -> Config:
+        return load_config(cfg_path).with_overrides(
+            seed=args.seed, bootstrap_reps=args.reps, language=args.language,
+            audience=args.audience)
+
     if args.demo:
         if args.config:
             raise ConfigError("give either a configuration file or --demo, not both")
         from ..demo import write_demo
 
-        demo_dir = out / "demo_data"
-        if not getattr(args, "quiet", False):
-            print(f"[hb-eval] writing the demo evaluation to {demo_dir} …", file=sys.stderr,
-                  flush=True)
-        write_demo(demo_dir)
-        cfg_path = demo_dir / "evaluation.yaml"
+        with OutputFolder(out, force=force) as dest:
+            if progress:
+                print(f"[hb-eval] writing the demo evaluation to {out / 'demo_data'} …",
+                      file=sys.stderr, flush=True)
+            with dest.writing("demo_data") as demo_dir:
+                write_demo(demo_dir)
+            write_report(configured(demo_dir / "evaluation.yaml"), dest, progress=progress,
+                         debug=debug, inputs_dir="demo_data")
+        report = dest.out / "report.html"
     else:
         if not args.config:
             raise ConfigError("give a configuration file (evaluation.yaml) or --demo")
-        cfg_path = Path(args.config)
-    config = load_config(cfg_path).with_overrides(
-        seed=args.seed, bootstrap_reps=args.reps, language=args.language, audience=args.audience)
-    progress = not getattr(args, "quiet", False)
-    report = run_report(config, out, progress=progress, debug=getattr(args, "debug", False))
+        report = run_report(configured(Path(args.config)), out, progress=progress, debug=debug,
+                            force=force)
     failed = [k for k, v in (read_analyses(out)).items() if v == "failed"]
     if failed:
         print(f"hb-eval: report written to {report}, but these analyses failed: "
