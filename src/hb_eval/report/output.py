@@ -71,14 +71,20 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
-def owned_files(folder: Path) -> set[str] | None:
-    """Files of ``folder`` an earlier hb-eval run wrote (relative POSIX paths), from its
-    manifest; None when the folder has no readable hb-eval manifest."""
+def _manifest(folder: Path) -> dict[str, Any] | None:
+    """The hb-eval manifest of ``folder``; None when there is none (or it is not one)."""
     try:
         m = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(m, dict) or "created_with" not in m:
+    return m if isinstance(m, dict) and "created_with" in m else None
+
+
+def owned_files(folder: Path) -> set[str] | None:
+    """Files of ``folder`` an earlier hb-eval run wrote (relative POSIX paths), from its
+    manifest; None when the folder has no readable hb-eval manifest."""
+    m = _manifest(folder)
+    if m is None:
         return None
     owned = {MANIFEST}
     outputs = m.get("outputs")
@@ -198,13 +204,16 @@ class OutputFolder:
                             "folder")
         if not foreign:
             return
-        if not self.force:
-            shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more"
-                                              if len(foreign) > 3 else "")
+        # entries an earlier run was allowed (--force) to write beside need no --force again
+        known = set((_manifest(out) or {}).get("foreign") or [])
+        unknown = [e for e in foreign if e not in known]
+        if unknown and not self.force:
+            shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more"
+                                              if len(unknown) > 3 else "")
             raise OutputError(
-                f"{out} is not empty and is not an hb-eval output folder (it holds {shown}): "
-                "choose a new or empty folder, or pass --force to write beside these files "
-                "(they are kept)")
+                f"{out} is not empty and holds files no hb-eval run wrote ({shown}): choose a "
+                "new or empty folder, or pass --force to write beside these files (they are "
+                "kept)")
         clash = [e for e in foreign if e in OWNED_NAMES]
         if clash:
             raise OutputError(
