@@ -29,7 +29,7 @@ from typing import Any
 from .errors import FileSystemError, OutputBusyError
 
 __all__ = ["fs_error", "fs_errors", "FolderLock", "atomic_write_bytes", "fsync_tree",
-           "fsync_path", "terminate_as_exit", "LOCK_SUFFIX"]
+           "fsync_path", "ensure_folder", "terminate_as_exit", "LOCK_SUFFIX"]
 
 LOCK_SUFFIX = ".hb-eval.lock"
 
@@ -89,6 +89,19 @@ def terminate_as_exit() -> Iterator[None]:
             signal.signal(sig, h)
 
 
+def ensure_folder(path: str | Path) -> Path:
+    """Create ``path`` (and its parents); a file where a folder is needed is ``ENOTDIR``
+    naming that file (not the ``EEXIST`` that ``mkdir`` would give)."""
+    path = Path(path)
+    for p in (path, *path.parents):
+        if os.path.lexists(p):
+            if not p.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(p))
+            break
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -105,7 +118,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, mode: int = 0o600) -> Path
     with fs_errors(path):
         if path.is_dir():
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_folder(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             os.fchmod(fd, mode)
@@ -167,8 +180,8 @@ class FolderLock:
     def acquire(self) -> "FolderLock":
         import fcntl
 
-        with fs_errors(self.path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        with fs_errors(self.target):
+            ensure_folder(self.path.parent)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
