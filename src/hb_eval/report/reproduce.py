@@ -187,7 +187,7 @@ def locate_inputs(run_dir: str | Path, manifest: dict[str, Any],
                       ("config_dir", "the configuration's folder recorded in the manifest")):
         rel = manifest.get(key)
         if rel is not None:
-            cands.append((run_dir / rel, what))
+            cands.append((Path(os.path.normpath(run_dir / rel)), what))
     if manifest.get("base_dir"):
         cands.append((Path(manifest["base_dir"]), "the folder recorded in the manifest"))
     if not cands:
