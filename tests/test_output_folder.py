@@ -129,6 +129,23 @@ def test_killed_run_leaves_earlier_output_and_the_next_run_cleans_up(tmp_path):
     assert _leftovers(tmp_path, "out") == []
 
 
+def test_sigterm_removes_the_temporary_folder(tmp_path):
+    out = tmp_path / "out"
+    m = _write_run(out, "a")
+    script = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from hb_eval.report.output import OutputFolder
+        with OutputFolder(Path({str(out)!r})) as dest:
+            (dest.path / "results.json").write_text("new")
+            os.kill(os.getpid(), signal.SIGTERM)
+            print("not reached")
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert r.returncode == 143 and "not reached" not in r.stdout, r.stderr
+    assert check_folder(out, m) == {} and _leftovers(tmp_path, "out") == []
+
+
 def test_swap_interrupted_between_two_renames_is_repaired(tmp_path):
     """Where no atomic exchange exists the earlier output is moved aside first; a run killed
     right then leaves it at ``.out.hb-eval-old-*``, and the next run puts it back first."""

@@ -166,8 +166,11 @@ def redact_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(srcs, dict):
         m["config"]["sources"] = {k: [redact_client_numbers(p) for p in v]
                                   for k, v in srcs.items()}
-    if isinstance(m.get("config_dir"), str):
-        m["config_dir"] = redact_client_numbers(m["config_dir"])
+    for key in ("config_dir", "config_dir_in_out"):
+        if isinstance(m.get(key), str):
+            m[key] = redact_client_numbers(m[key])
+    if isinstance(m.get("foreign"), list):
+        m["foreign"] = [redact_client_numbers(str(e)) for e in m["foreign"]]
     m["paths_redacted"] = True
     return m
 

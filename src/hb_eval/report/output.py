@@ -239,7 +239,8 @@ class OutputFolder:
 
     # -- committing ------------------------------------------------------------------------
     def commit(self, manifest: dict[str, Any], write_manifest: Callable[[Mapping, Path], Any],
-               *, public: bool = False, inputs_dir: str | None = None) -> Path:
+               *, public: bool = False, inputs_dir: str | None = None,
+               finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Path:
         """Seal the temporary folder and move it into place.
 
         Parameters
@@ -253,6 +254,8 @@ class OutputFolder:
             Public audience: files 0644, folders 0755 (the inputs folder stays owner-only).
         inputs_dir
             Top-level folder of inputs inside the output (the demo's ``demo_data``).
+        finish
+            Applied to the complete manifest before it is written (the public redaction).
         """
         def private(rel: str) -> bool:
             return not public or (inputs_dir is not None and
@@ -267,6 +270,8 @@ class OutputFolder:
                 inputs_dir is not None and k.startswith(inputs_dir + "/"))}
             if self.foreign:
                 manifest["foreign"] = list(self.foreign)
+            if finish is not None:
+                manifest = finish(manifest)
             mpath = self.path / MANIFEST
             write_manifest(manifest, mpath)
             os.chmod(mpath, fmode)

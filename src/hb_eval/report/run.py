@@ -685,9 +685,9 @@ def write_report(config: Config, dest: OutputFolder, *, progress: bool = True,
     manifest = build_manifest(config, files_table=getattr(run.dataset, "files", None),
                               out_dir=anchor, results_sha256=hashlib.sha256(text).hexdigest())
     manifest["failures"] = list(run.failures)
-    if public:  # file names may hold client numbers (one diary workbook per client)
-        manifest = redact_manifest(manifest)
-    dest.commit(manifest, write_manifest, public=public, inputs_dir=inputs_dir)
+    # public: file names may hold client numbers (one diary workbook per client)
+    dest.commit(manifest, write_manifest, public=public, inputs_dir=inputs_dir,
+                finish=redact_manifest if public else None)
     say(f"done: {dest.out / 'report.html'}")
     return run
 
