@@ -27,19 +27,10 @@ from hb_eval.errors import InputChangedError
 from hb_eval.report.output import OutputFolder
 from hb_eval.report.reproduce import check_folder
 
+from test_output_folder import _leftovers, _snapshot
 from test_report_synthetic import make_dataset
 
 REPS = "50"
-
-
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def _leftovers(parent: Path, name: str) -> list[str]:
-    return sorted(p.name for p in parent.iterdir()
-                  if p.name.startswith(f".{name}.") and not p.name.endswith(".lock"))
 
 
 def _fast_figure(fig, fig_dir, name):
