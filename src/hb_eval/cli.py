@@ -33,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = p.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="load every source and print a data-quality summary")
+    v = sub.add_parser("validate", help="load every source and print a data-quality summary",
+                       epilog=EXIT_STATUSES, formatter_class=argparse.RawDescriptionHelpFormatter)
     v.add_argument("config", help="evaluation.yaml")
     v.add_argument("--json", action="store_true", help="print the data block of results.json")
     v.add_argument("--quarantine-out", default=None,

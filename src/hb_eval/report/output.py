@@ -130,7 +130,6 @@ class OutputFolder:
         self.path: Path = Path()
         self.foreign: list[str] = []
         self._lock = FolderLock(self.out)
-        self._committed = False
         self._stack = contextlib.ExitStack()
 
     # -- entering --------------------------------------------------------------------------
@@ -279,7 +278,6 @@ class OutputFolder:
             fsync_path(self.path)
             self._swap()
             fsync_path(self.out.parent)
-        self._committed = True
         return self.out
 
     def _swap(self) -> None:
