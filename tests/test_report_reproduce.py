@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pandas as pd
 import pytest
@@ -25,19 +26,28 @@ def cfg(tmp_path):
                         path=tmp_path / "evaluation.yaml")
 
 
-def test_manifest_records_inputs_hashes_and_accounting(cfg, tmp_path):
-    files = pd.DataFrame({"source": ["roster"], "path": ["roster.xlsx"], "sha256": ["x"],
-                          "sheet": ["Asiakkaat"], "rows_read": [10], "rows_kept": [8],
-                          "rows_quarantined": [2]})
-    m = build_manifest(cfg, files_table=files, out_dir=tmp_path / "out")
-    paths = [f["path"] for f in m["inputs"]]
-    assert paths == ["roster.xlsx", "kyky.xlsx", "paivakirjat/asiakas_0410712.xlsx",
-                     "paivakirjat/asiakas_0410713.xlsx"]
-    assert m["inputs"][0]["sha256"] == hashlib.sha256(b"roster").hexdigest()
-    assert m["inputs"][0]["sheets"] == [{"sheet": "Asiakkaat", "rows_read": 10, "rows_kept": 8,
-                                         "rows_quarantined": 2}]
+def test_manifest_records_inputs_as_read_relative_to_the_configuration(cfg, tmp_path):
+    # the loaders' record (hash of the bytes parsed) is what the manifest keeps, not a new hash
+    files = pd.DataFrame({"source": ["roster", "roster"], "path": ["roster.xlsx"] * 2,
+                          "sha256": ["ab" * 32] * 2, "sheet": ["Asiakkaat", "Muut"],
+                          "rows_read": [10, 3], "rows_kept": [8, 3], "rows_quarantined": [2, 0]})
+    m = build_manifest(cfg, files_table=files, out_dir=tmp_path / "reports" / "out")
+    assert m["inputs"] == [{"source": "roster", "path": "roster.xlsx", "sha256": "ab" * 32,
+                            "sheets": [{"sheet": "Asiakkaat", "rows_read": 10, "rows_kept": 8,
+                                        "rows_quarantined": 2},
+                                       {"sheet": "Muut", "rows_read": 3, "rows_kept": 3,
+                                        "rows_quarantined": 0}]}]
     assert m["seed"] == cfg.analysis.seed and m["config"] == cfg.to_dict()
-    assert m["base_dir_in_out"] is None and "created" in m
+    # no absolute path: the configuration's folder relative to the output folder
+    assert "base_dir" not in m and str(tmp_path) not in json.dumps(m)
+    assert m["config_dir"] == "../.." and m["config_dir_in_out"] is None
+    assert m["manifest_version"] == 2 and "created" in m
+    # without the loaders' record every configured file is hashed (paths relative)
+    m2 = build_manifest(cfg)
+    assert [f["path"] for f in m2["inputs"]] == [
+        "roster.xlsx", "kyky.xlsx", "paivakirjat/asiakas_0410712.xlsx",
+        "paivakirjat/asiakas_0410713.xlsx"]
+    assert m2["inputs"][0]["sha256"] == hashlib.sha256(b"roster").hexdigest()
 
 
 def test_check_inputs_names_changed_missing_and_new(cfg, tmp_path):

@@ -5,6 +5,7 @@ not depend on the demo writer; ``make_dataset`` is imported by the other report 
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -177,7 +178,8 @@ def make_dataset(tmp: Path, cells: dict | None = None, *, seed: int = 1, effect:
     responses, items = _questionnaires(rng, c, effect)
     diaries, diary_rows = _diaries(rng, c)
     n_q = 2
-    files = pd.DataFrame({"source": ["roster"], "path": ["roster.txt"], "sha256": ["0" * 64],
+    roster_sha = hashlib.sha256((tmp / "roster.txt").read_bytes()).hexdigest()
+    files = pd.DataFrame({"source": ["roster"], "path": ["roster.txt"], "sha256": [roster_sha],
                           "sheet": [None], "rows_read": [len(c) + n_q], "rows_kept": [len(c)],
                           "rows_quarantined": [n_q]})
     quarantine = pd.DataFrame({"source": "roster", "file": "roster.txt", "sheet": None,

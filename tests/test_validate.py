@@ -13,6 +13,15 @@ from hb_eval.cli import main
 import loader_fixtures as F
 
 
+@pytest.fixture(autouse=True)
+def _work_dir(tmp_path, monkeypatch):
+    """validate writes its default quarantine file into the working folder."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
 def test_validate_demo_json_matches_planted(demo_dir, tmp_path, capsys):
     qpath = tmp_path / "q" / "karanteeni.csv"
     rc = main(["validate", str(demo_dir / "evaluation.yaml"), "--json", "--quarantine-out", str(qpath)])
@@ -46,7 +55,8 @@ def test_validate_text_summary_is_actionable(tmp_path, capsys):
     assert "read     10  kept      4  quarantined     6" in out
     assert "no_consent" in out and "pilot_mismatch" in out
     assert "Vantaa" in out and "jälkihuolto" in out
-    qpath = tmp_path / "hb-eval-karanteeni.csv"                 # default: beside the config
+    qpath = tmp_path / "work" / "hb-eval-karanteeni.csv"        # default: the working folder
+    assert not (tmp_path / "hb-eval-karanteeni.csv").exists()   # never beside the inputs
     assert stat.S_IMODE(qpath.stat().st_mode) == 0o600
     assert F.HETU not in out and F.HETU not in qpath.read_text(encoding="utf-8-sig")
 

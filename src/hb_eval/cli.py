@@ -10,20 +10,36 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .errors import HbEvalError
+from .errors import FileSystemError, HbEvalError, OutputBusyError
+
+#: Exit statuses (also in ``hb-eval --help``).
+EXIT_STATUSES = """exit statuses:
+  0    done (reproduce: results.json byte-identical, every table the same)
+  1    report written but an analysis failed; validate: nothing usable loaded;
+       reproduce: inputs or results differ from the earlier run
+  2    error in the configuration, an input or the output folder (one line says which);
+       reproduce: the folder does not match its manifest (tampered, partial or mixed)
+  3    another hb-eval run is writing the same output folder or quarantine file
+  4    file-system fault (no space, read-only, permission, a file where a folder is needed);
+       nothing partial is left behind
+  130  interrupted (Ctrl-C); 143 terminated (SIGTERM): nothing partial is left behind"""
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hb-eval", description="Evaluation of personal budgeting (HB).")
+    p = argparse.ArgumentParser(prog="hb-eval", description="Evaluation of personal budgeting (HB).",
+                                epilog=EXIT_STATUSES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"hb-eval {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = p.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="load every source and print a data-quality summary")
+    v = sub.add_parser("validate", help="load every source and print a data-quality summary",
+                       epilog=EXIT_STATUSES, formatter_class=argparse.RawDescriptionHelpFormatter)
     v.add_argument("config", help="evaluation.yaml")
     v.add_argument("--json", action="store_true", help="print the data block of results.json")
     v.add_argument("--quarantine-out", default=None,
-                   help="where to write the quarantine table (default: beside the config)")
+                   help="where to write the quarantine table (default: hb-eval-karanteeni.csv "
+                        "in the working folder; never beside the inputs)")
     v.add_argument("--allow-refused", action="store_true",
                    help="exit 0 even when a file was refused (it is still listed)")
 
@@ -32,10 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=None)
     d.add_argument("--n-clients", type=int, default=None)
 
-    r = sub.add_parser("report", help="run the analysis and write the report")
+    r = sub.add_parser("report", help="run the analysis and write the report",
+                       epilog=EXIT_STATUSES, formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("config", nargs="?", help="evaluation.yaml (omit with --demo)")
     r.add_argument("--demo", action="store_true", help="use the built-in demo data")
-    r.add_argument("--out", required=True, help="output folder")
+    r.add_argument("--out", required=True,
+                   help="output folder (written whole or not at all; an earlier hb-eval output "
+                        "in it is replaced)")
+    r.add_argument("--force", action="store_true",
+                   help="write into a non-empty folder that is not an hb-eval output (its files "
+                        "are kept)")
     r.add_argument("--language", choices=("fi", "en"), default=None)
     r.add_argument("--audience", choices=("internal", "public"), default=None)
     r.add_argument("--seed", type=int, default=None)
@@ -55,9 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--json", action="store_true", help="print the results.json plan block")
     pl.add_argument("--figure", default=None, metavar="FILE",
                     help="also draw the MDE curve into FILE (.png or .svg)")
-
-    rp = sub.add_parser("reproduce", help="re-run a previous report from its manifest and compare")
+    rp = sub.add_parser("reproduce", help="check a previous report folder, re-run it from its "
+                        "manifest and compare", epilog=EXIT_STATUSES,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
     rp.add_argument("dir", help="output folder of a previous run")
+    rp.add_argument("--inputs", default=None, metavar="DIR",
+                    help="folder holding the inputs (laid out as beside the configuration file) "
+                         "when they have moved")
     rp.add_argument("--out", default=None, help="where to write the re-run (default: a temporary folder)")
     return p
 
@@ -75,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return cli_demo(args)
         if args.command == "report":
-            from .report.run import cli_report
+            from .report.command import cli_report
 
             return cli_report(args)
         if args.command == "plan":
@@ -94,7 +120,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # one line, through the privacy gate (a file or sheet name may hold a code)
         msg = " ".join(str(gate(str(exc))).split())
         print(f"hb-eval: error: {msg}", file=sys.stderr)
-        return 2
+        if isinstance(exc, OutputBusyError):
+            return 3
+        return 4 if isinstance(exc, FileSystemError) else 2
+    except OSError as exc:  # a file-system fault no stage named: still one line
+        if args.debug:
+            raise
+        from .report.output import fs_error
+
+        print(f"hb-eval: error: {fs_error(exc, verb='use')}", file=sys.stderr)
+        return 4
     except KeyboardInterrupt:
         print("hb-eval: interrupted", file=sys.stderr)
         return 130

@@ -79,3 +79,21 @@ class OutcomeError(HbEvalError, ValueError):
 class TooFewClients(NotEstimable, ValueError):
     """An arm has too few clients with the scores an estimate needs (also a ``ValueError``,
     as the estimators raised before)."""
+
+
+class OutputError(HbEvalError):
+    """An output folder or file cannot be written as asked (not an hb-eval folder, a file where
+    a folder should be, ...). Nothing was written."""
+
+
+class OutputBusyError(OutputError):
+    """Another hb-eval run holds the lock of the output folder (or quarantine file)."""
+
+
+class FileSystemError(OutputError):
+    """The file system refused a write or read (no space, read-only, permission, path is a file
+    or a folder). The message names the path and the fault in one line."""
+
+
+class InputChangedError(InputError):
+    """An input file changed between the moment it was read and the end of the run."""

@@ -140,13 +140,15 @@ class Evaluation:
 
     # -- writing ----------------------------------------------------------------------
     def write_report(self, out_dir: str | Path, language: str | None = None,
-                     audience: str | None = None, *, progress: bool = False) -> Path:
-        """Write report.html, results.json, manifest.json, figures/, tables/ and tables.xlsx.
+                     audience: str | None = None, *, progress: bool = False,
+                     force: bool = False) -> Path:
+        """Write report.html, results.json, manifest.json, figures/, tables/ and tables.xlsx,
+        whole or not at all (see :func:`hb_eval.report.run.write_report`).
 
         Parameters
         ----------
         out_dir
-            Output folder (created).
+            Output folder (created; an earlier hb-eval output in it is replaced).
         language
             ``"fi"`` or ``"en"``; default: the configuration's ``report.language``.
         audience
@@ -154,6 +156,8 @@ class Evaluation:
             default: the configuration's ``report.audience``.
         progress
             Progress lines on stderr.
+        force
+            Write into a non-empty folder that is not an hb-eval output (its files are kept).
 
         Returns
         -------
@@ -163,7 +167,7 @@ class Evaluation:
         from .report.run import write_report
 
         return write_report(self, out_dir, language=language, audience=audience,
-                            progress=progress)
+                            progress=progress, force=force)
 
 
 def _total(n: Any) -> Any:

@@ -77,6 +77,9 @@ class Dataset:
         source, path, sha256, reason (a code such as ``no_header``), message.
     unread_sheets
         Sheets with data that no schema reads (source, path, sheet, rows, message).
+    inputs_read
+        One :class:`~hb_eval.data.io.snapshot.InputRead` per file read (absolute path, SHA-256
+        of the bytes parsed, size, time): :meth:`check_inputs_unchanged` re-checks them.
     """
 
     clients: pd.DataFrame
@@ -101,6 +104,14 @@ class Dataset:
     unread_sheets: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=UNREAD_SHEET_COLUMNS))
     limits: Any = None
+    inputs_read: list = field(default_factory=list, repr=False)
+
+    def check_inputs_unchanged(self) -> None:
+        """Raise :class:`~hb_eval.errors.InputChangedError` naming an input file whose bytes
+        changed since they were read (a run ends with this check)."""
+        from .io.snapshot import check_unchanged
+
+        check_unchanged(self.inputs_read)
 
     # -- outputs ---------------------------------------------------------------------------
     def clients_per_arm(self) -> dict[str, int]:
@@ -582,4 +593,5 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         file_errors=pd.DataFrame(file_errors, columns=FILE_ERROR_COLUMNS),
         budgets=out["budgets"], providers=providers_df,
         unread_sheets=q.unread_sheets_frame(), limits=limits,
+        inputs_read=[r.read for r in q.file_records if r.read is not None],
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,6 +66,7 @@ class FileRecord:
     sha256: str
     sheet: str | None
     rows: np.ndarray  # Excel row numbers of the data rows read
+    read: Any = None  # the io.snapshot.InputRead of the bytes parsed (for the end-of-run check)
 
 
 @dataclass
@@ -81,9 +83,11 @@ class Quarantine:
 
     # -- files ---------------------------------------------------------------------------
     def add_file(self, source: str, path: str, sha256: str, sheet: str | None,
-                 rows: Iterable[int]) -> FileRecord:
-        """Register a file (and sheet) read, with the Excel row numbers of its data rows."""
-        rec = FileRecord(source, str(path), sha256, sheet, np.asarray(list(rows), dtype=np.int64))
+                 rows: Iterable[int], read: Any = None) -> FileRecord:
+        """Register a file (and sheet) read, with the Excel row numbers of its data rows
+        (``read``: the :class:`~hb_eval.data.io.snapshot.InputRead` of the bytes parsed)."""
+        rec = FileRecord(source, str(path), sha256, sheet, np.asarray(list(rows), dtype=np.int64),
+                         read)
         self._files.append(rec)
         return rec
 

@@ -1,16 +1,22 @@
 """``hb-eval validate CONFIG [--json] [--quarantine-out PATH]``: load everything, report data
 quality, write the quarantine table (owner-only permissions).
 
+The quarantine table goes to ``--quarantine-out`` or, by default, to
+``hb-eval-karanteeni.csv`` in the working folder — never beside the inputs, which may be
+read-only or shared. It is written whole or not at all (temporary file and rename) under a lock
+(a second validate writing the same file is refused with one line).
+
 Exit codes: 0 when something usable was loaded and every file matched was read (quarantined rows
 are listed, not failures); 1 when nothing usable could be loaded (no consenting roster client)
 or when a file was refused (``files[]`` status ``refused``; ``--allow-refused`` relaxes this);
 2 for errors raised as :class:`~hb_eval.errors.HbEvalError` (handled by the CLI), e.g. a broken
-configuration or roster. Everything printed or written passes the privacy gate.
+configuration or roster; 3 when another run holds the quarantine file's lock; 4 when the
+quarantine table cannot be written (the summary is still printed, then one line names the path
+and the fault). Everything printed or written passes the privacy gate.
 """
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -18,6 +24,8 @@ from typing import Any, TextIO
 import pandas as pd
 
 from ..config import load_config
+from ..errors import FileSystemError
+from ..filesystem import FolderLock, atomic_write_bytes
 from .dataset import SCHEMA_VERSION, Dataset, load
 from .privacy import gate, gate_frame, gate_value
 
@@ -28,20 +36,16 @@ DEFAULT_QUARANTINE_NAME = "hb-eval-karanteeni.csv"
 
 def write_quarantine(quarantine: pd.DataFrame, path: str | Path) -> Path:
     """Write the quarantine table as CSV (UTF-8 with BOM, ``;``, for Finnish Excel) readable and
-    writable by the owner only (0600), also when the file already existed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    writable by the owner only (0600), also when the file already existed; whole or not at all.
+
+    Raises
+    ------
+    FileSystemError
+        One line naming the path and the fault (no space, read-only, a folder, ...); no partial
+        file is left.
+    """
     text = gate_frame(quarantine).to_csv(index=False, sep=";", lineterminator="\n")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            fd = -1
-            fh.write(text)
-    finally:
-        if fd != -1:
-            os.close(fd)
-    return path
+    return atomic_write_bytes(path, text.encode("utf-8-sig"), mode=0o600)
 
 
 def validation_json(ds: Dataset) -> dict[str, Any]:
@@ -59,22 +63,41 @@ def run_validate(args: Any, out: TextIO | None = None) -> int:
     """
     out = out or sys.stdout
     cfg = load_config(args.config)
-    ds = load(cfg, errors="collect")
     qpath = Path(args.quarantine_out) if getattr(args, "quarantine_out", None) else \
-        Path(args.config).resolve().parent / DEFAULT_QUARANTINE_NAME
-    write_quarantine(ds.quarantine, qpath)
+        Path.cwd() / DEFAULT_QUARANTINE_NAME
+    fault: FileSystemError | None = None
+    lock = FolderLock(qpath, "quarantine file")
+    try:
+        lock.acquire()  # another run on the same file: refused here, before loading
+    except FileSystemError as exc:  # its folder is not writable: said after the summary
+        fault = exc
+    try:
+        ds = load(cfg, errors="collect")
+        if fault is None:
+            try:
+                write_quarantine(ds.quarantine, qpath)
+            except FileSystemError as exc:
+                fault = exc
+    finally:
+        lock.release()
     usable = len(ds.clients) > 0
     refused = len(ds.file_errors)
+    written = (f"written to {qpath} (readable by you only: it holds client numbers)"
+               if fault is None else f"NOT written ({fault})")
     if getattr(args, "json", False):
         out.write(json.dumps(validation_json(ds), ensure_ascii=False, indent=2) + "\n")
-        print(gate(f"quarantine table written to {qpath} (owner-only)"), file=sys.stderr)
+        if fault is None:
+            print(gate(f"quarantine table {written}"), file=sys.stderr)
     else:
         text = [f"hb-eval validate: {cfg.name}\n\n", ds.summary_text() + "\n\n",
-                f"Quarantine table ({len(ds.quarantine)} records) written to {qpath} "
-                "(readable by you only: it holds client numbers).\n"]
+                f"Quarantine table ({len(ds.quarantine)} records) {written}.\n"]
         if not usable:
             text.append("Nothing usable was loaded: no consenting client in the roster.\n")
         out.write(gate("".join(text)))
+    if fault is not None:
+        out.flush()
+        print(gate(f"hb-eval: error: {fault}"), file=sys.stderr)
+        return 4
     if refused and not getattr(args, "allow_refused", False):
         print(f"hb-eval validate: {refused} file(s) refused (listed above with the reason); "
               "fix them or pass --allow-refused", file=sys.stderr)

@@ -2,7 +2,7 @@
 figures, tables and the HTML report (no analysis is computed here).
 
 ``hb_eval.evaluate(config).write_report(out_dir)`` or ``run_report(config, out_dir)`` write it;
-``hb-eval report`` and ``hb-eval reproduce`` call :func:`hb_eval.report.run.cli_report` and
+``hb-eval report`` and ``hb-eval reproduce`` call :func:`hb_eval.report.command.cli_report` and
 :func:`hb_eval.report.reproduce.cli_reproduce`.
 """
 from __future__ import annotations

@@ -1,15 +1,22 @@
-"""manifest.json: what a report run used, so that it can be reproduced and checked.
+"""manifest.json: what a report run used and wrote, so that it can be reproduced and checked.
 
-The manifest lists every input file with its SHA-256 and its row accounting, the configuration
-(as plain data), the seed, the versions of Python and of the packages that compute results, and
-where the configuration lived. The ``created`` wall-clock time is the only thing that changes
+The manifest lists every input file with the SHA-256 of the bytes the loaders parsed and its row
+accounting, the configuration (as plain data), the seed, the versions of Python and of the
+packages that compute results, where the configuration lived (as a path relative to the output
+folder: no absolute path), and the SHA-256 of every output file (``outputs``, added when the
+folder is sealed by :class:`hb_eval.report.output.OutputFolder`). Input paths are relative to the
+configuration file's folder. The ``created`` wall-clock time is the only thing that changes
 between identical runs; it is never part of what ``hb-eval reproduce`` compares.
+
+``manifest_version`` 2: ``base_dir`` (absolute) is gone; ``config_dir``,
+``config_dir_in_out``, ``outputs`` and ``foreign`` are new.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
 import json
+import os
 import platform
 from collections.abc import Iterable, Mapping
 from importlib import metadata
@@ -19,9 +26,11 @@ from typing import Any
 from ..config import SOURCES, Config
 from .results_json import to_jsonable
 
-__all__ = ["PACKAGES", "sha256_file", "package_versions", "input_files", "build_manifest",
+__all__ = ["MANIFEST_VERSION", "PACKAGES", "sha256_file", "package_versions", "input_files", "build_manifest",
            "write_manifest", "read_manifest", "created_with", "redact_manifest"]
 
+#: Version of the manifest's own shape.
+MANIFEST_VERSION = 2
 #: Packages whose version can change a number in results.json.
 PACKAGES = ("hb_eval", "numpy", "pandas", "scipy", "statsmodels", "linearmodels", "pingouin",
             "matplotlib", "seaborn", "jinja2", "openpyxl", "python-calamine", "PyYAML")
@@ -54,15 +63,30 @@ def created_with() -> str:
     return f"hb_eval {__version__}"
 
 
-def _rel(path: Path, base: Path) -> str:
+def _rel(path: str | Path, base: str | Path) -> str:
+    """``path`` relative to ``base`` (``../`` where it lies outside), POSIX style."""
+    p = Path(base) / path  # an absolute ``path`` stays as it is
     try:
-        return Path(path).resolve().relative_to(Path(base).resolve()).as_posix()
-    except ValueError:
-        return str(Path(path).resolve())
+        return Path(os.path.relpath(p.resolve(), Path(base).resolve())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return p.resolve().as_posix()
+
+
+def _inputs_read(config: Config, files_table: Any) -> list[dict[str, Any]]:
+    """Inputs as the loaders read them (one entry per file, its sheets' accounting)."""
+    out: dict[str, dict[str, Any]] = {}
+    for rec in files_table.to_dict("records"):
+        path = _rel(str(rec.get("path")), config.base_dir)
+        f = out.setdefault(path, {"source": rec.get("source"), "path": path,
+                                  "sha256": rec.get("sha256"), "sheets": []})
+        f["sheets"].append({k: rec.get(k) for k in ("sheet", "rows_read", "rows_kept",
+                                                    "rows_quarantined")})
+    return list(out.values())
 
 
 def input_files(config: Config) -> list[dict[str, Any]]:
-    """Every input file of the configuration: source, path (relative to the config folder), sha256.
+    """Every input file the configuration matches now: source, path (relative to the config
+    folder), sha256 (hashing the files again; a run records what it read instead).
 
     Raises
     ------
@@ -74,7 +98,7 @@ def input_files(config: Config) -> list[dict[str, Any]]:
         if not config.has_source(source):
             continue
         for f in config.source_files(source):
-            out.append({"source": source, "path": _rel(f, config.base_dir),
+            out.append({"source": source, "path": _rel(Path(f).resolve(), config.base_dir),
                         "sha256": sha256_file(f)})
     return out
 
@@ -88,41 +112,40 @@ def build_manifest(config: Config, *, files_table: Any = None, out_dir: str | Pa
     config
         The configuration actually used (after command-line overrides).
     files_table
-        ``Dataset.files`` (source, path, sha256, sheet, rows_read, rows_kept, rows_quarantined);
-        its row accounting is added per file. Optional (None when loading failed early).
+        ``Dataset.files`` (source, path, sha256, sheet, rows_read, rows_kept, rows_quarantined):
+        the inputs are recorded as read (SHA-256 of the bytes parsed) with their accounting.
+        When None, the configured files are hashed now (no accounting).
     out_dir
-        The output folder; when the inputs live inside it (the demo), their folder is also
-        recorded relative to it so that a moved output folder still reproduces.
+        The (final) output folder: the configuration's folder is recorded relative to it
+        (``config_dir``), and as ``config_dir_in_out`` when it lies inside it (the demo), so
+        that a moved output folder still finds its inputs.
     results_sha256
         SHA-256 of the results.json written by the run.
     timestamp
         Record the wall-clock time of the run (``created``, UTC).
     """
-    inputs = input_files(config)
-    if files_table is not None and len(files_table):
-        acc = {}
-        for rec in files_table.to_dict("records"):
-            key = str(rec.get("path"))
-            acc.setdefault(key, []).append({
-                k: rec.get(k) for k in ("sheet", "rows_read", "rows_kept", "rows_quarantined")})
-        for f in inputs:
-            f["sheets"] = acc.get(f["path"], [])
+    if files_table is not None:
+        inputs = _inputs_read(config, files_table)
+    else:
+        inputs = input_files(config)
     base = Path(config.base_dir).resolve()
     m: dict[str, Any] = {
+        "manifest_version": MANIFEST_VERSION,
         "created_with": created_with(),
         "seed": config.analysis.seed,
         "config": config.to_dict(),
         "config_file": config.path.name if config.path is not None else None,
-        "base_dir": str(base),
         "inputs": inputs,
         "versions": package_versions(),
         "results_sha256": results_sha256,
     }
     if out_dir is not None:
+        out = Path(out_dir).resolve()
+        m["config_dir"] = _rel(base, out)
         try:
-            m["base_dir_in_out"] = base.relative_to(Path(out_dir).resolve()).as_posix()
+            m["config_dir_in_out"] = base.relative_to(out).as_posix()
         except ValueError:
-            m["base_dir_in_out"] = None
+            m["config_dir_in_out"] = None
     if timestamp:
         m["created"] = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     return to_jsonable(m)
@@ -143,12 +166,18 @@ def redact_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(srcs, dict):
         m["config"]["sources"] = {k: [redact_client_numbers(p) for p in v]
                                   for k, v in srcs.items()}
+    for key in ("config_dir", "config_dir_in_out"):
+        if isinstance(m.get(key), str):
+            m[key] = redact_client_numbers(m[key])
+    if isinstance(m.get("foreign"), list):
+        m["foreign"] = [redact_client_numbers(str(e)) for e in m["foreign"]]
     m["paths_redacted"] = True
     return m
 
 
 def write_manifest(manifest: Mapping[str, Any], path: str | Path) -> Path:
-    """Write manifest.json (sorted keys, UTF-8; every string through the privacy gate)."""
+    """Write manifest.json (sorted keys, UTF-8; every string through the privacy gate); see
+    :meth:`OutputFolder.commit` for the fsync and the place of the manifest in the run."""
     from ..data.privacy import gate_value
 
     path = Path(path)

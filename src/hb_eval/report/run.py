@@ -6,7 +6,8 @@ into the output folder::
     report.html      one self-contained file (figures embedded)
     results.json     machine-readable results, byte-identical for the same inputs,
                      configuration and seed
-    manifest.json    inputs with SHA-256 and row accounting, configuration, seed, versions
+    manifest.json    inputs with SHA-256 and row accounting, configuration, seed, versions,
+                     and the SHA-256 of every output file
     figures/         every figure as PNG and SVG
     tables/          every table as CSV
     tables.xlsx      every table in one workbook
@@ -18,25 +19,23 @@ as failed (the rest of the report is still written, and the command exits with s
 """
 from __future__ import annotations
 
-import shutil
-import sys
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..config import Config, load_config
-from ..data.privacy import gate
+from ..config import Config
 from ..data.loaders.unit_costs import unit_cost_value
-from ..errors import ConfigError
 from ..progress import progress_printer
 from . import figures as F
 from .budget_sections import suppress_budget_results
 from .html import img_tag, render_html
 from .i18n import t
 from .privacy_gate import gate_html, gate_table
-from .manifest import build_manifest, created_with, redact_manifest, sha256_file, write_manifest
+from .manifest import build_manifest, created_with, redact_manifest, write_manifest
+from .output import OutputFolder
 from .results_json import dumps_results, to_jsonable
 from .suppression import redact_client_numbers, suppress_results
 from .table_specs import make_tables
@@ -45,7 +44,8 @@ from .tables import Table, config_table, public_table, write_csv, write_workbook
 if TYPE_CHECKING:
     from ..evaluation import Evaluation
 
-__all__ = ["run_report", "write_report", "cli_report", "FIGURES", "SectionView"]
+__all__ = ["run_report", "write_report", "write_into", "evaluate_config", "FIGURES",
+           "SectionView"]
 
 PRIMARY = "kykyviisari_total"
 #: Every figure of the report, in order (a placeholder is drawn when there are no data).
@@ -140,28 +140,55 @@ def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fi
 
 
 def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = None,
-                 audience: str | None = None, *, progress: bool = False) -> Path:
-    """Write the report of an evaluation into ``out_dir``.
+                 audience: str | None = None, *, progress: bool = False,
+                 force: bool = False) -> Path:
+    """Write the report of an evaluation into ``out_dir``, whole or not at all.
+
+    Everything is written into a temporary folder beside ``out_dir`` and moved into place only
+    when complete (:mod:`hb_eval.report.output`): an interrupted or failed run leaves an earlier
+    output as it was, and two runs into one folder cannot mix (the second is refused).
 
     Parameters
     ----------
     ev
         The result of :func:`hb_eval.evaluate`.
     out_dir
-        Output folder (created).
+        Output folder (created; an earlier hb-eval output in it is replaced).
     language, audience
         Override ``report.language`` / ``report.audience`` of the evaluation's configuration
         (the manifest and results.json record the values used).
     progress
         Progress lines on stderr.
+    force
+        Write into a non-empty folder that is not an hb-eval output (its files are kept).
 
     Returns
     -------
     Path
         The path of ``report.html``.
+
+    Raises
+    ------
+    OutputError
+        The folder is a file, holds files hb-eval did not write (without ``force``), or
+        another run holds its lock (:class:`~hb_eval.errors.OutputBusyError`).
+    FileSystemError
+        No space, read-only, permission: one line naming the path; nothing was written.
+    InputChangedError
+        An input file changed since it was read; nothing was written.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with OutputFolder(out_dir, force=force) as dest:
+        write_into(ev, dest, language, audience, progress=progress)
+    return dest.out / "report.html"
+
+
+def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
+               audience: str | None = None, *, progress: bool = False,
+               inputs_dir: str | None = None) -> None:
+    """Write the report of ``ev`` into ``dest`` (an open
+    :class:`~hb_eval.report.output.OutputFolder`) and commit it; ``inputs_dir``: a folder of
+    inputs already written inside it (the demo's ``demo_data``)."""
+    out = dest.path
     say = progress_printer(progress)
     config = ev.config.with_overrides(language=language, audience=audience)
     lang = config.report.language
@@ -181,20 +208,18 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
     failures = list(ev.failures)
 
     say("tables …")
-    tab_dir = out / "tables"
-    if tab_dir.exists():
-        shutil.rmtree(tab_dir)
     for tab in tables.values():
-        write_csv(tab, tab_dir, lang)
-    write_workbook(list(tables.values()), out / "tables.xlsx", lang)
+        with dest.writing(f"tables/{tab.name}.csv"):
+            write_csv(tab, out / "tables", lang)
+    with dest.writing("tables.xlsx") as path:
+        write_workbook(list(tables.values()), path, lang)
 
-    fig_dir = out / "figures"
-    if fig_dir.exists():
-        shutil.rmtree(fig_dir)
-    figs = _figures(ev.figure_data, lang, public, fig_dir, say, failures)
+    figs = _figures(ev.figure_data, lang, public, out / "figures", say, failures)
 
     say("results.json …")
-    (out / "results.json").write_bytes(dumps_results(results).encode("utf-8"))
+    text = dumps_results(results).encode("utf-8")
+    with dest.writing("results.json") as path:
+        path.write_bytes(text)
 
     say("report.html …")
     a = config.analysis
@@ -210,24 +235,37 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
         "price_year": unit_cost_value(uc, "price_year"),
     }
     html = gate_html(render_html(results, context, lang))
-    (out / "report.html").write_text(html, encoding="utf-8")
+    with dest.writing("report.html") as path:
+        path.write_text(html, encoding="utf-8")
 
+    check = getattr(ev.dataset, "check_inputs_unchanged", None)
+    if check is not None:  # the manifest must describe the bytes analysed
+        check()
+    base = Path(config.base_dir).resolve()
+    anchor = out if base.is_relative_to(out.resolve()) else dest.out  # inputs inside: the demo
     manifest = build_manifest(config, files_table=getattr(ev.dataset, "files", None),
-                              out_dir=out, results_sha256=sha256_file(out / "results.json"))
+                              out_dir=anchor, results_sha256=hashlib.sha256(text).hexdigest())
     manifest["failures"] = failures
     limits = getattr(ev.dataset, "limits", None)
     if limits is not None:  # reproduce uses the same date window again
         manifest["plausibility"] = {"date_min": limits.date_min.isoformat(),
                                     "date_max": limits.date_max.isoformat()}
-    if public:  # file names may hold client numbers (one diary workbook per client)
-        manifest = redact_manifest(manifest)
-    write_manifest(manifest, out / "manifest.json")
-    say(f"done: {out / 'report.html'}")
-    return out / "report.html"
+    # public: file names may hold client numbers (one diary workbook per client)
+    dest.commit(manifest, write_manifest, public=public, inputs_dir=inputs_dir,
+                finish=redact_manifest if public else None)
+    say(f"done: {dest.out / 'report.html'}")
+
+
+def evaluate_config(config: Config, *, progress: bool = True, debug: bool = False,
+                    dataset: Any = None) -> Evaluation:
+    """:func:`hb_eval.evaluate` of a configuration (the analysis step of a report run)."""
+    from ..evaluation import evaluate
+
+    return evaluate(config, progress=progress, debug=debug, dataset=dataset)
 
 
 def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
-               debug: bool = False, dataset: Any = None) -> Path:
+               debug: bool = False, dataset: Any = None, force: bool = False) -> Path:
     """Run the analysis and write the report: ``evaluate(config).write_report(out_dir)``.
 
     Parameters
@@ -235,13 +273,15 @@ def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
     config
         The configuration (with any overrides applied, see :meth:`Config.with_overrides`).
     out_dir
-        Output folder (created).
+        Output folder (created; written whole or not at all, see :func:`write_report`).
     progress
         Progress lines on stderr for the long steps.
     debug
         Re-raise unexpected exceptions of an analysis instead of reporting it as failed.
     dataset
         An already-loaded Dataset (optional).
+    force
+        Write into a non-empty folder that is not an hb-eval output (its files are kept).
 
     Returns
     -------
@@ -249,48 +289,7 @@ def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
         The path of ``report.html``. Failed analyses are in results.json under ``analyses``
         (status ``failed``).
     """
-    from ..evaluation import evaluate
-
-    ev = evaluate(config, progress=progress, debug=debug, dataset=dataset)
-    return write_report(ev, out_dir, progress=progress)
-
-
-# ------------------------------------------------------------------------------ CLI
-def cli_report(args: Any) -> int:
-    """``hb-eval report CONFIG --out DIR`` / ``hb-eval report --demo --out DIR``."""
-    out = Path(args.out)
-    if args.demo:
-        if args.config:
-            raise ConfigError("give either a configuration file or --demo, not both")
-        from ..demo import write_demo
-
-        demo_dir = out / "demo_data"
-        if not getattr(args, "quiet", False):
-            print(f"[hb-eval] writing the demo evaluation to {demo_dir} …", file=sys.stderr,
-                  flush=True)
-        write_demo(demo_dir)
-        cfg_path = demo_dir / "evaluation.yaml"
-    else:
-        if not args.config:
-            raise ConfigError("give a configuration file (evaluation.yaml) or --demo")
-        cfg_path = Path(args.config)
-    config = load_config(cfg_path).with_overrides(
-        seed=args.seed, bootstrap_reps=args.reps, language=args.language, audience=args.audience)
-    progress = not getattr(args, "quiet", False)
-    report = run_report(config, out, progress=progress, debug=getattr(args, "debug", False))
-    failed = [k for k, v in (read_analyses(out)).items() if v == "failed"]
-    if failed:
-        print(f"hb-eval: report written to {gate(str(report))}, but these analyses failed: "
-              f"{', '.join(failed)} (rerun with --debug)", file=sys.stderr)
-        return 1
-    if progress:
-        print(gate(str(report)))
-    return 0
-
-
-def read_analyses(out_dir: str | Path) -> dict[str, str]:
-    """The ``analyses`` status block of a written results.json."""
-    import json
-
-    d = json.loads((Path(out_dir) / "results.json").read_text(encoding="utf-8"))
-    return d.get("analyses", {})
+    with OutputFolder(out_dir, force=force) as dest:
+        ev = evaluate_config(config, progress=progress, debug=debug, dataset=dataset)
+        write_into(ev, dest, progress=progress)
+    return dest.out / "report.html"

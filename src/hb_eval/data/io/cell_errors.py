@@ -7,6 +7,7 @@ loaders quarantine them with reason ``excel_error`` instead of reading "not answ
 from __future__ import annotations
 
 import re
+import io
 import zipfile
 from pathlib import Path
 from posixpath import join, normpath
@@ -63,14 +64,15 @@ def _col_index(letters: str) -> int:
     return n - 1
 
 
-def xlsx_cell_errors(path: str | Path, sheet: str) -> list[tuple[int, int, str]]:
+def xlsx_cell_errors(path: str | Path, sheet: str,
+                     data: bytes | None = None) -> list[tuple[int, int, str]]:
     """``(excel_row, column_index, what)`` of error cells and formulas without a value.
 
     ``what`` is the error text (``#N/A``) or ``"formula without a value"``. A workbook that
     cannot be inspected gives an empty list (the readers report unreadable files).
     """
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as zf:
             part = _sheet_part(zf, sheet)
             if part is None:
                 return []

@@ -78,9 +78,10 @@ def sniff_separator(text: str, candidates: str = ";,\t") -> str:
     return best
 
 
-def read_csv(path: str | Path, *, file: str | None = None, sep: str | None = None) -> RawGrid:
+def read_csv(path: str | Path, *, file: str | None = None, sep: str | None = None,
+             data: bytes | None = None) -> RawGrid:
     """Read a CSV file as text cells; the row number of record ``i`` is ``i + 1`` (as Excel
-    numbers the rows when it opens the file).
+    numbers the rows when it opens the file). ``data``: the file's bytes when already read.
 
     Raises
     ------
@@ -90,7 +91,7 @@ def read_csv(path: str | Path, *, file: str | None = None, sep: str | None = Non
     path = Path(path)
     shown = file if file is not None else str(path)
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if data is None else data
     except OSError as exc:
         raise InputError(f"cannot read the file ({exc.strerror})", file=shown,
                          code="unreadable") from None

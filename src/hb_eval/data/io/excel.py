@@ -2,6 +2,7 @@
 as the fallback)."""
 from __future__ import annotations
 
+import io as _io
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +13,20 @@ from .grid import RawGrid, gc_paused, rows_to_cells
 __all__ = ["sheet_names", "read_xlsx"]
 
 
-def sheet_names(path: str | Path, *, file: str | None = None) -> list[str]:
-    """Names of the sheets of a workbook, in workbook order (``file``: how the file is named
-    in messages)."""
+def _source(path: str | Path, data: bytes | None):
+    """What the engines open: the bytes already read (one read per file) or the path."""
+    return _io.BytesIO(data) if data is not None else path
+
+
+def sheet_names(path: str | Path, data: bytes | None = None, *,
+                file: str | None = None) -> list[str]:
+    """Names of the sheets of a workbook, in workbook order (``data``: its bytes, if read;
+    ``file``: how the file is named in messages)."""
     try:
         from python_calamine import CalamineWorkbook
 
-        wb = CalamineWorkbook.from_path(str(path))
+        wb = (CalamineWorkbook.from_filelike(_io.BytesIO(data)) if data is not None
+              else CalamineWorkbook.from_path(str(path)))
         try:
             return list(wb.sheet_names)
         finally:
@@ -27,7 +35,7 @@ def sheet_names(path: str | Path, *, file: str | None = None) -> list[str]:
         try:
             import openpyxl
 
-            wb = openpyxl.load_workbook(path, read_only=True)
+            wb = openpyxl.load_workbook(_source(path, data), read_only=True)
             try:
                 return list(wb.sheetnames)
             finally:
@@ -37,10 +45,11 @@ def sheet_names(path: str | Path, *, file: str | None = None) -> list[str]:
                              file=file or str(path), code="unreadable") from None
 
 
-def _calamine_rows(path: Path, sheet: str) -> list[list]:
+def _calamine_rows(path: Path, sheet: str, data: bytes | None = None) -> list[list]:
     from python_calamine import CalamineWorkbook
 
-    wb = CalamineWorkbook.from_path(str(path))
+    wb = (CalamineWorkbook.from_filelike(_io.BytesIO(data)) if data is not None
+          else CalamineWorkbook.from_path(str(path)))
     try:
         # skip_empty_area=False: list index i is Excel row i + 1
         return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
@@ -48,10 +57,10 @@ def _calamine_rows(path: Path, sheet: str) -> list[list]:
         wb.close()
 
 
-def _openpyxl_rows(path: Path, sheet: str) -> list[list]:
+def _openpyxl_rows(path: Path, sheet: str, data: bytes | None = None) -> list[list]:
     import openpyxl
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    wb = openpyxl.load_workbook(_source(path, data), read_only=True, data_only=True)
     try:
         ws = wb[sheet]
         return [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
@@ -66,7 +75,7 @@ def _to_grid(rows: list[list], file: str, sheet: str, path: Path) -> RawGrid:
 
 
 def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = None,
-              engine: str = "auto") -> RawGrid:
+              engine: str = "auto", data: bytes | None = None) -> RawGrid:
     """Read one sheet of an ``.xlsx`` workbook as text cells with Excel row numbers.
 
     Parameters
@@ -80,6 +89,9 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
         How the file is named in messages (default: ``path`` as given).
     engine
         ``"calamine"``, ``"openpyxl"`` or ``"auto"`` (calamine, openpyxl if calamine fails).
+    data
+        The file's bytes when already read (see :func:`hb_eval.data.io.snapshot.read_input`):
+        the workbook is parsed from them, not read again.
 
     Raises
     ------
@@ -88,7 +100,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
     """
     path = Path(path)
     shown = file if file is not None else str(path)
-    names = sheet_names(path, file=shown)
+    names = sheet_names(path, data, file=shown)
     if sheet is None or sheet not in names:
         if len(names) == 1:
             sheet = names[0]
@@ -103,8 +115,8 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
     for eng in engines:
         try:
             with gc_paused():
-                rows = (_calamine_rows(path, sheet) if eng == "calamine"
-                        else _openpyxl_rows(path, sheet))
+                rows = (_calamine_rows(path, sheet, data) if eng == "calamine"
+                        else _openpyxl_rows(path, sheet, data))
                 grid = _to_grid(rows, shown, sheet, path)
                 del rows  # freed before the collector runs again
             return grid

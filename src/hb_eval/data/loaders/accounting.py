@@ -75,14 +75,15 @@ def _data_rows(cells) -> int:
 
 
 def note_unread_sheets(ctx: Any, path: str | Path, shown: str, read_sheet: str | None,
-                       table: RawTable) -> None:
-    """Record every other sheet of a workbook that holds data (reason ``unread_sheet``)."""
+                       table: RawTable, *, data: bytes | None = None) -> None:
+    """Record every other sheet of a workbook that holds data (reason ``unread_sheet``);
+    ``data``: the workbook's bytes as read (no second read)."""
     from ..io import read_xlsx, sheet_names
     from ..io.grid import find_header_row
 
     if Path(path).suffix.lower() not in (".xlsx", ".xlsm") or read_sheet is None:
         return
-    names = sheet_names(path, file=shown)
+    names = sheet_names(path, data, file=shown)
     if len(names) < 2:
         return
     own = [norm_header(h) for h in table.header]
@@ -90,7 +91,7 @@ def note_unread_sheets(ctx: Any, path: str | Path, shown: str, read_sheet: str |
         if name == read_sheet:
             continue
         try:
-            grid = read_xlsx(path, name, file=shown)
+            grid = read_xlsx(path, name, file=shown, data=data)
         except InputError:
             continue
         n = _data_rows(grid.cells)

@@ -22,7 +22,7 @@ import pandas as pd
 from .. import privacy
 from ...errors import InputError
 from .accounting import check_source, note_unread_sheets
-from ..io import RawTable, read_table, sha256_file
+from ..io import RawTable, read_input, read_table
 from ..quarantine import Quarantine
 
 __all__ = ["LoadContext", "SourceSheet", "display_path", "open_sheet", "open_table", "require",
@@ -223,33 +223,37 @@ class SourceSheet:
 
 def open_table(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
                known: Iterable[str] | None = None) -> RawTable:
-    """Read a file of the source, find its header and register it for the accounting."""
+    """Read a file of the source, find its header and register it for the accounting.
+
+    The file is read once: its SHA-256 is that of the very bytes parsed."""
     from . import parse as P
 
     shown = display_path(path, ctx.base_dir)
     names = list(known) if known is not None else P.header_known(ctx.schema)
-    table = read_table(path, names, sheet=sheet, file=shown, min_hits=P.min_hits(ctx.schema))
+    data, read = read_input(path, file=shown)
+    table = read_table(path, names, sheet=sheet, file=shown, min_hits=P.min_hits(ctx.schema),
+                       data=data)
     check_source(ctx, table)
     real_sheet = table.sheet
     # sheet names and headers leave the package in quarantine records and messages
     table.sheet = privacy.gate(table.sheet)
     table.header = [privacy.gate(h) for h in table.header]
-    note_unread_sheets(ctx, path, shown, real_sheet, table)
-    ctx.quarantine.add_file(ctx.source, shown, sha256_file(path), table.sheet,
-                            table.excel_rows.tolist())
-    _quarantine_cell_errors(ctx, path, real_sheet, table)
+    note_unread_sheets(ctx, path, shown, real_sheet, table, data=data)
+    ctx.quarantine.add_file(ctx.source, shown, read.sha256, table.sheet,
+                            table.excel_rows.tolist(), read=read)
+    _quarantine_cell_errors(ctx, path, real_sheet, table, data=data)
     return table
 
 
 def _quarantine_cell_errors(ctx: LoadContext, path: str | Path, real_sheet: str | None,
-                            table: RawTable) -> None:
+                            table: RawTable, *, data: bytes | None = None) -> None:
     """Excel error values and formulas without a value in data rows: quarantined cells
     (reason ``excel_error``), emptied, never read as "not answered" without a record."""
     from ..io.cell_errors import text_errors, xlsx_cell_errors
 
     found = text_errors(table.data)
     if real_sheet is not None and Path(path).suffix.lower() in (".xlsx", ".xlsm"):
-        found += xlsx_cell_errors(path, real_sheet)
+        found += xlsx_cell_errors(path, real_sheet, data)
     if not found:
         return
     rows = set(table.excel_rows.tolist())

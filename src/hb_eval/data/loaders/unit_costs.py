@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from ...errors import InputError
-from ..io import sha256_file
+from ..io import read_input
 from .common import LoadContext, display_path
 
 __all__ = ["UnitCosts", "load", "read_unit_costs", "unit_cost_value"]
@@ -105,8 +105,9 @@ def _number(d: dict, key: str, file: str) -> float:
     return float(v)
 
 
-def read_unit_costs(path: str | Path, *, file: str | None = None) -> UnitCosts:
-    """Read and check the unit-cost YAML.
+def read_unit_costs(path: str | Path, *, file: str | None = None,
+                    data: bytes | None = None) -> UnitCosts:
+    """Read and check the unit-cost YAML (``data``: its bytes, when already read).
 
     Raises
     ------
@@ -116,7 +117,8 @@ def read_unit_costs(path: str | Path, *, file: str | None = None) -> UnitCosts:
     path = Path(path)
     shown = file or str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes() if data is None else data
+        data = yaml.safe_load(raw.decode("utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the unit costs ({type(exc).__name__})", file=shown) from None
     if not isinstance(data, dict):
@@ -163,6 +165,7 @@ def load(files: list[Path], ctx: LoadContext) -> UnitCosts:
     if len(files) != 1:
         raise InputError(f"sources.unit_costs must be exactly one file, got {len(files)}")
     shown = display_path(files[0], ctx.base_dir)
-    uc = read_unit_costs(files[0], file=shown)
-    ctx.quarantine.add_file(ctx.source, shown, sha256_file(files[0]), None, [])
+    data, read = read_input(files[0], file=shown)
+    uc = read_unit_costs(files[0], file=shown, data=data)
+    ctx.quarantine.add_file(ctx.source, shown, read.sha256, None, [], read=read)
     return uc

@@ -1,0 +1,65 @@
+"""``hb-eval report``: the command around :func:`hb_eval.report.run.run_report`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..config import Config, load_config
+from ..data.privacy import gate
+from ..errors import ConfigError
+from .output import OutputFolder
+from . import run as R
+
+__all__ = ["cli_report", "read_analyses"]
+
+
+def cli_report(args: Any) -> int:
+    """``hb-eval report CONFIG --out DIR`` / ``hb-eval report --demo --out DIR`` (exit
+    statuses: see ``hb-eval --help``)."""
+    out = Path(args.out)
+    force = bool(getattr(args, "force", False))
+    progress = not getattr(args, "quiet", False)
+    debug = getattr(args, "debug", False)
+
+    def configured(cfg_path: Path) -> Config:
+        return load_config(cfg_path).with_overrides(
+            seed=args.seed, bootstrap_reps=args.reps, language=args.language,
+            audience=args.audience)
+
+    if args.demo:
+        if args.config:
+            raise ConfigError("give either a configuration file or --demo, not both")
+        from ..demo import write_demo
+
+        with OutputFolder(out, force=force) as dest:
+            if progress:
+                print(f"[hb-eval] writing the demo evaluation to {out / 'demo_data'} …",
+                      file=sys.stderr, flush=True)
+            with dest.writing("demo_data") as demo_dir:
+                write_demo(demo_dir)
+            ev = R.evaluate_config(configured(demo_dir / "evaluation.yaml"), progress=progress,
+                                 debug=debug)
+            R.write_into(ev, dest, progress=progress, inputs_dir="demo_data")
+        report = dest.out / "report.html"
+    else:
+        if not args.config:
+            raise ConfigError("give a configuration file (evaluation.yaml) or --demo")
+        report = R.run_report(configured(Path(args.config)), out, progress=progress, debug=debug,
+                            force=force)
+    failed = [k for k, v in (read_analyses(out)).items() if v == "failed"]
+    if failed:
+        print(f"hb-eval: report written to {gate(str(report))}, but these analyses failed: "
+              f"{', '.join(failed)} (rerun with --debug)", file=sys.stderr)
+        return 1
+    if progress:
+        print(gate(str(report)))
+    return 0
+
+
+def read_analyses(out_dir: str | Path) -> dict[str, str]:
+    """The ``analyses`` status block of a written results.json."""
+    import json
+
+    d = json.loads((Path(out_dir) / "results.json").read_text(encoding="utf-8"))
+    return d.get("analyses", {})
