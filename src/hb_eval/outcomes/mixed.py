@@ -6,8 +6,13 @@ random intercept for client nested in worker (statsmodels ``MixedLM``: ``groups=
 is the DiD contrast (HB change alku -> loppu minus Verrokki change). Every observed wave is used
 (missing at random). Inference is model-based Wald (normal), ``se_type="MixedLM-Wald"``.
 
-If the optimiser does not converge (or the fit fails) the row says so in ``converged`` (and
-``note``); the estimate of a non-converged fit is still shown, a failed fit gives NaN.
+A variance component estimated at its boundary (0) is a *singular fit*, as lme4 calls it: the
+fit is fine (the same estimate and log-likelihood as the model without that component), so it is
+reported as such in ``singular`` and ``note`` ("worker variance estimated at 0 (singular
+fit)"), not as non-convergence, and the optimiser's boundary warnings are not counted as a
+failure. If the optimiser really does not converge (or the fit fails) the row says so in
+``converged`` (and ``note``); the estimate of a non-converged fit is still shown, a failed fit
+gives NaN.
 """
 from __future__ import annotations
 
@@ -20,6 +25,22 @@ from scipy import stats
 from .did import ESTIMATE_COLUMNS, TREATED, CONTROL, outcome_of
 
 WAVES = ("alku", "väli", "loppu")
+#: A variance component below this fraction of the residual variance is at its boundary (0).
+SINGULAR_TOL = 1e-6
+#: statsmodels' warnings that come with a variance component at the boundary, not a failure.
+_BOUNDARY_WARNINGS = ("on the boundary of the parameter space", "not positive definite",
+                      "Retrying MixedLM optimization")
+
+
+def singular_components(var_worker: float, var_client: float, var_residual: float,
+                        group: str = "worker", tol: float = SINGULAR_TOL) -> list[str]:
+    """The random-effect levels whose variance is estimated at 0 (a singular fit).
+
+    A component counts as 0 when it is at most ``tol`` times the residual variance.
+    """
+    scale = var_residual if np.isfinite(var_residual) and var_residual > 0 else 1.0
+    return [name for name, v in ((group, var_worker), ("client", var_client))
+            if np.isfinite(v) and v <= tol * scale]
 
 
 def _model(d: pd.DataFrame, terms: list[str]):
@@ -64,7 +85,8 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
     DataFrame
         One row: estimate columns (``estimator="mixed"``, ``cluster`` = the random-effect
         level, ``n_clusters`` its count, ``n_HB``/``n_Verrokki`` clients with any score) plus
-        ``n_obs``, ``converged``, ``var_worker``, ``var_client``, ``var_residual``, ``note``.
+        ``n_obs``, ``converged``, ``singular``, ``var_worker``, ``var_client``,
+        ``var_residual``, ``note``.
     """
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
@@ -90,7 +112,8 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
     row = {"outcome": outcome_of(long, outcome), "estimator": "mixed", "n_HB": n_hb,
            "n_Verrokki": int(len(clients) - n_hb), "n_clusters": int(d["grp"].nunique()),
            "se_type": "MixedLM-Wald", "cluster": group, "confidence": confidence,
-           "df": np.inf, "n_obs": len(d), "converged": False, "note": ""}
+           "df": np.inf, "n_obs": len(d), "converged": False, "singular": False,
+           "note": ""}
     terms = ["vali", "loppu", "hb_vali", "hb_loppu"]
     if d["vali"].sum() == 0:  # no middle wave at all: leave its terms out
         terms = ["loppu", "hb_loppu"]
@@ -99,20 +122,26 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
             warnings.simplefilter("always")
             model = _model(d, ["hb", *terms])
             res = model.fit(reml=reml, method=["lbfgs", "powell"])
-        warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        var_worker = float(res.cov_re.iloc[0, 0])
+        var_client = float(res.vcomp[0]) if len(res.vcomp) else np.nan
+        at_zero = singular_components(var_worker, var_client, float(res.scale), group)
+        warned = any(issubclass(w.category, ConvergenceWarning)
+                     and not (at_zero and any(m in str(w.message) for m in _BOUNDARY_WARNINGS))
+                     for w in caught)
         est = float(res.fe_params["hb_loppu"])
         se = float(res.bse_fe["hb_loppu"])
         z = stats.norm.ppf(1 - (1 - confidence) / 2)
         row.update(estimate=est, se=se, ci_low=est - z * se, ci_high=est + z * se,
                    p=float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan,
                    converged=bool(res.converged) and not warned and np.isfinite(se),
-                   var_worker=float(res.cov_re.iloc[0, 0]),
-                   var_client=float(res.vcomp[0]) if len(res.vcomp) else np.nan,
+                   singular=bool(at_zero), var_worker=var_worker, var_client=var_client,
                    var_residual=float(res.scale))
+        notes = [f"{c} variance estimated at 0 (singular fit)" for c in at_zero]
         if not row["converged"]:
-            row["note"] = "optimiser did not converge cleanly; treat with caution"
+            notes.append("optimiser did not converge cleanly; treat with caution")
+        row["note"] = "; ".join(notes)
     except (np.linalg.LinAlgError, ValueError) as exc:
         row.update(estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan, p=np.nan,
                    note=f"fit failed: {type(exc).__name__}")
     return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS + [
-        "n_obs", "converged", "var_worker", "var_client", "var_residual", "note"])
+        "n_obs", "converged", "singular", "var_worker", "var_client", "var_residual", "note"])

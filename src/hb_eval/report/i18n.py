@@ -6,7 +6,10 @@ missing label shows up in the report instead of breaking it.
 """
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "t", "outcome_label", "LABELS"]
+import numbers
+
+__all__ = ["LANGUAGES", "t", "outcome_label", "LABELS", "CATEGORIES", "CODED_COLUMNS",
+           "display_value", "sensitivity_label"]
 
 LANGUAGES = ("fi", "en")
 
@@ -322,7 +325,138 @@ LABELS: dict[str, dict[str, str]] = {
     "orphans": {"fi": "Rekisterissä tuntemattomat asiakasnumerot",
                 "en": "Client numbers not in the roster"},
     "clients_analysed": {"fi": "Analysoidut asiakkaat", "en": "Clients analysed"},
+    # workbook (tables.xlsx): sheet names of at most 31 characters
+    "sheet_contents": {"fi": "Sisällys", "en": "Contents"},
+    "sheet_col_sheet": {"fi": "Välilehti", "en": "Sheet"},
+    "sheet_col_title": {"fi": "Taulukko", "en": "Table"},
+    "sheet_col_csv": {"fi": "Sama CSV-tiedostona", "en": "Same table as CSV"},
+    "sheet_outcome_effects": {"fi": "Vaikutukset", "en": "Effects"},
+    "sheet_estimators_primary": {"fi": "Estimaattorit", "en": "Estimators"},
+    "sheet_heterogeneity": {"fi": "Alaryhmät", "en": "Subgroups"},
+    "sheet_within_arm": {"fi": "Muutos ryhmittäin", "en": "Change by arm"},
+    "sheet_reliable_change": {"fi": "Luotettava muutos", "en": "Reliable change"},
+    "sheet_reliability": {"fi": "Reliabiliteetti", "en": "Reliability"},
+    "sheet_mice": {"fi": "Moni-imputointi", "en": "Multiple imputation"},
+    "sheet_table1": {"fi": "Taustatiedot", "en": "Baseline characteristics"},
+    "sheet_attrition": {"fi": "Poistuma", "en": "Attrition"},
+    "sheet_satisfaction_items": {"fi": "Tyytyväisyys C1–C8", "en": "Satisfaction C1–C8"},
+    "sheet_satisfaction_grade": {"fi": "Kokonaisarvosana", "en": "Overall grade"},
+    "sheet_satisfaction_hb_items": {"fi": "HB-väittämät H1–H4", "en": "HB items H1–H4"},
+    "sheet_esr_transitions": {"fi": "Siirtymät (ESR)", "en": "Transitions (ESR)"},
+    "sheet_services_by_funding": {"fi": "Palvelut rahoituksen mukaan",
+                                  "en": "Services by funding"},
+    "sheet_services_by_sector": {"fi": "Palvelut sektoreittain", "en": "Services by sector"},
+    "sheet_costs_by_arm": {"fi": "Kustannukset", "en": "Costs"},
+    "sheet_imputed": {"fi": "Imputoidut päiväkirjat", "en": "Imputed diary rates"},
+    "sheet_unit_costs": {"fi": "Yksikkökustannukset", "en": "Unit costs"},
+    "sheet_cea": {"fi": "Kustannusvaikuttavuus", "en": "Cost-effectiveness"},
+    "sheet_sensitivity": {"fi": "Herkkyysanalyysit", "en": "Sensitivity analyses"},
+    "sheet_files": {"fi": "Luetut tiedostot", "en": "Files read"},
+    "sheet_quarantine_by_reason": {"fi": "Karanteeni", "en": "Quarantine"},
+    "sheet_configuration": {"fi": "Asetukset", "en": "Configuration"},
+    # one-way sensitivity analyses: parameters and their non-numeric values
+    "hourly_wage": {"fi": "Palkat", "en": "Wages"},
+    "side_costs_pct": {"fi": "Palkan sivukulut", "en": "Wage side costs"},
+    "overhead_pct": {"fi": "Yleiskustannuslisä", "en": "Overhead"},
+    "km_allowance": {"fi": "Kilometrikorvaus", "en": "Mileage allowance"},
+    "client_hour_value": {"fi": "Asiakkaan ajan arvo", "en": "Value of client time"},
+    "volunteer_hour_value": {"fi": "Vapaaehtoistyön tunnin arvo",
+                             "en": "Value of a volunteer hour"},
+    "diary_rule": {"fi": "Puuttuvan päiväkirjatiedon sääntö", "en": "Rule for missing diaries"},
+    "kompassi": {"fi": "Kompassi-pisteet", "en": "Kompassi scores"},
+    "arm_pilot_role": {"fi": "ryhmä, pilotti ja rooli", "en": "arm, pilot and role"},
+    "arm_role": {"fi": "ryhmä ja rooli", "en": "arm and role"},
+    "zero": {"fi": "nolla", "en": "zero"},
+    "included": {"fi": "mukana", "en": "included"},
+    "excluded": {"fi": "pois", "en": "excluded"},
+    # satisfaction statements, short (figure labels; the full wording is in the table)
+    "short_C1": {"fi": "Tulin kuulluksi", "en": "Heard as a person"},
+    "short_C2": {"fi": "Luottamus työntekijään", "en": "Trust in worker"},
+    "short_C3": {"fi": "Tilanne selkeytyi", "en": "Situation clearer"},
+    "short_C4": {"fi": "Yhteistyö ja tiedonkulku", "en": "Co-operation, information"},
+    "short_C5": {"fi": "Tuki vastasi tarpeita", "en": "Support met needs"},
+    "short_C6": {"fi": "Tietoa vaihtoehdoista", "en": "Information on options"},
+    "short_C7": {"fi": "Vaikutin palveluihin", "en": "Influence on services"},
+    "short_C8": {"fi": "Asiat hoituivat sujuvasti", "en": "Matters handled smoothly"},
+    "short_H1": {"fi": "Budjetin käyttö selkeää", "en": "Budget use clear"},
+    "short_H2": {"fi": "Sain valita tuottajan", "en": "Chose the provider"},
+    "short_H3": {"fi": "Avustajasta hyötyä", "en": "Assistant useful"},
+    "short_H4": {"fi": "Suosittelisin HB:tä", "en": "Would recommend HB"},
 }
+
+
+#: The data's Finnish category codes (sex, client group, end reason, funding, sector, labour
+#: status, ESR form, diary activity) as shown to readers. Waves, arms and pilots are in LABELS.
+CATEGORIES: dict[str, dict[str, str]] = {
+    # sex
+    "nainen": {"fi": "nainen", "en": "female"},
+    "mies": {"fi": "mies", "en": "male"},
+    "muu": {"fi": "muu", "en": "other"},
+    "ei halua sanoa": {"fi": "ei halua sanoa", "en": "prefers not to say"},
+    # client groups
+    "lapsiperhe": {"fi": "lapsiperhe", "en": "families with children"},
+    "aikuissosiaalityö": {"fi": "aikuissosiaalityö", "en": "adult social work"},
+    "jälkihuolto": {"fi": "jälkihuolto", "en": "aftercare (child welfare)"},
+    "vammaispalvelu": {"fi": "vammaispalvelu", "en": "disability services"},
+    "omaishoito": {"fi": "omaishoito", "en": "informal care"},
+    "ikääntyneet": {"fi": "ikääntyneet", "en": "older people"},
+    # end reasons
+    "suunnitellusti": {"fi": "suunnitellusti", "en": "as planned"},
+    "keskeytyi": {"fi": "keskeytyi", "en": "discontinued"},
+    "muutto": {"fi": "muutto", "en": "moved away"},
+    "kuolema": {"fi": "kuolema", "en": "death"},
+    # funding and provider sector
+    "HB-budjetti": {"fi": "HB-budjetti", "en": "HB budget"},
+    "tavanomainen": {"fi": "tavanomainen", "en": "usual services"},
+    "asiakasmaksu": {"fi": "asiakasmaksu", "en": "client fee"},
+    "julkinen": {"fi": "julkinen", "en": "public"},
+    "yksityinen": {"fi": "yksityinen", "en": "private"},
+    "järjestö": {"fi": "järjestö", "en": "non-profit"},
+    # labour-market status and ESR forms
+    "työllinen": {"fi": "työllinen", "en": "employed"},
+    "työtön": {"fi": "työtön", "en": "unemployed"},
+    "pitkäaikaistyötön": {"fi": "pitkäaikaistyötön", "en": "long-term unemployed"},
+    "opiskelija": {"fi": "opiskelija", "en": "student"},
+    "työvoiman ulkopuolella": {"fi": "työvoiman ulkopuolella", "en": "outside the labour force"},
+    "aloitus": {"fi": "aloitus", "en": "start form"},
+    "päättö": {"fi": "päättö", "en": "end form"},
+    # diary activities
+    "palvelutarpeen arviointi": {"fi": "palvelutarpeen arviointi",
+                                 "en": "service needs assessment"},
+    "asiakassuunnitelma": {"fi": "asiakassuunnitelma", "en": "client plan"},
+    "budjetin laadinta ja seuranta": {"fi": "budjetin laadinta ja seuranta",
+                                      "en": "drawing up and following the budget"},
+    "palveluiden etsiminen ja hankinta": {"fi": "palveluiden etsiminen ja hankinta",
+                                          "en": "finding and buying services"},
+    "yhteydenpito asiakkaaseen": {"fi": "yhteydenpito asiakkaaseen",
+                                  "en": "contact with the client"},
+    "yhteydenpito verkostoon": {"fi": "yhteydenpito verkostoon", "en": "contact with the network"},
+    "kirjaaminen": {"fi": "kirjaaminen", "en": "record keeping"},
+    "matkat": {"fi": "matkat", "en": "travel"},
+    "kyllä": {"fi": "kyllä", "en": "yes"},
+    "ei": {"fi": "ei", "en": "no"},
+}
+for _k, _v in CATEGORIES.items():
+    LABELS.setdefault(_k, _v)
+
+#: Table columns whose cells are codes shown as labels (the CSVs keep the codes).
+CODED_COLUMNS = frozenset({
+    "arm", "by", "component", "perspective", "outcome", "estimator", "covariate", "pilot",
+    "subgroup", "client_group", "sex", "end_reason", "funding", "sector", "wave", "form",
+    "labour_status", "work_status", "activity", "level", "version", "parameter", "low_value",
+    "high_value", "base"})
+
+
+def display_value(column: str, value: str, lang: str = "fi") -> str:
+    """The text shown for a string cell of ``column``: its label when the column is coded.
+
+    ``"Verrokki"`` in ``arm`` is "Comparison" in English; a cell of a column that is not coded
+    (a file name, a reason already written for readers) is shown as it is.
+    """
+    if column == "item":  # a statement code: code and wording, "C1 Tulin kuulluksi ..."
+        label = t(value, lang)
+        return value if label == value else f"{value} {label}"
+    return t(value, lang) if column in CODED_COLUMNS else value
 
 
 def t(key: str, lang: str = "fi", **kwargs: object) -> str:
@@ -330,6 +464,36 @@ def t(key: str, lang: str = "fi", **kwargs: object) -> str:
     entry = LABELS.get(key)
     text = key if entry is None else entry.get(lang, entry.get("fi", key))
     return text.format(**kwargs) if kwargs else text
+
+
+#: How a sensitivity parameter's numeric low/high values are written: (prefix, suffix, digits).
+_SENSITIVITY_UNITS: dict[str, tuple[str, str, int]] = {
+    "hourly_wage": ("×", "", 1), "side_costs_pct": ("", " %", 0),
+    "overhead_pct": ("", " %", 0), "km_allowance": ("", " €/km", 3),
+    "client_hour_value": ("", " €/h", 2), "volunteer_hour_value": ("", " €/h", 2)}
+
+
+def sensitivity_label(parameter: str, low: object, high: object, lang: str = "fi") -> str:
+    """A tornado row's label: the parameter and its two values, in the report's language.
+
+    ``("km_allowance", 0.336, 0.504, "fi")`` gives
+    ``"Kilometrikorvaus (0,336 €/km / 0,504 €/km)"``;
+    ``("diary_rule", "arm_role", "zero", "en")`` gives
+    ``"Rule for missing diaries (arm and role / zero)"``.
+    """
+    from .format import fmt_num
+
+    pre, post, digits = _SENSITIVITY_UNITS.get(parameter, ("", "", 2))
+    nbsp = "\u00a0"
+
+    def v(x: object) -> str:
+        if isinstance(x, numbers.Real) and not isinstance(x, bool):
+            n = float(x)
+            d = 0 if n.is_integer() else digits
+            return pre + fmt_num(n, lang, d) + post.replace(" ", nbsp if lang == "fi" else " ")
+        return t(str(x), lang)
+
+    return f"{t(parameter, lang)} ({v(low)} / {v(high)})"
 
 
 def outcome_label(outcome: str, lang: str = "fi") -> str:

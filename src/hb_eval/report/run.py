@@ -34,7 +34,7 @@ from ..errors import ConfigError, HbEvalError, InputError, SchemaError
 from ..values import plain_value
 from . import figures as F
 from .html import img_tag, render_html
-from .i18n import t
+from .i18n import sensitivity_label, t
 from .manifest import build_manifest, created_with, package_versions, sha256_file, write_manifest
 from .results_json import SCHEMA_VERSION, dumps_results, to_jsonable
 from .manifest import redact_manifest
@@ -266,7 +266,7 @@ def _comparability(run: ReportRun, scores: pd.DataFrame) -> None:
                                        how="left", validate="one_to_one")
     bal = comp.balance(cf.assign(weight=w["weight"].to_numpy()), weights="weight")
     bal = bal.assign(covariate=[t(str(c), run.lang) if pd.isna(lv) or lv == ""
-                                else f"{t(str(c), run.lang)}: {lv}"
+                                else f"{t(str(c), run.lang)}: {t(str(lv), run.lang)}"
                                 for c, lv in zip(bal["covariate"], bal["level"])])
     run.fig_data["love_plot"] = {"df": bal.loc[:, ["covariate", "smd_unweighted", "smd_weighted"]]}
     att = comp.attrition(ds.clients, scores, PRIMARY)
@@ -458,17 +458,11 @@ def _sensitivity(run: ReportRun, scores: pd.DataFrame) -> None:
     tab = fn(run.dataset, scores, run.config)
     run.table("sensitivity", "tab_sensitivity", tab, digits={"delta_cost_low": 0, "delta_cost_high": 0,
                                                      "base_delta_cost": 0})
-    fig = pd.DataFrame({"parameter": [_param_label(p, lo, hi) for p, lo, hi in zip(
+    fig = pd.DataFrame({"parameter": [sensitivity_label(p, lo, hi, run.lang) for p, lo, hi in zip(
         tab["parameter"], tab["low_value"], tab["high_value"])],
         "low": tab["delta_cost_low"], "high": tab["delta_cost_high"]})
     base = tab["base_delta_cost"].dropna()
     run.fig_data["tornado"] = {"df": fig, "base": float(base.iloc[0]) if len(base) else None}
-
-
-def _param_label(p: Any, lo: Any, hi: Any) -> str:
-    def v(x: Any) -> str:
-        return f"{x:g}" if isinstance(x, (int, float, np.integer, np.floating)) else str(x)
-    return f"{p} ({v(lo)} / {v(hi)})"
 
 
 # ------------------------------------------------------------------------------ assembly
@@ -565,20 +559,25 @@ def _figures(run: ReportRun, fig_dir: Path, say: Callable[[str], None]) -> dict[
     for name in FIGURES:
         spec = run.fig_data.get(name)
         caption = t(_CAPTIONS[name], lang)
+
+        def empty(_df: Any, lg: str, _c: str = caption) -> Any:
+            return F.empty_figure(_c, lg)
+
         if spec is None or spec.get("df") is None:
-            fig = F.empty_figure(caption, lang)
+            fig, phone = F.draw(empty, None, lang)
         else:
             kw = {k: v for k, v in spec.items() if k != "df"}
             if public and name == "forest_pilot" and "n" in spec["df"].columns:
                 spec = {**spec, "df": spec["df"].drop(columns="n")}  # no counts in figures
             try:
-                fig = makers[name](spec["df"], lang, **kw)
+                fig, phone = F.draw(makers[name], spec["df"], lang, **kw)
             except (KeyError, ValueError, TypeError) as exc:  # wrong columns from a stage
                 say(f"figure {name} could not be drawn ({type(exc).__name__})")
                 run.failures.append(f"figure:{name}")
-                fig = F.empty_figure(caption, lang)
+                fig, phone = F.draw(empty, None, lang)
         png = F.save_figure(fig, fig_dir, name)
-        out[name] = {"img": img_tag(png, caption, name), "caption": caption}
+        out[name] = {"img": img_tag(png, caption, name, F.png_bytes(phone, close=True)),
+                     "caption": caption}
     return out
 
 
