@@ -57,6 +57,23 @@ _MEASURE = r"""(() => {
 })()"""
 
 
+#: Measures the page laid out for print.
+_PRINT = r"""(() => {
+  const page = document.documentElement.clientWidth;
+  const wraps = Array.from(document.querySelectorAll(".table-wrap"));
+  const id = w => (w.querySelector("table") || {}).id || "?";
+  const cut = wraps.filter(w => w.querySelector("table").getBoundingClientRect().right > page + 1);
+  const figs = Array.from(document.querySelectorAll("figure"));
+  const avoid = v => v === "avoid" || v === "avoid-page";
+  return {tables: wraps.length, cut_tables: cut.map(id),
+          wide_tables: wraps.filter(w => w.classList.contains("wide")).map(id),
+          figures_split: figs.filter(f => !avoid(getComputedStyle(f).breakInside))
+                             .map(f => f.dataset.figure),
+          captions_apart: figs.filter(f => !f.querySelector("figcaption"))
+                              .map(f => f.dataset.figure)};
+})()"""
+
+
 def find_chromium() -> str | None:
     """The Chromium executable (``$HB_EVAL_CHROMIUM``, then ``chromium`` on PATH), or None."""
     env = os.environ.get("HB_EVAL_CHROMIUM")
@@ -161,6 +178,39 @@ class Browser:
             png.write_bytes(base64.b64decode(shot["data"]))
         out["errors"] = self.errors()
         return out
+
+    def print_layout(self, html: Path, width: int) -> dict[str, Any]:
+        """Lay ``html`` out for print (print media emulated) ``width`` CSS pixels wide.
+
+        Returns tables (count), cut_tables (ids of tables wider than the page), wide_tables
+        (ids of tables marked for a landscape page), figures_split (figures that may break
+        across pages) and captions_apart (figures whose caption may go to another page).
+        """
+        self.send("Emulation.setEmulatedMedia", media="print")
+        try:
+            self.send("Emulation.setDeviceMetricsOverride", width=width, height=1000,
+                      deviceScaleFactor=1, mobile=False)
+            self.send("Page.navigate", url=html.resolve().as_uri())
+            self.wait_for("Page.loadEventFired")
+            res = self.send("Runtime.evaluate", returnByValue=True, expression=_PRINT)
+        finally:
+            self.send("Emulation.setEmulatedMedia", media="")
+        return dict(res["result"]["value"])
+
+    def shoot(self, selector: str, png: Path) -> Path | None:
+        """Save a screenshot of the first element matching ``selector`` on the loaded page."""
+        js = ("(() => { const e = document.querySelector(%s); if (!e) return null;"
+              " const r = e.getBoundingClientRect();"
+              " return {x: r.left + scrollX, y: r.top + scrollY, width: r.width,"
+              " height: r.height}; })()" % json.dumps(selector))
+        box = self.send("Runtime.evaluate", expression=js, returnByValue=True)["result"]
+        if not box.get("value"):
+            return None
+        shot = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                         clip={**box["value"], "scale": 1})
+        png.parent.mkdir(parents=True, exist_ok=True)
+        png.write_bytes(base64.b64decode(shot["data"]))
+        return png
 
     def close(self) -> None:
         try:

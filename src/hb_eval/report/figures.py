@@ -471,10 +471,10 @@ def tornado(df: pd.DataFrame, lang: str = "fi", *, base: float | None = None) ->
             if np.isfinite(x) and abs(x - base) >= 0.5:  # no bar, no label
                 ax.annotate(fmt_num(x, lang, 0), (x, yy), xytext=(3 if x >= base else -3, 0),
                             textcoords="offset points", va="center",
-                            ha="left" if x >= base else "right", fontsize=_legend_size() - 0.5)
+                            ha="left" if x >= base else "right", fontsize=_legend_size())
     ax.axvline(base, color="#333333", lw=0.8)
     lo, hi = np.nanmin(np.r_[d["low"], d["high"], base]), np.nanmax(np.r_[d["low"], d["high"], base])
-    pad = 0.22 * (hi - lo) if hi > lo else max(abs(base), 1.0) * 0.1
+    pad = (0.3 if _phone else 0.2) * (hi - lo) if hi > lo else max(abs(base), 1.0) * 0.1
     ax.set_xlim(lo - pad, hi + pad)  # room for the value labels
     labels = [str(p) for p in d["parameter"]]
     ax.set_yticks(y, [textwrap.fill(s, 24 if _phone else 40) for s in labels])

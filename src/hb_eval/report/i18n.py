@@ -368,6 +368,8 @@ LABELS: dict[str, dict[str, str]] = {
     "arm_role": {"fi": "ryhmä ja rooli", "en": "arm and role"},
     "zero": {"fi": "nolla", "en": "zero"},
     "included": {"fi": "mukana", "en": "included"},
+    "sens_organiser": {"fi": "järjestäjä", "en": "organiser"},
+    "sens_societal": {"fi": "yhteiskunta", "en": "society"},
     "excluded": {"fi": "pois", "en": "excluded"},
     # satisfaction statements, short (figure labels; the full wording is in the table)
     "short_C1": {"fi": "Tulin kuulluksi", "en": "Heard as a person"},
@@ -477,7 +479,7 @@ def sensitivity_label(parameter: str, low: object, high: object, lang: str = "fi
     """A tornado row's label: the parameter and its two values, in the report's language.
 
     ``("km_allowance", 0.336, 0.504, "fi")`` gives
-    ``"Kilometrikorvaus (0,336 €/km / 0,504 €/km)"``;
+    ``"Kilometrikorvaus (0,336 / 0,504 €/km)"``;
     ``("diary_rule", "arm_role", "zero", "en")`` gives
     ``"Rule for missing diaries (arm and role / zero)"``.
     """
@@ -486,14 +488,15 @@ def sensitivity_label(parameter: str, low: object, high: object, lang: str = "fi
     pre, post, digits = _SENSITIVITY_UNITS.get(parameter, ("", "", 2))
     nbsp = "\u00a0"
 
-    def v(x: object) -> str:
+    def v(x: object, unit: bool) -> str:
         if isinstance(x, numbers.Real) and not isinstance(x, bool):
             n = float(x)
             d = 0 if n.is_integer() else digits
-            return pre + fmt_num(n, lang, d) + post.replace(" ", nbsp if lang == "fi" else " ")
-        return t(str(x), lang)
+            return pre + fmt_num(n, lang, d) + (post.replace(" ", nbsp) if unit else "")
+        key = f"sens_{x}"  # a short word where the general label is long
+        return t(key, lang) if key in LABELS else t(str(x), lang)
 
-    return f"{t(parameter, lang)} ({v(low)} / {v(high)})"
+    return f"{t(parameter, lang)} ({v(low, False)} / {v(high, True)})"
 
 
 def outcome_label(outcome: str, lang: str = "fi") -> str:
