@@ -7,10 +7,13 @@ is the DiD contrast (HB change alku -> loppu minus Verrokki change). Every obser
 (missing at random). Inference is model-based Wald (normal), ``se_type="MixedLM-Wald"``.
 
 A variance component estimated at its boundary (0) is a *singular fit*, as lme4 calls it: the
-fit is fine (the same estimate and log-likelihood as the model without that component), so it is
-reported as such in ``singular`` and ``note`` ("worker variance estimated at 0 (singular
-fit)"), not as non-convergence, and the optimiser's boundary warnings are not counted as a
-failure. If the optimiser really does not converge (or the fit fails) the row says so in
+fit is fine, and it is the fit of the model without that component (same estimate and
+log-likelihood). When statsmodels warns that the optimum may be on the boundary (or a component
+comes out at 0), the model without each such component is fitted as well; if it fits at least as
+well (REML log-likelihood within ``LLF_TOL``), that is the boundary optimum and is reported,
+with the component's variance 0, ``singular=True`` and the note "worker variance estimated at 0
+(singular fit)" -- not as non-convergence (statsmodels' own optimiser often stops a little inside
+the boundary, at a worse likelihood). The boundary warnings are then not a failure. If the optimiser really does not converge (or the fit fails) the row says so in
 ``converged`` (and ``note``); the estimate of a non-converged fit is still shown, a failed fit
 gives NaN.
 """
@@ -30,6 +33,8 @@ SINGULAR_TOL = 1e-6
 #: statsmodels' warnings that come with a variance component at the boundary, not a failure.
 _BOUNDARY_WARNINGS = ("on the boundary of the parameter space", "not positive definite",
                       "Retrying MixedLM optimization")
+#: A reduced model "fits as well" when its log-likelihood is at most this much lower.
+LLF_TOL = 1e-6
 
 
 def singular_components(var_worker: float, var_client: float, var_residual: float,
@@ -43,15 +48,18 @@ def singular_components(var_worker: float, var_client: float, var_residual: floa
             if np.isfinite(v) and v <= tol * scale]
 
 
-def _model(d: pd.DataFrame, terms: list[str]):
+def _model(d: pd.DataFrame, terms: list[str], drop: str | None = None):
     """MixedLM with design matrices built directly (same model as the formula
     ``score ~ terms``, ``groups=grp``, ``vc_formula={"client": "0 + C(client_id)"}``, which is
-    much slower to build)."""
+    much slower to build). ``drop="group"`` / ``"client"`` leaves that random intercept out."""
     import statsmodels.api as sm
     from statsmodels.regression.mixed_linear_model import VCSpec
 
     d = d.sort_values(["grp", "client_id"], kind="stable").reset_index(drop=True)
     exog = pd.concat([pd.Series(1.0, index=d.index, name="Intercept"), d[terms]], axis=1)
+    if drop is not None:  # one random intercept: the client's or the group's
+        groups = d["client_id"] if drop == "group" else d["grp"]
+        return sm.MixedLM(d["score"], exog, groups=groups, exog_re=np.ones((len(d), 1)))
     mats, colnames = [], []
     for _, sub in d.groupby("grp", sort=True)["client_id"]:
         codes, uniq = pd.factorize(sub, sort=True)
@@ -117,17 +125,37 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
     terms = ["vali", "loppu", "hb_vali", "hb_loppu"]
     if d["vali"].sum() == 0:  # no middle wave at all: leave its terms out
         terms = ["loppu", "hb_loppu"]
-    try:
+    def fit(drop: str | None = None):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            model = _model(d, ["hb", *terms])
-            res = model.fit(reml=reml, method=["lbfgs", "powell"])
-        var_worker = float(res.cov_re.iloc[0, 0])
-        var_client = float(res.vcomp[0]) if len(res.vcomp) else np.nan
+            res = _model(d, ["hb", *terms], drop).fit(reml=reml, method=["lbfgs", "powell"])
+        conv = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+        if drop is None:
+            var = (float(res.cov_re.iloc[0, 0]), float(res.vcomp[0]) if len(res.vcomp) else np.nan)
+        else:  # the dropped component is 0; the other is the model's only random intercept
+            v = float(res.cov_re.iloc[0, 0])
+            var = (0.0, v) if drop == "group" else (v, 0.0)
+        return res, var, conv
+
+    try:
+        res, (var_worker, var_client), conv = fit()
         at_zero = singular_components(var_worker, var_client, float(res.scale), group)
-        warned = any(issubclass(w.category, ConvergenceWarning)
-                     and not (at_zero and any(m in str(w.message) for m in _BOUNDARY_WARNINGS))
-                     for w in caught)
+        boundary = [m for m in conv if any(b in m for b in _BOUNDARY_WARNINGS)]
+        if boundary or at_zero:  # is the optimum on the boundary? fit without the component
+            best = None
+            for drop in ("group", "client"):
+                try:
+                    cand = fit(drop)
+                except (np.linalg.LinAlgError, ValueError):  # that reduced model cannot be fitted
+                    continue
+                llf = float(cand[0].llf)  # statsmodels gives +inf for a degenerate fit
+                if np.isfinite(llf) and llf >= res.llf - LLF_TOL * max(1.0, abs(res.llf)) and (
+                        best is None or llf > best[0].llf):
+                    best = cand
+            if best is not None:
+                res, (var_worker, var_client), conv = best
+                at_zero = singular_components(var_worker, var_client, float(res.scale), group)
+        warned = any(not (at_zero and any(b in m for b in _BOUNDARY_WARNINGS)) for m in conv)
         est = float(res.fe_params["hb_loppu"])
         se = float(res.bse_fe["hb_loppu"])
         z = stats.norm.ppf(1 - (1 - confidence) / 2)

@@ -114,14 +114,30 @@ def draw(maker: Callable[..., Figure], df: pd.DataFrame, lang: str,
 
 
 def _title(ax, text: str) -> None:
-    """The axes title, wrapped to the canvas (phone titles would otherwise be cut)."""
-    ax.set_title(textwrap.fill(text, 44 if _phone else 80))
+    """The axes title, wrapped. The phone rendition has none: it is only shown in the report,
+    right above its caption, which says the same."""
+    if not _phone:
+        ax.set_title(textwrap.fill(text, 80))
+
+
+def _xlabel(ax, text: str) -> None:
+    """The x-axis label; on a phone wrapped and flush right (centred it could run off the
+    canvas when long tick labels narrow the axes)."""
+    if _phone:
+        ax.set_xlabel(textwrap.fill(text, 36), loc="right")
+    else:
+        ax.set_xlabel(text)
 
 
 def _title_and_legend_above(fig: Figure, ax, text: str, ncol: int, **kw: Any) -> None:
-    """Figure title on top, the legend right under it, then the plot."""
-    fig.suptitle(textwrap.fill(text, 44 if _phone else 80),
-                 fontsize=matplotlib.rcParams["axes.titlesize"])
+    """The title on top, the legend right under it, then the plot (on a phone no title, the
+    legend at the top of the canvas)."""
+    if _phone:
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper center", ncol=ncol, frameon=False,
+                   fontsize=_legend_size(), **kw)
+        return
+    fig.suptitle(textwrap.fill(text, 80), fontsize=matplotlib.rcParams["axes.titlesize"])
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=ncol, frameon=False,
               fontsize=_legend_size(), borderaxespad=0.2, **kw)
 
@@ -214,9 +230,12 @@ def change_by_arm(df: pd.DataFrame, lang: str = "fi") -> Figure:
                     capsize=2, label=t(arm, lang), ms=4)
     ax.axvline(0, color="#555555", lw=0.8)
     ax.set_yticks(y, [t(o, lang) for o in outcomes])
-    ax.set_xlabel(t("change_points", lang))
-    _title(ax, title)
-    ax.legend(loc="best", frameon=False)
+    _xlabel(ax, t("change_points", lang))
+    if _phone:
+        _title_and_legend_above(fig, ax, title, 2)
+    else:
+        _title(ax, title)
+        ax.legend(loc="best", frameon=False)
     _axis_decimal(ax, lang, "x")
     return fig
 
@@ -230,7 +249,7 @@ def _interval_plot(d: pd.DataFrame, labels: list[str], title: str, xlabel: str, 
     ax.errorbar(m, y, xerr=np.nan_to_num(err), fmt="s", color=colour, capsize=2, ms=4)
     ax.axvline(0, color="#555555", lw=0.8)
     ax.set_yticks(y, labels)
-    ax.set_xlabel(xlabel)
+    _xlabel(ax, xlabel)
     _title(ax, title)
     _axis_decimal(ax, lang, "x")
     return fig
@@ -286,9 +305,8 @@ def love_plot(df: pd.DataFrame, lang: str = "fi") -> Figure:
                    label=t("weighted", lang), zorder=3)
     ax.axvline(0.1, color="#555555", lw=0.8, ls="--")
     ax.set_yticks(y, [str(c) for c in d["covariate"]])
-    ax.set_xlabel("|" + t("smd", lang) + "|")
-    _title(ax, title)
-    ax.legend(loc="best", frameon=False)
+    _xlabel(ax, "|" + t("smd", lang) + "|")
+    _title_and_legend_above(fig, ax, title, 2)
     _axis_decimal(ax, lang, "x")
     return fig
 
@@ -344,7 +362,7 @@ def satisfaction_diverging(df: pd.DataFrame, lang: str = "fi") -> Figure:
                           else t(a, lang) for k, (i, a) in enumerate(rows)])
         ax.set_ylim(y.min() - 0.6, 0.6)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel(t("share_pct", lang))
+    _xlabel(ax, t("share_pct", lang))
     _axis_decimal(ax, lang, "x", 0)
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
         lambda x, _p: fmt_num(abs(x), lang, 0)))
@@ -413,7 +431,7 @@ def ce_plane(df: pd.DataFrame, lang: str = "fi", *, point: tuple[float, float] |
                 label=f"λ = {fmt_num(wtp, lang, 0)}")
         ax.set_xlim(*xs)
         ax.legend(loc="best", frameon=False)
-    ax.set_xlabel(t("delta_effect", lang))
+    _xlabel(ax, t("delta_effect", lang))
     ax.set_ylabel(t("delta_cost", lang))
     _title(ax, title)
     _axis_decimal(ax, lang)
@@ -434,7 +452,7 @@ def ceac(df: pd.DataFrame, lang: str = "fi") -> Figure:
         ax.plot(g["wtp"], g["prob"], color=PALETTE[k], label=t(p, lang) if p else None)
     ax.axhline(0.5, color="#888888", lw=0.7, ls=":")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(t("wtp", lang))
+    _xlabel(ax, t("wtp", lang))
     ax.set_ylabel(t("prob_ce", lang))
     _title(ax, title)
     if "perspective" in df.columns:
@@ -473,13 +491,16 @@ def tornado(df: pd.DataFrame, lang: str = "fi", *, base: float | None = None) ->
                             textcoords="offset points", va="center",
                             ha="left" if x >= base else "right", fontsize=_legend_size())
     ax.axvline(base, color="#333333", lw=0.8)
+    ax.annotate(f"{t('base', lang)} {fmt_num(base, lang, 0)}", (base, 0.0),
+                xycoords=("data", "axes fraction"), xytext=(3, 3), textcoords="offset points",
+                ha="left", va="bottom", fontsize=_legend_size(), color="#333333")
     lo, hi = np.nanmin(np.r_[d["low"], d["high"], base]), np.nanmax(np.r_[d["low"], d["high"], base])
     pad = (0.3 if _phone else 0.2) * (hi - lo) if hi > lo else max(abs(base), 1.0) * 0.1
     ax.set_xlim(lo - pad, hi + pad)  # room for the value labels
     labels = [str(p) for p in d["parameter"]]
     ax.set_yticks(y, [textwrap.fill(s, 24 if _phone else 40) for s in labels])
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel(t("delta_cost", lang))
+    _xlabel(ax, t("delta_cost", lang))
     _title_and_legend_above(fig, ax, title, 2)
     _axis_decimal(ax, lang, "x", 0)
     return fig
