@@ -64,6 +64,9 @@ _RC = {
     "font.size": 9,
     "axes.titlesize": 10,
     "axes.labelsize": 9,
+    "xtick.labelsize": "medium",  # every size the phone rendition changes is reset here
+    "ytick.labelsize": "medium",
+    "legend.fontsize": "medium",
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,

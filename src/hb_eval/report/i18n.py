@@ -486,6 +486,8 @@ def sensitivity_label(parameter: str, low: object, high: object, lang: str = "fi
     from .format import fmt_num
 
     pre, post, digits = _SENSITIVITY_UNITS.get(parameter, ("", "", 2))
+    if lang == "en" and post == " %":  # "27%" in English, "27 %" in Finnish
+        post = "%"
     nbsp = "\u00a0"
 
     def v(x: object, unit: bool) -> str:

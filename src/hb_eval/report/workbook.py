@@ -56,10 +56,10 @@ def sheet_names(tables: list[Table], lang: str = "fi") -> list[str]:
         if base == key:  # no label: the code name is still a valid, stable sheet name
             base = tab.name
         base = _FORBIDDEN.sub("-", base).strip("' ") or tab.name
-        name, k = base[:_MAX_SHEET], 2
+        name, k = base[:_MAX_SHEET].rstrip(), 2
         while name.casefold() in used:  # Excel compares sheet names case-insensitively
             suffix = f" ({k})"
-            name = base[:_MAX_SHEET - len(suffix)] + suffix
+            name = base[:_MAX_SHEET - len(suffix)].rstrip() + suffix
             k += 1
         used.add(name.casefold())
         out.append(name)
