@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from ..resources import template_dir
 from .format import MISSING, fmt_ci, fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pct
-from .i18n import display_value, t
+from .i18n import display_value, setting_label, setting_value, t
 from .results_json import get_path, to_jsonable
 from .suppression import SUPPRESSED
 from .tables import Table
@@ -75,6 +75,8 @@ def _cell(v: Any, col: str, lang: str, digits: int, count: bool) -> str:
     if isinstance(v, (float, np.floating)):
         if count and float(v).is_integer():
             return fmt_int(v, lang)
+        if col == "value":  # a setting: as many decimals as it has (0.336 stays 0.336)
+            return setting_value(repr(float(v)), lang)
         return fmt_p(v, lang) if _is_p_col(col) else fmt_num(v, lang, digits)
     if isinstance(v, pd.Timestamp):
         return v.strftime("%-d.%-m.%Y") if lang == "fi" else v.strftime("%Y-%m-%d")
@@ -94,6 +96,11 @@ def table_html(table: Table, lang: str, headers: Mapping[str, str] | None = None
     for row in table.frame.itertuples(index=False, name=None):
         out.append("<tr>")
         for c, v in zip(cols, row):
+            if c == "setting" and isinstance(v, str) and setting_label(v, lang) != v:
+                # the human label, and the key as code so that a reader can reproduce the run
+                out.append(f"<td>{_html.escape(setting_label(v, lang))} "
+                           f"<code>{_html.escape(v)}</code></td>")
+                continue
             text = _cell(v, str(c), lang, table.digits.get(c, 2), c in counts)
             cls = ' class="r"' if not isinstance(v, str) or v == SUPPRESSED else ""
             out.append(f"<td{cls}>{_html.escape(text)}</td>")

@@ -7,9 +7,10 @@ missing label shows up in the report instead of breaking it.
 from __future__ import annotations
 
 import numbers
+import re
 
 __all__ = ["LANGUAGES", "t", "outcome_label", "LABELS", "CATEGORIES", "CODED_COLUMNS",
-           "display_value", "sensitivity_label"]
+           "display_value", "sensitivity_label", "setting_label", "setting_value"]
 
 LANGUAGES = ("fi", "en")
 
@@ -250,16 +251,16 @@ LABELS: dict[str, dict[str, str]] = {
     "per": {"fi": "yksikkö", "en": "per"},
     "path": {"fi": "tiedosto", "en": "file"},
     "sha256": {"fi": "SHA-256", "en": "SHA-256"},
-    "d_z": {"fi": "d_z", "en": "d_z"},
-    "g_av": {"fi": "g_av", "en": "g_av"},
+    "d_z": {"fi": "dz", "en": "dz"},
+    "g_av": {"fi": "gav", "en": "gav"},
     "alpha": {"fi": "alfa", "en": "alpha"},
     "scale": {"fi": "mittari", "en": "scale"},
     "wave": {"fi": "mittauskerta", "en": "wave"},
     "k": {"fi": "väittämiä", "en": "items"},
     "ci_method": {"fi": "luottamusvälin menetelmä", "en": "CI method"},
     "confidence": {"fi": "luottamustaso", "en": "confidence level"},
-    "d_z_ci_low": {"fi": "d_z lv. alaraja", "en": "d_z CI low"},
-    "d_z_ci_high": {"fi": "d_z lv. yläraja", "en": "d_z CI high"},
+    "d_z_ci_low": {"fi": "dz lv. alaraja", "en": "dz CI low"},
+    "d_z_ci_high": {"fi": "dz lv. yläraja", "en": "dz CI high"},
     "m": {"fi": "imputointeja", "en": "imputations"},
     "fmi": {"fi": "puuttuvan tiedon osuus (FMI)", "en": "fraction of missing information"},
     "df_method": {"fi": "vapausasteiden menetelmä", "en": "df method"},
@@ -371,6 +372,85 @@ LABELS: dict[str, dict[str, str]] = {
     "sens_organiser": {"fi": "järjestäjä", "en": "organiser"},
     "sens_societal": {"fi": "yhteiskunta", "en": "society"},
     "excluded": {"fi": "pois", "en": "excluded"},
+    # column-specific value labels: "<column>_<code>" (see display_value)
+    "scale_kompassi": {"fi": "Kompassi", "en": "Kompassi"},
+    "source_roster": {"fi": "asiakasrekisteri", "en": "client roster"},
+    "source_kykyviisari": {"fi": "Kykyviisari", "en": "Kykyviisari"},
+    "source_kompassi": {"fi": "Kompassi", "en": "Kompassi"},
+    "source_osallisuus": {"fi": "Osallisuustesti", "en": "Participation test"},
+    "source_satisfaction": {"fi": "asiakaskokemuskysely", "en": "client experience survey"},
+    "source_esr": {"fi": "ESR-lomakkeet", "en": "ESR forms"},
+    "source_time_diary": {"fi": "ajankäyttöpäiväkirjat", "en": "time diaries"},
+    "source_service_costs": {"fi": "palvelukustannukset", "en": "service costs"},
+    "source_unit_costs": {"fi": "yksikkökustannukset", "en": "unit costs"},
+    "ci_method_feldt": {"fi": "Feldt", "en": "Feldt"},
+    "ci_method_bootstrap": {"fi": "bootstrap", "en": "bootstrap"},
+    "df_method_barnard_rubin": {"fi": "Barnard–Rubin", "en": "Barnard–Rubin"},
+    "imputation_pmm": {"fi": "PMM (ennustettujen keskiarvojen vastaavuus)",
+                       "en": "PMM (predictive mean matching)"},
+    "reason_bad_client_id": {"fi": "virheellinen asiakasnumero", "en": "invalid client number"},
+    "reason_out_of_range": {"fi": "arvo sallitun välin ulkopuolella", "en": "value out of range"},
+    "reason_bad_value": {"fi": "lukukelvoton arvo", "en": "unreadable value"},
+    "reason_duplicate": {"fi": "kaksoiskappale", "en": "duplicate"},
+    "reason_orphan": {"fi": "asiakas ei ole rekisterissä", "en": "client not in the roster"},
+    "reason_no_consent": {"fi": "ei suostumusta", "en": "no consent"},
+    "reason_personal_id_found": {"fi": "henkilötunnus löytyi", "en": "personal identity code found"},
+    "reason_bad_date": {"fi": "virheellinen päivämäärä", "en": "invalid date"},
+    "reason_outside_period": {"fi": "päivämäärä jakson ulkopuolella",
+                              "en": "date outside the period"},
+    "reason_sum_mismatch": {"fi": "summa ei täsmää", "en": "total does not match"},
+    "reason_group_mismatch": {"fi": "asiakasryhmä ristiriidassa numeron kanssa",
+                              "en": "client group contradicts the number"},
+    "reason_pilot_mismatch": {"fi": "pilotti ristiriidassa numeron kanssa",
+                              "en": "pilot contradicts the number"},
+    "reason_missing_required": {"fi": "pakollinen tieto puuttuu",
+                                "en": "required field missing"},
+    "reason_unknown_code": {"fi": "tuntematon koodi", "en": "unknown code"},
+    # settings (configuration and unit costs): the key itself is shown beside, as code
+    "setting_name": {"fi": "Arvioinnin nimi", "en": "Evaluation name"},
+    "setting_analysis.seed": {"fi": "Satunnaislukujen siemen", "en": "Random seed"},
+    "setting_analysis.bootstrap_reps": {"fi": "Bootstrap-toistoja", "en": "Bootstrap replicates"},
+    "setting_analysis.cluster": {"fi": "Ryvästystaso", "en": "Clustering level"},
+    "setting_analysis.wtp_max": {"fi": "Suurin maksuhalukkuus (hyväksyttävyyskäyrä)",
+                                 "en": "Highest willingness to pay (acceptability curve)"},
+    "setting_analysis.wtp": {"fi": "Maksuhalukkuus λ (€ / piste)",
+                             "en": "Willingness to pay λ (€ per point)"},
+    "setting_analysis.confidence": {"fi": "Luottamustaso", "en": "Confidence level"},
+    "setting_analysis.mice_m": {"fi": "Imputointeja (MICE)", "en": "Imputations (MICE)"},
+    "setting_analysis.ps_trim": {"fi": "Kaltaisuuspisteiden rajaus",
+                                 "en": "Propensity score trimming"},
+    "setting_analysis.include_kompassi": {"fi": "Kompassi-pisteet mukana",
+                                          "en": "Kompassi scores included"},
+    "setting_analysis.diary_rule": {"fi": "Puuttuvan päiväkirjatiedon sääntö",
+                                    "en": "Rule for missing diaries"},
+    "setting_analysis.reliability": {"fi": "Reliabiliteetti (luotettava muutos)",
+                                     "en": "Reliability (reliable change)"},
+    "setting_analysis.cea_resample": {"fi": "Uudelleenotannan yksikkö (kustannusvaikuttavuus)",
+                                      "en": "Resampling unit (cost-effectiveness)"},
+    "setting_analysis.perspective": {"fi": "Näkökulma", "en": "Perspective"},
+    "setting_report.language": {"fi": "Raportin kieli", "en": "Report language"},
+    "setting_report.audience": {"fi": "Yleisö", "en": "Audience"},
+    "setting_sources": {"fi": "Lähdeaineisto", "en": "Input"},
+    "setting_price_year": {"fi": "Hintavuosi", "en": "Price year"},
+    "setting_hourly_wage": {"fi": "Tuntipalkka", "en": "Hourly wage"},
+    "setting_side_costs_pct": {"fi": "Palkan sivukulut (%)", "en": "Wage side costs (%)"},
+    "setting_overhead_pct": {"fi": "Yleiskustannuslisä (%)", "en": "Overhead (%)"},
+    "setting_km_allowance": {"fi": "Kilometrikorvaus (€/km)", "en": "Mileage allowance (€/km)"},
+    "setting_volunteer_hour_value": {"fi": "Vapaaehtoistyön tunnin arvo (€)",
+                                     "en": "Value of a volunteer hour (€)"},
+    "setting_client_hour_value": {"fi": "Asiakkaan tunnin arvo (€)",
+                                  "en": "Value of a client hour (€)"},
+    "value_worker": {"fi": "työntekijä", "en": "worker"},
+    "value_pilot": {"fi": "pilotti", "en": "pilot"},
+    "value_clients": {"fi": "asiakkaat", "en": "clients"},
+    "value_True": {"fi": "kyllä", "en": "yes"},
+    "value_False": {"fi": "ei", "en": "no"},
+    "value_fi": {"fi": "suomi", "en": "Finnish"},
+    "value_en": {"fi": "englanti", "en": "English"},
+    "value_internal": {"fi": "sisäinen", "en": "internal"},
+    "value_public": {"fi": "julkinen", "en": "public"},
+    "value_organiser": {"fi": "järjestäjä", "en": "organiser"},
+    "value_societal": {"fi": "yhteiskunta", "en": "society"},
     # satisfaction statements, short (figure labels; the full wording is in the table)
     "short_C1": {"fi": "Tulin kuulluksi", "en": "Heard as a person"},
     "short_C2": {"fi": "Luottamus työntekijään", "en": "Trust in worker"},
@@ -446,7 +526,7 @@ CODED_COLUMNS = frozenset({
     "arm", "by", "component", "perspective", "outcome", "estimator", "covariate", "pilot",
     "subgroup", "client_group", "sex", "end_reason", "funding", "sector", "wave", "form",
     "labour_status", "work_status", "activity", "level", "version", "parameter", "low_value",
-    "high_value", "base"})
+    "high_value", "base", "scale", "source", "ci_method", "df_method", "imputation", "reason"})
 
 
 def display_value(column: str, value: str, lang: str = "fi") -> str:
@@ -458,7 +538,56 @@ def display_value(column: str, value: str, lang: str = "fi") -> str:
     if column == "item":  # a statement code: code and wording, "C1 Tulin kuulluksi ..."
         label = t(value, lang)
         return value if label == value else f"{value} {label}"
-    return t(value, lang) if column in CODED_COLUMNS else value
+    if column == "setting":
+        return setting_label(value, lang)
+    if column == "value":
+        return setting_value(value, lang)
+    if column in CODED_COLUMNS:
+        specific = f"{column}_{value}"  # a label for this column only, e.g. reason_orphan
+        return t(specific, lang) if specific in LABELS else t(value, lang)
+    return value
+
+
+def setting_label(key: str, lang: str = "fi") -> str:
+    """The human label of a configuration or unit-cost key (the key itself when unknown).
+
+    ``"analysis.wtp_max"`` -> "Suurin maksuhalukkuus (hyväksyttävyyskäyrä)";
+    ``"sources.esr"`` -> "Lähdeaineisto: ESR-lomakkeet"; ``"hourly_wage: HB-avustaja"`` ->
+    "Tuntipalkka: HB-avustaja".
+    """
+    head, sep, rest = key.partition(": ")
+    if sep and f"setting_{head}" in LABELS:
+        return f"{t('setting_' + head, lang)}: {rest}"
+    if key.startswith("sources."):
+        src = key.split(".", 1)[1]
+        return f"{t('setting_sources', lang)}: {t('source_' + src, lang)}"
+    return t(f"setting_{key}", lang) if f"setting_{key}" in LABELS else key
+
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def setting_value(value: str, lang: str = "fi") -> str:
+    """A configuration value for reading: numbers in the report's locale without a trailing
+    ``.0`` (``"20000.0"`` -> "20 000"), lists of numbers, yes/no and known codes as words."""
+    from .format import fmt_num
+
+    def num(text: str) -> str:
+        x = float(text)
+        decimals = len(text.partition(".")[2].rstrip("0"))
+        return fmt_num(x, lang, decimals)
+
+    v = value.strip()
+    if _NUMBER.match(v) and "." in v:  # integers (seeds, years, counts) stay as written
+        return num(v)
+    if v.startswith("[") and v.endswith("]"):
+        parts = [p.strip() for p in v[1:-1].split(",")]
+        if parts and all(_NUMBER.match(p) for p in parts):
+            return ("; " if lang == "fi" else ", ").join(num(p) for p in parts)
+    key = f"value_{v}"
+    if key in LABELS:
+        return t(key, lang)
+    return t(v, lang) if v in CATEGORIES or v in ("arm_pilot_role", "arm_role", "zero") else value
 
 
 def t(key: str, lang: str = "fi", **kwargs: object) -> str:

@@ -87,7 +87,10 @@ def _excel_value(v: Any, col: str, lang: str) -> Any:
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime()
     if isinstance(v, str):
-        return display_value(col, v, lang)
+        shown = display_value(col, v, lang)
+        if col == "setting" and shown != v:  # the key too, so that the run can be reproduced
+            return f"{shown} ({v})"
+        return shown
     return v if isinstance(v, (int, _dt.datetime, _dt.date)) else str(v)
 
 
