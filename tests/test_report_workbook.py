@@ -102,3 +102,36 @@ def test_every_finnish_category_has_an_english_label(column, source):
         assert en != code, f"{column}={code!r} has no English label"
         assert display_value(column, code, "fi") == t(code, "fi")
     assert set(CATEGORIES) <= set(i18n.LABELS)
+
+
+def test_settings_read_as_words_and_locale_numbers_with_the_key_as_code():
+    from hb_eval.report.html import table_html
+    from hb_eval.report.i18n import setting_value
+
+    nb = "\u00a0"
+    assert setting_value("20000.0", "fi") == "20" + nb + "000"
+    assert setting_value("20000.0", "en") == "20,000"
+    assert setting_value("0.95", "fi") == "0,95" and setting_value("0.336", "en") == "0.336"
+    assert setting_value("[0.01, 0.99]", "fi") == "0,01; 0,99"
+    assert setting_value("20190331", "fi") == "20190331"  # seeds and years stay as written
+    assert setting_value("True", "en") == "yes" and setting_value("worker", "fi") == "työntekijä"
+    assert setting_value("kykyviisari/*.xlsx", "fi") == "kykyviisari/*.xlsx"
+    tab = Table("configuration", "Asetukset", pd.DataFrame({
+        "setting": ["analysis.wtp_max", "sources.esr", "hourly_wage: HB-avustaja", "other.key"],
+        "value": ["20000.0", "esr.xlsx", 14.0, "x"]}))
+    html = str(table_html(tab, "fi"))
+    assert "<td>Suurin maksuhalukkuus (hyväksyttävyyskäyrä) <code>analysis.wtp_max</code></td>" \
+        in html
+    assert "<td>Lähdeaineisto: ESR-lomakkeet <code>sources.esr</code></td>" in html
+    assert "Tuntipalkka: HB-avustaja <code>hourly_wage: HB-avustaja</code>" in html
+    assert "<td>other.key</td>" in html  # unknown keys are shown as they are
+    assert ">20" + nb + "000<" in html and ">14<" in html and "20000.0" not in html
+
+
+def test_quarantine_reasons_and_methods_as_words():
+    assert display_value("reason", "no_consent", "en") == "no consent"
+    assert display_value("reason", "personal_id_found", "fi") == "henkilötunnus löytyi"
+    assert display_value("reason", "some_new_code", "fi") == "some_new_code"  # never lost
+    assert display_value("scale", "kykyviisari_everyday_life", "en") == "Everyday life"
+    assert display_value("df_method", "barnard_rubin", "en") == "Barnard–Rubin"
+    assert display_value("path", "no_consent", "en") == "no_consent"  # not a coded column

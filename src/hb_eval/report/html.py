@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from ..resources import template_dir
 from .format import MISSING, fmt_ci, fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pct
+from .format import is_p_column as _is_p_col
 from .i18n import display_value, setting_label, setting_value, t
 from .results_json import get_path, to_jsonable
 from .suppression import SUPPRESSED
@@ -57,10 +58,6 @@ def number_span(results: Mapping[str, Any], key: str, lang: str, kind: str = "nu
     raw = json.dumps(to_jsonable(value), ensure_ascii=False)
     return Markup('<span class="num" data-key="{}" data-value="{}" data-kind="{}" '
                   'data-digits="{}">{}</span>').format(key, raw, kind, digits, text)
-
-
-def _is_p_col(c: str) -> bool:
-    return c == "p" or c.startswith("p_") or c.endswith("_p") or c == "holm_p"
 
 
 def _cell(v: Any, col: str, lang: str, digits: int, count: bool) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .format import fmt_int, fmt_num, fmt_p
+from .format import fmt_int, fmt_num, fmt_p, is_p_column
 from .i18n import display_value, t
 from .suppression import SUPPRESSED
 from .tables import Table
@@ -35,10 +35,6 @@ _FIXED_TIME = _dt.datetime(2000, 1, 1)
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _MAX_SHEET = 31
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
-
-
-def _is_p_col(c: str) -> bool:
-    return c == "p" or c.startswith("p_") or c.endswith("_p")
 
 
 def sheet_names(tables: list[Table], lang: str = "fi") -> list[str]:
@@ -70,7 +66,7 @@ def number_format(col: str, digits: int, count: bool) -> str:
     """The Excel number format of a numeric column (``0``, ``0.00``, ...)."""
     if count:
         return "#,##0"
-    if _is_p_col(col):
+    if is_p_column(col):
         return "0.000"
     return "#,##0" if digits == 0 else "#,##0." + "0" * digits
 
@@ -103,7 +99,7 @@ def _shown(v: Any, col: str, lang: str, digits: int, count: bool) -> str:
     if isinstance(v, (int, float)):
         if count:
             return fmt_int(v, lang)
-        return fmt_p(v, lang) if _is_p_col(col) else fmt_num(v, lang, digits)
+        return fmt_p(v, lang) if is_p_column(col) else fmt_num(v, lang, digits)
     if isinstance(v, (_dt.datetime, _dt.date)):
         return "00.00.0000"
     return str(v)
