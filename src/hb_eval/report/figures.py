@@ -402,9 +402,10 @@ def cost_components(df: pd.DataFrame, lang: str = "fi") -> Figure:
     ax.set_xticks(x, [t(a, lang) for a in wide.index])
     ax.set_ylabel(t("cost_per_client", lang))
     _title(ax, title)
-    if _phone:  # no room beside the bars on a phone: legend below them
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False,
-                  fontsize=_legend_size())
+    if _phone:  # no room beside the bars on a phone: legend below them, within the canvas
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False,
+                   fontsize=_legend_size(), columnspacing=0.8, handlelength=1.2)
     else:
         ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False,
                   fontsize=_legend_size())
