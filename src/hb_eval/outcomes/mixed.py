@@ -35,6 +35,8 @@ _BOUNDARY_WARNINGS = ("on the boundary of the parameter space", "not positive de
                       "Retrying MixedLM optimization")
 #: A reduced model "fits as well" when its log-likelihood is at most this much lower.
 LLF_TOL = 1e-6
+#: Components below this fraction of the residual variance are candidates for the boundary.
+NEAR_ZERO = 1e-2
 
 
 def singular_components(var_worker: float, var_client: float, var_residual: float,
@@ -143,7 +145,10 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
         boundary = [m for m in conv if any(b in m for b in _BOUNDARY_WARNINGS)]
         if boundary or at_zero:  # is the optimum on the boundary? fit without the component
             best = None
-            for drop in ("group", "client"):
+            # refit without the component(s) near 0 (both when neither is: the warning alone)
+            near = [k for k, v in (("group", var_worker), ("client", var_client))
+                    if np.isfinite(v) and v <= NEAR_ZERO * float(res.scale)]
+            for drop in near or ["group", "client"]:
                 try:
                     cand = fit(drop)
                 except (np.linalg.LinAlgError, ValueError):  # that reduced model cannot be fitted
