@@ -135,3 +135,9 @@ def test_quarantine_reasons_and_methods_as_words():
     assert display_value("scale", "kykyviisari_everyday_life", "en") == "Everyday life"
     assert display_value("df_method", "barnard_rubin", "en") == "Barnard–Rubin"
     assert display_value("path", "no_consent", "en") == "no_consent"  # not a coded column
+
+
+def test_satisfaction_rows_name_the_statement():
+    assert display_value("item", "C3", "en") == "C3 " + t("C3", "en")
+    assert display_value("item", "scale", "en") == "Mean of items C1–C8"
+    assert display_value("item", "scale", "fi") == "Väittämien C1–C8 keskiarvo"

@@ -374,6 +374,7 @@ LABELS: dict[str, dict[str, str]] = {
     "excluded": {"fi": "pois", "en": "excluded"},
     # column-specific value labels: "<column>_<code>" (see display_value)
     "scale_kompassi": {"fi": "Kompassi", "en": "Kompassi"},
+    "item_scale": {"fi": "Väittämien C1–C8 keskiarvo", "en": "Mean of items C1–C8"},
     "source_roster": {"fi": "asiakasrekisteri", "en": "client roster"},
     "source_kykyviisari": {"fi": "Kykyviisari", "en": "Kykyviisari"},
     "source_kompassi": {"fi": "Kompassi", "en": "Kompassi"},
@@ -536,6 +537,8 @@ def display_value(column: str, value: str, lang: str = "fi") -> str:
     (a file name, a reason already written for readers) is shown as it is.
     """
     if column == "item":  # a statement code: code and wording, "C1 Tulin kuulluksi ..."
+        if f"item_{value}" in LABELS:
+            return t(f"item_{value}", lang)
         label = t(value, lang)
         return value if label == value else f"{value} {label}"
     if column == "setting":
