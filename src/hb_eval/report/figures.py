@@ -495,12 +495,14 @@ def tornado(df: pd.DataFrame, lang: str = "fi", *, base: float | None = None) ->
                             textcoords="offset points", va="center",
                             ha="left" if x >= base else "right", fontsize=_legend_size())
     ax.axvline(base, color="#333333", lw=0.8)
-    ax.annotate(f"{t('base', lang)} {fmt_num(base, lang, 0)}", (base, 0.0),
-                xycoords=("data", "axes fraction"), xytext=(3, 3), textcoords="offset points",
-                ha="left", va="bottom", fontsize=_legend_size(), color="#333333")
     lo, hi = np.nanmin(np.r_[d["low"], d["high"], base]), np.nanmax(np.r_[d["low"], d["high"], base])
-    pad = (0.3 if _phone else 0.2) * (hi - lo) if hi > lo else max(abs(base), 1.0) * 0.1
+    pad = (0.45 if _phone else 0.2) * (hi - lo) if hi > lo else max(abs(base), 1.0) * 0.1
     ax.set_xlim(lo - pad, hi + pad)  # room for the value labels
+    right_half = base > (lo + hi) / 2  # the base's label goes where there is room
+    ax.annotate(f"{t('base', lang)} {fmt_num(base, lang, 0)}", (base, 0.0),
+                xycoords=("data", "axes fraction"), xytext=(-3 if right_half else 3, 3),
+                textcoords="offset points", ha="right" if right_half else "left",
+                va="bottom", fontsize=_legend_size(), color="#333333")
     labels = [str(p) for p in d["parameter"]]
     ax.set_yticks(y, [textwrap.fill(s, 24 if _phone else 40) for s in labels])
     ax.grid(axis="y", visible=False)
