@@ -74,3 +74,44 @@ def test_direct_design_equals_statsmodels_formula_interface():
                       re_formula="1", vc_formula={"client": "0 + C(client_id)"}).fit(reml=True)
     assert ours["estimate"] == pytest.approx(ref.fe_params["hb_loppu"], abs=1e-5)
     assert ours["se"] == pytest.approx(ref.bse_fe["hb_loppu"], rel=1e-3)
+
+
+def _no_worker_variance(seed):
+    """Data whose worker variance is 0 by construction: each worker's mean residual (score
+    minus its arm x wave mean) is removed, so worker means differ less than clients alone
+    would make them and the REML estimate of the worker variance is at its boundary."""
+    long = simulate_long(seed, n_workers=12, per_worker=8, sd_w=0.0, p_missing=0.0)
+    cell = long.groupby(["arm", "wave"], observed=True)["score"].transform("mean")
+    resid = long["score"] - cell
+    return long.assign(score=long["score"] - resid.groupby(long["worker"]).transform("mean"))
+
+
+def test_singular_fit_named_as_such_not_as_non_convergence():
+    import warnings
+
+    import statsmodels.api as sm
+
+    long = _no_worker_variance(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing is warned for a fit that is fine
+        r = mixed_did(long).iloc[0]
+    assert r["var_worker"] < 1e-6 * r["var_residual"]
+    assert bool(r["singular"]) and bool(r["converged"])
+    assert r["note"] == "worker variance estimated at 0 (singular fit)"
+    assert "converge" not in r["note"]
+    # the same fit as the model without the worker level (lme4's reading of a singular fit)
+    d = long.assign(hb=(long["arm"] == "HB").astype(float),
+                    vali=(long["wave"] == "väli").astype(float),
+                    loppu=(long["wave"] == "loppu").astype(float))
+    d["hb_vali"], d["hb_loppu"] = d["hb"] * d["vali"], d["hb"] * d["loppu"]
+    exog = sm.add_constant(d[["hb", "vali", "loppu", "hb_vali", "hb_loppu"]])
+    ref = sm.MixedLM(d["score"], exog, groups=d["client_id"]).fit(reml=True)
+    assert r["estimate"] == pytest.approx(ref.fe_params["hb_loppu"], abs=1e-4)
+    assert r["se"] == pytest.approx(ref.bse_fe["hb_loppu"], rel=1e-3)
+    assert r["var_client"] == pytest.approx(float(ref.cov_re.iloc[0, 0]), rel=1e-3)
+
+
+def test_regular_fit_is_not_singular():
+    r = mixed_did(simulate_long(1, n_workers=20, per_worker=12)).iloc[0]
+    assert not bool(r["singular"]) and bool(r["converged"]) and r["note"] == ""
+    assert r["var_worker"] > 0.05

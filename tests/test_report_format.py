@@ -74,14 +74,17 @@ def test_public_table_and_workbook(tmp_path):
     from openpyxl import load_workbook
 
     wb = load_workbook(path)
-    assert wb.sheetnames == ["sisallys", "by_group", "by_group_2"]
+    # a table without a sheet label keeps its code name; a clash gets " (2)"
+    assert wb.sheetnames == ["Sisällys", "by_group", "by_group (2)"]
     ws = wb["by_group"]
-    assert [c.value for c in ws[1]] == ["group", "n_HB", "n_Verrokki", "mean"]
+    assert [c.value for c in ws[1]] == ["group", "n HB", "n Verrokki", "keskiarvo"]
     assert ws["A1"].font.bold and ws.freeze_panes == "A2"
-    assert ws["B2"].number_format == "0" and ws["D2"].number_format == "0.0"
+    assert ws["B2"].number_format == "#,##0" and ws["D2"].number_format == "#,##0.0"
+    assert ws["D2"].value == 1.23456  # the full value, rounded only by the format
     assert ws["D3"].value is None  # NaN -> empty cell
-    assert wb["by_group_2"]["B3"].value == "<5"
-    assert wb["sisallys"]["B2"].value == "Ryhmittäin"
+    assert wb["by_group (2)"]["B3"].value == "<5"
+    assert wb["Sisällys"]["B2"].value == "Ryhmittäin"
+    assert wb["Sisällys"]["C2"].value == "tables/by_group.csv"
 
 
 def _digest(p):

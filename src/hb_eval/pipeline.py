@@ -33,7 +33,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from . import comparability, experience, imputation, scoring
@@ -420,17 +419,11 @@ def _cea_row(b: dict[str, Any]) -> dict[str, Any]:
 def _sensitivity(ev: Evaluation) -> None:
     tab = sensitivity.tornado_table(ev.dataset, ev.scores, ev.config)
     _table(ev, "sensitivity", tab)
-    fig = pd.DataFrame({"parameter": [_param_label(p, lo, hi) for p, lo, hi in zip(
-        tab["parameter"], tab["low_value"], tab["high_value"])],
-        "low": tab["delta_cost_low"], "high": tab["delta_cost_high"]})
+    fig = pd.DataFrame({"parameter": tab["parameter"], "low_value": tab["low_value"],
+                        "high_value": tab["high_value"], "low": tab["delta_cost_low"],
+                        "high": tab["delta_cost_high"]})
     base = tab["base_delta_cost"].dropna()
     ev.figure_data["tornado"] = {"df": fig, "base": float(base.iloc[0]) if len(base) else None}
-
-
-def _param_label(p: Any, lo: Any, hi: Any) -> str:
-    def v(x: Any) -> str:
-        return f"{x:g}" if isinstance(x, (int, float, np.integer, np.floating)) else str(x)
-    return f"{p} ({v(lo)} / {v(hi)})"
 
 
 #: Every analysis, in the order it runs.

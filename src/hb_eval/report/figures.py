@@ -4,11 +4,21 @@ Every function takes a tidy DataFrame (columns documented on the function) and t
 and returns a :class:`matplotlib.figure.Figure`; :func:`save_figure` writes it as PNG and SVG
 deterministically (fixed ``svg.hashsalt``, no dates in the metadata) and returns the PNG bytes
 for embedding. No function draws individual clients: the CE plane shows bootstrap replicates.
+
+Every figure also has a phone rendition (:func:`phone_width`, :func:`draw`): a narrower canvas
+with larger type, so that figure text stays about 11-13 CSS pixels when the report is read
+400 px wide (the desktop rendition shrunk to a phone would leave it at about 6 px). Numbers on
+the axes are written in the report's locale (decimal comma and no-break thousands space in
+Finnish).
 """
 from __future__ import annotations
 
 import io
+import textwrap
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -26,6 +36,9 @@ __all__ = [
     "PALETTE",
     "ARM_COLOURS",
     "style",
+    "phone_width",
+    "draw",
+    "png_bytes",
     "save_figure",
     "empty_figure",
     "change_by_arm",
@@ -55,6 +68,9 @@ _RC = {
     "font.size": 9,
     "axes.titlesize": 10,
     "axes.labelsize": 9,
+    "xtick.labelsize": "medium",  # every size the phone rendition changes is reset here
+    "ytick.labelsize": "medium",
+    "legend.fontsize": "medium",
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -69,27 +85,97 @@ _RC = {
 }
 
 
+#: The phone rendition: canvas width (inches) and larger type.
+PHONE_WIDTH = 4.0
+_PHONE_RC = {"font.size": 10, "axes.titlesize": 10.5, "axes.labelsize": 10,
+             "xtick.labelsize": 9.5, "ytick.labelsize": 9.5, "legend.fontsize": 9}
+_phone = False
+
+
 def style() -> None:
     """Apply the report's matplotlib style (idempotent)."""
     matplotlib.rcParams.update(_RC)
+    if _phone:
+        matplotlib.rcParams.update(_PHONE_RC)
+
+
+@contextmanager
+def phone_width() -> Iterator[None]:
+    """Within the block, figures are drawn for a phone (narrow canvas, larger type)."""
+    global _phone
+    saved, _phone = _phone, True
+    try:
+        yield
+    finally:
+        _phone = saved
+        style()
+
+
+def draw(maker: Callable[..., Figure], df: pd.DataFrame, lang: str,
+         **kw: Any) -> tuple[Figure, Figure]:
+    """The desktop and the phone rendition of one figure: ``(wide, phone)``."""
+    wide = maker(df, lang, **kw)
+    with phone_width():
+        phone = maker(df, lang, **kw)
+    return wide, phone
+
+
+def _title(ax, text: str) -> None:
+    """The axes title, wrapped. The phone rendition has none: it is only shown in the report,
+    right above its caption, which says the same."""
+    if not _phone:
+        ax.set_title(textwrap.fill(text, 80))
+
+
+def _xlabel(ax, text: str) -> None:
+    """The x-axis label; on a phone wrapped and flush right (centred it could run off the
+    canvas when long tick labels narrow the axes)."""
+    if _phone:
+        ax.set_xlabel(textwrap.fill(text, 36), loc="right")
+    else:
+        ax.set_xlabel(text)
+
+
+def _title_and_legend_above(fig: Figure, ax, text: str, ncol: int, **kw: Any) -> None:
+    """The title on top, the legend right under it, then the plot (on a phone no title, the
+    legend at the top of the canvas)."""
+    if _phone:
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper center", ncol=ncol, frameon=False,
+                   fontsize=_legend_size(), **kw)
+        return
+    fig.suptitle(textwrap.fill(text, 80), fontsize=matplotlib.rcParams["axes.titlesize"])
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=ncol, frameon=False,
+              fontsize=_legend_size(), borderaxespad=0.2, **kw)
+
+
+def _legend_size() -> float:
+    return 9 if _phone else 8
 
 
 def _axis_decimal(ax, lang: str, which: str = "both", digits: int | None = None) -> None:
-    """Decimal comma on the tick labels in Finnish."""
-    if lang != "fi":
-        return
+    """Tick labels in the report's locale (decimal comma and thousands space in Finnish)."""
 
     def f(x, _pos):
         d = digits
         if d is None:
             d = 0 if float(x).is_integer() else (1 if abs(x * 10 - round(x * 10)) < 1e-9 else 2)
-        return fmt_num(x, "fi", d)
+        return fmt_num(x, lang, d)
 
     fmt = matplotlib.ticker.FuncFormatter(f)
     if which in ("both", "x"):
         ax.xaxis.set_major_formatter(fmt)
     if which in ("both", "y"):
         ax.yaxis.set_major_formatter(fmt)
+
+
+def png_bytes(fig: Figure, close: bool = False) -> bytes:
+    """The figure as deterministic PNG bytes (no software or date metadata)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    if close:
+        plt.close(fig)
+    return buf.getvalue()
 
 
 def save_figure(fig: Figure, fig_dir: str | Path, name: str) -> bytes:
@@ -103,9 +189,7 @@ def save_figure(fig: Figure, fig_dir: str | Path, name: str) -> bytes:
     gate_figure(fig)  # no personal identity code in any figure text
     fig_dir = Path(fig_dir)
     fig_dir.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    png = buf.getvalue()
+    png = png_bytes(fig)
     (fig_dir / f"{name}.png").write_bytes(png)
     with matplotlib.rc_context({"svg.hashsalt": "hb_eval"}):
         fig.savefig(fig_dir / f"{name}.svg", format="svg",
@@ -116,6 +200,8 @@ def save_figure(fig: Figure, fig_dir: str | Path, name: str) -> bytes:
 
 def _fig(width: float = 6.5, height: float = 3.6) -> tuple[Figure, plt.Axes]:
     style()
+    if _phone:  # narrower canvas, a little taller for the larger type
+        width, height = PHONE_WIDTH, height * 1.15 + 0.3
     fig = Figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
     return fig, ax
@@ -126,7 +212,7 @@ def empty_figure(title: str, lang: str = "fi") -> Figure:
     fig, ax = _fig(6.5, 1.6)
     ax.set_axis_off()
     ax.text(0.5, 0.5, t("no_data_figure", lang), ha="center", va="center", fontsize=11)
-    ax.set_title(title)
+    _title(ax, title)
     return fig
 
 
@@ -154,9 +240,12 @@ def change_by_arm(df: pd.DataFrame, lang: str = "fi") -> Figure:
                     capsize=2, label=t(arm, lang), ms=4)
     ax.axvline(0, color="#555555", lw=0.8)
     ax.set_yticks(y, [t(o, lang) for o in outcomes])
-    ax.set_xlabel(t("change_points", lang))
-    ax.set_title(title)
-    ax.legend(loc="best", frameon=False)
+    _xlabel(ax, t("change_points", lang))
+    if _phone:
+        _title_and_legend_above(fig, ax, title, 2)
+    else:
+        _title(ax, title)
+        ax.legend(loc="best", frameon=False)
     _axis_decimal(ax, lang, "x")
     return fig
 
@@ -170,8 +259,8 @@ def _interval_plot(d: pd.DataFrame, labels: list[str], title: str, xlabel: str, 
     ax.errorbar(m, y, xerr=np.nan_to_num(err), fmt="s", color=colour, capsize=2, ms=4)
     ax.axvline(0, color="#555555", lw=0.8)
     ax.set_yticks(y, labels)
-    ax.set_xlabel(xlabel)
-    ax.set_title(title)
+    _xlabel(ax, xlabel)
+    _title(ax, title)
     _axis_decimal(ax, lang, "x")
     return fig
 
@@ -226,9 +315,8 @@ def love_plot(df: pd.DataFrame, lang: str = "fi") -> Figure:
                    label=t("weighted", lang), zorder=3)
     ax.axvline(0.1, color="#555555", lw=0.8, ls="--")
     ax.set_yticks(y, [str(c) for c in d["covariate"]])
-    ax.set_xlabel("|" + t("smd", lang) + "|")
-    ax.set_title(title)
-    ax.legend(loc="best", frameon=False)
+    _xlabel(ax, "|" + t("smd", lang) + "|")
+    _title_and_legend_above(fig, ax, title, 2)
     _axis_decimal(ax, lang, "x")
     return fig
 
@@ -237,7 +325,9 @@ def satisfaction_diverging(df: pd.DataFrame, lang: str = "fi") -> Figure:
     """Diverging stacked bars of 1-5 agreement, one bar per item and arm.
 
     Columns: item, arm, level (1-5), share (0-1 of the arm's answers to the item). Levels 1-2
-    extend left of zero, 4-5 right, 3 is split across zero.
+    extend left of zero, 4-5 right, 3 is split across zero. Each item is named by its code and
+    short label (``short_<item>`` in :mod:`hb_eval.report.i18n`); the full statement is in the
+    report's table. The legend sits right above the plot.
     """
     title = t("fig_satisfaction", lang)
     if df.empty:
@@ -248,23 +338,46 @@ def satisfaction_diverging(df: pd.DataFrame, lang: str = "fi") -> Figure:
     items = sorted(dict.fromkeys(df["item"]), key=str)
     rows = [(i, a) for i in items for a in ("HB", "Verrokki") if (i, a) in wide.index]
     wide = wide.loc[rows]
-    fig, ax = _fig(7.0, 0.32 * len(rows) + 1.6)
-    y = np.arange(len(rows))[::-1].astype(float)
+    fig, ax = _fig(7.0, 0.32 * len(rows) + 1.9)
+    # one band per item, its arms 0.85 apart; a wider gap between items
+    y, pos = [], 0.0
+    for k, (i, _a) in enumerate(rows):
+        if k and rows[k - 1][0] != i:
+            pos += 1.0 if _phone else 0.55
+        y.append(-pos)
+        pos += 0.85
+    y = np.asarray(y)
     v = wide.to_numpy(float)
     left_start = -(v[:, 0] + v[:, 1] + v[:, 2] / 2)
     starts = np.column_stack([left_start, left_start + v[:, 0], left_start + v[:, 0] + v[:, 1],
                               v[:, 2] / 2, v[:, 2] / 2 + v[:, 3]])
     for k in range(5):
-        ax.barh(y, v[:, k], left=starts[:, k], color=LIKERT_COLOURS[k], height=0.8,
+        ax.barh(y, v[:, k], left=starts[:, k], color=LIKERT_COLOURS[k], height=0.75,
                 label=t(f"sat_{k + 1}", lang), edgecolor="white", linewidth=0.3)
     ax.axvline(0, color="#333333", lw=0.8)
-    ax.set_yticks(y, [f"{i} {t(a, lang)}" for i, a in rows])
-    ax.set_xlabel(t("share_pct", lang))
+
+    def short(item: Any) -> str:
+        label = t(f"short_{item}", lang)
+        return str(item) if label == f"short_{item}" else f"{item} {label}"
+
+    if _phone:  # the item's name above its bars, the arms as tick labels: room for the bars
+        ax.set_yticks(y, [t(a, lang) for _i, a in rows])
+        for k, (i, _a) in enumerate(rows):
+            if k == 0 or rows[k - 1][0] != i:
+                ax.annotate(short(i), (0, y[k] + 0.42), xycoords=("axes fraction", "data"),
+                            va="bottom", ha="left", fontsize=_legend_size(), weight="bold")
+        ax.set_ylim(y.min() - 0.6, 1.0)
+    else:
+        ax.set_yticks(y, [f"{short(i)} · {t(a, lang)}" if k == 0 or rows[k - 1][0] != i
+                          else t(a, lang) for k, (i, a) in enumerate(rows)])
+        ax.set_ylim(y.min() - 0.6, 0.6)
+    ax.grid(axis="y", visible=False)
+    _xlabel(ax, t("share_pct", lang))
+    _axis_decimal(ax, lang, "x", 0)
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
         lambda x, _p: fmt_num(abs(x), lang, 0)))
-    ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / max(len(rows), 1)),
-              ncol=3, frameon=False, fontsize=7)
+    _title_and_legend_above(fig, ax, title, 2 if _phone else 3, handlelength=1.2,
+                            columnspacing=0.8)
     return fig
 
 
@@ -295,8 +408,14 @@ def cost_components(df: pd.DataFrame, lang: str = "fi") -> Figure:
     ax.axhline(0, color="#333333", lw=0.8)
     ax.set_xticks(x, [t(a, lang) for a in wide.index])
     ax.set_ylabel(t("cost_per_client", lang))
-    ax.set_title(title)
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=7)
+    _title(ax, title)
+    if _phone:  # no room beside the bars on a phone: legend below them, within the canvas
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False,
+                   fontsize=_legend_size(), columnspacing=0.8, handlelength=1.2)
+    else:
+        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False,
+                  fontsize=_legend_size())
     _axis_decimal(ax, lang, "y", 0)
     return fig
 
@@ -323,9 +442,9 @@ def ce_plane(df: pd.DataFrame, lang: str = "fi", *, point: tuple[float, float] |
                 label=f"λ = {fmt_num(wtp, lang, 0)}")
         ax.set_xlim(*xs)
         ax.legend(loc="best", frameon=False)
-    ax.set_xlabel(t("delta_effect", lang))
+    _xlabel(ax, t("delta_effect", lang))
     ax.set_ylabel(t("delta_cost", lang))
-    ax.set_title(title)
+    _title(ax, title)
     _axis_decimal(ax, lang)
     return fig
 
@@ -344,15 +463,13 @@ def ceac(df: pd.DataFrame, lang: str = "fi") -> Figure:
         ax.plot(g["wtp"], g["prob"], color=PALETTE[k], label=t(p, lang) if p else None)
     ax.axhline(0.5, color="#888888", lw=0.7, ls=":")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(t("wtp", lang))
+    _xlabel(ax, t("wtp", lang))
     ax.set_ylabel(t("prob_ce", lang))
-    ax.set_title(title)
+    _title(ax, title)
     if "perspective" in df.columns:
         ax.legend(loc="best", frameon=False)
     _axis_decimal(ax, lang, "y", 1)
-    if lang == "fi":
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
-            lambda x, _p: fmt_num(x, "fi", 0)))
+    _axis_decimal(ax, lang, "x", 0)
     return fig
 
 
@@ -360,6 +477,9 @@ def tornado(df: pd.DataFrame, lang: str = "fi", *, base: float | None = None) ->
     """One-way sensitivity analysis: ΔC at each parameter's low and high value.
 
     Columns: parameter (a label), low, high (ΔC at the low/high value); sorted by swing.
+    Each value is its own bar from the base ΔC to the value (low above, high below within a
+    parameter's band), so both show even when they lie on the same side of the base; each bar
+    end is labelled with its ΔC.
     """
     title = t("fig_tornado", lang)
     d = df.dropna(subset=["low", "high"], how="all")
@@ -368,17 +488,33 @@ def tornado(df: pd.DataFrame, lang: str = "fi", *, base: float | None = None) ->
     d = d.assign(_swing=(d["high"] - d["low"]).abs()).sort_values("_swing", kind="stable")
     if base is None:
         base = float(np.nanmedian(np.r_[d["low"], d["high"]]))
-    fig, ax = _fig(6.5, 0.35 * len(d) + 1.4)
+    fig, ax = _fig(6.5, 0.55 * len(d) + 1.5)
     y = np.arange(len(d)).astype(float)
-    ax.barh(y, d["low"].to_numpy(float) - base, left=base, color=PALETTE[5],
-            label=t("low", lang), height=0.6)
-    ax.barh(y, d["high"].to_numpy(float) - base, left=base, color=PALETTE[0],
-            label=t("high", lang), height=0.6, alpha=0.8)
+    h = 0.38
+    for vals, off, colour, key in ((d["low"], h / 2, PALETTE[5], "low"),
+                                   (d["high"], -h / 2, PALETTE[0], "high")):
+        v = vals.to_numpy(float)
+        ax.barh(y + off, np.nan_to_num(v - base), left=base, color=colour, height=h,
+                label=t(key, lang))
+        for yy, x in zip(y + off, v):
+            if np.isfinite(x) and abs(x - base) >= 0.5:  # no bar, no label
+                ax.annotate(fmt_num(x, lang, 0), (x, yy), xytext=(3 if x >= base else -3, 0),
+                            textcoords="offset points", va="center",
+                            ha="left" if x >= base else "right", fontsize=_legend_size())
     ax.axvline(base, color="#333333", lw=0.8)
-    ax.set_yticks(y, [str(p) for p in d["parameter"]])
-    ax.set_xlabel(t("delta_cost", lang))
-    ax.set_title(title)
-    ax.legend(loc="best", frameon=False)
+    lo, hi = np.nanmin(np.r_[d["low"], d["high"], base]), np.nanmax(np.r_[d["low"], d["high"], base])
+    pad = (0.45 if _phone else 0.2) * (hi - lo) if hi > lo else max(abs(base), 1.0) * 0.1
+    ax.set_xlim(lo - pad, hi + pad)  # room for the value labels
+    right_half = base > (lo + hi) / 2  # the base's label goes where there is room
+    ax.annotate(f"{t('base', lang)} {fmt_num(base, lang, 0)}", (base, 0.0),
+                xycoords=("data", "axes fraction"), xytext=(-3 if right_half else 3, 3),
+                textcoords="offset points", ha="right" if right_half else "left",
+                va="bottom", fontsize=_legend_size(), color="#333333")
+    labels = [str(p) for p in d["parameter"]]
+    ax.set_yticks(y, [textwrap.fill(s, 24 if _phone else 40) for s in labels])
+    ax.grid(axis="y", visible=False)
+    _xlabel(ax, t("delta_cost", lang))
+    _title_and_legend_above(fig, ax, title, 2)
     _axis_decimal(ax, lang, "x", 0)
     return fig
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["fmt_num", "fmt_int", "fmt_pct", "fmt_p", "fmt_ci", "fmt_eur", "parse_num", "MISSING"]
+__all__ = ["fmt_num", "fmt_int", "fmt_pct", "fmt_p", "fmt_ci", "fmt_eur", "parse_num", "MISSING",
+           "is_p_column"]
 
 MISSING = "–"
 _NBSP = "\u00a0"
@@ -102,6 +103,11 @@ def fmt_p(x: Any, lang: str = "fi") -> str:
     if float(x) < 0.001:
         return "<" + _NBSP + fmt_num(0.001, lang, 3)
     return fmt_num(x, lang, 3)
+
+
+def is_p_column(column: str) -> bool:
+    """Whether a table column holds p-values (``p``, ``p_*``, ``*_p`` such as ``holm_p``)."""
+    return column == "p" or column.startswith("p_") or column.endswith("_p")
 
 
 def fmt_ci(lo: Any, hi: Any, lang: str = "fi", digits: int = 2) -> str:

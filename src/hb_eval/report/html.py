@@ -20,7 +20,8 @@ from markupsafe import Markup, escape
 
 from ..resources import template_dir
 from .format import MISSING, fmt_ci, fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pct
-from .i18n import t
+from .format import is_p_column as _is_p_col
+from .i18n import display_value, setting_label, setting_value, t
 from .results_json import get_path, to_jsonable
 from .suppression import SUPPRESSED
 from .tables import Table
@@ -59,20 +60,11 @@ def number_span(results: Mapping[str, Any], key: str, lang: str, kind: str = "nu
                   'data-digits="{}">{}</span>').format(key, raw, kind, digits, text)
 
 
-def _is_p_col(c: str) -> bool:
-    return c == "p" or c.startswith("p_") or c.endswith("_p") or c == "holm_p"
-
-
-#: Columns whose codes are shown as labels in the HTML (the CSVs keep the codes).
-_CODED = frozenset({"arm", "by", "component", "perspective", "outcome", "estimator",
-                    "covariate", "pilot"})
-
-
 def _cell(v: Any, col: str, lang: str, digits: int, count: bool) -> str:
     if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return MISSING
     if isinstance(v, str):
-        return t(v, lang) if col in _CODED else v
+        return display_value(col, v, lang)
     if isinstance(v, (bool, np.bool_)):
         return "✓" if v else ""
     if isinstance(v, (int, np.integer)):
@@ -80,6 +72,8 @@ def _cell(v: Any, col: str, lang: str, digits: int, count: bool) -> str:
     if isinstance(v, (float, np.floating)):
         if count and float(v).is_integer():
             return fmt_int(v, lang)
+        if col == "value":  # a setting: as many decimals as it has (0.336 stays 0.336)
+            return setting_value(repr(float(v)), lang)
         return fmt_p(v, lang) if _is_p_col(col) else fmt_num(v, lang, digits)
     if isinstance(v, pd.Timestamp):
         return v.strftime("%-d.%-m.%Y") if lang == "fi" else v.strftime("%Y-%m-%d")
@@ -99,6 +93,11 @@ def table_html(table: Table, lang: str, headers: Mapping[str, str] | None = None
     for row in table.frame.itertuples(index=False, name=None):
         out.append("<tr>")
         for c, v in zip(cols, row):
+            if c == "setting" and isinstance(v, str) and setting_label(v, lang) != v:
+                # the human label, and the key as code so that a reader can reproduce the run
+                out.append(f"<td>{_html.escape(setting_label(v, lang))} "
+                           f"<code>{_html.escape(v)}</code></td>")
+                continue
             text = _cell(v, str(c), lang, table.digits.get(c, 2), c in counts)
             cls = ' class="r"' if not isinstance(v, str) or v == SUPPRESSED else ""
             out.append(f"<td{cls}>{_html.escape(text)}</td>")
@@ -107,11 +106,24 @@ def table_html(table: Table, lang: str, headers: Mapping[str, str] | None = None
     return Markup("".join(out))
 
 
-def img_tag(png: bytes, alt: str, name: str) -> Markup:
-    """An ``<img>`` with the PNG embedded as base64 (the report stays one file)."""
+#: Below this viewport width the phone rendition of a figure is shown.
+PHONE_MEDIA = "(max-width: 40rem)"
+
+
+def img_tag(png: bytes, alt: str, name: str, phone: bytes | None = None) -> Markup:
+    """An ``<img>`` with the PNG embedded as base64 (the report stays one file).
+
+    With ``phone`` (the phone rendition, see :func:`hb_eval.report.figures.draw`) the image is
+    a ``<picture>`` that shows it on narrow screens.
+    """
     b64 = base64.b64encode(png).decode("ascii")
-    return Markup('<img class="fig" id="fig-{}" alt="{}" src="data:image/png;base64,{}">').format(
+    img = Markup('<img class="fig" id="fig-{}" alt="{}" src="data:image/png;base64,{}">').format(
         name, alt, Markup(b64))
+    if phone is None:
+        return img
+    return Markup('<picture><source media="{}" srcset="data:image/png;base64,{}">{}'
+                  '</picture>').format(PHONE_MEDIA, Markup(base64.b64encode(phone).decode("ascii")),
+                                       img)
 
 
 def _env() -> jinja2.Environment:

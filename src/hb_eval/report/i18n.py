@@ -6,7 +6,11 @@ missing label shows up in the report instead of breaking it.
 """
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "t", "outcome_label", "LABELS"]
+import numbers
+import re
+
+__all__ = ["LANGUAGES", "t", "outcome_label", "LABELS", "CATEGORIES", "CODED_COLUMNS",
+           "display_value", "sensitivity_label", "setting_label", "setting_value"]
 
 LANGUAGES = ("fi", "en")
 
@@ -260,16 +264,16 @@ LABELS: dict[str, dict[str, str]] = {
     "per": {"fi": "yksikkö", "en": "per"},
     "path": {"fi": "tiedosto", "en": "file"},
     "sha256": {"fi": "SHA-256", "en": "SHA-256"},
-    "d_z": {"fi": "d_z", "en": "d_z"},
-    "g_av": {"fi": "g_av", "en": "g_av"},
+    "d_z": {"fi": "dz", "en": "dz"},
+    "g_av": {"fi": "gav", "en": "gav"},
     "alpha": {"fi": "alfa", "en": "alpha"},
     "scale": {"fi": "mittari", "en": "scale"},
     "wave": {"fi": "mittauskerta", "en": "wave"},
     "k": {"fi": "väittämiä", "en": "items"},
     "ci_method": {"fi": "luottamusvälin menetelmä", "en": "CI method"},
     "confidence": {"fi": "luottamustaso", "en": "confidence level"},
-    "d_z_ci_low": {"fi": "d_z lv. alaraja", "en": "d_z CI low"},
-    "d_z_ci_high": {"fi": "d_z lv. yläraja", "en": "d_z CI high"},
+    "d_z_ci_low": {"fi": "dz lv. alaraja", "en": "dz CI low"},
+    "d_z_ci_high": {"fi": "dz lv. yläraja", "en": "dz CI high"},
     "m": {"fi": "imputointeja", "en": "imputations"},
     "fmi": {"fi": "puuttuvan tiedon osuus (FMI)", "en": "fraction of missing information"},
     "df_method": {"fi": "vapausasteiden menetelmä", "en": "df method"},
@@ -469,7 +473,271 @@ LABELS: dict[str, dict[str, str]] = {
     "orphans": {"fi": "Rekisterissä tuntemattomat asiakasnumerot",
                 "en": "Client numbers not in the roster"},
     "clients_analysed": {"fi": "Analysoidut asiakkaat", "en": "Clients analysed"},
+    # workbook (tables.xlsx): sheet names of at most 31 characters
+    "sheet_contents": {"fi": "Sisällys", "en": "Contents"},
+    "sheet_col_sheet": {"fi": "Välilehti", "en": "Sheet"},
+    "sheet_col_title": {"fi": "Taulukko", "en": "Table"},
+    "sheet_col_csv": {"fi": "Sama CSV-tiedostona", "en": "Same table as CSV"},
+    "sheet_outcome_effects": {"fi": "Vaikutukset", "en": "Effects"},
+    "sheet_estimators_primary": {"fi": "Estimaattorit", "en": "Estimators"},
+    "sheet_heterogeneity": {"fi": "Alaryhmät", "en": "Subgroups"},
+    "sheet_within_arm": {"fi": "Muutos ryhmittäin", "en": "Change by arm"},
+    "sheet_reliable_change": {"fi": "Luotettava muutos", "en": "Reliable change"},
+    "sheet_reliability": {"fi": "Reliabiliteetti", "en": "Reliability"},
+    "sheet_mice": {"fi": "Moni-imputointi", "en": "Multiple imputation"},
+    "sheet_table1": {"fi": "Taustatiedot", "en": "Baseline characteristics"},
+    "sheet_attrition": {"fi": "Poistuma", "en": "Attrition"},
+    "sheet_satisfaction_items": {"fi": "Tyytyväisyys C1–C8", "en": "Satisfaction C1–C8"},
+    "sheet_satisfaction_grade": {"fi": "Kokonaisarvosana", "en": "Overall grade"},
+    "sheet_satisfaction_hb_items": {"fi": "HB-väittämät H1–H4", "en": "HB items H1–H4"},
+    "sheet_esr_transitions": {"fi": "Siirtymät (ESR)", "en": "Transitions (ESR)"},
+    "sheet_services_by_funding": {"fi": "Palvelut rahoituksen mukaan",
+                                  "en": "Services by funding"},
+    "sheet_services_by_sector": {"fi": "Palvelut sektoreittain", "en": "Services by sector"},
+    "sheet_costs_by_arm": {"fi": "Kustannukset", "en": "Costs"},
+    "sheet_imputed": {"fi": "Imputoidut päiväkirjat", "en": "Imputed diary rates"},
+    "sheet_unit_costs": {"fi": "Yksikkökustannukset", "en": "Unit costs"},
+    "sheet_cea": {"fi": "Kustannusvaikuttavuus", "en": "Cost-effectiveness"},
+    "sheet_sensitivity": {"fi": "Herkkyysanalyysit", "en": "Sensitivity analyses"},
+    "sheet_files": {"fi": "Luetut tiedostot", "en": "Files read"},
+    "sheet_quarantine_by_reason": {"fi": "Karanteeni", "en": "Quarantine"},
+    "sheet_configuration": {"fi": "Asetukset", "en": "Configuration"},
+    # one-way sensitivity analyses: parameters and their non-numeric values
+    "hourly_wage": {"fi": "Palkat", "en": "Wages"},
+    "side_costs_pct": {"fi": "Palkan sivukulut", "en": "Wage side costs"},
+    "overhead_pct": {"fi": "Yleiskustannuslisä", "en": "Overhead"},
+    "km_allowance": {"fi": "Kilometrikorvaus", "en": "Mileage allowance"},
+    "client_hour_value": {"fi": "Asiakkaan ajan arvo", "en": "Value of client time"},
+    "volunteer_hour_value": {"fi": "Vapaaehtoistyön tunnin arvo",
+                             "en": "Value of a volunteer hour"},
+    "diary_rule": {"fi": "Puuttuvan päiväkirjatiedon sääntö", "en": "Rule for missing diaries"},
+    "kompassi": {"fi": "Kompassi-pisteet", "en": "Kompassi scores"},
+    "arm_pilot_role": {"fi": "ryhmä, pilotti ja rooli", "en": "arm, pilot and role"},
+    "arm_role": {"fi": "ryhmä ja rooli", "en": "arm and role"},
+    "zero": {"fi": "nolla", "en": "zero"},
+    "included": {"fi": "mukana", "en": "included"},
+    "sens_organiser": {"fi": "järjestäjä", "en": "organiser"},
+    "sens_societal": {"fi": "yhteiskunta", "en": "society"},
+    "excluded": {"fi": "pois", "en": "excluded"},
+    # column-specific value labels: "<column>_<code>" (see display_value)
+    "scale_kompassi": {"fi": "Kompassi", "en": "Kompassi"},
+    "item_scale": {"fi": "Väittämien C1–C8 keskiarvo", "en": "Mean of items C1–C8"},
+    "source_roster": {"fi": "asiakasrekisteri", "en": "client roster"},
+    "source_kykyviisari": {"fi": "Kykyviisari", "en": "Kykyviisari"},
+    "source_kompassi": {"fi": "Kompassi", "en": "Kompassi"},
+    "source_osallisuus": {"fi": "Osallisuustesti", "en": "Participation test"},
+    "source_satisfaction": {"fi": "asiakaskokemuskysely", "en": "client experience survey"},
+    "source_esr": {"fi": "ESR-lomakkeet", "en": "ESR forms"},
+    "source_time_diary": {"fi": "ajankäyttöpäiväkirjat", "en": "time diaries"},
+    "source_service_costs": {"fi": "palvelukustannukset", "en": "service costs"},
+    "source_unit_costs": {"fi": "yksikkökustannukset", "en": "unit costs"},
+    "ci_method_feldt": {"fi": "Feldt", "en": "Feldt"},
+    "ci_method_bootstrap": {"fi": "bootstrap", "en": "bootstrap"},
+    "df_method_barnard_rubin": {"fi": "Barnard–Rubin", "en": "Barnard–Rubin"},
+    "imputation_pmm": {"fi": "PMM (ennustettujen keskiarvojen vastaavuus)",
+                       "en": "PMM (predictive mean matching)"},
+    "reason_bad_client_id": {"fi": "virheellinen asiakasnumero", "en": "invalid client number"},
+    "reason_out_of_range": {"fi": "arvo sallitun välin ulkopuolella", "en": "value out of range"},
+    "reason_bad_value": {"fi": "lukukelvoton arvo", "en": "unreadable value"},
+    "reason_duplicate": {"fi": "kaksoiskappale", "en": "duplicate"},
+    "reason_orphan": {"fi": "asiakas ei ole rekisterissä", "en": "client not in the roster"},
+    "reason_no_consent": {"fi": "ei suostumusta", "en": "no consent"},
+    "reason_personal_id_found": {"fi": "henkilötunnus löytyi", "en": "personal identity code found"},
+    "reason_bad_date": {"fi": "virheellinen päivämäärä", "en": "invalid date"},
+    "reason_outside_period": {"fi": "päivämäärä jakson ulkopuolella",
+                              "en": "date outside the period"},
+    "reason_sum_mismatch": {"fi": "summa ei täsmää", "en": "total does not match"},
+    "reason_group_mismatch": {"fi": "asiakasryhmä ristiriidassa numeron kanssa",
+                              "en": "client group contradicts the number"},
+    "reason_pilot_mismatch": {"fi": "pilotti ristiriidassa numeron kanssa",
+                              "en": "pilot contradicts the number"},
+    "reason_missing_required": {"fi": "pakollinen tieto puuttuu",
+                                "en": "required field missing"},
+    "reason_unknown_code": {"fi": "tuntematon koodi", "en": "unknown code"},
+    # settings (configuration and unit costs): the key itself is shown beside, as code
+    "setting_name": {"fi": "Arvioinnin nimi", "en": "Evaluation name"},
+    "setting_analysis.seed": {"fi": "Satunnaislukujen siemen", "en": "Random seed"},
+    "setting_analysis.bootstrap_reps": {"fi": "Bootstrap-toistoja", "en": "Bootstrap replicates"},
+    "setting_analysis.cluster": {"fi": "Ryvästystaso", "en": "Clustering level"},
+    "setting_analysis.wtp_max": {"fi": "Suurin maksuhalukkuus (hyväksyttävyyskäyrä)",
+                                 "en": "Highest willingness to pay (acceptability curve)"},
+    "setting_analysis.wtp": {"fi": "Maksuhalukkuus λ (€ / piste)",
+                             "en": "Willingness to pay λ (€ per point)"},
+    "setting_analysis.confidence": {"fi": "Luottamustaso", "en": "Confidence level"},
+    "setting_analysis.mice_m": {"fi": "Imputointeja (MICE)", "en": "Imputations (MICE)"},
+    "setting_analysis.ps_trim": {"fi": "Kaltaisuuspisteiden rajaus",
+                                 "en": "Propensity score trimming"},
+    "setting_analysis.include_kompassi": {"fi": "Kompassi-pisteet mukana",
+                                          "en": "Kompassi scores included"},
+    "setting_analysis.diary_rule": {"fi": "Puuttuvan päiväkirjatiedon sääntö",
+                                    "en": "Rule for missing diaries"},
+    "setting_analysis.reliability": {"fi": "Reliabiliteetti (luotettava muutos)",
+                                     "en": "Reliability (reliable change)"},
+    "setting_analysis.cea_resample": {"fi": "Uudelleenotannan yksikkö (kustannusvaikuttavuus)",
+                                      "en": "Resampling unit (cost-effectiveness)"},
+    "setting_analysis.perspective": {"fi": "Näkökulma", "en": "Perspective"},
+    "setting_report.language": {"fi": "Raportin kieli", "en": "Report language"},
+    "setting_report.audience": {"fi": "Yleisö", "en": "Audience"},
+    "setting_sources": {"fi": "Lähdeaineisto", "en": "Input"},
+    "setting_price_year": {"fi": "Hintavuosi", "en": "Price year"},
+    "setting_hourly_wage": {"fi": "Tuntipalkka", "en": "Hourly wage"},
+    "setting_side_costs_pct": {"fi": "Palkan sivukulut (%)", "en": "Wage side costs (%)"},
+    "setting_overhead_pct": {"fi": "Yleiskustannuslisä (%)", "en": "Overhead (%)"},
+    "setting_km_allowance": {"fi": "Kilometrikorvaus (€/km)", "en": "Mileage allowance (€/km)"},
+    "setting_volunteer_hour_value": {"fi": "Vapaaehtoistyön tunnin arvo (€)",
+                                     "en": "Value of a volunteer hour (€)"},
+    "setting_client_hour_value": {"fi": "Asiakkaan tunnin arvo (€)",
+                                  "en": "Value of a client hour (€)"},
+    "value_worker": {"fi": "työntekijä", "en": "worker"},
+    "value_pilot": {"fi": "pilotti", "en": "pilot"},
+    "value_clients": {"fi": "asiakkaat", "en": "clients"},
+    "value_True": {"fi": "kyllä", "en": "yes"},
+    "value_False": {"fi": "ei", "en": "no"},
+    "value_fi": {"fi": "suomi", "en": "Finnish"},
+    "value_en": {"fi": "englanti", "en": "English"},
+    "value_internal": {"fi": "sisäinen", "en": "internal"},
+    "value_public": {"fi": "julkinen", "en": "public"},
+    "value_organiser": {"fi": "järjestäjä", "en": "organiser"},
+    "value_societal": {"fi": "yhteiskunta", "en": "society"},
+    # satisfaction statements, short (figure labels; the full wording is in the table)
+    "short_C1": {"fi": "Tulin kuulluksi", "en": "Heard as a person"},
+    "short_C2": {"fi": "Luottamus työntekijään", "en": "Trust in worker"},
+    "short_C3": {"fi": "Tilanne selkeytyi", "en": "Situation clearer"},
+    "short_C4": {"fi": "Yhteistyö ja tiedonkulku", "en": "Co-operation, information"},
+    "short_C5": {"fi": "Tuki vastasi tarpeita", "en": "Support met needs"},
+    "short_C6": {"fi": "Tietoa vaihtoehdoista", "en": "Information on options"},
+    "short_C7": {"fi": "Vaikutin palveluihin", "en": "Influence on services"},
+    "short_C8": {"fi": "Asiat hoituivat sujuvasti", "en": "Matters handled smoothly"},
+    "short_H1": {"fi": "Budjetin käyttö selkeää", "en": "Budget use clear"},
+    "short_H2": {"fi": "Sain valita tuottajan", "en": "Chose the provider"},
+    "short_H3": {"fi": "Avustajasta hyötyä", "en": "Assistant useful"},
+    "short_H4": {"fi": "Suosittelisin HB:tä", "en": "Would recommend HB"},
 }
+
+
+#: The data's Finnish category codes (sex, client group, end reason, funding, sector, labour
+#: status, ESR form, diary activity) as shown to readers. Waves, arms and pilots are in LABELS.
+CATEGORIES: dict[str, dict[str, str]] = {
+    # sex
+    "nainen": {"fi": "nainen", "en": "female"},
+    "mies": {"fi": "mies", "en": "male"},
+    "muu": {"fi": "muu", "en": "other"},
+    "ei halua sanoa": {"fi": "ei halua sanoa", "en": "prefers not to say"},
+    # client groups
+    "lapsiperhe": {"fi": "lapsiperhe", "en": "families with children"},
+    "aikuissosiaalityö": {"fi": "aikuissosiaalityö", "en": "adult social work"},
+    "jälkihuolto": {"fi": "jälkihuolto", "en": "aftercare (child welfare)"},
+    "vammaispalvelu": {"fi": "vammaispalvelu", "en": "disability services"},
+    "omaishoito": {"fi": "omaishoito", "en": "informal care"},
+    "ikääntyneet": {"fi": "ikääntyneet", "en": "older people"},
+    # end reasons
+    "suunnitellusti": {"fi": "suunnitellusti", "en": "as planned"},
+    "keskeytyi": {"fi": "keskeytyi", "en": "discontinued"},
+    "muutto": {"fi": "muutto", "en": "moved away"},
+    "kuolema": {"fi": "kuolema", "en": "death"},
+    # funding and provider sector
+    "HB-budjetti": {"fi": "HB-budjetti", "en": "HB budget"},
+    "tavanomainen": {"fi": "tavanomainen", "en": "usual services"},
+    "asiakasmaksu": {"fi": "asiakasmaksu", "en": "client fee"},
+    "julkinen": {"fi": "julkinen", "en": "public"},
+    "yksityinen": {"fi": "yksityinen", "en": "private"},
+    "järjestö": {"fi": "järjestö", "en": "non-profit"},
+    # labour-market status and ESR forms
+    "työllinen": {"fi": "työllinen", "en": "employed"},
+    "työtön": {"fi": "työtön", "en": "unemployed"},
+    "pitkäaikaistyötön": {"fi": "pitkäaikaistyötön", "en": "long-term unemployed"},
+    "opiskelija": {"fi": "opiskelija", "en": "student"},
+    "työvoiman ulkopuolella": {"fi": "työvoiman ulkopuolella", "en": "outside the labour force"},
+    "aloitus": {"fi": "aloitus", "en": "start form"},
+    "päättö": {"fi": "päättö", "en": "end form"},
+    # diary activities
+    "palvelutarpeen arviointi": {"fi": "palvelutarpeen arviointi",
+                                 "en": "service needs assessment"},
+    "asiakassuunnitelma": {"fi": "asiakassuunnitelma", "en": "client plan"},
+    "budjetin laadinta ja seuranta": {"fi": "budjetin laadinta ja seuranta",
+                                      "en": "drawing up and following the budget"},
+    "palveluiden etsiminen ja hankinta": {"fi": "palveluiden etsiminen ja hankinta",
+                                          "en": "finding and buying services"},
+    "yhteydenpito asiakkaaseen": {"fi": "yhteydenpito asiakkaaseen",
+                                  "en": "contact with the client"},
+    "yhteydenpito verkostoon": {"fi": "yhteydenpito verkostoon", "en": "contact with the network"},
+    "kirjaaminen": {"fi": "kirjaaminen", "en": "record keeping"},
+    "matkat": {"fi": "matkat", "en": "travel"},
+    "kyllä": {"fi": "kyllä", "en": "yes"},
+    "ei": {"fi": "ei", "en": "no"},
+}
+for _k, _v in CATEGORIES.items():
+    LABELS.setdefault(_k, _v)
+
+#: Table columns whose cells are codes shown as labels (the CSVs keep the codes).
+CODED_COLUMNS = frozenset({
+    "arm", "by", "component", "perspective", "outcome", "estimator", "covariate", "pilot",
+    "subgroup", "client_group", "sex", "end_reason", "funding", "sector", "wave", "form",
+    "labour_status", "work_status", "activity", "level", "version", "parameter", "low_value",
+    "high_value", "base", "scale", "source", "ci_method", "df_method", "imputation", "reason"})
+
+
+def display_value(column: str, value: str, lang: str = "fi") -> str:
+    """The text shown for a string cell of ``column``: its label when the column is coded.
+
+    ``"Verrokki"`` in ``arm`` is "Comparison" in English; a cell of a column that is not coded
+    (a file name, a reason already written for readers) is shown as it is.
+    """
+    if column == "item":  # a statement code: code and wording, "C1 Tulin kuulluksi ..."
+        if f"item_{value}" in LABELS:
+            return t(f"item_{value}", lang)
+        label = t(value, lang)
+        return value if label == value else f"{value} {label}"
+    if column == "setting":
+        return setting_label(value, lang)
+    if column == "value":
+        return setting_value(value, lang)
+    if column in CODED_COLUMNS:
+        specific = f"{column}_{value}"  # a label for this column only, e.g. reason_orphan
+        return t(specific, lang) if specific in LABELS else t(value, lang)
+    return value
+
+
+def setting_label(key: str, lang: str = "fi") -> str:
+    """The human label of a configuration or unit-cost key (the key itself when unknown).
+
+    ``"analysis.wtp_max"`` -> "Suurin maksuhalukkuus (hyväksyttävyyskäyrä)";
+    ``"sources.esr"`` -> "Lähdeaineisto: ESR-lomakkeet"; ``"hourly_wage: HB-avustaja"`` ->
+    "Tuntipalkka: HB-avustaja".
+    """
+    head, sep, rest = key.partition(": ")
+    if sep and f"setting_{head}" in LABELS:
+        return f"{t('setting_' + head, lang)}: {rest}"
+    if key.startswith("sources."):
+        src = key.split(".", 1)[1]
+        return f"{t('setting_sources', lang)}: {t('source_' + src, lang)}"
+    return t(f"setting_{key}", lang) if f"setting_{key}" in LABELS else key
+
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def setting_value(value: str, lang: str = "fi") -> str:
+    """A configuration value for reading: numbers in the report's locale without a trailing
+    ``.0`` (``"20000.0"`` -> "20 000"), lists of numbers, yes/no and known codes as words."""
+    from .format import fmt_num
+
+    def num(text: str) -> str:
+        x = float(text)
+        decimals = len(text.partition(".")[2].rstrip("0"))
+        return fmt_num(x, lang, decimals)
+
+    v = value.strip()
+    if _NUMBER.match(v) and "." in v:  # integers (seeds, years, counts) stay as written
+        return num(v)
+    if v.startswith("[") and v.endswith("]"):
+        parts = [p.strip() for p in v[1:-1].split(",")]
+        if parts and all(_NUMBER.match(p) for p in parts):
+            return ("; " if lang == "fi" else ", ").join(num(p) for p in parts)
+    key = f"value_{v}"
+    if key in LABELS:
+        return t(key, lang)
+    return t(v, lang) if v in CATEGORIES or v in ("arm_pilot_role", "arm_role", "zero") else value
 
 
 def t(key: str, lang: str = "fi", **kwargs: object) -> str:
@@ -477,6 +745,39 @@ def t(key: str, lang: str = "fi", **kwargs: object) -> str:
     entry = LABELS.get(key)
     text = key if entry is None else entry.get(lang, entry.get("fi", key))
     return text.format(**kwargs) if kwargs else text
+
+
+#: How a sensitivity parameter's numeric low/high values are written: (prefix, suffix, digits).
+_SENSITIVITY_UNITS: dict[str, tuple[str, str, int]] = {
+    "hourly_wage": ("×", "", 1), "side_costs_pct": ("", " %", 0),
+    "overhead_pct": ("", " %", 0), "km_allowance": ("", " €/km", 3),
+    "client_hour_value": ("", " €/h", 2), "volunteer_hour_value": ("", " €/h", 2)}
+
+
+def sensitivity_label(parameter: str, low: object, high: object, lang: str = "fi") -> str:
+    """A tornado row's label: the parameter and its two values, in the report's language.
+
+    ``("km_allowance", 0.336, 0.504, "fi")`` gives
+    ``"Kilometrikorvaus (0,336 / 0,504 €/km)"``;
+    ``("diary_rule", "arm_role", "zero", "en")`` gives
+    ``"Rule for missing diaries (arm and role / zero)"``.
+    """
+    from .format import fmt_num
+
+    pre, post, digits = _SENSITIVITY_UNITS.get(parameter, ("", "", 2))
+    if lang == "en" and post == " %":  # "27%" in English, "27 %" in Finnish
+        post = "%"
+    nbsp = "\u00a0"
+
+    def v(x: object, unit: bool) -> str:
+        if isinstance(x, numbers.Real) and not isinstance(x, bool):
+            n = float(x)
+            d = 0 if n.is_integer() else digits
+            return pre + fmt_num(n, lang, d) + (post.replace(" ", nbsp) if unit else "")
+        key = f"sens_{x}"  # a short word where the general label is long
+        return t(key, lang) if key in LABELS else t(str(x), lang)
+
+    return f"{t(parameter, lang)} ({v(low, False)} / {v(high, True)})"
 
 
 def outcome_label(outcome: str, lang: str = "fi") -> str:

@@ -32,7 +32,7 @@ from ..progress import progress_printer
 from . import figures as F
 from .budget_sections import suppress_budget_results
 from .html import img_tag, render_html
-from .i18n import t
+from .i18n import sensitivity_label, t
 from .privacy_gate import gate_html, gate_table
 from .manifest import build_manifest, created_with, redact_manifest, write_manifest
 from .output import OutputFolder
@@ -100,9 +100,13 @@ def _figure_input(name: str, spec: dict[str, Any], lang: str, public: bool) -> d
     df = spec["df"]
     if name == "love_plot" and "level" in df.columns:  # "covariate: level" in the language
         df = df.assign(covariate=[t(str(c), lang) if pd.isna(lv) or lv == ""
-                                  else f"{t(str(c), lang)}: {lv}"
+                                  else f"{t(str(c), lang)}: {t(str(lv), lang)}"
                                   for c, lv in zip(df["covariate"], df["level"])]
                        ).drop(columns="level")
+    if name == "tornado" and "low_value" in df.columns:  # "parameter (low / high)" labelled
+        df = df.assign(parameter=[sensitivity_label(p, lo, hi, lang) for p, lo, hi in zip(
+            df["parameter"], df["low_value"], df["high_value"])]).drop(
+            columns=["low_value", "high_value"])
     if public and name == "forest_pilot" and "n" in df.columns:
         df = df.drop(columns="n")  # no counts in figures
     return {**spec, "df": df}
@@ -123,19 +127,24 @@ def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fi
     for name in FIGURES:
         spec = figure_data.get(name)
         caption = t(_CAPTIONS[name], lang)
+
+        def empty(_df: Any, lg: str, _c: str = caption) -> Any:
+            return F.empty_figure(_c, lg)
+
         if spec is None or spec.get("df") is None:
-            fig = F.empty_figure(caption, lang)
+            fig, phone = F.draw(empty, None, lang)
         else:
             spec = _figure_input(name, spec, lang, public)
             kw = {k: v for k, v in spec.items() if k != "df"}
-            try:
-                fig = makers[name](spec["df"], lang, **kw)
+            try:  # the desktop and the phone rendition
+                fig, phone = F.draw(makers[name], spec["df"], lang, **kw)
             except (KeyError, ValueError, TypeError) as exc:  # wrong columns from a stage
                 say(f"figure {name} could not be drawn ({type(exc).__name__})")
                 failures.append(f"figure:{name}")
-                fig = F.empty_figure(caption, lang)
+                fig, phone = F.draw(empty, None, lang)
         png = F.save_figure(fig, fig_dir, name)
-        out[name] = {"img": img_tag(png, caption, name), "caption": caption}
+        out[name] = {"img": img_tag(png, caption, name, F.png_bytes(phone, close=True)),
+                     "caption": caption}
     return out
 
 

@@ -10,19 +10,15 @@ with a byte-order mark. Numbers keep full precision (formatting is for the HTML 
 """
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from .suppression import SUPPRESSED, is_count_column, suppress_frame, suppress_table
+from .suppression import is_count_column, suppress_frame, suppress_table
 
 __all__ = ["Table", "write_csv", "write_workbook", "public_table", "config_table"]
-
-_FIXED_TIME = _dt.datetime(2000, 1, 1)
 
 
 @dataclass
@@ -92,79 +88,11 @@ def write_csv(table: Table, out_dir: str | Path, lang: str = "fi") -> Path:
     return path
 
 
-def _excel_value(v: Any) -> Any:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, (np.bool_, bool)):
-        return bool(v)
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return None if not np.isfinite(v) else float(v)
-    if isinstance(v, pd.Timestamp):
-        return v.to_pydatetime()
-    return v if isinstance(v, (int, str, _dt.datetime, _dt.date)) else str(v)
-
-
 def write_workbook(tables: list[Table], path: str | Path, lang: str = "fi") -> Path:
-    """Write every table to one sheet of an .xlsx workbook (bold header, widths, formats).
+    """Write the tables to one .xlsx workbook for people (see :mod:`hb_eval.report.workbook`)."""
+    from .workbook import write_workbook as _write
 
-    Counts get the integer format, other numbers a fixed number of decimals (``Table.digits``,
-    default 2); suppressed cells are the text ``<5``, right-aligned. The sheet's first row is
-    the header, frozen. A first sheet (``sisallys`` / ``contents``) lists every sheet with its
-    table's title.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    index = wb.active
-    index.title = "contents" if lang == "en" else "sisallys"
-    index.append(["sheet" if lang == "en" else "välilehti", "title" if lang == "en" else "otsikko"])
-    for cell in index[1]:
-        cell.font = Font(bold=True)
-    used: set[str] = {index.title}
-    for tab in tables:
-        name = tab.name[:31]
-        k = 2
-        while name in used:
-            name = f"{tab.name[:28]}_{k}"
-            k += 1
-        used.add(name)
-        index.append([name, tab.title])
-        ws = wb.create_sheet(name)
-        cols = list(tab.frame.columns)
-        ws.append([str(c) for c in cols])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        counts = set(tab.count_cols) | ({tab.total_col} if tab.total_col else set())
-        for row in tab.frame.itertuples(index=False, name=None):
-            ws.append([_excel_value(v) for v in row])
-        for j, c in enumerate(cols, start=1):
-            letter = get_column_letter(j)
-            if c in counts:
-                fmt = "0"
-            else:
-                d = tab.digits.get(c, 2)
-                fmt = "0" if d == 0 else "0." + "0" * d
-            width = max([len(str(c))] + [len(str(v)) for v in tab.frame[c].head(200).tolist()])
-            ws.column_dimensions[letter].width = min(max(8, width + 2), 60)
-            for cell in ws[letter][1:]:
-                if isinstance(cell.value, float) or (isinstance(cell.value, int)
-                                                     and not isinstance(cell.value, bool)):
-                    cell.number_format = fmt
-                elif cell.value == SUPPRESSED:
-                    cell.alignment = Alignment(horizontal="right")
-        ws.freeze_panes = "A2"
-    index.column_dimensions["A"].width = 32
-    index.column_dimensions["B"].width = 80
-    wb.properties.created = _FIXED_TIME
-    wb.properties.modified = _FIXED_TIME
-    wb.properties.creator = "hb_eval"
-    path = Path(path)
-    wb.save(path)
-    return path
+    return _write(tables, path, lang)
 
 
 def config_table(config: Any) -> pd.DataFrame:
