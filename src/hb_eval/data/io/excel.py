@@ -36,15 +36,28 @@ def sheet_names(path: str | Path) -> list[str]:
                              file=str(path)) from None
 
 
-def _calamine_rows(path: Path, sheet: str) -> list[list]:
+def _calamine_rows(path: Path, sheet: str, wb=None) -> list[list]:
     from python_calamine import CalamineWorkbook
 
-    wb = CalamineWorkbook.from_path(str(path))
+    own = wb is None
+    if own:
+        wb = CalamineWorkbook.from_path(str(path))
     try:
         # skip_empty_area=False: list index i is Excel row i + 1
         return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     finally:
-        wb.close()
+        if own:
+            wb.close()
+
+
+def _open_calamine(path: Path):
+    """The workbook opened by python-calamine, or None when calamine cannot open it."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        return CalamineWorkbook.from_path(str(path))
+    except Exception:  # noqa: BLE001 - calamine failed: the caller lets openpyxl try
+        return None
 
 
 def _openpyxl_rows(path: Path, sheet: str) -> list[list]:
@@ -87,7 +100,18 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
     """
     path = Path(path)
     shown = file if file is not None else str(path)
-    names = sheet_names(path)
+    wb = _open_calamine(path) if engine in ("auto", "calamine") else None
+    try:
+        # the workbook is opened once for its sheet names and the sheet
+        names = list(wb.sheet_names) if wb is not None else sheet_names(path)
+        return _read_sheet(path, shown, names, sheet, engine, wb)
+    finally:
+        if wb is not None:
+            wb.close()
+
+
+def _read_sheet(path: Path, shown: str, names: list[str], sheet: str | None, engine: str,
+                wb) -> RawGrid:
     if sheet is None or sheet not in names:
         if len(names) == 1:
             sheet = names[0]
@@ -101,7 +125,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
     for eng in engines:
         try:
             with gc_paused():
-                rows = (_calamine_rows(path, sheet) if eng == "calamine"
+                rows = (_calamine_rows(path, sheet, wb) if eng == "calamine"
                         else _openpyxl_rows(path, sheet))
                 grid = _to_grid(rows, shown, sheet, path)
                 del rows  # freed before the collector runs again

@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import privacy
+from .. import parsing, privacy
 from ...errors import InputError
 from ..io.batch import FileRows, read_many
 from ..io.grid import norm_header
 from . import parse as P
-from .common import LoadContext, display_path, hetu_mask
+from .common import LoadContext, display_paths, hetu_mask
 
 __all__ = ["load", "read_meta", "ROLES"]
 
@@ -82,8 +82,7 @@ def read_meta(meta: list[list[str]], file: str, sheet: str | None) -> dict:
         m = _ASSIST_RE.match(raw)
         person = f"A-{m.group(1)}-{m.group(2)}" if m else None
     else:
-        person = P.client_ids(pd.Series([raw], dtype=object))["client_id"].iloc[0]
-        person = None if pd.isna(person) else str(person)
+        person = parsing.normalize_client_id(raw)  # as P.client_ids parses a cell
     if person is None:
         raise InputError(f"the diarist of this {role} diary is not a valid code "
                          "(worker 04-07, client 0410712, assistant A-04-03)", file=file, sheet=sheet)
@@ -289,7 +288,7 @@ def load(files: list[Path], ctx: LoadContext, *,
     """
     if not files:
         return pd.DataFrame(), pd.DataFrame()
-    shown = [display_path(p, ctx.base_dir) for p in files]
+    shown = display_paths(files, ctx.base_dir)
     reads = read_many(files, shown, P.header_known(ctx.schema),
                       sheet=P.layout_sheet(ctx.schema, None), min_hits=P.min_hits(ctx.schema),
                       workers=workers)
