@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("dir", help="output folder")
     d.add_argument("--seed", type=int, default=None)
     d.add_argument("--n-clients", type=int, default=None)
+    d.add_argument("--clients", type=int, default=None,
+                   help="about N consenting clients (a larger demo, for scale tests)")
 
     r = sub.add_parser("report", help="run the analysis and write the report")
     r.add_argument("config", nargs="?", help="evaluation.yaml (omit with --demo)")
@@ -39,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=None)
     r.add_argument("--reps", type=int, default=None, help="bootstrap replicates")
     r.add_argument("--quiet", action="store_true", help="no progress output")
+    r.add_argument("--clients", type=int, default=None,
+                   help="with --demo: a demo of about N consenting clients")
 
     rp = sub.add_parser("reproduce", help="re-run a previous report from its manifest and compare")
     rp.add_argument("dir", help="output folder of a previous run")

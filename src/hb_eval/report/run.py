@@ -669,11 +669,13 @@ def cli_report(args: Any) -> int:
         if not getattr(args, "quiet", False):
             print(f"[hb-eval] writing the demo evaluation to {demo_dir} …", file=sys.stderr,
                   flush=True)
-        write_demo(demo_dir)
+        write_demo(demo_dir, clients=getattr(args, "clients", None))
         cfg_path = demo_dir / "evaluation.yaml"
     else:
         if not args.config:
             raise ConfigError("give a configuration file (evaluation.yaml) or --demo")
+        if getattr(args, "clients", None) is not None:
+            raise ConfigError("--clients sizes the demo: use it with --demo")
         cfg_path = Path(args.config)
     config = load_config(cfg_path).with_overrides(
         seed=args.seed, bootstrap_reps=args.reps, language=args.language, audience=args.audience)
