@@ -138,7 +138,8 @@ def fit_nested_reml(X: np.ndarray, y: np.ndarray, client: np.ndarray,
                               bounds=[_RATIO_BOUNDS] * 2, options={"maxiter": 1000})
         # polished without derivatives (the finite-difference gradient stops L-BFGS-B short)
         r = optimize.minimize(fun, r.x, method="Nelder-Mead", bounds=[_RATIO_BOUNDS] * 2,
-                              options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": 4000})
+                              options={"xatol": 1e-7, "fatol": 1e-11 * max(1.0, abs(r.fun)),
+                                       "maxiter": 4000})
         if best is None or r.fun < best.fun:
             best = r
         if local_min(best):
