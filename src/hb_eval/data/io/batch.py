@@ -110,7 +110,8 @@ def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence
         Known columns the header row must name.
     workers
         Processes; None: one per available core when there are at least :data:`POOL_FROM`
-        files, else 1 (this process). The result does not depend on it.
+        files and processes can be forked (Linux), else 1 (this process). The result does not
+        depend on it.
 
     Returns
     -------
@@ -118,14 +119,16 @@ def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence
         Per file its :class:`FileRows`, or the :class:`InputError` that made it unreadable.
     """
     args = [(Path(p), f, sheet, list(known), min_hits) for p, f in zip(paths, files)]
+    # only where processes can be forked (Linux): a spawned worker re-imports the caller's
+    # script, which breaks scripts without an ``if __name__ == "__main__"`` guard
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
     if workers is None:
-        workers = default_workers() if len(args) >= POOL_FROM else 1
+        workers = default_workers() if len(args) >= POOL_FROM and can_fork else 1
     workers = max(1, min(int(workers), -(-len(args) // _CHUNK) if args else 1))
     if workers == 1:
         out = [_read_one(*a) for a in args]
     else:
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        ctx = multiprocessing.get_context("fork" if can_fork else "spawn")
         chunks = [args[i:i + _CHUNK] for i in range(0, len(args), _CHUNK)]
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             out = [r for part in pool.map(_read_chunk, chunks) for r in part]
