@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("dir", help="output folder")
     d.add_argument("--seed", type=int, default=None)
     d.add_argument("--n-clients", type=int, default=None)
+    d.add_argument("--clients", type=int, default=None,
+                   help="about N consenting clients (a larger demo, for scale tests)")
 
     r = sub.add_parser("report", help="run the analysis and write the report",
                        epilog=EXIT_STATUSES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -63,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=None)
     r.add_argument("--reps", type=int, default=None, help="bootstrap replicates")
     r.add_argument("--quiet", action="store_true", help="no progress output")
+    r.add_argument("--clients", type=int, default=None,
+                   help="with --demo: a demo of about N consenting clients")
 
     pl = sub.add_parser("plan", help="the effect a next study could detect, and the clients "
                                      "it needs (from this evaluation's SD, worker ICC and "

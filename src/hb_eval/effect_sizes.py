@@ -5,7 +5,9 @@ Every table names its variant in a column (``method``, ``ci_method``, ``sd_avera
 actually used. Definitions (Lakens 2013; Cumming 2012; Morris 2008; Jacobson & Truax 1991;
 Newcombe 1998):
 
-* ``d_z``  = mean change / SD of the change; CI by inverting the noncentral t (``ncp``).
+* ``d_z``  = mean change / SD of the change; CI by inverting the noncentral t (``ncp``; for
+  large t or df, where scipy's noncentral t loses accuracy, the same inversion by quadrature,
+  ``ncp_quadrature``: :mod:`hb_eval.noncentral_t`).
 * ``d_av`` = mean change / average SD of baseline and end. ``sd_average="mean"`` (default, the
   spec's "mean of the two SDs", Lakens's d_av) uses (SD1 + SD2) / 2; ``"rms"`` uses
   sqrt((SD1^2 + SD2^2) / 2), which is what ``pingouin.compute_effsize(paired=True,
@@ -24,9 +26,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import special, stats
 from statsmodels.stats.proportion import proportion_confint
 
+from .noncentral_t import ncp_limits
 from .values import plain_value
 from .checks import check_confidence
 
@@ -70,8 +73,9 @@ def ncp_ci(t: Any, df: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.nd
     """Confidence limits for the noncentrality parameter of an observed t (vectorised).
 
     The lower limit solves ``nct.cdf(t, df, lam) = 1 - a/2`` and the upper
-    ``nct.cdf(t, df, lam) = a/2`` (Steiger & Fouladi 1997): Brent's method for a few values,
-    vectorised bisection for many.
+    ``nct.cdf(t, df, lam) = a/2`` (Steiger & Fouladi 1997), finite for any finite t and df > 0:
+    scipy's noncentral t where it is accurate, else Gauss-Hermite/Legendre quadrature (see
+    :func:`hb_eval.noncentral_t.ncp_limits`, which also says which was used).
 
     Parameters
     ----------
@@ -86,35 +90,8 @@ def ncp_ci(t: Any, df: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.nd
         Arrays of noncentrality limits; divide by sqrt(n) for a one-sample / paired d.
     """
     check_confidence(confidence)
-    t, df = np.broadcast_arrays(np.asarray(t, float), np.asarray(df, float))
-    a = 1 - confidence
-    out = []
-    for target in (1 - a / 2, a / 2):
-        f = lambda lam: stats.nct.cdf(t, df, lam) - target  # noqa: E731  decreasing in lam
-        width = 2.0 + np.abs(t)
-        lo, hi = t - width, t + width
-        for _ in range(60):  # widen until every bracket holds the root
-            bad_lo, bad_hi = f(lo) < 0, f(hi) > 0
-            if not (bad_lo.any() or bad_hi.any()):
-                break
-            width = np.where(bad_lo | bad_hi, width * 2, width)
-            lo = np.where(bad_lo, t - width, lo)
-            hi = np.where(bad_hi, t + width, hi)
-        if t.size <= 16:  # a few values: Brent's method on each is far cheaper
-            lim = np.array([
-                optimize.brentq(lambda lam, ti=ti, di=di: stats.nct.cdf(ti, di, lam) - target,
-                                l_, h_, xtol=1e-12) if np.isfinite(ti) and np.isfinite(di)
-                else np.nan for ti, di, l_, h_ in zip(t.ravel(), df.ravel(), lo.ravel(),
-                                                      hi.ravel())]).reshape(t.shape)
-        else:
-            while np.max(np.where(np.isfinite(hi - lo), hi - lo, 0.0)) > 1e-10:  # bisection
-                mid = (lo + hi) / 2
-                pos = f(mid) > 0
-                lo = np.where(pos, mid, lo)
-                hi = np.where(pos, hi, mid)
-            lim = (lo + hi) / 2
-        out.append(np.where(np.isfinite(t) & np.isfinite(df), lim, np.nan))
-    return out[0], out[1]
+    lo, hi, _ = ncp_limits(t, df, confidence)
+    return lo, hi
 
 
 # -- within-arm -----------------------------------------------------------------------------
@@ -211,15 +188,16 @@ def within_arm(frame: pd.DataFrame, confidence: float = 0.95, ci_method: str = "
                          "ci_method": "t", "statistic": tstat, "p": p_t})
             eff = {k: float(v) for k, v in _std_effects(x, y, sd_average).items()}
             if ci_method == "ncp":
-                lo, hi = ncp_ci(tstat, n - 1, confidence)
+                lo, hi, how = ncp_limits(tstat, n - 1, confidence)
+                how = str(how) if np.isfinite(tstat) else "ncp"
                 dz_lo, dz_hi = float(lo) / math.sqrt(n), float(hi) / math.sqrt(n)
                 sav = _sd_av(np.array(base["sd_baseline"]), np.array(base["sd_end"]),
                              sd_average)
                 scale = float(sdd / sav) if sav > 0 else nan
                 j = float(_hedges_j(n))
-                cis = {"d_z": (dz_lo, dz_hi, "ncp"),
-                       "d_av": (dz_lo * scale, dz_hi * scale, "ncp_scaled"),
-                       "g_av": (dz_lo * scale * j, dz_hi * scale * j, "ncp_scaled")}
+                cis = {"d_z": (dz_lo, dz_hi, how),
+                       "d_av": (dz_lo * scale, dz_hi * scale, f"{how}_scaled"),
+                       "g_av": (dz_lo * scale * j, dz_hi * scale * j, f"{how}_scaled")}
             else:
                 # replicates in blocks of about 2 million cells to bound memory
                 block = max(1, 2_000_000 // n)
@@ -528,13 +506,17 @@ def reliable_change_results(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
 def wilson_ci(k: Any, n: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for k successes of n (vectorised; NaN where n = 0).
 
-    Uses ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
+    Uses ``statsmodels.stats.proportion.proportion_confint(method="wilson")``, with the limits
+    exactly 0 at k = 0 and 1 at k = n.
     """
     check_confidence(confidence)
     k = np.asarray(k, float)
     n = np.asarray(n, float)
     safe = np.where(n > 0, n, 1.0)
     lo, hi = proportion_confint(k, safe, alpha=1 - confidence, method="wilson")
+    # exact ends at k = 0 and k = n (statsmodels leaves rounding residue such as 2.8e-17)
+    lo = np.where(k == 0, 0.0, lo)
+    hi = np.where(k == n, 1.0, hi)
     lo = np.where(n > 0, lo, np.nan)
     hi = np.where(n > 0, hi, np.nan)
     return lo, hi

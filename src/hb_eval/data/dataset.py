@@ -409,6 +409,16 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
     def files(source: str) -> list[Path]:
         return cfg.source_files(source) if cfg.has_source(source) else []
 
+    def file_error(source: str):
+        """What to do with a file that cannot be used: raise, or (errors='collect') list it."""
+        def handle(p: Path, exc: InputError) -> None:
+            if errors == "raise":
+                raise exc
+            shown = display_path(p, cfg.base_dir)
+            q.discard_file(shown, source)
+            file_errors.append(refused_entry(source, p, shown, exc))
+        return handle
+
     def guarded(source: str, fn, paths, *args):
         """Run a loader per file; with errors='collect' an unusable file is listed, not fatal."""
         outs = []
@@ -417,11 +427,7 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
                 claim(source, p)
                 outs.append(fn([p], ctx(source), *args))
             except InputError as exc:
-                if errors == "raise":
-                    raise
-                shown = display_path(p, cfg.base_dir)
-                q.discard_file(shown, source)
-                file_errors.append(refused_entry(source, p, shown, exc))
+                file_error(source)(p, exc)
         return outs
 
     # 1. roster (must load)
@@ -467,7 +473,15 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
     items = cat_tables(item_parts)
     satisfaction = cat_tables(guarded("satisfaction", l_sat.load, files("satisfaction")))
     esr = cat_tables(guarded("esr", l_esr.load, files("esr")))
-    d_outs = guarded("time_diary", l_diary.load, files("time_diary"))
+    # diaries: many small workbooks, read first (in parallel) and parsed together
+    diary_files = []
+    for p in files("time_diary"):  # a file belongs to one source
+        try:
+            claim("time_diary", p)
+            diary_files.append(p)
+        except InputError as exc:
+            file_error("time_diary")(p, exc)
+    d_outs = [l_diary.load(diary_files, ctx("time_diary"), on_error=file_error("time_diary"))]
     diaries, diary_rows = cat_tables(d_outs, 0), cat_tables(d_outs, 1)
     service_costs = cat_tables(guarded("service_costs", l_svc.load, files("service_costs")))
     unit_costs = None

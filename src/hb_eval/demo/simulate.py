@@ -45,7 +45,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["DemoTruth", "simulate", "DESIGN", "PILOTS", "GROUPS", "hetu", "expected_delta_cost"]
+__all__ = ["DemoTruth", "simulate", "DESIGN", "PILOTS", "GROUPS", "hetu", "expected_delta_cost",
+           "roster_for_clients"]
 
 PILOTS = ["Hämeenlinna", "Pori", "Tampere", "Vantaa", "Eksote", "Kainuu"]
 GROUPS = ["lapsiperhe", "aikuissosiaalityö", "jälkihuolto", "vammaispalvelu", "omaishoito",
@@ -331,9 +332,12 @@ class DemoTruth:
 def _workers(rng: np.random.Generator, n_clients: int, design: dict[str, Any]) -> pd.DataFrame:
     base = np.asarray(design["workers_per_pilot"], int)
     scale = max(1, math.ceil(n_clients / (base.sum() * design["max_clients_per_worker"])))
-    per_pilot = base * scale
-    if per_pilot.max() > 99:
-        raise ValueError(f"n_clients={n_clients} needs more than 99 workers per pilot")
+    # worker numbers have two digits: at most 99 workers per pilot (large demos: caseloads grow
+    # and client sequence numbers run within worker x client group, see _clients)
+    per_pilot = np.minimum(base * scale, MAX_TWO_DIGITS)
+    if n_clients > roster_capacity(per_pilot.sum()):
+        raise ValueError(f"n_clients={n_clients} does not fit the 7-digit client number "
+                         f"(at most {roster_capacity(6 * MAX_TWO_DIGITS):,} roster clients)")
     rows = []
     titles = design["title_probs"]
     for p, k in enumerate(per_pilot):
@@ -356,6 +360,54 @@ def _workers(rng: np.random.Generator, n_clients: int, design: dict[str, Any]) -
             keep[rng.choice(idx)] = True
     w["diarist"] = keep
     return w
+
+
+#: Two-digit fields of the client number: at most 99 workers per pilot, 99 clients per sequence.
+MAX_TWO_DIGITS = 99
+#: Average caseload up to which sequence numbers run per worker (beyond: per worker x group).
+SEQ_PER_WORKER_UP_TO = 0.8
+
+
+def roster_capacity(n_workers: int) -> int:
+    """Roster clients that ``n_workers`` workers can hold with valid 7-digit client numbers:
+    sequences run per worker x client group (6 groups, 99 each), filled to 60 % on average
+    (groups are uneven)."""
+    return int(0.6 * n_workers * 6 * MAX_TWO_DIGITS)
+
+
+def roster_for_clients(clients: int, design: dict[str, Any] = DESIGN) -> int:
+    """Roster size that gives about ``clients`` consenting clients (consent share of the
+    design, 93 %)."""
+    p = design["consent_probs"]
+    share = p["kyllä"] / sum(p.values())
+    return max(12, math.ceil(int(clients) / share))
+
+
+def _cap_worker_groups(rng: np.random.Generator, w_idx: np.ndarray, group: np.ndarray,
+                       worker_pilot: np.ndarray) -> np.ndarray:
+    """Move clients beyond the 99th of a worker x group to another worker of the same pilot
+    with room in that group (pilot and group stay; the sequence stays two digits)."""
+    w_idx = w_idx.copy()
+    n_w = len(worker_pilot)
+    for _ in range(1000):
+        cell = w_idx * 6 + group
+        counts = np.bincount(cell, minlength=n_w * 6)
+        rank = np.empty(len(cell), int)
+        order = np.argsort(cell, kind="stable")
+        first = np.searchsorted(cell[order], cell[order])
+        rank[order] = np.arange(len(cell)) - first
+        over = np.flatnonzero(rank >= MAX_TWO_DIGITS)
+        if not over.size:
+            return w_idx
+        # each overflowing client draws a worker of its pilot, weighted by the room left
+        room = np.maximum(MAX_TWO_DIGITS - counts.reshape(n_w, 6), 0).astype(float)
+        for (p, g), idx in pd.Series(over).groupby([worker_pilot[w_idx[over]], group[over]]):
+            cand = np.flatnonzero((worker_pilot == p) & (room[:, g] > 0))
+            if not cand.size:
+                raise ValueError("the demo's workers cannot hold this many clients")
+            w = room[cand, g] / room[cand, g].sum()
+            w_idx[idx.to_numpy()] = cand[rng.choice(len(cand), size=len(idx), p=w)]
+    raise ValueError("could not place every client within two-digit sequence numbers")
 
 
 def simulate(seed: int = 20190331, n_clients: int = 360, effect: float = 0.8,
@@ -490,25 +542,34 @@ def _expit(x: np.ndarray) -> np.ndarray:
 def _clients(rng: np.random.Generator, n: int, workers: pd.DataFrame, d: dict[str, Any],
              effect: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     w_idx = rng.choice(len(workers), size=n, p=(workers["weight"] / workers["weight"].sum()).to_numpy())
-    # keep caseloads within the two-digit sequence number
-    counts = np.bincount(w_idx, minlength=len(workers))
-    while counts.max() > 99:
-        over = np.flatnonzero(w_idx == counts.argmax())[: counts.max() - 99]
-        w_idx[over] = rng.integers(0, len(workers), len(over))
+    # a client number's sequence is the worker's n-th client; when the workers cannot hold the
+    # roster that way (two-digit sequences), the n-th client of the worker in that client group
+    by_group = n > SEQ_PER_WORKER_UP_TO * MAX_TWO_DIGITS * len(workers)
+    if not by_group:
+        # keep caseloads within the two-digit sequence number
         counts = np.bincount(w_idx, minlength=len(workers))
+        while counts.max() > 99:
+            over = np.flatnonzero(w_idx == counts.argmax())[: counts.max() - 99]
+            w_idx[over] = rng.integers(0, len(workers), len(over))
+            counts = np.bincount(w_idx, minlength=len(workers))
     pilot = workers["pilot_idx"].to_numpy()[w_idx]
     main = workers["main_group"].to_numpy()[w_idx]
     group = np.where(rng.random(n) < d["worker_main_group_prob"], main,
                      rng.choice(6, size=n, p=np.asarray(d["group_mix"])))
+    if by_group:
+        w_idx = _cap_worker_groups(rng, w_idx, group, workers["pilot_idx"].to_numpy())
+        pilot = workers["pilot_idx"].to_numpy()[w_idx]
     s0, s1 = _ts(d["start_window"][0]), _ts(d["start_window"][1])
     start = s0 + pd.to_timedelta(rng.integers(0, (s1 - s0).days + 1, n), unit="D")
     lo, hi = d["days_range"]
     days = rng.integers(lo, hi + 1, n).astype(float)
     ongoing = rng.random(n) < d["ongoing_prob"]
-    # sequence: the worker's n-th client in order of start date
-    order = np.lexsort((rng.random(n), start.values, w_idx))
+    # sequence: the worker's (large demos: the worker's in the group) n-th client in order of
+    # start date
+    seq_key = w_idx * 6 + group if by_group else w_idx
+    order = np.lexsort((rng.random(n), start.values, seq_key))
     seq = np.empty(n, int)
-    ws = w_idx[order]
+    ws = seq_key[order]
     first = np.r_[True, ws[1:] != ws[:-1]]
     run_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
     seq[order] = np.arange(n) - run_start + 1

@@ -29,6 +29,7 @@ import json
 import re
 import zipfile
 from collections import Counter
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,9 @@ from openpyxl import Workbook
 from ..config import SCHEMA_FILE, json_schema_text
 from .budgets import BUDGET_FILE, PROVIDER_FILE
 from .simulate import (ESR_FILE, FIRST_ROW, KOMPASSI_FILE, KYKY_FILES, KYKY_ITEMS,
-                       OSALLISUUS_FILE, SATISFACTION_FILES, DemoTruth, hetu, simulate)
+                       OSALLISUUS_FILE, SATISFACTION_FILES, DemoTruth, hetu, roster_for_clients,
+                       simulate)
+from .xlsx_fast import FastWorkbook
 
 __all__ = ["write_demo", "cli_demo", "FIXED_TIME"]
 
@@ -143,7 +146,15 @@ def _fixed_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+#: Set while a large demo is written: workbooks come from the streaming writer (xlsx_fast).
+_FAST_XLSX: ContextVar[bool] = ContextVar("_FAST_XLSX", default=False)
+
+
 def _save(wb: Workbook, path: Path) -> None:
+    if isinstance(wb, FastWorkbook):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(path)
+        return
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "hb_eval demo"
@@ -154,7 +165,7 @@ def _save(wb: Workbook, path: Path) -> None:
 
 
 def _sheet(title: str) -> tuple[Workbook, Any]:
-    wb = Workbook()
+    wb = FastWorkbook() if _FAST_XLSX.get() else Workbook()
     ws = wb.active
     ws.title = title
     return wb, ws
@@ -474,8 +485,9 @@ def _diaries(truth: DemoTruth, root: Path, rng: np.random.Generator, rec: _Plant
     label = {"worker": "Työntekijä", "client": "Asiakas", "assistant": "Avustaja"}
     forced = list(DURATION_KINDS)
     outside_done = False
+    by_diary = {k: g for k, g in dr.groupby("diary_id", sort=False, observed=True)}
     for d in di.itertuples(index=False):
-        rows = dr[dr["diary_id"] == d.diary_id].sort_values("row")
+        rows = by_diary.get(d.diary_id, dr.iloc[:0]).sort_values("row")
         role = str(d.role)
         wb, ws = _sheet(DIARY_SHEET)
         ws.append([f"{label[role]}: {d.person}"])
@@ -696,7 +708,7 @@ report:
 
 
 def write_demo(dir: str | Path, seed: int = 20190331, n_clients: int = 360,  # noqa: A002
-               truth: DemoTruth | None = None) -> Path:
+               truth: DemoTruth | None = None, *, clients: int | None = None) -> Path:
     """Write a complete demo evaluation (messy raw files) and return the path of ``evaluation.yaml``.
 
     Parameters
@@ -709,6 +721,11 @@ def write_demo(dir: str | Path, seed: int = 20190331, n_clients: int = 360,  # n
         Roster clients.
     truth
         An already simulated truth to write (its own seed is then recorded).
+    clients
+        A demo of about this many *consenting* clients (a roster of ``clients / 0.93``;
+        overrides ``n_clients``), with as many workers, diaries and service rows as that
+        implies: for scale tests. Workbooks then come from a streaming writer
+        (:mod:`hb_eval.demo.xlsx_fast`): the same cells, other bytes than openpyxl's.
 
     Returns
     -------
@@ -716,6 +733,12 @@ def write_demo(dir: str | Path, seed: int = 20190331, n_clients: int = 360,  # n
         ``dir/evaluation.yaml``; ``dir/planted.json`` and ``dir/evaluation.schema.json`` (the
         configuration's JSON Schema, linked from the first line) lie beside it.
     """
+    if clients is not None:
+        token = _FAST_XLSX.set(True)
+        try:
+            return write_demo(dir, seed=seed, n_clients=roster_for_clients(clients), truth=truth)
+        finally:
+            _FAST_XLSX.reset(token)
     root = Path(dir)
     root.mkdir(parents=True, exist_ok=True)
     if truth is None:
@@ -798,10 +821,14 @@ def _budget_planted(truth: DemoTruth, rec: _Planted) -> dict[str, Any]:
 
 
 def cli_demo(args: Any) -> int:
-    """``hb-eval demo DIR [--seed N] [--n-clients N]``: write the demo and say where it went."""
+    """``hb-eval demo DIR [--seed N] [--n-clients N | --clients N]``: write the demo and say
+    where it went (``--clients``: about N consenting clients, for scale tests)."""
     seed = 20190331 if getattr(args, "seed", None) is None else int(args.seed)
     n = 360 if getattr(args, "n_clients", None) is None else int(args.n_clients)
-    cfg = write_demo(args.dir, seed=seed, n_clients=n)
+    clients = getattr(args, "clients", None)
+    if clients is not None:
+        n = roster_for_clients(int(clients))
+    cfg = write_demo(args.dir, seed=seed, n_clients=n, clients=clients)
     print(f"demo evaluation written to {cfg.parent} (seed {seed}, {n} roster clients)")
     print(f"  configuration: {cfg}")
     print(f"  what was planted: {cfg.parent / 'planted.json'}")

@@ -27,6 +27,9 @@ from scipy import stats
 from ..display import ResultDisplay
 
 SE_TYPES = ("CR2", "CR1", "CR0", "HC2")
+#: Up to this N x G the CR2 degrees of freedom use the N x G matrix Q as written in the module
+#: notes; above it the algebraically equal O(N k + G^2 k) form (:meth:`ClusterFit._df_large`).
+DF_DENSE_UP_TO = 2_000_000
 
 
 def _codes(cluster: object, n: int) -> tuple[np.ndarray, int]:
@@ -100,12 +103,33 @@ class ClusterOLS(ResultDisplay):
         c = self._c(contrast)
         X, M = self._X, self._M
         mc = M @ c
+        if X.shape[0] * self.n_clusters > DF_DENSE_UP_TO:
+            return self._df_large(mc)
         Q = np.zeros((X.shape[0], self.n_clusters))
         for g, (idx, A) in enumerate(zip(self._index, self._adjust)):
             u = A @ (X[idx] @ mc)  # n_g
             Q[:, g] = -X @ (M @ (X[idx].T @ u))
             Q[idx, g] += u
         B = Q.T @ Q
+        tr = np.trace(B)
+        tr2 = np.sum(B * B)
+        return float(tr * tr / tr2) if tr2 > 0 else float("nan")
+
+    def _df_large(self, mc: np.ndarray) -> float:
+        """:meth:`df` without the N x G matrix Q (large samples).
+
+        With ``u_g = A_g X_g M c`` and ``w_g = X_g' u_g``, ``Q = S - X M W`` (S holds u_g in
+        cluster g's rows), and since ``M X'X M = M`` (pseudo-inverse),
+        ``B = Q'Q = diag(u_g'u_g) - W' M W``: O(N k + G^2 k) instead of O(N G^2).
+        """
+        X, M = self._X, self._M
+        uu = np.empty(self.n_clusters)
+        W = np.empty((X.shape[1], self.n_clusters))
+        for g, (idx, A) in enumerate(zip(self._index, self._adjust)):
+            u = A @ (X[idx] @ mc)
+            uu[g] = u @ u
+            W[:, g] = X[idx].T @ u
+        B = np.diag(uu) - W.T @ (M @ W)
         tr = np.trace(B)
         tr2 = np.sum(B * B)
         return float(tr * tr / tr2) if tr2 > 0 else float("nan")

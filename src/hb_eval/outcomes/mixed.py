@@ -16,6 +16,13 @@ with the component's variance 0, ``singular=True`` and the note "worker variance
 the boundary, at a worse likelihood). The boundary warnings are then not a failure. If the optimiser really does not converge (or the fit fails) the row says so in
 ``converged`` (and ``note``); the estimate of a non-converged fit is still shown, a failed fit
 gives NaN.
+
+If the optimiser does not converge (or the fit fails) the row says so in ``converged`` (and
+``note``); the estimate of a non-converged fit is still shown, a failed fit gives NaN.
+
+Above :data:`CLOSED_FORM_FROM` clients the same REML fit is computed in closed form per worker
+(:mod:`hb_eval.outcomes.mixed_nested`); the ``fit`` column names which
+(``statsmodels_mixedlm`` or ``closed_form_reml``).
 """
 from __future__ import annotations
 
@@ -134,6 +141,9 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
     terms = ["vali", "loppu", "hb_vali", "hb_loppu"]
     if d["vali"].sum() == 0:  # no middle wave at all: leave its terms out
         terms = ["loppu", "hb_loppu"]
+    if reml and len(clients) > CLOSED_FORM_FROM:
+        return _closed_form(d, ["hb", *terms], row, confidence)
+
     def fit(drop: str | None = None):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -184,5 +194,47 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
     except (np.linalg.LinAlgError, ValueError) as exc:
         row.update(estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan, p=np.nan,
                    note=f"fit failed: {type(exc).__name__}")
+    row["fit"] = "statsmodels_mixedlm"
+    return _row_frame(row)
+
+
+#: Above this many clients the REML fit is the closed form of :mod:`.mixed_nested` (statsmodels'
+#: MixedLM costs minutes at thousands of clients); both fit the same model (they agree to 1e-6).
+CLOSED_FORM_FROM = 1500
+
+
+def _row_frame(row: dict) -> pd.DataFrame:
     return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS + [
-        "n_obs", "converged", "singular", "var_worker", "var_client", "var_residual", "note"])
+        "n_obs", "converged", "singular", "var_worker", "var_client", "var_residual", "note",
+        "fit"])
+
+
+def _closed_form(d: pd.DataFrame, terms: list[str], row: dict, confidence: float
+                 ) -> pd.DataFrame:
+    """The same REML fit by :func:`.mixed_nested.fit_nested_reml` (``fit="closed_form_reml"``)."""
+    from .mixed_nested import fit_nested_reml
+
+    X = np.column_stack([np.ones(len(d)), d[terms].to_numpy(float)])
+    row["fit"] = "closed_form_reml"
+    try:
+        res = fit_nested_reml(X, d["score"].to_numpy(float), d["client_id"].to_numpy(),
+                              d["grp"].to_numpy())
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        row.update(estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan, p=np.nan,
+                   note=f"fit failed: {type(exc).__name__}")
+        return _row_frame(row)
+    j = 1 + terms.index("hb_loppu")
+    est, se = float(res.params[j]), float(res.bse[j])
+    z = stats.norm.ppf(1 - (1 - confidence) / 2)
+    row.update(estimate=est, se=se, ci_low=est - z * se, ci_high=est + z * se,
+               p=float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan,
+               converged=res.converged and np.isfinite(se), var_worker=res.var_worker,
+               var_client=res.var_client, var_residual=res.var_residual)
+    at_zero = singular_components(res.var_worker, res.var_client, res.var_residual,
+                                  row["cluster"])
+    row["singular"] = bool(at_zero)
+    notes = [f"{c} variance estimated at 0 (singular fit)" for c in at_zero]
+    if not row["converged"]:
+        notes.append("optimiser did not converge cleanly; treat with caution")
+    row["note"] = "; ".join(notes)
+    return _row_frame(row)

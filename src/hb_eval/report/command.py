@@ -37,7 +37,7 @@ def cli_report(args: Any) -> int:
                 print(f"[hb-eval] writing the demo evaluation to {out / 'demo_data'} …",
                       file=sys.stderr, flush=True)
             with dest.writing("demo_data") as demo_dir:
-                write_demo(demo_dir)
+                write_demo(demo_dir, clients=getattr(args, "clients", None))
             ev = R.evaluate_config(configured(demo_dir / "evaluation.yaml"), progress=progress,
                                  debug=debug)
             R.write_into(ev, dest, progress=progress, inputs_dir="demo_data")
@@ -45,6 +45,8 @@ def cli_report(args: Any) -> int:
     else:
         if not args.config:
             raise ConfigError("give a configuration file (evaluation.yaml) or --demo")
+        if getattr(args, "clients", None) is not None:
+            raise ConfigError("--clients sizes the demo: use it with --demo")
         report = R.run_report(configured(Path(args.config)), out, progress=progress, debug=debug,
                             force=force)
     failed = [k for k, v in (read_analyses(out)).items() if v == "failed"]

@@ -45,16 +45,31 @@ def sheet_names(path: str | Path, data: bytes | None = None, *,
                              file=file or str(path), code="unreadable") from None
 
 
-def _calamine_rows(path: Path, sheet: str, data: bytes | None = None) -> list[list]:
+def _calamine_rows(path: Path, sheet: str, wb=None, data: bytes | None = None) -> list[list]:
     from python_calamine import CalamineWorkbook
 
-    wb = (CalamineWorkbook.from_filelike(_io.BytesIO(data)) if data is not None
-          else CalamineWorkbook.from_path(str(path)))
+    own = wb is None
+    if own:
+        wb = (CalamineWorkbook.from_filelike(_io.BytesIO(data)) if data is not None
+              else CalamineWorkbook.from_path(str(path)))
     try:
         # skip_empty_area=False: list index i is Excel row i + 1
         return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     finally:
-        wb.close()
+        if own:
+            wb.close()
+
+
+def _open_calamine(path: Path, data: bytes | None = None):
+    """The workbook opened by python-calamine (from ``data`` when read already), or None when
+    calamine cannot open it."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        return (CalamineWorkbook.from_filelike(_io.BytesIO(data)) if data is not None
+                else CalamineWorkbook.from_path(str(path)))
+    except Exception:  # noqa: BLE001 - calamine failed: the caller lets openpyxl try
+        return None
 
 
 def _openpyxl_rows(path: Path, sheet: str, data: bytes | None = None) -> list[list]:
@@ -100,7 +115,19 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
     """
     path = Path(path)
     shown = file if file is not None else str(path)
-    names = sheet_names(path, data, file=shown)
+    wb = _open_calamine(path, data) if engine in ("auto", "calamine") else None
+    try:
+        # the workbook is opened once for its sheet names and the sheet
+        names = (list(wb.sheet_names) if wb is not None
+                 else sheet_names(path, data, file=shown))
+        return _read_sheet(path, shown, names, sheet, engine, wb, data)
+    finally:
+        if wb is not None:
+            wb.close()
+
+
+def _read_sheet(path: Path, shown: str, names: list[str], sheet: str | None, engine: str,
+                wb, data: bytes | None = None) -> RawGrid:
     if sheet is None or sheet not in names:
         if len(names) == 1:
             sheet = names[0]
@@ -115,7 +142,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
     for eng in engines:
         try:
             with gc_paused():
-                rows = (_calamine_rows(path, sheet, data) if eng == "calamine"
+                rows = (_calamine_rows(path, sheet, wb, data) if eng == "calamine"
                         else _openpyxl_rows(path, sheet, data))
                 grid = _to_grid(rows, shown, sheet, path)
                 del rows  # freed before the collector runs again

@@ -22,8 +22,8 @@ import pandas as pd
 
 from ...errors import InputError
 
-__all__ = ["RawGrid", "RawTable", "cell_text", "norm_header", "split_table", "find_header_row",
-           "is_total_row"]
+__all__ = ["RawGrid", "RawTable", "cell_text", "norm_header", "split_table", "split_rows",
+           "find_header_row", "is_total_row"]
 
 #: A row whose first non-empty cell starts like this (below the data) is a total row.
 _TOTAL_RE = re.compile(r"^\s*(yhteensä|yht\.|total|totalt|summa|sum)\b", re.IGNORECASE)
@@ -276,12 +276,12 @@ def find_header_row(grid: RawGrid, known: Iterable[str], *, min_hits: int = 2,
                      f"{sample})", file=grid.file, sheet=grid.sheet, code="no_header")
 
 
-def split_table(grid: RawGrid, header_index: int) -> RawTable:
-    """Cut a grid at its header row into header, data rows and metadata rows.
+def split_rows(grid: RawGrid, header_index: int
+               ) -> tuple[list[str], list[list[str]], np.ndarray, np.ndarray]:
+    """:func:`split_table` without the DataFrame: (header, meta, body cells, Excel rows).
 
-    Blank rows are dropped anywhere below the header; total rows are dropped from the end of the
-    data (after the last data row). Dropped rows are not data rows and are not counted as read.
-    Columns right of the last non-empty header cell are kept only if they hold data.
+    ``body`` is the 2-D object array of the data rows and ``rows`` their Excel row numbers;
+    the header is padded so that every body column has a name.
     """
     cells = grid.cells
     header = [c if c is not None else "" for c in cells[header_index]] if cells.size else []
@@ -302,12 +302,23 @@ def split_table(grid: RawGrid, header_index: int) -> RawTable:
         while end > 0 and is_total_row(body[end - 1]):
             end -= 1
         body, rows = body[:end], rows[:end]
-    data = pd.DataFrame(body, index=pd.Index(rows, name="row"), dtype=object)
-    if data.shape[1] < len(header):
-        for j in range(data.shape[1], len(header)):
-            data[j] = None
-    # header cells beyond the data, or data beyond the header: give every column a name
-    while len(header) < data.shape[1]:
+    if body.shape[1] < len(header):  # header cells beyond the data: empty columns
+        pad = np.empty((body.shape[0], len(header) - body.shape[1]), dtype=object)
+        body = np.concatenate([body, pad], axis=1)
+    # data beyond the header: give every column a name
+    while len(header) < body.shape[1]:
         header.append("")
+    return header, meta, body, rows
+
+
+def split_table(grid: RawGrid, header_index: int) -> RawTable:
+    """Cut a grid at its header row into header, data rows and metadata rows.
+
+    Blank rows are dropped anywhere below the header; total rows are dropped from the end of the
+    data (after the last data row). Dropped rows are not data rows and are not counted as read.
+    Columns right of the last non-empty header cell are kept only if they hold data.
+    """
+    header, meta, body, rows = split_rows(grid, header_index)
+    data = pd.DataFrame(body, index=pd.Index(rows, name="row"), dtype=object)
     return RawTable(header=header, data=data, header_row=int(grid.rows[header_index]) if len(grid.rows) else 1,
                     file=grid.file, sheet=grid.sheet, meta=meta, path=grid.path)

@@ -10,6 +10,7 @@ row stays).
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from itertools import compress
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from .accounting import check_source, note_unread_sheets
 from ..io import RawTable, read_input, read_table
 from ..quarantine import Quarantine
 
-__all__ = ["LoadContext", "SourceSheet", "display_path", "open_sheet", "open_table", "require",
+__all__ = ["LoadContext", "SourceSheet", "display_path", "display_paths", "open_sheet", "open_table", "require",
            "hetu_mask"]
 
 
@@ -39,6 +40,26 @@ def display_path(path: str | Path, base_dir: str | Path | None) -> str:
         except ValueError:
             pass
     return privacy.gate(p.as_posix())
+
+
+def display_paths(paths: Iterable[str | Path], base_dir: str | Path | None) -> list[str]:
+    """:func:`display_path` of many paths (the config folder is resolved once)."""
+    if base_dir is None:
+        return [privacy.gate(Path(p).as_posix()) for p in paths]
+    # os.path on strings: the same answer as Path.resolve().relative_to(), without pathlib's
+    # per-call parsing (thousands of diaries)
+    base = os.path.realpath(base_dir)
+    prefix = base.rstrip(os.sep) + os.sep
+    out = []
+    for p in paths:
+        real = os.path.realpath(p)
+        if real == base:
+            out.append(".")
+        elif real.startswith(prefix):
+            out.append(real[len(prefix):].replace(os.sep, "/"))
+        else:
+            out.append(Path(p).as_posix())
+    return [privacy.gate(s) for s in out]
 
 
 @dataclass

@@ -18,17 +18,19 @@ volunteer answer (``unknown_code``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .. import privacy
+from .. import parsing, privacy
 from ...errors import InputError
+from ..io.batch import FileRows, read_many
 from ..io.grid import norm_header
 from . import parse as P
 from ..plausibility import screen_dates, screen_durations
-from .common import LoadContext, SourceSheet, open_table
+from .common import LoadContext, display_paths, hetu_mask
 
 __all__ = ["load", "read_meta", "ROLES"]
 
@@ -81,8 +83,7 @@ def read_meta(meta: list[list[str]], file: str, sheet: str | None) -> dict:
         m = _ASSIST_RE.match(raw)
         person = f"A-{m.group(1)}-{m.group(2)}" if m else None
     else:
-        person = P.client_ids(pd.Series([raw], dtype=object))["client_id"].iloc[0]
-        person = None if pd.isna(person) else str(person)
+        person = parsing.normalize_client_id(raw)  # as P.client_ids parses a cell
     if person is None:
         raise InputError(f"the diarist of this {role} diary is not a valid code "
                          "(worker 04-07, client 0410712, assistant A-04-03)", file=file, sheet=sheet)
@@ -97,68 +98,238 @@ def read_meta(meta: list[list[str]], file: str, sheet: str | None) -> dict:
             "period_start": period[0], "period_end": period[1]}
 
 
-def _one(path: Path, ctx: LoadContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    table = open_table(ctx, path, sheet=P.layout_sheet(ctx.schema, None))
-    meta = read_meta(table.meta, table.file, table.sheet)
-    sh = SourceSheet(ctx, table, P.resolve(ctx.schema, table))
-    sh.guard_personal_ids()
-    diary_id = table.file
-    role = meta["role"]
+def _header_of(header: list[str], pos: int | None, name: str) -> str:
+    """The column as headed in a file (as :meth:`SourceSheet.header_of`)."""
+    if pos is None:
+        return name
+    return header[pos] if header[pos] else f"column {pos + 1}"
 
-    if role == "client":
-        sh.client_id = np.full(sh.n, meta["person"], dtype=object)
-    else:
-        ids = sh.read_client_ids(blank_ok=True)
-        if role == "worker":
-            other = (ids["pilot_code"].notna() & (ids["pilot_code"] != meta["person"][:2])).to_numpy()
-            sh.drop(other, "pilot_mismatch", "the client belongs to another pilot than the worker",
-                    "client_id")
 
-    raw_date = sh.raw("date")
+#: canonical columns a diary row is parsed from
+_COLUMNS = ("client_id", "date", "minutes", "km", "expenses", "task", "volunteer")
+
+
+class _Batch:
+    """The data rows of many diaries as one frame, with per-row file, role and period, and
+    row / cell quarantine as :class:`~.common.SourceSheet` does it for one file."""
+
+    def __init__(self, ctx: LoadContext, reads: list[FileRows], metas: list[dict],
+                 cols: list[dict[str, int]]) -> None:
+        self.ctx = ctx
+        sizes = np.array([len(r.rows) for r in reads], dtype=np.int64)
+        self.fi = np.repeat(np.arange(len(reads)), sizes)  # file index of each row
+        self.n = int(sizes.sum())
+        self.rows = (np.concatenate([r.rows for r in reads]) if reads
+                     else np.zeros(0, np.int64))
+        self.files = np.array([r.file for r in reads], dtype=object)
+        self.sheets = np.array([r.sheet for r in reads], dtype=object)
+        self.alive = np.ones(self.n, dtype=bool)
+        self.client_id = np.full(self.n, None, dtype=object)
+        self._reads, self._cols = reads, cols
+        self.role = np.array([m["role"] for m in metas], dtype=object)[self.fi]
+        self.person = np.array([m["person"] for m in metas], dtype=object)[self.fi]
+        self.start = np.array([m["period_start"] for m in metas], dtype="datetime64[ns]")[self.fi]
+        self.end = np.array([m["period_end"] for m in metas], dtype="datetime64[ns]")[self.fi]
+
+    def column_of(self, name: str) -> np.ndarray:
+        """Per row the column as headed in its file (quarantine records)."""
+        per_file = np.array([_header_of(r.header, c.get(name), name)
+                             for r, c in zip(self._reads, self._cols)], dtype=object)
+        return per_file[self.fi]
+
+    def raw(self, name: str) -> pd.Series:
+        """Raw text of a canonical column over all rows (None where empty or absent)."""
+        parts = []
+        for r, c in zip(self._reads, self._cols):
+            pos = c.get(name)
+            parts.append(r.body[:, pos] if pos is not None
+                         else np.full(len(r.rows), None, dtype=object))
+        arr = np.concatenate(parts) if parts else np.zeros(0, dtype=object)
+        return pd.Series(arr, dtype=object)
+
+    def _where(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.files[self.fi[m]], self.sheets[self.fi[m]]
+
+    def drop(self, mask, reason: str, detail: str, column: str | None = None) -> None:
+        m = np.asarray(mask, dtype=bool) & self.alive
+        if m.any():
+            files, sheets = self._where(m)
+            self.ctx.quarantine.rows(self.ctx.source, files, sheets, self.rows[m], reason, detail,
+                                     client_id=self.client_id[m],
+                                     column=self.column_of(column)[m] if column else None)
+            self.alive &= ~m
+
+    def bad_cells(self, mask, name: str, reason: str, detail: str) -> None:
+        m = np.asarray(mask, dtype=bool) & self.alive
+        if m.any():
+            files, sheets = self._where(m)
+            self.ctx.quarantine.cells(self.ctx.source, files, sheets, self.rows[m],
+                                      self.column_of(name)[m], reason, detail,
+                                      client_id=self.client_id[m])
+
+    def guard_personal_ids(self) -> None:
+        """The henkilötunnus guard of :meth:`SourceSheet.guard_personal_ids` over every cell of
+        every file at once (key column: the client number; free-text columns redacted)."""
+        schema_cols = getattr(self.ctx.schema, "columns", None) or {}
+        free = [n for n, c in schema_cols.items() if getattr(c, "dtype", "") == "free_text"]
+        flat = [r.body.ravel() for r in self._reads]
+        if not flat:
+            return
+        cells = pd.Series(np.concatenate(flat), dtype=object)
+        mask = hetu_mask(cells)
+        if not mask.any():
+            return
+        start = 0
+        key_rows = np.zeros(self.n, dtype=bool)
+        offsets = np.r_[0, np.cumsum([len(r.rows) for r in self._reads])]
+        for i, (r, c) in enumerate(zip(self._reads, self._cols)):
+            size = r.body.size
+            hit = mask[start:start + size].reshape(r.body.shape)
+            start += size
+            if not hit.any():
+                continue
+            free_pos = {c[n] for n in free if n in c}
+            key_pos = c.get("client_id")
+            for pos in np.flatnonzero(hit.any(axis=0)):
+                rows_hit = hit[:, pos]
+                if pos in free_pos:
+                    r.body[rows_hit, pos] = [privacy.redact(v) for v in r.body[rows_hit, pos]]
+                    continue
+                if pos == key_pos:
+                    key_rows[offsets[i]:offsets[i + 1]] |= rows_hit
+                else:
+                    head = r.header[pos] if pos < len(r.header) else ""
+                    self.ctx.quarantine.cells(
+                        self.ctx.source, r.file, r.sheet, r.rows[rows_hit],
+                        head or f"column {pos + 1}", "personal_id_found",
+                        "the cell holds a personal identity code; not loaded")
+                r.body[rows_hit, pos] = None
+        # a code where the client number should be: the row cannot be loaded
+        self.drop(key_rows, "personal_id_found",
+                  "a personal identity code where the client number should be; row not loaded",
+                  "client_id")
+
+
+def _rows(b: _Batch, schema) -> pd.DataFrame:
+    """Parse and check the rows of all diaries together (the checks of DATA.md §7)."""
+    b.guard_personal_ids()
+    is_client = b.role == "client"
+    ids = P.client_ids(b.raw("client_id"))
+    # a client's own diary: the client is the diarist (its client-number column is not read)
+    b.drop(ids["status"].eq("invalid").to_numpy() & ~is_client, "bad_client_id",
+           "not a valid client number (7 digits: pilot 01-06, group 1-6, worker, sequence)",
+           "client_id")
+    b.client_id = np.where(is_client, b.person,
+                           ids["client_id"].astype(object).where(ids["client_id"].notna(), None)
+                           .to_numpy())
+    pilot = ids["pilot_code"].to_numpy(dtype=object)
+    worker_pilot = np.array([p[:2] if isinstance(p, str) else None for p in b.person],
+                            dtype=object)
+    other = (b.role == "worker") & ids["pilot_code"].notna().to_numpy() & (pilot != worker_pilot)
+    b.drop(other, "pilot_mismatch", "the client belongs to another pilot than the worker",
+           "client_id")
+
+    raw_date = b.raw("date")
     date, dbad = P.dates(raw_date)
-    sh.drop(raw_date.isna().to_numpy(), "missing_required", "date is blank", "date")
-    sh.drop(dbad.to_numpy(), "bad_date", "not a readable date", "date")
-    date = screen_dates(sh, "date", date, row_level=True)
-    outside = ((date < meta["period_start"]) | (date > meta["period_end"])).fillna(False)
-    sh.drop(outside.to_numpy(dtype=bool), "outside_period",
-            "dated outside the diary's sample period", "date")
+    b.drop(raw_date.isna().to_numpy(), "missing_required", "date is blank", "date")
+    b.drop(dbad.to_numpy(), "bad_date", "not a readable date", "date")
+    date = screen_dates(b, "date", date, row_level=True)
+    d = date.to_numpy()
+    outside = ~np.isnat(d) & ((d < b.start) | (d > b.end))
+    b.drop(outside, "outside_period", "dated outside the diary's sample period", "date")
 
-    minutes, mbad = P.durations(sh.raw("minutes"))
-    km, kbad = P.numbers(sh.raw("km"))
-    eur, ebad = P.numbers(sh.raw("expenses"))
-    nothing = (sh.raw("minutes").isna() & sh.raw("km").isna() & sh.raw("expenses").isna()).to_numpy()
-    sh.drop(nothing, "missing_required", "nothing recorded (no duration, km or euros)", "minutes")
-    sh.bad_cells(mbad.to_numpy(), "minutes", "bad_value", "not a duration")
-    screen_durations(sh, "minutes", minutes, date)
-    sh.bad_cells(kbad.to_numpy(), "km", "bad_value", "not a number")
-    sh.bad_cells(ebad.to_numpy(), "expenses", "bad_value", "not a number")
-    km = km.where(kbad | sh.raw("km").notna(), 0.0)
-    eur = eur.where(ebad | sh.raw("expenses").notna(), 0.0)
+    raw_min, raw_km, raw_eur = b.raw("minutes"), b.raw("km"), b.raw("expenses")
+    minutes, mbad = P.durations(raw_min)
+    km, kbad = P.numbers(raw_km)
+    eur, ebad = P.numbers(raw_eur)
+    nothing = (raw_min.isna() & raw_km.isna() & raw_eur.isna()).to_numpy()
+    b.drop(nothing, "missing_required", "nothing recorded (no duration, km or euros)", "minutes")
+    b.bad_cells(mbad.to_numpy(), "minutes", "bad_value", "not a duration")
+    day = pd.Series(b.fi.astype(str), dtype=object).where(~np.isnat(d), None)
+    day = day.where(day.isna(), day + "|" + pd.Series(d).astype(str))  # diarist x date
+    screen_durations(b, "minutes", minutes, day)
+    b.bad_cells(kbad.to_numpy(), "km", "bad_value", "not a number")
+    b.bad_cells(ebad.to_numpy(), "expenses", "bad_value", "not a number")
+    km = km.where(kbad | raw_km.notna(), 0.0)
+    eur = eur.where(ebad | raw_eur.notna(), 0.0)
 
-    task, tbad = P.codes(ctx.schema, "task", sh.raw("task"))
-    sh.bad_cells(tbad.to_numpy(), "task", "unknown_code", "not a known task")
-    vol, vbad = P.codes(ctx.schema, "volunteer", sh.raw("volunteer"))
-    sh.bad_cells(vbad.to_numpy(), "volunteer", "unknown_code", "not kyllä / ei")
+    task, tbad = P.codes(schema, "task", b.raw("task"))
+    b.bad_cells(tbad.to_numpy(), "task", "unknown_code", "not a known task")
+    vol, vbad = P.codes(schema, "volunteer", b.raw("volunteer"))
+    b.bad_cells(vbad.to_numpy(), "volunteer", "unknown_code", "not kyllä / ei")
     volunteer = vol.eq("kyllä").fillna(False).to_numpy(dtype=bool)
 
-    rows = pd.DataFrame({
-        "diary_id": diary_id, "role": role, "date": date.to_numpy(), "client_id": sh.client_id,
+    file = b.files[b.fi]
+    return pd.DataFrame({
+        "diary_id": file, "role": b.role, "date": d, "client_id": b.client_id,
         "task": task.where(~tbad).to_numpy(), "minutes": minutes.to_numpy(),
         "km": km.to_numpy(), "expenses": eur.to_numpy(), "volunteer": volunteer,
-        "file": sh.file, "row": sh.rows,
-    })[sh.alive].reset_index(drop=True)
-    days = int((meta["period_end"] - meta["period_start"]).days) + 1
-    diary = pd.DataFrame([{"diary_id": diary_id, "file": table.file, "role": role,
-                           "person": meta["person"], "title": meta["title"],
-                           "period_start": meta["period_start"], "period_end": meta["period_end"],
-                           "period_days": days}])
-    return diary, rows
+        "file": file, "row": b.rows,
+    })[b.alive].reset_index(drop=True)
 
 
-def load(files: list[Path], ctx: LoadContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Load diary workbooks: (``diaries``, ``diary_rows``)."""
-    outs = [_one(p, ctx) for p in files]
-    if not outs:
+def load(files: list[Path], ctx: LoadContext, *,
+         on_error: Callable[[Path, InputError], None] | None = None,
+         workers: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Load diary workbooks: (``diaries``, ``diary_rows``).
+
+    The workbooks are read first (a process pool for many: :func:`hb_eval.data.io.batch.read_many`),
+    then the rows of all of them are parsed and checked together, once. Quarantine records and
+    per-file accounting are those of loading the files one by one, in the order given.
+
+    Parameters
+    ----------
+    files
+        The diary workbooks.
+    ctx
+        The load context (schema, quarantine collector, config folder).
+    on_error
+        Called with the path and the :class:`InputError` of a workbook that cannot be used (no
+        header, no diarist or sample period, ...); that file is then left out. None: raise the
+        first such error.
+    workers
+        Reading processes (None: one per core when there are many files); results do not
+        depend on it.
+    """
+    if not files:
         return pd.DataFrame(), pd.DataFrame()
-    return (pd.concat([o[0] for o in outs], ignore_index=True),
-            pd.concat([o[1] for o in outs], ignore_index=True))
+    shown = display_paths(files, ctx.base_dir)
+    reads = read_many(files, shown, P.header_known(ctx.schema),
+                      sheet=P.layout_sheet(ctx.schema, None), min_hits=P.min_hits(ctx.schema),
+                      workers=workers)
+    ok: list[FileRows] = []
+    metas: list[dict] = []
+    cols: list[dict[str, int]] = []
+    resolved: dict[tuple[str, ...], dict[str, int]] = {}
+    for path, r in zip(files, reads):
+        try:
+            if isinstance(r, InputError):
+                raise r
+            meta = read_meta(r.meta, r.file, r.sheet)
+            key = tuple(r.header)
+            if key not in resolved:
+                resolved[key] = P.resolve(ctx.schema, r)
+            c = resolved[key]
+        except InputError as exc:
+            if on_error is None:
+                raise
+            on_error(Path(path), exc)
+            continue
+        # sheet names and headers leave the package in quarantine records and messages
+        r.sheet = privacy.gate(r.sheet)
+        r.header = [privacy.gate(h) for h in r.header]
+        ctx.quarantine.add_file(ctx.source, r.file, r.sha256, r.sheet, r.rows, read=r.read)
+        ok.append(r)
+        metas.append(meta)
+        cols.append(c)
+    if not ok:
+        return pd.DataFrame(), pd.DataFrame()
+    rows = _rows(_Batch(ctx, ok, metas, cols), ctx.schema)
+    diaries = pd.DataFrame({
+        "diary_id": [r.file for r in ok], "file": [r.file for r in ok],
+        "role": [m["role"] for m in metas], "person": [m["person"] for m in metas],
+        "title": [m["title"] for m in metas],
+        "period_start": [m["period_start"] for m in metas],
+        "period_end": [m["period_end"] for m in metas],
+        "period_days": [int((m["period_end"] - m["period_start"]).days) + 1 for m in metas]})
+    return diaries, rows

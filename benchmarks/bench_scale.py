@@ -1,0 +1,141 @@
+"""Benchmark: evaluations at scale (1,000, 20,000 and 100,000 consenting clients).
+
+For each size a demo is written (``write_demo(clients=N)``, timed but not a target), then in a
+fresh process: the raw python-calamine read of every workbook of the evaluation and of the diary
+workbooks alone; the diary load (:func:`hb_eval.data.loaders.time_diary.load`, one process and
+the default pool) and its ratio to the raw read of the same files, measured in the same run; the
+whole load (``hb_eval.load``) and its ratio to the raw read of all files; and the full report
+(``run_report``). Peak memory (resident set) is that of the measured process, read by its parent
+with ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``.
+
+Targets (issue 10): diary load of about 1,000 workbooks <= 3 x the raw read; report at 20,000
+clients < 60 s and at 100,000 < 5 min; peak memory at 100,000 < 8 GiB.
+
+The 100,000-client size runs only with ``HB_BENCH_100K=1`` (or ``--sizes``): it takes minutes.
+Usage: ``python benchmarks/bench_scale.py [--sizes 1000 20000 100000] [--keep DIR]``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _raw_read(paths: list[Path]) -> float:
+    from python_calamine import CalamineWorkbook
+
+    t0 = time.perf_counter()
+    for p in paths:
+        wb = CalamineWorkbook.from_path(str(p))
+        wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        wb.close()
+    return time.perf_counter() - t0
+
+
+def run_one(n: int, root: Path) -> dict:
+    """Measure one written evaluation (runs in the measured process)."""
+    import hb_eval
+    from hb_eval.config import load_config
+    from hb_eval.data.loaders import time_diary
+    from hb_eval.data.loaders.common import LoadContext
+    from hb_eval.data.quarantine import Quarantine
+    from hb_eval.data.schema import load_schema
+    from hb_eval.report.run import read_analyses, run_report
+
+    cfg = load_config(root / "evaluation.yaml")
+    diaries = sorted(cfg.source_files("time_diary"))
+    books = sorted(root.rglob("*.xlsx"))
+    out: dict = {"clients": n, "diary_files": len(diaries), "xlsx_files": len(books)}
+    schema = load_schema("time_diary")
+    # raw read and diary load in the same run, twice each (the second: warm file cache)
+    for _ in range(2):
+        raw = _raw_read(diaries)
+        t0 = time.perf_counter()
+        time_diary.load(diaries, LoadContext("time_diary", schema, Quarantine(), root), workers=1)
+        serial = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        time_diary.load(diaries, LoadContext("time_diary", schema, Quarantine(), root))
+        pooled = time.perf_counter() - t0
+    out.update(diary_raw_read_s=raw, diary_load_1proc_s=serial, diary_load_pool_s=pooled,
+               diary_ratio_1proc=serial / raw, diary_ratio_pool=pooled / raw)
+    raw_all = _raw_read(books)
+    t0, c0 = time.perf_counter(), time.process_time()
+    ds = hb_eval.load(cfg)
+    load_s = time.perf_counter() - t0
+    out.update(raw_read_all_xlsx_s=raw_all, load_s=load_s, load_ratio_all=load_s / raw_all,
+               load_cpu_s=time.process_time() - c0, consenting_clients=len(ds.clients))
+    with tempfile.TemporaryDirectory() as tmp:
+        # wall time, and CPU time of this process (all its threads; pool workers not included):
+        # on a shared machine the wall time also measures the other users
+        t0, c0 = time.perf_counter(), time.process_time()
+        run_report(cfg, Path(tmp) / "out", progress=False)
+        out["report_s"] = time.perf_counter() - t0
+        out["report_cpu_s"] = time.process_time() - c0
+        out["analyses"] = read_analyses(Path(tmp) / "out")
+    return out
+
+
+def _measure(n: int, root: Path) -> dict:
+    """Run :func:`run_one` in a child and add its peak resident set (this process's children)."""
+    r = subprocess.run([sys.executable, __file__, "--run", str(n), str(root)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"size {n} failed:\n{r.stderr[-3000:]}")
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    res["peak_rss_gib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2 ** 20
+    return res
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="*", default=None)
+    ap.add_argument("--keep", default=None, help="write the demos here and keep them")
+    ap.add_argument("--run", nargs=2, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--measure", nargs=2, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.run:  # the measured process
+        print(json.dumps(run_one(int(args.run[0]), Path(args.run[1])), default=str))
+        return 0
+    if args.measure:  # parent of exactly one measured process
+        print(json.dumps(_measure(int(args.measure[0]), Path(args.measure[1]))))
+        return 0
+    sizes = args.sizes or ([1000, 20000] + ([100000] if os.environ.get("HB_BENCH_100K") else []))
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="hb_scale_"))
+    load1 = os.getloadavg()[0]
+    print(f"load average at start: {load1:.1f} on {os.cpu_count()} cores")
+    for n in sizes:
+        root = base / f"demo_{n}"
+        t0 = time.perf_counter()
+        if not (root / "evaluation.yaml").exists():
+            subprocess.run([sys.executable, "-c", "import sys; from hb_eval.demo import "
+                            "write_demo; write_demo(sys.argv[1], clients=int(sys.argv[2]))",
+                            str(root), str(n)], check=True)
+        write_s = time.perf_counter() - t0
+        r = subprocess.run([sys.executable, __file__, "--measure", str(n), str(root)],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"{n:>7} clients: FAILED\n{r.stderr[-3000:]}")
+            return 1
+        m = json.loads(r.stdout.strip().splitlines()[-1])
+        ok = all(v == "ok" for v in m["analyses"].values())
+        print(f"{n:>7} clients ({m['consenting_clients']} consenting; demo written in "
+              f"{write_s:.0f} s): {m['diary_files']} diaries: raw read "
+              f"{m['diary_raw_read_s']:.2f} s, load {m['diary_load_1proc_s']:.2f} s "
+              f"({m['diary_ratio_1proc']:.1f}x) in one process, {m['diary_load_pool_s']:.2f} s "
+              f"({m['diary_ratio_pool']:.1f}x) with the pool | whole load {m['load_s']:.1f} s "
+              f"({m['load_ratio_all']:.1f}x the raw read of all {m['xlsx_files']} workbooks, "
+              f"{m['raw_read_all_xlsx_s']:.2f} s) | report {m['report_s']:.1f} s wall, "
+              f"{m['report_cpu_s']:.1f} s CPU | peak RSS "
+              f"{m['peak_rss_gib']:.2f} GiB | sections {'all ok' if ok else m['analyses']} | "
+              f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

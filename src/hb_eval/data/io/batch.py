@@ -1,0 +1,139 @@
+"""Reading many small files of one source: each file's read (cells, header, data rows, SHA-256)
+is independent, so a process pool can do it on every core; the caller parses the rows of all
+files together.
+
+The results are those of a one-by-one read in the order of ``paths`` whatever the number of
+workers (each file is read by the same function; the pool only changes where).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import InputError
+from .grid import find_header_row, split_rows
+
+__all__ = ["FileRows", "read_many", "POOL_FROM", "default_workers"]
+
+#: Below this many files the pool's start-up costs more than it saves: read in this process.
+POOL_FROM = 64
+#: Files per task sent to a worker (amortises the inter-process round trip).
+_CHUNK = 32
+
+
+@dataclass
+class FileRows:
+    """One file as read: header, metadata rows above it, data cells and their Excel rows.
+
+    Attributes
+    ----------
+    path, file
+        The path read and the path as shown to a person.
+    sheet
+        The sheet read (None for CSV).
+    sha256
+        Hex SHA-256 of the file's bytes.
+    header
+        Header cell texts (``""`` for an empty cell), one per column of ``body``.
+    header_row
+        Excel row number of the header.
+    meta
+        The rows above the header, each a list of its non-empty cell texts.
+    body
+        2-D object array of the data rows' cell texts (None when empty).
+    rows
+        Excel row numbers of the rows of ``body``.
+    """
+
+    path: Path
+    file: str
+    sheet: str | None
+    sha256: str
+    header: list[str]
+    header_row: int
+    body: np.ndarray
+    rows: np.ndarray
+    meta: list[list[str]] = field(default_factory=list)
+    read: object = None  # the InputRead of the bytes parsed (hb_eval.data.io.snapshot)
+
+
+def default_workers() -> int:
+    """The cores this process may use (at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _read_one(path: Path, file: str, sheet: str | None, known: Sequence[str],
+              min_hits: int) -> FileRows | tuple[str, str, str | None, str | None]:
+    """Read one file; an :class:`InputError` comes back as its parts (it does not pickle)."""
+    from . import read_grid
+    from .snapshot import read_input
+
+    try:
+        data, read = read_input(path, file=file)  # one read: the bytes hashed are those parsed
+        grid = read_grid(path, sheet, file=file, data=data)
+        if grid.cells.shape[0] == 0:
+            raise InputError("the file is empty", file=grid.file, sheet=grid.sheet, code="empty")
+        at = find_header_row(grid, known, min_hits=min_hits)
+        header, meta, body, rows = split_rows(grid, at)
+        return FileRows(path=Path(path), file=file, sheet=grid.sheet, sha256=read.sha256,
+                        header=header, header_row=int(grid.rows[at]), body=body,
+                        rows=rows.astype(np.int64), meta=meta, read=read)
+    except InputError as exc:
+        loc = exc.location
+        return ("InputError", exc.reason, loc.file, loc.sheet, getattr(exc, "code", "unusable"))
+
+
+def _read_chunk(args: list[tuple]) -> list:
+    return [_read_one(*a) for a in args]
+
+
+def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence[str], *,
+              sheet: str | None = None, min_hits: int = 2, workers: int | None = None
+              ) -> list[FileRows | InputError]:
+    """Read files into :class:`FileRows`, in the order given, with a process pool for many.
+
+    Parameters
+    ----------
+    paths, files
+        The files and how each is shown to a person.
+    known
+        Column spellings that identify the header row (:func:`~.grid.find_header_row`).
+    sheet
+        Sheet to read (None: the first; a workbook of one sheet is read whatever its name).
+    min_hits
+        Known columns the header row must name.
+    workers
+        Processes; None: one per available core when there are at least :data:`POOL_FROM`
+        files and processes can be forked (Linux), else 1 (this process). The result does not
+        depend on it.
+
+    Returns
+    -------
+    list
+        Per file its :class:`FileRows`, or the :class:`InputError` that made it unreadable.
+    """
+    args = [(Path(p), f, sheet, list(known), min_hits) for p, f in zip(paths, files)]
+    # only where processes can be forked (Linux): a spawned worker re-imports the caller's
+    # script, which breaks scripts without an ``if __name__ == "__main__"`` guard
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    if workers is None:
+        workers = default_workers() if len(args) >= POOL_FROM and can_fork else 1
+    workers = max(1, min(int(workers), -(-len(args) // _CHUNK) if args else 1))
+    if workers == 1:
+        out = [_read_one(*a) for a in args]
+    else:
+        ctx = multiprocessing.get_context("fork" if can_fork else "spawn")
+        chunks = [args[i:i + _CHUNK] for i in range(0, len(args), _CHUNK)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            out = [r for part in pool.map(_read_chunk, chunks) for r in part]
+    return [InputError(r[1], file=r[2], sheet=r[3], code=r[4]) if isinstance(r, tuple) else r
+            for r in out]

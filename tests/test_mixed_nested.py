@@ -1,0 +1,63 @@
+"""The closed-form nested REML fit (large evaluations) against statsmodels' MixedLM on the same
+model, and against planted variance components."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hb_eval.outcomes import mixed
+from hb_eval.outcomes.mixed_nested import fit_nested_reml
+from hb_eval.scoring import long_frame, score_all
+
+
+def _design(long):
+    d = long[long["score"].notna()]
+    hb = (d["arm"].astype(str) == "HB").to_numpy(float)
+    w = d["wave"].astype(str)
+    vali, lop = (w == "väli").to_numpy(float), (w == "loppu").to_numpy(float)
+    X = np.column_stack([np.ones(len(d)), hb, vali, lop, hb * vali, hb * lop])
+    return X, d["score"].to_numpy(float), d["client_id"].to_numpy(), d["worker"].to_numpy()
+
+
+@pytest.mark.parametrize("outcome", ["kykyviisari_total", "kykyviisari_skills"])
+def test_closed_form_equals_statsmodels_on_the_demo(demo_dataset, outcome):
+    scores = score_all(demo_dataset)
+    long = long_frame(scores, demo_dataset.clients, outcome)
+    sm = mixed.mixed_did(long).iloc[0]          # 343 clients: statsmodels' MixedLM
+    assert sm["fit"] == "statsmodels_mixedlm"
+    res = fit_nested_reml(*_design(long))
+    assert res.converged
+    assert res.params[5] == pytest.approx(sm["estimate"], rel=1e-5)
+    assert res.bse[5] == pytest.approx(sm["se"], rel=1e-4)
+    assert res.var_client == pytest.approx(sm["var_client"], rel=1e-3)
+    assert res.var_residual == pytest.approx(sm["var_residual"], rel=1e-3)
+    # the criterion is at least as high as at statsmodels' variances (statsmodels may stop
+    # short of a zero worker variance on the flat ridge)
+    assert res.var_worker <= sm["var_worker"] + 1e-3
+
+
+def test_closed_form_recovers_planted_components_and_is_used_at_scale():
+    rng = np.random.default_rng(7)
+    n_w, per_w = 120, 25
+    worker = np.repeat(np.arange(n_w), per_w)                  # 3000 clients
+    client = np.arange(n_w * per_w)
+    hb = (rng.random(len(client)) < 0.5).astype(float)
+    u_w = rng.normal(0, 0.5, n_w)[worker]
+    u_c = rng.normal(0, 1.0, len(client))
+    rows = []
+    for wave, t in (("alku", 0.0), ("väli", 0.5), ("loppu", 1.0)):
+        keep = rng.random(len(client)) < (1.0 if wave == "alku" else 0.8)
+        y = (5 + 0.3 * t + 0.7 * hb * (wave == "loppu") + 0.35 * hb * (wave == "väli")
+             + u_w + u_c + rng.normal(0, 0.6, len(client)))
+        rows.append(pd.DataFrame({"client_id": client.astype(str), "worker": worker.astype(str),
+                                  "arm": np.where(hb > 0, "HB", "Verrokki"), "wave": wave,
+                                  "score": y})[keep])
+    long = pd.concat(rows, ignore_index=True)
+    row = mixed.mixed_did(long).iloc[0]
+    assert row["fit"] == "closed_form_reml" and bool(row["converged"])
+    assert abs(row["estimate"] - 0.7) < 3 * row["se"]
+    assert row["var_worker"] == pytest.approx(0.25, rel=0.35)
+    assert row["var_client"] == pytest.approx(1.0, rel=0.1)
+    assert row["var_residual"] == pytest.approx(0.36, rel=0.1)
+    assert row["n_HB"] + row["n_Verrokki"] == 3000 and row["n_clusters"] == 120
