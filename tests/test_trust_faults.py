@@ -216,11 +216,83 @@ def test_rows_on_a_second_sheet_are_reported(small, capsys):
     _edit_ws(small.parent / "kykyviisari" / "vantaa.xlsx", second)
     rc, js, err = validate_json(small, capsys)
     unread = {f["sheet"]: f for f in js["data"]["files"] if f["status"] == "unread"}
-    assert set(unread) == {"Vastaukset (2)", "Muistio"}
-    assert unread["Vastaukset (2)"]["rows_unread"] == 3  # rows 6-8 under the copied header
-    assert "same header" in unread["Vastaukset (2)"]["message"]
+    assert set(unread) == {"Muistio"}  # the sheet with another header
     assert unread["Muistio"]["rows_unread"] == 1
     assert all(f["reason"] == "unread_sheet" for f in unread.values())
+    # the same-header sheet is read: its own entry, rows 6-8 under the copied header, each a
+    # copy of a response already read on the first sheet
+    kyky = {f["sheet"]: f for f in js["data"]["files"]
+            if f["source"] == "kykyviisari" and f["status"] == "read"}
+    assert set(kyky) == {"Vastaukset", "Vastaukset (2)"}
+    two = kyky["Vastaukset (2)"]
+    assert (two["status"], two["path"]) == ("read", "kykyviisari/vantaa.xlsx")
+    assert (two["rows_read"], two["rows_kept"], two["rows_quarantined"]) == (3, 0, 3)
+    assert two["sha256"] == kyky["Vastaukset"]["sha256"]
+    q = pd.read_csv(small.parent / "q.csv", sep=";", encoding="utf-8-sig")
+    q2 = q[q["sheet"] == "Vastaukset (2)"]
+    assert sorted(q2["row"]) == [6, 7, 8] and set(q2["reason"]) == {"duplicate"}
+    assert set(q2["file"]) == {"kykyviisari/vantaa.xlsx"}
+
+
+def _split_roster(path: Path) -> None:
+    """The roster's rows 2-8 on sheet ``Asiakkaat``, the rest (rows 9-16 of the one-sheet
+    roster) on ``Asiakkaat 2`` with the same header, and a note sheet with another header."""
+    wb = openpyxl.Workbook()
+    one = wb.active
+    one.title = "Asiakkaat"
+    two = wb.create_sheet("Asiakkaat 2")
+    for ws, part in ((one, F.ROSTER_ROWS[:7]), (two, F.ROSTER_ROWS[7:])):
+        ws.append(F.ROSTER_HEADER)
+        for cells, _ in part:
+            ws.append(cells)
+    two.append([])
+    two.append(["Yhteensä 8 asiakasta"])  # a total row: not a data row
+    wb.create_sheet("Muistio").append(["Huomioita", "Pvm"])
+    wb["Muistio"].append(["kysy pilotilta", "1.3.2018"])
+    wb.save(path)
+
+
+def test_a_same_header_second_sheet_of_the_roster_is_read(small, capsys):
+    rc, js, _ = validate_json(small, capsys)
+    whole = js["data"]
+    _split_roster(small.parent / "roster.xlsx")
+    rc, js, err = validate_json(small, capsys)
+    files = {(f["source"], f["sheet"]): f for f in js["data"]["files"]}
+    one, two = files[("roster", "Asiakkaat")], files[("roster", "Asiakkaat 2")]
+    # one entry per sheet read, each adding up: sheet 1 keeps rows 2-6 (7, 8: no consent);
+    # sheet 2 keeps its rows 6 and 7 (rows 13 and 14 of the one-sheet roster)
+    assert (one["rows_read"], one["rows_kept"], one["rows_quarantined"]) == (7, 5, 2)
+    assert (two["rows_read"], two["rows_kept"], two["rows_quarantined"]) == (8, 2, 6)
+    assert one["path"] == two["path"] == "roster.xlsx" and two["status"] == "read"
+    unread = files[("roster", "Muistio")]
+    assert (unread["status"], unread["reason"], unread["rows_unread"]) == (
+        "unread", "unread_sheet", 2)  # its non-empty rows, its own header included
+    # nothing counted twice: the same clients and reasons as the one-sheet roster
+    assert js["data"]["clients"] == whole["clients"]
+    assert js["data"]["quarantine_by_reason"] == whole["quarantine_by_reason"]
+    whole_roster = [f for f in whole["files"] if f["source"] == "roster"][0]
+    assert one["rows_read"] + two["rows_read"] == whole_roster["rows_read"] == 15
+    # each record names its sheet and the Excel row there (row 12 of the one-sheet roster, a
+    # copy of row 2, is row 5 of sheet 2)
+    q = pd.read_csv(small.parent / "q.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    q = q[q["source"] == "roster"]
+    assert set(q["file"]) == {"roster.xlsx"}
+    rows2 = q[(q["sheet"] == "Asiakkaat 2") & (q["level"] == "row")]
+    assert dict(zip(rows2["row"].astype(int), rows2["reason"])) == {
+        2: "bad_client_id", 3: "pilot_mismatch", 4: "group_mismatch", 5: "duplicate",
+        8: "unknown_code", 9: "missing_required"}
+    cells2 = q[(q["sheet"] == "Asiakkaat 2") & (q["level"] == "cell")]
+    assert sorted(zip(cells2["row"].astype(int), cells2["reason"])) == [
+        (6, "bad_date"), (6, "unknown_code"), (7, "personal_id_found")]
+    rows1 = q[(q["sheet"] == "Asiakkaat") & (q["level"] == "row")]
+    assert dict(zip(rows1["row"].astype(int), rows1["reason"])) == {7: "no_consent",
+                                                                    8: "no_consent"}
+    assert_no_code(json.dumps(js), err, small.parent / "q.csv")
+    # the Python API: sheet 2's clients carry the sheet in their file key
+    ds = hb_eval.load(small)
+    got = sorted(zip(ds.clients["file"].astype(str), ds.clients["row"].astype(int)))
+    assert got == [("roster.xlsx", r) for r in (2, 3, 4, 5, 6)] + [
+        ("roster.xlsx [Asiakkaat 2]", 6), ("roster.xlsx [Asiakkaat 2]", 7)]
 
 
 def test_zero_byte_and_half_written_optional_files_are_refused(small, capsys):

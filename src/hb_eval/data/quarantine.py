@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..errors import HbEvalError
 
-__all__ = ["REASONS", "QUARANTINE_COLUMNS", "FILE_COLUMNS", "Quarantine", "FileRecord"]
+__all__ = ["REASONS", "QUARANTINE_COLUMNS", "FILE_COLUMNS", "Quarantine", "FileRecord",
+           "sheet_key"]
 
 #: Reason codes (ARCHITECTURE.md). ``sum_mismatch`` is a cell-level flag on a kept row.
 REASONS: tuple[str, ...] = (
@@ -67,6 +68,24 @@ class FileRecord:
     sheet: str | None
     rows: np.ndarray  # Excel row numbers of the data rows read
     read: Any = None  # the io.snapshot.InputRead of the bytes parsed (for the end-of-run check)
+    #: the file as shown when ``path`` is the key of a further sheet of it (``path [sheet]``,
+    #: :func:`sheet_key`); None when ``path`` is the file as shown
+    display: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The file as shown to a person (its path, never a sheet key)."""
+        return self.display if self.display is not None else self.path
+
+
+def sheet_key(path: str, sheet: str) -> str:
+    """The ``file`` key of the rows of a further sheet of a workbook, ``path [sheet]``.
+
+    A workbook's first sheet read keeps the path as its key; each further sheet with the same
+    header (read as part of the file) gets this key, so that (file, row) stays one input row
+    in the tidy tables. Quarantine records and ``files`` show the path and the sheet apart.
+    """
+    return f"{path} [{sheet}]"
 
 
 @dataclass
@@ -83,11 +102,12 @@ class Quarantine:
 
     # -- files ---------------------------------------------------------------------------
     def add_file(self, source: str, path: str, sha256: str, sheet: str | None,
-                 rows: Iterable[int], read: Any = None) -> FileRecord:
+                 rows: Iterable[int], read: Any = None, display: str | None = None) -> FileRecord:
         """Register a file (and sheet) read, with the Excel row numbers of its data rows
-        (``read``: the :class:`~hb_eval.data.io.snapshot.InputRead` of the bytes parsed)."""
+        (``read``: the :class:`~hb_eval.data.io.snapshot.InputRead` of the bytes parsed;
+        ``display``: the file as shown when ``path`` is a further sheet's :func:`sheet_key`)."""
         rec = FileRecord(source, str(path), sha256, sheet, np.asarray(list(rows), dtype=np.int64),
-                         read)
+                         read, display)
         self._files.append(rec)
         return rec
 
@@ -97,8 +117,9 @@ class Quarantine:
         def mine(src: str) -> bool:
             return source is None or src == source
 
-        self._files = [f for f in self._files if f.path != str(path) or not mine(f.source)]
-        self._parts = [p[(p["file"] != str(path)) | ~p["source"].map(mine).astype(bool)]
+        keys = {f.path for f in self._files if f.shown == str(path)} | {str(path)}
+        self._files = [f for f in self._files if f.path not in keys or not mine(f.source)]
+        self._parts = [p[~p["file"].isin(keys) | ~p["source"].map(mine).astype(bool)]
                        for p in self._parts]
         self._unread = [u for u in self._unread
                         if u["path"] != str(path) or not mine(u["source"])]
@@ -170,7 +191,19 @@ class Quarantine:
 
     # -- tables --------------------------------------------------------------------------
     def frame(self) -> pd.DataFrame:
-        """The quarantine table (ARCHITECTURE.md columns), sorted by source, file, row."""
+        """The quarantine table (ARCHITECTURE.md columns), sorted by source, file, row; the
+        records of a further sheet of a workbook name the file and the sheet apart."""
+        q = self._frame()
+        shown = {f.path: f.display for f in self._files if f.display is not None}
+        if shown and len(q):
+            key = q["file"].astype(object)
+            q["file"] = key.map(shown).fillna(key).astype("string")
+            q = q.sort_values(["source", "file", "sheet", "row", "level", "column"],
+                              kind="stable", na_position="first").reset_index(drop=True)
+        return q
+
+    def _frame(self) -> pd.DataFrame:
+        """:meth:`frame` with each sheet's file key (one key per sheet read)."""
         if self._parts:
             q = pd.concat(self._parts, ignore_index=True)
         else:
@@ -197,7 +230,9 @@ class Quarantine:
         kept
             Columns ``file`` and ``row``: every (file, row) that is in a final table
             (duplicates allowed: a long table has many records per row). Each file is read
-            with one sheet, so the file path and the row identify an input row.
+            with one sheet, or a further sheet is keyed ``path [sheet]`` (:func:`sheet_key`),
+            so the file and the row identify an input row. Each sheet read is one entry
+            (path, sheet) with its own counts.
 
         Raises
         ------
@@ -217,7 +252,7 @@ class Quarantine:
                 raise HbEvalError(f"bug: rows of {name} are in a table but the file was never read")
             return np.unique(at * big + rows.to_numpy(dtype=np.int64))
 
-        q = self.frame()
+        q = self._frame()
         q = q[q["level"] == "row"]
         kept_keys = keys(kept["file"], kept["row"]) if len(kept) else np.zeros(0, np.int64)
         q_keys = keys(q["file"], q["row"]) if len(q) else np.zeros(0, np.int64)
@@ -244,7 +279,7 @@ class Quarantine:
                     f"bug: rows of {rec.path} do not add up: read {read.size}, kept {n_kept}, "
                     f"quarantined {n_q}, unaccounted {read.size - n_kept - n_q}, "
                     f"not read {stray}")
-            out.append({"source": rec.source, "path": rec.path, "sha256": rec.sha256,
+            out.append({"source": rec.source, "path": rec.shown, "sha256": rec.sha256,
                         "sheet": rec.sheet, "rows_read": int(read.size), "rows_kept": int(n_kept),
                         "rows_quarantined": int(n_q)})
         df = pd.DataFrame(out, columns=FILE_COLUMNS)

@@ -6,7 +6,8 @@ file it opens.
   so that, e.g., an Osallisuustesti file configured as Kykyviisari is not "kept" with n = 0.
 - :func:`note_unread_sheets`: the other sheets of a workbook that hold data are recorded
   (reason ``unread_sheet``, with their row count), so rows on a second sheet never vanish
-  silently.
+  silently; a sheet with the same header as the read sheet is read as part of the file
+  (:func:`~.common.open_tables`).
 """
 from __future__ import annotations
 
@@ -75,18 +76,31 @@ def _data_rows(cells) -> int:
 
 
 def note_unread_sheets(ctx: Any, path: str | Path, shown: str, read_sheet: str | None,
-                       table: RawTable, *, data: bytes | None = None) -> None:
+                       table: RawTable, *, data: bytes | None = None,
+                       read_same: bool = False) -> list[tuple[str, Any, int]]:
     """Record every other sheet of a workbook that holds data (reason ``unread_sheet``);
-    ``data``: the workbook's bytes as read (no second read)."""
+    ``data``: the workbook's bytes as read (no second read).
+
+    With ``read_same``, a sheet whose header row is the read sheet's header (the same cells
+    after normalising case and spaces, empty cells at the end aside) is not recorded but
+    returned, to be read as part of the file.
+
+    Returns
+    -------
+    list of (str, RawGrid, int)
+        The same-header sheets with data rows (sheet name, its grid, index of its header row
+        in the grid), in workbook order; empty without ``read_same``.
+    """
     from ..io import read_xlsx, sheet_names
     from ..io.grid import find_header_row
 
     if Path(path).suffix.lower() not in (".xlsx", ".xlsm") or read_sheet is None:
-        return
+        return []
     names = sheet_names(path, data, file=shown)
     if len(names) < 2:
-        return
-    own = [norm_header(h) for h in table.header]
+        return []
+    own = _trimmed(table.header)
+    same_sheets: list[tuple[str, Any, int]] = []
     for name in names:
         if name == read_sheet:
             continue
@@ -100,9 +114,13 @@ def note_unread_sheets(ctx: Any, path: str | Path, shown: str, read_sheet: str |
         same = False
         try:
             i = find_header_row(grid, [h for h in table.header if h], min_hits=2)
-            same = [norm_header(c) for c in grid.cells[i]][:len(own)] == own
+            same = _trimmed(grid.cells[i]) == own
             if same:
                 n = _data_rows(grid.cells[i + 1:])
+                if read_same:
+                    if n:
+                        same_sheets.append((name, grid, i))
+                    continue
         except InputError:
             pass
         what = (f"has the same header as sheet {privacy.gate(read_sheet)!r} and {n} data "
@@ -110,3 +128,12 @@ def note_unread_sheets(ctx: Any, path: str | Path, shown: str, read_sheet: str |
                 else f"holds {n} non-empty row(s) that no schema reads")
         ctx.quarantine.add_unread_sheet(ctx.source, shown, privacy.gate(name), n,
                                         f"{shown}: sheet {privacy.gate(name)!r} {what}")
+    return same_sheets
+
+
+def _trimmed(header) -> list[str]:
+    """Header cells normalised (:func:`norm_header`), empty cells at the end dropped."""
+    out = [norm_header(h) for h in header]
+    while out and not out[-1]:
+        out.pop()
+    return out

@@ -81,7 +81,7 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     df = pd.DataFrame({
         "client_id": sh.client_id, "decision_date": decided.to_numpy(),
         "start_date": start.to_numpy(), "end_date": end.to_numpy(),
-        "amount": amount.to_numpy(), "unit": unit.to_numpy(), "file": sh.file, "row": sh.rows,
+        "amount": amount.to_numpy(), "unit": unit.to_numpy(), "file": sh.row_files, "row": sh.rows,
     })
     df = df[sh.alive].reset_index(drop=True)
     df["eur_per_day"] = eur_per_day(df)

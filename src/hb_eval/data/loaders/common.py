@@ -23,11 +23,11 @@ import pandas as pd
 from .. import privacy
 from ...errors import InputError
 from .accounting import check_source, note_unread_sheets
-from ..io import RawTable, read_input, read_table
-from ..quarantine import Quarantine
+from ..io import RawTable, read_input, read_table, split_table
+from ..quarantine import Quarantine, sheet_key
 
-__all__ = ["LoadContext", "SourceSheet", "display_path", "display_paths", "open_sheet", "open_table", "require",
-           "hetu_mask"]
+__all__ = ["LoadContext", "SourceSheet", "display_path", "display_paths", "open_sheet", "open_table",
+           "open_tables", "require", "hetu_mask"]
 
 
 def display_path(path: str | Path, base_dir: str | Path | None) -> str:
@@ -108,26 +108,38 @@ def hetu_mask(s: pd.Series) -> np.ndarray:
 
 
 class SourceSheet:
-    """One file (sheet) of a source, header resolved, rows not yet dropped marked ``alive``.
+    """One file of a source (its sheet, and the further sheets with the same header), header
+    resolved, rows not yet dropped marked ``alive``.
 
     Attributes
     ----------
     table
-        The :class:`~hb_eval.data.io.RawTable` read.
+        The :class:`~hb_eval.data.io.RawTable` read (the sheets' data rows one after another).
     cols
         Canonical column name -> position in ``table.header``.
     rows
         Excel row numbers of the data rows (numpy array).
+    row_files
+        Each row's ``file`` key: the file as shown, or ``path [sheet]`` for a further sheet
+        (:func:`~hb_eval.data.quarantine.sheet_key`); the tidy tables' ``file``.
+    row_sheets
+        Each row's sheet (None for CSV).
     alive
         Rows not quarantined so far.
     """
 
-    def __init__(self, ctx: LoadContext, table: RawTable, cols: dict[str, int]) -> None:
+    def __init__(self, ctx: LoadContext, table: RawTable, cols: dict[str, int],
+                 row_files: np.ndarray | None = None,
+                 row_sheets: np.ndarray | None = None) -> None:
         self.ctx = ctx
         self.table = table
         self.cols = dict(cols)
         self.rows = table.excel_rows.astype(np.int64)
         self.n = len(self.rows)
+        self.row_files = (np.asarray(row_files, dtype=object) if row_files is not None
+                          else np.full(self.n, table.file, dtype=object))
+        self.row_sheets = (np.asarray(row_sheets, dtype=object) if row_sheets is not None
+                           else np.full(self.n, table.sheet, dtype=object))
         self.alive = np.ones(self.n, dtype=bool)
         self.client_id: np.ndarray = np.full(self.n, None, dtype=object)
 
@@ -163,7 +175,8 @@ class SourceSheet:
         m = np.asarray(mask, dtype=bool) & self.alive
         if m.any():
             det = detail if isinstance(detail, str) else np.asarray(list(detail), dtype=object)[m]
-            self.ctx.quarantine.rows(self.ctx.source, self.file, self.sheet, self.rows[m], reason,
+            self.ctx.quarantine.rows(self.ctx.source, self.row_files[m], self.row_sheets[m],
+                                     self.rows[m], reason,
                                      det, client_id=self.client_id[m],
                                      column=self.header_of(column) if column else None)
             self.alive &= ~m
@@ -174,8 +187,8 @@ class SourceSheet:
         m = np.asarray(mask, dtype=bool) & self.alive
         if m.any():
             det = detail if isinstance(detail, str) else np.asarray(list(detail), dtype=object)[m]
-            self.ctx.quarantine.cells(self.ctx.source, self.file, self.sheet, self.rows[m],
-                                      self.header_of(name), reason, det,
+            self.ctx.quarantine.cells(self.ctx.source, self.row_files[m], self.row_sheets[m],
+                                      self.rows[m], self.header_of(name), reason, det,
                                       client_id=self.client_id[m])
         return m
 
@@ -235,7 +248,7 @@ class SourceSheet:
                 continue
             head = self.table.header[pos] if pos < len(self.table.header) else ""
             self.ctx.quarantine.cells(
-                self.ctx.source, self.file, self.sheet, self.rows[mask],
+                self.ctx.source, self.row_files[mask], self.row_sheets[mask], self.rows[mask],
                 head or f"column {pos + 1}", "personal_id_found",
                 "the cell holds a personal identity code; not loaded")
             vals[mask] = None
@@ -246,7 +259,28 @@ def open_table(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
                known: Iterable[str] | None = None) -> RawTable:
     """Read a file of the source, find its header and register it for the accounting.
 
-    The file is read once: its SHA-256 is that of the very bytes parsed."""
+    The file is read once: its SHA-256 is that of the very bytes parsed. Only one sheet is
+    read: every other sheet with data is reported as ``unread_sheet`` (:func:`open_tables`
+    also reads the sheets with the same header)."""
+    return open_tables(ctx, path, sheet=sheet, known=known, same_header=False)[0]
+
+
+def open_tables(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
+                known: Iterable[str] | None = None, same_header: bool = True) -> list[RawTable]:
+    """Read a file of the source: its sheet and, with ``same_header``, every further sheet of
+    the workbook whose header row is the same (read as part of the file).
+
+    The file is read once (its SHA-256 is that of the very bytes parsed). Each sheet read is
+    registered for the accounting on its own (rows read = kept + quarantined per file and
+    sheet); a further sheet's table has ``file`` :func:`~hb_eval.data.quarantine.sheet_key`
+    (``path [sheet]``), shown as the path and the sheet apart. Sheets with another header are
+    reported as ``unread_sheet``.
+
+    Returns
+    -------
+    list of RawTable
+        The sheet asked for first, then the same-header sheets in workbook order.
+    """
     from . import parse as P
 
     shown = display_path(path, ctx.base_dir)
@@ -259,11 +293,24 @@ def open_table(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
     # sheet names and headers leave the package in quarantine records and messages
     table.sheet = privacy.gate(table.sheet)
     table.header = [privacy.gate(h) for h in table.header]
-    note_unread_sheets(ctx, path, shown, real_sheet, table, data=data)
+    same = note_unread_sheets(ctx, path, shown, real_sheet, table, data=data,
+                              read_same=same_header)
     ctx.quarantine.add_file(ctx.source, shown, read.sha256, table.sheet,
                             table.excel_rows.tolist(), read=read)
     _quarantine_cell_errors(ctx, path, real_sheet, table, data=data)
-    return table
+    tables = [table]
+    for name, grid, at in same:
+        t = split_table(grid, at)
+        if not len(t.data):
+            continue
+        t.sheet = privacy.gate(name)
+        t.header = [privacy.gate(h) for h in t.header]
+        t.file = sheet_key(shown, t.sheet)
+        ctx.quarantine.add_file(ctx.source, t.file, read.sha256, t.sheet,
+                                t.excel_rows.tolist(), read=read, display=shown)
+        _quarantine_cell_errors(ctx, path, name, t, data=data)
+        tables.append(t)
+    return tables
 
 
 def _quarantine_cell_errors(ctx: LoadContext, path: str | Path, real_sheet: str | None,
@@ -298,11 +345,27 @@ def open_sheet(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
     the schema, required columns checked, the henkilötunnus guard run over every cell."""
     from . import parse as P
 
-    table = open_table(ctx, path, sheet=P.layout_sheet(ctx.schema, sheet))
-    sh = SourceSheet(ctx, table, P.resolve(ctx.schema, table))
+    tables = open_tables(ctx, path, sheet=P.layout_sheet(ctx.schema, sheet))
+    table = tables[0] if len(tables) == 1 else _stacked(tables)
+    files = sheets = None
+    if len(tables) > 1:
+        files = np.concatenate([np.full(len(t.data), t.file, dtype=object) for t in tables])
+        sheets = np.concatenate([np.full(len(t.data), t.sheet, dtype=object) for t in tables])
+    sh = SourceSheet(ctx, table, P.resolve(ctx.schema, table), files, sheets)
     require(sh, required)
     sh.guard_personal_ids()
     return sh
+
+
+def _stacked(tables: list[RawTable]) -> RawTable:
+    """The data rows of same-header sheets one after another, under the first sheet's header
+    (file and sheet: the first sheet's; the rows' own are kept by the caller)."""
+    first = tables[0]
+    data = pd.concat([t.data for t in tables], axis=0)
+    data = data.astype(object).where(pd.notna(data), None)
+    header = list(first.header) + [""] * max(0, data.shape[1] - len(first.header))
+    return RawTable(header=header, data=data, header_row=first.header_row, file=first.file,
+                    sheet=first.sheet, meta=first.meta, path=first.path)
 
 
 def require(sheet: SourceSheet, names: Iterable[str]) -> None:

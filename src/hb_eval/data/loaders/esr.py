@@ -31,7 +31,7 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     sh.bad_cells(dbad.to_numpy(), "date", "bad_date", "not a readable date")
     date = screen_dates(sh, "date", date)
     df = pd.DataFrame({"client_id": sh.client_id, "form": form.to_numpy(), "date": date.to_numpy(),
-                       "labour_status": status.where(~sbad).to_numpy(), "file": sh.file,
+                       "labour_status": status.where(~sbad).to_numpy(), "file": sh.row_files,
                        "row": sh.rows})
     return df[sh.alive].reset_index(drop=True)
 

@@ -86,7 +86,7 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
         "business_id": bid.to_numpy(),
         "business_id_valid": np.where(bid.notna().to_numpy(), ~invalid, None),
         "sector": sector.to_numpy(), "approved": approved.mask(abad).to_numpy(),
-        "services": text("services").to_numpy(), "file": sh.file, "row": sh.rows,
+        "services": text("services").to_numpy(), "file": sh.row_files, "row": sh.rows,
     })
     return df[sh.alive].reset_index(drop=True)
 

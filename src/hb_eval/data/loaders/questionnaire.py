@@ -86,7 +86,7 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
                      for v in sh.raw("response_id").to_numpy(dtype=object)], dtype=object)
     no_id = rid.isna().to_numpy()
     if no_id.any():  # <source>:<file>:<row> where the file gives no id
-        rid[no_id] = [f"{source}:{sh.file}:{r}" for r in sh.rows[no_id]]
+        rid[no_id] = [f"{source}:{f}:{r}" for f, r in zip(sh.row_files[no_id], sh.rows[no_id])]
     dup_id = (rid.duplicated(keep="first") & pd.Series(sh.alive)).to_numpy()
     # a repeated id can only be a repeated response if it is not already gone
     first_alive = ~rid.where(sh.alive).duplicated(keep="first").to_numpy()
@@ -106,7 +106,7 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
     responses = pd.DataFrame({
         "response_id": rid.to_numpy(), "source": source, "client_id": sh.client_id,
         "date": date.to_numpy(), "wave_recorded": wave.to_numpy(), "form_version": form.to_numpy(),
-        "language": language.to_numpy(), "file": sh.file, "row": sh.rows,
+        "language": language.to_numpy(), "file": sh.row_files, "row": sh.rows,
     })[keep].reset_index(drop=True)
     responses["_rix"] = np.arange(n_keep, dtype=np.int64)
 

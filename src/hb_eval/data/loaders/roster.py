@@ -130,7 +130,7 @@ def _read_one(path: Path, ctx: LoadContext) -> pd.DataFrame:
         "age_group": cats["age_group"].to_numpy(), "days": days.astype("float64").to_numpy(),
         "consent": np.where(conflict, "conflict", np.where(
             consenting, "kyllä", np.where(consent_unknown, "unknown", "ei"))),
-        "file": sh.file, "row": sh.rows,
+        "file": sh.row_files, "row": sh.rows,
     })
     return df[keep].reset_index(drop=True)
 

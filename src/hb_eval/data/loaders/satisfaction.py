@@ -65,7 +65,7 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     date = screen_dates(sh, "date", date)
     out["date"] = date.to_numpy()
     out["free_text"] = sh.raw("free_text").to_numpy()
-    out["file"] = sh.file
+    out["file"] = sh.row_files
     out["row"] = sh.rows
     return pd.DataFrame(out)[sh.alive].reset_index(drop=True)
 

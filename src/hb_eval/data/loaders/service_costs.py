@@ -69,7 +69,7 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
         "start_date": start.to_numpy(), "end_date": end.to_numpy(),
         "quantity": q.to_numpy(), "unit": text("unit").to_numpy(), "unit_price": p.to_numpy(),
         "amount": amount.to_numpy(), "sum_mismatch": mismatch,
-        "provider_id": text("provider_id").to_numpy(), "file": sh.file, "row": sh.rows,
+        "provider_id": text("provider_id").to_numpy(), "file": sh.row_files, "row": sh.rows,
     })
     return df[sh.alive].reset_index(drop=True)
 
