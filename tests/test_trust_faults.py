@@ -234,6 +234,29 @@ def test_rows_on_a_second_sheet_are_reported(small, capsys):
     assert set(q2["file"]) == {"kykyviisari/vantaa.xlsx"}
 
 
+def test_extra_sheets_of_a_diary_are_reported_unread(small, capsys):
+    # a diary is one sheet (read in a batch): a copy of it on a second sheet is reported,
+    # not read, and so is a note sheet whose name holds a code
+    def second(wb):
+        ws = wb.create_sheet("Toinen viikko")
+        for r in wb.active.iter_rows(values_only=True):
+            ws.append(list(r))
+        wb.create_sheet(f"muistio {CODE}").append(["vapaata tekstiä"])
+
+    _edit_ws(small.parent / "paivakirjat" / "tt_04-07.xlsx", second)
+    rc, js, err = validate_json(small, capsys)
+    unread = {f["sheet"]: f for f in js["data"]["files"]
+              if f["status"] == "unread" and f["source"] == "time_diary"}
+    assert set(unread) == {"Toinen viikko", "muistio [hetu-1]"}
+    assert unread["Toinen viikko"]["rows_unread"] == 10  # the diary's 10 data rows
+    assert "same header" in unread["Toinen viikko"]["message"]
+    assert unread["muistio [hetu-1]"]["rows_unread"] == 1
+    read = [f for f in js["data"]["files"]
+            if f["status"] == "read" and f["path"] == "paivakirjat/tt_04-07.xlsx"]
+    assert len(read) == 1 and (read[0]["rows_read"], read[0]["rows_kept"]) == (10, 8)
+    assert_no_code(json.dumps(js), err)
+
+
 def _split_roster(path: Path) -> None:
     """The roster's rows 2-8 on sheet ``Asiakkaat``, the rest (rows 9-16 of the one-sheet
     roster) on ``Asiakkaat 2`` with the same header, and a note sheet with another header."""

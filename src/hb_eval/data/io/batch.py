@@ -49,6 +49,9 @@ class FileRows:
         2-D object array of the data rows' cell texts (None when empty).
     rows
         Excel row numbers of the rows of ``body``.
+    others
+        The workbook's other sheets with data: (sheet name, rows, same header as the sheet
+        read), from the same bytes (reported as ``unread_sheet`` by the caller).
     """
 
     path: Path
@@ -61,6 +64,7 @@ class FileRows:
     rows: np.ndarray
     meta: list[list[str]] = field(default_factory=list)
     read: object = None  # the InputRead of the bytes parsed (hb_eval.data.io.snapshot)
+    others: list[tuple[str, int, bool]] = field(default_factory=list)
 
 
 def default_workers() -> int:
@@ -76,6 +80,7 @@ def _read_one(path: Path, file: str, sheet: str | None, known: Sequence[str],
     """Read one file; an :class:`InputError` comes back as its parts (it does not pickle)."""
     from . import read_grid
     from .snapshot import read_input
+    from ..loaders.accounting import other_sheets
 
     try:
         data, read = read_input(path, file=file)  # one read: the bytes hashed are those parsed
@@ -84,9 +89,11 @@ def _read_one(path: Path, file: str, sheet: str | None, known: Sequence[str],
             raise InputError("the file is empty", file=grid.file, sheet=grid.sheet, code="empty")
         at = find_header_row(grid, known, min_hits=min_hits)
         header, meta, body, rows = split_rows(grid, at)
+        others = [(name, n, same is not None) for name, _, same, n
+                  in other_sheets(path, file, grid.sheet, header, data=data)]
         return FileRows(path=Path(path), file=file, sheet=grid.sheet, sha256=read.sha256,
                         header=header, header_row=int(grid.rows[at]), body=body,
-                        rows=rows.astype(np.int64), meta=meta, read=read)
+                        rows=rows.astype(np.int64), meta=meta, read=read, others=others)
     except InputError as exc:
         loc = exc.location
         return ("InputError", exc.reason, loc.file, loc.sheet, getattr(exc, "code", "unusable"))

@@ -18,7 +18,7 @@ from .. import privacy
 from ...errors import InputError
 from ..io.grid import RawTable, norm_header
 
-__all__ = ["header_fit", "check_source", "note_unread_sheets"]
+__all__ = ["header_fit", "check_source", "note_unread_sheets", "other_sheets", "unread_message"]
 
 #: Sources read from a table with a header row (the unit costs are a YAML file).
 _TABULAR = ("roster", "kykyviisari", "kompassi", "osallisuus", "satisfaction", "esr",
@@ -75,6 +75,59 @@ def _data_rows(cells) -> int:
     return int(pd.notna(cells).any(axis=1).sum())
 
 
+def other_sheets(path: str | Path, shown: str, read_sheet: str | None, header: list[str], *,
+                 data: bytes | None = None) -> list[tuple[str, Any, int | None, int]]:
+    """The other sheets of a workbook that hold data, beside the sheet read (headed
+    ``header``); ``data``: the workbook's bytes as read (no second read).
+
+    Returns
+    -------
+    list of (str, RawGrid, int or None, int)
+        Per sheet in workbook order: its name, its grid, the index of its header row in the
+        grid when the header is the read sheet's (the same cells after normalising case and
+        spaces, empty cells at the end aside; else None), and its rows: the data rows under
+        that header, else every non-empty row. Sheets without such rows are left out.
+    """
+    from ..io import read_xlsx, sheet_names
+    from ..io.grid import find_header_row
+
+    if Path(path).suffix.lower() not in (".xlsx", ".xlsm") or read_sheet is None:
+        return []
+    names = sheet_names(path, data, file=shown)
+    if len(names) < 2:
+        return []
+    own = _trimmed(header)
+    out: list[tuple[str, Any, int | None, int]] = []
+    for name in names:
+        if name == read_sheet:
+            continue
+        try:
+            grid = read_xlsx(path, name, file=shown, data=data)
+        except InputError:
+            continue
+        n = _data_rows(grid.cells)
+        if not n:
+            continue
+        at = None
+        try:
+            i = find_header_row(grid, [h for h in header if h], min_hits=2)
+            if _trimmed(grid.cells[i]) == own:
+                at, n = i, _data_rows(grid.cells[i + 1:])
+        except InputError:
+            pass
+        out.append((name, grid, at, n))
+    return out
+
+
+def unread_message(shown: str, read_sheet: str | None, name: str, rows: int,
+                   same: bool) -> str:
+    """The message of an ``unread_sheet`` record (sheet names through the privacy gate)."""
+    what = (f"has the same header as sheet {privacy.gate(read_sheet)!r} and {rows} data "
+            "row(s) that are not read: move them onto that sheet" if same
+            else f"holds {rows} non-empty row(s) that no schema reads")
+    return f"{shown}: sheet {privacy.gate(name)!r} {what}"
+
+
 def note_unread_sheets(ctx: Any, path: str | Path, shown: str, read_sheet: str | None,
                        table: RawTable, *, data: bytes | None = None,
                        read_same: bool = False) -> list[tuple[str, Any, int]]:
@@ -91,43 +144,17 @@ def note_unread_sheets(ctx: Any, path: str | Path, shown: str, read_sheet: str |
         The same-header sheets with data rows (sheet name, its grid, index of its header row
         in the grid), in workbook order; empty without ``read_same``.
     """
-    from ..io import read_xlsx, sheet_names
-    from ..io.grid import find_header_row
-
-    if Path(path).suffix.lower() not in (".xlsx", ".xlsm") or read_sheet is None:
-        return []
-    names = sheet_names(path, data, file=shown)
-    if len(names) < 2:
-        return []
-    own = _trimmed(table.header)
     same_sheets: list[tuple[str, Any, int]] = []
-    for name in names:
-        if name == read_sheet:
+    for name, grid, at, n in other_sheets(path, shown, read_sheet, table.header, data=data):
+        if at is not None and read_same:
+            if n:
+                same_sheets.append((name, grid, at))
             continue
-        try:
-            grid = read_xlsx(path, name, file=shown, data=data)
-        except InputError:
+        if at is not None and not n:
             continue
-        n = _data_rows(grid.cells)
-        if not n:
-            continue
-        same = False
-        try:
-            i = find_header_row(grid, [h for h in table.header if h], min_hits=2)
-            same = _trimmed(grid.cells[i]) == own
-            if same:
-                n = _data_rows(grid.cells[i + 1:])
-                if read_same:
-                    if n:
-                        same_sheets.append((name, grid, i))
-                    continue
-        except InputError:
-            pass
-        what = (f"has the same header as sheet {privacy.gate(read_sheet)!r} and {n} data "
-                "row(s) that are not read: move them onto that sheet" if same
-                else f"holds {n} non-empty row(s) that no schema reads")
         ctx.quarantine.add_unread_sheet(ctx.source, shown, privacy.gate(name), n,
-                                        f"{shown}: sheet {privacy.gate(name)!r} {what}")
+                                        unread_message(shown, read_sheet, name, n,
+                                                       at is not None))
     return same_sheets
 
 

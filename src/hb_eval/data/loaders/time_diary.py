@@ -30,6 +30,7 @@ from ..io.batch import FileRows, read_many
 from ..io.grid import norm_header
 from . import parse as P
 from ..plausibility import screen_dates, screen_durations
+from .accounting import unread_message
 from .common import LoadContext, display_paths, hetu_mask
 
 __all__ = ["load", "read_meta", "ROLES"]
@@ -315,6 +316,11 @@ def load(files: list[Path], ctx: LoadContext, *,
                 raise
             on_error(Path(path), exc)
             continue
+        # one sheet per diary: the workbook's other sheets with data are reported
+        for name, n, same in r.others:
+            if n:
+                ctx.quarantine.add_unread_sheet(ctx.source, r.file, privacy.gate(name), n,
+                                                unread_message(r.file, r.sheet, name, n, same))
         # sheet names and headers leave the package in quarantine records and messages
         r.sheet = privacy.gate(r.sheet)
         r.header = [privacy.gate(h) for h in r.header]
