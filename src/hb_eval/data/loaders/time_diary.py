@@ -212,7 +212,7 @@ class _Batch:
 
 
 def _rows(b: _Batch, schema) -> pd.DataFrame:
-    """Parse and check the rows of all diaries together (the checks of DATA.md §7)."""
+    """Parse and check the rows of all diaries together (the checks of docs/data_sources.md §7)."""
     b.guard_personal_ids()
     is_client = b.role == "client"
     ids = P.client_ids(b.raw("client_id"))
