@@ -180,8 +180,19 @@ def render_html(results: Mapping[str, Any], context: Mapping[str, Any], lang: st
     def T(table: Table, headers: Mapping[str, str] | None = None) -> Markup:  # noqa: N802
         return table_html(table, lang, headers)
 
+    def H(name: str) -> Markup:  # noqa: N802
+        """Figure ``name`` again as the summary's headline figure (its own id, no
+        ``data-figure``: the figure stays listed once, in its section)."""
+        fig = context.get("figures", {}).get(name)
+        if fig is None:
+            return Markup("")
+        img = str(fig["img"]).replace(f'id="fig-{name}"', f'id="headline-{name}"', 1)
+        return Markup('<figure class="headline" data-headline="{}">{}<figcaption>{}'
+                      '</figcaption></figure>').format(name, Markup(img), fig["caption"])
+
     tmpl = env.get_template(template)
-    return tmpl.render(R=R, P=P, S=S, has=has, get=get, L=L, T=T, lang=lang, results=results,
+    return tmpl.render(R=R, P=P, S=S, H=H, has=has, get=get, L=L, T=T, lang=lang,
+                       results=results,
                        fmt_num=lambda v, d=2: fmt_num(v, lang, d),
                        fmt_ci=lambda a, b, d=2: fmt_ci(a, b, lang, d),
                        fmt_eur=lambda v, d=0: fmt_eur(v, lang, d),
