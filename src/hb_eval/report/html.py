@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html as _html
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -106,6 +107,8 @@ def table_html(table: Table, lang: str, headers: Mapping[str, str] | None = None
     return Markup("".join(out))
 
 
+_SRCSET = re.compile(r'srcset="(data:image/png;base64,[A-Za-z0-9+/=]+)"')
+
 #: Below this viewport width the phone rendition of a figure is shown.
 PHONE_MEDIA = "(max-width: 40rem)"
 
@@ -181,12 +184,19 @@ def render_html(results: Mapping[str, Any], context: Mapping[str, Any], lang: st
         return table_html(table, lang, headers)
 
     def H(name: str) -> Markup:  # noqa: N802
-        """Figure ``name`` again as the summary's headline figure (its own id, no
-        ``data-figure``: the figure stays listed once, in its section)."""
+        """Figure ``name`` again as the summary's headline figure: its phone rendition (drawn
+        for a narrow column, legible beside the text), its own id and no ``data-figure`` (the
+        figure stays listed once, in its section)."""
         fig = context.get("figures", {}).get(name)
         if fig is None:
             return Markup("")
-        img = str(fig["img"]).replace(f'id="fig-{name}"', f'id="headline-{name}"', 1)
+        img = str(fig["img"])
+        phone = _SRCSET.search(img)
+        if phone:
+            img = str(Markup('<img class="fig" id="headline-{}" alt="{}" src="{}">').format(
+                name, fig["caption"], Markup(phone.group(1))))
+        else:
+            img = img.replace(f'id="fig-{name}"', f'id="headline-{name}"', 1)
         return Markup('<figure class="headline" data-headline="{}">{}<figcaption>{}'
                       '</figcaption></figure>').format(name, Markup(img), fig["caption"])
 
