@@ -163,7 +163,8 @@ def render_html(results: Mapping[str, Any], context: Mapping[str, Any], lang: st
         """``p = 0,031`` or ``p < 0,001``."""
         v = get_path(results, key, default=None)
         small = isinstance(v, (int, float)) and v < 0.001
-        return Markup("p ") + (Markup("") if small else Markup("= ")) + number_span(
+        # no-break spaces: "p", "=" or "<" and the number stay on one line
+        return Markup("p\u00a0") + (Markup("") if small else Markup("=\u00a0")) + number_span(
             results, key, lang, "p")
 
     def has(key: str) -> bool:
