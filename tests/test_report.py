@@ -113,7 +113,11 @@ def test_every_section_and_figure_in_html(fi_run):
         assert sid in p.ids, sid
     assert sorted(p.figures) == sorted(FIGURES)
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert html.count('src="data:image/png;base64,') == len(FIGURES)
+    # every figure once, and the estimator comparison again as the summary's headline figure
+    assert html.count('src="data:image/png;base64,') == len(FIGURES) + 1
+    summary = html[html.index('<section id="summary">'):html.index('<section id="wellbeing">')]
+    assert summary.count('data-headline="estimator_comparison"') == 1
+    assert summary.count('id="headline-estimator_comparison"') == 1
     assert "<link" not in html and "<script src" not in html  # self-contained
     assert 'lang="fi"' in html and "Asiakaskokemus" in html and "CHEERS" in html
 

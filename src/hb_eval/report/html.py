@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html as _html
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -106,6 +107,8 @@ def table_html(table: Table, lang: str, headers: Mapping[str, str] | None = None
     return Markup("".join(out))
 
 
+_SRCSET = re.compile(r'srcset="(data:image/png;base64,[A-Za-z0-9+/=]+)"')
+
 #: Below this viewport width the phone rendition of a figure is shown.
 PHONE_MEDIA = "(max-width: 40rem)"
 
@@ -160,7 +163,8 @@ def render_html(results: Mapping[str, Any], context: Mapping[str, Any], lang: st
         """``p = 0,031`` or ``p < 0,001``."""
         v = get_path(results, key, default=None)
         small = isinstance(v, (int, float)) and v < 0.001
-        return Markup("p ") + (Markup("") if small else Markup("= ")) + number_span(
+        # no-break spaces: "p", "=" or "<" and the number stay on one line
+        return Markup("p\u00a0") + (Markup("") if small else Markup("=\u00a0")) + number_span(
             results, key, lang, "p")
 
     def has(key: str) -> bool:
@@ -180,8 +184,26 @@ def render_html(results: Mapping[str, Any], context: Mapping[str, Any], lang: st
     def T(table: Table, headers: Mapping[str, str] | None = None) -> Markup:  # noqa: N802
         return table_html(table, lang, headers)
 
+    def H(name: str) -> Markup:  # noqa: N802
+        """Figure ``name`` again as the summary's headline figure: its phone rendition (drawn
+        for a narrow column, legible beside the text), its own id and no ``data-figure`` (the
+        figure stays listed once, in its section)."""
+        fig = context.get("figures", {}).get(name)
+        if fig is None:
+            return Markup("")
+        img = str(fig["img"])
+        phone = _SRCSET.search(img)
+        if phone:
+            img = str(Markup('<img class="fig" id="headline-{}" alt="{}" src="{}">').format(
+                name, fig["caption"], Markup(phone.group(1))))
+        else:
+            img = img.replace(f'id="fig-{name}"', f'id="headline-{name}"', 1)
+        return Markup('<figure class="headline" data-headline="{}">{}<figcaption>{}'
+                      '</figcaption></figure>').format(name, Markup(img), fig["caption"])
+
     tmpl = env.get_template(template)
-    return tmpl.render(R=R, P=P, S=S, has=has, get=get, L=L, T=T, lang=lang, results=results,
+    return tmpl.render(R=R, P=P, S=S, H=H, has=has, get=get, L=L, T=T, lang=lang,
+                       results=results,
                        fmt_num=lambda v, d=2: fmt_num(v, lang, d),
                        fmt_ci=lambda a, b, d=2: fmt_ci(a, b, lang, d),
                        fmt_eur=lambda v, d=0: fmt_eur(v, lang, d),

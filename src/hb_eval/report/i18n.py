@@ -336,14 +336,14 @@ LABELS: dict[str, dict[str, str]] = {
               "discounted at {rate} a year, the population EVPI is {evpi}. A further study can "
               "be worth its cost only if it costs less than this."},
     "evpi_no_population": {
-        "fi": "Väestötason EVPI:tä ei laskettu, koska asetusta analysis.population (päätöksen "
-              "piiriin vuosittain tulevat asiakkaat) ei ole annettu; silloin käytetään myös "
-              "asetuksia analysis.horizon_years (nyt {horizon} v, oletus 10) ja "
-              "analysis.discount_rate (nyt {rate}, oletus 3 %).",
-        "en": "The population EVPI was not computed because analysis.population (clients "
-              "facing the decision each year) is not set; it would use analysis.horizon_years "
-              "(now {horizon} years, default 10) and analysis.discount_rate (now {rate}, "
-              "default 3 %)."},
+        "fi": "Väestötason EVPI:tä ei laskettu, koska asetusta päätöksen piiriin vuosittain "
+              "tulevien asiakkaiden määrästä ei ole annettu (liitteen asetukset); silloin "
+              "käytetään myös päätöksen aikahorisonttia (nyt {horizon} v, oletus 10) ja "
+              "diskonttokorkoa (nyt {rate}, oletus 3 %).",
+        "en": "The population EVPI was not computed because the number of clients facing the "
+              "decision each year is not set (see the settings in the appendix); it would also "
+              "use the decision's time horizon (now {horizon} years, default 10) and the "
+              "discount rate (now {rate}, default 3%)."},
     "plan_sentence": {
         "fi": "Tämän arvioinnin muutoksen keskihajonnalla ({sd} pistettä), "
               "työntekijäkohtaisella ICC:llä ({icc}), {m} asiakkaalla työntekijää kohden ja "
@@ -531,6 +531,8 @@ LABELS: dict[str, dict[str, str]] = {
     "source_time_diary": {"fi": "ajankäyttöpäiväkirjat", "en": "time diaries"},
     "source_service_costs": {"fi": "palvelukustannukset", "en": "service costs"},
     "source_unit_costs": {"fi": "yksikkökustannukset", "en": "unit costs"},
+    "source_budgets": {"fi": "HB-budjettipäätökset", "en": "HB budget decisions"},
+    "source_providers": {"fi": "tuottajarekisteri", "en": "provider register"},
     "ci_method_feldt": {"fi": "Feldt", "en": "Feldt"},
     "ci_method_bootstrap": {"fi": "bootstrap", "en": "bootstrap"},
     "df_method_barnard_rubin": {"fi": "Barnard–Rubin", "en": "Barnard–Rubin"},
@@ -554,6 +556,29 @@ LABELS: dict[str, dict[str, str]] = {
     "reason_missing_required": {"fi": "pakollinen tieto puuttuu",
                                 "en": "required field missing"},
     "reason_unknown_code": {"fi": "tuntematon koodi", "en": "unknown code"},
+    "reason_arm_mismatch": {"fi": "verrokkiasiakkaalla budjettipäätös",
+                            "en": "budget decision of a comparison client"},
+    "reason_unknown_provider": {"fi": "tuottaja ei ole rekisterissä",
+                                "en": "provider not in the register"},
+    "reason_sector_mismatch": {"fi": "sektori ristiriidassa rekisterin kanssa",
+                               "en": "sector contradicts the register"},
+    "reason_invalid_business_id": {"fi": "virheellinen Y-tunnus", "en": "invalid business ID"},
+    "reason_implausible_date": {"fi": "epäuskottava päivämäärä", "en": "implausible date"},
+    "reason_implausible_duration": {"fi": "epäuskottava kesto", "en": "implausible duration"},
+    "reason_conflict": {"fi": "ristiriitaiset rivit", "en": "conflicting rows"},
+    "reason_excel_error": {"fi": "Excelin virhearvo", "en": "Excel error value"},
+    # the plausibility rules (appendix): rule and limit
+    "rule_data.date_min – data.date_max": {"fi": "Päivämäärien sallittu väli",
+                                           "en": "Plausible dates"},
+    "rule_data.max_duration_minutes / data.max_day_minutes": {
+        "fi": "Päiväkirjarivin / päiväkirjapäivän enimmäiskesto (min)",
+        "en": "Longest diary row / diary day (min)"},
+    "rule_codes (consent: kyllä / ei)": {"fi": "Koodit (esim. suostumus: kyllä / ei)",
+                                         "en": "Codes (e.g. consent: yes / no)"},
+    "rule_roster rows of a client": {"fi": "Asiakkaan rekisteririvit",
+                                     "en": "A client's roster rows"},
+    "limit_schema codes": {"fi": "tietokuvauksen koodit", "en": "the data description's codes"},
+    "limit_identical": {"fi": "samat", "en": "identical"},
     # settings (configuration and unit costs): the key itself is shown beside, as code
     "setting_name": {"fi": "Arvioinnin nimi", "en": "Evaluation name"},
     "setting_analysis.seed": {"fi": "Satunnaislukujen siemen", "en": "Random seed"},
@@ -598,6 +623,19 @@ LABELS: dict[str, dict[str, str]] = {
     "value_internal": {"fi": "sisäinen", "en": "internal"},
     "value_public": {"fi": "julkinen", "en": "public"},
     "value_organiser": {"fi": "järjestäjä", "en": "organiser"},
+    "value_drdid": {"fi": "kuten DRDID (kaltaisuuspiste ≥ 0,995 pois)",
+                    "en": "as DRDID (propensity score ≥ 0.995 dropped)"},
+    "value_clip": {"fi": "rajaus väliin", "en": "clipped into the trimming range"},
+    "setting_analysis.dr_did_trim": {"fi": "Kaltaisuuspisteiden rajaus (DR-DiD)",
+                                     "en": "Propensity score trimming (DR-DiD)"},
+    "setting_analysis.cost_margin": {"fi": "Kustannusneutraaliuden marginaali (€ / asiakas)",
+                                     "en": "Cost-neutrality margin (€ per client)"},
+    "setting_analysis.population": {"fi": "Päätöksen piirissä asiakkaita vuodessa (EVPI)",
+                                    "en": "Clients facing the decision each year (EVPI)"},
+    "setting_analysis.horizon_years": {"fi": "Päätöksen aikahorisontti (v, EVPI)",
+                                       "en": "Time horizon of the decision (years, EVPI)"},
+    "setting_analysis.discount_rate": {"fi": "Diskonttokorko (EVPI)",
+                                       "en": "Discount rate (EVPI)"},
     "value_societal": {"fi": "yhteiskunta", "en": "society"},
     # satisfaction statements, short (figure labels; the full wording is in the table)
     "short_C1": {"fi": "Tulin kuulluksi", "en": "Heard as a person"},
@@ -674,7 +712,8 @@ CODED_COLUMNS = frozenset({
     "arm", "by", "component", "perspective", "outcome", "estimator", "covariate", "pilot",
     "subgroup", "client_group", "sex", "end_reason", "funding", "sector", "wave", "form",
     "labour_status", "work_status", "activity", "level", "version", "parameter", "low_value",
-    "high_value", "base", "scale", "source", "ci_method", "df_method", "imputation", "reason"})
+    "high_value", "base", "scale", "source", "ci_method", "df_method", "imputation", "reason",
+    "rule", "limit"})
 
 
 def display_value(column: str, value: str, lang: str = "fi") -> str:
