@@ -267,8 +267,8 @@ class Config:
     schemas: Path | None = None
     path: Path | None = None
     data: DataConfig = field(default_factory=DataConfig)
-    #: "today" for the default plausibility window (None: the real date); not part of
-    #: :meth:`to_dict` -- ``hb-eval reproduce`` sets it from the manifest
+    # "today" for the default plausibility window (None: the real date); not part of
+    # :meth:`to_dict` -- ``hb-eval reproduce`` sets it from the manifest
     run_date: Any = None
 
     # -- paths -----------------------------------------------------------------------------

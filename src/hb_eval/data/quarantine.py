@@ -68,8 +68,8 @@ class FileRecord:
     sheet: str | None
     rows: np.ndarray  # Excel row numbers of the data rows read
     read: Any = None  # the io.snapshot.InputRead of the bytes parsed (for the end-of-run check)
-    #: the file as shown when ``path`` is the key of a further sheet of it (``path [sheet]``,
-    #: :func:`sheet_key`); None when ``path`` is the file as shown
+    # the file as shown when ``path`` is the key of a further sheet of it (``path [sheet]``,
+    # :func:`sheet_key`); None when ``path`` is the file as shown
     display: str | None = None
 
     @property

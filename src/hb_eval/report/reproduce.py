@@ -88,6 +88,7 @@ class ReproduceResult:
         return 0 if self.ok else 1
 
     def summary(self) -> str:
+        """What was checked, compared and found different, as printable lines."""
         if self.folder_problems:
             kinds = Counter(self.folder_problems.values())
             lines = ["the output folder does not match its manifest (tampered, partial or mixed "
