@@ -469,7 +469,7 @@ def test_plausibility_limits_and_counts_in_the_appendix(small, tmp_path, capsys)
     assert got["conflict"] == 0
     assert tab.iloc[0, 1].startswith("1990-01-01 – ")
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "Plausibility rules" in html and "data.max_duration_minutes" in html
+    assert "Plausibility rules" in html and "Longest diary row / diary day (min)" in html
     res = json.loads((out / "results.json").read_text())
     assert res["data"]["quarantine_by_reason"]["implausible_date"] == 1
 
