@@ -51,6 +51,29 @@ def _inv_sqrt_psd(m: np.ndarray, tol: float = 1e-10) -> np.ndarray:
     return (vecs * inv) @ vecs.T
 
 
+def _inv_sqrt_psd_stack(m: np.ndarray, tol: float = 1e-10) -> np.ndarray:
+    """:func:`_inv_sqrt_psd` of every matrix of an ``(m, s, s)`` stack, in one LAPACK call."""
+    vals, vecs = np.linalg.eigh((m + np.swapaxes(m, -1, -2)) / 2)
+    inv = np.zeros_like(vals)
+    keep = vals > tol
+    inv[keep] = 1.0 / np.sqrt(vals[keep])
+    return (vecs * inv[:, None, :]) @ np.swapaxes(vecs, -1, -2)
+
+
+def _size_batches(order: np.ndarray, bounds: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Clusters of equal size together: ``(cluster numbers, rows)`` per size, rows ``m x s``.
+
+    Row ``j`` of ``rows`` is cluster ``gids[j]``'s observations in the order of
+    ``order[bounds[g]:bounds[g + 1]]`` (the per-cluster index of :class:`ClusterOLS`).
+    """
+    sizes = np.diff(bounds)
+    out = []
+    for size in np.unique(sizes):
+        gids = np.flatnonzero(sizes == size)
+        out.append((gids, order[bounds[gids][:, None] + np.arange(size)]))
+    return out
+
+
 @dataclass(repr=False)
 class ClusterOLS(ResultDisplay):
     """An OLS fit with a cluster-robust covariance.
@@ -82,6 +105,15 @@ class ClusterOLS(ResultDisplay):
     _codes: np.ndarray = field(repr=False)
     _adjust: list[np.ndarray] = field(repr=False)
     _index: list[np.ndarray] = field(repr=False)
+    # the same per size: (cluster numbers, m x s rows, m x s x s adjustments)
+    _batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(repr=False,
+                                                                      default_factory=list)
+
+    def _u(self, mc: np.ndarray):
+        """``u_g = A_g X_g M c`` per size batch: ``(cluster numbers, rows, X_g, u)``."""
+        for gids, rows, A in self._batches:
+            Xg = self._X[rows]                                  # m x s x k
+            yield gids, rows, Xg, np.einsum("mij,mj->mi", A, Xg @ mc)
 
     def _c(self, contrast: int | str | np.ndarray) -> np.ndarray:
         if isinstance(contrast, str):
@@ -106,10 +138,9 @@ class ClusterOLS(ResultDisplay):
         if X.shape[0] * self.n_clusters > DF_DENSE_UP_TO:
             return self._df_large(mc)
         Q = np.zeros((X.shape[0], self.n_clusters))
-        for g, (idx, A) in enumerate(zip(self._index, self._adjust)):
-            u = A @ (X[idx] @ mc)  # n_g
-            Q[:, g] = -X @ (M @ (X[idx].T @ u))
-            Q[idx, g] += u
+        for gids, rows, Xg, u in self._u(mc):
+            Q[:, gids] = -X @ (M @ np.einsum("msk,ms->km", Xg, u))
+            Q[rows, gids[:, None]] += u
         B = Q.T @ Q
         tr = np.trace(B)
         tr2 = np.sum(B * B)
@@ -125,10 +156,9 @@ class ClusterOLS(ResultDisplay):
         X, M = self._X, self._M
         uu = np.empty(self.n_clusters)
         W = np.empty((X.shape[1], self.n_clusters))
-        for g, (idx, A) in enumerate(zip(self._index, self._adjust)):
-            u = A @ (X[idx] @ mc)
-            uu[g] = u @ u
-            W[:, g] = X[idx].T @ u
+        for gids, _rows, Xg, u in self._u(mc):
+            uu[gids] = np.einsum("ms,ms->m", u, u)
+            W[:, gids] = np.einsum("msk,ms->km", Xg, u)
         B = np.diag(uu) - W.T @ (M @ W)
         tr = np.trace(B)
         tr2 = np.sum(B * B)
@@ -213,16 +243,21 @@ def ols_cluster(X: np.ndarray | pd.DataFrame, y: np.ndarray | pd.Series,
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(G + 1))
     index = [order[bounds[g]:bounds[g + 1]] for g in range(G)]
-    adjust: list[np.ndarray] = []
+    # clusters of equal size in one stack: one batched eigh instead of G small ones
+    adjust: list[np.ndarray] = [None] * G  # type: ignore[list-item]
+    batches = []
     scores = np.empty((G, k))
-    for g, idx in enumerate(index):
-        Xg = Xw[idx]
+    for gids, rows in _size_batches(order, bounds):
+        Xg = Xw[rows]                                           # m x s x k
+        size = rows.shape[1]
         if se_type in ("CR2", "HC2"):
-            A = _inv_sqrt_psd(np.eye(len(idx)) - Xg @ M @ Xg.T)
+            A = _inv_sqrt_psd_stack(np.eye(size) - (Xg @ M) @ np.swapaxes(Xg, 1, 2))
         else:
-            A = np.eye(len(idx))
-        adjust.append(A)
-        scores[g] = Xg.T @ (A @ ew[idx])
+            A = np.broadcast_to(np.eye(size), (len(gids), size, size))
+        batches.append((gids, rows, A))
+        for j, g in enumerate(gids):
+            adjust[g] = A[j]
+        scores[gids] = np.einsum("msk,ms->mk", Xg, np.einsum("mij,mj->mi", A, ew[rows]))
     meat = scores.T @ scores
     vcov = M @ meat @ M
     if se_type == "CR1":
@@ -230,4 +265,4 @@ def ols_cluster(X: np.ndarray | pd.DataFrame, y: np.ndarray | pd.Series,
         vcov = vcov * (G / (G - 1)) * ((n - 1) / (n - rank))
     return ClusterOLS(coef=coef, vcov=vcov, names=names, resid=y - X @ coef, n=n,
                       n_clusters=G, se_type=se_type, _X=Xw, _M=M, _codes=codes,
-                      _adjust=adjust, _index=index)
+                      _adjust=adjust, _index=index, _batches=batches)
