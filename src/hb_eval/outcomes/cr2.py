@@ -75,6 +75,49 @@ def _size_batches(order: np.ndarray, bounds: np.ndarray) -> list[tuple[np.ndarra
 
 
 @dataclass(repr=False)
+class _SizeBatch:
+    """The CR2 adjustments ``A_g`` of clusters of one size ``s``, without s x s matrices.
+
+    ``H_gg = X_g M X_g'`` has rank at most k. With ``X_g = Q_g R_g`` (thin QR, Q_g orthonormal,
+    s x r, r = min(s, k)), ``I - H_gg = (I - Q_g Q_g') + Q_g (I - R_g M R_g') Q_g'``: eigenvalue 1
+    off the span of Q_g, those of the r x r matrix on it. So the pseudo-inverse square root is
+    ``A_g = I + Q_g (B_g - I) Q_g'`` with ``B_g = (I - R_g M R_g')^(-1/2)`` (the same
+    pseudo-inverse rule), O(s k^2) a cluster instead of O(s^3). ``Q`` None: ``A_g`` is ``C``
+    itself (m x s x s), or the identity when ``C`` is None too (CR0, CR1).
+    """
+
+    gids: np.ndarray
+    rows: np.ndarray
+    Q: np.ndarray | None
+    C: np.ndarray | None
+
+    def apply(self, v: np.ndarray) -> np.ndarray:
+        """``A_g v_g`` for every cluster of the batch (``v``: m x s)."""
+        if self.C is None:
+            return v
+        if self.Q is None:
+            return np.einsum("mij,mj->mi", self.C, v)
+        t = np.einsum("mij,mj->mi", self.C, np.einsum("msr,ms->mr", self.Q, v))
+        return v + np.einsum("msr,mr->ms", self.Q, t)
+
+    def matrices(self) -> np.ndarray:
+        """The m x s x s adjustment matrices written out."""
+        m, size = self.rows.shape
+        eye = np.broadcast_to(np.eye(size), (m, size, size))
+        return np.stack([self.apply(eye[:, :, j]) for j in range(size)], axis=2)
+
+
+def _adjustments(Xg: np.ndarray, M: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """``(Q, C)`` of :class:`_SizeBatch` for CR2 of the stack ``Xg`` (m x s x k)."""
+    size, k = Xg.shape[1:]
+    if size <= k:  # small clusters: the s x s form directly
+        return None, _inv_sqrt_psd_stack(np.eye(size) - (Xg @ M) @ np.swapaxes(Xg, 1, 2))
+    Q, R = np.linalg.qr(Xg)
+    B = _inv_sqrt_psd_stack(np.eye(k) - (R @ M) @ np.swapaxes(R, 1, 2))
+    return Q, B - np.eye(k)
+
+
+@dataclass(repr=False)
 class ClusterOLS(ResultDisplay):
     """An OLS fit with a cluster-robust covariance.
 
@@ -103,17 +146,24 @@ class ClusterOLS(ResultDisplay):
     _X: np.ndarray = field(repr=False)
     _M: np.ndarray = field(repr=False)
     _codes: np.ndarray = field(repr=False)
-    _adjust: list[np.ndarray] = field(repr=False)
     _index: list[np.ndarray] = field(repr=False)
-    # the same per size: (cluster numbers, m x s rows, m x s x s adjustments)
-    _batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(repr=False,
-                                                                      default_factory=list)
+    # the adjustments A_g, clusters of equal size together
+    _batches: list[_SizeBatch] = field(repr=False, default_factory=list)
+
+    @property
+    def _adjust(self) -> list[np.ndarray]:
+        """Every cluster's adjustment matrix ``A_g`` written out (s x s each)."""
+        out: list[np.ndarray] = [np.empty((0, 0))] * self.n_clusters
+        for b in self._batches:
+            for g, A in zip(b.gids, b.matrices()):
+                out[g] = A
+        return out
 
     def _u(self, mc: np.ndarray):
         """``u_g = A_g X_g M c`` per size batch: ``(cluster numbers, rows, X_g, u)``."""
-        for gids, rows, A in self._batches:
-            Xg = self._X[rows]                                  # m x s x k
-            yield gids, rows, Xg, np.einsum("mij,mj->mi", A, Xg @ mc)
+        for b in self._batches:
+            Xg = self._X[b.rows]                                # m x s x k
+            yield b.gids, b.rows, Xg, b.apply(Xg @ mc)
 
     def _c(self, contrast: int | str | np.ndarray) -> np.ndarray:
         if isinstance(contrast, str):
@@ -243,21 +293,15 @@ def ols_cluster(X: np.ndarray | pd.DataFrame, y: np.ndarray | pd.Series,
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(G + 1))
     index = [order[bounds[g]:bounds[g + 1]] for g in range(G)]
-    # clusters of equal size in one stack: one batched eigh instead of G small ones
-    adjust: list[np.ndarray] = [None] * G  # type: ignore[list-item]
+    # clusters of equal size in one stack, A_g in low-rank form (:class:`_SizeBatch`)
     batches = []
     scores = np.empty((G, k))
     for gids, rows in _size_batches(order, bounds):
         Xg = Xw[rows]                                           # m x s x k
-        size = rows.shape[1]
-        if se_type in ("CR2", "HC2"):
-            A = _inv_sqrt_psd_stack(np.eye(size) - (Xg @ M) @ np.swapaxes(Xg, 1, 2))
-        else:
-            A = np.broadcast_to(np.eye(size), (len(gids), size, size))
-        batches.append((gids, rows, A))
-        for j, g in enumerate(gids):
-            adjust[g] = A[j]
-        scores[gids] = np.einsum("msk,ms->mk", Xg, np.einsum("mij,mj->mi", A, ew[rows]))
+        Q, C = _adjustments(Xg, M) if se_type in ("CR2", "HC2") else (None, None)
+        b = _SizeBatch(gids, rows, Q, C)
+        batches.append(b)
+        scores[gids] = np.einsum("msk,ms->mk", Xg, b.apply(ew[rows]))
     meat = scores.T @ scores
     vcov = M @ meat @ M
     if se_type == "CR1":
@@ -265,4 +309,4 @@ def ols_cluster(X: np.ndarray | pd.DataFrame, y: np.ndarray | pd.Series,
         vcov = vcov * (G / (G - 1)) * ((n - 1) / (n - rank))
     return ClusterOLS(coef=coef, vcov=vcov, names=names, resid=y - X @ coef, n=n,
                       n_clusters=G, se_type=se_type, _X=Xw, _M=M, _codes=codes,
-                      _adjust=adjust, _index=index, _batches=batches)
+                      _index=index, _batches=batches)
