@@ -7,6 +7,9 @@ Tipton (2018, JBES 36:672): with ``M = (X'X)^-1`` and ``H_gg = X_g M X_g'``,
 
 the inverse square root taken through a symmetric eigen-decomposition, as a pseudo-inverse
 (eigenvalues at zero, e.g. a cluster that is a whole arm, get zero weight, as in clubSandwich).
+Since ``H_gg`` has rank at most k, a cluster larger than k takes the decomposition of a k x k
+matrix from the thin QR of ``X_g`` (:class:`_SizeBatch`), and clusters of one size go through
+LAPACK together: large clusters cost O(n_g k^2), not O(n_g^3).
 The degrees of freedom of one contrast ``c'beta`` are the Satterthwaite approximation of
 Bell & McCaffrey under the working model of independent homoscedastic errors:
 
