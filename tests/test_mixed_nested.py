@@ -65,3 +65,28 @@ def test_closed_form_recovers_planted_components_and_is_used_at_scale():
     assert row["var_client"] == pytest.approx(1.0, rel=0.1)
     assert row["var_residual"] == pytest.approx(0.36, rel=0.1)
     assert row["n_HB"] + row["n_Verrokki"] == 3000 and row["n_clusters"] == 120
+
+
+def test_reml_parts_by_client_size_equal_the_dense_covariance():
+    """The sums per client size give X'H^-1 X, X'H^-1 y, y'H^-1 y and log|H| of the dense H."""
+    from hb_eval.outcomes import mixed_nested as mn
+
+    rng = np.random.default_rng(3)
+    n_c, n_w = 40, 7
+    w_of_c = rng.integers(0, n_w, n_c)
+    w_of_c[:n_w] = np.arange(n_w)
+    n_i = rng.choice([1, 2, 2, 3, 5], size=n_c)               # unbalanced clients
+    client = np.repeat(np.arange(n_c), n_i)
+    n = len(client)
+    X = np.column_stack([np.ones(n), rng.normal(size=n), rng.random(n) < 0.5])
+    y = rng.normal(size=n)
+    tc, tw = 0.7, 0.3
+    Zc = (client[:, None] == np.arange(n_c)).astype(float)
+    Zw = (w_of_c[client][:, None] == np.arange(n_w)).astype(float)
+    H = np.eye(n) + tc * Zc @ Zc.T + tw * Zw @ Zw.T
+    Hi = np.linalg.inv(H)
+    XVX, XVy, yVy, logdet = mn._parts(np.array([tc, tw]), mn._sums(X, y, client, w_of_c))
+    np.testing.assert_allclose(XVX, X.T @ Hi @ X, rtol=1e-10)
+    np.testing.assert_allclose(XVy, X.T @ Hi @ y, rtol=1e-10)
+    assert yVy == pytest.approx(y @ Hi @ y, rel=1e-10)
+    assert logdet == pytest.approx(np.linalg.slogdet(H)[1], rel=1e-10)

@@ -7,6 +7,9 @@ Tipton (2018, JBES 36:672): with ``M = (X'X)^-1`` and ``H_gg = X_g M X_g'``,
 
 the inverse square root taken through a symmetric eigen-decomposition, as a pseudo-inverse
 (eigenvalues at zero, e.g. a cluster that is a whole arm, get zero weight, as in clubSandwich).
+Since ``H_gg`` has rank at most k, a cluster larger than k takes the decomposition of a k x k
+matrix from the thin QR of ``X_g`` (:class:`_SizeBatch`), and clusters of one size go through
+LAPACK together: large clusters cost O(n_g k^2), not O(n_g^3).
 The degrees of freedom of one contrast ``c'beta`` are the Satterthwaite approximation of
 Bell & McCaffrey under the working model of independent homoscedastic errors:
 
@@ -51,6 +54,72 @@ def _inv_sqrt_psd(m: np.ndarray, tol: float = 1e-10) -> np.ndarray:
     return (vecs * inv) @ vecs.T
 
 
+def _inv_sqrt_psd_stack(m: np.ndarray, tol: float = 1e-10) -> np.ndarray:
+    """:func:`_inv_sqrt_psd` of every matrix of an ``(m, s, s)`` stack, in one LAPACK call."""
+    vals, vecs = np.linalg.eigh((m + np.swapaxes(m, -1, -2)) / 2)
+    inv = np.zeros_like(vals)
+    keep = vals > tol
+    inv[keep] = 1.0 / np.sqrt(vals[keep])
+    return (vecs * inv[:, None, :]) @ np.swapaxes(vecs, -1, -2)
+
+
+def _size_batches(order: np.ndarray, bounds: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Clusters of equal size together: ``(cluster numbers, rows)`` per size, rows ``m x s``.
+
+    Row ``j`` of ``rows`` is cluster ``gids[j]``'s observations in the order of
+    ``order[bounds[g]:bounds[g + 1]]`` (the per-cluster index of :class:`ClusterOLS`).
+    """
+    sizes = np.diff(bounds)
+    out = []
+    for size in np.unique(sizes):
+        gids = np.flatnonzero(sizes == size)
+        out.append((gids, order[bounds[gids][:, None] + np.arange(size)]))
+    return out
+
+
+@dataclass(repr=False)
+class _SizeBatch:
+    """The CR2 adjustments ``A_g`` of clusters of one size ``s``, without s x s matrices.
+
+    ``H_gg = X_g M X_g'`` has rank at most k. With ``X_g = Q_g R_g`` (thin QR, Q_g orthonormal,
+    s x r, r = min(s, k)), ``I - H_gg = (I - Q_g Q_g') + Q_g (I - R_g M R_g') Q_g'``: eigenvalue 1
+    off the span of Q_g, those of the r x r matrix on it. So the pseudo-inverse square root is
+    ``A_g = I + Q_g (B_g - I) Q_g'`` with ``B_g = (I - R_g M R_g')^(-1/2)`` (the same
+    pseudo-inverse rule), O(s k^2) a cluster instead of O(s^3). ``Q`` None: ``A_g`` is ``C``
+    itself (m x s x s), or the identity when ``C`` is None too (CR0, CR1).
+    """
+
+    gids: np.ndarray
+    rows: np.ndarray
+    Q: np.ndarray | None
+    C: np.ndarray | None
+
+    def apply(self, v: np.ndarray) -> np.ndarray:
+        """``A_g v_g`` for every cluster of the batch (``v``: m x s)."""
+        if self.C is None:
+            return v
+        if self.Q is None:
+            return np.einsum("mij,mj->mi", self.C, v)
+        t = np.einsum("mij,mj->mi", self.C, np.einsum("msr,ms->mr", self.Q, v))
+        return v + np.einsum("msr,mr->ms", self.Q, t)
+
+    def matrices(self) -> np.ndarray:
+        """The m x s x s adjustment matrices written out."""
+        m, size = self.rows.shape
+        eye = np.broadcast_to(np.eye(size), (m, size, size))
+        return np.stack([self.apply(eye[:, :, j]) for j in range(size)], axis=2)
+
+
+def _adjustments(Xg: np.ndarray, M: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """``(Q, C)`` of :class:`_SizeBatch` for CR2 of the stack ``Xg`` (m x s x k)."""
+    size, k = Xg.shape[1:]
+    if size <= k:  # small clusters: the s x s form directly
+        return None, _inv_sqrt_psd_stack(np.eye(size) - (Xg @ M) @ np.swapaxes(Xg, 1, 2))
+    Q, R = np.linalg.qr(Xg)
+    B = _inv_sqrt_psd_stack(np.eye(k) - (R @ M) @ np.swapaxes(R, 1, 2))
+    return Q, B - np.eye(k)
+
+
 @dataclass(repr=False)
 class ClusterOLS(ResultDisplay):
     """An OLS fit with a cluster-robust covariance.
@@ -80,8 +149,24 @@ class ClusterOLS(ResultDisplay):
     _X: np.ndarray = field(repr=False)
     _M: np.ndarray = field(repr=False)
     _codes: np.ndarray = field(repr=False)
-    _adjust: list[np.ndarray] = field(repr=False)
     _index: list[np.ndarray] = field(repr=False)
+    # the adjustments A_g, clusters of equal size together
+    _batches: list[_SizeBatch] = field(repr=False, default_factory=list)
+
+    @property
+    def _adjust(self) -> list[np.ndarray]:
+        """Every cluster's adjustment matrix ``A_g`` written out (s x s each)."""
+        out: list[np.ndarray] = [np.empty((0, 0))] * self.n_clusters
+        for b in self._batches:
+            for g, A in zip(b.gids, b.matrices()):
+                out[g] = A
+        return out
+
+    def _u(self, mc: np.ndarray):
+        """``u_g = A_g X_g M c`` per size batch: ``(cluster numbers, rows, X_g, u)``."""
+        for b in self._batches:
+            Xg = self._X[b.rows]                                # m x s x k
+            yield b.gids, b.rows, Xg, b.apply(Xg @ mc)
 
     def _c(self, contrast: int | str | np.ndarray) -> np.ndarray:
         if isinstance(contrast, str):
@@ -106,10 +191,9 @@ class ClusterOLS(ResultDisplay):
         if X.shape[0] * self.n_clusters > DF_DENSE_UP_TO:
             return self._df_large(mc)
         Q = np.zeros((X.shape[0], self.n_clusters))
-        for g, (idx, A) in enumerate(zip(self._index, self._adjust)):
-            u = A @ (X[idx] @ mc)  # n_g
-            Q[:, g] = -X @ (M @ (X[idx].T @ u))
-            Q[idx, g] += u
+        for gids, rows, Xg, u in self._u(mc):
+            Q[:, gids] = -X @ (M @ np.einsum("msk,ms->km", Xg, u))
+            Q[rows, gids[:, None]] += u
         B = Q.T @ Q
         tr = np.trace(B)
         tr2 = np.sum(B * B)
@@ -125,10 +209,9 @@ class ClusterOLS(ResultDisplay):
         X, M = self._X, self._M
         uu = np.empty(self.n_clusters)
         W = np.empty((X.shape[1], self.n_clusters))
-        for g, (idx, A) in enumerate(zip(self._index, self._adjust)):
-            u = A @ (X[idx] @ mc)
-            uu[g] = u @ u
-            W[:, g] = X[idx].T @ u
+        for gids, _rows, Xg, u in self._u(mc):
+            uu[gids] = np.einsum("ms,ms->m", u, u)
+            W[:, gids] = np.einsum("msk,ms->km", Xg, u)
         B = np.diag(uu) - W.T @ (M @ W)
         tr = np.trace(B)
         tr2 = np.sum(B * B)
@@ -213,16 +296,15 @@ def ols_cluster(X: np.ndarray | pd.DataFrame, y: np.ndarray | pd.Series,
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(G + 1))
     index = [order[bounds[g]:bounds[g + 1]] for g in range(G)]
-    adjust: list[np.ndarray] = []
+    # clusters of equal size in one stack, A_g in low-rank form (:class:`_SizeBatch`)
+    batches = []
     scores = np.empty((G, k))
-    for g, idx in enumerate(index):
-        Xg = Xw[idx]
-        if se_type in ("CR2", "HC2"):
-            A = _inv_sqrt_psd(np.eye(len(idx)) - Xg @ M @ Xg.T)
-        else:
-            A = np.eye(len(idx))
-        adjust.append(A)
-        scores[g] = Xg.T @ (A @ ew[idx])
+    for gids, rows in _size_batches(order, bounds):
+        Xg = Xw[rows]                                           # m x s x k
+        Q, C = _adjustments(Xg, M) if se_type in ("CR2", "HC2") else (None, None)
+        b = _SizeBatch(gids, rows, Q, C)
+        batches.append(b)
+        scores[gids] = np.einsum("msk,ms->mk", Xg, b.apply(ew[rows]))
     meat = scores.T @ scores
     vcov = M @ meat @ M
     if se_type == "CR1":
@@ -230,4 +312,4 @@ def ols_cluster(X: np.ndarray | pd.DataFrame, y: np.ndarray | pd.Series,
         vcov = vcov * (G / (G - 1)) * ((n - 1) / (n - rank))
     return ClusterOLS(coef=coef, vcov=vcov, names=names, resid=y - X @ coef, n=n,
                       n_clusters=G, se_type=se_type, _X=Xw, _M=M, _codes=codes,
-                      _adjust=adjust, _index=index)
+                      _index=index, _batches=batches)

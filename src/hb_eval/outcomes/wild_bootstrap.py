@@ -119,12 +119,12 @@ class _WildEngine:
         S0, S1 = np.empty((G, k)), np.empty((G, k))
         d0, d1 = np.empty(G), np.empty(G)
         P = np.empty((G, k))
-        for g, (idx, A) in enumerate(zip(fit._index, fit._adjust)):
-            Xg = Xw[idx]
-            S0[g], S1[g] = Xg.T @ u0[idx], Xg.T @ u1[idx]
-            a = A.T @ (Xg @ Mc)  # c'M X_g' A_g as a vector
-            d0[g], d1[g] = a @ u0[idx], a @ u1[idx]
-            P[g] = a @ Xg
+        for b in fit._batches:  # clusters of equal size together
+            Xg, g, v0, v1 = Xw[b.rows], b.gids, u0[b.rows], u1[b.rows]
+            S0[g], S1[g] = np.einsum("msk,ms->mk", Xg, v0), np.einsum("msk,ms->mk", Xg, v1)
+            a = b.apply(Xg @ Mc)  # c'M X_g' A_g as a vector (A_g symmetric)
+            d0[g], d1[g] = np.einsum("ms,ms->m", a, v0), np.einsum("ms,ms->m", a, v1)
+            P[g] = np.einsum("ms,msk->mk", a, Xg)
         self.a0, self.a1 = S0 @ Mc, S1 @ Mc          # numerator: (a0 - r a1)' v
         PM = P @ M
         self.K0 = np.diag(d0) - PM @ S0.T              # scores: (K0 - r K1) v
