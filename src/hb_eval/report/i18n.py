@@ -37,9 +37,6 @@ LABELS: dict[str, dict[str, str]] = {
               "ajon asetuksissa.",
         "en": "This analysis was not run because its input ({source}) is not in the run's "
               "configuration."},
-    "not_available": {
-        "fi": "Tätä analyysia ei ole vielä saatavilla tässä hb_eval-versiossa.",
-        "en": "This analysis is not available in this version of hb_eval."},
     "not_estimable": {
         "fi": "Analyysia ei voitu tehdä tällä aineistolla: {reason}",
         "en": "This analysis could not be done with these data: {reason}"},
