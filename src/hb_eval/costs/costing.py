@@ -209,7 +209,23 @@ def price_diaries(diaries: pd.DataFrame, diary_rows: pd.DataFrame, unit_costs: A
         diary row whose diary is not in ``diaries``; a diary without sample-period days; a
         year missing from ``price_index``.
     """
-    uc = unit_cost_values(unit_costs)
+    return _price_joined(_join_diaries(diaries, diary_rows), unit_cost_values(unit_costs))
+
+
+@dataclass(frozen=True)
+class _JoinedDiaries:
+    """The diary rows joined to their diary, checked, with the unit-cost-free arrays."""
+    frame: pd.DataFrame
+    role: np.ndarray
+    minutes: np.ndarray
+    km: np.ndarray
+    expenses: np.ndarray
+    volunteer: np.ndarray
+    groups: tuple[tuple[Any, str, str, np.ndarray], ...]  # (diary file, role, title, rows)
+    years: pd.Series | None  # only where some row has expenses
+
+
+def _join_diaries(diaries: pd.DataFrame, diary_rows: pd.DataFrame) -> _JoinedDiaries:
     d = diaries.loc[:, ["diary_id", "file", "role", "title", "period_days"]].rename(
         columns={"file": "diary_file", "role": "diary_role"})
     r = diary_rows.merge(d, on="diary_id", how="left", validate="many_to_one")
@@ -227,13 +243,21 @@ def price_diaries(diaries: pd.DataFrame, diary_rows: pd.DataFrame, unit_costs: A
     km = pd.to_numeric(r["km"], errors="raise").fillna(0.0).to_numpy(float)
     exp = pd.to_numeric(r["expenses"], errors="raise").fillna(0.0).to_numpy(float)
     volunteer = r["volunteer"].fillna(False).astype(bool).to_numpy()
-
-    # minute cost per diary (title checked once per diary, so the error names that diary)
     title = r["title"].astype("object").where(r["title"].notna(), None)
+    groups = tuple(
+        (diary_file, drole, t, r.index.get_indexer(idx))
+        for (diary_file, drole, t), idx in r.groupby(
+            [r["diary_file"], r["diary_role"], title.fillna("")], sort=False).groups.items())
+    years = pd.to_datetime(r["date"]).dt.year if exp.any() else None
+    return _JoinedDiaries(r.drop(columns=["diary_role"]), role, minutes, km, exp, volunteer,
+                          groups, years)
+
+
+def _price_joined(j: _JoinedDiaries, uc: UnitCostValues) -> pd.DataFrame:
+    r, role, minutes, volunteer = j.frame, j.role, j.minutes, j.volunteer
+    # minute cost per diary (title checked once per diary, so the error names that diary)
     minute_cost = np.full(len(r), np.nan)
-    for (diary_file, drole, t), idx in r.groupby(
-            [r["diary_file"], r["diary_role"], title.fillna("")], sort=False).groups.items():
-        pos = r.index.get_indexer(idx)
+    for diary_file, drole, t, pos in j.groups:
         if drole == "worker":
             if t == "":
                 continue  # unknown title: not priced, clients imputed
@@ -246,14 +270,14 @@ def price_diaries(diaries: pd.DataFrame, diary_rows: pd.DataFrame, unit_costs: A
     time_eur = np.where(priced, time_eur, np.nan)
     volunteer_eur = np.where(is_a & volunteer, minutes * uc.volunteer_hour_value / 60, 0.0)
     client_time_eur = np.where(is_c, minutes * uc.client_hour_value / 60, 0.0)
-    years = pd.to_datetime(r["date"]).dt.year
-    factor = _year_factors(years, uc, r["diary_file"], r["row"]) if exp.any() else 1.0
-    out = r.drop(columns=["diary_role"])
+    factor = (_year_factors(j.years, uc, r["diary_file"], r["row"])
+              if j.years is not None else 1.0)
+    out = r.copy()
     out["time_eur"] = time_eur
     out["volunteer_eur"] = volunteer_eur
     out["client_time_eur"] = client_time_eur
-    out["km_eur"] = km * uc.km_allowance
-    out["expenses_eur"] = exp * factor
+    out["km_eur"] = j.km * uc.km_allowance
+    out["expenses_eur"] = j.expenses * factor
     out["priced"] = priced
     return out
 
@@ -271,6 +295,14 @@ def latest_data_date(clients: pd.DataFrame, diary_rows: pd.DataFrame | None = No
     if not mx:
         raise HbEvalError("no dates in the costing data: give an explicit cutoff")
     return max(mx).normalize()
+
+
+def _check_unique_clients(client_id: pd.Series) -> None:
+    """Costs are per client: a client listed twice would be costed twice."""
+    if not client_id.is_unique:
+        dup = int(client_id.duplicated().sum())
+        raise HbEvalError(f"the clients table lists {dup} client(s) more than once; costs are "
+                          "computed once per client")
 
 
 def clientship_days(clients: pd.DataFrame, cutoff: pd.Timestamp | str) -> pd.DataFrame:
@@ -332,7 +364,8 @@ def diary_rates(priced: pd.DataFrame, clients: pd.DataFrame, rule: str = "arm_pi
     if cutoff is None:
         cutoff = latest_data_date(clients, priced)
     days = clientship_days(clients, cutoff)
-    out = c.merge(days, on="client_id", how="left", validate="one_to_one")
+    _check_unique_clients(c["client_id"])
+    out = c.merge(days, on="client_id", how="left")  # both one row per client, same order
 
     p = priced.copy()
     p["client_id"] = p["client_id"].astype("object").where(p["client_id"].notna(), None)
@@ -479,8 +512,45 @@ def service_cost_table(service_costs: pd.DataFrame, clients: pd.DataFrame,
 
 
 # -- per-client costs ----------------------------------------------------------------------------
+class PreparedCosts:
+    """The tables of :func:`client_costs` with its unit-cost-free work done once.
+
+    Pass it to :func:`client_costs` in place of the dataset when costing the same data many
+    times (the sensitivity analyses do): the diary rows are joined to their diaries and checked
+    once, and the per-client service costs are kept for each price index met. The costs are
+    the very numbers :func:`client_costs` gives on the dataset itself.
+
+    Parameters
+    ----------
+    ds_or_tables
+        As :func:`client_costs`.
+    """
+
+    def __init__(self, ds_or_tables: Any) -> None:
+        self.tables = _tables(ds_or_tables)
+        self._joined: _JoinedDiaries | None = None
+        self._services: dict[tuple[Any, ...], pd.DataFrame] = {}
+
+    def joined(self) -> _JoinedDiaries:
+        """The diary rows joined to their diaries (computed on first use)."""
+        if self._joined is None:
+            self._joined = _join_diaries(self.tables["diaries"], self.tables["diary_rows"])
+        return self._joined
+
+    def services(self, service_costs: pd.DataFrame | None, clients: pd.DataFrame,
+                 uc: UnitCostValues | None) -> pd.DataFrame:
+        """:func:`service_costs_by_client`, once per price year and price index."""
+        key = ((uc.price_year, tuple(sorted(uc.price_index.items()))) if uc is not None
+               else (None,))
+        if key not in self._services:
+            self._services[key] = service_costs_by_client(service_costs, clients, uc)
+        return self._services[key]  # read, never changed, by client_costs
+
+
 def _tables(ds_or_tables: Any) -> dict[str, Any]:
     names = ("clients", "diaries", "diary_rows", "service_costs", "unit_costs")
+    if isinstance(ds_or_tables, PreparedCosts):
+        return ds_or_tables.tables
     if getattr(ds_or_tables, "dataset", None) is not None:  # an Evaluation
         ds_or_tables = ds_or_tables.dataset
     if isinstance(ds_or_tables, Mapping):
@@ -501,8 +571,9 @@ def client_costs(ds_or_tables: Any, perspective: str = "organiser",
     Parameters
     ----------
     ds_or_tables
-        A ``Dataset``, an ``Evaluation`` (its dataset) or a dict with clients, diaries,
-        diary_rows, service_costs, unit_costs (diary and service tables may be None when the source is absent: those costs are 0).
+        A ``Dataset``, an ``Evaluation`` (its dataset), a :class:`PreparedCosts` or a dict
+        with clients, diaries, diary_rows, service_costs, unit_costs (diary and service tables
+        may be None when the source is absent: those costs are 0).
     perspective
         ``"organiser"`` | ``"societal"``.
     rule
@@ -540,21 +611,23 @@ def client_costs(ds_or_tables: Any, perspective: str = "organiser",
     if cutoff is None:
         cutoff = latest_data_date(clients, t["diary_rows"] if has_diaries else None,
                                   t["service_costs"] if has_services else None)
+    prepared = (ds_or_tables if isinstance(ds_or_tables, PreparedCosts)
+                else PreparedCosts(t))
     if has_diaries:
-        priced = price_diaries(t["diaries"], t["diary_rows"], uc)
+        priced = _price_joined(prepared.joined(), uc)
     else:
         priced = pd.DataFrame({"client_id": pd.Series(dtype=object), "role": [], "priced": [],
                                "period_days": [], **{c: [] for c in (
                                    "time_eur", "volunteer_eur", "client_time_eur", "km_eur",
                                    "expenses_eur")}})
     rates = diary_rates(priced, clients, rule=rule, cutoff=cutoff)
-    serv = service_costs_by_client(t["service_costs"] if has_services else None, clients, uc)
+    serv = prepared.services(t["service_costs"] if has_services else None, clients, uc)
 
     base = clients.loc[:, ["client_id", "arm", "pilot", "worker"]].copy()
     base["client_id"] = base["client_id"].astype(str)
-    f = base.merge(rates.drop(columns=["arm", "pilot"]), on="client_id", how="left",
-                   validate="one_to_one").merge(serv, on="client_id", how="left",
-                                                validate="one_to_one")
+    # rates and serv have one row per client (checked unique in diary_rates)
+    f = base.merge(rates.drop(columns=["arm", "pilot"]), on="client_id", how="left").merge(
+        serv, on="client_id", how="left")
     societal = perspective == "societal"
     f["perspective"] = perspective
     f["assistant_time"] = f["assistant_time_paid"] + (

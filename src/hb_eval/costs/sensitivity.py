@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .cea import SIGN_CONVENTION, cea_sample
-from .costing import RULES, ASSISTANT_TITLE, _tables, client_costs, unit_cost_values, \
+from .costing import RULES, ASSISTANT_TITLE, PreparedCosts, _tables, client_costs, unit_cost_values, \
     vary_unit_costs
 
 NUMERIC = ("hourly_wage", "side_costs_pct", "overhead_pct", "km_allowance", "client_hour_value",
@@ -104,10 +104,12 @@ def one_way_sensitivity(ds_or_tables: Any, effects: pd.DataFrame, config: Any = 
         "kompassi": ("included", "excluded")}
     rng_.update(ranges or {})
 
+    prepared = PreparedCosts(ds_or_tables)  # the diaries are joined once, not per analysis
+
     def costs(**kw: Any) -> pd.DataFrame:
         args = {"perspective": perspective, "rule": rule, "unit_costs": uc, "cutoff": cutoff}
         args.update(kw)
-        return client_costs(ds_or_tables, **args)
+        return client_costs(prepared, **args)
 
     base_costs = costs()
     cutoff = base_costs.attrs["cutoff"]  # the same cut-off in every analysis
