@@ -47,39 +47,69 @@ def _group_sums(codes: np.ndarray, M: np.ndarray, size: int) -> np.ndarray:
                             for j in range(M.shape[1])])
 
 
-def _sums(X: np.ndarray, y: np.ndarray, client: np.ndarray, worker_of_client: np.ndarray):
-    """Per-client counts and sums of x and y; global cross-products."""
+@dataclass(frozen=True)
+class _Sums:
+    """The data reduced for the REML criterion: clients grouped by their number of
+    observations m (``g_i`` and ``d_i`` depend on the client only through m), so one evaluation
+    costs O(workers x distinct m x k) whatever the number of clients."""
+
+    count: np.ndarray  # clients with each m (M)
+    m: np.ndarray      # the distinct m (M)
+    G: np.ndarray      # sum over those clients of sx sx' (M x k x k)
+    h: np.ndarray      # ... of sx sy (M x k)
+    q: np.ndarray      # ... of sy^2 (M)
+    S: np.ndarray      # per worker and m: sum of sx (W x M x k)
+    T: np.ndarray      # ... of sy (W x M)
+    N: np.ndarray      # ... of n_i (W x M)
+    xx: np.ndarray
+    xy: np.ndarray
+    yy: float
+
+
+def _sums(X: np.ndarray, y: np.ndarray, client: np.ndarray,
+          worker_of_client: np.ndarray) -> _Sums:
+    """Per-client counts and sums of x and y, grouped by count and by worker and count."""
     n_c = client.max() + 1
-    n_i = np.bincount(client, minlength=n_c).astype(float)
+    n_i = np.bincount(client, minlength=n_c)
     sx = _group_sums(client, X, n_c)
     sy = np.bincount(client, weights=y, minlength=n_c)
-    return n_i, sx, sy, X.T @ X, X.T @ y, float(y @ y), worker_of_client
+    m, j = np.unique(n_i, return_inverse=True)
+    M, k = len(m), X.shape[1]
+    G = np.einsum("ia,ib->iab", sx, sx)
+    n_w = worker_of_client.max() + 1
+    cell = worker_of_client * M + j  # (worker, m) cell of each client
+    S = _group_sums(cell, sx, n_w * M).reshape(n_w, M, k)
+    return _Sums(
+        count=np.bincount(j, minlength=M).astype(float), m=m.astype(float),
+        G=_group_sums(j, G.reshape(n_c, k * k), M).reshape(M, k, k),
+        h=_group_sums(j, sx * sy[:, None], M), q=np.bincount(j, weights=sy * sy, minlength=M),
+        S=S, T=np.bincount(cell, weights=sy, minlength=n_w * M).reshape(n_w, M),
+        N=np.bincount(cell, weights=n_i.astype(float), minlength=n_w * M).reshape(n_w, M),
+        xx=X.T @ X, xy=X.T @ y, yy=float(y @ y))
 
 
-def _parts(ratios: np.ndarray, sums) -> tuple[np.ndarray, np.ndarray, float, float]:
+def _parts(ratios: np.ndarray, s: _Sums) -> tuple[np.ndarray, np.ndarray, float, float]:
     """X'H^-1 X, X'H^-1 y, y'H^-1 y and log|H| for H = V / s2."""
-    n_i, sx, sy, xx, xy, yy, w = sums
     tc, tw = ratios
-    d_i = 1.0 + n_i * tc                     # (s2 + n_i s2_c) / s2
-    g_i = tc / d_i                           # g_i s2, scale-free
+    d = 1.0 + s.m * tc                       # (s2 + m s2_c) / s2, per count m
+    g = tc / d                               # g s2, scale-free
     # within clients: a'A^-1 b = sum ab - g_i sum a sum b  (times 1 / s2)
-    XAX = xx - (sx * g_i[:, None]).T @ sx
-    XAy = xy - (sx * g_i[:, None]).T @ sy
-    yAy = yy - float((g_i * sy) @ sy)
+    XAX = s.xx - np.einsum("j,jab->ab", g, s.G)
+    XAy = s.xy - g @ s.h
+    yAy = s.yy - float(g @ s.q)
     # a'A^-1 1 per client = sum a / d_i; summed per worker
-    n_w = w.max() + 1
-    tx = _group_sums(w, sx / d_i[:, None], n_w)
-    ty = np.bincount(w, weights=sy / d_i, minlength=n_w)
-    s_g = np.bincount(w, weights=n_i / d_i, minlength=n_w)
+    tx = np.einsum("wjk,j->wk", s.S, 1.0 / d)
+    ty = s.T @ (1.0 / d)
+    s_g = s.N @ (1.0 / d)
     f_g = tw / (1.0 + tw * s_g)
     XVX = XAX - (tx * f_g[:, None]).T @ tx
     XVy = XAy - (tx * f_g[:, None]).T @ ty
     yVy = yAy - float((f_g * ty) @ ty)
-    logdet = float(np.log(d_i).sum() + np.log1p(tw * s_g).sum())
+    logdet = float(s.count @ np.log(d) + np.log1p(tw * s_g).sum())
     return XVX, XVy, yVy, logdet
 
 
-def _profile(ratios: np.ndarray, sums, n: int, k: int) -> tuple[float, np.ndarray, float,
+def _profile(ratios: np.ndarray, sums: _Sums, n: int, k: int) -> tuple[float, np.ndarray, float,
                                                                     np.ndarray]:
     """Minus the REML log-likelihood (up to a constant) with s2 profiled out."""
     XVX, XVy, yVy, logdet = _parts(ratios, sums)
@@ -138,7 +168,7 @@ def fit_nested_reml(X: np.ndarray, y: np.ndarray, client: np.ndarray,
                               bounds=[_RATIO_BOUNDS] * 2, options={"maxiter": 1000})
         # polished without derivatives (the finite-difference gradient stops L-BFGS-B short)
         r = optimize.minimize(fun, r.x, method="Nelder-Mead", bounds=[_RATIO_BOUNDS] * 2,
-                              options={"xatol": 1e-7, "fatol": 1e-11 * max(1.0, abs(r.fun)),
+                              options={"xatol": 1e-10, "fatol": 1e-14 * max(1.0, abs(r.fun)),
                                        "maxiter": 4000})
         if best is None or r.fun < best.fun:
             best = r
