@@ -62,7 +62,10 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     sh.bad_cells(before, "end_date", "bad_date", "the end date is before the start date")
     end = end.mask(before)
 
-    text = lambda name: sh.raw(name).map(lambda v: " ".join(v.split()) if isinstance(v, str) else None)  # noqa: E731
+    def text(name: str) -> pd.Series:  # inner spaces collapsed, once per distinct text
+        return P.per_unique(sh.raw(name),
+                            lambda v: " ".join(v.split()) if isinstance(v, str) else None)
+
     df = pd.DataFrame({
         "client_id": sh.client_id, "service": text("service").to_numpy(),
         "sector": cats["sector"].to_numpy(), "funding": cats["funding"].to_numpy(),
