@@ -253,7 +253,9 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
     cluster = config.cluster
     conf = config.confidence
     covariates = tuple(covariates)
-    present = set(scores["outcome"].astype(str).unique())
+    # the rows of each outcome, found once (the long scores hold every outcome)
+    rows_of = scores.groupby(scores["outcome"].astype(str).to_numpy(), sort=False).indices
+    present = set(rows_of)
     wanted = list(outcomes) if outcomes is not None else [PRIMARY, *SECONDARY]
     todo = [o for o in wanted if o in present]
     notes: dict[str, list[str]] = {o: [f"{o}: no scores in the data; not analysed"]
@@ -266,7 +268,8 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
     subgroups = pd.DataFrame()
     interactions = pd.DataFrame()
     for k, outcome in enumerate(todo):
-        cf = change_frame(scores, clients, outcome, check_waves=False)
+        own = scores.iloc[rows_of[outcome]]
+        cf = change_frame(own, clients, outcome, check_waves=False)
         arm = cf["arm"].astype("string")
         n = {"HB": int((arm == "HB").sum()), "Verrokki": int((arm == "Verrokki").sum())}
         n_by[outcome] = n
@@ -292,7 +295,7 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
                                      ps_trim=dr_did_ps_trim(config), outcome=outcome))
         run("ancova", lambda: ancova(cf, cluster=cluster, confidence=conf, outcome=outcome))
         if mixed:
-            run("mixed", lambda: mixed_did(long_frame(scores, clients, outcome),
+            run("mixed", lambda: mixed_did(long_frame(own, clients, outcome),
                                            confidence=conf, outcome=outcome))
         if min(n.values()) >= 2:
             within_parts.append(within_arm(cf, confidence=conf).assign(outcome=outcome))
