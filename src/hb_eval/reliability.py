@@ -96,7 +96,7 @@ def alpha_table(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
     """
     rules = _resolve_rules(schemas)
     src_col = items["source"].astype(str)
-    frames = []
+    pieces: list[tuple[str | None, pd.DataFrame]] = []  # (scale, or None: one per domain)
     for source, r in rules.items():
         if source == "kompassi" and not include_kompassi:
             continue
@@ -107,30 +107,38 @@ def alpha_table(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
         df["source"] = source
         df["wave"] = df["wave"].astype(str)
         if source == "osallisuus":
-            df["scale"] = "osallisuus"
-            frames.append(df)
+            pieces.append(("osallisuus", df))
         else:
             df = df[df["domain"].notna()]
-            frames.append(df.assign(scale="kykyviisari_" + df["domain"].astype(str)))
+            pieces.append((None, df))
             total_domains = r.total_domains or CORE_DOMAINS
             covered = set(r.items["domain"].dropna()) & set(total_domains)
             if len(covered) >= r.total_min_domains:  # a total can exist for this source
-                core = df[df["domain"].isin(total_domains)]
-                frames.append(core.assign(scale=r.outcome or "kykyviisari_total"))
+                pieces.append((r.outcome or "kykyviisari_total",
+                               df[df["domain"].isin(total_domains)]))
     cols = ["scale", "source", "wave", "alpha", "ci_low", "ci_high", "ci_method", "confidence",
             "n", "k"]
-    if not frames:
+    if not pieces:
         return pd.DataFrame(columns=cols)
-    long = pd.concat(frames, ignore_index=True)
     keys = ["scale", *by]
     rows = []
-    # One pivot per scale x group (a handful of scales and waves, not a loop over respondents).
-    for key, g in long.groupby(keys, observed=True, sort=True):
-        wide = g.pivot(index="response_id", columns="item", values="x")
-        if wide.shape[1] < 2:
-            continue
-        res = cronbach_alpha(wide, ci_method=ci_method, confidence=confidence)
-        rows.append({**dict(zip(keys, key)), **res.to_dict()})
+    # One pivot per scale x group (a handful of scales and waves, not a loop over respondents);
+    # grouped within each source's frame, no long frame of scale names is built.
+    for scale, df in pieces:
+        group_by = list(by) if scale is not None else ["domain", *by]
+        groups = (df.groupby(group_by, observed=True, sort=False) if group_by
+                  else [((), df)])
+        for key, g in groups:
+            key = key if isinstance(key, tuple) else (key,)
+            name = scale if scale is not None else "kykyviisari_" + str(key[0])
+            wide = g.pivot(index="response_id", columns="item", values="x")
+            if wide.shape[1] < 2:
+                continue
+            res = cronbach_alpha(wide, ci_method=ci_method, confidence=confidence)
+            rows.append({"scale": name, **dict(zip(by, key[-len(by):] if by else ())),
+                         **res.to_dict()})
+    if rows:  # the order of a sorted groupby over the keys
+        rows = pd.DataFrame(rows).sort_values(keys, kind="stable").to_dict("records")
     out = pd.DataFrame(rows)
     for c in cols:
         if c not in out.columns:
