@@ -28,7 +28,7 @@ def read_grid(path: str | Path, sheet: str | None = None, *, file: str | None = 
               data: bytes | None = None) -> RawGrid:
     """Read a ``.xlsx`` sheet or a ``.csv`` file by its extension (``data``: its bytes, when
     already read with :func:`~hb_eval.data.io.snapshot.read_input`)."""
-    p = Path(path)
+    p = path if isinstance(path, Path) else Path(path)
     ext = p.suffix.lower()
     if ext in (".xlsx", ".xlsm"):
         return read_xlsx(p, sheet, file=file, data=data)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError
-from .grid import find_header_row, split_rows
+from .grid import find_header_row, gc_paused, split_rows
 
 __all__ = ["FileRows", "read_many", "POOL_FROM", "default_workers"]
 
@@ -90,8 +90,9 @@ def _read_one(path: Path, file: str, sheet: str | None, known: Sequence[str],
         at = find_header_row(grid, known, min_hits=min_hits)
         header, meta, body, rows = split_rows(grid, at)
         others = [(name, n, same is not None) for name, _, same, n
-                  in other_sheets(path, file, grid.sheet, header, data=data)]
-        return FileRows(path=Path(path), file=file, sheet=grid.sheet, sha256=read.sha256,
+                  in other_sheets(path, file, grid.sheet, header, data=data,
+                                  names=grid.sheets)]
+        return FileRows(path=path, file=file, sheet=grid.sheet, sha256=read.sha256,
                         header=header, header_row=int(grid.rows[at]), body=body,
                         rows=rows.astype(np.int64), meta=meta, read=read, others=others)
     except InputError as exc:
@@ -100,7 +101,18 @@ def _read_one(path: Path, file: str, sheet: str | None, known: Sequence[str],
 
 
 def _read_chunk(args: list[tuple]) -> list:
-    return [_read_one(*a) for a in args]
+    """Read files in a worker. Equal cell texts become one object, so the pickle sent back
+    holds each distinct text once (a quarter of the unpickling in the parent)."""
+    with gc_paused():  # small files, no reference cycles: the collector finds nothing
+        out = [_read_one(*a) for a in args]
+    memo: dict[str, str] = {}
+    for r in out:
+        if isinstance(r, FileRows) and r.body.size:
+            flat = r.body.reshape(-1)
+            r.body = np.fromiter((memo.setdefault(c, c) if c is not None else None
+                                  for c in flat), dtype=object,
+                                 count=flat.size).reshape(r.body.shape)
+    return out
 
 
 def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence[str], *,
@@ -136,7 +148,8 @@ def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence
         workers = default_workers() if len(args) >= POOL_FROM and can_fork else 1
     workers = max(1, min(int(workers), -(-len(args) // _CHUNK) if args else 1))
     if workers == 1:
-        out = [_read_one(*a) for a in args]
+        with gc_paused():
+            out = [_read_one(*a) for a in args]
     else:
         ctx = multiprocessing.get_context("fork" if can_fork else "spawn")
         chunks = [args[i:i + _CHUNK] for i in range(0, len(args), _CHUNK)]

@@ -83,10 +83,11 @@ def _openpyxl_rows(path: Path, sheet: str, data: bytes | None = None) -> list[li
         wb.close()
 
 
-def _to_grid(rows: list[list], file: str, sheet: str, path: Path) -> RawGrid:
+def _to_grid(rows: list[list], file: str, sheet: str, path: Path,
+             names: list[str]) -> RawGrid:
     cells = rows_to_cells(rows)
     return RawGrid(cells=cells, rows=np.arange(1, cells.shape[0] + 1), file=file, sheet=sheet,
-                   path=path)
+                   path=path, sheets=tuple(names))
 
 
 def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = None,
@@ -113,7 +114,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
     InputError
         When the workbook cannot be read or the sheet is not found.
     """
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     shown = file if file is not None else str(path)
     wb = _open_calamine(path, data) if engine in ("auto", "calamine") else None
     try:
@@ -144,7 +145,7 @@ def _read_sheet(path: Path, shown: str, names: list[str], sheet: str | None, eng
             with gc_paused():
                 rows = (_calamine_rows(path, sheet, wb, data) if eng == "calamine"
                         else _openpyxl_rows(path, sheet, data))
-                grid = _to_grid(rows, shown, sheet, path)
+                grid = _to_grid(rows, shown, sheet, path, names)
                 del rows  # freed before the collector runs again
             return grid
         except Exception as exc:  # noqa: BLE001 - try the next engine

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,6 +184,9 @@ class RawGrid:
         The file as it should be shown to a person (relative path when known).
     sheet
         Sheet name; None for CSV.
+    sheets
+        Every sheet name of the workbook, in workbook order, as seen when this sheet was read
+        (empty for CSV).
     """
 
     cells: np.ndarray
@@ -190,6 +194,7 @@ class RawGrid:
     file: str
     sheet: str | None = None
     path: Path | None = None
+    sheets: tuple[str, ...] = ()
 
 
 @dataclass
@@ -230,7 +235,12 @@ def norm_header(text: object) -> str:
     """Header text normalised for matching: NFC, lower case, single spaces, stripped."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFC", str(text)).replace("\u00a0", " ")
+    return _norm_text(text if type(text) is str else str(text))
+
+
+@lru_cache(maxsize=8192)  # headers repeat from file to file (thousands of diaries)
+def _norm_text(text: str) -> str:
+    s = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
     return " ".join(s.split()).lower()
 
 
@@ -292,10 +302,12 @@ def split_rows(grid: RawGrid, header_index: int
     if body.shape[0]:
         # a row is blank when every cell is; most rows have their first cell filled, so only
         # the others are looked at further
-        filled = pd.notna(body[:, 0]) if body.shape[1] else np.zeros(body.shape[0], dtype=bool)
+        # (grid cells are text or None, never NaN)
+        filled = (np.not_equal(body[:, 0], None) if body.shape[1]
+                  else np.zeros(body.shape[0], dtype=bool))
         unsure = np.flatnonzero(~filled)
         if unsure.size and body.shape[1] > 1:
-            filled[unsure] = pd.notna(body[unsure, 1:]).any(axis=1)
+            filled[unsure] = np.not_equal(body[unsure, 1:], None).any(axis=1)
         body, rows = body[filled], rows[filled]
         # trailing total rows (and the blank rows between them, already gone)
         end = body.shape[0]

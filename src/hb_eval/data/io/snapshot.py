@@ -45,7 +45,7 @@ def read_input(path: str | Path, *, file: str | None = None) -> tuple[bytes, Inp
     InputError
         When the file cannot be read (one line naming it and the fault).
     """
-    p = Path(path)
+    p = path if isinstance(path, Path) else Path(path)
     shown = file if file is not None else str(p)
     try:
         with open(p, "rb") as fh:

@@ -11,6 +11,8 @@ file it opens.
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +78,12 @@ def _data_rows(cells) -> int:
 
 
 def other_sheets(path: str | Path, shown: str, read_sheet: str | None, header: list[str], *,
-                 data: bytes | None = None) -> list[tuple[str, Any, int | None, int]]:
+                 data: bytes | None = None, names: Sequence[str] = ()
+                 ) -> list[tuple[str, Any, int | None, int]]:
     """The other sheets of a workbook that hold data, beside the sheet read (headed
-    ``header``); ``data``: the workbook's bytes as read (no second read).
+    ``header``); ``data``: the workbook's bytes as read (no second read); ``names``: its
+    sheet names when known (:attr:`~hb_eval.data.io.grid.RawGrid.sheets`; the workbook is not
+    opened again to list them).
 
     Returns
     -------
@@ -91,9 +96,9 @@ def other_sheets(path: str | Path, shown: str, read_sheet: str | None, header: l
     from ..io import read_xlsx, sheet_names
     from ..io.grid import find_header_row
 
-    if Path(path).suffix.lower() not in (".xlsx", ".xlsm") or read_sheet is None:
+    if os.path.splitext(path)[1].lower() not in (".xlsx", ".xlsm") or read_sheet is None:
         return []
-    names = sheet_names(path, data, file=shown)
+    names = list(names) or sheet_names(path, data, file=shown)
     if len(names) < 2:
         return []
     own = _trimmed(header)

@@ -51,8 +51,15 @@ def display_paths(paths: Iterable[str | Path], base_dir: str | Path | None) -> l
     base = os.path.realpath(base_dir)
     prefix = base.rstrip(os.sep) + os.sep
     out = []
+    real_dirs: dict[str, str] = {}  # each folder resolved once; a file only when a link
     for p in paths:
-        real = os.path.realpath(p)
+        head, tail = os.path.split(os.fspath(p))
+        if not tail or tail in (".", "..") or os.path.islink(p):
+            real = os.path.realpath(p)
+        else:
+            if head not in real_dirs:
+                real_dirs[head] = os.path.realpath(head or ".")
+            real = os.path.join(real_dirs[head], tail)
         if real == base:
             out.append(".")
         elif real.startswith(prefix):
