@@ -27,6 +27,7 @@ from .pipeline import PRIMARY, Section, run_stages
 from .progress import progress_printer
 from .report.manifest import created_with, package_versions
 from .report.results_json import SCHEMA_VERSION
+from .threads import one_blas_thread
 
 __all__ = ["Evaluation", "evaluate"]
 
@@ -210,6 +211,11 @@ def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int 
         ``ev.tables``, ``ev.results``, ``ev.sections``; ``ev.write_report(dir)`` writes the
         report.
 
+    Notes
+    -----
+    The analyses run with one BLAS thread (:func:`hb_eval.threads.one_blas_thread`), so the
+    results do not depend on the number of cores of the machine.
+
     Raises
     ------
     ConfigError, InputError, SchemaError
@@ -233,5 +239,6 @@ def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int 
     ev.results["data"] = dataset.data_block()
     ev.results["manifest"] = {"seed": cfg.analysis.seed, "config": cfg.to_dict(),
                               "versions": package_versions(), "created_with": created_with()}
-    run_stages(ev, progress=progress, debug=debug)
+    with one_blas_thread():  # the same numbers whatever the machine's number of cores
+        run_stages(ev, progress=progress, debug=debug)
     return ev
