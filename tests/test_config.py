@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hb_eval.config import AnalysisConfig, Config, load_config, parse_config
+from hb_eval.config import load_config, parse_config
 from hb_eval.errors import ConfigError
 
 MINIMAL = {"sources": {"roster": "roster.xlsx", "kykyviisari": "kyky/*.xlsx"}}

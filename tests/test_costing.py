@@ -1,13 +1,12 @@
 """Costing against hand-computed examples (docs/data_sources.md §7–9, docs/methods.md "Costs")."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from hb_eval.costs.costing import (client_costs, cost_summary, costs_block, diary_rates,
                                    price_diaries, service_cost_table)
-from hb_eval.errors import InputError
+from hb_eval.errors import HbEvalError, InputError
 
 UC = {
     "price_year": 2018,
@@ -280,3 +279,32 @@ def test_diary_without_period_days_is_an_error_naming_the_file():
     t["diaries"].loc[1, "period_days"] = 0
     with pytest.raises(InputError, match="w2.xlsx"):
         client_costs(t, "organiser")
+
+
+def test_prepared_costs_give_the_same_costs_and_follow_unit_cost_changes():
+    from hb_eval.costs.costing import PreparedCosts, vary_unit_costs
+
+    t = tables(client_hour_value=12.0)
+    prepared = PreparedCosts(t)
+    for perspective in ("organiser", "societal"):
+        direct = client_costs(t, perspective=perspective)
+        again = client_costs(prepared, perspective=perspective)
+        pd.testing.assert_frame_equal(again, direct, check_exact=True)
+        assert again.attrs == direct.attrs
+    # a varied wage after the join was cached: worker time scales by the factor, services not
+    base = client_costs(prepared).set_index("client_id")
+    double = client_costs(prepared, unit_costs=vary_unit_costs(t["unit_costs"], wage_factor=2.0)
+                          ).set_index("client_id")
+    assert double.loc["0410101", "worker_time"] == pytest.approx(2 * WT_A)
+    assert double.loc["0410102", "services_usual"] == base.loc["0410102", "services_usual"]
+    # another price index: the services are priced again, not taken from the cache
+    uc = dict(t["unit_costs"], price_index={2017: 98.6, 2018: 100.0 * 1.1})
+    other = client_costs(prepared, unit_costs=uc).set_index("client_id")
+    assert other.loc["0410102", "services_usual"] == pytest.approx(493 * 110 / 98.6)
+
+
+def test_a_client_listed_twice_is_an_error_not_a_double_cost():
+    t = tables()
+    t["clients"] = pd.concat([t["clients"], t["clients"].iloc[[0]]], ignore_index=True)
+    with pytest.raises(HbEvalError, match="1 client"):
+        client_costs(t)

@@ -7,7 +7,6 @@ import shutil
 
 import numpy as np
 import openpyxl
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from hb_eval.data.loaders.waves import assign_waves
 

@@ -638,7 +638,7 @@ def reference_markdown() -> str:
         "error that names the key and the keys allowed. Numbers must be finite (`.nan` and",
         "`.inf` are refused); text such as `\"5000\"` is not a number.",
         "",
-        f"Editors that understand JSON Schema (VS Code with the YAML extension, PyCharm) check",
+        "Editors that understand JSON Schema (VS Code with the YAML extension, PyCharm) check",
         f"and complete the file with `{SCHEMA_FILE}` (in the repository root; `hb-eval demo`",
         "writes a copy beside the demo's `evaluation.yaml`) when its first line is",
         "",

@@ -197,7 +197,7 @@ class CEAResult(ResultDisplay):
             f"  ICER = {fmt(_f(self.icer))} €/point; interval: "
             + (f"{fmt(self.icer_ci[0])} to {fmt(self.icer_ci[1])}" if self.icer_ci
                else self.icer_ci_note),
-            f"  Fieller: " + (f"{fmt(self.fieller.low)} to {fmt(self.fieller.high)}"
+            "  Fieller: " + (f"{fmt(self.fieller.low)} to {fmt(self.fieller.high)}"
                               if self.fieller.kind == "bounded" else self.fieller.note),
             f"  NMB at λ={self.wtp:,.0f}: {fmt(self.nmb_at_wtp)} €",
             "  quadrants: " + ", ".join(f"{k} {v:.1%}" for k, v in self.quadrant_shares.items()),

@@ -257,7 +257,6 @@ def _kykyviisari(truth: DemoTruth, root: Path, rng: np.random.Generator, rec: _P
     kresp = resp[resp["source"] == "kykyviisari"]
     kit = items[items["source"] == "kykyviisari"]
     codes = [c for c, *_ in KYKY_ITEMS]
-    scale = {c: (lo, hi) for c, _, lo, hi, _ in KYKY_ITEMS}
     val = kit.pivot(index="response_id", columns="item", values="value")[codes]
     mis = kit.assign(m=kit["missing"].astype(object)).pivot(index="response_id", columns="item",
                                                              values="m")[codes]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Iterable
 
-import numpy as np
 import pandas as pd
 
 from .did import ESTIMATE_COLUMNS, _row, check_arms, complete_pairs, fit_change_regression, \

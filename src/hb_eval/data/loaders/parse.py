@@ -19,7 +19,7 @@ from ..io import RawTable
 
 __all__ = ["client_ids", "dates", "numbers", "durations", "codes", "resolve", "layout_sheet",
            "item_columns", "item_scales", "item_values", "items_not_in_form",
-           "worker_codes", "age_group", "bools"]
+           "worker_codes", "age_group"]
 
 
 def _factorize(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
