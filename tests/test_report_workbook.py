@@ -141,3 +141,17 @@ def test_satisfaction_rows_name_the_statement():
     assert display_value("item", "C3", "en") == "C3 " + t("C3", "en")
     assert display_value("item", "scale", "en") == "Mean of items C1–C8"
     assert display_value("item", "scale", "fi") == "Väittämien C1–C8 keskiarvo"
+
+
+def test_workbook_bytes_carry_no_time_of_writing(tmp_path):
+    """The same tables give the same bytes: no member time, no modification time of the day."""
+    import zipfile
+
+    path = write_workbook([_effects()], tmp_path / "t.xlsx", "fi")
+    with zipfile.ZipFile(path) as z:
+        assert {i.date_time for i in z.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+        core = z.read("docProps/core.xml").decode()
+        assert z.testzip() is None
+    today = dt.date.today().isoformat()
+    assert today not in core and "2000-01-01T00:00:00Z</dcterms:modified>" in core
+    load_workbook(path)  # still a workbook Excel and openpyxl open

@@ -175,4 +175,26 @@ def write_workbook(tables: list[Table], path: str | Path, lang: str = "fi") -> P
     wb.properties.creator = "hb_eval"
     path = Path(path)
     wb.save(path)
+    _fix_zip_times(path)
     return path
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Give every member of the saved workbook a fixed time, and its properties a fixed
+    modification time (openpyxl stamps the time of saving on both), so that the same tables
+    give the same bytes."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as zin:
+        members = [(info, zin.read(info)) for info in zin.infolist()]
+    stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path, "w") as zout:
+        for info, data in members:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + stamp + rb"\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            zout.writestr(fixed, data)
