@@ -114,3 +114,36 @@ def test_personal_ids_bad_cells_and_unusable_files_as_one_by_one(messy_diaries):
     with pytest.raises(InputError, match=workers[2].name):
         time_diary.load(files, LoadContext("time_diary", load_schema("time_diary"),
                                            Quarantine(), messy_diaries))
+
+
+def test_excel_errors_in_diaries_are_quarantined_in_the_pool_too(demo_dir, tmp_path):
+    """An error value or a formula without a value is an ``excel_error`` record (as in every
+    other source), never a silent blank; the same with one reading process or two."""
+    shutil.copytree(demo_dir / "paivakirjat", tmp_path / "paivakirjat")
+    files = sorted((tmp_path / "paivakirjat").glob("tyontekija_*.xlsx"))
+    wb = openpyxl.load_workbook(files[0])
+    ws = wb.active
+    ws.cell(row=6, column=4, value="#DIV/0!")   # duration: an error value
+    ws.cell(row=7, column=4, value="=1/0")      # a formula saved without a value
+    wb.save(files[0])
+    csv_like = files[1]  # an error text typed into a cell reads as the error, too
+    wb = openpyxl.load_workbook(csv_like)
+    wb.active.cell(row=6, column=5).value = "#N/A"
+    wb.save(csv_like)
+    all_files = sorted((tmp_path / "paivakirjat").glob("*.xlsx"))
+    one = _load(all_files, tmp_path, workers=1)
+    two = _load(all_files, tmp_path, workers=2)
+    pd.testing.assert_frame_equal(one[2], two[2])
+    q = one[2][one[2]["reason"] == "excel_error"]
+    got = sorted(zip(q["file"], q["row"], q["column"], q["detail"]))
+    rel = [f.relative_to(tmp_path).as_posix() for f in files[:2]]
+    assert got == sorted([
+        (rel[0], 6, "Kesto", "Excel error value #DIV/0!"),
+        (rel[0], 7, "Kesto",
+         "a formula saved without its value (open and save the file in Excel)"),
+        (rel[1], 6, "Matka km", "Excel error value #N/A")])
+    # the duration is gone, not read as a number: rows 6 and 7 had nothing else recorded
+    mine = one[2][(one[2]["file"] == rel[0]) & (one[2]["level"] == "row")]
+    early = {r: w for r, w in zip(mine["row"], mine["reason"]) if r < 8}
+    assert early == {6: "missing_required", 7: "missing_required"}
+    assert not one[1]["row"][one[1]["file"] == rel[0]].isin([6, 7]).any()

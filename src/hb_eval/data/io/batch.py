@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError
+from .cell_errors import ERROR_TEXTS, xlsx_cell_errors
 from .grid import find_header_row, gc_paused, split_rows
 
 __all__ = ["FileRows", "read_many", "POOL_FROM", "default_workers"]
@@ -52,6 +53,10 @@ class FileRows:
     others
         The workbook's other sheets with data: (sheet name, rows, same header as the sheet
         read), from the same bytes (reported as ``unread_sheet`` by the caller).
+    cell_errors
+        ``(excel_row, column, what)`` of the data cells holding an Excel error value or a
+        formula without a value (:mod:`~hb_eval.data.io.cell_errors`); their cells in
+        ``body`` are empty (the caller quarantines them as ``excel_error``).
     """
 
     path: Path
@@ -65,6 +70,7 @@ class FileRows:
     meta: list[list[str]] = field(default_factory=list)
     read: object = None  # the InputRead of the bytes parsed (hb_eval.data.io.snapshot)
     others: list[tuple[str, int, bool]] = field(default_factory=list)
+    cell_errors: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 def default_workers() -> int:
@@ -89,15 +95,33 @@ def _read_one(path: Path, file: str, sheet: str | None, known: Sequence[str],
             raise InputError("the file is empty", file=grid.file, sheet=grid.sheet, code="empty")
         at = find_header_row(grid, known, min_hits=min_hits)
         header, meta, body, rows = split_rows(grid, at)
+        errors = _cell_errors(path, grid.sheet, data, body, rows)
         others = [(name, n, same is not None) for name, _, same, n
                   in other_sheets(path, file, grid.sheet, header, data=data,
                                   names=grid.sheets)]
         return FileRows(path=path, file=file, sheet=grid.sheet, sha256=read.sha256,
                         header=header, header_row=int(grid.rows[at]), body=body,
-                        rows=rows.astype(np.int64), meta=meta, read=read, others=others)
+                        rows=rows.astype(np.int64), meta=meta, read=read, others=others,
+                        cell_errors=errors)
     except InputError as exc:
         loc = exc.location
         return ("InputError", exc.reason, loc.file, loc.sheet, getattr(exc, "code", "unusable"))
+
+
+def _cell_errors(path: Path, sheet: str | None, data: bytes, body: np.ndarray,
+                 rows: np.ndarray) -> list[tuple[int, int, str]]:
+    """Error values and formulas without a value in the data cells (in the sheet's XML, or as
+    error texts, which are emptied in ``body``)."""
+    found = []
+    if sheet is not None and path.suffix.lower() in (".xlsx", ".xlsm"):
+        found = xlsx_cell_errors(path, sheet, data)
+    if body.size:
+        width = body.shape[1]
+        for k in [k for k, c in enumerate(body.flat) if c in ERROR_TEXTS]:  # errors are rare
+            i, j = divmod(k, width)
+            found.append((int(rows[i]), j, body[i, j]))
+            body[i, j] = None
+    return found
 
 
 def _read_chunk(args: list[tuple]) -> list:

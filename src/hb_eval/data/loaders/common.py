@@ -329,21 +329,32 @@ def _quarantine_cell_errors(ctx: LoadContext, path: str | Path, real_sheet: str 
     found = text_errors(table.data)
     if real_sheet is not None and Path(path).suffix.lower() in (".xlsx", ".xlsm"):
         found += xlsx_cell_errors(path, real_sheet, data)
-    if not found:
-        return
-    rows = set(table.excel_rows.tolist())
+    for col, rows in record_cell_errors(ctx, table.file, table.sheet, table.header,
+                                        table.excel_rows, table.data.shape[1], found):
+        table.data.loc[rows, table.data.columns[col]] = None
+
+
+def record_cell_errors(ctx: LoadContext, file: str, sheet: str | None, header: list[str],
+                       data_rows: Iterable[int], width: int,
+                       found: Iterable[tuple[int, int, str]]) -> list[tuple[int, list[int]]]:
+    """Quarantine (reason ``excel_error``) the error values and formulas without a value
+    ``found`` (``(excel_row, column, what)``) that lie in the data rows and columns, one record
+    per column and kind, columns in order; returns the (column, Excel rows) recorded, for the
+    caller to empty those cells."""
+    rows = set(np.asarray(data_rows).tolist())
     groups: dict[tuple[int, str], list[int]] = {}
+    out: list[tuple[int, list[int]]] = []
     for row, col, what in found:
-        if row in rows and col < table.data.shape[1]:
+        if row in rows and col < width:
             groups.setdefault((col, what), []).append(row)
     for (col, what), rs in sorted(groups.items()):
-        head = table.header[col] if col < len(table.header) and table.header[col] else \
-            f"column {col + 1}"
+        head = header[col] if col < len(header) and header[col] else f"column {col + 1}"
         detail = ("a formula saved without its value (open and save the file in Excel)"
                   if what.startswith("formula") else f"Excel error value {what}")
-        ctx.quarantine.cells(ctx.source, table.file, table.sheet, sorted(set(rs)), head,
-                             "excel_error", detail)
-        table.data.loc[sorted(set(rs)), table.data.columns[col]] = None
+        ctx.quarantine.cells(ctx.source, file, sheet, sorted(set(rs)), head, "excel_error",
+                             detail)
+        out.append((col, sorted(set(rs))))
+    return out
 
 
 def open_sheet(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,

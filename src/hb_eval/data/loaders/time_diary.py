@@ -31,7 +31,7 @@ from ..io.grid import norm_header
 from . import parse as P
 from ..plausibility import screen_dates, screen_durations
 from .accounting import unread_message
-from .common import LoadContext, display_paths, hetu_mask
+from .common import LoadContext, display_paths, hetu_mask, record_cell_errors
 
 __all__ = ["load", "read_meta", "ROLES"]
 
@@ -325,6 +325,8 @@ def load(files: list[Path], ctx: LoadContext, *,
         r.sheet = privacy.gate(r.sheet)
         r.header = [privacy.gate(h) for h in r.header]
         ctx.quarantine.add_file(ctx.source, r.file, r.sha256, r.sheet, r.rows, read=r.read)
+        record_cell_errors(ctx, r.file, r.sheet, r.header, r.rows, r.body.shape[1],
+                           r.cell_errors)
         ok.append(r)
         metas.append(meta)
         cols.append(c)
