@@ -367,6 +367,25 @@ def test_wrong_source_is_refused_naming_both(small, capsys):
     assert rc == 2 and "wrong_source" not in err and "sources.osallisuus" in err
 
 
+def test_another_sources_workbook_among_the_diaries_is_refused_naming_both(small, capsys):
+    # a service-cost extract saved as a workbook among the diaries: it has a date and a
+    # duration column, so a diary header is found, but it fits the service costs better
+    wb = openpyxl.Workbook()
+    wb.active.append(["Asiakasnumero", "Palvelu", "Sektori", "Rahoitus", "Alkupvm",
+                      "Loppupvm", "Päivämäärä", "Kesto", "Summa €"])
+    wb.active.append(["0410712", "kotipalvelu", "julkinen", "tavanomainen", "1.3.2018",
+                      "31.3.2018", "1.3.2018", "30", "100"])
+    wb.save(small.parent / "paivakirjat" / "palvelut.xlsx")
+    rc, js, _ = validate_json(small, capsys)
+    (f,) = _refused(js)
+    assert rc == 1 and f["path"] == "paivakirjat/palvelut.xlsx"
+    assert f["reason"] == "wrong_source"
+    assert "sources.service_costs" in f["message"] and "sources.time_diary" in f["message"]
+    diaries = {g["path"] for g in js["data"]["files"] if g["source"] == "time_diary"
+               and g["status"] == "read"}
+    assert len(diaries) == 3  # the real diaries are read all the same
+
+
 def test_same_file_under_two_sources_is_refused_not_a_bug(small, capsys):
     text = small.read_text(encoding="utf-8").replace(
         "esr: esr.xlsx", "esr: [esr.xlsx, osallisuus.xlsx]")

@@ -30,7 +30,7 @@ from ..io.batch import FileRows, read_many
 from ..io.grid import norm_header
 from . import parse as P
 from ..plausibility import screen_dates, screen_durations
-from .accounting import unread_message
+from .accounting import check_source, unread_message
 from .common import LoadContext, display_paths, hetu_mask, record_cell_errors
 
 __all__ = ["load", "read_meta", "ROLES"]
@@ -306,10 +306,11 @@ def load(files: list[Path], ctx: LoadContext, *,
         try:
             if isinstance(r, InputError):
                 raise r
-            meta = read_meta(r.meta, r.file, r.sheet)
             key = tuple(r.header)
-            if key not in resolved:
+            if key not in resolved:  # once per distinct header: diaries share theirs
+                check_source(ctx, r)  # another source's file among the diaries is refused
                 resolved[key] = P.resolve(ctx.schema, r)
+            meta = read_meta(r.meta, r.file, r.sheet)
             c = resolved[key]
         except InputError as exc:
             if on_error is None:
