@@ -52,7 +52,8 @@ def run_one(n: int, root: Path) -> dict:
     from hb_eval.data.loaders.common import LoadContext
     from hb_eval.data.quarantine import Quarantine
     from hb_eval.data.schema import load_schema
-    from hb_eval.report.run import read_analyses, run_report
+    from hb_eval.report.command import read_analyses
+    from hb_eval.report.run import run_report
 
     cfg = load_config(root / "evaluation.yaml")
     diaries = sorted(cfg.source_files("time_diary"))

@@ -211,3 +211,35 @@ def test_reading_restores_the_garbage_collector(tmp_path):
         assert gc.isenabled()
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_one_sheet_xml_read_from_the_zip_directory_equals_zipfile(tmp_path):
+    """The short cut for one-sheet workbooks gives zipfile's bytes, and stands aside (None) for
+    anything else: several sheets, a ZIP comment, a damaged file."""
+    import zipfile
+
+    from hb_eval.data.io import cell_errors as ce
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Päivämäärä", "Kesto"])
+    ws.append(["1.3.2018", "#DIV/0!"])
+    ws.append(["2.3.2018", "=1+1"])
+    one = tmp_path / "one.xlsx"
+    wb.save(one)
+    data = one.read_bytes()
+    with zipfile.ZipFile(one) as zf:
+        assert ce._only_sheet_xml(data) == zf.read("xl/worksheets/sheet1.xml")
+    assert sorted(ce.xlsx_cell_errors(one, ws.title, data)) == [
+        (2, 1, "#DIV/0!"), (3, 1, "formula without a value")]
+    wb.create_sheet("Toinen")
+    two = tmp_path / "two.xlsx"
+    wb.save(two)
+    assert ce._only_sheet_xml(two.read_bytes()) is None
+    assert sorted(ce.xlsx_cell_errors(two, ws.title, two.read_bytes())) == [
+        (2, 1, "#DIV/0!"), (3, 1, "formula without a value")]
+    buf = io.BytesIO(data)
+    with zipfile.ZipFile(buf, "a") as zf:
+        zf.comment = b"a comment"
+    assert ce._only_sheet_xml(buf.getvalue()) is None
+    assert ce._only_sheet_xml(data[:-10]) is None and ce._only_sheet_xml(b"") is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +57,9 @@ class FileRows:
         ``(excel_row, column, what)`` of the data cells holding an Excel error value or a
         formula without a value (:mod:`~hb_eval.data.io.cell_errors`); their cells in
         ``body`` are empty (the caller quarantines them as ``excel_error``).
+    extra
+        What the caller's ``post`` function made of the file in the reading process (see
+        :func:`read_many`), or the :class:`~hb_eval.errors.InputError` it raised.
     """
 
     path: Path
@@ -71,6 +74,7 @@ class FileRows:
     read: object = None  # the InputRead of the bytes parsed (hb_eval.data.io.snapshot)
     others: list[tuple[str, int, bool]] = field(default_factory=list)
     cell_errors: list[tuple[int, int, str]] = field(default_factory=list)
+    extra: object = None
 
 
 def default_workers() -> int:
@@ -81,8 +85,21 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _error_parts(exc: InputError) -> tuple[str, str, str | None, str | None, str]:
+    loc = exc.location
+    return ("InputError", exc.reason, loc.file, loc.sheet, getattr(exc, "code", "unusable"))
+
+
+def _error_back(r: object) -> object:
+    """An :class:`InputError` sent back from a reading process as its parts, rebuilt."""
+    if isinstance(r, tuple) and r and r[0] == "InputError":
+        return InputError(r[1], file=r[2], sheet=r[3], code=r[4])
+    return r
+
+
 def _read_one(path: Path, file: str, sheet: str | None, known: Sequence[str],
-              min_hits: int) -> FileRows | tuple[str, str, str | None, str | None]:
+              min_hits: int, post: Callable[[FileRows], object] | None = None
+              ) -> FileRows | tuple[str, str, str | None, str | None, str]:
     """Read one file; an :class:`InputError` comes back as its parts (it does not pickle)."""
     from . import read_grid
     from .snapshot import read_input
@@ -99,13 +116,18 @@ def _read_one(path: Path, file: str, sheet: str | None, known: Sequence[str],
         others = [(name, n, same is not None) for name, _, same, n
                   in other_sheets(path, file, grid.sheet, header, data=data,
                                   names=grid.sheets)]
-        return FileRows(path=path, file=file, sheet=grid.sheet, sha256=read.sha256,
-                        header=header, header_row=int(grid.rows[at]), body=body,
-                        rows=rows.astype(np.int64), meta=meta, read=read, others=others,
-                        cell_errors=errors)
+        out = FileRows(path=path, file=file, sheet=grid.sheet, sha256=read.sha256,
+                       header=header, header_row=int(grid.rows[at]), body=body,
+                       rows=rows.astype(np.int64), meta=meta, read=read, others=others,
+                       cell_errors=errors)
     except InputError as exc:
-        loc = exc.location
-        return ("InputError", exc.reason, loc.file, loc.sheet, getattr(exc, "code", "unusable"))
+        return _error_parts(exc)
+    if post is not None:
+        try:
+            out.extra = post(out)
+        except InputError as exc:
+            out.extra = _error_parts(exc)
+    return out
 
 
 def _cell_errors(path: Path, sheet: str | None, data: bytes, body: np.ndarray,
@@ -115,9 +137,9 @@ def _cell_errors(path: Path, sheet: str | None, data: bytes, body: np.ndarray,
     found = []
     if sheet is not None and path.suffix.lower() in (".xlsx", ".xlsm"):
         found = xlsx_cell_errors(path, sheet, data)
-    if body.size:
+    if body.size and not ERROR_TEXTS.isdisjoint(body.flat):  # errors are rare: one C pass
         width = body.shape[1]
-        for k in [k for k, c in enumerate(body.flat) if c in ERROR_TEXTS]:  # errors are rare
+        for k in [k for k, c in enumerate(body.flat) if c in ERROR_TEXTS]:
             i, j = divmod(k, width)
             found.append((int(rows[i]), j, body[i, j]))
             body[i, j] = None
@@ -140,7 +162,8 @@ def _read_chunk(args: list[tuple]) -> list:
 
 
 def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence[str], *,
-              sheet: str | None = None, min_hits: int = 2, workers: int | None = None
+              sheet: str | None = None, min_hits: int = 2, workers: int | None = None,
+              post: Callable[[FileRows], object] | None = None
               ) -> list[FileRows | InputError]:
     """Read files into :class:`FileRows`, in the order given, with a process pool for many.
 
@@ -158,13 +181,17 @@ def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence
         Processes; None: one per available core when there are at least :data:`POOL_FROM`
         files and processes can be forked (Linux), else 1 (this process). The result does not
         depend on it.
+    post
+        A module-level function of a :class:`FileRows` run on each file read, in the reading
+        process (per-file work that then needs no time in this one); its result, or the
+        :class:`~hb_eval.errors.InputError` it raised, is the file's ``extra``.
 
     Returns
     -------
     list
         Per file its :class:`FileRows`, or the :class:`InputError` that made it unreadable.
     """
-    args = [(Path(p), f, sheet, list(known), min_hits) for p, f in zip(paths, files)]
+    args = [(Path(p), f, sheet, list(known), min_hits, post) for p, f in zip(paths, files)]
     # only where processes can be forked (Linux): a spawned worker re-imports the caller's
     # script, which breaks scripts without an ``if __name__ == "__main__"`` guard
     can_fork = "fork" in multiprocessing.get_all_start_methods()
@@ -179,5 +206,8 @@ def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence
         chunks = [args[i:i + _CHUNK] for i in range(0, len(args), _CHUNK)]
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             out = [r for part in pool.map(_read_chunk, chunks) for r in part]
-    return [InputError(r[1], file=r[2], sheet=r[3], code=r[4]) if isinstance(r, tuple) else r
-            for r in out]
+    out = [_error_back(r) for r in out]
+    for r in out:
+        if isinstance(r, FileRows):
+            r.extra = _error_back(r.extra)
+    return out

@@ -6,9 +6,11 @@ loaders quarantine them with reason ``excel_error`` instead of reading "not answ
 """
 from __future__ import annotations
 
-import re
 import io
+import re
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 from posixpath import join, normpath
 
@@ -57,6 +59,66 @@ def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
     return None
 
 
+def _only_sheet_part(names: list[str]) -> str | None:
+    """The sheet's part when the workbook has exactly one sheet of any kind (most small
+    workbooks): it needs no look-up in workbook.xml and its relationships."""
+    sheets = [n for n in names if n.startswith(("xl/worksheets/", "xl/chartsheets/",
+                                                "xl/dialogsheets/", "xl/macrosheets/"))
+              and n.endswith(".xml") and n.count("/") == 2]
+    return sheets[0] if len(sheets) == 1 and sheets[0].startswith("xl/worksheets/") else None
+
+
+_EOCD = struct.Struct("<4s4H2LH")          # end of central directory record
+_CDIR = struct.Struct("<4s6H3L5H2L")        # central directory file header
+_LOCAL = struct.Struct("<4s5H3L2H")         # local file header
+
+
+def _only_sheet_xml(data: bytes) -> bytes | None:
+    """The sheet XML of a one-sheet workbook read straight from its ZIP directory (thousands
+    of small diaries: :mod:`zipfile` costs more than the check itself); None when the file is
+    anything else (several sheets, a comment, ZIP64, an unusual compression), and
+    :mod:`zipfile` decides."""
+    try:
+        if len(data) < _EOCD.size:
+            return None
+        sig, disk, _d, n_here, n, cd_size, cd_off, comment = _EOCD.unpack_from(
+            data, len(data) - _EOCD.size)
+        if sig != b"PK\x05\x06" or comment or disk or n != n_here or n >= 0xFFFF:
+            return None
+        pos, found, kinds = cd_off, None, 0
+        for _ in range(n):
+            (sig, _v, _vn, _fl, method, _t, _dt, _crc, csize, size, name_len, extra_len,
+             com_len, _ds, _ia, _ea, local) = _CDIR.unpack_from(data, pos)
+            if sig != b"PK\x01\x02":
+                return None
+            name = data[pos + _CDIR.size:pos + _CDIR.size + name_len].decode("utf-8", "replace")
+            pos += _CDIR.size + name_len + extra_len + com_len
+            if name.startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/",
+                                "xl/macrosheets/")) and name.endswith(".xml") \
+                    and name.count("/") == 2:
+                kinds += 1
+                if name.startswith("xl/worksheets/"):
+                    found = (method, csize, size, local)
+        if kinds != 1 or found is None:
+            return None
+        method, csize, size, local = found
+        if 0xFFFFFFFF in (csize, size, local):
+            return None
+        sig, *_rest, name_len, extra_len = _LOCAL.unpack_from(data, local)
+        if sig != b"PK\x03\x04":
+            return None
+        start = local + _LOCAL.size + name_len + extra_len
+        raw = data[start:start + csize]
+        if method == 0:
+            return raw if len(raw) == size else None
+        if method == 8:
+            xml = zlib.decompress(raw, -15)
+            return xml if len(xml) == size else None
+    except (struct.error, zlib.error):
+        pass
+    return None
+
+
 def _col_index(letters: str) -> int:
     n = 0
     for ch in letters:
@@ -71,14 +133,16 @@ def xlsx_cell_errors(path: str | Path, sheet: str,
     ``what`` is the error text (``#N/A``) or ``"formula without a value"``. A workbook that
     cannot be inspected gives an empty list (the readers report unreadable files).
     """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as zf:
-            part = _sheet_part(zf, sheet)
-            if part is None:
-                return []
-            xml = zf.read(part)
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return []
+    xml = _only_sheet_xml(data) if data is not None else None
+    if xml is None:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as zf:
+                part = _only_sheet_part(zf.namelist()) or _sheet_part(zf, sheet)
+                if part is None:
+                    return []
+                xml = zf.read(part)
+        except (OSError, KeyError, zipfile.BadZipFile):
+            return []
     if b't="e"' not in xml and b"<f" not in xml:
         return []
     out = []

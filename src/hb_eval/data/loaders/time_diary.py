@@ -211,6 +211,11 @@ class _Batch:
                   "client_id")
 
 
+def _meta_of(r: FileRows) -> dict:
+    """:func:`read_meta` of a workbook read (run in the reading process)."""
+    return read_meta(r.meta, r.file, r.sheet)
+
+
 def _rows(b: _Batch, schema) -> pd.DataFrame:
     """Parse and check the rows of all diaries together (the checks of docs/data_sources.md §7)."""
     b.guard_personal_ids()
@@ -297,7 +302,7 @@ def load(files: list[Path], ctx: LoadContext, *,
     shown = display_paths(files, ctx.base_dir)
     reads = read_many(files, shown, P.header_known(ctx.schema),
                       sheet=P.layout_sheet(ctx.schema, None), min_hits=P.min_hits(ctx.schema),
-                      workers=workers)
+                      workers=workers, post=_meta_of)
     ok: list[FileRows] = []
     metas: list[dict] = []
     cols: list[dict[str, int]] = []
@@ -310,7 +315,9 @@ def load(files: list[Path], ctx: LoadContext, *,
             if key not in resolved:  # once per distinct header: diaries share theirs
                 check_source(ctx, r)  # another source's file among the diaries is refused
                 resolved[key] = P.resolve(ctx.schema, r)
-            meta = read_meta(r.meta, r.file, r.sheet)
+            if isinstance(r.extra, InputError):
+                raise r.extra
+            meta = r.extra
             c = resolved[key]
         except InputError as exc:
             if on_error is None:
