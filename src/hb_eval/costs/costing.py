@@ -537,13 +537,13 @@ class PreparedCosts:
             self._joined = _join_diaries(self.tables["diaries"], self.tables["diary_rows"])
         return self._joined
 
-    def services(self, service_costs: pd.DataFrame | None, clients: pd.DataFrame,
-                 uc: UnitCostValues | None) -> pd.DataFrame:
+    def services(self, uc: UnitCostValues | None) -> pd.DataFrame:
         """:func:`service_costs_by_client`, once per price year and price index."""
         key = ((uc.price_year, tuple(sorted(uc.price_index.items()))) if uc is not None
                else (None,))
         if key not in self._services:
-            self._services[key] = service_costs_by_client(service_costs, clients, uc)
+            self._services[key] = service_costs_by_client(
+                self.tables["service_costs"], self.tables["clients"], uc)
         return self._services[key]  # read, never changed, by client_costs
 
 
@@ -621,7 +621,7 @@ def client_costs(ds_or_tables: Any, perspective: str = "organiser",
                                    "time_eur", "volunteer_eur", "client_time_eur", "km_eur",
                                    "expenses_eur")}})
     rates = diary_rates(priced, clients, rule=rule, cutoff=cutoff)
-    serv = prepared.services(t["service_costs"] if has_services else None, clients, uc)
+    serv = prepared.services(uc)
 
     base = clients.loc[:, ["client_id", "arm", "pilot", "worker"]].copy()
     base["client_id"] = base["client_id"].astype(str)

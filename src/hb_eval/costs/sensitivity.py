@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from .cea import SIGN_CONVENTION, cea_sample
-from .costing import RULES, ASSISTANT_TITLE, PreparedCosts, _tables, client_costs, unit_cost_values, \
-    vary_unit_costs
+from .costing import (ASSISTANT_TITLE, RULES, PreparedCosts, _tables, client_costs,
+                      unit_cost_values, vary_unit_costs)
 
 NUMERIC = ("hourly_wage", "side_costs_pct", "overhead_pct", "km_allowance", "client_hour_value",
            "volunteer_hour_value")

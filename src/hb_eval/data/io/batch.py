@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError
-from .cell_errors import ERROR_TEXTS, xlsx_cell_errors
+from .cell_errors import cell_errors
 from .grid import find_header_row, gc_paused, split_rows
 
 __all__ = ["FileRows", "read_many", "POOL_FROM", "default_workers"]
@@ -55,8 +55,8 @@ class FileRows:
         read), from the same bytes (reported as ``unread_sheet`` by the caller).
     cell_errors
         ``(excel_row, column, what)`` of the data cells holding an Excel error value or a
-        formula without a value (:mod:`~hb_eval.data.io.cell_errors`); their cells in
-        ``body`` are empty (the caller quarantines them as ``excel_error``).
+        formula without a value (:func:`~hb_eval.data.io.cell_errors.cell_errors`), for the
+        caller to quarantine as ``excel_error`` and empty in ``body``.
     extra
         What the caller's ``post`` function made of the file in the reading process (see
         :func:`read_many`), or the :class:`~hb_eval.errors.InputError` it raised.
@@ -112,7 +112,7 @@ def _read_one(path: Path, file: str, sheet: str | None, known: Sequence[str],
             raise InputError("the file is empty", file=grid.file, sheet=grid.sheet, code="empty")
         at = find_header_row(grid, known, min_hits=min_hits)
         header, meta, body, rows = split_rows(grid, at)
-        errors = _cell_errors(path, grid.sheet, data, body, rows)
+        errors = cell_errors(path, grid.sheet, data, body, rows)
         others = [(name, n, same is not None) for name, _, same, n
                   in other_sheets(path, file, grid.sheet, header, data=data,
                                   names=grid.sheets)]
@@ -128,22 +128,6 @@ def _read_one(path: Path, file: str, sheet: str | None, known: Sequence[str],
         except InputError as exc:
             out.extra = _error_parts(exc)
     return out
-
-
-def _cell_errors(path: Path, sheet: str | None, data: bytes, body: np.ndarray,
-                 rows: np.ndarray) -> list[tuple[int, int, str]]:
-    """Error values and formulas without a value in the data cells (in the sheet's XML, or as
-    error texts, which are emptied in ``body``)."""
-    found = []
-    if sheet is not None and path.suffix.lower() in (".xlsx", ".xlsm"):
-        found = xlsx_cell_errors(path, sheet, data)
-    if body.size and not ERROR_TEXTS.isdisjoint(body.flat):  # errors are rare: one C pass
-        width = body.shape[1]
-        for k in [k for k, c in enumerate(body.flat) if c in ERROR_TEXTS]:
-            i, j = divmod(k, width)
-            found.append((int(rows[i]), j, body[i, j]))
-            body[i, j] = None
-    return found
 
 
 def _read_chunk(args: list[tuple]) -> list:

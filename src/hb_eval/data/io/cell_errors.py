@@ -16,7 +16,7 @@ from posixpath import join, normpath
 
 import numpy as np
 
-__all__ = ["ERROR_TEXTS", "xlsx_cell_errors", "text_errors"]
+__all__ = ["ERROR_TEXTS", "cell_errors", "xlsx_cell_errors", "text_errors"]
 
 #: Excel's error values as shown in a cell.
 ERROR_TEXTS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
@@ -62,10 +62,15 @@ def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
 def _only_sheet_part(names: list[str]) -> str | None:
     """The sheet's part when the workbook has exactly one sheet of any kind (most small
     workbooks): it needs no look-up in workbook.xml and its relationships."""
-    sheets = [n for n in names if n.startswith(("xl/worksheets/", "xl/chartsheets/",
-                                                "xl/dialogsheets/", "xl/macrosheets/"))
-              and n.endswith(".xml") and n.count("/") == 2]
+    sheets = [n for n in names if _is_sheet_part(n)]
     return sheets[0] if len(sheets) == 1 and sheets[0].startswith("xl/worksheets/") else None
+
+
+def _is_sheet_part(name: str) -> bool:
+    """A sheet of any kind (worksheet, chart, dialog or macro sheet) in a workbook's ZIP."""
+    return (name.startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/",
+                             "xl/macrosheets/")) and name.endswith(".xml")
+            and name.count("/") == 2)
 
 
 _EOCD = struct.Struct("<4s4H2LH")          # end of central directory record
@@ -85,7 +90,7 @@ def _only_sheet_xml(data: bytes) -> bytes | None:
             data, len(data) - _EOCD.size)
         if sig != b"PK\x05\x06" or comment or disk or n != n_here or n >= 0xFFFF:
             return None
-        pos, found, kinds = cd_off, None, 0
+        pos, entries = cd_off, {}
         for _ in range(n):
             (sig, _v, _vn, _fl, method, _t, _dt, _crc, csize, size, name_len, extra_len,
              com_len, _ds, _ia, _ea, local) = _CDIR.unpack_from(data, pos)
@@ -93,15 +98,11 @@ def _only_sheet_xml(data: bytes) -> bytes | None:
                 return None
             name = data[pos + _CDIR.size:pos + _CDIR.size + name_len].decode("utf-8", "replace")
             pos += _CDIR.size + name_len + extra_len + com_len
-            if name.startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/",
-                                "xl/macrosheets/")) and name.endswith(".xml") \
-                    and name.count("/") == 2:
-                kinds += 1
-                if name.startswith("xl/worksheets/"):
-                    found = (method, csize, size, local)
-        if kinds != 1 or found is None:
+            entries[name] = (method, csize, size, local)
+        part = _only_sheet_part(list(entries))
+        if part is None or len(entries) != n:  # (a name twice: zipfile decides)
             return None
-        method, csize, size, local = found
+        method, csize, size, local = entries[part]
         if 0xFFFFFFFF in (csize, size, local):
             return None
         sig, *_rest, name_len, extra_len = _LOCAL.unpack_from(data, local)
@@ -166,12 +167,22 @@ def xlsx_cell_errors(path: str | Path, sheet: str,
     return out
 
 
-def text_errors(data) -> list[tuple[int, int, str]]:
-    """``(excel_row, column_index, text)`` of cells whose text is an Excel error value."""
-    out = []
-    for j in range(data.shape[1]):
-        col = data.iloc[:, j]
-        hit = col.isin(ERROR_TEXTS).to_numpy(dtype=bool)  # vectorised; errors are rare
-        for i in np.flatnonzero(hit):
-            out.append((int(col.index[i]), j, str(col.iloc[i])))
-    return out
+def text_errors(cells: np.ndarray, rows: np.ndarray) -> list[tuple[int, int, str]]:
+    """``(excel_row, column_index, text)`` of cells whose text is an Excel error value
+    (``cells``: a 2-D array of cell texts, ``rows``: the Excel row of each of its rows)."""
+    if not cells.size or ERROR_TEXTS.isdisjoint(cells.flat):  # errors are rare: one C pass
+        return []
+    width = cells.shape[1]
+    return [(int(rows[k // width]), k % width, c) for k, c in enumerate(cells.flat)
+            if c in ERROR_TEXTS]
+
+
+def cell_errors(path: str | Path, sheet: str | None, data: bytes | None, cells: np.ndarray,
+                rows: np.ndarray) -> list[tuple[int, int, str]]:
+    """Both kinds in a sheet read: error texts in ``cells`` (CSV, the openpyxl fallback) and,
+    for a workbook, error values and formulas without a value in the sheet's XML
+    (:func:`xlsx_cell_errors`; ``data``: the workbook's bytes as read)."""
+    found = text_errors(cells, rows)
+    if sheet is not None and Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        found += xlsx_cell_errors(path, sheet, data)
+    return found

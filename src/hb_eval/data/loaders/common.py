@@ -324,11 +324,10 @@ def _quarantine_cell_errors(ctx: LoadContext, path: str | Path, real_sheet: str 
                             table: RawTable, *, data: bytes | None = None) -> None:
     """Excel error values and formulas without a value in data rows: quarantined cells
     (reason ``excel_error``), emptied, never read as "not answered" without a record."""
-    from ..io.cell_errors import text_errors, xlsx_cell_errors
+    from ..io.cell_errors import cell_errors
 
-    found = text_errors(table.data)
-    if real_sheet is not None and Path(path).suffix.lower() in (".xlsx", ".xlsm"):
-        found += xlsx_cell_errors(path, real_sheet, data)
+    found = cell_errors(path, real_sheet, data, table.data.to_numpy(dtype=object),
+                        table.excel_rows)
     for col, rows in record_cell_errors(ctx, table.file, table.sheet, table.header,
                                         table.excel_rows, table.data.shape[1], found):
         table.data.loc[rows, table.data.columns[col]] = None

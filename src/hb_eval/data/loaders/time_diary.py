@@ -333,8 +333,9 @@ def load(files: list[Path], ctx: LoadContext, *,
         r.sheet = privacy.gate(r.sheet)
         r.header = [privacy.gate(h) for h in r.header]
         ctx.quarantine.add_file(ctx.source, r.file, r.sha256, r.sheet, r.rows, read=r.read)
-        record_cell_errors(ctx, r.file, r.sheet, r.header, r.rows, r.body.shape[1],
-                           r.cell_errors)
+        for col, rows in record_cell_errors(ctx, r.file, r.sheet, r.header, r.rows,
+                                            r.body.shape[1], r.cell_errors):
+            r.body[np.searchsorted(r.rows, rows), col] = None
         ok.append(r)
         metas.append(meta)
         cols.append(c)
