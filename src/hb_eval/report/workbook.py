@@ -16,6 +16,7 @@ workbook is for an evaluator who finishes the report in Excel. So here
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -171,22 +172,21 @@ def write_workbook(tables: list[Table], path: str | Path, lang: str = "fi") -> P
     index.column_dimensions["B"].width = 80
     index.column_dimensions["C"].width = max([12] + [len(tb.name) + 13 for tb in tables])
     wb.properties.created = _FIXED_TIME
-    wb.properties.modified = _FIXED_TIME
     wb.properties.creator = "hb_eval"
     path = Path(path)
-    wb.save(path)
-    _fix_zip_times(path)
+    saved = io.BytesIO()
+    wb.save(saved)
+    _write_with_fixed_times(saved, path)
     return path
 
 
-def _fix_zip_times(path: Path) -> None:
-    """Give every member of the saved workbook a fixed time, and its properties a fixed
-    modification time (openpyxl stamps the time of saving on both), so that the same tables
-    give the same bytes."""
-    import re
+def _write_with_fixed_times(saved: io.BytesIO, path: Path) -> None:
+    """Write the workbook openpyxl saved into ``saved`` to ``path`` with a fixed time on every
+    member and a fixed modification time in its properties (openpyxl stamps the time of
+    saving on both), so that the same tables give the same bytes."""
     import zipfile
 
-    with zipfile.ZipFile(path) as zin:
+    with zipfile.ZipFile(saved) as zin:
         members = [(info, zin.read(info)) for info in zin.infolist()]
     stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(path, "w") as zout:
