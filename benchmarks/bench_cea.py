@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from hb_eval.config import AnalysisConfig
-from hb_eval.costs import bootstrap
-from hb_eval.costs.bootstrap import (bca_interval, cluster_means, jackknife_means,
+from hb_eval.stats import bootstrap
+from hb_eval.stats.bootstrap import (bca_interval, cluster_means, jackknife_means,
                                      stratified_means)
 from hb_eval.costs.cea import run_cea
 

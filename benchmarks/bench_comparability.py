@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from hb_eval.comparability import balance, baseline_table, propensity_scores
-from hb_eval.experience import satisfaction_distribution, satisfaction_items
-from hb_eval.imputation import mice_did
+from hb_eval.outcomes.comparability import balance, baseline_table, propensity_scores
+from hb_eval.outcomes.experience import satisfaction_distribution, satisfaction_items
+from hb_eval.stats.imputation import mice_did
 
 
 def _clients(n: int, rng: np.random.Generator) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from hb_eval.effect_sizes import within_arm
+from hb_eval.stats.effect_sizes import within_arm
 
 
 def main(reps_ncp: int = 1000, reps_boot: int = 200, n: int = 20, seed: int = 7) -> None:

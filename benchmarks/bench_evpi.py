@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from hb_eval.costs.evpi import evpi_curve
+from hb_eval.stats.evpi import evpi_curve
 
 B, L = 5000, 201
 

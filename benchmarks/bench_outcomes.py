@@ -15,7 +15,7 @@ def main() -> None:
     import hb_eval
     from hb_eval.demo import write_demo
     from hb_eval.outcomes.analysis import analyse_outcomes
-    from hb_eval.scoring import score_all
+    from hb_eval.outcomes.scores import score_all
 
     warnings.simplefilter("ignore")
     with tempfile.TemporaryDirectory() as tmp:

@@ -17,7 +17,7 @@ from hb_eval.data.parsing import (
     parse_durations,
     parse_numbers,
 )
-from hb_eval.data.privacy import contains_hetu_series
+from hb_eval.privacy import contains_hetu_series
 
 N = 100_000
 

@@ -6,9 +6,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from hb_eval.effect_sizes import d_ppc2, reliable_change, within_arm
-from hb_eval.reliability import alpha_table
-from hb_eval.scoring import change_frame, default_rules, score_items
+from hb_eval.stats.effect_sizes import d_ppc2, reliable_change, within_arm
+from hb_eval.outcomes.reliability import alpha_table
+from hb_eval.outcomes.scores import change_frame, default_rules, score_items
 
 
 def synthetic(n_clients: int, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -58,7 +58,7 @@ QUICK_START = [
                       "id; the DiD on it is the report's number."),
     new_code_cell(
         "from hb_eval.outcomes import did_2x2\n"
-        "from hb_eval.scoring import change_frame\n\n"
+        "from hb_eval.outcomes.scores import change_frame\n\n"
         "cf = change_frame(ev.scores, ev.dataset.clients, 'kykyviisari_total')\n"
         "mine = did_2x2(cf, cluster=ev.config.analysis.cluster, wild_reps=0)\n"
         "assert abs(mine['estimate'].iloc[0] - did['estimate']) < 1e-10\n"
@@ -103,7 +103,7 @@ OUTCOMES = [
         "id** and keeps the clients with both (the complete cases used by the 2×2 "
         "estimators). `long_frame` keeps every observed wave for the mixed model."),
     new_code_cell(
-        "from hb_eval.scoring import change_frame, long_frame\n\n"
+        "from hb_eval.outcomes.scores import change_frame, long_frame\n\n"
         "cf = change_frame(ev.scores, ev.dataset.clients, 'kykyviisari_total')\n"
         "lf = long_frame(ev.scores, ev.dataset.clients, 'kykyviisari_total')\n"
         "cf.groupby('arm', observed=True)[['baseline', 'end', 'change']].agg(['count', 'mean'])"),
@@ -111,7 +111,7 @@ OUTCOMES = [
                       "and Hedges' g_av (noncentral-t intervals) and the Wilcoxon signed-rank "
                       "test."),
     new_code_cell(
-        "from hb_eval.effect_sizes import d_ppc2, within_arm\n\n"
+        "from hb_eval.stats.effect_sizes import d_ppc2, within_arm\n\n"
         "within_arm(cf)[['arm', 'method', 'n', 'estimate', 'ci_low', 'ci_high', 'p']]"),
     new_markdown_cell(
         "## The estimators side by side\n\n"

@@ -8,8 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hb_eval import costs, effect_sizes, outcomes, scoring
-from hb_eval.checks import check_confidence
+from hb_eval import costs, outcomes
+from hb_eval.outcomes import scores as scoring
+from hb_eval.stats import effect_sizes
+from hb_eval.support.checks import check_confidence
 from hb_eval.errors import HbEvalError, OutcomeError
 
 
@@ -105,7 +107,7 @@ def test_clients_table_instead_of_change_frame(demo_dataset, fn):
         fn(demo_dataset.clients)
     msg = str(err.value)
     assert f"{fn.__name__}: frame lacks column(s) baseline, end" in msg
-    assert "hb_eval.scoring.change_frame(scores, ds.clients, outcome)" in msg
+    assert "hb_eval.outcomes.scores.change_frame(scores, ds.clients, outcome)" in msg
 
 
 def test_mixed_did_wants_a_long_frame(cf):

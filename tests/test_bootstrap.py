@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from hb_eval.costs.bootstrap import (bca_interval, cluster_means, jackknife_means,
+from hb_eval.stats.bootstrap import (bca_interval, cluster_means, jackknife_means,
                                      percentile_interval, stratified_counts, stratified_means)
 
 
@@ -119,7 +119,7 @@ def test_jackknife_closed_form_against_deletion():
 
 
 def test_progress_reported_per_chunk(monkeypatch):
-    import hb_eval.costs.bootstrap as bs
+    import hb_eval.stats.bootstrap as bs
 
     monkeypatch.setattr(bs, "CHUNK_ELEMENTS", 1000)      # 1000 // 50 = 20 replicates a chunk
     seen = []
@@ -136,7 +136,7 @@ def _threaded(monkeypatch, bs, threads):
 
 
 def test_same_seed_same_replicates_whatever_the_threads(monkeypatch):
-    import hb_eval.costs.bootstrap as bs
+    import hb_eval.stats.bootstrap as bs
 
     rng = np.random.default_rng(10)
     x = rng.normal(size=(90, 2))
@@ -158,7 +158,7 @@ def test_same_seed_same_replicates_whatever_the_threads(monkeypatch):
 def test_progress_from_calling_thread_monotone_when_threaded(monkeypatch):
     import threading
 
-    import hb_eval.costs.bootstrap as bs
+    import hb_eval.stats.bootstrap as bs
 
     _threaded(monkeypatch, bs, 2)
     monkeypatch.setattr(bs, "CHUNK_ELEMENTS", 1000)       # 20 replicates a chunk

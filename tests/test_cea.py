@@ -169,7 +169,8 @@ def test_glm_check_saturated_equals_means_and_two_part():
 def test_sur_equals_ols_and_batched_wls_matches_linearmodels():
     import statsmodels.api as sm
 
-    from hb_eval.costs.sur import batched_wls, design, sur_cea
+    from hb_eval.costs.sur import design, sur_cea
+    from hb_eval.stats.sur import batched_wls
 
     costs, effects = frames(seed=11)
     s = cea_sample(costs, effects)
@@ -246,7 +247,7 @@ def demo_truth():
 
 
 def test_demo_cea_recovers_planted_delta_cost(demo_truth):
-    from hb_eval import scoring
+    from hb_eval.outcomes import scores as scoring
     from hb_eval.costs.costing import client_costs
 
     tr = demo_truth
@@ -267,7 +268,7 @@ def test_demo_cea_recovers_planted_delta_cost(demo_truth):
 
 def test_demo_written_and_loaded_recovers_planted_delta_cost(demo_truth, request):
     pytest.importorskip("hb_eval.demo.write")  # runs once the demo writer has landed
-    from hb_eval import scoring
+    from hb_eval.outcomes import scores as scoring
     from hb_eval.costs.costing import client_costs
 
     ds = request.getfixturevalue("demo_dataset")  # write_demo(seed=20190331) + hb_eval.load

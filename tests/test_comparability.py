@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hb_eval.comparability import (
+from hb_eval.outcomes.comparability import (
     MISSING_LEVEL,
     analyse_comparability,
     attrition,
@@ -279,7 +279,7 @@ def test_att_weights_reduce_planted_baseline_imbalance_in_demo():
     """The demo plants selection into HB on the latent baseline level: the baseline score is
     imbalanced before weighting and much less so after ATT weighting."""
     from hb_eval.demo import simulate
-    from hb_eval.scoring import change_frame, score_items
+    from hb_eval.outcomes.scores import change_frame, score_items
 
     before, after = [], []
     for seed in range(3):
@@ -297,7 +297,7 @@ def test_att_weights_reduce_planted_baseline_imbalance_in_demo():
 def test_analyse_comparability_on_demo():
     from hb_eval.config import AnalysisConfig
     from hb_eval.demo import simulate
-    from hb_eval.scoring import score_items
+    from hb_eval.outcomes.scores import score_items
 
     tr = simulate(seed=5, outcomes_only=True)
     sc = score_items(tr.items)

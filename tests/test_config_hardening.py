@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hb_eval.config import load_config
-from hb_eval.config_yaml import MAX_BYTES, MAX_DEPTH
+from hb_eval.support.config_yaml import MAX_BYTES, MAX_DEPTH
 from hb_eval.errors import ConfigError
 
 GOOD = "name: Arviointi\nsources:\n  roster: r.xlsx\n  kykyviisari: k.xlsx\n"

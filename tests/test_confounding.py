@@ -15,9 +15,9 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from hb_eval.outcomes.confounding import (adjusted_estimate, adjusted_se, benchmark_bounds,
-                                          confounding_sensitivity, ols_sensitivity, partial_r2,
-                                          robustness_value)
+from hb_eval.outcomes.confounding import confounding_sensitivity
+from hb_eval.stats.robustness import (adjusted_estimate, adjusted_se, benchmark_bounds,
+                                      ols_sensitivity, partial_r2, robustness_value)
 
 DATA = Path(__file__).parent / "data" / "darfur.csv"
 COVARIATES = ["directlyharmed", "age", "farmer_dar", "herder_dar", "pastvoted",
@@ -162,7 +162,7 @@ def test_change_score_regression_and_group_benchmark():
 
 def test_demo_adjusted_did_matches(demo_dataset):
     from hb_eval.outcomes.did import did_adjusted
-    from hb_eval.scoring import change_frame, score_all
+    from hb_eval.outcomes.scores import change_frame, score_all
 
     cf = change_frame(score_all(demo_dataset), demo_dataset.clients, "kykyviisari_total")
     r = confounding_sensitivity(cf)

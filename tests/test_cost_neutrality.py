@@ -7,7 +7,7 @@ import pytest
 from scipy.special import ndtri
 from scipy.stats import norm
 
-from hb_eval.costs.bootstrap import bca_interval
+from hb_eval.stats.bootstrap import bca_interval
 from hb_eval.costs.cea import run_cea
 from hb_eval.costs.neutrality import bca_pvalue, cost_neutrality
 

@@ -31,7 +31,7 @@ def _one(seed: int, effect: float, with_mixed: bool) -> list[dict]:
     from hb_eval.outcomes.did import did_2x2, did_adjusted
     from hb_eval.outcomes.dr_did import dr_did
     from hb_eval.outcomes.mixed import mixed_did
-    from hb_eval.scoring import change_frame, long_frame, score_items
+    from hb_eval.outcomes.scores import change_frame, long_frame, score_items
 
     truth = simulate(seed=seed, effect=effect, outcomes_only=True)
     items = truth.items[truth.items["source"].astype(str) != "osallisuus"]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from hb_eval.outcomes.cr2 import ols_cluster
+from hb_eval.stats.cr2 import ols_cluster
 
 
 def _design(rng, n):

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hb_eval.outcomes import cr2
+from hb_eval.stats import cr2
 
 
 def _per_cluster(X, y, cluster, weights, contrast):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hb_eval.outcomes import cr2
+from hb_eval.stats import cr2
 
 
 @pytest.mark.parametrize("n, G, weighted", [(300, 30, False), (2000, 120, True),

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import hb_eval
-from hb_eval.data import privacy
+from hb_eval import privacy
 from hb_eval.data.loaders.tables import COLUMNS
 
 import loader_fixtures as F

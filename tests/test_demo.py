@@ -30,7 +30,7 @@ def _hetu_valid(s: str) -> bool:
     return bool(m) and CHECK[int(m.group(1) + m.group(2)) % 31] == m.group(3)
 
 
-# -- a scorer written here, independent of hb_eval.scoring (docs/data_sources.md's rules) ----------------
+# -- a scorer written here, independent of hb_eval.outcomes.scores (docs/data_sources.md's rules) ----------------
 
 META = pd.DataFrame(KYKY_ITEMS, columns=["item", "domain", "lo", "hi", "rev"])
 

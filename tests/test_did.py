@@ -145,7 +145,8 @@ def test_interaction_test_detects_heterogeneity_and_not_when_absent():
 
 
 def test_holm_matches_hand_computation():
-    from hb_eval.outcomes.multiplicity import adjust_secondary, holm
+    from hb_eval.outcomes.analysis import adjust_secondary
+    from hb_eval.stats.multiplicity import holm
     p = np.array([0.01, 0.04, 0.03, np.nan])
     # sorted 0.01, 0.03, 0.04 with m = 3: 0.03, 0.06, max(0.06, 0.04) = 0.06
     np.testing.assert_allclose(holm(p)[:3], [0.03, 0.06, 0.06])

@@ -139,7 +139,7 @@ def test_default_trimming_equals_drdid_reference_values():
 
 def test_default_trimming_equals_hand_estimator_on_demo(demo_dataset):
     from hb_eval.outcomes.did import DEFAULT_COVARIATES, complete_pairs, covariate_design
-    from hb_eval.scoring import change_frame, score_all
+    from hb_eval.outcomes.scores import change_frame, score_all
 
     cf = change_frame(score_all(demo_dataset), demo_dataset.clients, "kykyviisari_total")
     r = dr_did(cf)

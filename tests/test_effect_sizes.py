@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from hb_eval.effect_sizes import (d_ppc2, d_ppc2_from_summary, ncp_ci, newcombe_diff_ci,
+from hb_eval.stats.effect_sizes import (d_ppc2, d_ppc2_from_summary, ncp_ci, newcombe_diff_ci,
                                   reliable_change, wilson_ci, within_arm, within_results)
 
 X = np.array([1.0, 2, 3, 4, 5])
@@ -229,7 +229,7 @@ def test_newcombe_matches_statsmodels_and_vectorises():
 
 
 def test_fisher_freeman_halton_exact():
-    from hb_eval.effect_sizes import fisher_freeman_halton_2xk
+    from hb_eval.stats.effect_sizes import fisher_freeman_halton_2xk
     # rows (2, 2), columns (2, 1, 1), N = 4: first rows (2,0,0) 1/6, (1,1,0) 2/6, (1,0,1) 2/6,
     # (0,1,1) 1/6; observed (2,0,0) -> p = 1/6 + 1/6
     assert fisher_freeman_halton_2xk([[2, 0, 0], [0, 1, 1]]) == pytest.approx(1 / 3)
@@ -264,7 +264,7 @@ def _ffh_brute(tab):
 @pytest.mark.parametrize("tab", [[[5, 7, 3], [6, 2, 9]], [[12, 1, 0, 4], [3, 8, 2, 5]],
                                  [[0, 9, 2], [7, 1, 6]]])
 def test_fisher_freeman_halton_against_brute_force_in_any_column_order(tab):
-    from hb_eval.effect_sizes import fisher_freeman_halton_2xk
+    from hb_eval.stats.effect_sizes import fisher_freeman_halton_2xk
     want = _ffh_brute(tab)
     assert fisher_freeman_halton_2xk(tab) == pytest.approx(want, rel=1e-9)
     rev = [row[::-1] for row in tab]
@@ -272,7 +272,7 @@ def test_fisher_freeman_halton_against_brute_force_in_any_column_order(tab):
 
 
 def test_between_arm_test_switches_to_chi_square_for_huge_tables():
-    from hb_eval.effect_sizes import (FFH_MAX_TABLES, between_arm_test,
+    from hb_eval.stats.effect_sizes import (FFH_MAX_TABLES, between_arm_test,
                                       fisher_freeman_halton_2xk, ffh_table_count)
     small = [[30, 12, 5], [11, 25, 9]]
     assert between_arm_test(small) == (fisher_freeman_halton_2xk(small), "fisher_freeman_halton")

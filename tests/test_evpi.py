@@ -6,7 +6,8 @@ import pytest
 
 from hb_eval.config import AnalysisConfig
 from hb_eval.costs.cea import run_cea
-from hb_eval.costs.evpi import evpi_curve, evpi_nmb, population_factor, run_evpi
+from hb_eval.costs.evpi import run_evpi
+from hb_eval.stats.evpi import evpi_curve, evpi_nmb, population_factor
 from test_cea import frames
 
 # four replicates of (ΔC, ΔE), HB minus Verrokki

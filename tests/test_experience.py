@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from hb_eval.errors import HbEvalError
-from hb_eval.experience import (
+from hb_eval.outcomes.experience import (
     analyse_experience,
     grade,
     hb_only_items,

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from hb_eval.costs.fieller import fieller_interval
+from hb_eval.stats.fieller import fieller_interval
 
 
 def test_hand_worked_example():

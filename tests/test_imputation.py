@@ -9,7 +9,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from hb_eval.errors import HbEvalError
-from hb_eval.imputation import did_estimate, impute_frames, mice_did, rubin_pool
+from hb_eval.stats.imputation import did_estimate, impute_frames, mice_did, rubin_pool
 
 
 def test_rubin_pool_by_hand():
@@ -140,7 +140,7 @@ def test_numpy_design_equals_statsmodels_formula_path():
     statsmodels' formula-based MICEData with its default (main-effects) models."""
     from statsmodels.imputation.mice import MICEData
 
-    from hb_eval.imputation import _imputation_data, _MainEffectsMICEData
+    from hb_eval.stats.imputation import _imputation_data, _MainEffectsMICEData
 
     f = _frame(7, n=60)
     f["sex"] = f["sex"].astype(object)

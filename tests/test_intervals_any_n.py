@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from scipy import integrate, stats
 
-from hb_eval.costs.fieller import fieller_interval
-from hb_eval.effect_sizes import (between_arm_test, d_ppc2_from_summary, ncp_ci,
+from hb_eval.stats.fieller import fieller_interval
+from hb_eval.stats.effect_sizes import (between_arm_test, d_ppc2_from_summary, ncp_ci,
                                   newcombe_diff_ci, wilson_ci, within_arm)
-from hb_eval.imputation import rubin_pool
-from hb_eval.noncentral_t import NCT_DF_MAX, NCT_T_MAX, _quadrature_limits, ncp_limits
-from hb_eval.reliability import _feldt
+from hb_eval.stats.imputation import rubin_pool
+from hb_eval.stats.noncentral_t import NCT_DF_MAX, NCT_T_MAX, _quadrature_limits, ncp_limits
+from hb_eval.outcomes.reliability import _feldt
 
 # n from 2 to 10^6, drawn on the log scale so that every decade is visited
 N = st.floats(math.log(2), math.log(1e6)).map(lambda x: int(round(math.exp(x))))

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from hb_eval.outcomes import mixed
-from hb_eval.outcomes.mixed_nested import fit_nested_reml
-from hb_eval.scoring import long_frame, score_all
+from hb_eval.stats.mixed_nested import fit_nested_reml
+from hb_eval.outcomes.scores import long_frame, score_all
 
 
 def _design(long):
@@ -69,7 +69,7 @@ def test_closed_form_recovers_planted_components_and_is_used_at_scale():
 
 def test_reml_parts_by_client_size_equal_the_dense_covariance():
     """The sums per client size give X'H^-1 X, X'H^-1 y, y'H^-1 y and log|H| of the dense H."""
-    from hb_eval.outcomes import mixed_nested as mn
+    from hb_eval.stats import mixed_nested as mn
 
     rng = np.random.default_rng(3)
     n_c, n_w = 40, 7

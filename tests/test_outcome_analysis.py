@@ -33,7 +33,7 @@ def truth():
 
 @pytest.fixture(scope="module")
 def scores(truth):
-    from hb_eval.scoring import score_items
+    from hb_eval.outcomes.scores import score_items
     return score_items(truth.items)
 
 
@@ -67,7 +67,7 @@ def test_results_block_has_every_runs_key_and_is_plain_json(result):
 
 def test_blocks_equal_the_estimators_on_the_change_frame(result, truth, scores):
     from hb_eval.outcomes.did import did_2x2
-    from hb_eval.scoring import change_frame
+    from hb_eval.outcomes.scores import change_frame
     cf = change_frame(scores, truth.clients, PRIMARY)
     d = did_2x2(cf, wild_reps=0).iloc[0]
     block = result.to_results()[PRIMARY]
@@ -138,7 +138,7 @@ def test_reliability_from_config_when_no_items(truth, scores):
 
 
 def test_end_to_end_on_the_demo_files(demo_dataset):
-    from hb_eval.scoring import score_all
+    from hb_eval.outcomes.scores import score_all
     ds = demo_dataset
     res = analyse_outcomes(score_all(ds), ds.clients, ds.config.analysis, items=ds.items,
                            wild_reps=99)

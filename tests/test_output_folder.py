@@ -1,4 +1,4 @@
-"""The output-folder machinery on its own (``hb_eval.report.output``, ``hb_eval.filesystem``,
+"""The output-folder machinery on its own (``hb_eval.report.output``, ``hb_eval.support.filesystem``,
 ``hb_eval.data.io.snapshot``): whole or absent, lock, own only your files, modes, faults —
 with injected faults and killed subprocesses, never timing luck."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 
 from hb_eval.data.io.snapshot import check_unchanged, read_input
 from hb_eval.errors import FileSystemError, InputChangedError, OutputBusyError, OutputError
-from hb_eval.filesystem import atomic_write_bytes
+from hb_eval.support.filesystem import atomic_write_bytes
 from hb_eval.report.manifest import write_manifest
 from hb_eval.report.output import OutputFolder
 from hb_eval.report.reproduce import check_folder

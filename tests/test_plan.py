@@ -10,7 +10,7 @@ import pingouin as pg
 import pytest
 from statsmodels.stats.power import TTestIndPower
 
-from hb_eval.plan import (REPORT_N_PER_ARM, plan_from_inputs, plan_next_phase, pooled_sd,
+from hb_eval.outcomes.plan import (REPORT_N_PER_ARM, plan_from_inputs, plan_next_phase, pooled_sd,
                           worker_icc)
 
 
@@ -84,7 +84,7 @@ def test_unbalanced_icc_by_hand():
 
 
 def test_plan_on_demo(demo_dataset):
-    from hb_eval.scoring import change_frame, score_all
+    from hb_eval.outcomes.scores import change_frame, score_all
 
     scores = score_all(demo_dataset)
     res = plan_next_phase(scores, demo_dataset.clients, mde=(0.5,))

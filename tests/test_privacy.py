@@ -1,4 +1,4 @@
-"""Tests of the henkilötunnus guard (hb_eval.data.privacy).
+"""Tests of the henkilötunnus guard (hb_eval.privacy).
 
 Check characters are computed by hand: index = int(DDMMYYNNN) mod 31 into
 "0123456789ABCDEFHJKLMNPRSTUVWXY" (A=10 B=11 C=12 D=13 E=14 F=15 H=16 J=17 K=18 L=19 M=20
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hb_eval.data.privacy import (
+from hb_eval.privacy import (
     MASK,
     REDACTED,
     contains_hetu,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hb_eval.data.privacy import (contains_hetu, contains_hetu_series, find_hetu, gate,
+from hb_eval.privacy import (contains_hetu, contains_hetu_series, find_hetu, gate,
                                   gate_frame, gate_value, redact, reset_placeholders)
 
 SPELLINGS = [

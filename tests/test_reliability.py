@@ -7,7 +7,7 @@ import pingouin as pg
 import pytest
 from scipy import stats
 
-from hb_eval.reliability import alpha_table, cronbach_alpha
+from hb_eval.outcomes.reliability import alpha_table, cronbach_alpha
 
 
 def test_hand_computed_alpha_and_feldt_interval():

@@ -238,7 +238,7 @@ def _skip_outcome_stages(monkeypatch):
 def test_stage_errors_degrade_or_abort(monkeypatch, tmp_path):
     """HbEvalError from an analysis -> 'not estimable' with its reason; InputError aborts the
     run (one-line error); any other exception -> 'failed' (or re-raised with debug)."""
-    import hb_eval.experience as exp
+    import hb_eval.outcomes.experience as exp
     from hb_eval.errors import HbEvalError, InputError
     from hb_eval import evaluate
 

@@ -107,7 +107,7 @@ def test_public_demo_report_has_no_client_number_or_small_count(demo_run, demo_d
 
 def test_internal_demo_report_has_no_personal_identity_code(demo_run):
     """The demo plants henkilötunnus values in cells and free text; none reaches any output."""
-    from hb_eval.data.privacy import find_hetu
+    from hb_eval.privacy import find_hetu
     from test_report_public import _texts
 
     data, out = demo_run

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from hb_eval.report import figures as F
 from hb_eval.report.format import fmt_ci, fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pct, parse_num
 from hb_eval.report.i18n import LABELS, t
-from hb_eval.report.tables import Table, public_table, write_csv, write_workbook
+from hb_eval.report.tables import Table, public_table, write_csv
+from hb_eval.report.workbook import write_workbook
 
 NBSP = "\u00a0"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hb_eval import resources
+from hb_eval.support import resources
 from hb_eval.errors import InputError, SchemaError
 from hb_eval.data.schema import SOURCES, Schema, load_schema, load_schemas, schema_from_dict
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hb_eval.errors import HbEvalError
-from hb_eval.scoring import change_frame, long_frame, score_items
+from hb_eval.outcomes.scores import change_frame, long_frame, score_items
 
 NA = np.nan
 
@@ -144,7 +144,7 @@ def test_kykyviisari_wins_over_kompassi_in_same_wave(caplog):
         _resp("0110101", "alku", kom, source="kompassi"),
         _resp("0110101", "loppu", kom, source="kompassi"),
     ])
-    with caplog.at_level("INFO", logger="hb_eval.scoring"):
+    with caplog.at_level("INFO", logger="hb_eval.outcomes.scores"):
         s = score_items(items, schemas={"kompassi": KOMPASSI_SCHEMA})
     alku = s[s.wave == "alku"]
     assert not alku.harmonised.any()
@@ -323,7 +323,7 @@ def test_rules_come_from_an_edited_schema(tmp_path):
     # an evaluator copies kykyviisari.yaml and demands every item of a domain
     import shutil
 
-    from hb_eval.resources import schema_dir
+    from hb_eval.support.resources import schema_dir
     from hb_eval.data.schema import load_schema
 
     text = (schema_dir() / "kykyviisari.yaml").read_text(encoding="utf-8")
@@ -341,7 +341,7 @@ def test_rules_come_from_an_edited_schema(tmp_path):
 
 
 def test_score_all_on_the_demo(demo_dataset):
-    from hb_eval.scoring import score_all
+    from hb_eval.outcomes.scores import score_all
 
     ds = demo_dataset
     s = score_all(ds)

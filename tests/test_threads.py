@@ -5,7 +5,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import hb_eval
 from hb_eval import evaluation
-from hb_eval.threads import one_blas_thread
+from hb_eval.support.threads import one_blas_thread
 
 
 def _blas_threads() -> set[int]:

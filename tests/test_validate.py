@@ -7,7 +7,7 @@ import stat
 import openpyxl
 import pytest
 
-from hb_eval.data import privacy
+from hb_eval import privacy
 from hb_eval.cli import main
 
 import loader_fixtures as F

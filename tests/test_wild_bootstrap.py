@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from hb_eval.outcomes.wild_bootstrap import WEBB, weight_matrix, wild_cluster_bootstrap
+from hb_eval.stats.wild_bootstrap import WEBB, weight_matrix, wild_cluster_bootstrap
 
 
 def _data(rng, G=5, m=6, effect=0.0):

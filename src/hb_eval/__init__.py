@@ -10,13 +10,13 @@ results -> report. Each stage is importable on its own::
     ev.tables["within_arm"]                   # the report's tables as tidy DataFrames
     ev.write_report("report/")                # the report itself
 
-The public surface: :func:`load`, :func:`evaluate`, and the modules :mod:`hb_eval.scoring`,
-:mod:`hb_eval.effect_sizes`, :mod:`hb_eval.outcomes` and :mod:`hb_eval.costs` (each lists its
+The public surface: :func:`load`, :func:`evaluate`, and the modules :mod:`hb_eval.outcomes.scores`,
+:mod:`hb_eval.stats.effect_sizes`, :mod:`hb_eval.outcomes` and :mod:`hb_eval.costs` (each lists its
 public functions in ``__all__``).
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .support.versions import __version__
 
 __all__ = ["__version__", "load", "load_config", "evaluate"]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .errors import FileSystemError, HbEvalError, OutputBusyError
@@ -92,6 +93,34 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def cli_plan(args: Any) -> int:
+    """``hb-eval plan evaluation.yaml [--n-per-arm N]... [--mde D]... [--alpha] [--power]``."""
+    import json
+
+    from .config import load_config
+    from .data.dataset import load
+    from .outcomes.plan import REPORT_N_PER_ARM, plan_next_phase
+    from .outcomes.scores import score_all
+
+    config = load_config(args.config)
+    ds = load(config)
+    scores = score_all(ds, include_kompassi=config.analysis.include_kompassi)
+    res = plan_next_phase(scores, ds.clients, n_per_arm=args.n_per_arm or REPORT_N_PER_ARM,
+                          mde=args.mde or (), alpha=args.alpha, power=args.power,
+                          confidence=config.analysis.confidence)
+    if args.json:
+        print(json.dumps(res.to_results(), ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        print(res.summary())
+    if args.figure:
+        from .report import figures as F
+
+        lang = config.report.language
+        fig = F.plan_curve(res.curve(), lang, marks=res.rows)
+        fig.savefig(args.figure, dpi=150, bbox_inches="tight")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``hb-eval``; returns the process exit code."""
     args = _parser().parse_args(argv)
@@ -109,8 +138,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return cli_report(args)
         if args.command == "plan":
-            from .plan import cli_plan
-
             return cli_plan(args)
         if args.command == "reproduce":
             from .report.reproduce import cli_reproduce
@@ -119,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HbEvalError as exc:
         if args.debug:
             raise
-        from .data.privacy import gate
+        from .privacy import gate
 
         # one line, through the privacy gate (a file or sheet name may hold a code)
         msg = " ".join(str(gate(str(exc))).split())

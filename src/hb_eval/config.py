@@ -24,10 +24,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from .config_yaml import read_yaml
+from .support.config_yaml import read_yaml
 from .errors import ConfigError
 
-__all__ = ["SOURCES", "REQUIRED_SOURCES", "SCHEMA_FILE", "Sources", "AnalysisConfig",
+__all__ = ["config_table", "SOURCES", "REQUIRED_SOURCES", "SCHEMA_FILE", "Sources", "AnalysisConfig",
            "ReportConfig", "DataConfig", "EvaluationFile", "Config", "parse_config", "load_config",
            "json_schema", "json_schema_text", "reference_rows", "reference_markdown",
            "write_generated"]
@@ -421,7 +421,7 @@ class _Shown:
     """A value as a message may show it: repr, cut, identity codes masked."""
 
     def __init__(self, value: Any) -> None:
-        from .data.privacy import safe_value  # late: the data layer imports this module
+        from .privacy import safe_value  # late: the data layer imports this module
 
         self.text = safe_value(repr(value))
 
@@ -506,7 +506,7 @@ def load_config(path: str | Path) -> Config:
     """Read and validate ``evaluation.yaml``.
 
     The file must be UTF-8 (a byte-order mark is fine), at most 1 MiB, and may not use YAML
-    aliases; see :func:`hb_eval.config_yaml.read_yaml`.
+    aliases; see :func:`hb_eval.support.config_yaml.read_yaml`.
 
     Parameters
     ----------
@@ -682,3 +682,19 @@ def write_generated(root: str | Path) -> list[Path]:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
     return [p for p, _ in out]
+
+
+def config_table(config: Config) -> "pd.DataFrame":
+    """The configuration as a two-column table (setting, value) for the report's appendix."""
+    import pandas as pd
+
+    d = config.to_dict()
+    rows = [("name", d["name"])]
+    for k, v in d["analysis"].items():
+        rows.append((f"analysis.{k}", v))
+    for k, v in d["report"].items():
+        rows.append((f"report.{k}", v))
+    for k, v in d["sources"].items():
+        rows.append((f"sources.{k}", ", ".join(v)))
+    return pd.DataFrame({"setting": [r[0] for r in rows],
+                         "value": ["–" if r[1] is None else str(r[1]) for r in rows]})

@@ -59,7 +59,7 @@ class InputError(HbEvalError):
     def __init__(self, reason: str, *, file: str | None = None, sheet: str | None = None,
                  row: int | None = None, column: str | None = None,
                  code: str = "unusable") -> None:
-        from .data.privacy import gate  # a file or sheet name may hold an identity code
+        from .privacy import gate  # a file or sheet name may hold an identity code
 
         self.code = code
         self.reason = gate(reason)

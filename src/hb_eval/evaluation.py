@@ -24,10 +24,9 @@ import pandas as pd
 from .config import Config, load_config
 from .errors import InputError
 from .pipeline import PRIMARY, Section, run_stages
-from .progress import progress_printer
-from .report.manifest import created_with, package_versions
-from .report.results_json import SCHEMA_VERSION
-from .threads import one_blas_thread
+from .support.progress import progress_printer
+from .support.threads import one_blas_thread
+from .support.versions import SCHEMA_VERSION, created_with, package_versions
 
 __all__ = ["Evaluation", "evaluate"]
 
@@ -54,7 +53,7 @@ class Evaluation:
         (:class:`~hb_eval.outcomes.analysis.OutcomeResults`), ``experience``, ``costs``
         (perspective -> per-client costs), ``cea`` (perspective -> ``CEAResult``).
     scores
-        Long frame of every questionnaire score (:func:`hb_eval.scoring.score_all`).
+        Long frame of every questionnaire score (:func:`hb_eval.outcomes.scores.score_all`).
     figure_data
         Figure name -> the inputs of that report figure.
     failures
@@ -213,7 +212,7 @@ def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int 
 
     Notes
     -----
-    The analyses run with one BLAS thread (:func:`hb_eval.threads.one_blas_thread`), so the
+    The analyses run with one BLAS thread (:func:`hb_eval.support.threads.one_blas_thread`), so the
     results do not depend on the number of cores of the machine.
 
     Raises

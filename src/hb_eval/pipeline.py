@@ -35,19 +35,20 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import comparability, experience, imputation, scoring
-from . import plan as plan_mod
+from .outcomes import comparability, experience, scores as scoring
+from .stats import imputation
+from .outcomes import plan as plan_mod
 from .costs import cea as cea_mod
 from .costs import budget as budget_mod
 from .costs import costing, evpi, neutrality, sensitivity, sur
 from .costs import providers as providers_mod
 from .data.loaders.unit_costs import unit_cost_value
 from .data.plausibility import plausibility_table
+from .config import config_table
 from .errors import ConfigError, HbEvalError, InputError, SchemaError
 from .outcomes import analysis, confounding
-from .progress import progress_printer
-from .report.tables import config_table
-from .values import plain_value
+from .support.progress import progress_printer
+from .support.values import plain_value
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation

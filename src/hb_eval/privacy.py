@@ -1,14 +1,305 @@
-"""Deprecated alias of :mod:`hb_eval.data.privacy` (moved in 0.2; the alias goes in 0.3)."""
+"""Finnish personal identity code (henkilötunnus, "hetu") detection and redaction.
+
+A henkilötunnus is ``DDMMYY C NNN Q``: birth date, a century sign, an individual number and a
+check character. The check character is ``"0123456789ABCDEFHJKLMNPRSTUVWXY"[int(DDMMYYNNN) % 31]``.
+Century signs: ``+`` 1800s; ``-`` ``Y`` ``X`` ``W`` ``V`` ``U`` 1900s; ``A`` ``B`` ``C`` ``D``
+``E`` ``F`` 2000s (the extra signs are in use since 2023).
+
+Detection (:func:`find_hetu`, :func:`contains_hetu`, :func:`redact`) covers every spelling a
+person types, not only the official form; it stays checksum-based, so ordinary numbers are not
+flagged. :func:`gate` is the one privacy gate every string leaving the package passes: file and
+sheet names, headers, titles, configuration values, messages, tables, figure text, results.json
+and the manifest. It replaces each code with a placeholder ``[hetu-1]``, ``[hetu-2]``, ...:
+stable for the same code within a run (so two files keep distinct names) and numbered in order
+of first appearance, so it cannot be derived from the code.
+
+Nothing here ever logs or raises with the text it inspects.
+"""
 from __future__ import annotations
 
-import sys
-import warnings
+import re
+from datetime import date
+from typing import Any
 
-from .data import privacy as _moved
+import numpy as np
+import pandas as pd
 
-warnings.warn(
-    "hb_eval.privacy has moved to hb_eval.data.privacy; the old name will be removed in 0.3",
-    DeprecationWarning,
-    stacklevel=2,
-)
-sys.modules[__name__] = _moved
+__all__ = [
+    "CHECK_CHARS",
+    "REDACTED",
+    "MASK",
+    "is_valid_hetu",
+    "find_hetu",
+    "contains_hetu",
+    "redact",
+    "safe_value",
+    "contains_hetu_series",
+    "gate",
+    "gate_value",
+    "gate_frame",
+    "reset_placeholders",
+    "PLACEHOLDER_RE",
+]
+
+#: Check characters indexed by ``int(DDMMYYNNN) % 31``.
+CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+#: Replacement text for a valid code in free text.
+REDACTED = "[henkilötunnus poistettu]"
+#: Replacement for anything merely shaped like a code in values shown to people.
+MASK = "[hetun muotoinen arvo poistettu]"
+
+_CENTURY = {"+": 1800}
+_CENTURY.update({c: 1900 for c in "-YXWVU"})
+_CENTURY.update({c: 2000 for c in "ABCDEF"})
+
+# Strict shape: valid century sign and check-character alphabet, the official form.
+_STRICT = r"(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-FHJ-NPR-Y])"
+# Every spelling a person types: any century sign in either case, a dash look-alike (en dash,
+# em dash, minus sign, ...), no sign at all, a space around the sign, a lower-case check
+# character, glued to letters (``asiakas300180-3215``, ``300180-3215abc``). Not glued to
+# digits: a longer digit run is some other number. A lookahead finds overlapping candidates;
+# only those passing the date and checksum test are codes.
+_DASHES = "\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
+_ANY = (r"(?<!\d)(?=((\d{2})(\d{2})(\d{2}) ?([-+A-Fa-fU-Yu-y" + _DASHES + r"]?) ?(\d{3})"
+        r"([0-9A-Za-z]))(?!\d))")
+_ANY_RE = re.compile(_ANY)
+_SIX_DIGITS = re.compile(r"\d{6}")
+# Loose shape for masking: six digits, any single separator-ish character (or none), three
+# digits and one alphanumeric, in any case; also six digits + space-separated rest.
+_LOOSE = r"(?<![0-9A-Za-z])\d{6}\s?[-+\u2010-\u2015\u2212A-Za-z]?\s?\d{3}[0-9A-Za-z](?![0-9A-Za-z])"
+_LOOSE_RE = re.compile(_LOOSE)
+# The shape of any spelling without groups, for the vectorised prefilter.
+_PREFILTER = r"\d{6} ?[-+A-Za-z" + _DASHES + r"]? ?\d{3}[0-9A-Za-z]"
+#: Placeholder pattern of :func:`gate` (``[hetu-1]``, ``[hetu-2]``, ...).
+PLACEHOLDER_RE = re.compile(r"\[hetu-\d+\]")
+
+
+def _centuries(sign: str) -> tuple[int, ...]:
+    """Centuries a sign may mean; a missing or look-alike sign leaves the century open."""
+    c = _CENTURY.get(sign.upper()) if sign else None
+    if c is not None:
+        return (c,)
+    return (1800, 1900, 2000)
+
+
+def _valid_parts(dd: str, mm: str, yy: str, sign: str, nnn: str, check: str) -> bool:
+    if CHECK_CHARS[int(dd + mm + yy + nnn) % 31] != check.upper():
+        return False
+    for century in _centuries(sign):
+        try:
+            date(century + int(yy), int(mm), int(dd))
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def _check_match(m: re.Match[str]) -> bool:
+    dd, mm, yy, sign, nnn, check = m.groups()
+    return _valid_parts(dd, mm, yy, sign, nnn, check) and sign in _CENTURY
+
+
+def _codes(text: str) -> list[tuple[int, int, str]]:
+    """Non-overlapping ``(start, end, key)`` of codes in any spelling; ``key`` is the code's
+    digits and check character (the same person whatever the spelling)."""
+    out: list[tuple[int, int, str]] = []
+    if not _SIX_DIGITS.search(text):  # nearly every text: no six digits in a row
+        return out
+    end = -1
+    for m in _ANY_RE.finditer(text):
+        start = m.start(1)
+        if start < end:
+            continue
+        _, dd, mm, yy, sign, nnn, check = m.groups()
+        if _valid_parts(dd, mm, yy, sign, nnn, check):
+            end = m.end(1)
+            out.append((start, end, dd + mm + yy + nnn + check.upper()))
+    return out
+
+
+def is_valid_hetu(text: str) -> bool:
+    """Whether ``text`` (surrounding whitespace ignored) is exactly one valid henkilötunnus.
+
+    Parameters
+    ----------
+    text
+        Candidate code, e.g. ``"131052-308T"``.
+
+    Returns
+    -------
+    bool
+        True when the shape, the date and the check character are all valid.
+    """
+    if not isinstance(text, str):
+        return False
+    m = re.fullmatch(_STRICT, text.strip())
+    return bool(m) and _check_match(m)
+
+
+def find_hetu(text: object) -> list[tuple[int, int]]:
+    """Spans ``(start, end)`` of personal identity codes inside free text.
+
+    Every spelling counts when the date and the check character are valid: any century sign
+    in either case, a dash look-alike or no sign, a lower-case check character, glued to
+    letters. A code glued to digits is part of some longer number and does not count.
+    """
+    if not isinstance(text, str) or len(text) < 10:
+        return []
+    return [(a, b) for a, b, _ in _codes(text)]
+
+
+def contains_hetu(value: object) -> bool:
+    """Whether a cell value holds a valid personal identity code anywhere in its text."""
+    if value is None or isinstance(value, (int, float, np.number)):
+        return False  # a number cannot carry the century sign or letters
+    return bool(find_hetu(str(value)))
+
+
+def redact(text: object) -> str:
+    """Replace every valid personal identity code in ``text`` with :data:`REDACTED`."""
+    if text is None:
+        return ""
+    s = str(text)
+    spans = find_hetu(s)
+    for start, end in reversed(spans):
+        s = s[:start] + REDACTED + s[end:]
+    return s
+
+
+def safe_value(value: object, max_len: int = 60) -> str:
+    """A version of a cell value fit to show in quarantine tables and messages.
+
+    Valid codes are replaced with :data:`REDACTED`; anything merely *shaped* like a code
+    (wrong checksum, impossible date, lower case, odd separator) with :data:`MASK`. Long
+    values are cut to ``max_len`` characters (after masking, so a cut cannot expose a code).
+    """
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    s = redact(value)
+    s = _LOOSE_RE.sub(MASK, s)
+    if len(s) > max_len:
+        s = s[: max_len - 1] + "…"
+        # a cut may leave a partial code shaped prefix; mask long digit runs at the end too
+        s = re.sub(r"\d{6,}[^\s]*…$", MASK, s)
+    return s
+
+
+def contains_hetu_series(s: pd.Series) -> pd.Series:
+    """Vectorised :func:`contains_hetu`: a boolean Series aligned with ``s``.
+
+    A regex prefilter on the whole column (pandas ``.str``) finds candidates; only those get
+    the date and checksum test.
+    """
+    out = np.zeros(len(s), dtype=bool)
+    if len(s) == 0:
+        return pd.Series(out, index=s.index, dtype=bool)
+    if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return pd.Series(out, index=s.index, dtype=bool)
+    # each distinct text once; only texts of 10+ characters can hold a code (no sign)
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    u = pd.Series(np.asarray(uniq, dtype=object), dtype=object).astype("string")
+    hit = np.zeros(len(u), dtype=bool)
+    long = (u.str.len() >= 10).fillna(False).to_numpy(dtype=bool)
+    if long.any():
+        ul = u[long]
+        cand = ul.str.contains(_PREFILTER, regex=True, na=False).to_numpy(dtype=bool)
+        if cand.any():
+            idx = np.flatnonzero(long)[cand]
+            hit[idx] = [bool(find_hetu(v)) for v in ul.to_numpy(dtype=object)[cand]]
+    out = np.concatenate([hit, [False]])[codes]
+    return pd.Series(out, index=s.index, dtype=bool)
+
+
+# -- the privacy gate ----------------------------------------------------------------------------
+
+#: Code key -> placeholder number, for this run (see :func:`reset_placeholders`).
+_PLACEHOLDERS: dict[str, int] = {}
+
+
+def reset_placeholders() -> None:
+    """Start a new run: placeholders are numbered from 1 again (:func:`hb_eval.load` calls it,
+    so the same inputs give the same placeholders and results.json stays byte-identical)."""
+    _PLACEHOLDERS.clear()
+
+
+def _placeholder(key: str) -> str:
+    n = _PLACEHOLDERS.setdefault(key, len(_PLACEHOLDERS) + 1)
+    return f"[hetu-{n}]"
+
+
+def gate(text: object) -> object:
+    """The privacy gate for one outgoing value: personal identity codes in a string (any
+    spelling) become a placeholder ``[hetu-N]``; anything else is returned unchanged.
+
+    Parameters
+    ----------
+    text
+        Any value; only strings are inspected.
+
+    Returns
+    -------
+    object
+        The string with every code replaced, or ``text`` itself.
+    """
+    if not isinstance(text, str) or len(text) < 10:
+        return text
+    found = _codes(text)
+    if not found:
+        return text
+    names = [_placeholder(key) for _, _, key in found]  # numbered in order of appearance
+    s = text
+    for (start, end, _), name in zip(reversed(found), reversed(names)):
+        s = s[:start] + name + s[end:]
+    return s
+
+
+def gate_value(value: Any) -> Any:
+    """:func:`gate` over a nested structure of dicts (keys too), lists, tuples and strings."""
+    if isinstance(value, str):
+        return gate(value)
+    if isinstance(value, dict):
+        return {gate(k): gate_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [gate_value(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(gate_value(v) for v in value)
+    return value
+
+
+def gate_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`gate` over the column names and every text cell of a DataFrame (a copy only when
+    something was replaced; texts without a code are found by the vectorised prefilter)."""
+    out = frame
+    cols = [gate(c) for c in frame.columns]
+    if cols != list(frame.columns):
+        out = frame.copy()
+        out.columns = cols
+    for j in range(out.shape[1]):
+        col = out.iloc[:, j]
+        if pd.api.types.is_numeric_dtype(col.dtype) or \
+                pd.api.types.is_datetime64_any_dtype(col.dtype) or \
+                pd.api.types.is_bool_dtype(col.dtype):
+            continue
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            cats = col.cat.categories
+            if contains_hetu_series(pd.Series(cats, dtype=object)).any():
+                if out is frame:
+                    out = frame.copy()
+                new = [gate(c) for c in cats]
+                out.isetitem(j, col.cat.rename_categories(dict(zip(cats, new))) if
+                             len(set(new)) == len(new) else col.astype(object).map(gate))
+            continue
+        hit = contains_hetu_series(col).to_numpy()
+        if hit.any():
+            if out is frame:
+                out = frame.copy()
+            vals = col.to_numpy(dtype=object).copy()
+            vals[hit] = [gate(v) for v in vals[hit]]
+            out.isetitem(j, pd.Series(vals, index=col.index, dtype=col.dtype
+                                      if col.dtype == object else "string"))
+    return out

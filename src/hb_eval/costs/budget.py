@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import HbEvalError
-from ..values import plain_value
+from ..support.values import plain_value
 from .costing import DAYS_PER_MONTH, clientship_days
 
 __all__ = ["DAYS_PER_MONTH", "decision_periods", "realised_rows", "budget_followup",

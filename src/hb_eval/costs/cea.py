@@ -33,12 +33,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..checks import CHANGE_FRAME, CLIENT_COSTS, check_confidence, require_columns
+from ..support.checks import CHANGE_FRAME, CLIENT_COSTS, check_confidence, require_columns
 from ..errors import HbEvalError
-from .bootstrap import (Progress, as_rng, bca_interval, cluster_means, jackknife_means,
-                        percentile_interval, stratified_means)
-from .fieller import FiellerInterval, fieller_interval
-from ..display import ResultDisplay
+from ..stats.bootstrap import (Progress, as_rng, bca_interval, cluster_means, jackknife_means, percentile_interval, stratified_means)
+from ..stats.fieller import FiellerInterval, fieller_interval
+from ..support.display import ResultDisplay
 
 ARMS = ("HB", "Verrokki")
 SIGN_CONVENTION = "HB minus Verrokki"
@@ -611,6 +610,6 @@ def boot_mi_cea(costs: pd.DataFrame, effects_all: pd.DataFrame, config: Any = No
 
 
 def _progress_fn(progress: Progress | bool | None) -> Progress | None:
-    from .bootstrap import _progress
+    from ..stats.bootstrap import _progress
 
     return _progress(progress, "boot-MI")

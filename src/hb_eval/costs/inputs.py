@@ -30,7 +30,7 @@ def cea_inputs(source: Any, perspective: str | None = None) -> tuple[pd.DataFram
     -------
     (costs, effects, config)
     """
-    from ..scoring import change_frame, score_all
+    from ..outcomes.scores import change_frame, score_all
     from .costing import client_costs
 
     ds = getattr(source, "dataset", None)

@@ -28,8 +28,8 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from ..errors import HbEvalError
-from ..values import plain_value
-from .bootstrap import bca_interval
+from ..support.values import plain_value
+from ..stats.bootstrap import bca_interval
 
 __all__ = ["CostNeutrality", "cost_neutrality", "bca_pvalue", "ALPHA"]
 
@@ -38,7 +38,7 @@ ALPHA = 0.05
 
 
 def _bca_constants(theta_hat: float, reps: np.ndarray, jack: np.ndarray) -> tuple[float, float]:
-    """z0 and a of the BCa interval, as :func:`hb_eval.costs.bootstrap.bca_interval` has them."""
+    """z0 and a of the BCa interval, as :func:`hb_eval.stats.bootstrap.bca_interval` has them."""
     B = reps.size
     below = (reps < theta_hat).sum() + 0.5 * (reps == theta_hat).sum()
     z0 = float(ndtri(below / B))

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..values import plain_value
+from ..support.values import plain_value
 
 __all__ = ["ProviderMix", "provider_mix", "provider_table", "is_new_entrant", "SECTORS"]
 

@@ -29,8 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .cea import SIGN_CONVENTION, cea_sample
-from .costing import (ASSISTANT_TITLE, RULES, PreparedCosts, _tables, client_costs,
-                      unit_cost_values, vary_unit_costs)
+from .costing import (ASSISTANT_TITLE, RULES, PreparedCosts, _tables, client_costs, unit_cost_values, vary_unit_costs)
 
 NUMERIC = ("hourly_wage", "side_costs_pct", "overhead_pct", "km_allowance", "client_hour_value",
            "volunteer_hour_value")
@@ -156,7 +155,7 @@ def one_way_sensitivity(ds_or_tables: Any, effects: pd.DataFrame, config: Any = 
 
 def tornado_table(ds: Any, scores: pd.DataFrame, config: Any) -> pd.DataFrame:
     """:func:`one_way_sensitivity` for a Dataset and its scores (primary outcome's change)."""
-    from ..scoring import change_frame
+    from ..outcomes.scores import change_frame
 
     effects = change_frame(scores, ds.clients, "kykyviisari_total")
     return one_way_sensitivity(ds, effects, config)

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import HbEvalError
-from .bootstrap import Progress, _progress, as_rng, stratified_counts
+from ..stats.sur import batched_wls
+from ..stats.bootstrap import Progress, _progress, as_rng, stratified_counts
 from .cea import SIGN_CONVENTION, _f
-from ..display import ResultDisplay
+from ..support.display import ResultDisplay
 
 
 #: Elements of one chunk of the B × n count matrix in the batched regressions (8 MB).
@@ -44,34 +45,6 @@ def design(sample: pd.DataFrame, covariates: tuple[str, ...] = ("baseline", "pil
             d = pd.get_dummies(col.astype(str), prefix=c, drop_first=True, dtype=float)
             X = pd.concat([X, d], axis=1)
     return X
-
-
-def batched_wls(X: np.ndarray, Y: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Weighted least squares for many weight vectors at once.
-
-    Parameters
-    ----------
-    X
-        n × p regressors.
-    Y
-        n × q outcomes (one column per equation).
-    W
-        b × n weights (bootstrap counts).
-
-    Returns
-    -------
-    ndarray
-        b × p × q coefficients; a replicate whose XᵀWX is singular (e.g. a pilot absent from
-        it) gets the minimum-norm solution of the pseudo-inverse.
-    """
-    n, p = X.shape
-    XX = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
-    A = (W @ XX).reshape(-1, p, p)                                   # b × p × p
-    rhs = np.stack([W @ (X * Y[:, [k]]) for k in range(Y.shape[1])], axis=-1)  # b × p × q
-    try:
-        return np.linalg.solve(A, rhs)
-    except np.linalg.LinAlgError:
-        return np.linalg.pinv(A) @ rhs
 
 
 @dataclass(repr=False)

@@ -5,7 +5,7 @@ report:
 
 - :mod:`~hb_eval.data.io` reads ``.xlsx`` and ``.csv`` files into raw text grids;
 - :mod:`~hb_eval.data.parsing` parses client numbers, Finnish numbers, dates and durations;
-- :mod:`~hb_eval.data.privacy` finds and redacts personal identity codes;
+- :mod:`~hb_eval.privacy` finds and redacts personal identity codes;
 - :mod:`~hb_eval.data.schema` reads the machine-readable schemas of ``data_schemas/``;
 - :mod:`~hb_eval.data.loaders` turns each source's grids into a tidy table;
 - :mod:`~hb_eval.data.quarantine` records every row set aside, with its reason;

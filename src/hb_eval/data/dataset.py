@@ -28,21 +28,17 @@ import pandas as pd
 
 from ..config import Config, load_config
 from ..errors import HbEvalError, InputError
-from . import privacy
+from .. import privacy
 from .loaders.common import LoadContext, display_path
 from .loaders.tables import ARMS, conform, empty
 from .plausibility import Limits
 from .quarantine import REASONS, Quarantine
 
-__all__ = ["Dataset", "load", "SCHEMA_VERSION", "FILE_ERROR_COLUMNS", "UNREAD_SHEET_COLUMNS"]
+__all__ = ["Dataset", "load", "FILE_ERROR_COLUMNS", "UNREAD_SHEET_COLUMNS"]
 
 FILE_ERROR_COLUMNS = ["source", "path", "sha256", "reason", "message"]
 UNREAD_SHEET_COLUMNS = ["source", "path", "sheet", "rows", "message"]
 
-try:  # the results.json schema version is owned by the report
-    from ..report.results_json import SCHEMA_VERSION
-except Exception:  # pragma: no cover - report not importable
-    SCHEMA_VERSION = "1.0"
 
 #: tables whose rows come from input rows (file, row) and carry a client_id
 _CLIENT_TABLES = ("responses", "satisfaction", "esr", "diary_rows", "service_costs", "budgets")
@@ -378,10 +374,7 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
     -------
     Dataset
     """
-    from .loaders import (budgets as l_bud, esr as l_esr, kompassi as l_kom,
-                          kykyviisari as l_kyky, osallisuus as l_osa, providers as l_prov,
-                          roster as l_roster, satisfaction as l_sat, service_costs as l_svc,
-                          time_diary as l_diary, unit_costs as l_uc)
+    from .loaders import (budgets as l_bud, esr as l_esr, kompassi as l_kom, kykyviisari as l_kyky, osallisuus as l_osa, providers as l_prov, roster as l_roster, satisfaction as l_sat, service_costs as l_svc, time_diary as l_diary, unit_costs as l_uc)
     from .loaders.waves import assign_waves
 
     if errors not in ("raise", "collect"):

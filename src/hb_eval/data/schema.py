@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .. import resources
+from ..support import resources
 from ..errors import InputError, SchemaError
 from .parsing import normalize_text
 

@@ -25,9 +25,10 @@ import pandas as pd
 
 from ..config import load_config
 from ..errors import FileSystemError
-from ..filesystem import FolderLock, atomic_write_bytes
-from .dataset import SCHEMA_VERSION, Dataset, load
-from .privacy import gate, gate_frame, gate_value
+from ..support.filesystem import FolderLock, atomic_write_bytes
+from ..support.versions import SCHEMA_VERSION
+from .dataset import Dataset, load
+from ..privacy import gate, gate_frame, gate_value
 
 __all__ = ["run_validate", "write_quarantine", "validation_json", "DEFAULT_QUARANTINE_NAME"]
 

@@ -74,7 +74,7 @@ CORE_DOMAINS = DOMAINS[:7]
 KYKY_ITEMS: list[tuple[str, str, int, int, bool]] = [
     (f"{p}{i}", d, 0 if p == "YH" else 1, 10 if p == "YH" else 5, f"{p}{i}" in ("MH3", "MH4"))
     for p, d, k in DOMAIN_ITEMS for i in range(1, k + 1)]
-#: Kompassi crosswalk (as scoring.py's default): three 1-4 items for each of four domains.
+#: Kompassi crosswalk (as outcomes/scores.py's default): three 1-4 items for each of four domains.
 KOMPASSI_ITEMS: list[tuple[str, str]] = [
     (f"KOM{i:02d}", d) for i, d in enumerate(
         ["participation"] * 3 + ["mental_wellbeing"] * 3 + ["everyday_life"] * 3

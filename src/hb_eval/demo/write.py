@@ -39,9 +39,7 @@ from openpyxl import Workbook
 
 from ..config import SCHEMA_FILE, json_schema_text
 from .budgets import BUDGET_FILE, PROVIDER_FILE
-from .simulate import (ESR_FILE, FIRST_ROW, KOMPASSI_FILE, KYKY_FILES, KYKY_ITEMS,
-                       OSALLISUUS_FILE, SATISFACTION_FILES, DemoTruth, hetu, roster_for_clients,
-                       simulate)
+from .simulate import (ESR_FILE, FIRST_ROW, KOMPASSI_FILE, KYKY_FILES, KYKY_ITEMS, OSALLISUUS_FILE, SATISFACTION_FILES, DemoTruth, hetu, roster_for_clients, simulate)
 from .xlsx_fast import FastWorkbook
 
 __all__ = ["write_demo", "cli_demo", "FIXED_TIME"]

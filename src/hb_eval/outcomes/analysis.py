@@ -25,12 +25,12 @@ from ..config import AnalysisConfig
 from ..errors import HbEvalError
 from .ancova import ancova
 from .did import DEFAULT_COVARIATES, ESTIMATE_COLUMNS, WILD_COLUMNS, did_2x2, did_adjusted
-from .estimability import estimability_keys
+from ..stats.estimability import estimability_keys
 from .dr_did import dr_did
 from .heterogeneity import interaction_test, subgroup_estimates
 from .mixed import mixed_did
-from .multiplicity import adjust_secondary
-from ..display import ResultDisplay
+from ..stats.multiplicity import holm
+from ..support.display import ResultDisplay
 
 PRIMARY = "kykyviisari_total"
 DOMAINS = ("general_wellbeing", "participation", "mental_wellbeing", "everyday_life", "skills",
@@ -81,11 +81,11 @@ class OutcomeResults(ResultDisplay):
         One row per outcome x estimator (:data:`ESTIMATORS`) with the estimate columns,
         ``holm_p``, ``multiplicity`` and ``note``.
     within
-        :func:`hb_eval.effect_sizes.within_arm` tables of all outcomes stacked.
+        :func:`hb_eval.stats.effect_sizes.within_arm` tables of all outcomes stacked.
     d_ppc2
-        :func:`hb_eval.effect_sizes.d_ppc2` rows of all outcomes.
+        :func:`hb_eval.stats.effect_sizes.d_ppc2` rows of all outcomes.
     reliable_change
-        :func:`hb_eval.effect_sizes.reliable_change` tables stacked (empty when no reliability
+        :func:`hb_eval.stats.effect_sizes.reliable_change` tables stacked (empty when no reliability
         was available).
     alpha
         Cronbach's alpha at baseline per outcome (NaN when not computed).
@@ -148,7 +148,7 @@ class OutcomeResults(ResultDisplay):
         every estimator block, ``wild_ci_low``/``wild_ci_high`` in ``did``, and for the primary
         outcome ``heterogeneity.{pilot_p, client_group_p}``).
         """
-        from ..effect_sizes import reliable_change_results, within_results
+        from ..stats.effect_sizes import reliable_change_results, within_results
 
         out: dict[str, Any] = {}
         for outcome in self.n:
@@ -204,7 +204,7 @@ def _baseline_alpha(items: pd.DataFrame | None, schemas: Any) -> tuple[dict[str,
                                                                         pd.DataFrame | None]:
     if items is None:
         return {}, None
-    from ..reliability import alpha_table
+    from .reliability import alpha_table
 
     tab = alpha_table(items, schemas)
     base = tab[(tab["wave"].astype(str) == "alku") & (tab["source"].astype(str) != "kompassi")]
@@ -221,7 +221,7 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
     Parameters
     ----------
     scores
-        Long scores (:func:`hb_eval.scoring.score_all`).
+        Long scores (:func:`hb_eval.outcomes.scores.score_all`).
     clients
         The Dataset's ``clients`` table.
     config
@@ -247,8 +247,8 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
     -------
     OutcomeResults
     """
-    from ..effect_sizes import d_ppc2, reliable_change, within_arm
-    from ..scoring import change_frame, long_frame
+    from ..stats.effect_sizes import d_ppc2, reliable_change, within_arm
+    from .scores import change_frame, long_frame
 
     cluster = config.cluster
     conf = config.confidence
@@ -348,3 +348,32 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
                   "ps_trim": list(config.ps_trim),
                   "dr_did_trim": getattr(config, "dr_did_trim", "drdid"), "mixed": mixed},
         alpha_full=alpha_full)
+
+
+def adjust_secondary(estimates: pd.DataFrame, primary: str = "kykyviisari_total",
+                     p_column: str = "p") -> pd.DataFrame:
+    """Add ``holm_p`` beside ``p``: Holm within each estimator across the secondary outcomes.
+
+    The primary outcome is not adjusted (``holm_p`` equals ``p``); the family is the secondary
+    outcomes of one estimator.
+
+    Parameters
+    ----------
+    estimates
+        Rows with outcome, estimator and ``p_column``.
+    primary
+        The primary outcome's name.
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``holm_p`` and ``multiplicity`` (``"holm_secondary"`` or ``"primary"``).
+    """
+    out = estimates.copy()
+    out["holm_p"] = np.nan
+    out["multiplicity"] = np.where(out["outcome"] == primary, "primary", "holm_secondary")
+    prim = out["outcome"] == primary
+    out.loc[prim, "holm_p"] = out.loc[prim, p_column]
+    for _, idx in out[~prim].groupby("estimator", sort=False).groups.items():
+        out.loc[idx, "holm_p"] = holm(out.loc[idx, p_column].to_numpy(float))
+    return out

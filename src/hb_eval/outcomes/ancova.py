@@ -5,9 +5,8 @@ from typing import Iterable
 
 import pandas as pd
 
-from .did import ESTIMATE_COLUMNS, _row, check_arms, complete_pairs, fit_change_regression, \
-    outcome_of
-from ..checks import CHANGE_FRAME, check_confidence, require_columns
+from .did import (ESTIMATE_COLUMNS, _row, check_arms, complete_pairs, fit_change_regression, outcome_of)
+from ..support.checks import CHANGE_FRAME, check_confidence, require_columns
 
 
 def ancova(frame: pd.DataFrame, covariates: Iterable[str] = (), cluster: str | None = "worker",

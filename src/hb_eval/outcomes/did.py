@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .cr2 import ClusterOLS, ols_cluster
-from .estimability import primary_inference
-from .wild_bootstrap import wild_cluster_bootstrap
-from ..checks import CHANGE_FRAME, check_confidence, require_columns
+from ..stats.cr2 import ClusterOLS, ols_cluster
+from ..stats.estimability import primary_inference
+from ..stats.wild_bootstrap import wild_cluster_bootstrap
+from ..support.checks import CHANGE_FRAME, check_confidence, require_columns
 from ..errors import TooFewClients
 
 TREATED, CONTROL = "HB", "Verrokki"

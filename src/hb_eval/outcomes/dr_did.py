@@ -35,10 +35,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from .estimability import require_clusters, require_se
-from .did import (DEFAULT_COVARIATES, ESTIMATE_COLUMNS, _row, check_arms, cluster_ids,
-                  complete_pairs, covariate_design, outcome_of)
-from ..checks import CHANGE_FRAME, check_confidence, require_columns
+from ..stats.estimability import require_clusters, require_se
+from .did import (DEFAULT_COVARIATES, ESTIMATE_COLUMNS, _row, check_arms, cluster_ids, complete_pairs, covariate_design, outcome_of)
+from ..support.checks import CHANGE_FRAME, check_confidence, require_columns
 
 
 def _logit(X: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, bool]:

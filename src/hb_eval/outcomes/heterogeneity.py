@@ -19,11 +19,10 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import NotEstimable
-from .estimability import require_clusters
-from .cr2 import ols_cluster
-from .did import (ESTIMATE_COLUMNS, _row, check_arms, cluster_ids, complete_pairs,
-                  outcome_of)
-from ..checks import CHANGE_FRAME, check_confidence, require_columns
+from ..stats.estimability import require_clusters
+from ..stats.cr2 import ols_cluster
+from .did import ESTIMATE_COLUMNS, _row, check_arms, cluster_ids, complete_pairs, outcome_of
+from ..support.checks import CHANGE_FRAME, check_confidence, require_columns
 
 SUBGROUP_COLUMNS = ["by", "subgroup"] + ESTIMATE_COLUMNS + ["note"]
 

@@ -21,7 +21,7 @@ If the optimiser does not converge (or the fit fails) the row says so in ``conve
 ``note``); the estimate of a non-converged fit is still shown, a failed fit gives NaN.
 
 Above :data:`CLOSED_FORM_FROM` clients the same REML fit is computed in closed form per worker
-(:mod:`hb_eval.outcomes.mixed_nested`); the ``fit`` column names which
+(:mod:`hb_eval.stats.mixed_nested`); the ``fit`` column names which
 (``statsmodels_mixedlm`` or ``closed_form_reml``).
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from .did import ESTIMATE_COLUMNS, TREATED, CONTROL, outcome_of
-from ..checks import LONG_FRAME, check_confidence, require_columns
+from ..support.checks import LONG_FRAME, check_confidence, require_columns
 
 WAVES = ("alku", "väli", "loppu")
 #: A variance component below this fraction of the residual variance is at its boundary (0).
@@ -89,7 +89,7 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
     Parameters
     ----------
     long
-        A long frame (:func:`hb_eval.scoring.long_frame`): client_id, arm, worker, wave, score.
+        A long frame (:func:`hb_eval.outcomes.scores.long_frame`): client_id, arm, worker, wave, score.
         Rows with a missing score are not used.
     confidence
         Interval coverage (normal).
@@ -135,7 +135,7 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
            "se_type": "MixedLM-Wald", "cluster": group, "confidence": confidence,
            "df": np.inf, "n_obs": len(d), "converged": False, "singular": False,
            "note": ""}
-    from .estimability import require_clusters, require_se
+    from ..stats.estimability import require_clusters, require_se
 
     require_clusters(row["n_clusters"], group, "mixed model (random intercept per " + group + ")")
     terms = ["vali", "loppu", "hb_vali", "hb_loppu"]
@@ -212,7 +212,7 @@ def _row_frame(row: dict) -> pd.DataFrame:
 def _closed_form(d: pd.DataFrame, terms: list[str], row: dict, confidence: float
                  ) -> pd.DataFrame:
     """The same REML fit by :func:`.mixed_nested.fit_nested_reml` (``fit="closed_form_reml"``)."""
-    from .mixed_nested import fit_nested_reml
+    from ..stats.mixed_nested import fit_nested_reml
 
     X = np.column_stack([np.ones(len(d)), d[terms].to_numpy(float)])
     row["fit"] = "closed_form_reml"

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config, load_config
-from ..data.privacy import gate
+from ..privacy import gate
 from ..errors import ConfigError
 from .output import OutputFolder
 from . import run as R

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
-from ..resources import template_dir
+from ..support.resources import template_dir
 from .format import MISSING, fmt_ci, fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pct
 from .format import is_p_column as _is_p_col
 from .i18n import display_value, setting_label, setting_value, t

@@ -17,13 +17,12 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import platform
 from collections.abc import Iterable, Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from ..config import SOURCES, Config
+from ..support.versions import PACKAGES, created_with, package_versions
 from .results_json import to_jsonable
 
 __all__ = ["MANIFEST_VERSION", "PACKAGES", "sha256_file", "package_versions", "input_files", "build_manifest",
@@ -31,11 +30,6 @@ __all__ = ["MANIFEST_VERSION", "PACKAGES", "sha256_file", "package_versions", "i
 
 #: Version of the manifest's own shape.
 MANIFEST_VERSION = 2
-#: Packages whose version can change a number in results.json.
-PACKAGES = ("hb_eval", "numpy", "pandas", "scipy", "statsmodels", "linearmodels", "pingouin",
-            "matplotlib", "seaborn", "jinja2", "openpyxl", "python-calamine", "PyYAML")
-
-
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     """Hex SHA-256 of a file's bytes."""
     h = hashlib.sha256()
@@ -43,24 +37,6 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         for block in iter(lambda: fh.read(chunk), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def package_versions(packages: Iterable[str] = PACKAGES) -> dict[str, str]:
-    """Installed versions of ``packages`` and of Python (``None`` for one not installed)."""
-    out: dict[str, Any] = {"python": platform.python_version()}
-    for name in packages:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def created_with() -> str:
-    """``"hb_eval <version>"``."""
-    from .. import __version__
-
-    return f"hb_eval {__version__}"
 
 
 def _rel(path: str | Path, base: str | Path) -> str:
@@ -178,7 +154,7 @@ def redact_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
 def write_manifest(manifest: Mapping[str, Any], path: str | Path) -> Path:
     """Write manifest.json (sorted keys, UTF-8; every string through the privacy gate); see
     :meth:`OutputFolder.commit` for the fsync and the place of the manifest in the run."""
-    from ..data.privacy import gate_value
+    from ..privacy import gate_value
 
     path = Path(path)
     path.write_text(json.dumps(gate_value(dict(manifest)), sort_keys=True, indent=2, ensure_ascii=False) + "\n",

@@ -37,8 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
-from ..filesystem import (FolderLock, fs_error, fs_errors, fsync_path, fsync_tree,
-                          terminate_as_exit)
+from ..support.filesystem import (FolderLock, fs_error, fs_errors, fsync_path, fsync_tree, terminate_as_exit)
 
 __all__ = ["OutputFolder", "OWNED_NAMES", "owned_files"]
 

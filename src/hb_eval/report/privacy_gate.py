@@ -1,6 +1,6 @@
-"""The privacy gate (:func:`hb_eval.data.privacy.gate`) at the report's serialisation points.
+"""The privacy gate (:func:`hb_eval.privacy.gate`) at the report's serialisation points.
 
-Every string the report writes passes :func:`~hb_eval.data.privacy.gate`: results.json
+Every string the report writes passes :func:`~hb_eval.privacy.gate`: results.json
 (:func:`~hb_eval.report.results_json.dumps_results`), manifest.json
 (:func:`~hb_eval.report.manifest.write_manifest`), the tables (CSV and workbook), the HTML and
 the text drawn in figures (:func:`~hb_eval.report.figures.save_figure`). A personal identity
@@ -12,7 +12,7 @@ import dataclasses
 import re
 from typing import Any
 
-from ..data.privacy import gate, gate_frame
+from ..privacy import gate, gate_frame
 
 __all__ = ["gate_table", "gate_figure", "gate_html"]
 

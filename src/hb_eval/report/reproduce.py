@@ -212,7 +212,7 @@ def check_inputs(manifest: dict[str, Any], base_dir: Path) -> dict[str, str]:
     (``[hetu-1]``); such inputs are matched by their redacted path and SHA-256, and a
     difference is named by the redacted path.
     """
-    from ..data.privacy import PLACEHOLDER_RE, gate
+    from ..privacy import PLACEHOLDER_RE, gate
     from .suppression import redact_client_numbers
 
     out: dict[str, str] = {}
@@ -259,7 +259,7 @@ def _config_data(manifest: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     import json
 
     from ..config import load_config
-    from ..data.privacy import PLACEHOLDER_RE
+    from ..privacy import PLACEHOLDER_RE
 
     data = dict(manifest["config"])
     cfg_file = manifest.get("config_file")

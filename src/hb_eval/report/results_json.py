@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from ..support.versions import SCHEMA_VERSION
+
 __all__ = [
     "SCHEMA_VERSION",
     "SIGNIFICANT_DIGITS",
@@ -32,7 +34,6 @@ __all__ = [
     "diff_results",
 ]
 
-SCHEMA_VERSION = "1.0"
 SIGNIFICANT_DIGITS = 10
 
 
@@ -88,7 +89,7 @@ def to_jsonable(obj: Any, digits: int = SIGNIFICANT_DIGITS) -> Any:
 def dumps_results(results: Mapping[str, Any], digits: int = SIGNIFICANT_DIGITS) -> str:
     """The exact text of results.json for ``results`` (sorted keys, rounded floats; every
     string through the privacy gate)."""
-    from ..data.privacy import gate_value
+    from ..privacy import gate_value
 
     return json.dumps(gate_value(to_jsonable(results, digits)), sort_keys=True, indent=2,
                       ensure_ascii=False, allow_nan=False) + "\n"

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..config import Config
+from ..config import Config, config_table
 from ..data.loaders.unit_costs import unit_cost_value
-from ..progress import progress_printer
+from ..support.progress import progress_printer
 from . import figures as F
 from .budget_sections import suppress_budget_results
 from .html import img_tag, render_html
@@ -39,7 +39,8 @@ from .output import OutputFolder
 from .results_json import dumps_results, to_jsonable
 from .suppression import redact_client_numbers, suppress_results
 from .table_specs import make_tables
-from .tables import Table, config_table, public_table, write_csv, write_workbook
+from .tables import Table, public_table, write_csv
+from .workbook import write_workbook
 
 if TYPE_CHECKING:
     from ..evaluation import Evaluation

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .suppression import is_count_column, suppress_frame, suppress_table
 
-__all__ = ["Table", "write_csv", "write_workbook", "public_table", "config_table"]
+__all__ = ["Table", "write_csv", "public_table"]
 
 
 @dataclass
@@ -86,24 +86,3 @@ def write_csv(table: Table, out_dir: str | Path, lang: str = "fi") -> Path:
     frame.to_csv(path, sep=sep, decimal=dec, index=False, encoding="utf-8-sig",
                  lineterminator="\n", float_format="%.10g")
     return path
-
-
-def write_workbook(tables: list[Table], path: str | Path, lang: str = "fi") -> Path:
-    """Write the tables to one .xlsx workbook for people (see :mod:`hb_eval.report.workbook`)."""
-    from .workbook import write_workbook as _write
-
-    return _write(tables, path, lang)
-
-
-def config_table(config: Any) -> pd.DataFrame:
-    """The configuration as a two-column table (setting, value) for the report's appendix."""
-    d = config.to_dict()
-    rows = [("name", d["name"])]
-    for k, v in d["analysis"].items():
-        rows.append((f"analysis.{k}", v))
-    for k, v in d["report"].items():
-        rows.append((f"report.{k}", v))
-    for k, v in d["sources"].items():
-        rows.append((f"sources.{k}", ", ".join(v)))
-    return pd.DataFrame({"setting": [r[0] for r in rows],
-                         "value": ["–" if r[1] is None else str(r[1]) for r in rows]})

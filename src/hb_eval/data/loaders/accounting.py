@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import privacy
+from ... import privacy
 from ...errors import InputError
 from ..io.grid import RawTable, norm_header
 

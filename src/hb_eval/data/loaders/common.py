@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import privacy
+from ... import privacy
 from ...errors import InputError
 from .accounting import check_source, note_unread_sheets
 from ..io import RawTable, read_input, read_table, split_table

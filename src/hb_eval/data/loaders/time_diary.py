@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import parsing, privacy
+from .. import parsing
+from ... import privacy
 from ...errors import InputError
 from ..io.batch import FileRows, read_many
 from ..io.grid import norm_header

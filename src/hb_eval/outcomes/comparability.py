@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from .errors import HbEvalError
-from .values import plain_value
-from .display import ResultDisplay
+from ..errors import HbEvalError
+from ..support.values import plain_value
+from ..support.display import ResultDisplay
 
 __all__ = [
     "CATEGORICAL",
@@ -215,9 +215,9 @@ def baseline_table(clients: pd.DataFrame, change_frame_or_scores: pd.DataFrame |
     clients
         The Dataset's ``clients`` table.
     change_frame_or_scores
-        A change frame (:func:`hb_eval.scoring.change_frame`): the table then describes the
+        A change frame (:func:`hb_eval.outcomes.scores.change_frame`): the table then describes the
         clients in it (the analysis sample) and adds their baseline score; or a long scores
-        table (:func:`hb_eval.scoring.score_all`): the table describes every client in
+        table (:func:`hb_eval.outcomes.scores.score_all`): the table describes every client in
         ``clients`` with one baseline (``alku``) column per outcome. None: covariates only.
     covariates
         Categorical covariates (default pilot, client group, sex, age group).
@@ -655,7 +655,7 @@ def analyse_comparability(clients: pd.DataFrame, scores: pd.DataFrame,
     Parameters
     ----------
     clients, scores
-        The Dataset's ``clients`` and the long scores (:func:`hb_eval.scoring.score_all`).
+        The Dataset's ``clients`` and the long scores (:func:`hb_eval.outcomes.scores.score_all`).
     outcome
         The outcome (default the primary one).
     config
@@ -664,9 +664,9 @@ def analyse_comparability(clients: pd.DataFrame, scores: pd.DataFrame,
     run_mice
         Whether to run the MICE DiD (needs dropouts and completers in both arms).
     """
-    from .config import AnalysisConfig
-    from .imputation import mice_did
-    from .scoring import change_frame
+    from ..config import AnalysisConfig
+    from ..stats.imputation import mice_did
+    from .scores import change_frame
 
     cfg = config if config is not None else AnalysisConfig()
     cc = change_frame(scores, clients, outcome)

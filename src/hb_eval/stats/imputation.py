@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.imputation.mice import MICEData
 
-from .errors import HbEvalError
+from ..errors import HbEvalError
 
 __all__ = ["rubin_pool", "impute_frames", "mice_pool", "mice_did", "did_estimate",
            "MICE_COVARIATES"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 #: Largest configuration file read, in bytes (1 MiB).
 MAX_BYTES = 1 << 20

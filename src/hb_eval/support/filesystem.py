@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import FileSystemError, OutputBusyError
+from ..errors import FileSystemError, OutputBusyError
 
 __all__ = ["fs_error", "fs_errors", "FolderLock", "atomic_write_bytes", "fsync_tree",
            "fsync_path", "ensure_folder", "terminate_as_exit", "LOCK_SUFFIX"]

@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
-from .values import plain_value as _clean
-from .effect_sizes import newcombe_diff_ci, wilson_ci
-from .errors import HbEvalError
-from .display import ResultDisplay
+from ..support.values import plain_value as _clean
+from ..stats.effect_sizes import newcombe_diff_ci, wilson_ci
+from ..errors import HbEvalError
+from ..support.display import ResultDisplay
 
 __all__ = [
     "ITEMS",

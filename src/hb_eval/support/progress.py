@@ -14,7 +14,7 @@ def progress_printer(enabled: bool) -> Callable[[str], None]:
 
     def say(msg: str) -> None:
         if enabled:
-            from .data.privacy import gate  # a path in a message may hold an identity code
+            from ..privacy import gate  # a path in a message may hold an identity code
 
             print(f"[hb-eval {time.perf_counter() - t0:5.1f} s] {gate(msg)}", file=sys.stderr,
                   flush=True)

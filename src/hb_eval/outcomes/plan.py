@@ -11,7 +11,7 @@ From this evaluation's data (the primary outcome's change score, alku → loppu)
 * ``clients_per_worker`` — the mean number of analysed clients (baseline and end score) per
   worker, both arms together (conservative: workers here serve both arms);
 * ``attrition`` — the share of clients with a baseline score and no end score (the total row of
-  :func:`hb_eval.comparability.attrition`; client-ships still ongoing count as lost).
+  :func:`hb_eval.outcomes.comparability.attrition`; client-ships still ongoing count as lost).
 
 The answer is the t-based two-sample one of statsmodels' ``TTestIndPower`` (equal arms,
 two-sided, α = 0.05 and power 0.8 by default) with the design effect
@@ -33,11 +33,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import HbEvalError
-from .values import plain_value
+from ..errors import HbEvalError
+from ..support.values import plain_value
 
 __all__ = ["worker_icc", "pooled_sd", "mde_for_n", "n_for_mde", "plan_from_inputs",
-           "plan_next_phase", "PlanResult", "REPORT_N_PER_ARM", "cli_plan"]
+           "plan_next_phase", "PlanResult", "REPORT_N_PER_ARM"]
 
 PRIMARY = "kykyviisari_total"
 #: Clients per arm shown in the report's planning section.
@@ -275,7 +275,7 @@ def plan_next_phase(scores: pd.DataFrame, clients: pd.DataFrame,
     Parameters
     ----------
     scores, clients
-        Long scores (:func:`hb_eval.scoring.score_all`) and the Dataset's ``clients``.
+        Long scores (:func:`hb_eval.outcomes.scores.score_all`) and the Dataset's ``clients``.
     n_per_arm
         Clients recruited per arm to give the minimum detectable effect for.
     mde
@@ -294,7 +294,7 @@ def plan_next_phase(scores: pd.DataFrame, clients: pd.DataFrame,
     PlanResult
     """
     from .comparability import attrition as attrition_table
-    from .scoring import change_frame
+    from .scores import change_frame
 
     cf = change_frame(scores, clients, outcome)
     cf = cf[cf["change"].notna()]
@@ -315,31 +315,3 @@ def plan_next_phase(scores: pd.DataFrame, clients: pd.DataFrame,
                             alpha, power, icc_ci=(icc["ci_low"], icc["ci_high"]),
                             outcome=outcome, n=n, n_workers=int(icc["n_clusters"]),
                             confidence=confidence)
-
-
-# ------------------------------------------------------------------------------ CLI
-def cli_plan(args: Any) -> int:
-    """``hb-eval plan evaluation.yaml [--n-per-arm N]... [--mde D]... [--alpha] [--power]``."""
-    import json
-
-    from .config import load_config
-    from .data.dataset import load
-    from .scoring import score_all
-
-    config = load_config(args.config)
-    ds = load(config)
-    scores = score_all(ds, include_kompassi=config.analysis.include_kompassi)
-    res = plan_next_phase(scores, ds.clients, n_per_arm=args.n_per_arm or REPORT_N_PER_ARM,
-                          mde=args.mde or (), alpha=args.alpha, power=args.power,
-                          confidence=config.analysis.confidence)
-    if args.json:
-        print(json.dumps(res.to_results(), ensure_ascii=False, indent=2, sort_keys=True))
-    else:
-        print(res.summary())
-    if args.figure:
-        from .report import figures as F
-
-        lang = config.report.language
-        fig = F.plan_curve(res.curve(), lang, marks=res.rows)
-        fig.savefig(args.figure, dpi=150, bbox_inches="tight")
-    return 0

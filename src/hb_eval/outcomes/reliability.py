@@ -14,7 +14,7 @@ import pandas as pd
 import pingouin as pg
 from scipy import stats
 
-from .scoring import CORE_DOMAINS, WAVES, _prepare, _resolve_rules
+from .scores import CORE_DOMAINS, WAVES, _prepare, _resolve_rules
 
 __all__ = ["cronbach_alpha", "alpha_table"]
 
@@ -80,7 +80,7 @@ def alpha_table(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
     items
         The Dataset's ``items`` table.
     schemas
-        As in :func:`hb_eval.scoring.score_items`.
+        As in :func:`hb_eval.outcomes.scores.score_items`.
     by
         Grouping besides the scale; ``("source", "wave")`` gives one row per scale x wave.
     ci_method, confidence

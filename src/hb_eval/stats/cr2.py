@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
-from ..display import ResultDisplay
+from ..support.display import ResultDisplay
 
 SE_TYPES = ("CR2", "CR1", "CR0", "HC2")
 #: Up to this N x G the CR2 degrees of freedom use the N x G matrix Q as written in the module

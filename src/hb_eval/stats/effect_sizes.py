@@ -7,7 +7,7 @@ Newcombe 1998):
 
 * ``d_z``  = mean change / SD of the change; CI by inverting the noncentral t (``ncp``; for
   large t or df, where scipy's noncentral t loses accuracy, the same inversion by quadrature,
-  ``ncp_quadrature``: :mod:`hb_eval.noncentral_t`).
+  ``ncp_quadrature``: :mod:`hb_eval.stats.noncentral_t`).
 * ``d_av`` = mean change / average SD of baseline and end. ``sd_average="mean"`` (default, the
   spec's "mean of the two SDs", Lakens's d_av) uses (SD1 + SD2) / 2; ``"rms"`` uses
   sqrt((SD1^2 + SD2^2) / 2), which is what ``pingouin.compute_effsize(paired=True,
@@ -30,8 +30,8 @@ from scipy import special, stats
 from statsmodels.stats.proportion import proportion_confint
 
 from .noncentral_t import ncp_limits
-from .values import plain_value
-from .checks import check_confidence
+from ..support.values import plain_value
+from ..support.checks import check_confidence
 
 __all__ = [
     "within_arm",
@@ -56,7 +56,7 @@ def _paired(frame: pd.DataFrame) -> pd.DataFrame:
     need = {"arm", "baseline", "end"}
     if need - set(frame.columns):
         raise ValueError(f"frame lacks column(s) {sorted(need - set(frame.columns))}; "
-                         "pass a change frame (hb_eval.scoring.change_frame)")
+                         "pass a change frame (hb_eval.outcomes.scores.change_frame)")
     f = frame.loc[frame["baseline"].notna() & frame["end"].notna()].copy()
     f["change"] = f["end"] - f["baseline"]
     return f
@@ -75,7 +75,7 @@ def ncp_ci(t: Any, df: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.nd
     The lower limit solves ``nct.cdf(t, df, lam) = 1 - a/2`` and the upper
     ``nct.cdf(t, df, lam) = a/2`` (Steiger & Fouladi 1997), finite for any finite t and df > 0:
     scipy's noncentral t where it is accurate, else Gauss-Hermite/Legendre quadrature (see
-    :func:`hb_eval.noncentral_t.ncp_limits`, which also says which was used).
+    :func:`hb_eval.stats.noncentral_t.ncp_limits`, which also says which was used).
 
     Parameters
     ----------
@@ -130,7 +130,7 @@ def within_arm(frame: pd.DataFrame, confidence: float = 0.95, ci_method: str = "
     Parameters
     ----------
     frame
-        A change frame (:func:`hb_eval.scoring.change_frame`): arm, baseline, end. Only complete
+        A change frame (:func:`hb_eval.outcomes.scores.change_frame`): arm, baseline, end. Only complete
         pairs are used.
     confidence
         Coverage of every interval.

@@ -32,8 +32,8 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .checks import CLIENTS, SCORES, check_outcome, require_columns
-from .errors import HbEvalError
+from ..support.checks import CLIENTS, SCORES, check_outcome, require_columns
+from ..errors import HbEvalError
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +261,7 @@ def default_rules(sources: Iterable[str] = SCORED_SOURCES) -> dict[str, ScaleRul
     A schema that is wrong raises :class:`~hb_eval.errors.SchemaError`; it is never replaced
     silently by defaults.
     """
-    from .resources import schema_dir
+    from ..support.resources import schema_dir
 
     # Parsing the YAML takes a noticeable fraction of a second: cache on the files' mtimes so
     # an edited schema is still picked up.
@@ -271,7 +271,7 @@ def default_rules(sources: Iterable[str] = SCORED_SOURCES) -> dict[str, ScaleRul
 
 @functools.lru_cache(maxsize=16)
 def _shipped_rules(source: str, stamp: tuple) -> ScaleRules:
-    from .data.schema import load_schema
+    from ..data.schema import load_schema
 
     return rules_from_schema(source, load_schema(source))
 

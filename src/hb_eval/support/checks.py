@@ -16,15 +16,15 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import OutcomeError
+from ..errors import OutcomeError
 
 __all__ = ["check_confidence", "require_columns", "check_outcome", "CHANGE_FRAME", "LONG_FRAME",
            "SCORES", "CLIENTS", "CLIENT_COSTS"]
 
 #: How to make the frames the estimators take (named in the error messages).
-CHANGE_FRAME = "hb_eval.scoring.change_frame(scores, ds.clients, outcome)"
-LONG_FRAME = "hb_eval.scoring.long_frame(scores, ds.clients, outcome)"
-SCORES = "hb_eval.scoring.score_all(ds)"
+CHANGE_FRAME = "hb_eval.outcomes.scores.change_frame(scores, ds.clients, outcome)"
+LONG_FRAME = "hb_eval.outcomes.scores.long_frame(scores, ds.clients, outcome)"
+SCORES = "hb_eval.outcomes.scores.score_all(ds)"
 CLIENTS = "ds.clients (hb_eval.load)"
 CLIENT_COSTS = "hb_eval.costs.client_costs(ds, perspective=...)"
 
@@ -84,7 +84,7 @@ def check_outcome(scores: pd.DataFrame, outcome: str, waves: Iterable[str] = ())
     Parameters
     ----------
     scores
-        Long scores (:func:`hb_eval.scoring.score_all`).
+        Long scores (:func:`hb_eval.outcomes.scores.score_all`).
     outcome
         The outcome asked for.
     waves

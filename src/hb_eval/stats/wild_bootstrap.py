@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .cr2 import ols_cluster
-from ..display import ResultDisplay
+from ..support.display import ResultDisplay
 
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 

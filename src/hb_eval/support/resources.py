@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_HERE = Path(__file__).resolve().parent
+_HERE = Path(__file__).resolve().parent.parent  # the hb_eval package folder
 
 
 def schema_dir() -> Path:
