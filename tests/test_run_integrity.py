@@ -143,7 +143,7 @@ def test_cli_file_system_faults_are_one_line(quick, analysed, monkeypatch, tmp_p
     yaml = str(analysed[3] / "data" / "evaluation.yaml")
     before = _snapshot(out)
     # no space while writing the workbook: one line, exit 4, nothing partial, earlier run intact
-    import hb_eval.report.tables as T
+    import hb_eval.report.workbook as T
 
     def no_space(tables, path, lang="fi"):
         Path(path).write_bytes(b"PK half a workbook")
