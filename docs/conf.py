@@ -55,7 +55,7 @@ numpydoc_xref_param_type = False
 numpydoc_validation_checks = {"GL08"}  # GL08: the object does not have a docstring
 # THREADS is documented by a "#:" comment, which numpydoc does not see
 numpydoc_validation_exclude = {r"\._[a-z]", r"\.__[a-z]+__$", r"^hb_eval\..*\.model_config$",
-                               r"^hb_eval\.costs\.bootstrap\.THREADS$"}
+                               r"^hb_eval\.stats\.bootstrap\.THREADS$"}
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"hb_eval {version}"

@@ -98,17 +98,21 @@ class CostNeutrality:
 
     @property
     def noninferior(self) -> bool | None:
+        """Whether the upper 95 % limit of ΔC lies below the margin (None when not finite)."""
         return None if not np.isfinite(self.upper_95) else bool(self.upper_95 < self.margin)
 
     @property
     def tost_p(self) -> float:
+        """The two one-sided tests' p-value: the larger of the two one-sided p-values."""
         return float(max(self.p_lower, self.p_noninferiority))
 
     @property
     def equivalent(self) -> bool | None:
+        """Whether the TOST p-value is below alpha (None when not finite)."""
         return None if not np.isfinite(self.tost_p) else bool(self.tost_p < ALPHA)
 
     def summary(self) -> str:
+        """Cost neutrality as readable text."""
         return (f"Cost neutrality ({self.perspective}): ΔC = {self.delta_cost:,.0f} €, one-sided "
                 f"95 % upper bound (BCa) {self.upper_95:,.0f} € against the margin "
                 f"{self.margin:,.0f} €: {'non-inferior' if self.noninferior else 'not shown'} "
