@@ -798,17 +798,17 @@ def sensitivity_label(parameter: str, low: object, high: object, lang: str = "fi
     ``("diary_rule", "arm_role", "zero", "en")`` gives
     ``"Rule for missing diaries (arm and role / zero)"``.
     """
-    from .format import fmt_num
+    from .format import fmt_num, fmt_pct
 
     pre, post, digits = _SENSITIVITY_UNITS.get(parameter, ("", "", 2))
-    if lang == "en" and post == " %":  # "27%" in English, "27 %" in Finnish
-        post = "%"
     nbsp = "\u00a0"
 
     def v(x: object, unit: bool) -> str:
         if isinstance(x, numbers.Real) and not isinstance(x, bool):
             n = float(x)
             d = 0 if n.is_integer() else digits
+            if unit and post == " %":  # the locale's percent: "27 %" (fi), "27%" (en)
+                return pre + fmt_pct(n / 100, lang, d)
             return pre + fmt_num(n, lang, d) + (post.replace(" ", nbsp) if unit else "")
         key = f"sens_{x}"  # a short word where the general label is long
         return t(key, lang) if key in LABELS else t(str(x), lang)
