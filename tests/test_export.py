@@ -157,6 +157,16 @@ def test_parquet_without_an_engine_says_what_to_install(demo_config_path, tmp_pa
     assert not (tmp_path / "pq").exists()
 
 
+def test_cli_refuses_public_before_evaluating(demo_config_path, tmp_path, capsys):
+    from hb_eval.cli import main
+
+    code = main(["export", str(demo_config_path), "--audience", "public", "--out",
+                 str(tmp_path / "pub")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "internal audience only" in err[0]
+    assert not (tmp_path / "pub").exists()
+
+
 def test_parquet_round_trip(ev, tmp_path):
     if X.parquet_engine() is None:
         pytest.skip("no Parquet engine installed (pyarrow or fastparquet)")
