@@ -35,7 +35,9 @@ FLOORS = [
 ]
 #: (importer, imported): imports allowed across the floors, each with its reason
 ALLOWED_UP = {("hb_eval.evaluation", "hb_eval.report.run"):
-              "Evaluation.write_report delegates to the report (inside the method)"}
+              "Evaluation.write_report delegates to the report (inside the method)",
+              ("hb_eval.evaluation", "hb_eval.report.export"):
+              "Evaluation.export delegates to the export writer (inside the method)"}
 #: what stats/ may import of hb_eval besides itself
 STATS_MAY_IMPORT = ("hb_eval.errors", "hb_eval.support")
 

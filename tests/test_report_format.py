@@ -36,6 +36,38 @@ def test_finnish_and_english_numbers():
     assert fmt_eur(-1234.4, "en") == "-€1,234"
 
 
+def test_babel_formats_swedish_dates_and_csv_by_locale():
+    """Swedish works by locale (as written in Finland); dates; the CSV dialect; a value that
+    rounds to zero has no sign."""
+    from hb_eval.report.format import csv_dialect, excel_date_format, fmt_date
+
+    assert fmt_num(-1234.5, "sv", 1) == "\u22121" + NBSP + "234,5"
+    assert fmt_eur(1234.4, "sv") == "1" + NBSP + "234" + NBSP + "€"
+    assert fmt_pct(0.425, "sv", 1) == "42,5" + NBSP + "%"
+    assert fmt_eur(1234.5, "en", 2) == "€1,234.50"
+    assert fmt_num(0.004, "fi", 2, sign=True) == "0,00" == fmt_num(-0.004, "fi", 2, sign=True)
+    assert fmt_num(0.006, "en", 2, sign=True) == "+0.01"
+    assert fmt_num(float("-inf"), "fi") == "\u2212∞" and fmt_num(float("inf"), "en") == "∞"
+    assert fmt_date(pd.Timestamp("2019-01-14"), "fi") == "14.1.2019"
+    assert fmt_date(pd.Timestamp("2019-01-14"), "en") == "2019-01-14"
+    assert fmt_date(pd.NaT, "fi") == "–"
+    assert excel_date_format("fi") == "d.m.yyyy" and excel_date_format("en") == "yyyy-mm-dd"
+    assert csv_dialect("fi") == (";", ",") and csv_dialect("en") == (",", ".")
+    assert csv_dialect("sv") == (";", ",")
+
+
+def test_formatting_rounds_the_stored_double_whatever_the_decimal_context():
+    """Half to even on the exact binary value, as Python's own formatting (2.675 is stored as
+    2.67499999…), and independent of the caller's decimal context (byte-stable reports)."""
+    import decimal
+
+    assert fmt_num(2.675, "en", 2) == f"{2.675:.2f}" == "2.67"
+    assert fmt_num(0.125, "en", 2) == "0.12" and fmt_num(0.375, "en", 2) == "0.38"
+    with decimal.localcontext(decimal.Context(prec=3, rounding=decimal.ROUND_UP)):
+        assert fmt_num(1234567.891, "fi", 2) == "1" + NBSP + "234" + NBSP + "567,89"
+        assert fmt_pct(0.1234, "en", 1) == "12.3%"
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.floats(-1e7, 1e7, allow_nan=False), st.integers(0, 4), st.sampled_from(["fi", "en"]))
 def test_parse_inverts_format(x, digits, lang):

@@ -1,4 +1,4 @@
-"""The ``hb-eval`` command line: validate, demo, report, plan, reproduce.
+"""The ``hb-eval`` command line: validate, demo, report, plan, reproduce, export.
 
 This module only parses arguments and turns :class:`~hb_eval.errors.HbEvalError` into a one-line
 message (a traceback only with ``--debug``); the work is done by the module of each stage.
@@ -82,6 +82,21 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--json", action="store_true", help="print the results.json plan block")
     pl.add_argument("--figure", default=None, metavar="FILE",
                     help="also draw the MDE curve into FILE (.png or .svg)")
+    ex = sub.add_parser("export", help="write the client-level analysis data for SPSS (sav), "
+                        "Stata (dta) or Parquet, with labels (internal audience only)",
+                        epilog=EXIT_STATUSES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ex.add_argument("config", help="evaluation.yaml")
+    ex.add_argument("--format", choices=("sav", "dta", "parquet"), default="sav")
+    ex.add_argument("--out", required=True, help="output folder (written whole or not at all)")
+    ex.add_argument("--force", action="store_true",
+                    help="write into a non-empty folder that is not an hb-eval output")
+    ex.add_argument("--language", choices=("fi", "en"), default=None,
+                    help="language of the variable and value labels")
+    ex.add_argument("--audience", choices=("internal", "public"), default=None)
+    ex.add_argument("--seed", type=int, default=None)
+    ex.add_argument("--reps", type=int, default=None, help="bootstrap replicates")
+    ex.add_argument("--quiet", action="store_true", help="no progress output")
+
     rp = sub.add_parser("reproduce", help="check a previous report folder, re-run it from its "
                         "manifest and compare", epilog=EXIT_STATUSES,
                         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -143,6 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .report.reproduce import cli_reproduce
 
             return cli_reproduce(args)
+        if args.command == "export":
+            from .report.export import cli_export
+
+            return cli_export(args)
     except HbEvalError as exc:
         if args.debug:
             raise

@@ -138,6 +138,83 @@ class Evaluation:
                 + head.to_html(index=False, na_rep="–", float_format=_fmt)
                 + status.to_html(index=False))
 
+    # -- client-level data -------------------------------------------------------------
+    def analysis_frames(self) -> dict[str, pd.DataFrame]:
+        """The client-level frames behind the analyses (what :meth:`export` writes).
+
+        Returns
+        -------
+        dict
+            ``outcomes_by_wave``: every observed score, one row per client, outcome and wave
+            (:func:`~hb_eval.outcomes.scores.long_frame` stacked over the outcomes);
+            ``outcomes_change``: one row per client and outcome with a baseline score, end and
+            change (NaN without an end score; :func:`~hb_eval.outcomes.scores.change_frame`);
+            ``costs_<perspective>``: the per-client costs (``ev.costs``);
+            ``cea_<perspective>``: the CEA sample (:func:`~hb_eval.costs.cea.cea_sample` of the
+            primary outcome). Each has the client's sex and age group; ``arm``, ``pilot``,
+            ``client_group``, ``sex``, ``age_group``, ``wave`` and ``outcome`` are categorical.
+            A frame whose analysis did not run is absent.
+        """
+        from .costs.cea import cea_sample
+        from .outcomes.analysis import SECONDARY
+        from .outcomes.scores import WAVES, change_frame, long_frame
+
+        clients = self.dataset.clients
+        covariates = clients.loc[:, ["client_id", "client_group", "sex", "age_group"]].assign(
+            client_id=clients["client_id"].astype("string"))
+        dtypes = {c: clients[c].dtype for c in ("arm", "pilot", "client_group", "sex",
+                                                "age_group")}
+
+        def tidy(frame: pd.DataFrame, first: list[str]) -> pd.DataFrame:
+            f = frame.assign(client_id=frame["client_id"].astype("string"))
+            f = f.drop(columns=[c for c in ("client_group", "sex", "age_group") if c in f])
+            f = f.merge(covariates, on="client_id", how="left", validate="many_to_one")
+            for c, dt in dtypes.items():
+                f[c] = f[c].astype(str).where(f[c].notna()).astype(dt)
+            if "wave" in f:
+                f["wave"] = pd.Categorical(f["wave"].astype(str), categories=WAVES, ordered=True)
+            if "outcome" in f:
+                f["outcome"] = pd.Categorical(f["outcome"], categories=outcomes)
+            head = [c for c in first if c in f]
+            return f.loc[:, head + [c for c in f.columns if c not in head]]
+
+        ids = ["client_id", "arm", "pilot", "client_group", "worker", "sex", "age_group"]
+        frames: dict[str, pd.DataFrame] = {}
+        if self.scores is not None and len(self.scores):
+            have = set(self.scores["outcome"].astype(str))
+            outcomes = [o for o in (PRIMARY, *SECONDARY) if o in have]
+            outcomes += sorted(have - set(outcomes))
+            frames["outcomes_by_wave"] = tidy(pd.concat(
+                [long_frame(self.scores, clients, o) for o in outcomes], ignore_index=True),
+                ids + ["outcome", "wave"])
+            frames["outcomes_change"] = tidy(pd.concat(
+                [change_frame(self.scores, clients, o, complete=False, check_waves=False)
+                 for o in outcomes], ignore_index=True), ids + ["outcome"])
+        for perspective, costs in (self.costs or {}).items():
+            frames[f"costs_{perspective}"] = tidy(costs, ids)
+        if self.scores is not None and PRIMARY in set(self.scores["outcome"].astype(str)):
+            effects = change_frame(self.scores, clients, PRIMARY)
+            for perspective in (self.cea or {}):
+                frames[f"cea_{perspective}"] = tidy(cea_sample(self.costs[perspective], effects),
+                                                    ids)
+        return frames
+
+    def export(self, out_dir: str | Path, format: str = "sav", language: str | None = None,
+               audience: str | None = None, *, force: bool = False) -> Path:
+        """Write :meth:`analysis_frames` for SPSS (``sav``), Stata (``dta``) or Parquet, one
+        file per frame with variable and value labels in the report's language, whole or not
+        at all, owner-only; internal audience only (see :func:`hb_eval.report.export.export`).
+
+        Returns
+        -------
+        Path
+            The output folder.
+        """
+        from .report.export import export
+
+        return export(self, out_dir, format=format, language=language, audience=audience,
+                      force=force)
+
     # -- writing ----------------------------------------------------------------------
     def write_report(self, out_dir: str | Path, language: str | None = None,
                      audience: str | None = None, *, progress: bool = False,

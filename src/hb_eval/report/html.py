@@ -20,7 +20,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ..support.resources import template_dir
-from .format import MISSING, fmt_ci, fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pct
+from .format import MISSING, fmt_ci, fmt_date, fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pct
 from .format import is_p_column as _is_p_col
 from .i18n import display_value, setting_label, setting_value, t
 from .results_json import get_path, to_jsonable
@@ -77,7 +77,7 @@ def _cell(v: Any, col: str, lang: str, digits: int, count: bool) -> str:
             return setting_value(repr(float(v)), lang)
         return fmt_p(v, lang) if _is_p_col(col) else fmt_num(v, lang, digits)
     if isinstance(v, pd.Timestamp):
-        return v.strftime("%-d.%-m.%Y") if lang == "fi" else v.strftime("%Y-%m-%d")
+        return fmt_date(v, lang)
     return str(v)
 
 

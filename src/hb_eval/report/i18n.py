@@ -647,6 +647,35 @@ LABELS: dict[str, dict[str, str]] = {
     "short_H2": {"fi": "Sain valita tuottajan", "en": "Chose the provider"},
     "short_H3": {"fi": "Avustajasta hyötyä", "en": "Assistant useful"},
     "short_H4": {"fi": "Suosittelisin HB:tä", "en": "Would recommend HB"},
+    # hb-eval export: variable labels (var_<column>, else the column's own label), file labels
+    "var_client_id": {"fi": "Asiakasnumero", "en": "Client number"},
+    "var_worker": {"fi": "Työntekijä (pilotti-työntekijä)", "en": "Worker (pilot-worker)"},
+    "var_wave": {"fi": "Mittauskerta", "en": "Wave"},
+    "var_score": {"fi": "Pistemäärä", "en": "Score"},
+    "var_harmonised": {"fi": "Pistemäärä muunnettu Kompassista", "en": "Score harmonised from Kompassi"},
+    "var_baseline": {"fi": "Pistemäärä alussa", "en": "Baseline score"},
+    "var_end": {"fi": "Pistemäärä lopussa", "en": "End score"},
+    "var_change": {"fi": "Muutos (loppu − alku)", "en": "Change (end − baseline)"},
+    "var_cost": {"fi": "Kustannukset yhteensä (€)", "en": "Total cost (EUR)"},
+    "var_total": {"fi": "Kustannukset yhteensä (€)", "en": "Total cost (EUR)"},
+    "var_days": {"fi": "Asiakkuuden päivät", "en": "Days as a client"},
+    "var_days_basis": {"fi": "Päivien peruste", "en": "Basis of the days"},
+    "var_months": {"fi": "Asiakkuuden kuukaudet", "en": "Months as a client"},
+    "var_total_per_month": {"fi": "Kustannukset kuukaudessa (€)", "en": "Cost per month (EUR)"},
+    "var_imputed_worker": {"fi": "Työntekijän kirjaukset imputoitu", "en": "Worker diary imputed"},
+    "var_imputed_client": {"fi": "Asiakkaan kirjaukset imputoitu", "en": "Client diary imputed"},
+    "var_imputed_assistant": {"fi": "HB-avustajan kirjaukset imputoitu",
+                              "en": "HB assistant diary imputed"},
+    "var_rule": {"fi": "Puuttuvien päiväkirjojen sääntö", "en": "Rule for missing diaries"},
+    "var_price_year": {"fi": "Hintavuosi", "en": "Price year"},
+    "var_yes": {"fi": "kyllä", "en": "yes"},
+    "var_no": {"fi": "ei", "en": "no"},
+    "file_outcomes_by_wave": {"fi": "Mittarien pistemäärät asiakkaittain ja mittauskerroittain",
+                              "en": "Scores by client, outcome and wave"},
+    "file_outcomes_change": {"fi": "Pistemäärien muutos alusta loppuun asiakkaittain",
+                             "en": "Change from baseline to end by client and outcome"},
+    "file_costs": {"fi": "Kustannukset asiakkaittain", "en": "Costs by client"},
+    "file_cea": {"fi": "Kustannusvaikuttavuusanalyysin otos", "en": "Cost-effectiveness sample"},
 }
 
 
@@ -798,17 +827,17 @@ def sensitivity_label(parameter: str, low: object, high: object, lang: str = "fi
     ``("diary_rule", "arm_role", "zero", "en")`` gives
     ``"Rule for missing diaries (arm and role / zero)"``.
     """
-    from .format import fmt_num
+    from .format import fmt_num, fmt_pct
 
     pre, post, digits = _SENSITIVITY_UNITS.get(parameter, ("", "", 2))
-    if lang == "en" and post == " %":  # "27%" in English, "27 %" in Finnish
-        post = "%"
     nbsp = "\u00a0"
 
     def v(x: object, unit: bool) -> str:
         if isinstance(x, numbers.Real) and not isinstance(x, bool):
             n = float(x)
             d = 0 if n.is_integer() else digits
+            if unit and post == " %":  # the locale's percent: "27 %" (fi), "27%" (en)
+                return pre + fmt_pct(n / 100, lang, d)
             return pre + fmt_num(n, lang, d) + (post.replace(" ", nbsp) if unit else "")
         key = f"sens_{x}"  # a short word where the general label is long
         return t(key, lang) if key in LABELS else t(str(x), lang)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from .format import csv_dialect
 from .suppression import is_count_column, suppress_frame, suppress_table
 
 __all__ = ["Table", "write_csv", "public_table"]
@@ -78,7 +79,7 @@ def write_csv(table: Table, out_dir: str | Path, lang: str = "fi") -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{table.name}.csv"
-    sep, dec = (";", ",") if lang == "fi" else (",", ".")
+    sep, dec = csv_dialect(lang)
     frame = table.frame.copy()
     for c in frame.columns:  # categoricals / strings as plain text; keep numbers as numbers
         if isinstance(frame[c].dtype, pd.CategoricalDtype):

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .format import fmt_int, fmt_num, fmt_p, is_p_column
+from .format import excel_date_format, fmt_date, fmt_int, fmt_num, fmt_p, is_p_column
 from .i18n import display_value, t
 from .suppression import SUPPRESSED
 from .tables import Table
@@ -102,7 +102,7 @@ def _shown(v: Any, col: str, lang: str, digits: int, count: bool) -> str:
             return fmt_int(v, lang)
         return fmt_p(v, lang) if is_p_column(col) else fmt_num(v, lang, digits)
     if isinstance(v, (_dt.datetime, _dt.date)):
-        return "00.00.0000"
+        return fmt_date(_dt.date(2000, 12, 31), lang)  # the widest date
     return str(v)
 
 
@@ -163,7 +163,7 @@ def write_workbook(tables: list[Table], path: str | Path, lang: str = "fi") -> P
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     cell.number_format = fmt
                 elif isinstance(v, _dt.datetime):
-                    cell.number_format = "d.m.yyyy" if lang == "fi" else "yyyy-mm-dd"
+                    cell.number_format = excel_date_format(lang)
                 elif v == SUPPRESSED:
                     cell.alignment = Alignment(horizontal="right")
         ws.freeze_panes = "A2"
