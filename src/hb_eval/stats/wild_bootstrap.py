@@ -38,6 +38,8 @@ RADEMACHER = np.array([1.0, -1.0])
 WEBB_ENUMERATE_MAX_G = 7
 #: Weights per chunk of replicates (B_chunk x G), about 8 MB of float64.
 CHUNK_ELEMENTS = 1 << 20
+#: Enumerated weights up to this many (32 MB) are made once and kept for every null value.
+KEEP_ELEMENTS = 1 << 22
 
 
 @dataclass(repr=False)
@@ -89,15 +91,26 @@ class WildWeights:
     n_clusters: int
     values: np.ndarray
     drawn: np.ndarray | None = None
+    _kept: list | None = None
 
     def chunks(self, elements: int = CHUNK_ELEMENTS):
         """The weight matrix in row blocks of at most ``elements`` weights."""
         G = self.n_clusters
         rows = max(1, elements // max(G, 1))
+        if (self.drawn is None and elements == CHUNK_ELEMENTS
+                and self.reps * G <= KEEP_ELEMENTS):
+            if self._kept is None:           # small enough: make the chunks once
+                self._kept = list(self._enumerate(rows))
+            yield from self._kept
+            return
         if self.drawn is not None:
             for start in range(0, self.reps, rows):
                 yield self.drawn[start:start + rows]
             return
+        yield from self._enumerate(rows)
+
+    def _enumerate(self, rows: int):
+        G = self.n_clusters
         base = len(self.values)
         powers = base ** np.arange(G - 1, -1, -1, dtype=np.int64)   # first cluster slowest
         for start in range(0, self.reps, rows):
