@@ -125,14 +125,20 @@ def _outcomes(ev: Evaluation) -> None:
     ev.objects["outcomes"] = res
     ev.results["outcomes"] = res.to_results()
     est = res.to_frame()
+    # p and the interval are each estimate's primary inference; when the wild bootstrap is
+    # primary anywhere, the tables say which and show the CR2 values beside it
+    beside: list[str] = []
+    if "inference" in est and (est["inference"] == "wild_cluster_bootstrap").any():
+        est = est.assign(inference=est["inference"].fillna(est["se_type"]))
+        beside = ["inference", "p_cr2", "ci_cr2_low", "ci_cr2_high"]
     _table(ev, "outcome_effects", select(
         est[est["estimator"] == "did"] if "estimator" in est else est,
         ["outcome", "estimator", "estimate", "se", "df", "ci_low", "ci_high", "p", "holm_p",
-         "wild_p", "n_HB", "n_Verrokki", "n_clusters", "se_type", "cluster"]))
+         "wild_p", *beside, "n_HB", "n_Verrokki", "n_clusters", "se_type", "cluster"]))
     prim = est[est["outcome"] == PRIMARY] if "outcome" in est else est
     _table(ev, "estimators_primary", select(
-        prim, ["estimator", "estimate", "se", "ci_low", "ci_high", "p", "n_HB", "n_Verrokki",
-               "n_clusters", "se_type"]))
+        prim, ["estimator", "estimate", "se", "ci_low", "ci_high", "p", *beside, "n_HB",
+               "n_Verrokki", "n_clusters", "se_type"]))
     ev.figure_data["estimator_comparison"] = {"df": prim}
     forest = res.forest_frame()
     if len(forest):

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ..stats.cr2 import ClusterOLS, ols_cluster
-from ..stats.estimability import primary_inference
+from ..stats.estimability import WILD_PRIMARY_MIN_REPS, primary_inference
 from ..stats.wild_bootstrap import wild_cluster_bootstrap
 from ..support.checks import CHANGE_FRAME, check_confidence, require_columns
 from ..errors import TooFewClients
@@ -36,10 +36,11 @@ DEFAULT_COVARIATES = ("pilot", "client_group", "sex", "age_group", "baseline")
 ESTIMATE_COLUMNS = ["outcome", "estimator", "estimate", "se", "df", "ci_low", "ci_high", "p",
                     "n_HB", "n_Verrokki", "n_clusters", "se_type", "cluster", "confidence"]
 WILD_COLUMNS = ["wild_p", "wild_ci_low", "wild_ci_high", "wild_weights", "wild_reps",
-                "wild_se_type"]
+                "wild_enumerated", "wild_se_type"]
 #: ``inference``: ``CR2`` or ``wild_cluster_bootstrap`` (primary with < 12 clusters, Webb
-#: weights) and ``inference_reason`` saying why.
-INFERENCE_COLUMNS = ["inference", "inference_reason"]
+#: weights) and ``inference_reason`` saying why; ``p_cr2``, ``ci_cr2_low``, ``ci_cr2_high``:
+#: the CR2 values (equal to ``p``, ``ci_low``, ``ci_high`` when CR2 is primary).
+INFERENCE_COLUMNS = ["inference", "inference_reason", "p_cr2", "ci_cr2_low", "ci_cr2_high"]
 
 
 # -- helpers shared by the estimators in this package --------------------------------------
@@ -164,7 +165,9 @@ def did_2x2(frame: pd.DataFrame, cluster: str | None = "worker", confidence: flo
     confidence
         Coverage of the intervals.
     wild_reps
-        Wild cluster bootstrap replicates; 0 skips the bootstrap (wild columns NaN).
+        Wild cluster bootstrap replicates; 0 skips the bootstrap (wild columns NaN, CR2
+        primary). When the bootstrap is primary (fewer than 12 clusters) its Webb weights are
+        enumerated up to 7 clusters, otherwise drawn at least 9,999 times.
     seed
         Seed or Generator of the wild bootstrap.
     wild_weights
@@ -180,7 +183,9 @@ def did_2x2(frame: pd.DataFrame, cluster: str | None = "worker", confidence: flo
         One row with :data:`ESTIMATE_COLUMNS`, :data:`WILD_COLUMNS` and
         :data:`INFERENCE_COLUMNS`; ``estimator="did"``, ``se_type="CR2"`` (``"HC2"`` without
         clusters), ``df`` Bell-McCaffrey. With fewer than 12 clusters ``inference`` is
-        ``wild_cluster_bootstrap`` (the wild p and interval are the primary inference).
+        ``wild_cluster_bootstrap``: ``p``, ``ci_low`` and ``ci_high`` are the wild bootstrap's
+        (the primary inference) and ``p_cr2``, ``ci_cr2_low``, ``ci_cr2_high`` the CR2 ones;
+        otherwise ``inference`` is ``CR2`` and those equal ``p``, ``ci_low``, ``ci_high``.
 
     Raises
     ------
@@ -192,17 +197,26 @@ def did_2x2(frame: pd.DataFrame, cluster: str | None = "worker", confidence: flo
     f = complete_pairs(frame)
     check_arms(f, "did_2x2")
     fit, X = fit_change_regression(f, (), cluster)
-    res = fit.contrast("HB", confidence)
+    res = dict(fit.contrast("HB", confidence))
+    cr2 = {"p_cr2": res["p"], "ci_cr2_low": res["ci_low"], "ci_cr2_high": res["ci_high"]}
+    inference, why = primary_inference(fit.n_clusters, cluster)
     wild = {k: np.nan for k in WILD_COLUMNS}
     if cluster is not None and wild_reps > 0 and fit.n_clusters >= 2:
+        reps = max(wild_reps, WILD_PRIMARY_MIN_REPS) if why else wild_reps
         w = wild_cluster_bootstrap(X, f["change"].to_numpy(float), cluster_ids(f, cluster),
-                                   "HB", reps=wild_reps, weights=wild_weights,
+                                   "HB", reps=reps, weights=wild_weights,
                                    se_type=wild_se_type, confidence=confidence, seed=seed)
         wild = {"wild_p": w.p, "wild_ci_low": w.ci_low, "wild_ci_high": w.ci_high,
-                "wild_weights": w.weights, "wild_reps": w.reps, "wild_se_type": w.se_type}
-    inference, why = primary_inference(fit.n_clusters, cluster)
+                "wild_weights": w.weights, "wild_reps": w.reps,
+                "wild_enumerated": w.enumerated, "wild_se_type": w.se_type}
+    elif why:
+        # the bootstrap was skipped: CR2 is all there is, and the reason says so
+        inference, why = "CR2", why.split(":")[0] + ": the wild bootstrap was skipped " \
+            "(wild_reps=0), so CR2 is shown"
+    if inference == "wild_cluster_bootstrap":
+        res.update(p=wild["wild_p"], ci_low=wild["wild_ci_low"], ci_high=wild["wild_ci_high"])
     row = _row(outcome_of(frame, outcome), "did", res, f, fit.n_clusters, fit.se_type,
-               cluster, confidence, **wild, inference=inference, inference_reason=why)
+               cluster, confidence, **wild, inference=inference, inference_reason=why, **cr2)
     return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS + WILD_COLUMNS
                                        + INFERENCE_COLUMNS)
 
