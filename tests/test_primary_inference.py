@@ -27,7 +27,9 @@ def six_pilots(tmp_path_factory):
     cfg = write_demo(root / "demo", n_clients=300)
     text = cfg.read_text(encoding="utf-8")
     assert "cluster: worker" in text
-    cfg.write_text(text.replace("cluster: worker", "cluster: pilot"), encoding="utf-8")
+    text = text.replace("cluster: worker", "cluster: pilot\n  cost_margin: {organiser: 2000, "
+                        "societal: 3500}")
+    cfg.write_text(text, encoding="utf-8")
     out = root / "out"
     assert main(["report", str(cfg), "--out", str(out), "--reps", "50", "--quiet",
                  "--language", "en"]) == 0
@@ -125,3 +127,45 @@ def test_drawn_primary_bootstrap_has_at_least_9999_draws_and_cr2_stays_primary_a
     skipped = did_2x2(_frame(6), wild_reps=0).iloc[0]
     assert skipped["inference"] == "CR2" and "skipped" in skipped["inference_reason"]
     assert skipped["p"] == skipped["p_cr2"]
+
+
+# -- item 3: labels for bounds and conventions ------------------------------------------------
+def test_margin_per_perspective_is_used_and_named(six_pilots):
+    _, _, res = six_pilots
+    org = res["cea"]["organiser"]["cost_neutrality"]
+    soc = res["cea"]["societal"]["cost_neutrality"]
+    assert (org["margin"], org["margin_setting"]) == (2000.0, "analysis.cost_margin.organiser")
+    assert (soc["margin"], soc["margin_setting"]) == (3500.0, "analysis.cost_margin.societal")
+    assert soc["noninferior"] == (soc["upper_95"] < 3500.0)
+
+
+def test_p_at_the_bootstrap_floor_is_flagged_and_shown_as_a_bound(six_pilots):
+    _, out, res = six_pilots
+    cn = res["cea"]["organiser"]["cost_neutrality"]
+    assert cn["bootstrap_reps"] == 50 and cn["p_floor"] == pytest.approx(0.01)
+    # HB costs more (ΔC > 0): no replicate lies below -2,000 EUR, so the lower test is floored
+    assert cn["delta_cost"] > 0 and cn["p_lower_at_floor"] is True
+    page = (out / "report.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", page)))
+    shown = f"{cn['p_lower']:.3f}" if cn["p_lower"] >= 0.001 else "0.001"
+    assert re.search(r"lower test p < " + re.escape(shown), text)
+    assert re.search(r"Non-inferiority test p = \d", text)     # resolved: "=", not "<"
+
+
+def test_evaluation_summary_shows_every_headline_interval(six_pilots):
+    from hb_eval.config import load_config
+    from hb_eval.evaluation import Evaluation
+
+    cfg, _, res = six_pilots
+    ev = Evaluation(config=load_config(cfg), results=res)
+    head = ev.headline().set_index("interval")
+    cea = res["cea"]["organiser"]
+    assert head.loc["percentile", "ci_low"] == cea["icer_ci"][0]
+    assert head.loc["fieller", "ci_high"] == cea["fieller_ci"][1]
+    did = res["outcomes"][PRIMARY]["did"]
+    assert head.loc["wild_cluster_bootstrap", "ci_low"] == did["wild_ci_low"]
+    summary = ev.summary()
+    icer_line = [ln for ln in summary.splitlines() if "ICER" in ln and "percentile" in ln][0]
+    assert "–" not in icer_line.split("(n=")[0]
+    assert "net monetary benefit" in summary and "(fieller)" in summary
+    assert ev._repr_html_().count("–") <= ev.summary().count("–") + 4   # analyses' notes only

@@ -129,7 +129,8 @@ def _outcomes(ev: Evaluation) -> None:
     # primary anywhere, the tables say which and show the CR2 values beside it
     beside: list[str] = []
     if "inference" in est and (est["inference"] == "wild_cluster_bootstrap").any():
-        est = est.assign(inference=est["inference"].fillna(est["se_type"]))
+        est = est.assign(inference=est["inference"].where(est["estimator"] == "did",
+                                                          est["se_type"]))
         beside = ["inference", "p_cr2", "ci_cr2_low", "ci_cr2_high"]
     _table(ev, "outcome_effects", select(
         est[est["estimator"] == "did"] if "estimator" in est else est,
@@ -323,7 +324,12 @@ def _cea(ev: Evaluation) -> None:
         objects[p] = res
         b = blocks[p] = res.to_results()
         _evpi(ev, res, b, main=p == a.perspective)
-        b["cost_neutrality"] = neutrality.cost_neutrality(res, a.cost_margin).to_results()
+        margin, setting = a.margin_for(p)
+        b["cost_neutrality"] = (
+            neutrality.cost_neutrality(res, margin, setting).to_results() if margin is not None
+            else {"margin": None, "margin_setting": None,
+                  "note": f"no cost-neutrality margin for the {p} perspective "
+                          "(analysis.cost_margin)"})
         rows.append({"perspective": p, "estimator": "means", **_cea_row(b)})
         try:
             s = sur.sur_cea(cea_mod.cea_sample(c, effects), B=a.bootstrap_reps, seed=a.seed,

@@ -117,9 +117,11 @@ class OutcomeResults(ResultDisplay):
         return self.estimates.copy()
 
     def summary(self) -> pd.DataFrame:
-        """A compact table: outcome, estimator, estimate, CI, p, Holm p, n, SE type."""
+        """A compact table: outcome, estimator, estimate, CI and p (the primary inference), Holm
+        p, the wild bootstrap's p and interval and the CR2 ones beside it, n, SE type."""
         cols = ["outcome", "estimator", "estimate", "ci_low", "ci_high", "p", "holm_p",
-                "inference", "wild_p", "p_cr2", "n_HB", "n_Verrokki", "n_clusters", "se_type"]
+                "inference", "wild_p", "wild_ci_low", "wild_ci_high", "p_cr2", "ci_cr2_low",
+                "ci_cr2_high", "n_HB", "n_Verrokki", "n_clusters", "se_type"]
         return self.estimates.reindex(columns=cols)
 
     def forest_frame(self) -> pd.DataFrame:

@@ -60,7 +60,7 @@ def primary_inference(n_clusters: int, cluster: str | None) -> tuple[str, str | 
 def estimability_keys(estimates, estimator: str) -> dict[str, object]:
     """Extra keys of an estimator's results.json block, present only when they say something:
     ``reason`` when the estimate is missing (not estimable), ``inference`` (the primary one:
-    ``CR2`` or ``wild_cluster_bootstrap``) wherever the estimate has it, and when the wild
+    ``CR2`` or ``wild_cluster_bootstrap``) where the estimator declares it, and when the wild
     cluster bootstrap is primary ``inference_reason`` and the CR2 values beside it
     (``p_cr2``, ``ci_cr2_low``, ``ci_cr2_high``).
 
@@ -80,7 +80,7 @@ def estimability_keys(estimates, estimator: str) -> dict[str, object]:
     if (est is None or pd.isna(est)) and isinstance(note, str) and note:
         out["reason"] = note
     inference = row.get("inference")
-    if isinstance(inference, str) and inference:
+    if inference in ("CR2", "wild_cluster_bootstrap"):  # (dr_did's own column says if/bootstrap)
         out["inference"] = inference
     if inference == "wild_cluster_bootstrap":
         out["inference_reason"] = row.get("inference_reason")
