@@ -54,6 +54,13 @@ def test_results_json_carries_the_wild_bootstrap(six_pilots):
     # CR2 beside it, named, and different (a t-interval with Satterthwaite df)
     assert did["ci_cr2_low"] != did["ci_low"] and did["p_cr2"] != did["p"]
     assert did["ci_cr2_low"] < did["estimate"] < did["ci_cr2_high"]
+    # the adjusted DiD and ANCOVA (CR2 regressions too) carry it as well; DR-DiD and the mixed
+    # model keep their own inference
+    for name in ("did_adjusted", "ancova"):
+        b = res["outcomes"][PRIMARY][name]
+        assert b["inference"] == "wild_cluster_bootstrap" and b["wild_enumerated"] is True
+        assert (b["p"], b["ci_low"]) == (b["wild_p"], b["wild_ci_low"]) and b["p_cr2"] != b["p"]
+    assert "inference" not in res["outcomes"][PRIMARY]["dr_did"]
 
 
 def test_holm_uses_the_wild_p(six_pilots):
@@ -61,10 +68,11 @@ def test_holm_uses_the_wild_p(six_pilots):
     sec = [o for o in res["outcomes"] if o != PRIMARY
            and (res["outcomes"][o].get("did") or {}).get("p") is not None]
     assert len(sec) >= 3
-    raw = [res["outcomes"][o]["did"]["wild_p"] for o in sec]
-    want = multipletests(raw, method="holm")[1]
-    got = [res["outcomes"][o]["did"]["holm_p"] for o in sec]
-    assert got == pytest.approx(want, abs=1e-9)
+    for name in ("did", "did_adjusted", "ancova"):
+        raw = [res["outcomes"][o][name]["wild_p"] for o in sec]
+        want = multipletests(raw, method="holm")[1]
+        got = [res["outcomes"][o][name]["holm_p"] for o in sec]
+        assert got == pytest.approx(want, abs=1e-9)
     assert res["outcomes"][PRIMARY]["did"]["holm_p"] == res["outcomes"][PRIMARY]["did"]["wild_p"]
 
 
@@ -79,7 +87,8 @@ def test_tables_carry_the_wild_bootstrap_and_cr2_beside(six_pilots):
     assert row["inference"] == "wild_cluster_bootstrap"
     est = {r["estimator"]: r for r in _csv(out / "tables" / "estimators_primary.csv")}
     assert float(est["did"]["ci_high"]) == pytest.approx(did["wild_ci_high"], rel=1e-9)
-    assert est["did_adjusted"]["inference"] == "CR2"
+    assert est["did_adjusted"]["inference"] == "wild_cluster_bootstrap"
+    assert est["dr_did"]["inference"] == est["dr_did"]["se_type"]      # its own, named
 
 
 def test_headline_and_methods_say_the_wild_bootstrap(six_pilots):

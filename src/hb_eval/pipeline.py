@@ -129,8 +129,8 @@ def _outcomes(ev: Evaluation) -> None:
     # primary anywhere, the tables say which and show the CR2 values beside it
     beside: list[str] = []
     if "inference" in est and (est["inference"] == "wild_cluster_bootstrap").any():
-        est = est.assign(inference=est["inference"].where(est["estimator"] == "did",
-                                                          est["se_type"]))
+        declared = est["inference"].isin(["CR2", "wild_cluster_bootstrap"])
+        est = est.assign(inference=est["inference"].where(declared, est["se_type"]))
         beside = ["inference", "p_cr2", "ci_cr2_low", "ci_cr2_high"]
     _table(ev, "outcome_effects", select(
         est[est["estimator"] == "did"] if "estimator" in est else est,

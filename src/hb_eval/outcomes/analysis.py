@@ -242,7 +242,9 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
         them ``alpha_baseline`` is None and reliable change needs ``config.reliability``.
     wild_reps
         Wild cluster bootstrap replicates of the DiD (0 skips it). Separate from
-        ``config.bootstrap_reps`` (the cost bootstrap) so the report stays fast.
+        ``config.bootstrap_reps`` (the cost bootstrap) so the report stays fast. With fewer
+        than 12 clusters the bootstrap is the primary inference of the DiD, the adjusted DiD
+        and ANCOVA (enumerated up to 7 clusters, else at least 9,999 draws).
     mixed
         Fit the mixed model (the slowest estimator).
     covariates
@@ -297,10 +299,12 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
         run("did", lambda: did_2x2(cf, cluster=cluster, confidence=conf, wild_reps=wild_reps,
                                    seed=rng, outcome=outcome))
         run("did_adjusted", lambda: did_adjusted(cf, covariates, cluster=cluster,
-                                                 confidence=conf, outcome=outcome))
+                                                 confidence=conf, outcome=outcome,
+                                                 wild_reps=wild_reps, seed=rng))
         run("dr_did", lambda: dr_did(cf, covariates, cluster=cluster, confidence=conf,
                                      ps_trim=dr_did_ps_trim(config), outcome=outcome))
-        run("ancova", lambda: ancova(cf, cluster=cluster, confidence=conf, outcome=outcome))
+        run("ancova", lambda: ancova(cf, cluster=cluster, confidence=conf, outcome=outcome,
+                                     wild_reps=wild_reps, seed=rng))
         if mixed:
             run("mixed", lambda: mixed_did(long_frame(own, clients, outcome),
                                            confidence=conf, outcome=outcome))

@@ -46,14 +46,15 @@ LABELS: dict[str, dict[str, str]] = {
     "wild_primary": {
         "fi": "Ensisijainen päättely on klusteroitu wild bootstrap (Webbin painot), koska "
               "klustereita ({cluster}) on vain {n} (< 12): CR2-luottamusväli ei ole näin "
-              "harvoilla klustereilla luotettava. Erotusten erotuksen p-arvot, luottamusvälit "
-              "ja Holmin korjaus ovat siksi bootstrapin; CR2-arvot ovat taulukoissa rinnalla. "
+              "harvoilla klustereilla luotettava. Erotusten erotuksen (myös vakioidun) ja ANCOVAn "
+              "p-arvot, luottamusvälit ja Holmin korjaus ovat siksi bootstrapin; CR2-arvot "
+              "ovat taulukoissa rinnalla. "
               "{weights}",
         "en": "The primary inference is the wild cluster bootstrap (Webb weights) because there "
               "are only {n} clusters ({cluster}; fewer than 12): the CR2 interval is not "
-              "reliable with so few clusters. The DiD's p-values, intervals and Holm "
-              "adjustment are therefore the bootstrap's; the CR2 values are shown beside them "
-              "in the tables. {weights}"},
+              "reliable with so few clusters. The p-values, intervals and Holm adjustment of "
+              "the DiD, the adjusted DiD and ANCOVA are therefore the bootstrap's; the CR2 "
+              "values are shown beside them in the tables. {weights}"},
     "wild_enumerated": {
         "fi": "Kaikki {reps} painovektoria (6^{n}) käytiin läpi, joten tulos ei riipu "
               "satunnaisluvuista.",

@@ -61,8 +61,9 @@ def estimability_keys(estimates, estimator: str) -> dict[str, object]:
     """Extra keys of an estimator's results.json block, present only when they say something:
     ``reason`` when the estimate is missing (not estimable), ``inference`` (the primary one:
     ``CR2`` or ``wild_cluster_bootstrap``) where the estimator declares it, and when the wild
-    cluster bootstrap is primary ``inference_reason`` and the CR2 values beside it
-    (``p_cr2``, ``ci_cr2_low``, ``ci_cr2_high``).
+    cluster bootstrap is primary ``inference_reason``, the bootstrap's own keys (``wild_p``,
+    ``wild_ci_low``, ``wild_ci_high``, ``wild_weights``, ``wild_reps``, ``wild_enumerated``)
+    and the CR2 values beside it (``p_cr2``, ``ci_cr2_low``, ``ci_cr2_high``).
 
     Parameters
     ----------
@@ -84,6 +85,9 @@ def estimability_keys(estimates, estimator: str) -> dict[str, object]:
         out["inference"] = inference
     if inference == "wild_cluster_bootstrap":
         out["inference_reason"] = row.get("inference_reason")
-        for k in ("p_cr2", "ci_cr2_low", "ci_cr2_high"):
+        for k in ("p_cr2", "ci_cr2_low", "ci_cr2_high", "wild_p", "wild_ci_low",
+                  "wild_ci_high", "wild_weights"):
             out[k] = row.get(k)
+        out["wild_reps"] = int(row.get("wild_reps"))
+        out["wild_enumerated"] = bool(row.get("wild_enumerated"))
     return out
