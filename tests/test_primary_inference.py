@@ -102,7 +102,7 @@ def test_headline_and_methods_say_the_wild_bootstrap(six_pilots):
     assert f"{did['ci_cr2_low']:.2f}" not in summary
     assert "the primary inference (p-values, intervals and the Holm adjustment) is the wild " \
            "cluster bootstrap" in text
-    assert "All 46,656 weight vectors (6^6) were enumerated" in text
+    assert "All 46,656 weight vectors (6⁶) were enumerated" in text
     assert "beside them" not in text.split("The primary outcome is")[1][:600]
 
 

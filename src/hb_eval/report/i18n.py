@@ -56,9 +56,9 @@ LABELS: dict[str, dict[str, str]] = {
               "the DiD, the adjusted DiD and ANCOVA are therefore the bootstrap's; the CR2 "
               "values are shown beside them in the tables. {weights}"},
     "wild_enumerated": {
-        "fi": "Kaikki {reps} painovektoria (6^{n}) käytiin läpi, joten tulos ei riipu "
+        "fi": "Kaikki {reps} painovektoria (6{n}) käytiin läpi, joten tulos ei riipu "
               "satunnaisluvuista.",
-        "en": "All {reps} weight vectors (6^{n}) were enumerated, so the result does not "
+        "en": "All {reps} weight vectors (6{n}) were enumerated, so the result does not "
               "depend on the random seed."},
     "wild_drawn": {
         "fi": "Painovektoreita arvottiin {reps}.",

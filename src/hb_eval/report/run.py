@@ -83,8 +83,9 @@ def _inference_note(results: dict[str, Any], lang: str, cluster: str) -> str:
     if did.get("inference") == "wild_cluster_bootstrap":
         n, reps = did.get("n_clusters"), did.get("wild_reps")
         reps_text = fmt_int(int(reps), lang) if isinstance(reps, (int, float)) else "–"
+        power = str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))  # 6⁶
         weights = t("wild_enumerated" if did.get("wild_enumerated") else "wild_drawn", lang,
-                    reps=reps_text, n=n)
+                    reps=reps_text, n=power)
         return t("wild_primary", lang, n=n, cluster=cluster, weights=weights)
     if did.get("reason"):
         return t("clusters_not_estimable", lang, reason=did["reason"])
