@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import annotated_types
+import pydantic
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
@@ -54,7 +54,7 @@ def _plain_bool(value: Any) -> Any:
 
 Int = Annotated[int, BeforeValidator(_no_text_or_bool)]
 Float = Annotated[float, BeforeValidator(_no_text_or_bool)]
-PositiveFloat = Annotated[float, annotated_types.Gt(0), BeforeValidator(_no_text_or_bool)]
+PositiveFloat = Annotated[pydantic.PositiveFloat, BeforeValidator(_no_text_or_bool)]
 Bool = Annotated[bool, BeforeValidator(_plain_bool)]
 #: One path or glob, or a list of them.
 Paths = str | list[str]
