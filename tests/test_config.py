@@ -112,3 +112,31 @@ def test_cli_turns_config_errors_into_one_line(tmp_path, capsys):
     assert rc == 2
     assert err.startswith("hb-eval: error:") and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_cost_margin_per_perspective_and_backward_compatible_number():
+    from hb_eval.config import AnalysisConfig
+
+    one = AnalysisConfig(cost_margin=2500)
+    assert one.margin_for("organiser") == (2500.0, "analysis.cost_margin")
+    assert one.margin_for("societal") == (2500.0, "analysis.cost_margin")
+    per = AnalysisConfig(cost_margin={"organiser": 2000, "societal": 3500})
+    assert per.margin_for("societal") == (3500.0, "analysis.cost_margin.societal")
+    assert per.margin_for("organiser") == (2000.0, "analysis.cost_margin.organiser")
+    assert AnalysisConfig(cost_margin={"organiser": 2000}).margin_for("societal") == (None, None)
+    assert AnalysisConfig().margin_for("organiser") == (2000.0, "analysis.cost_margin")
+
+
+@pytest.mark.parametrize("bad", ["{societal: -1}", "{kunta: 100}", "0", "'2000'", "{}"])
+def test_cost_margin_refused_in_one_line(tmp_path, bad):
+    from hb_eval.config import load_config
+    from hb_eval.errors import ConfigError
+
+    (tmp_path / "e.yaml").write_text(
+        "sources: {roster: r.xlsx, kykyviisari: k.xlsx}\n"
+        f"analysis:\n  cost_margin: {bad}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "e.yaml")
+    msg = str(info.value)
+    assert "analysis.cost_margin" in msg and "\n" not in msg
+    assert "function-" not in msg and "constrained" not in msg

@@ -94,3 +94,36 @@ def test_margin_must_be_positive(cea):
 
     with pytest.raises(HbEvalError):
         cost_neutrality(cea[0], 0.0)
+
+
+def test_pvalue_at_the_floor_is_flagged():
+    # z0 = a = 0 (normal-quantile replicates, symmetric jackknife): beyond every replicate the
+    # p is the floor 1/(2B) exactly, and flagged; inside the replicates it is not
+    from hb_eval.costs.neutrality import bca_pvalue_floor
+
+    B = 2000
+    reps = ndtri((np.arange(B) + 0.5) / B)
+    jack = np.r_[-1.0, 1.0, -2.0, 2.0]
+    p, floor = bca_pvalue_floor(0.0, reps, jack, -10.0, "lower")
+    assert floor and p == pytest.approx(1 / (2 * B), rel=1e-9)
+    p, floor = bca_pvalue_floor(0.0, reps, jack, 10.0, "upper")
+    assert floor and p == pytest.approx(1 / (2 * B), rel=1e-9)
+    # one replicate beyond the boundary: share 1/B, resolved, not at the floor
+    p, floor = bca_pvalue_floor(0.0, reps, jack, reps[-1] - 1e-9, "upper")
+    assert not floor and p == pytest.approx(1 / B, rel=1e-6)
+    p, floor = bca_pvalue_floor(0.0, reps, jack, 0.5, "upper")
+    assert not floor
+
+
+def test_floor_flags_in_results_and_summary(cea):
+    res, _ = cea
+    cn = cost_neutrality(res, 1500.0, "analysis.cost_margin.organiser")
+    out = cn.to_results()
+    assert out["p_floor"] == pytest.approx(0.5 / res.B)
+    # ΔC is about +1,000 € (SE ~250): no replicate below -1,500 €, so the lower test is at
+    # the floor; some lie above +1,500 €, so the non-inferiority p is resolved
+    assert out["p_lower_at_floor"] is True and out["p_noninferiority_at_floor"] is False
+    assert out["tost_p_at_floor"] is False            # TOST p is the larger, resolved one
+    assert out["margin_setting"] == "analysis.cost_margin.organiser"
+    assert f"lower test p < {cn.p_lower:.2g}" in cn.summary()
+    assert "90 % BCa interval" in cn.summary()

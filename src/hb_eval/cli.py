@@ -73,10 +73,12 @@ def _parser() -> argparse.ArgumentParser:
                                      "it needs (from this evaluation's SD, worker ICC and "
                                      "attrition)")
     pl.add_argument("config", help="evaluation.yaml")
-    pl.add_argument("--n-per-arm", type=int, action="append", default=None, metavar="N",
-                    help="clients recruited per arm (repeatable; default 50 100 200 400)")
-    pl.add_argument("--mde", type=float, action="append", default=None, metavar="D",
-                    help="minimum detectable effect in score points (repeatable)")
+    pl.add_argument("--n-per-arm", type=int, action="extend", nargs="+", default=None,
+                    metavar="N", help="clients recruited per arm: several values after one "
+                    "option (--n-per-arm 50 100) or the option repeated; default 50 100 200 400")
+    pl.add_argument("--mde", type=float, action="extend", nargs="+", default=None, metavar="D",
+                    help="minimum detectable effect in score points (several values, or "
+                         "repeated)")
     pl.add_argument("--alpha", type=float, default=0.05, help="two-sided level (0.05)")
     pl.add_argument("--power", type=float, default=0.8, help="power (0.8)")
     pl.add_argument("--json", action="store_true", help="print the results.json plan block")
@@ -109,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cli_plan(args: Any) -> int:
-    """``hb-eval plan evaluation.yaml [--n-per-arm N]... [--mde D]... [--alpha] [--power]``."""
+    """``hb-eval plan evaluation.yaml [--n-per-arm N [N ...]]... [--mde D [D ...]]... [--alpha] [--power]``."""
     import json
 
     from .config import load_config

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import pydantic
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
@@ -53,6 +54,7 @@ def _plain_bool(value: Any) -> Any:
 
 Int = Annotated[int, BeforeValidator(_no_text_or_bool)]
 Float = Annotated[float, BeforeValidator(_no_text_or_bool)]
+PositiveFloat = Annotated[pydantic.PositiveFloat, BeforeValidator(_no_text_or_bool)]
 Bool = Annotated[bool, BeforeValidator(_plain_bool)]
 #: One path or glob, or a list of them.
 Paths = str | list[str]
@@ -136,10 +138,13 @@ class AnalysisConfig:
         "whole workers within arm (two-stage cluster bootstrap).")
     perspective: Literal["organiser", "societal"] = Field("organiser", description="The "
                                                           "primary cost perspective.")
-    cost_margin: Float = Field(2000.0, gt=0, description="Cost-neutrality margin, euros per "
-                               "client over the client-ship (organiser perspective): HB is "
-                               "non-inferior in cost when the upper 95 % bound of the cost "
-                               "difference is below it.")
+    cost_margin: PositiveFloat | dict[Literal["organiser", "societal"], PositiveFloat] = Field(
+        2000.0, description="Cost-neutrality margin, euros per client over the client-ship "
+        "(> 0): HB is non-inferior in cost when the upper 95 % bound of the cost difference is "
+        "below it. One number applies to every perspective; a margin per perspective is a "
+        "mapping such as `{organiser: 2000, societal: 3500}` (a perspective left out gets no "
+        "cost-neutrality test). results.json's `cost_neutrality.margin_setting` says which "
+        "was used.")
     population: Float | None = Field(None, gt=0, description="Clients facing the decision per "
                                      "year, for the population value of information (EVPI); "
                                      "null: no population EVPI.")
@@ -147,6 +152,29 @@ class AnalysisConfig:
                                "population EVPI.")
     discount_rate: Float = Field(0.03, ge=0, lt=1, description="Annual discount rate of the "
                                  "population EVPI (0.03 is 3 %).")
+
+    @field_validator("cost_margin")
+    @classmethod
+    def _margins_positive(cls, value: Any) -> Any:
+        if isinstance(value, dict) and not value:
+            raise ValueError("needs a margin for at least one perspective")
+        return value
+
+    def margin_for(self, perspective: str) -> tuple[float | None, str | None]:
+        """The cost-neutrality margin of ``perspective`` and the setting it came from.
+
+        Returns
+        -------
+        tuple
+            ``(margin, setting)``: ``(2000.0, "analysis.cost_margin")`` for one number (every
+            perspective), ``(3500.0, "analysis.cost_margin.societal")`` from a mapping, and
+            ``(None, None)`` when the mapping leaves the perspective out.
+        """
+        if isinstance(self.cost_margin, dict):
+            if perspective not in self.cost_margin:
+                return None, None
+            return float(self.cost_margin[perspective]), f"analysis.cost_margin.{perspective}"
+        return float(self.cost_margin), "analysis.cost_margin"
 
     @field_validator("ps_trim")
     @classmethod
@@ -388,6 +416,10 @@ def _one_line(exc: ValidationError, prefix: tuple = ()) -> str:
         return f"sources.{loc[1]} must be a path, a glob or a list of them"
     if loc[:2] == ("analysis", "ps_trim") and len(loc) > 2:
         return "analysis.ps_trim must be two numbers 0 <= low < high <= 1"
+    if loc[:2] == ("analysis", "cost_margin") and len(loc) > 2:  # one of the union's members
+        return (f"analysis.cost_margin = {_Shown(err.get('input'))!r} is not allowed: give a "
+                "positive number of euros, or a mapping of perspectives (organiser, societal) "
+                "to positive numbers")
     key = ".".join(str(p) for p in loc)
     value = _Shown(err.get("input"))
     if kind in ("extra_forbidden", "unexpected_keyword_argument"):
@@ -560,6 +592,8 @@ def _type_text(annotation: Any) -> str:
         return text + " or null" if type(None) in args else text
     if origin is list:
         return f"list of {_type_text(args[0])}"
+    if origin is dict:
+        return f"mapping of {_type_text(args[0])} to {_type_text(args[1])}"
     if origin is tuple:
         return f"[{', '.join(_type_text(a) for a in args)}]"
     return {bool: "true/false", int: "integer", float: "number", str: "text"}.get(
@@ -696,5 +730,13 @@ def config_table(config: Config) -> "pd.DataFrame":
         rows.append((f"report.{k}", v))
     for k, v in d["sources"].items():
         rows.append((f"sources.{k}", ", ".join(v)))
+    def text(v: Any) -> str:
+        if v is None:
+            return "–"
+        if isinstance(v, dict):  # a margin per perspective
+            return ", ".join(f"{k}: {x:g}" if isinstance(x, float) else f"{k}: {x}"
+                             for k, x in v.items())
+        return str(v)
+
     return pd.DataFrame({"setting": [r[0] for r in rows],
-                         "value": ["–" if r[1] is None else str(r[1]) for r in rows]})
+                         "value": [text(r[1]) for r in rows]})

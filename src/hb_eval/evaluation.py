@@ -88,7 +88,10 @@ class Evaluation:
 
     # -- display ----------------------------------------------------------------------
     def headline(self) -> pd.DataFrame:
-        """The headline numbers as a small tidy frame: quantity, value, ci_low, ci_high, n."""
+        """The headline numbers as a small tidy frame: quantity, value, ci_low, ci_high,
+        interval (how the interval was made: the DiD's primary inference, ``bca``,
+        ``percentile`` or ``fieller``), n. Every interval results.json has for these numbers
+        is here (None where results.json has none)."""
         rows: list[dict[str, Any]] = []
         prim = (self.results.get("outcomes") or {}).get(PRIMARY) or {}
         did = prim.get("did") or {}
@@ -97,17 +100,29 @@ class Evaluation:
             rows.append({"quantity": f"{PRIMARY}: DiD (HB - Verrokki)",
                          "value": did.get("estimate"), "ci_low": did.get("ci_low"),
                          "ci_high": did.get("ci_high"),
-                         "n": _total(n)})
+                         "interval": did.get("inference") or "CR2", "n": _total(n)})
         main = self.config.analysis.perspective
         cea = (self.results.get("cea") or {}).get(main) or {}
         if cea:
-            ci = cea.get("delta_cost_ci") or [None, None]
-            rows.append({"quantity": f"cost difference per client, {main} (EUR)",
-                         "value": cea.get("delta_cost"), "ci_low": ci[0], "ci_high": ci[1],
-                         "n": _total(cea.get("n"))})
-            rows.append({"quantity": "ICER (EUR per point)", "value": cea.get("icer"),
-                         "ci_low": None, "ci_high": None, "n": _total(cea.get("n"))})
-        return pd.DataFrame(rows, columns=["quantity", "value", "ci_low", "ci_high", "n"])
+            n_cea = _total(cea.get("n"))
+            method = cea.get("ci_method") or "bca"
+
+            def row(quantity: str, value: Any, ci: Any, interval: str) -> None:
+                lo, hi = (ci if isinstance(ci, (list, tuple)) and len(ci) == 2
+                          else (None, None))
+                rows.append({"quantity": quantity, "value": value, "ci_low": lo, "ci_high": hi,
+                             "interval": interval, "n": n_cea})
+
+            row(f"cost difference per client, {main} (EUR)", cea.get("delta_cost"),
+                cea.get("delta_cost_ci"), method)
+            row("effect difference (points)", cea.get("delta_effect"),
+                cea.get("delta_effect_ci"), method)
+            row("ICER (EUR per point)", cea.get("icer"), cea.get("icer_ci"), "percentile")
+            row("ICER (EUR per point)", cea.get("icer"), cea.get("fieller_ci"), "fieller")
+            row(f"net monetary benefit at {_fmt(cea.get('wtp'))} EUR per point",
+                cea.get("nmb_at_wtp"), cea.get("nmb_ci"), method)
+        return pd.DataFrame(rows, columns=["quantity", "value", "ci_low", "ci_high",
+                                           "interval", "n"])
 
     def summary(self) -> str:
         """A short plain-text digest: clients, headline numbers, the state of each analysis."""
@@ -116,8 +131,9 @@ class Evaluation:
                  f"{c.get('Verrokki')} (excluded for missing consent: "
                  f"{c.get('excluded_no_consent')})"]
         for r in self.headline().itertuples(index=False):
-            ci = ("" if r.ci_low is None or pd.isna(r.ci_low)
-                  else f" [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]")
+            missing = [v is None or pd.isna(v) for v in (r.ci_low, r.ci_high)]
+            ci = ("" if all(missing)
+                  else f" [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}] ({r.interval})")
             lines.append(f"  {r.quantity}: {_fmt(r.value)}{ci} (n={_fmt(r.n)})")
         ok = [k for k, s in self.sections.items() if s.status == "ok"]
         lines.append("  analyses ok: " + (", ".join(ok) or "none"))

@@ -125,14 +125,21 @@ def _outcomes(ev: Evaluation) -> None:
     ev.objects["outcomes"] = res
     ev.results["outcomes"] = res.to_results()
     est = res.to_frame()
+    # p and the interval are each estimate's primary inference; when the wild bootstrap is
+    # primary anywhere, the tables say which and show the CR2 values beside it
+    beside: list[str] = []
+    if "inference" in est and (est["inference"] == "wild_cluster_bootstrap").any():
+        declared = est["inference"].isin(["CR2", "wild_cluster_bootstrap"])
+        est = est.assign(inference=est["inference"].where(declared, est["se_type"]))
+        beside = ["inference", "p_cr2", "ci_cr2_low", "ci_cr2_high"]
     _table(ev, "outcome_effects", select(
         est[est["estimator"] == "did"] if "estimator" in est else est,
         ["outcome", "estimator", "estimate", "se", "df", "ci_low", "ci_high", "p", "holm_p",
-         "wild_p", "n_HB", "n_Verrokki", "n_clusters", "se_type", "cluster"]))
+         "wild_p", *beside, "n_HB", "n_Verrokki", "n_clusters", "se_type", "cluster"]))
     prim = est[est["outcome"] == PRIMARY] if "outcome" in est else est
     _table(ev, "estimators_primary", select(
-        prim, ["estimator", "estimate", "se", "ci_low", "ci_high", "p", "n_HB", "n_Verrokki",
-               "n_clusters", "se_type"]))
+        prim, ["estimator", "estimate", "se", "ci_low", "ci_high", "p", *beside, "n_HB",
+               "n_Verrokki", "n_clusters", "se_type"]))
     ev.figure_data["estimator_comparison"] = {"df": prim}
     forest = res.forest_frame()
     if len(forest):
@@ -317,7 +324,12 @@ def _cea(ev: Evaluation) -> None:
         objects[p] = res
         b = blocks[p] = res.to_results()
         _evpi(ev, res, b, main=p == a.perspective)
-        b["cost_neutrality"] = neutrality.cost_neutrality(res, a.cost_margin).to_results()
+        margin, setting = a.margin_for(p)
+        b["cost_neutrality"] = (
+            neutrality.cost_neutrality(res, margin, setting).to_results() if margin is not None
+            else {"margin": None, "margin_setting": None,
+                  "note": f"no cost-neutrality margin for the {p} perspective "
+                          "(analysis.cost_margin)"})
         rows.append({"perspective": p, "estimator": "means", **_cea_row(b)})
         try:
             s = sur.sur_cea(cea_mod.cea_sample(c, effects), B=a.bootstrap_reps, seed=a.seed,

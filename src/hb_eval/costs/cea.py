@@ -198,7 +198,13 @@ class CEAResult(ResultDisplay):
                else self.icer_ci_note),
             "  Fieller: " + (f"{fmt(self.fieller.low)} to {fmt(self.fieller.high)}"
                               if self.fieller.kind == "bounded" else self.fieller.note),
-            f"  NMB at λ={self.wtp:,.0f}: {fmt(self.nmb_at_wtp)} €",
+            f"  NMB at λ={self.wtp:,.0f}: {fmt(self.nmb_at_wtp)} € (BCa: "
+            f"{fmt(self._ci('nmb', 'bca')[0])} to {fmt(self._ci('nmb', 'bca')[1])})",
+            "  percentile intervals: " + "; ".join(
+                f"{name} {fmt(self._ci(key, 'percentile')[0])} to "
+                f"{fmt(self._ci(key, 'percentile')[1])}"
+                for name, key in (("ΔC", "delta_cost"), ("ΔE", "delta_effect"),
+                                  ("NMB", "nmb"))),
             "  quadrants: " + ", ".join(f"{k} {v:.1%}" for k, v in self.quadrant_shares.items()),
             f"  CEAC crosses 0.5 at λ = {fmt(self.wtp_crossing)}",
         ]

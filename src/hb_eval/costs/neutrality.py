@@ -18,6 +18,13 @@ its replicates of ΔC (HB minus Verrokki) and its jackknife values.
   inversion at −δ, lower side), ``p_upper`` = ``p_noninferiority``; ``tost_p`` = max of the two
   and ``equivalent`` is ``tost_p < 0.05`` (the same as the 90 % BCa interval lying inside
   (−δ, δ)).
+* **At the floor.** When no replicate lies beyond the boundary (F̂ clamped at 1/(2B) or
+  1 − 1/(2B)), the bootstrap cannot resolve a smaller p: the value given is the p at the clamp,
+  an upper bound (equal to 1/(2B) for the percentile p, a = z0 = 0). results.json flags it
+  (``p_noninferiority_at_floor``, ``p_lower_at_floor``, ``tost_p_at_floor``; ``p_floor`` = 1/(2B))
+  and the report writes it "p < value".
+* The margin may differ by perspective (``analysis.cost_margin`` as a mapping);
+  ``margin_setting`` names the setting used.
 """
 from __future__ import annotations
 
@@ -31,7 +38,7 @@ from ..errors import HbEvalError
 from ..support.values import plain_value
 from ..stats.bootstrap import bca_interval
 
-__all__ = ["CostNeutrality", "cost_neutrality", "bca_pvalue", "ALPHA"]
+__all__ = ["CostNeutrality", "cost_neutrality", "bca_pvalue", "bca_pvalue_floor", "ALPHA"]
 
 #: one-sided level of the non-inferiority and TOST tests
 ALPHA = 0.05
@@ -50,6 +57,12 @@ def _bca_constants(theta_hat: float, reps: np.ndarray, jack: np.ndarray) -> tupl
 
 def bca_pvalue(theta_hat: float, reps: np.ndarray, jack: np.ndarray, value: float,
                side: str) -> float:
+    """One-sided p-value by inverting the BCa interval (see :func:`bca_pvalue_floor`)."""
+    return bca_pvalue_floor(theta_hat, reps, jack, value, side)[0]
+
+
+def bca_pvalue_floor(theta_hat: float, reps: np.ndarray, jack: np.ndarray, value: float,
+                     side: str) -> tuple[float, bool]:
     """One-sided p-value by inverting the BCa interval at ``value`` (see the module notes).
 
     Parameters
@@ -66,19 +79,23 @@ def bca_pvalue(theta_hat: float, reps: np.ndarray, jack: np.ndarray, value: floa
 
     Returns
     -------
-    float
-        NaN when the replicates are all equal (z0 undefined).
+    tuple
+        ``(p, at_floor)``: p is NaN when the replicates are all equal (z0 undefined);
+        ``at_floor`` is True when the share of replicates beyond ``value`` was clamped to
+        1/(2B) on the side that makes p small, so p is an upper bound ("p < value").
     """
     reps = np.asarray(reps, dtype=float)
     B = reps.size
     z0, a = _bca_constants(theta_hat, reps, np.asarray(jack, dtype=float))
     if not np.isfinite(z0):
-        return float("nan")
-    f = ((reps < value).sum() + 0.5 * (reps == value).sum()) / B
-    f = min(max(f, 0.5 / B), 1 - 0.5 / B)
+        return float("nan"), False
+    raw = ((reps < value).sum() + 0.5 * (reps == value).sum()) / B
+    f = min(max(raw, 0.5 / B), 1 - 0.5 / B)
     w = ndtri(f) - z0
     z = w / (1 + a * w) - z0
-    return float(1 - ndtr(z)) if side == "upper" else float(ndtr(z))
+    # small p: "upper" needs every replicate below value (f at its top clamp), "lower" above
+    at_floor = bool(raw >= 1 - 0.5 / B) if side == "upper" else bool(raw <= 0.5 / B)
+    return (float(1 - ndtr(z)) if side == "upper" else float(ndtr(z))), at_floor
 
 
 @dataclass
@@ -95,6 +112,9 @@ class CostNeutrality:
     B: int
     n_HB: int
     n_Verrokki: int
+    p_noninferiority_at_floor: bool = False
+    p_lower_at_floor: bool = False
+    margin_setting: str = "analysis.cost_margin"
 
     @property
     def noninferior(self) -> bool | None:
@@ -107,17 +127,37 @@ class CostNeutrality:
         return float(max(self.p_lower, self.p_noninferiority))
 
     @property
+    def tost_p_at_floor(self) -> bool:
+        """Whether the TOST p (the larger one-sided p) is itself at the floor."""
+        floored = ((self.p_lower, self.p_lower_at_floor),
+                   (self.p_noninferiority, self.p_noninferiority_at_floor))
+        return bool(max(floored, key=lambda pf: pf[0])[1])
+
+    @property
+    def p_floor(self) -> float:
+        """1/(2B): the smallest share of replicates the p-values resolve."""
+        return 0.5 / self.B
+
+    @property
     def equivalent(self) -> bool | None:
         """Whether the TOST p-value is below alpha (None when not finite)."""
         return None if not np.isfinite(self.tost_p) else bool(self.tost_p < ALPHA)
 
     def summary(self) -> str:
         """Cost neutrality as readable text."""
-        return (f"Cost neutrality ({self.perspective}): ΔC = {self.delta_cost:,.0f} €, one-sided "
-                f"95 % upper bound (BCa) {self.upper_95:,.0f} € against the margin "
-                f"{self.margin:,.0f} €: {'non-inferior' if self.noninferior else 'not shown'} "
-                f"(p = {self.p_noninferiority:.3f}); TOST within ±{self.margin:,.0f} €: "
-                f"{'equivalent' if self.equivalent else 'not shown'} (p = {self.tost_p:.3f})")
+
+        def p(v: float, floor: bool) -> str:
+            return f"p < {v:.2g}" if floor else f"p = {v:.3f}"
+
+        return (f"Cost neutrality ({self.perspective}): ΔC = {self.delta_cost:,.0f} € "
+                f"(90 % BCa interval {self.lower_95:,.0f} to {self.upper_95:,.0f} €), one-sided "
+                f"95 % upper bound {self.upper_95:,.0f} € against the margin "
+                f"{self.margin:,.0f} € ({self.margin_setting}): "
+                f"{'non-inferior' if self.noninferior else 'not shown'} "
+                f"({p(self.p_noninferiority, self.p_noninferiority_at_floor)}); TOST within "
+                f"±{self.margin:,.0f} €: {'equivalent' if self.equivalent else 'not shown'} "
+                f"({p(self.tost_p, self.tost_p_at_floor)}; lower test "
+                f"{p(self.p_lower, self.p_lower_at_floor)})")
 
     def to_results(self) -> dict[str, Any]:
         """The ``cea.<perspective>.cost_neutrality`` block (margin, upper_95, p_noninferiority,
@@ -133,10 +173,16 @@ class CostNeutrality:
             "ci_method": "bca", "p_method": "bca_inverted", "bootstrap_reps": self.B,
             "n": {"HB": self.n_HB, "Verrokki": self.n_Verrokki},
             "sign_convention": "HB minus Verrokki",
+            "margin_setting": self.margin_setting,
+            "p_floor": plain_value(self.p_floor),
+            "p_noninferiority_at_floor": self.p_noninferiority_at_floor,
+            "p_lower_at_floor": self.p_lower_at_floor,
+            "tost_p_at_floor": self.tost_p_at_floor,
         }
 
 
-def cost_neutrality(cea: Any, margin: float) -> CostNeutrality:
+def cost_neutrality(cea: Any, margin: float,
+                    margin_setting: str = "analysis.cost_margin") -> CostNeutrality:
     """Non-inferiority and TOST equivalence of ΔC within ``margin`` from a CEA bootstrap.
 
     Parameters
@@ -145,6 +191,8 @@ def cost_neutrality(cea: Any, margin: float) -> CostNeutrality:
         A :class:`~hb_eval.costs.cea.CEAResult` (its ΔC replicates and jackknife values).
     margin
         δ in euros per client over the client-ship (``analysis.cost_margin``), positive.
+    margin_setting
+        The configuration setting δ came from (written to results.json).
 
     Returns
     -------
@@ -159,9 +207,11 @@ def cost_neutrality(cea: Any, margin: float) -> CostNeutrality:
     jc = np.asarray(jack, dtype=float)[:, 0]
     dc = float(cea.delta_cost)
     lo, hi = bca_interval(np.array([dc]), reps[:, None], jc[:, None], 1 - 2 * ALPHA)
+    p_ni, ni_floor = bca_pvalue_floor(dc, reps, jc, float(margin), "upper")
+    p_lo, lo_floor = bca_pvalue_floor(dc, reps, jc, -float(margin), "lower")
     return CostNeutrality(
         perspective=str(cea.perspective), margin=float(margin), delta_cost=dc,
-        lower_95=float(lo[0]), upper_95=float(hi[0]),
-        p_noninferiority=bca_pvalue(dc, reps, jc, float(margin), "upper"),
-        p_lower=bca_pvalue(dc, reps, jc, -float(margin), "lower"),
-        B=int(reps.size), n_HB=int(cea.n_HB), n_Verrokki=int(cea.n_Verrokki))
+        lower_95=float(lo[0]), upper_95=float(hi[0]), p_noninferiority=p_ni, p_lower=p_lo,
+        B=int(reps.size), n_HB=int(cea.n_HB), n_Verrokki=int(cea.n_Verrokki),
+        p_noninferiority_at_floor=ni_floor, p_lower_at_floor=lo_floor,
+        margin_setting=margin_setting)

@@ -39,7 +39,8 @@ SECONDARY = tuple(f"kykyviisari_{d}" for d in DOMAINS) + ("osallisuus",)
 ESTIMATORS = ("did", "did_adjusted", "dr_did", "ancova", "mixed")
 _RESULT_KEYS = {
     "did": ("estimate", "se", "df", "ci_low", "ci_high", "p", "n_clusters", "wild_p",
-            "wild_ci_low", "wild_ci_high", "holm_p"),
+            "wild_ci_low", "wild_ci_high", "wild_weights", "wild_reps", "wild_enumerated",
+            "holm_p"),
     "did_adjusted": ("estimate", "se", "ci_low", "ci_high", "p", "holm_p"),
     "dr_did": ("estimate", "se", "ci_low", "ci_high", "p", "holm_p", "ps_trim_method",
                "n_trimmed"),
@@ -116,9 +117,11 @@ class OutcomeResults(ResultDisplay):
         return self.estimates.copy()
 
     def summary(self) -> pd.DataFrame:
-        """A compact table: outcome, estimator, estimate, CI, p, Holm p, n, SE type."""
+        """A compact table: outcome, estimator, estimate, CI and p (the primary inference), Holm
+        p, the wild bootstrap's p and interval and the CR2 ones beside it, n, SE type."""
         cols = ["outcome", "estimator", "estimate", "ci_low", "ci_high", "p", "holm_p",
-                "wild_p", "n_HB", "n_Verrokki", "n_clusters", "se_type"]
+                "inference", "wild_p", "wild_ci_low", "wild_ci_high", "p_cr2", "ci_cr2_low",
+                "ci_cr2_high", "n_HB", "n_Verrokki", "n_clusters", "se_type"]
         return self.estimates.reindex(columns=cols)
 
     def forest_frame(self) -> pd.DataFrame:
@@ -145,8 +148,10 @@ class OutcomeResults(ResultDisplay):
 
         Per outcome: n, within, did, did_adjusted, dr_did, ancova, mixed, d_ppc2,
         alpha_baseline, reliable_change (keys as docs/outputs.md; a few more are added: ``holm_p`` in
-        every estimator block, ``wild_ci_low``/``wild_ci_high`` in ``did``, and for the primary
-        outcome ``heterogeneity.{pilot_p, client_group_p}``).
+        every estimator block, ``wild_ci_low``/``wild_ci_high``/``wild_weights``/``wild_reps``/
+        ``wild_enumerated`` and ``inference`` in ``did`` (with ``inference_reason`` and the CR2
+        ``p_cr2``/``ci_cr2_low``/``ci_cr2_high`` when the wild bootstrap is primary), and for the
+        primary outcome ``heterogeneity.{pilot_p, client_group_p}``).
         """
         from ..stats.effect_sizes import reliable_change_results, within_results
 
@@ -162,9 +167,11 @@ class OutcomeResults(ResultDisplay):
                                 for k in keys} if name in est.index
                                else {k: None for k in keys})
                 block[name].update(estimability_keys(est, name))
-            n_trim = block["dr_did"].get("n_trimmed")
-            if n_trim is not None and not pd.isna(n_trim):
-                block["dr_did"]["n_trimmed"] = int(n_trim)
+            for name, key, kind in (("dr_did", "n_trimmed", int), ("did", "wild_reps", int),
+                                    ("did", "wild_enumerated", bool)):
+                v = block[name].get(key)       # a float/object column where rows are NaN
+                if v is not None and not pd.isna(v):
+                    block[name][key] = kind(v)
             dp = self.d_ppc2[self.d_ppc2["outcome"] == outcome]
             block["d_ppc2"] = ({k: dp.iloc[0][k] for k in ("estimate", "ci_low", "ci_high")}
                                if len(dp) else {"estimate": None, "ci_low": None,
@@ -235,7 +242,9 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
         them ``alpha_baseline`` is None and reliable change needs ``config.reliability``.
     wild_reps
         Wild cluster bootstrap replicates of the DiD (0 skips it). Separate from
-        ``config.bootstrap_reps`` (the cost bootstrap) so the report stays fast.
+        ``config.bootstrap_reps`` (the cost bootstrap) so the report stays fast. With fewer
+        than 12 clusters the bootstrap is the primary inference of the DiD, the adjusted DiD
+        and ANCOVA (enumerated up to 7 clusters, else at least 9,999 draws).
     mixed
         Fit the mixed model (the slowest estimator).
     covariates
@@ -290,10 +299,12 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
         run("did", lambda: did_2x2(cf, cluster=cluster, confidence=conf, wild_reps=wild_reps,
                                    seed=rng, outcome=outcome))
         run("did_adjusted", lambda: did_adjusted(cf, covariates, cluster=cluster,
-                                                 confidence=conf, outcome=outcome))
+                                                 confidence=conf, outcome=outcome,
+                                                 wild_reps=wild_reps, seed=rng))
         run("dr_did", lambda: dr_did(cf, covariates, cluster=cluster, confidence=conf,
                                      ps_trim=dr_did_ps_trim(config), outcome=outcome))
-        run("ancova", lambda: ancova(cf, cluster=cluster, confidence=conf, outcome=outcome))
+        run("ancova", lambda: ancova(cf, cluster=cluster, confidence=conf, outcome=outcome,
+                                     wild_reps=wild_reps, seed=rng))
         if mixed:
             run("mixed", lambda: mixed_did(long_frame(own, clients, outcome),
                                            confidence=conf, outcome=outcome))

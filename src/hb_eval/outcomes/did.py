@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ..stats.cr2 import ClusterOLS, ols_cluster
-from ..stats.estimability import primary_inference
+from ..stats.estimability import WILD_PRIMARY_MIN_REPS, primary_inference
 from ..stats.wild_bootstrap import wild_cluster_bootstrap
 from ..support.checks import CHANGE_FRAME, check_confidence, require_columns
 from ..errors import TooFewClients
@@ -36,10 +36,11 @@ DEFAULT_COVARIATES = ("pilot", "client_group", "sex", "age_group", "baseline")
 ESTIMATE_COLUMNS = ["outcome", "estimator", "estimate", "se", "df", "ci_low", "ci_high", "p",
                     "n_HB", "n_Verrokki", "n_clusters", "se_type", "cluster", "confidence"]
 WILD_COLUMNS = ["wild_p", "wild_ci_low", "wild_ci_high", "wild_weights", "wild_reps",
-                "wild_se_type"]
+                "wild_enumerated", "wild_se_type"]
 #: ``inference``: ``CR2`` or ``wild_cluster_bootstrap`` (primary with < 12 clusters, Webb
-#: weights) and ``inference_reason`` saying why.
-INFERENCE_COLUMNS = ["inference", "inference_reason"]
+#: weights) and ``inference_reason`` saying why; ``p_cr2``, ``ci_cr2_low``, ``ci_cr2_high``:
+#: the CR2 values (equal to ``p``, ``ci_low``, ``ci_high`` when CR2 is primary).
+INFERENCE_COLUMNS = ["inference", "inference_reason", "p_cr2", "ci_cr2_low", "ci_cr2_high"]
 
 
 # -- helpers shared by the estimators in this package --------------------------------------
@@ -148,6 +149,45 @@ def fit_change_regression(f: pd.DataFrame, covariates: Iterable[str] = (),
     return ols_cluster(X, f[response].to_numpy(float), cluster=cl, se_type=kind), X
 
 
+def primary_contrast(fit: ClusterOLS, X: pd.DataFrame, y: np.ndarray, f: pd.DataFrame,
+                     cluster: str | None, confidence: float, wild_reps: int,
+                     seed: int | np.random.Generator | None, wild_weights: str = "auto",
+                     wild_se_type: str = "CR1", always: bool = False) -> tuple[dict, dict]:
+    """The HB contrast under its primary inference, and the columns that say which.
+
+    CR2 is primary with 12 clusters or more, the wild cluster bootstrap (Webb weights: all 6^G
+    vectors up to 7 clusters, else at least 9,999 draws) with fewer
+    (:func:`~hb_eval.stats.estimability.primary_inference`). ``always``: run the bootstrap
+    (``wild_reps`` draws) also when CR2 is primary, to show it beside (the 2x2 DiD does).
+
+    Returns
+    -------
+    (contrast, columns)
+        ``contrast``: the CR2 contrast with ``p``, ``ci_low``, ``ci_high`` replaced by the
+        bootstrap's when it is primary; ``columns``: :data:`WILD_COLUMNS` (when the bootstrap
+        ran) and :data:`INFERENCE_COLUMNS`.
+    """
+    res = dict(fit.contrast("HB", confidence))
+    cr2 = {"p_cr2": res["p"], "ci_cr2_low": res["ci_low"], "ci_cr2_high": res["ci_high"]}
+    inference, why = primary_inference(fit.n_clusters, cluster)
+    wild: dict = {k: np.nan for k in WILD_COLUMNS} if always else {}
+    if cluster is not None and wild_reps > 0 and fit.n_clusters >= 2 and (always or why):
+        reps = max(wild_reps, WILD_PRIMARY_MIN_REPS) if why else wild_reps
+        w = wild_cluster_bootstrap(X, y, cluster_ids(f, cluster), "HB", reps=reps,
+                                   weights=wild_weights, se_type=wild_se_type,
+                                   confidence=confidence, seed=seed)
+        wild = {"wild_p": w.p, "wild_ci_low": w.ci_low, "wild_ci_high": w.ci_high,
+                "wild_weights": w.weights, "wild_reps": w.reps,
+                "wild_enumerated": w.enumerated, "wild_se_type": w.se_type}
+    elif why:
+        # the bootstrap was skipped: CR2 is all there is, and the reason says so
+        inference, why = "CR2", why.split(":")[0] + ": the wild bootstrap was skipped " \
+            "(wild_reps=0), so CR2 is shown"
+    if inference == "wild_cluster_bootstrap":
+        res.update(p=wild["wild_p"], ci_low=wild["wild_ci_low"], ci_high=wild["wild_ci_high"])
+    return res, {**wild, "inference": inference, "inference_reason": why, **cr2}
+
+
 # -- estimators ------------------------------------------------------------------------------
 def did_2x2(frame: pd.DataFrame, cluster: str | None = "worker", confidence: float = 0.95,
             wild_reps: int = 999, seed: int | np.random.Generator | None = None,
@@ -164,7 +204,9 @@ def did_2x2(frame: pd.DataFrame, cluster: str | None = "worker", confidence: flo
     confidence
         Coverage of the intervals.
     wild_reps
-        Wild cluster bootstrap replicates; 0 skips the bootstrap (wild columns NaN).
+        Wild cluster bootstrap replicates; 0 skips the bootstrap (wild columns NaN, CR2
+        primary). When the bootstrap is primary (fewer than 12 clusters) its Webb weights are
+        enumerated up to 7 clusters, otherwise drawn at least 9,999 times.
     seed
         Seed or Generator of the wild bootstrap.
     wild_weights
@@ -180,7 +222,9 @@ def did_2x2(frame: pd.DataFrame, cluster: str | None = "worker", confidence: flo
         One row with :data:`ESTIMATE_COLUMNS`, :data:`WILD_COLUMNS` and
         :data:`INFERENCE_COLUMNS`; ``estimator="did"``, ``se_type="CR2"`` (``"HC2"`` without
         clusters), ``df`` Bell-McCaffrey. With fewer than 12 clusters ``inference`` is
-        ``wild_cluster_bootstrap`` (the wild p and interval are the primary inference).
+        ``wild_cluster_bootstrap``: ``p``, ``ci_low`` and ``ci_high`` are the wild bootstrap's
+        (the primary inference) and ``p_cr2``, ``ci_cr2_low``, ``ci_cr2_high`` the CR2 ones;
+        otherwise ``inference`` is ``CR2`` and those equal ``p``, ``ci_low``, ``ci_high``.
 
     Raises
     ------
@@ -192,17 +236,10 @@ def did_2x2(frame: pd.DataFrame, cluster: str | None = "worker", confidence: flo
     f = complete_pairs(frame)
     check_arms(f, "did_2x2")
     fit, X = fit_change_regression(f, (), cluster)
-    res = fit.contrast("HB", confidence)
-    wild = {k: np.nan for k in WILD_COLUMNS}
-    if cluster is not None and wild_reps > 0 and fit.n_clusters >= 2:
-        w = wild_cluster_bootstrap(X, f["change"].to_numpy(float), cluster_ids(f, cluster),
-                                   "HB", reps=wild_reps, weights=wild_weights,
-                                   se_type=wild_se_type, confidence=confidence, seed=seed)
-        wild = {"wild_p": w.p, "wild_ci_low": w.ci_low, "wild_ci_high": w.ci_high,
-                "wild_weights": w.weights, "wild_reps": w.reps, "wild_se_type": w.se_type}
-    inference, why = primary_inference(fit.n_clusters, cluster)
+    res, extra = primary_contrast(fit, X, f["change"].to_numpy(float), f, cluster, confidence,
+                                  wild_reps, seed, wild_weights, wild_se_type, always=True)
     row = _row(outcome_of(frame, outcome), "did", res, f, fit.n_clusters, fit.se_type,
-               cluster, confidence, **wild, inference=inference, inference_reason=why)
+               cluster, confidence, **extra)
     return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS + WILD_COLUMNS
                                        + INFERENCE_COLUMNS)
 
@@ -272,17 +309,21 @@ def did_panel_fe(frame: pd.DataFrame, cluster: str | None = "worker",
 
 def did_adjusted(frame: pd.DataFrame, covariates: Iterable[str] = DEFAULT_COVARIATES,
                  cluster: str | None = "worker", confidence: float = 0.95,
-                 outcome: str | None = None) -> pd.DataFrame:
+                 outcome: str | None = None, wild_reps: int = 999,
+                 seed: int | np.random.Generator | None = None) -> pd.DataFrame:
     """Covariate-adjusted DiD: ``change ~ HB + covariates`` with CR2 and Satterthwaite df.
 
     Baseline covariates interacted with post in the panel regression are, after differencing,
     covariates of the change-score regression. Categorical covariates are dummy coded; a
-    covariate constant in the sample (e.g. one pilot) is left out.
+    covariate constant in the sample (e.g. one pilot) is left out. With fewer than 12 clusters
+    the wild cluster bootstrap is the primary inference, as in :func:`did_2x2`
+    (:func:`primary_contrast`; ``wild_reps=0`` skips it).
 
     Returns
     -------
     DataFrame
-        One row, ``estimator="did_adjusted"``, with a ``covariates`` column listing them.
+        One row, ``estimator="did_adjusted"``, with a ``covariates`` column listing them and
+        :data:`INFERENCE_COLUMNS` (and :data:`WILD_COLUMNS` when the bootstrap ran).
     """
     check_confidence(confidence)
     require_columns(frame, ["arm", "baseline", "end"], func="did_adjusted", maker=CHANGE_FRAME)
@@ -290,7 +331,10 @@ def did_adjusted(frame: pd.DataFrame, covariates: Iterable[str] = DEFAULT_COVARI
     f = complete_pairs(frame)
     check_arms(f, "did_adjusted")
     fit, X = fit_change_regression(f, covariates, cluster)
-    res = fit.contrast("HB", confidence)
+    res, extra = primary_contrast(fit, X, f["change"].to_numpy(float), f, cluster, confidence,
+                                  wild_reps, seed)
     row = _row(outcome_of(frame, outcome), "did_adjusted", res, f, fit.n_clusters,
-               fit.se_type, cluster, confidence, covariates=",".join(covariates))
-    return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS + ["covariates"])
+               fit.se_type, cluster, confidence, covariates=",".join(covariates), **extra)
+    return pd.DataFrame([row]).reindex(columns=ESTIMATE_COLUMNS + ["covariates"]
+                                       + [c for c in WILD_COLUMNS if c in extra]
+                                       + INFERENCE_COLUMNS)

@@ -13,15 +13,17 @@ From this evaluation's data (the primary outcome's change score, alku → loppu)
 * ``attrition`` — the share of clients with a baseline score and no end score (the total row of
   :func:`hb_eval.outcomes.comparability.attrition`; client-ships still ongoing count as lost).
 
-The answer is the t-based two-sample one of statsmodels' ``TTestIndPower`` (equal arms,
-two-sided, α = 0.05 and power 0.8 by default) with the design effect
+The answer is the t-based two-sample one (the power of statsmodels' ``TTestIndPower``: equal
+arms, two-sided, α = 0.05 and power 0.8 by default; :func:`t_power`, solved by Brent's method) with the design effect
 ``DE = 1 + (m − 1)·ICC`` (a negative ICC estimate counts as 0) and the retention
 ``1 − attrition``:
 
 * clients to recruit per arm for a minimum detectable effect D: the t-test's n for
   ``D / sd_change`` × DE ÷ (1 − attrition), rounded up;
 * minimum detectable effect for n recruited per arm: the t-test's detectable standardised effect
-  at the effective n = n·(1 − attrition)/DE, times ``sd_change`` (score points).
+  at the effective n = n·(1 − attrition)/DE, times ``sd_change`` (score points); always the
+  positive root of the power equation (:func:`detectable_d`), so the MDE is positive and falls
+  as n grows.
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ from scipy import stats
 from ..errors import HbEvalError
 from ..support.values import plain_value
 
-__all__ = ["worker_icc", "pooled_sd", "mde_for_n", "n_for_mde", "plan_from_inputs",
+__all__ = ["worker_icc", "pooled_sd", "t_power", "detectable_d", "mde_for_n", "n_for_mde", "plan_from_inputs",
            "plan_next_phase", "PlanResult", "REPORT_N_PER_ARM"]
 
 PRIMARY = "kykyviisari_total"
@@ -101,15 +103,44 @@ def design_effect(icc: float, m: float) -> float:
     return 1.0 + (m - 1.0) * max(float(icc), 0.0)
 
 
-def _power():
-    from statsmodels.stats.power import TTestIndPower
+def t_power(d: float, n_eff: float, alpha: float = 0.05) -> float:
+    """Power of the two-sided two-sample t-test with ``n_eff`` clients per arm at effect ``d``.
 
-    return TTestIndPower()
+    ``P(T' > q) + P(T' < -q)`` for the noncentral t with ``2 n_eff − 2`` df and noncentrality
+    ``d·sqrt(n_eff/2)`` (what statsmodels' ``TTestIndPower().power`` computes). scipy answers
+    NaN for the lower tail far out (e.g. d = 1 at 150 per arm), where it is below 1e-15: it
+    counts as 0 there, so the power never turns NaN.
+    """
+    if d == 0.0:
+        return float(alpha)
+    df = 2.0 * n_eff - 2.0
+    nc = abs(d) * math.sqrt(n_eff / 2.0)
+    q = stats.t.ppf(1 - alpha / 2, df)
+    lower = float(stats.nct.cdf(-q, df, nc))
+    return float(stats.nct.sf(q, df, nc)) + (0.0 if math.isnan(lower) else lower)
 
 
-def _scalar(x: Any) -> float:
-    """statsmodels' solver answers a scalar or a 1-element array."""
-    return float(np.ravel(x)[0])
+def _positive_root(gap, what: str) -> float:
+    """The root of an increasing ``gap`` on ``(0, ∞)`` with ``gap(0) < 0``: Brent's method."""
+    from scipy.optimize import brentq
+
+    hi = 1.0
+    while gap(hi) < 0:           # widen until the root is inside
+        hi *= 2.0
+        if hi > 1e9:
+            raise HbEvalError(f"no {what} found")
+    return float(brentq(gap, 0.0, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=500))
+
+
+def detectable_d(n_eff: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """The positive standardised effect a two-sample t-test with ``n_eff`` per arm detects.
+
+    The root of ``t_power(d) = power`` on ``d > 0`` (Brent's method). statsmodels'
+    ``solve_power`` for the effect size can land on the mirror root ``-d`` (e.g. at 451 clients
+    per arm with this evaluation's demo inputs), so the search is bracketed on the positive side.
+    """
+    return _positive_root(lambda d: t_power(d, n_eff, alpha) - power,
+                          f"detectable effect for {n_eff:g} effective clients per arm")
 
 
 def mde_for_n(n_per_arm: float, sd: float, de: float, attrition: float, alpha: float = 0.05,
@@ -120,12 +151,14 @@ def mde_for_n(n_per_arm: float, sd: float, de: float, attrition: float, alpha: f
     -------
     tuple
         ``(mde, mde_d, effective_per_arm)``; NaN effects when the effective n is below 2.
+        The effect is the positive root (:func:`detectable_d`).
     """
     n_eff = n_per_arm * (1 - attrition) / de
     if n_eff < 2:
         return math.nan, math.nan, n_eff
-    d = _scalar(_power().solve_power(effect_size=None, nobs1=float(n_eff), alpha=alpha,
-                                     power=power, ratio=1.0, alternative="two-sided"))
+    if not power > alpha:
+        raise HbEvalError(f"power ({power}) must exceed alpha ({alpha})")
+    d = detectable_d(float(n_eff), alpha, power)
     return d * sd, d, n_eff
 
 
@@ -140,8 +173,12 @@ def n_for_mde(mde: float, sd: float, de: float, attrition: float, alpha: float =
     """
     if not mde > 0:
         raise HbEvalError(f"the minimum detectable effect must be positive (got {mde})")
-    n_t = _scalar(_power().solve_power(effect_size=float(mde / sd), nobs1=None, alpha=alpha,
-                                       power=power, ratio=1.0, alternative="two-sided"))
+    d = float(mde / sd)
+    # the t-test's n per arm (at least 2: one degree of freedom per arm) by the same power
+    # function as the MDE, so n -> MDE -> n round-trips
+    n_t = 2.0 + _positive_root(lambda x: t_power(d, 2.0 + x, alpha) - power,
+                               f"sample size for the effect {mde:g}") \
+        if t_power(d, 2.0, alpha) < power else 2.0
     exact = n_t * de / (1 - attrition)
     return int(math.ceil(exact - 1e-9)), exact
 

@@ -160,12 +160,14 @@ def render_html(results: Mapping[str, Any], context: Mapping[str, Any], lang: st
         return number_span(results, key, lang, kind, digits)
 
     def P(key: str) -> Markup:  # noqa: N802
-        """``p = 0,031`` or ``p < 0,001``."""
+        """``p = 0,031`` or ``p < 0,001``; a bootstrap p at its floor (``<key>_at_floor``
+        true in the results) is a bound: ``p < 0,025``."""
         v = get_path(results, key, default=None)
         small = isinstance(v, (int, float)) and v < 0.001
+        floor = get_path(results, key + "_at_floor", default=None) is True and not small
         # no-break spaces: "p", "=" or "<" and the number stay on one line
-        return Markup("p\u00a0") + (Markup("") if small else Markup("=\u00a0")) + number_span(
-            results, key, lang, "p")
+        sign = Markup("") if small else Markup("&lt;\u00a0") if floor else Markup("=\u00a0")
+        return Markup("p\u00a0") + sign + number_span(results, key, lang, "p")
 
     def has(key: str) -> bool:
         v = get_path(results, key, default=None)

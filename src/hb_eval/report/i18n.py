@@ -46,10 +46,23 @@ LABELS: dict[str, dict[str, str]] = {
     "wild_primary": {
         "fi": "Ensisijainen päättely on klusteroitu wild bootstrap (Webbin painot), koska "
               "klustereita ({cluster}) on vain {n} (< 12): CR2-luottamusväli ei ole näin "
-              "harvoilla klustereilla luotettava.",
+              "harvoilla klustereilla luotettava. Erotusten erotuksen (myös vakioidun) ja ANCOVAn "
+              "p-arvot, luottamusvälit ja Holmin korjaus ovat siksi bootstrapin; CR2-arvot "
+              "ovat taulukoissa rinnalla. "
+              "{weights}",
         "en": "The primary inference is the wild cluster bootstrap (Webb weights) because there "
               "are only {n} clusters ({cluster}; fewer than 12): the CR2 interval is not "
-              "reliable with so few clusters."},
+              "reliable with so few clusters. The p-values, intervals and Holm adjustment of "
+              "the DiD, the adjusted DiD and ANCOVA are therefore the bootstrap's; the CR2 "
+              "values are shown beside them in the tables. {weights}"},
+    "wild_enumerated": {
+        "fi": "Kaikki {reps} painovektoria (6{n}) käytiin läpi, joten tulos ei riipu "
+              "satunnaisluvuista.",
+        "en": "All {reps} weight vectors (6{n}) were enumerated, so the result does not "
+              "depend on the random seed."},
+    "wild_drawn": {
+        "fi": "Painovektoreita arvottiin {reps}.",
+        "en": "{reps} weight vectors were drawn."},
     "clusters_not_estimable": {
         "fi": "Klusteroituja estimaatteja ei voitu laskea: {reason}",
         "en": "The clustered estimates could not be computed: {reason}"},
@@ -213,6 +226,12 @@ LABELS: dict[str, dict[str, str]] = {
     "p": {"fi": "p", "en": "p"},
     "holm_p": {"fi": "p (Holm)", "en": "p (Holm)"},
     "wild_p": {"fi": "p (villi bootstrap)", "en": "p (wild bootstrap)"},
+    "inference": {"fi": "ensisijainen päättely", "en": "primary inference"},
+    "inference_wild_cluster_bootstrap": {"fi": "villi klusteribootstrap (Webb)",
+                                         "en": "wild cluster bootstrap (Webb)"},
+    "p_cr2": {"fi": "p (CR2)", "en": "p (CR2)"},
+    "ci_cr2_low": {"fi": "lv. alaraja (CR2)", "en": "CI low (CR2)"},
+    "ci_cr2_high": {"fi": "lv. yläraja (CR2)", "en": "CI high (CR2)"},
     "n_HB": {"fi": "n HB", "en": "n HB"},
     "n_Verrokki": {"fi": "n Verrokki", "en": "n comparison"},
     "n_clusters": {"fi": "ryväitä", "en": "clusters"},
@@ -739,7 +758,7 @@ CODED_COLUMNS = frozenset({
     "subgroup", "client_group", "sex", "end_reason", "funding", "sector", "wave", "form",
     "labour_status", "work_status", "activity", "level", "version", "parameter", "low_value",
     "high_value", "base", "scale", "source", "ci_method", "df_method", "imputation", "reason",
-    "rule", "limit"})
+    "rule", "limit", "inference"})
 
 
 def display_value(column: str, value: str, lang: str = "fi") -> str:

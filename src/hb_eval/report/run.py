@@ -32,6 +32,7 @@ from ..support.progress import progress_printer
 from . import figures as F
 from .budget_sections import suppress_budget_results
 from .html import img_tag, render_html
+from .format import fmt_int
 from .i18n import sensitivity_label, t
 from .privacy_gate import gate_html, gate_table
 from .manifest import build_manifest, created_with, redact_manifest, write_manifest
@@ -80,10 +81,21 @@ def _inference_note(results: dict[str, Any], lang: str, cluster: str) -> str:
     """The sentence saying why the wild bootstrap is primary, or why the DiD is missing."""
     did = ((results.get("outcomes") or {}).get(PRIMARY) or {}).get("did") or {}
     if did.get("inference") == "wild_cluster_bootstrap":
-        return t("wild_primary", lang, n=did.get("n_clusters"), cluster=cluster)
+        n, reps = did.get("n_clusters"), did.get("wild_reps")
+        reps_text = fmt_int(int(reps), lang) if isinstance(reps, (int, float)) else "–"
+        power = str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))  # 6⁶
+        weights = t("wild_enumerated" if did.get("wild_enumerated") else "wild_drawn", lang,
+                    reps=reps_text, n=power)
+        return t("wild_primary", lang, n=n, cluster=cluster, weights=weights)
     if did.get("reason"):
         return t("clusters_not_estimable", lang, reason=did["reason"])
     return ""
+
+
+def _wild_primary(results: dict[str, Any]) -> bool:
+    """Whether the primary outcome's DiD has the wild cluster bootstrap as primary inference."""
+    did = ((results.get("outcomes") or {}).get(PRIMARY) or {}).get("did") or {}
+    return did.get("inference") == "wild_cluster_bootstrap"
 
 
 def _redact_table(table: Table) -> Table:
@@ -240,7 +252,8 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
             results, lang, a.cluster) if k == "outcomes" else "")
             for k, v in ev.sections.items()},
         "tables": tables, "figures": figs, "primary": PRIMARY, "perspective": a.perspective,
-        "cluster": a.cluster, "reps": a.bootstrap_reps, "seed": a.seed, "wtp_max": a.wtp_max,
+        "cluster": a.cluster, "wild_primary": _wild_primary(results),
+        "reps": a.bootstrap_reps, "seed": a.seed, "wtp_max": a.wtp_max,
         "diary_rule": a.diary_rule, "cea_resample": a.cea_resample,
         "price_year": unit_cost_value(uc, "price_year"),
     }

@@ -14,8 +14,12 @@ the share of replicates with ``|t*| >= |t|``. The interval collects the ``r`` no
 every ``r``.
 
 Weights: Rademacher (+/-1), or Webb's six-point distribution (+/-sqrt(1/2), +/-1, +/-sqrt(3/2))
-which ``weights="auto"`` picks when there are fewer than 12 clusters. When all 2^G Rademacher
-draws are no more than ``reps`` they are enumerated exactly instead of sampled.
+which ``weights="auto"`` picks when there are fewer than 12 clusters. Enumeration instead of
+sampling (the p-value and interval then do not depend on the seed): all 6^G Webb vectors when
+G <= :data:`WEBB_ENUMERATE_MAX_G` (6^7 = 279,936), all 2^G Rademacher vectors when
+2^G <= ``reps``.
+The replicates are processed in chunks of at most :data:`CHUNK_ELEMENTS` weights (enumerated
+vectors are made chunk by chunk from their index), so memory stays bounded whatever B and G.
 """
 from __future__ import annotations
 
@@ -29,6 +33,13 @@ from .cr2 import ols_cluster
 from ..support.display import ResultDisplay
 
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+RADEMACHER = np.array([1.0, -1.0])
+#: Webb weights are enumerated (all 6^G vectors) up to this many clusters: 6^7 = 279,936.
+WEBB_ENUMERATE_MAX_G = 7
+#: Weights per chunk of replicates (B_chunk x G), about 8 MB of float64.
+CHUNK_ELEMENTS = 1 << 20
+#: Enumerated weights up to this many (32 MB) are made once and kept for every null value.
+KEEP_ELEMENTS = 1 << 22
 
 
 @dataclass(repr=False)
@@ -59,40 +70,104 @@ class WildResult(ResultDisplay):
                 f"[{self.ci_low:.4g}, {self.ci_high:.4g}]")
 
 
-def weight_matrix(n_clusters: int, reps: int, weights: str = "auto",
-                  seed: int | np.random.Generator | None = None,
-                  full_enumeration: bool | None = None) -> tuple[np.ndarray, str, bool]:
-    """The B x G matrix of wild weights.
+@dataclass(repr=False)
+class WildWeights:
+    """The B x G wild weights: drawn (held as a matrix) or enumerated (made chunk by chunk).
+
+    Attributes
+    ----------
+    name
+        ``"rademacher"`` or ``"webb"``.
+    enumerated
+        Every one of the ``values``^G vectors (B = len(values)^G), in ``itertools.product``
+        order; otherwise ``drawn`` holds B random vectors.
+    reps, n_clusters
+        B and G.
+    """
+
+    name: str
+    enumerated: bool
+    reps: int
+    n_clusters: int
+    values: np.ndarray
+    drawn: np.ndarray | None = None
+    _kept: list | None = None
+
+    def chunks(self, elements: int = CHUNK_ELEMENTS):
+        """The weight matrix in row blocks of at most ``elements`` weights."""
+        G = self.n_clusters
+        rows = max(1, elements // max(G, 1))
+        if (self.drawn is None and elements == CHUNK_ELEMENTS
+                and self.reps * G <= KEEP_ELEMENTS):
+            if self._kept is None:           # small enough: make the chunks once
+                self._kept = list(self._enumerate(rows))
+            yield from self._kept
+            return
+        if self.drawn is not None:
+            for start in range(0, self.reps, rows):
+                yield self.drawn[start:start + rows]
+            return
+        yield from self._enumerate(rows)
+
+    def _enumerate(self, rows: int):
+        G = self.n_clusters
+        base = len(self.values)
+        powers = base ** np.arange(G - 1, -1, -1, dtype=np.int64)   # first cluster slowest
+        for start in range(0, self.reps, rows):
+            idx = np.arange(start, min(start + rows, self.reps), dtype=np.int64)
+            yield self.values[(idx[:, None] // powers[None, :]) % base]
+
+    def matrix(self) -> np.ndarray:
+        """The whole B x G matrix (for small B x G only)."""
+        return self.drawn if self.drawn is not None else np.concatenate(list(self.chunks()))
+
+
+def wild_weights(n_clusters: int, reps: int, weights: str = "auto",
+                 seed: int | np.random.Generator | None = None,
+                 full_enumeration: bool | None = None) -> WildWeights:
+    """The wild weights for G clusters: enumerated when that is feasible, else ``reps`` draws.
 
     Parameters
     ----------
     n_clusters, reps
-        G and B.
+        G and B (B is ignored when the weights are enumerated).
     weights
         ``"rademacher"``, ``"webb"`` or ``"auto"`` (Webb when G < 12, else Rademacher).
     seed
-        Seed or Generator.
+        Seed or Generator (unused when enumerated).
     full_enumeration
-        Rademacher only: enumerate all 2^G sign vectors. ``None``: when 2^G <= reps.
-
-    Returns
-    -------
-    (matrix, weights name, enumerated)
+        Enumerate every vector. ``None``: Webb when G <= :data:`WEBB_ENUMERATE_MAX_G`,
+        Rademacher when 2^G <= ``reps``.
     """
     if weights == "auto":
         weights = "webb" if n_clusters < 12 else "rademacher"
     if weights not in ("rademacher", "webb"):
         raise ValueError(f"weights must be 'rademacher', 'webb' or 'auto', not {weights!r}")
-    if weights == "rademacher":
-        if full_enumeration is None:
-            full_enumeration = 2 ** n_clusters <= reps
-        if full_enumeration:
-            v = np.array(list(itertools.product((1.0, -1.0), repeat=n_clusters)))
-            return v, weights, True
+    values = WEBB if weights == "webb" else RADEMACHER
+    if full_enumeration is None:
+        full_enumeration = (n_clusters <= WEBB_ENUMERATE_MAX_G if weights == "webb"
+                            else 2 ** n_clusters <= reps)
+    if full_enumeration:
+        return WildWeights(weights, True, len(values) ** n_clusters, n_clusters, values)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     if weights == "rademacher":
-        return rng.integers(0, 2, size=(reps, n_clusters)) * 2.0 - 1.0, weights, False
-    return WEBB[rng.integers(0, 6, size=(reps, n_clusters))], weights, False
+        drawn = rng.integers(0, 2, size=(reps, n_clusters)) * 2.0 - 1.0
+    else:
+        drawn = WEBB[rng.integers(0, 6, size=(reps, n_clusters))]
+    return WildWeights(weights, False, reps, n_clusters, values, drawn)
+
+
+def weight_matrix(n_clusters: int, reps: int, weights: str = "auto",
+                  seed: int | np.random.Generator | None = None,
+                  full_enumeration: bool | None = None) -> tuple[np.ndarray, str, bool]:
+    """The B x G matrix of wild weights as one array (see :func:`wild_weights`).
+
+    Returns
+    -------
+    (matrix, weights name, enumerated)
+    """
+    w = wild_weights(n_clusters, reps, weights, seed, full_enumeration)
+    return w.matrix(), w.name, w.enumerated
 
 
 class _WildEngine:
@@ -136,16 +211,23 @@ class _WildEngine:
         self.factor = factor
         self.G = G
 
-    def pvalue(self, r: float, V: np.ndarray) -> float:
-        """Symmetric bootstrap p-value of H0: beta_j = r with weights V (B x G)."""
+    def pvalue(self, r: float, W: "WildWeights | np.ndarray") -> float:
+        """Symmetric bootstrap p-value of H0: beta_j = r with weights W (B x G), by chunks."""
+        if isinstance(W, np.ndarray):
+            W = WildWeights("given", False, len(W), W.shape[1], np.empty(0), W)
         t_obs = (self.est - r) / self.se
-        num = V @ (self.a0 - r * self.a1)
-        scores = V @ (self.K0 - r * self.K1).T         # B x G
-        var = self.factor * np.einsum("bg,bg->b", scores, scores)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t_star = num / np.sqrt(var)
+        a = self.a0 - r * self.a1
+        K = (self.K0 - r * self.K1).T
         tol = 1e-12 * max(1.0, abs(t_obs))
-        return float(np.mean(np.abs(t_star) >= abs(t_obs) - tol))
+        hits = 0
+        for V in W.chunks():
+            num = V @ a
+            scores = V @ K                             # B_chunk x G
+            var = self.factor * np.einsum("bg,bg->b", scores, scores)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t_star = num / np.sqrt(var)
+            hits += int(np.count_nonzero(np.abs(t_star) >= abs(t_obs) - tol))
+        return hits / W.reps
 
 
 def wild_cluster_bootstrap(X: np.ndarray | pd.DataFrame, y: np.ndarray | pd.Series,
@@ -166,7 +248,7 @@ def wild_cluster_bootstrap(X: np.ndarray | pd.DataFrame, y: np.ndarray | pd.Seri
     coef
         Index or name (DataFrame column) of the coefficient tested.
     reps
-        Bootstrap replicates B (ignored when the Rademacher draws are enumerated).
+        Bootstrap replicates B (ignored when the weights are enumerated).
     weights
         ``"auto"`` (Webb when G < 12, else Rademacher), ``"rademacher"`` or ``"webb"``.
     se_type
@@ -197,18 +279,18 @@ def wild_cluster_bootstrap(X: np.ndarray | pd.DataFrame, y: np.ndarray | pd.Seri
     if G < 2 or not np.isfinite(eng.se) or eng.se <= 0:
         return WildResult(eng.est, nan, nan, nan, nan, weights, 0, False, se_type, G,
                           confidence)
-    V, wname, enumerated = weight_matrix(G, reps, weights, seed, full_enumeration)
+    V = wild_weights(G, reps, weights, seed, full_enumeration)
     p = eng.pvalue(null, V)
     lo = hi = nan
     if ci:
         alpha = 1 - confidence
         lo = _invert(eng, V, alpha, -1)
         hi = _invert(eng, V, alpha, +1)
-    return WildResult(eng.est, (eng.est - null) / eng.se, p, lo, hi, wname, len(V), enumerated,
-                      se_type, G, confidence)
+    return WildResult(eng.est, (eng.est - null) / eng.se, p, lo, hi, V.name, V.reps,
+                      V.enumerated, se_type, G, confidence)
 
 
-def _invert(eng: _WildEngine, V: np.ndarray, alpha: float, side: int,
+def _invert(eng: _WildEngine, V: WildWeights, alpha: float, side: int,
             max_iter: int = 60) -> float:
     """The end of the interval on one side: the boundary where p(r) drops to alpha."""
     inside = eng.est                      # p = 1 here (t = 0)
