@@ -20,7 +20,7 @@ as failed (the rest of the report is still written, and the command exits with s
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from .budget_sections import suppress_budget_results
 from .html import img_tag, render_html
 from .i18n import sensitivity_label, t
 from .privacy_gate import gate_html, gate_table
+from .references import reference_rows
 from .manifest import build_manifest, created_with, redact_manifest, write_manifest
 from .output import OutputFolder
 from .results_json import dumps_results, to_jsonable
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from ..evaluation import Evaluation
 
 __all__ = ["run_report", "write_report", "write_into", "evaluate_config", "FIGURES",
-           "SectionView"]
+           "FigureGallery", "SectionView"]
 
 PRIMARY = "kykyviisari_total"
 #: Every figure of the report, in order (a placeholder is drawn when there are no data).
@@ -113,36 +114,83 @@ def _figure_input(name: str, spec: dict[str, Any], lang: str, public: bool) -> d
     return {**spec, "df": df}
 
 
+#: Figure name -> the function of :mod:`hb_eval.report.figures` that draws it.
+_MAKERS = {
+    "change_by_arm": F.change_by_arm, "estimator_comparison": F.estimator_comparison,
+    "forest_pilot": F.forest_plot, "love_plot": F.love_plot,
+    "satisfaction_items": F.satisfaction_diverging, "cost_components": F.cost_components,
+    "ce_plane": F.ce_plane, "ceac": F.ceac, "tornado": F.tornado,
+    "confounding_contour": F.confounding_contour, "evpi": F.evpi_plot,
+    "plan_curve": F.plan_curve, "budget_utilisation": F.budget_utilisation,
+}
+
+
+def _draw_figure(figure_data: dict[str, dict[str, Any]], name: str, lang: str, public: bool,
+                 say: Callable[[str], None], failures: list[str], *,
+                 draw: Callable[..., Any] = F.draw) -> Any:
+    """The desktop and phone rendition of one report figure (a placeholder without data);
+    ``draw=`` :func:`_desktop_only` gives the desktop one alone."""
+    spec = figure_data.get(name)
+    caption = t(_CAPTIONS[name], lang)
+
+    def empty(_df: Any, lg: str, _c: str = caption) -> Any:
+        return F.empty_figure(_c, lg)
+
+    if spec is None or spec.get("df") is None:
+        return draw(empty, None, lang)
+    spec = _figure_input(name, spec, lang, public)
+    kw = {k: v for k, v in spec.items() if k != "df"}
+    try:  # the desktop and the phone rendition
+        return draw(_MAKERS[name], spec["df"], lang, **kw)
+    except (KeyError, ValueError, TypeError) as exc:  # wrong columns from a stage
+        say(f"figure {name} could not be drawn ({type(exc).__name__})")
+        failures.append(f"figure:{name}")
+        return draw(empty, None, lang)
+
+
+def _desktop_only(maker: Callable[..., Any], df: Any, lang: str, **kw: Any) -> Any:
+    return maker(df, lang, **kw)
+
+
+class FigureGallery(Mapping):
+    """The report's figures of an evaluation as matplotlib Figures, drawn on demand.
+
+    ``ev.figures["ceac"]`` draws the figure from ``ev.figure_data`` with the report's figure
+    functions (internal audience; language ``lang``); in Jupyter it shows as an image. Nothing
+    is written and the global matplotlib backend and style are left alone.
+    """
+
+    def __init__(self, figure_data: dict[str, dict[str, Any]], lang: str = "en") -> None:
+        self.figure_data = figure_data
+        self.lang = lang
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in _MAKERS:
+            raise KeyError(f"no figure {name!r}; the report's figures: {', '.join(FIGURES)}")
+        failures: list[str] = []
+        fig = _draw_figure(self.figure_data, name, self.lang, False, lambda _m: None, failures,
+                           draw=_desktop_only)
+        if failures:
+            raise ValueError(f"figure {name} could not be drawn from ev.figure_data[{name!r}]")
+        return fig
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FIGURES)
+
+    def __len__(self) -> int:
+        return len(FIGURES)
+
+    def __repr__(self) -> str:
+        return f"<figures ({self.lang}): {', '.join(FIGURES)}>"
+
+
 def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fig_dir: Path,
              say: Callable[[str], None], failures: list[str]) -> dict[str, dict]:
-    makers = {
-        "change_by_arm": F.change_by_arm, "estimator_comparison": F.estimator_comparison,
-        "forest_pilot": F.forest_plot, "love_plot": F.love_plot,
-        "satisfaction_items": F.satisfaction_diverging, "cost_components": F.cost_components,
-        "ce_plane": F.ce_plane, "ceac": F.ceac, "tornado": F.tornado,
-        "confounding_contour": F.confounding_contour, "evpi": F.evpi_plot,
-        "plan_curve": F.plan_curve, "budget_utilisation": F.budget_utilisation,
-    }
     out = {}
     say("figures …")
     for name in FIGURES:
-        spec = figure_data.get(name)
         caption = t(_CAPTIONS[name], lang)
-
-        def empty(_df: Any, lg: str, _c: str = caption) -> Any:
-            return F.empty_figure(_c, lg)
-
-        if spec is None or spec.get("df") is None:
-            fig, phone = F.draw(empty, None, lang)
-        else:
-            spec = _figure_input(name, spec, lang, public)
-            kw = {k: v for k, v in spec.items() if k != "df"}
-            try:  # the desktop and the phone rendition
-                fig, phone = F.draw(makers[name], spec["df"], lang, **kw)
-            except (KeyError, ValueError, TypeError) as exc:  # wrong columns from a stage
-                say(f"figure {name} could not be drawn ({type(exc).__name__})")
-                failures.append(f"figure:{name}")
-                fig, phone = F.draw(empty, None, lang)
+        fig, phone = _draw_figure(figure_data, name, lang, public, say, failures)
         png = F.save_figure(fig, fig_dir, name)
         out[name] = {"img": img_tag(png, caption, name, F.png_bytes(phone, close=True)),
                      "caption": caption}
@@ -243,6 +291,7 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
         "cluster": a.cluster, "reps": a.bootstrap_reps, "seed": a.seed, "wtp_max": a.wtp_max,
         "diary_rule": a.diary_rule, "cea_resample": a.cea_resample,
         "price_year": unit_cost_value(uc, "price_year"),
+        "references": reference_rows(lang),
     }
     html = gate_html(render_html(results, context, lang))
     with dest.writing("report.html") as path:
