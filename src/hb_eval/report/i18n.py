@@ -647,6 +647,22 @@ LABELS: dict[str, dict[str, str]] = {
     "short_H2": {"fi": "Sain valita tuottajan", "en": "Chose the provider"},
     "short_H3": {"fi": "Avustajasta hyötyä", "en": "Assistant useful"},
     "short_H4": {"fi": "Suosittelisin HB:tä", "en": "Would recommend HB"},
+    # issue 21: the workbook's remaining sheets, and coded cells of the files and effect tables
+    "sheet_confounding": {"fi": "Sekoittuneisuus", "en": "Confounding"},
+    "sheet_budget_followup": {"fi": "Budjetin seuranta", "en": "Budget follow-up"},
+    "sheet_budget_by_pilot": {"fi": "Budjetti piloteittain", "en": "Budget by pilot"},
+    "sheet_budget_by_group": {"fi": "Budjetti asiakasryhmittäin", "en": "Budget by group"},
+    "sheet_provider_mix": {"fi": "Tuottajasektorit", "en": "Provider mix"},
+    "sheet_provider_summary": {"fi": "Palveluntuottajat", "en": "Providers"},
+    "sheet_providers_paid": {"fi": "Maksetut tuottajat", "en": "Providers paid"},
+    "sheet_plan": {"fi": "Otoskoko", "en": "Sample size"},
+    "sheet_plausibility": {"fi": "Uskottavuusrajat", "en": "Plausibility limits"},
+    "status_read": {"fi": "luettu", "en": "read"},
+    "status_refused": {"fi": "hylätty", "en": "refused"},
+    "status_unread": {"fi": "lukematta", "en": "not read"},
+    "cluster_worker": {"fi": "työntekijä", "en": "worker"},
+    "cluster_pilot": {"fi": "pilotti", "en": "pilot"},
+    "sec_references": {"fi": "Lähteet", "en": "References"},
 }
 
 
@@ -710,7 +726,7 @@ CODED_COLUMNS = frozenset({
     "subgroup", "client_group", "sex", "end_reason", "funding", "sector", "wave", "form",
     "labour_status", "work_status", "activity", "level", "version", "parameter", "low_value",
     "high_value", "base", "scale", "source", "ci_method", "df_method", "imputation", "reason",
-    "rule", "limit"})
+    "rule", "limit", "status", "cluster"})
 
 
 def display_value(column: str, value: str, lang: str = "fi") -> str:
