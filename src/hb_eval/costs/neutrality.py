@@ -98,17 +98,21 @@ class CostNeutrality:
 
     @property
     def noninferior(self) -> bool | None:
+        """Non-inferiority: ``upper_95`` < margin (None when not estimable)."""
         return None if not np.isfinite(self.upper_95) else bool(self.upper_95 < self.margin)
 
     @property
     def tost_p(self) -> float:
+        """The TOST p-value of equivalence: the larger of the two one-sided p-values."""
         return float(max(self.p_lower, self.p_noninferiority))
 
     @property
     def equivalent(self) -> bool | None:
+        """Equivalence within ±margin: ``tost_p`` < 0.05 (None when not estimable)."""
         return None if not np.isfinite(self.tost_p) else bool(self.tost_p < ALPHA)
 
     def summary(self) -> str:
+        """The result in one sentence."""
         return (f"Cost neutrality ({self.perspective}): ΔC = {self.delta_cost:,.0f} €, one-sided "
                 f"95 % upper bound (BCa) {self.upper_95:,.0f} € against the margin "
                 f"{self.margin:,.0f} €: {'non-inferior' if self.noninferior else 'not shown'} "

@@ -11,7 +11,7 @@ strata run in a small thread pool (numpy releases the GIL while drawing and gath
   then clients with replacement within each drawn cluster; the replicate mean is the mean over
   all drawn clients.
 * :func:`stratified_counts` — client resampling within strata as a B × n matrix of counts
-  (weights), for statistics that are not means (the batched regressions of :mod:`.sur`).
+  (weights), for statistics that are not means (the batched regressions of :mod:`hb_eval.stats.sur`).
 * :func:`jackknife_means` — delete-one (client, or cluster) means per stratum in closed form,
   for the BCa acceleration.
 * :func:`percentile_interval`, :func:`bca_interval` — vectorised over extra dimensions.

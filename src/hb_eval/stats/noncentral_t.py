@@ -28,7 +28,7 @@ from scipy import optimize, special, stats
 
 __all__ = ["ncp_limits", "NCT_T_MAX", "NCT_DF_MAX"]
 
-#: Where scipy's ``nct`` is used: |t| <= NCT_T_MAX and df <= NCT_DF_MAX (there it agrees with the
+#: Where scipy's ``nct`` is used: ``|t| <= NCT_T_MAX`` and ``df <= NCT_DF_MAX`` (there it agrees with the
 #: quadrature to 1e-10; it returns NaN from df = 2000 with t = 30 and at t = 10^5 for any df).
 NCT_T_MAX = 50.0
 NCT_DF_MAX = 1000.0
@@ -145,7 +145,7 @@ def ncp_limits(t: Any, df: Any, confidence: float = 0.95
     (lower, upper, method)
         Arrays of noncentrality limits (NaN where t or df is not finite or df <= 0; divide by
         sqrt(n) for a one-sample / paired d) and, per value, how they were computed:
-        ``"ncp"`` (scipy's noncentral t), ``"ncp_quadrature"`` (large |t|; see the module
+        ``"ncp"`` (scipy's noncentral t), ``"ncp_quadrature"`` (large ``|t|``; see the module
         notes) or ``"none"``.
     """
     t, df = np.broadcast_arrays(np.asarray(t, float), np.asarray(df, float))
