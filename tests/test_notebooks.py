@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -10,6 +11,17 @@ from nbclient import NotebookClient
 
 NB_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
+
+
+@pytest.fixture
+def kernel_env(monkeypatch):
+    """The kernel imports the hb_eval under test (a relative PYTHONPATH would not reach it from
+    the kernel's working folder)."""
+    import hb_eval
+
+    src = str(Path(hb_eval.__file__).resolve().parents[1])
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [src] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
 
 
 def test_notebooks_exist():
@@ -68,7 +80,7 @@ def _images(nb) -> int:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path):
+def test_notebook_runs(path, tmp_path, kernel_env):
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
@@ -87,7 +99,7 @@ def _run_cells(cells: list[str], tmp_path) -> object:
 
 
 @pytest.mark.slow
-def test_backend_and_style_unchanged_after_write_report(demo_evaluation, tmp_path):
+def test_backend_and_style_unchanged_after_write_report(demo_evaluation, tmp_path, kernel_env):
     """In a notebook (Jupyter's inline backend), writing the report leaves matplotlib's backend
     and style as they were, so that ``plt.show()`` still shows a figure, and a report figure
     from ``ev.figures`` shows as an image."""
