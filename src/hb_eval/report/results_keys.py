@@ -434,16 +434,49 @@ the SHA-256 of every input file, the configuration, the seed and the versions of
 library; `constraints.txt` pins the versions `make setup` installs. `hb-eval reproduce OUT/`
 first checks the inputs against the manifest's SHA-256, then re-runs the evaluation and compares
 the new `results.json` with the recorded one, byte by byte.
+
+## Analysis data for SPSS, Stata and R (`hb-eval export`)
+
+`hb-eval export evaluation.yaml --format sav --out data/` (or `dta`, `parquet`; in Python
+`ev.export("data/", format="sav")`) writes the client-level frames behind the analyses, one file
+per frame, for evaluators who go on in SPSS or Stata and students who check in R (`haven`
+reads both):
+
+| file | one row per | variables |
+|---|---|---|
+| `outcomes_by_wave` | client × outcome × wave | client_id, arm, pilot, client_group, worker, sex, age_group, outcome, wave, score, harmonised |
+| `outcomes_change` | client × outcome with a baseline | … outcome, baseline, end, change (end and change empty without an end score), harmonised |
+| `costs_<perspective>` | client | the cost components, total, days, months, total_per_month, imputed_*, rule, price_year |
+| `cea_<perspective>` | client in the CEA sample | baseline, end, change of the primary outcome, cost (the sample `cea.<perspective>.n` counts) |
+
+- **Labels** in the report's language (`--language fi|en`): each variable has its label and the
+  file its title; `arm`, `pilot`, `client_group`, `sex`, `age_group`, `wave` and `outcome` are
+  numbers with value labels (pilots 1–6 and client groups 1–6 as in the client number, arm HB 1,
+  Verrokki 2, waves alku 1, väli 2, loppu 3); yes/no variables are 0/1 with labels.
+- **Names** follow R `haven`'s rules: ASCII, letters, digits and `_`, at most 32 characters.
+- **Privacy**: the files hold client numbers (as the internal report does), so the export is for
+  the internal audience only and refuses a public one. Every text passes the identity-code gate.
+  The folder is written whole or not at all, files owner-only (0600, folder 0700), with a
+  `manifest.json` (inputs, configuration, frames with their rows and variables).
+- **Parquet** needs `pyarrow` or `fastparquet` (otherwise one line says what to install);
+  categories are stored as their labels and yes/no as booleans, without variable labels. Do not
+  install `pyarrow` into an environment shared with hb_eval runs that must stay byte-stable: it
+  changes pandas' default string type.
 """
 
 _TABLES_HEAD = """\
 ## Report tables (`tables/*.csv`, `tables.xlsx`)
 
 CSV files follow the report's language (Finnish: `;` and decimal comma; English: `,` and `.`),
-UTF-8 with a byte-order mark so that Excel opens them correctly, and keep the English snake-case
-column names and the data's codes. Counts of clients are columns named `n`, `n_*`, `*_n`,
-`count`, `*_count` or `rows_*`; in a public report those below 5 are `<5`. In `tables.xlsx`
-sheet names, headers and categories are in the report's language.
+UTF-8 with a byte-order mark so that Excel opens them correctly. They stay machine-readable:
+numbers are plain numbers at full precision (10 significant digits, no thousands separator),
+dates ISO 8601, categories the data's codes, columns the English snake-case names. In
+report.html and for the widths of tables.xlsx, numbers, percentages, euros and dates are
+formatted by Babel from the locale's CLDR data (`hb_eval.report.format`; Finnish `−1 234,5`,
+`42,5 %`, `1 234 €`, `14.1.2019`; English `-1,234.5`, `42.5%`, `€1,234`, ISO dates). Counts of
+clients are columns named `n`, `n_*`, `*_n`, `count`, `*_count` or `rows_*`; in a public report
+those below 5 are `<5`. In `tables.xlsx` sheet names, headers and categories are in the
+report's language.
 
 | table | one row per | columns |
 |---|---|---|
