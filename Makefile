@@ -36,6 +36,8 @@ bench: setup
 clean:
 	rm -rf $(VENV) reports/out .pytest_cache .hypothesis docs/_build docs/_notebooks
 
-# evaluation.schema.json and docs/configuration.md are generated from hb_eval.config
+# evaluation.schema.json and docs/configuration.md are generated from hb_eval.config;
+# docs/outputs.md, docs/api.md and the references of docs/methods.md from hb_eval.report
 generated: setup
 	$(BIN)/python -c "from hb_eval.config import write_generated; write_generated('.')"
+	$(BIN)/python -c "from hb_eval.report.docs_pages import write_generated_docs; write_generated_docs('.')"

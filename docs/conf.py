@@ -11,6 +11,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from hb_eval import __version__  # noqa: E402
 from hb_eval.config import reference_markdown  # noqa: E402
+from hb_eval.report.docs_pages import generated_pages  # noqa: E402
 
 project = "hb_eval"
 author = "the hb_eval developers"
@@ -21,17 +22,25 @@ extensions = [
     "myst_nb",  # Markdown pages (myst-parser) and notebooks
     "sphinx.ext.autodoc",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax 3 shipped with the build: formulas render offline
     "numpydoc",
 ]
+# the MathJax copy of sphinx-mathjax-offline, copied into _static/mathjax (no CDN: secure
+# analysis environments have no internet; tests/test_docs.py checks the built pages)
+mathjax_path = "mathjax/tex-chtml.js"
 exclude_patterns = ["_build", "_notebooks/.ipynb_checkpoints"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 suppress_warnings = ["myst.header"]
 
-# -- the configuration reference is generated from the model; fail if the committed page drifted
+# -- the configuration reference is generated from the model, the outputs, the API page and the
+# methods' reference list from the code; fail if a committed page drifted
 if (HERE / "configuration.md").read_text(encoding="utf-8") != reference_markdown():
     raise RuntimeError("docs/configuration.md is out of date: run `make generated`")
+for _page, _text in generated_pages(HERE).items():
+    if _page.read_text(encoding="utf-8") != _text:
+        raise RuntimeError(f"docs/{_page.name} is out of date: run `make generated`")
 
 # -- worked examples: the notebooks of notebooks/ (outputs are not kept in git), executed here
 _NB = HERE / "_notebooks"
@@ -53,9 +62,10 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 numpydoc_validation_checks = {"GL08"}  # GL08: the object does not have a docstring
-# THREADS is documented by a "#:" comment, which numpydoc does not see
+# these are documented by "#:" comments, which numpydoc does not see
 numpydoc_validation_exclude = {r"\._[a-z]", r"\.__[a-z]+__$", r"^hb_eval\..*\.model_config$",
-                               r"^hb_eval\.stats\.bootstrap\.THREADS$"}
+                               r"^hb_eval\.stats\.bootstrap\.THREADS$",
+                               r"^hb_eval\.data\.loaders\.common\.LoadContext\.(limits|schemas)$"}
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"hb_eval {version}"

@@ -64,11 +64,15 @@ QUICK_START = [
         "assert abs(mine['estimate'].iloc[0] - did['estimate']) < 1e-10\n"
         "mine[['estimator', 'estimate', 'ci_low', 'ci_high', 'n_HB', 'n_Verrokki', "
         "'n_clusters']]"),
-    new_markdown_cell("## Plot\n\nThe report's figure functions take the same tables."),
+    new_markdown_cell("## Figures\n\n`ev.figures` holds every figure of the report as a "
+                      "matplotlib Figure, drawn when asked for (English labels); "
+                      "`list(ev.figures)` names them."),
+    new_code_cell("ev.figures['estimator_comparison']"),
+    new_markdown_cell("The report's figure functions take the same tables, for a figure of "
+                      "your own:"),
     new_code_cell(
         "from hb_eval.report import figures\n\n"
-        "fig = figures.change_by_arm(ev.tables['within_arm'], lang='en')\n"
-        "fig"),
+        "figures.change_by_arm(ev.tables['within_arm'], lang='en')"),
     new_markdown_cell("## The report\n\nThe same files as `hb-eval report evaluation.yaml "
                       "--out report/`: report.html, results.json, tables, figures, manifest."),
     new_code_cell("ev.write_report('report', language='en')"),
@@ -171,10 +175,10 @@ OUTCOMES = [
     new_code_cell("ev.outcomes.interactions[['by', 'test', 'statistic', 'df1', 'df2', 'p']]"),
     new_code_cell(
         "from hb_eval.report.figures import estimator_comparison, forest_plot\n\n"
-        "fig = forest_plot(forest[forest['by'] == 'pilot'], lang='en')"),
+        "forest_plot(forest[forest['by'] == 'pilot'], lang='en')"),
     new_code_cell(
         "prim = ev.outcomes.to_frame()\n"
-        "fig = estimator_comparison(prim[prim['outcome'] == 'kykyviisari_total'], lang='en')"),
+        "estimator_comparison(prim[prim['outcome'] == 'kykyviisari_total'], lang='en')"),
     new_markdown_cell("The demo planted a true effect of 0.8 points; every estimator's interval "
                       "should usually contain it (see `tests/test_coverage.py` for how often)."),
 ]

@@ -29,3 +29,12 @@ def demo_dataset(demo_config_path):
     import hb_eval
 
     return hb_eval.load(demo_config_path)
+
+
+@pytest.fixture(scope="session")
+def demo_evaluation(demo_config_path, demo_dataset):
+    """The demo evaluated once with ``hb_eval.evaluate`` (200 bootstrap replicates; shared: do
+    not modify it in a test)."""
+    import hb_eval
+
+    return hb_eval.evaluate(demo_config_path, reps=200, progress=False, dataset=demo_dataset)

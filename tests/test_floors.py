@@ -10,7 +10,8 @@ floors below it, never one above:
 4. ``pipeline``; 5. ``evaluation``; 6. ``report/``; 7. ``cli`` and the package's front door.
 
 Every import counts for the floors, also one inside a function; the one exception is the thin
-delegate ``Evaluation.write_report`` (evaluation -> report.run, inside the method). Circles are
+delegates ``Evaluation.write_report`` and ``Evaluation.figures`` (evaluation -> report.run,
+inside the methods). Circles are
 looked for among module-level imports (``if TYPE_CHECKING:`` blocks do not run).
 """
 from __future__ import annotations
@@ -35,7 +36,8 @@ FLOORS = [
 ]
 #: (importer, imported): imports allowed across the floors, each with its reason
 ALLOWED_UP = {("hb_eval.evaluation", "hb_eval.report.run"):
-              "Evaluation.write_report delegates to the report (inside the method)",
+              "Evaluation.write_report delegates to the report and Evaluation.figures draws "
+              "with it (inside the methods)",
               ("hb_eval.evaluation", "hb_eval.report.export"):
               "Evaluation.export delegates to the export writer (inside the method)"}
 #: what stats/ may import of hb_eval besides itself

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -10,6 +11,17 @@ from nbclient import NotebookClient
 
 NB_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
+
+
+@pytest.fixture
+def kernel_env(monkeypatch):
+    """The kernel imports the hb_eval under test (a relative PYTHONPATH would not reach it from
+    the kernel's working folder)."""
+    import hb_eval
+
+    src = str(Path(hb_eval.__file__).resolve().parents[1])
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [src] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
 
 
 def test_notebooks_exist():
@@ -57,10 +69,63 @@ def test_outputs_stripped(path):
             assert cell.get("outputs") == [] and cell.get("execution_count") is None, path.name
 
 
+#: Notebooks that show figures, and how many at least.
+SHOW_FIGURES = {"01_quick_start.ipynb": 2, "02_outcome_analysis.ipynb": 2}
+
+
+def _images(nb) -> int:
+    return sum("image/png" in out.get("data", {}) for c in nb.cells if c.cell_type == "code"
+               for out in c.get("outputs", []))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path):
+def test_notebook_runs(path, tmp_path, kernel_env):
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute()  # raises CellExecutionError naming the failing cell
+    # the worked examples show their plots (they showed none while the report switched the
+    # backend to Agg on import)
+    assert _images(nb) >= SHOW_FIGURES.get(path.name, 0), path.name
+
+
+def _run_cells(cells: list[str], tmp_path) -> object:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    client = NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()
+    return nb
+
+
+@pytest.mark.slow
+def test_backend_and_style_unchanged_after_write_report(demo_evaluation, tmp_path, kernel_env):
+    """In a notebook (Jupyter's inline backend), writing the report leaves matplotlib's backend
+    and style as they were, so that ``plt.show()`` still shows a figure, and a report figure
+    from ``ev.figures`` shows as an image."""
+    import pickle
+
+    (tmp_path / "ev.pickle").write_bytes(pickle.dumps(demo_evaluation))
+    nb = _run_cells([
+        "import pickle\n"
+        "import matplotlib\n"
+        "import matplotlib.pyplot as plt\n"
+        "backend = matplotlib.get_backend()\n"
+        "rc = {k: matplotlib.rcParams[k] for k in ('font.size', 'axes.grid', 'figure.dpi',\n"
+        "      'savefig.dpi', 'svg.fonttype', 'axes.spines.top')}\n"
+        "ev = pickle.loads(open('ev.pickle', 'rb').read())",
+        "ev.write_report('report')\n"
+        "fig = ev.figures['ceac']",
+        "assert matplotlib.get_backend() == backend, (backend, matplotlib.get_backend())\n"
+        "assert {k: matplotlib.rcParams[k] for k in rc} == rc\n"
+        "print(backend)\n"
+        "plt.plot([1, 2, 3])\n"
+        "plt.show()",
+        "fig",
+    ], tmp_path)
+    outs = [c.outputs for c in nb.cells]
+    backend = "".join(o.get("text", "") for o in outs[2] if o.get("name") == "stdout")
+    assert "inline" in backend
+    assert any("image/png" in o.get("data", {}) for o in outs[2]), "plt.show() showed nothing"
+    assert any("image/png" in o.get("data", {}) for o in outs[3]), "ev.figures did not display"
+    assert (tmp_path / "report" / "report.html").exists()

@@ -138,7 +138,14 @@ def _nct_power(d: float, n_eff: float, alpha: float) -> float:
     df = 2 * n_eff - 2
     nc = d * math.sqrt(n_eff / 2)
     q = stats.t.ppf(1 - alpha / 2, df)
-    return float(stats.nct.sf(q, df, nc) + stats.nct.cdf(-q, df, nc))
+    upper, lower = stats.nct.sf(q, df, nc), stats.nct.cdf(-q, df, nc)
+    if not np.isfinite(lower):  # scipy's nct gives NaN far in a tail at df near 2:
+        # T' = (Z + nc) / sqrt(V/df), V ~ chi2(df): integrate Phi(-q sqrt(v/df) - nc) over V
+        from scipy import integrate
+
+        lower = integrate.quad(lambda v: stats.norm.cdf(-q * math.sqrt(v / df) - nc)
+                               * stats.chi2.pdf(v, df), 0, np.inf)[0]
+    return float(upper + lower)
 
 
 def test_mde_positive_and_decreasing_on_a_dense_grid():

@@ -124,7 +124,7 @@ def test_the_checks_catch_what_they_are_for():
 
 
 @pytest.fixture(scope="module")
-def reports(demo_dir, demo_dataset, tmp_path_factory):
+def report_dirs(demo_dir, demo_dataset, tmp_path_factory):
     """The demo evaluation run once and written in both languages for both audiences."""
     tmp = tmp_path_factory.mktemp("visible_text")
     cfg = load_config(demo_dir / "evaluation.yaml").with_overrides(bootstrap_reps=50)
@@ -132,9 +132,15 @@ def reports(demo_dir, demo_dataset, tmp_path_factory):
     out = {}
     for lang in ("fi", "en"):
         for audience in ("internal", "public"):
-            html = write_report(ev, tmp / f"{lang}_{audience}", lang, audience)
-            out[lang, audience] = html.read_text(encoding="utf-8")
+            write_report(ev, tmp / f"{lang}_{audience}", lang, audience)
+            out[lang, audience] = tmp / f"{lang}_{audience}"
     return out
+
+
+@pytest.fixture(scope="module")
+def reports(report_dirs):
+    """(language, audience) -> the text of report.html."""
+    return {k: (d / "report.html").read_text(encoding="utf-8") for k, d in report_dirs.items()}
 
 
 @pytest.mark.parametrize("lang", ["fi", "en"])
@@ -151,3 +157,46 @@ def test_configuration_keys_only_as_code_beside_their_label(reports):
         cells = re.findall(r"<td>([^<]+) <code>([^<]+)</code></td>", html)
         assert len(cells) > 10, lang
         assert all(label.strip() and label.strip() != key for label, key in cells)
+
+
+#: English codes of the data model that reach a table cell unless labelled (file status,
+#: cluster level, diary role, perspective); none may be a whole cell of a Finnish report.
+ENGLISH_CODES = frozenset({"read", "refused", "unread", "worker", "pilot", "client",
+                           "assistant", "organiser", "societal"})
+
+
+def _cells(html: str) -> list[str]:
+    return [re.sub(r"\s+", " ", c).strip() for c in re.findall(r"<td[^>]*>([^<]*)</td>", html)]
+
+
+@pytest.mark.parametrize("audience", ["internal", "public"])
+def test_finnish_report_cells_have_no_english_code(reports, audience):
+    """The files table's status (``read``) and the effects table's cluster (``worker``) were
+    English in the Finnish report."""
+    cells = _cells(reports["fi", audience])
+    assert len(cells) > 500
+    assert sorted({c for c in cells if c in ENGLISH_CODES}) == []
+    # the English report shows the same cells in English
+    assert {"read", "worker"} <= set(_cells(reports["en", audience]))
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_workbook_sheet_names_and_cells_in_the_language(report_dirs, lang):
+    """Every sheet of tables.xlsx has a name in the report's language (none is a table's code
+    name such as ``budget_followup``), and no Finnish cell is an English code."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(report_dirs[lang, "internal"] / "tables.xlsx", read_only=True)
+    csvs = sorted(p.stem for p in (report_dirs[lang, "internal"] / "tables").glob("*.csv"))
+    names = wb.sheetnames
+    assert len(names) == len(csvs) + 1  # the contents sheet first
+    assert not [n for n in names if SNAKE.search(n) or n in csvs]
+    for name in csvs:
+        label = LABELS.get(f"sheet_{name}", {})
+        assert set(label) == {"fi", "en"}, f"sheet_{name} has no label in both languages"
+    if lang == "fi":
+        found = set()
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                found |= {v for v in row if isinstance(v, str) and v in ENGLISH_CODES}
+        assert found == set()

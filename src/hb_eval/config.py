@@ -718,7 +718,7 @@ def write_generated(root: str | Path) -> list[Path]:
     return [p for p, _ in out]
 
 
-def config_table(config: Config) -> "pd.DataFrame":
+def config_table(config: Config) -> Any:
     """The configuration as a two-column table (setting, value) for the report's appendix."""
     import pandas as pd
 

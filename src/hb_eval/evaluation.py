@@ -7,6 +7,7 @@
     ev                                  # headline numbers (a small table in Jupyter)
     ev.tables["within_arm"]             # the report's tables as tidy DataFrames
     ev.results["outcomes"]["kykyviisari_total"]["did"]   # the numbers of results.json
+    ev.figures["ceac"]                  # a report figure as a matplotlib Figure
     ev.write_report("report/")          # the same files as ``hb-eval report``
 
 The stages that run are listed in :mod:`hb_eval.pipeline`; the report in :mod:`hb_eval.report`
@@ -85,6 +86,18 @@ class Evaluation:
     def cea(self) -> dict[str, Any] | None:
         """``CEAResult`` by perspective, or None when the CEA did not run."""
         return self.objects.get("cea")
+
+    @property
+    def figures(self) -> Any:
+        """The report's figures as matplotlib Figures, drawn on demand from ``figure_data``.
+
+        ``ev.figures["ceac"]`` (English labels; a name of ``hb_eval.report.run.FIGURES``) shows
+        as an image in Jupyter; ``list(ev.figures)`` names them. Drawing changes neither the
+        matplotlib backend nor its style.
+        """
+        from .report.run import FigureGallery  # the report draws; imported only when asked
+
+        return FigureGallery(self.figure_data, lang="en")
 
     # -- display ----------------------------------------------------------------------
     def headline(self) -> pd.DataFrame:

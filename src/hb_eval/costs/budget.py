@@ -149,7 +149,7 @@ class BudgetFollowup:
         return followup_by(self.clients, column)
 
     def summary(self) -> str:
-        """The budget follow-up as readable text."""
+        """The follow-up in a few lines of text."""
         r = self.to_results()
         f = lambda v, d=0: "NA" if v is None else f"{v:,.{d}f}"  # noqa: E731
         return "\n".join([

@@ -50,7 +50,7 @@ class EVPIResult:
 
     @property
     def factor(self) -> float | None:
-        """Clients over the horizon, discounted (None without a population)."""
+        """The population factor ``P · Σ_{t=1..T} (1 + r)^−t`` (None without a population)."""
         if self.population is None:
             return None
         return population_factor(self.population, self.horizon_years, self.discount_rate)
@@ -66,7 +66,7 @@ class EVPIResult:
         return float(np.interp(wtp, self.curve["wtp"], self.curve["evpi"]))
 
     def summary(self) -> str:
-        """The EVPI at the chosen threshold as readable text."""
+        """EVPI at its maximum and at the willingness to pay, in a few lines of text."""
         c = self.curve
         i = int(np.argmax(c["evpi"].to_numpy()))
         lines = [f"EVPI ({self.perspective} perspective, B={self.B} bootstrap replicates)",

@@ -70,11 +70,11 @@ class ProviderMix:
     notes: dict[str, Any]
 
     def to_frame(self) -> pd.DataFrame:
-        """The provider mix as a tidy table."""
+        """The table by sector (a copy of ``by_sector``)."""
         return self.by_sector.copy()
 
     def summary(self) -> str:
-        """The provider mix as readable text."""
+        """The provider mix in a few lines of text."""
         f = lambda v, d=0: "NA" if v is None else f"{v:,.{d}f}"  # noqa: E731
         lines = ["Provider mix (HB-budget euros by sector; usual services' mix per arm):"]
         for r in self.by_sector.itertuples(index=False):

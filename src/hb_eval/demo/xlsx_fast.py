@@ -125,6 +125,7 @@ class FastWorkbook:
         self.properties = _Properties()
 
     def save(self, path: str | Path) -> None:
+        """Write the workbook to ``path`` (.xlsx)."""
         title = escape(self.active.title, {'"': "&quot;"})
         workbook = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '

@@ -204,7 +204,7 @@ class PlanResult:
 
     @property
     def design_effect(self) -> float:
-        """``1 + (m − 1)·ICC`` with m clients per worker."""
+        """The design effect ``1 + (m − 1)·max(ICC, 0)`` of these inputs."""
         return design_effect(self.icc, self.clients_per_worker)
 
     def to_frame(self) -> pd.DataFrame:
@@ -223,7 +223,7 @@ class PlanResult:
         return pd.DataFrame({"n_per_arm": grid, "mde": mdes})
 
     def summary(self) -> str:
-        """The plan as readable text."""
+        """The planning table in a few lines of text."""
         lines = [
             f"Planning the next phase ({self.outcome}, change alku → loppu)",
             f"  SD of the change (pooled within arm): {self.sd_change:.3f} points; "

@@ -10,9 +10,15 @@ with larger type, so that figure text stays about 11-13 CSS pixels when the repo
 400 px wide (the desktop rendition shrunk to a phone would leave it at about 6 px). Numbers on
 the axes are written in the report's locale (decimal comma and no-break thousands space in
 Finnish).
+
+Nothing here touches pyplot or the global matplotlib backend: each figure is a
+:class:`~matplotlib.figure.Figure` on its own Agg canvas, and the report's style is applied
+inside :func:`report_style`, which restores the caller's ``rcParams`` afterwards (a notebook's
+``plt.show()`` and its own plots are left as they were).
 """
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
 from collections.abc import Callable, Iterator
@@ -21,21 +27,21 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")  # no display; must come before pyplot
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from .format import fmt_num  # noqa: E402
-from .i18n import t  # noqa: E402
+from .format import fmt_num
+from .i18n import t
 
 __all__ = [
     "PALETTE",
     "ARM_COLOURS",
     "style",
+    "report_style",
     "phone_width",
     "draw",
     "png_bytes",
@@ -100,6 +106,14 @@ def style() -> None:
 
 
 @contextmanager
+def report_style() -> Iterator[None]:
+    """Within the block, the report's style; the caller's ``rcParams`` are restored after."""
+    with matplotlib.rc_context():
+        style()
+        yield
+
+
+@contextmanager
 def phone_width() -> Iterator[None]:
     """Within the block, figures are drawn for a phone (narrow canvas, larger type)."""
     global _phone
@@ -108,7 +122,28 @@ def phone_width() -> Iterator[None]:
         yield
     finally:
         _phone = saved
-        style()
+
+
+def _styled(maker: Callable[..., Figure]) -> Callable[..., Figure]:
+    """A figure function drawn in the report's style, leaving the caller's rcParams as they
+    were (a notebook that calls it keeps its own style)."""
+
+    @functools.wraps(maker)
+    def styled(*args: Any, **kw: Any) -> Figure:
+        with report_style():
+            fig = maker(*args, **kw)
+        fig._repr_png_ = functools.partial(_notebook_png, fig)  # shown in Jupyter, any backend
+        return fig
+
+    return styled
+
+
+def _notebook_png(fig: Figure) -> bytes:
+    """The PNG Jupyter shows for a report figure (at screen resolution)."""
+    buf = io.BytesIO()
+    with report_style():
+        fig.savefig(buf, format="png", dpi=matplotlib.rcParams["figure.dpi"])
+    return buf.getvalue()
 
 
 def draw(maker: Callable[..., Figure], df: pd.DataFrame, lang: str,
@@ -170,11 +205,14 @@ def _axis_decimal(ax, lang: str, which: str = "both", digits: int | None = None)
 
 
 def png_bytes(fig: Figure, close: bool = False) -> bytes:
-    """The figure as deterministic PNG bytes (no software or date metadata)."""
+    """The figure as deterministic PNG bytes (no software or date metadata).
+
+    ``close`` is kept for callers of earlier versions: the figures are not registered with
+    pyplot, so there is nothing to close (they are freed with their last reference).
+    """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    if close:
-        plt.close(fig)
+    with report_style():  # the report's resolution, whatever the caller's rcParams
+        fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
 
 
@@ -191,22 +229,23 @@ def save_figure(fig: Figure, fig_dir: str | Path, name: str) -> bytes:
     fig_dir.mkdir(parents=True, exist_ok=True)
     png = png_bytes(fig)
     (fig_dir / f"{name}.png").write_bytes(png)
-    with matplotlib.rc_context({"svg.hashsalt": "hb_eval"}):
+    with report_style():  # fixed hash salt, text as text
         fig.savefig(fig_dir / f"{name}.svg", format="svg",
                     metadata={"Date": None, "Creator": None})
-    plt.close(fig)
     return png
 
 
-def _fig(width: float = 6.5, height: float = 3.6) -> tuple[Figure, plt.Axes]:
+def _fig(width: float = 6.5, height: float = 3.6) -> tuple[Figure, Axes]:
     style()
     if _phone:  # narrower canvas, a little taller for the larger type
         width, height = PHONE_WIDTH, height * 1.15 + 0.3
     fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)  # its own Agg canvas: no pyplot, no global backend
     ax = fig.add_subplot()
     return fig, ax
 
 
+@_styled
 def empty_figure(title: str, lang: str = "fi") -> Figure:
     """A placeholder figure saying there are no data (keeps the report's figure list stable)."""
     fig, ax = _fig(6.5, 1.6)
@@ -216,6 +255,7 @@ def empty_figure(title: str, lang: str = "fi") -> Figure:
     return fig
 
 
+@_styled
 def change_by_arm(df: pd.DataFrame, lang: str = "fi") -> Figure:
     """Mean change per arm with its CI, one row per outcome.
 
@@ -265,6 +305,7 @@ def _interval_plot(d: pd.DataFrame, labels: list[str], title: str, xlabel: str, 
     return fig
 
 
+@_styled
 def estimator_comparison(df: pd.DataFrame, lang: str = "fi") -> Figure:
     """Effect estimates of the estimators side by side (primary outcome).
 
@@ -278,6 +319,7 @@ def estimator_comparison(df: pd.DataFrame, lang: str = "fi") -> Figure:
                           t("effect_points", lang), lang)
 
 
+@_styled
 def forest_plot(df: pd.DataFrame, lang: str = "fi") -> Figure:
     """Subgroup (pilot) effects with CIs; an ``overall`` row is drawn in black.
 
@@ -297,6 +339,7 @@ def forest_plot(df: pd.DataFrame, lang: str = "fi") -> Figure:
     return fig
 
 
+@_styled
 def love_plot(df: pd.DataFrame, lang: str = "fi") -> Figure:
     """Absolute standardised mean differences before and after weighting.
 
@@ -321,6 +364,7 @@ def love_plot(df: pd.DataFrame, lang: str = "fi") -> Figure:
     return fig
 
 
+@_styled
 def satisfaction_diverging(df: pd.DataFrame, lang: str = "fi") -> Figure:
     """Diverging stacked bars of 1-5 agreement, one bar per item and arm.
 
@@ -381,6 +425,7 @@ def satisfaction_diverging(df: pd.DataFrame, lang: str = "fi") -> Figure:
     return fig
 
 
+@_styled
 def cost_components(df: pd.DataFrame, lang: str = "fi") -> Figure:
     """Mean cost per client by component, stacked per arm (negative components below zero).
 
@@ -420,6 +465,7 @@ def cost_components(df: pd.DataFrame, lang: str = "fi") -> Figure:
     return fig
 
 
+@_styled
 def ce_plane(df: pd.DataFrame, lang: str = "fi", *, point: tuple[float, float] | None = None,
              wtp: float | None = None) -> Figure:
     """Bootstrap replicates of (ΔE, ΔC), the point estimate and a willingness-to-pay line.
@@ -449,6 +495,7 @@ def ce_plane(df: pd.DataFrame, lang: str = "fi", *, point: tuple[float, float] |
     return fig
 
 
+@_styled
 def ceac(df: pd.DataFrame, lang: str = "fi") -> Figure:
     """Probability that HB is cost-effective against willingness to pay.
 
@@ -473,6 +520,7 @@ def ceac(df: pd.DataFrame, lang: str = "fi") -> Figure:
     return fig
 
 
+@_styled
 def tornado(df: pd.DataFrame, lang: str = "fi", *, base: float | None = None) -> Figure:
     """One-way sensitivity analysis: ΔC at each parameter's low and high value.
 
@@ -520,6 +568,7 @@ def tornado(df: pd.DataFrame, lang: str = "fi", *, base: float | None = None) ->
 
 
 # -- sensitivity to confounding, value of information, planning (issue 13) ----------------------
+@_styled
 def confounding_contour(df: pd.DataFrame, lang: str = "fi", *, estimate: float | None = None,
                         benchmarks: pd.DataFrame | None = None) -> Figure:
     """Sensemakr-style contours of the estimate adjusted for a confounder of given strength.
@@ -567,6 +616,7 @@ def confounding_contour(df: pd.DataFrame, lang: str = "fi", *, estimate: float |
     return fig
 
 
+@_styled
 def evpi_plot(df: pd.DataFrame, lang: str = "fi", *, crossing: float | None = None,
               population_factor: float | None = None) -> Figure:
     """EVPI per client against willingness to pay, the CEAC's 0.5 crossing marked.
@@ -599,6 +649,7 @@ def evpi_plot(df: pd.DataFrame, lang: str = "fi", *, crossing: float | None = No
     return fig
 
 
+@_styled
 def plan_curve(df: pd.DataFrame, lang: str = "fi", *, marks: pd.DataFrame | None = None
                ) -> Figure:
     """Minimum detectable effect (score points) against clients recruited per arm.
@@ -626,6 +677,7 @@ def plan_curve(df: pd.DataFrame, lang: str = "fi", *, marks: pd.DataFrame | None
     return fig
 
 
+@_styled
 def budget_utilisation(df: pd.DataFrame, lang: str = "fi", *, min_n: int = 5) -> Figure:
     """Distribution of budget utilisation (realised / granted) by pilot, as quantile boxes.
 
@@ -650,9 +702,8 @@ def budget_utilisation(df: pd.DataFrame, lang: str = "fi", *, min_n: int = 5) ->
         p10, q1, med, q3, p90 = np.quantile(u, [0.1, 0.25, 0.5, 0.75, 0.9])
         ax.plot([p10, q1], [y, y], color="#333333", lw=1)
         ax.plot([q3, p90], [y, y], color="#333333", lw=1)
-        ax.add_patch(plt.Rectangle((q1, y - 0.3), q3 - q1, 0.6,
-                                                  facecolor=PALETTE[0], alpha=0.35,
-                                                  edgecolor=PALETTE[0]))
+        ax.add_patch(Rectangle((q1, y - 0.3), q3 - q1, 0.6, facecolor=PALETTE[0],
+                               alpha=0.35, edgecolor=PALETTE[0]))
         ax.plot([med, med], [y - 0.3, y + 0.3], color=PALETTE[0], lw=2)
         labels.append(pilot)
     for x in (0.5, 1.0):

@@ -695,6 +695,22 @@ LABELS: dict[str, dict[str, str]] = {
                              "en": "Change from baseline to end by client and outcome"},
     "file_costs": {"fi": "Kustannukset asiakkaittain", "en": "Costs by client"},
     "file_cea": {"fi": "Kustannusvaikuttavuusanalyysin otos", "en": "Cost-effectiveness sample"},
+    # issue 21: the workbook's remaining sheets, and coded cells of the files and effect tables
+    "sheet_confounding": {"fi": "Sekoittuneisuus", "en": "Confounding"},
+    "sheet_budget_followup": {"fi": "Budjetin seuranta", "en": "Budget follow-up"},
+    "sheet_budget_by_pilot": {"fi": "Budjetti piloteittain", "en": "Budget by pilot"},
+    "sheet_budget_by_group": {"fi": "Budjetti asiakasryhmittäin", "en": "Budget by group"},
+    "sheet_provider_mix": {"fi": "Tuottajasektorit", "en": "Provider mix"},
+    "sheet_provider_summary": {"fi": "Palveluntuottajat", "en": "Providers"},
+    "sheet_providers_paid": {"fi": "Maksetut tuottajat", "en": "Providers paid"},
+    "sheet_plan": {"fi": "Otoskoko", "en": "Sample size"},
+    "sheet_plausibility": {"fi": "Uskottavuusrajat", "en": "Plausibility limits"},
+    "status_read": {"fi": "luettu", "en": "read"},
+    "status_refused": {"fi": "hylätty", "en": "refused"},
+    "status_unread": {"fi": "lukematta", "en": "not read"},
+    "cluster_worker": {"fi": "työntekijä", "en": "worker"},
+    "cluster_pilot": {"fi": "pilotti", "en": "pilot"},
+    "sec_references": {"fi": "Lähteet", "en": "References"},
 }
 
 
@@ -758,7 +774,7 @@ CODED_COLUMNS = frozenset({
     "subgroup", "client_group", "sex", "end_reason", "funding", "sector", "wave", "form",
     "labour_status", "work_status", "activity", "level", "version", "parameter", "low_value",
     "high_value", "base", "scale", "source", "ci_method", "df_method", "imputation", "reason",
-    "rule", "limit", "inference"})
+    "rule", "limit", "inference", "status", "cluster"})
 
 
 def display_value(column: str, value: str, lang: str = "fi") -> str:

@@ -32,9 +32,11 @@ from ..support.progress import progress_printer
 from . import figures as F
 from .budget_sections import suppress_budget_results
 from .html import img_tag, render_html
+from .figure_gallery import CAPTIONS, FIGURES, FigureGallery, draw_figure
 from .format import fmt_int
-from .i18n import sensitivity_label, t
+from .i18n import t
 from .privacy_gate import gate_html, gate_table
+from .references import reference_rows
 from .manifest import build_manifest, created_with, redact_manifest, write_manifest
 from .output import OutputFolder
 from .results_json import dumps_results, to_jsonable
@@ -47,21 +49,9 @@ if TYPE_CHECKING:
     from ..evaluation import Evaluation
 
 __all__ = ["run_report", "write_report", "write_into", "evaluate_config", "FIGURES",
-           "SectionView"]
+           "FigureGallery", "SectionView"]
 
 PRIMARY = "kykyviisari_total"
-#: Every figure of the report, in order (a placeholder is drawn when there are no data).
-FIGURES = ("change_by_arm", "estimator_comparison", "forest_pilot", "love_plot",
-           "satisfaction_items", "cost_components", "ce_plane", "ceac", "tornado",
-           "confounding_contour", "evpi", "plan_curve", "budget_utilisation")
-_CAPTIONS = {
-    "change_by_arm": "fig_change_by_arm", "estimator_comparison": "fig_estimators",
-    "forest_pilot": "fig_forest", "love_plot": "fig_love",
-    "satisfaction_items": "fig_satisfaction", "cost_components": "fig_cost_components",
-    "ce_plane": "fig_ce_plane", "ceac": "fig_ceac", "tornado": "fig_tornado",
-    "confounding_contour": "fig_confounding", "evpi": "fig_evpi", "plan_curve": "fig_plan",
-    "budget_utilisation": "fig_budget_utilisation",
-}
 #: Section status -> (i18n key of its sentence, name of the sentence's placeholder).
 _STATUS_NOTES = {"absent": ("not_configured", "source"),
                  "not_estimable": ("not_estimable", "reason"),
@@ -108,53 +98,13 @@ def _redact_table(table: Table) -> Table:
     return table
 
 
-def _figure_input(name: str, spec: dict[str, Any], lang: str, public: bool) -> dict[str, Any]:
-    """Language and audience adjustments of a figure's data."""
-    df = spec["df"]
-    if name == "love_plot" and "level" in df.columns:  # "covariate: level" in the language
-        df = df.assign(covariate=[t(str(c), lang) if pd.isna(lv) or lv == ""
-                                  else f"{t(str(c), lang)}: {t(str(lv), lang)}"
-                                  for c, lv in zip(df["covariate"], df["level"])]
-                       ).drop(columns="level")
-    if name == "tornado" and "low_value" in df.columns:  # "parameter (low / high)" labelled
-        df = df.assign(parameter=[sensitivity_label(p, lo, hi, lang) for p, lo, hi in zip(
-            df["parameter"], df["low_value"], df["high_value"])]).drop(
-            columns=["low_value", "high_value"])
-    if public and name == "forest_pilot" and "n" in df.columns:
-        df = df.drop(columns="n")  # no counts in figures
-    return {**spec, "df": df}
-
-
 def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fig_dir: Path,
              say: Callable[[str], None], failures: list[str]) -> dict[str, dict]:
-    makers = {
-        "change_by_arm": F.change_by_arm, "estimator_comparison": F.estimator_comparison,
-        "forest_pilot": F.forest_plot, "love_plot": F.love_plot,
-        "satisfaction_items": F.satisfaction_diverging, "cost_components": F.cost_components,
-        "ce_plane": F.ce_plane, "ceac": F.ceac, "tornado": F.tornado,
-        "confounding_contour": F.confounding_contour, "evpi": F.evpi_plot,
-        "plan_curve": F.plan_curve, "budget_utilisation": F.budget_utilisation,
-    }
     out = {}
     say("figures …")
     for name in FIGURES:
-        spec = figure_data.get(name)
-        caption = t(_CAPTIONS[name], lang)
-
-        def empty(_df: Any, lg: str, _c: str = caption) -> Any:
-            return F.empty_figure(_c, lg)
-
-        if spec is None or spec.get("df") is None:
-            fig, phone = F.draw(empty, None, lang)
-        else:
-            spec = _figure_input(name, spec, lang, public)
-            kw = {k: v for k, v in spec.items() if k != "df"}
-            try:  # the desktop and the phone rendition
-                fig, phone = F.draw(makers[name], spec["df"], lang, **kw)
-            except (KeyError, ValueError, TypeError) as exc:  # wrong columns from a stage
-                say(f"figure {name} could not be drawn ({type(exc).__name__})")
-                failures.append(f"figure:{name}")
-                fig, phone = F.draw(empty, None, lang)
+        caption = t(CAPTIONS[name], lang)
+        fig, phone = draw_figure(figure_data, name, lang, public, say, failures)
         png = F.save_figure(fig, fig_dir, name)
         out[name] = {"img": img_tag(png, caption, name, F.png_bytes(phone, close=True)),
                      "caption": caption}
@@ -256,6 +206,7 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
         "reps": a.bootstrap_reps, "seed": a.seed, "wtp_max": a.wtp_max,
         "diary_rule": a.diary_rule, "cea_resample": a.cea_resample,
         "price_year": unit_cost_value(uc, "price_year"),
+        "references": reference_rows(lang),
     }
     html = gate_html(render_html(results, context, lang))
     with dest.writing("report.html") as path:

@@ -55,6 +55,7 @@ class Table:
 
     @property
     def count_cols(self) -> list[str]:
+        """The columns that count clients (suppressed below 5 in a public report)."""
         return [c for c in self.frame.columns if is_count_column(c) and c != self.total_col]
 
 

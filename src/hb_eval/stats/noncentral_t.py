@@ -28,7 +28,7 @@ from scipy import optimize, special, stats
 
 __all__ = ["ncp_limits", "NCT_T_MAX", "NCT_DF_MAX"]
 
-#: Where scipy's ``nct`` is used: ``|t| <= NCT_T_MAX`` and df <= NCT_DF_MAX (there it agrees with the
+#: Where scipy's ``nct`` is used: ``|t| <= NCT_T_MAX`` and ``df <= NCT_DF_MAX`` (there it agrees with the
 #: quadrature to 1e-10; it returns NaN from df = 2000 with t = 30 and at t = 10^5 for any df).
 NCT_T_MAX = 50.0
 NCT_DF_MAX = 1000.0

@@ -182,7 +182,7 @@ class ConfoundingResult:
                                       t=self.t, df=self.df, se_type=self.se_type)
 
     def summary(self) -> str:
-        """The sensitivity analysis as readable text."""
+        """The result in a few lines of text."""
         lines = [
             f"Sensitivity to unmeasured confounding (Cinelli & Hazlett 2020), "
             f"{self.outcome or 'outcome'}",

@@ -23,7 +23,6 @@ vectors are made chunk by chunk from their index), so memory stays bounded whate
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np

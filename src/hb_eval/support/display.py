@@ -28,6 +28,7 @@ class ResultDisplay:
     """``__repr__`` and ``_repr_html_`` from ``self.summary()``."""
 
     def summary(self) -> Any:  # pragma: no cover - every subclass has its own
+        """The result as a printable string or DataFrame (each result object has its own)."""
         raise NotImplementedError
 
     def __repr__(self) -> str:

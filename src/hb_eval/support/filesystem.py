@@ -103,6 +103,7 @@ def ensure_folder(path: str | Path) -> Path:
 
 
 def fsync_path(path: Path) -> None:
+    """Flush ``path`` (a file or a folder) to the disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -178,6 +179,7 @@ class FolderLock:
         self._fd: int | None = None
 
     def acquire(self) -> "FolderLock":
+        """Take the lock (non-blocking); another run holding it raises ``OutputBusyError``."""
         import fcntl
 
         with fs_errors(self.target):
@@ -199,6 +201,7 @@ class FolderLock:
         return self
 
     def release(self) -> None:
+        """Give the lock back (idempotent)."""
         if self._fd is not None:
             import fcntl
 

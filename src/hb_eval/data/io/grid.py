@@ -224,6 +224,7 @@ class RawTable:
 
     @property
     def excel_rows(self) -> np.ndarray:
+        """The Excel row number of each data row."""
         return self.data.index.to_numpy()
 
     def column(self, pos: int) -> pd.Series:

@@ -152,13 +152,16 @@ class SourceSheet:
 
     @property
     def file(self) -> str:
+        """The file the sheet was read from (as displayed)."""
         return self.table.file
 
     @property
     def sheet(self) -> str | None:
+        """The sheet's name (None for a CSV file)."""
         return self.table.sheet
 
     def has(self, name: str) -> bool:
+        """Whether the sheet has the schema column ``name``."""
         return name in self.cols
 
     def header_of(self, name: str) -> str:
