@@ -19,6 +19,7 @@ Order of work (ARCHITECTURE.md, docs/data_sources.md):
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,15 +27,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import Config, load_config
+from ..config import SOURCES, Config, load_config
 from ..errors import HbEvalError, InputError
 from .. import privacy
 from .loaders.common import LoadContext, display_path
 from .loaders.tables import ARMS, conform, empty
+from .inventory import UNREAD_FILE_COLUMNS, unmatched_files
 from .plausibility import Limits
 from .quarantine import REASONS, Quarantine
 
-__all__ = ["Dataset", "load", "FILE_ERROR_COLUMNS", "UNREAD_SHEET_COLUMNS"]
+__all__ = ["Dataset", "load", "FILE_ERROR_COLUMNS", "UNREAD_SHEET_COLUMNS", "UNREAD_FILE_COLUMNS"]
 
 FILE_ERROR_COLUMNS = ["source", "path", "sha256", "reason", "message"]
 UNREAD_SHEET_COLUMNS = ["source", "path", "sheet", "rows", "message"]
@@ -73,6 +75,10 @@ class Dataset:
         source, path, sha256, reason (a code such as ``no_header``), message.
     unread_sheets
         Sheets with data that no schema reads (source, path, sheet, rows, message).
+    unread_files
+        Files in a source's folder that are not read (source, path, reason, message): reason
+        ``not_matched`` (the source's pattern does not match a file that looks like its own)
+        or ``own_output`` (a file hb-eval wrote; :mod:`hb_eval.data.inventory`).
     inputs_read
         One :class:`~hb_eval.data.io.snapshot.InputRead` per file read (absolute path, SHA-256
         of the bytes parsed, size, time): :meth:`check_inputs_unchanged` re-checks them.
@@ -101,6 +107,8 @@ class Dataset:
         default_factory=lambda: pd.DataFrame(columns=UNREAD_SHEET_COLUMNS))
     limits: Any = None
     inputs_read: list = field(default_factory=list, repr=False)
+    unread_files: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=UNREAD_FILE_COLUMNS))
 
     def check_inputs_unchanged(self) -> None:
         """Raise :class:`~hb_eval.errors.InputChangedError` naming an input file whose bytes
@@ -130,7 +138,7 @@ class Dataset:
              "rows_quarantined": int(r.rows_quarantined), "status": "read"}
             for r in self.files.itertuples(index=False)
         ]
-        files += file_status_entries(self.file_errors, self.unread_sheets)
+        files += file_status_entries(self.file_errors, self.unread_sheets, self.unread_files)
         return {
             "clients": {"HB": per_arm["HB"], "Verrokki": per_arm["Verrokki"],
                         "excluded_no_consent": int(self.excluded_no_consent),
@@ -209,6 +217,11 @@ class Dataset:
             lines.append("Sheets with data that no schema reads (not read):")
             for r in self.unread_sheets.itertuples(index=False):
                 lines.append(f"  {r.source:<14} {r.message}")
+        if len(self.unread_files):
+            lines.append("")
+            lines.append("Files in a source's folder that are not read:")
+            for r in self.unread_files.itertuples(index=False):
+                lines.append(f"  {r.source:<14} [{r.reason}] {r.path}: {r.message}")
         if self.limits is not None:
             lim = self.limits
             lines.append("")
@@ -262,9 +275,11 @@ def refused_entry(source: str, path: Path, shown: str, exc: InputError) -> dict[
             "reason": getattr(exc, "code", "unusable"), "message": privacy.gate(str(exc))}
 
 
-def file_status_entries(file_errors: pd.DataFrame, unread: pd.DataFrame) -> list[dict[str, Any]]:
-    """``files[]`` entries of refused files (``status: refused``) and unread sheets
-    (``status: unread``, reason ``unread_sheet``), zero rows read, with the reason."""
+def file_status_entries(file_errors: pd.DataFrame, unread: pd.DataFrame,
+                        unread_files: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """``files[]`` entries of refused files (``status: refused``), unread sheets
+    (``status: unread``, reason ``unread_sheet``) and unread files (``status: unread``, reason
+    ``not_matched`` or ``own_output``), zero rows read, with the reason."""
     out: list[dict[str, Any]] = []
     for r in file_errors.itertuples(index=False):
         out.append({"source": str(r.source), "path": str(r.path), "sheet": None,
@@ -276,6 +291,10 @@ def file_status_entries(file_errors: pd.DataFrame, unread: pd.DataFrame) -> list
                     "sha256": None, "rows_read": 0, "rows_kept": 0, "rows_quarantined": 0,
                     "rows_unread": int(r.rows), "status": "unread", "reason": "unread_sheet",
                     "message": str(r.message)})
+    for r in (unread_files if unread_files is not None else []).itertuples(index=False):
+        out.append({"source": str(r.source), "path": str(r.path), "sheet": None,
+                    "sha256": None, "rows_read": 0, "rows_kept": 0, "rows_quarantined": 0,
+                    "status": "unread", "reason": str(r.reason), "message": str(r.message)})
     return out
 
 
@@ -392,15 +411,28 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
                            base_dir=cfg.base_dir, schemas=schemas, limits=limits)
 
     def claim(source: str, p: Path) -> None:
-        key = Path(p).resolve()
+        key = os.path.realpath(p)  # never raises on a link loop
         other = owner.setdefault(key, source)
         if other != source:
             raise InputError(f"the same file is configured for sources.{other} and "
                              f"sources.{source}; a file belongs to one source",
                              file=display_path(p, cfg.base_dir), code="same_file")
 
+    listed: dict[str, list[Path]] = {}
+    unread_files: list[dict[str, Any]] = []
+
     def files(source: str) -> list[Path]:
-        return cfg.source_files(source) if cfg.has_source(source) else []
+        if source not in listed:
+            if not cfg.has_source(source):
+                listed[source] = []
+            else:
+                paths, own = cfg.source_listing(source)
+                listed[source] = paths
+                for p, why in own:  # the package's own outputs: never read, listed
+                    unread_files.append({"source": source, "path": display_path(p, cfg.base_dir),
+                                         "reason": "own_output",
+                                         "message": privacy.gate(f"not read: {why}")})
+        return listed[source]
 
     def file_error(source: str):
         """What to do with a file that cannot be used: raise, or (errors='collect') list it."""
@@ -591,6 +623,12 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
                                 "source": pd.Series(dtype="string"),
                                 "n_rows": pd.Series(dtype="int64")})
 
+    # 7. every file in a source's folder accounted for: the ones no pattern matched
+    taken = {os.path.realpath(p) for src in SOURCES for p in files(src)}
+    for r in unmatched_files(cfg, taken):
+        unread_files.append({**r, "path": display_path(r["path"], cfg.base_dir),
+                             "message": privacy.gate(r["message"])})
+
     return Dataset(
         clients=clients, responses=out["responses"], items=items_df,
         satisfaction=out["satisfaction"], esr=out["esr"], diaries=diaries_df,
@@ -601,4 +639,5 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         budgets=out["budgets"], providers=providers_df,
         unread_sheets=q.unread_sheets_frame(), limits=limits,
         inputs_read=[r.read for r in q.file_records if r.read is not None],
+        unread_files=pd.DataFrame(unread_files, columns=UNREAD_FILE_COLUMNS),
     )

@@ -36,7 +36,9 @@ def display_path(path: str | Path, base_dir: str | Path | None) -> str:
     p = Path(path)
     if base_dir is not None:
         try:
-            return privacy.gate(p.resolve().relative_to(Path(base_dir).resolve()).as_posix())
+            # os.path.realpath: never raises on a symbolic link loop (Path.resolve does)
+            return privacy.gate(Path(os.path.realpath(p)).relative_to(
+                os.path.realpath(base_dir)).as_posix())
         except ValueError:
             pass
     return privacy.gate(p.as_posix())
