@@ -185,6 +185,13 @@ class DataConfig:
                                         "implausible_duration.")
     max_day_minutes: Float = Field(1440.0, gt=0, description="Longest plausible day of one "
                                    "diarist (sum of the day's rows), minutes.")
+    max_service_row_eur: Float = Field(1_000_000.0, gt=0, description="Largest plausible "
+                                       "amount of one service-cost row, euros; larger rows "
+                                       "are quarantined as implausible_amount.")
+    max_client_services_eur: Float = Field(5_000_000.0, gt=0, description="Largest plausible "
+                                           "sum of one client's service-cost rows, euros; "
+                                           "above it every service row of the client is "
+                                           "quarantined as implausible_amount.")
 
     def window(self, run_date: Any = None) -> tuple[Any, Any]:
         """``(first, last)`` plausible dates as ``datetime.date``."""
@@ -332,7 +339,7 @@ class Config:
             if r in seen:
                 continue
             seen.add(r)
-            why = own_file_reason(f)
+            why = own_file_reason(f, self.base_dir)
             if why is not None:
                 own.append((f, why))
             else:

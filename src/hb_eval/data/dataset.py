@@ -33,8 +33,8 @@ from .. import privacy
 from .loaders.common import LoadContext, display_path
 from .loaders.tables import ARMS, conform, empty
 from .inventory import UNREAD_FILE_COLUMNS, unmatched_files
-from .plausibility import Limits
-from .quarantine import REASONS, Quarantine
+from .plausibility import Limits, client_amount_over, wave_order
+from .quarantine import LISTED_WHEN_FOUND, REASONS, Quarantine
 
 __all__ = ["Dataset", "load", "FILE_ERROR_COLUMNS", "UNREAD_SHEET_COLUMNS", "UNREAD_FILE_COLUMNS"]
 
@@ -124,9 +124,11 @@ class Dataset:
         return {a: int((arm == a).sum()) for a in ARMS}
 
     def quarantine_by_reason(self) -> dict[str, int]:
-        """Quarantine records (rows and cells) per reason; every reason listed, 0 when none."""
+        """Quarantine records (rows and cells) per reason; every reason listed, 0 when none
+        (the reasons of ``quarantine.LISTED_WHEN_FOUND`` only when found)."""
         counts = self.quarantine["reason"].value_counts()
-        return {r: int(counts.get(r, 0)) for r in REASONS}
+        return {r: int(counts.get(r, 0)) for r in REASONS
+                if r not in LISTED_WHEN_FOUND or counts.get(r, 0)}
 
     def data_block(self) -> dict[str, Any]:
         """The ``data`` block of results.json (docs/outputs.md): plain ints and strings only."""
@@ -574,6 +576,11 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
                                             g["kept_file"].tolist())]
                 q.rows(str(src), str(f), sheets.get(str(f)), g["row"].to_numpy(), "duplicate",
                        det, client_id=g["client_id"].astype(object).to_numpy())
+        # a follow-up dated before the client's baseline: quarantined, the baseline kept
+        bad = wave_order(kept)
+        kept = _drop_rows(q, kept, bad, lambda t: t["source"].astype(str).to_numpy(),
+                          "wave_order", "a follow-up (väli or loppu) dated before the client's "
+                          "baseline (alku) of the same source; the baseline is kept", sheets)
         tables["responses"] = kept
     items = _items_of(items, tables["responses"], offset)
 
@@ -600,6 +607,14 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
                         heads.get(col, col), str(reason), g["detail"].to_numpy(),
                         client_id=g["client_id"].astype(object).to_numpy())
             tables["service_costs"] = svc
+
+    svc = tables["service_costs"]
+    if svc is not None and len(svc):  # a client's services over the plausible sum
+        tables["service_costs"] = _drop_rows(
+            q, svc, client_amount_over(svc, limits), src_of["service_costs"],
+            "implausible_amount", "the client's service rows add up to more than the plausible "
+            f"maximum ({limits.max_client_services_eur:,.0f} €, "
+            "data.max_client_services_eur)", sheets)
 
     out = {n: (conform(t, n) if t is not None else empty(n)) for n, t in tables.items()}
     items_df = conform(items, "items") if items is not None else empty("items")

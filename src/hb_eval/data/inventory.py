@@ -77,7 +77,7 @@ def unmatched_files(cfg: Config, taken: set[str]) -> list[dict[str, Any]]:
                 except OSError:
                     pass
                 seen.add(real)
-                if own_file_reason(e.path) is not None:
+                if own_file_reason(e.path, cfg.base_dir) is not None:
                     continue  # the package's own: neither read nor an input left out
                 hint = _HINTS.get(ext)
                 what = (f"{hint}; then it is matched by sources.{source} ({pattern})" if hint

@@ -25,12 +25,22 @@ _MARKS = (".hb-eval-tmp-", ".hb-eval-old-", ".hb-eval.lock")
 _UP = 2
 
 
-def own_file_reason(path: str | Path) -> str | None:
-    """Why ``path`` is a file hb-eval wrote (a sentence), or None when it is not one."""
+def own_file_reason(path: str | Path, base_dir: str | Path | None = None) -> str | None:
+    """Why ``path`` is a file hb-eval wrote (a sentence), or None when it is not one.
+
+    ``base_dir``: the configuration's folder; a run's temporary folder counts only below it
+    (the demo's inputs are written inside the temporary folder of its own run).
+    """
     p = Path(path)
     if p.name.lower() == QUARANTINE_FILE_NAME:
         return "the quarantine table hb-eval validate wrote (never an input)"
-    if any(m in part for part in p.parts for m in _MARKS):
+    parts: tuple[str, ...] = (p.name,)
+    if base_dir is not None:
+        try:
+            parts = Path(os.path.abspath(p)).relative_to(os.path.abspath(base_dir)).parts
+        except ValueError:
+            pass
+    if any(m in part for part in parts for m in _MARKS):
         return "a temporary or lock file of an hb-eval run (never an input)"
     if p.suffix.lower() in (".csv", ".txt") and _quarantine_header(p):
         return "a quarantine table hb-eval validate wrote (never an input)"
