@@ -249,7 +249,7 @@ def test_zip_bomb_is_refused_before_parsing_without_memory(tmp_path):
     bomb = zip_bomb()
     assert len(bomb) < 3 << 20
     with zipfile.ZipFile(io.BytesIO(bomb)) as zf:  # a valid ZIP that inflates to 2 GiB
-        assert zf.getinfo("xl/sharedStrings.xml").file_size >= 2 << 30
+        assert zf.getinfo("xl/sharedStrings.xml").file_size > 2_000_000_000
     path = tmp_path / "pommi.xlsx"
     path.write_bytes(bomb)
     tracemalloc.start()
@@ -399,8 +399,7 @@ def test_password_protected_workbook_says_what_to_do(small, capsys):
     refused = _refused_by_path(js)
     enc, old = refused["kykyviisari/salattu.xlsx"], refused["kykyviisari/vanha.xlsx"]
     assert enc["reason"] == "password_protected"
-    assert enc["message"].startswith("kykyviisari/salattu.xlsx: password-protected: save an "
-                                     "unprotected copy")
+    assert "salattu.xlsx: password-protected: save an unprotected copy" in enc["message"]
     assert old["reason"] == "unsupported_type" and "97-2003" in old["message"]
 
 

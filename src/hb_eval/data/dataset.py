@@ -270,7 +270,11 @@ def refused_entry(source: str, path: Path, shown: str, exc: InputError) -> dict[
     try:
         from .io import sha256_file
 
-        sha = sha256_file(path)
+        # a pipe would block, a huge file take long: only a regular file within the limit
+        from .io.guard import MAX_FILE_BYTES
+
+        sha = (sha256_file(path) if os.path.isfile(path)
+               and os.path.getsize(path) <= MAX_FILE_BYTES else None)
     except OSError:
         sha = None
     return {"source": source, "path": shown, "sha256": sha,

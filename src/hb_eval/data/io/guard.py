@@ -112,8 +112,8 @@ def _ole_kind(data: bytes) -> str:
 def unsupported_message(ext: str, data: bytes | None = None) -> tuple[str, str]:
     """``(message, code)`` for a file that is no ``.xlsx`` or ``.csv``."""
     if data is not None and data[:8] == OLE_SIGNATURE and _ole_kind(data) == "encrypted":
-        return ("password-protected: save an unprotected copy (File > Info > Protect "
-                "Workbook > Encrypt with Password, empty password) and configure that",
+        return ("password-protected: save an unprotected copy (in Excel: File > Info > "
+                "Protect Workbook > Encrypt with Password, clear the password)",
                 "password_protected")
     hints = {".xls": "an old Excel 97-2003 workbook: open it in Excel and save it as an Excel "
                      "workbook (.xlsx)",
