@@ -5,6 +5,7 @@ Each fault of the issue's "Why" is made here from the small hand-made evaluation
 """
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -203,6 +204,7 @@ def _raw_zip(members: list[tuple[str, bytes, int, int, int]]) -> bytes:
     return out.getvalue() + cd + end
 
 
+@functools.lru_cache(maxsize=1)
 def zip_bomb(shared_strings_bytes: int = 2 << 30) -> bytes:
     """A real workbook whose sharedStrings.xml inflates to ``shared_strings_bytes`` (2 GiB)
     from about 2 MiB: one deflated block of spaces, repeated after full flushes."""

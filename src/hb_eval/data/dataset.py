@@ -229,7 +229,10 @@ class Dataset:
             lines.append("")
             lines.append(f"Plausibility limits: dates {lim.date_min} – {lim.date_max}; a diary "
                          f"row at most {lim.max_duration_minutes:g} min, a diarist's day at "
-                         f"most {lim.max_day_minutes:g} min (configurable under data:)")
+                         f"most {lim.max_day_minutes:g} min; a service row at most "
+                         f"{lim.max_service_row_eur:,.0f} €, a client's services at most "
+                         f"{lim.max_client_services_eur:,.0f} € (configurable under data:); "
+                         "a follow-up dated before its baseline is quarantined (wave_order)")
         lines.append("")
         lines.append("Quarantine by reason (records; rows and cells):")
         q = self.quarantine

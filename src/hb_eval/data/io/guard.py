@@ -25,7 +25,9 @@ import io
 import os
 import re
 import stat
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 from ...errors import InputError
@@ -49,8 +51,8 @@ MAX_CELLS = 20_000_000
 OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 #: The stream an encrypted OOXML file holds, as its name is stored in the OLE directory.
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
-#: Bytes of an XML part read to find its header element.
-_HEAD = 64 * 1024
+#: Bytes of an XML part inflated to find its header element (``<sst>``, ``<dimension>``).
+_HEAD = 16 * 1024
 
 _SST = re.compile(rb"<(?:\w+:)?sst\b[^>]*>")
 _COUNT = re.compile(rb'\b(uniqueCount|count)\s*=\s*["\'](\d+)["\']')
@@ -156,43 +158,109 @@ def check_workbook(path: str | Path, data: bytes | None, file: str) -> None:
                              "open it in Excel and save it as an Excel workbook (.xlsx)",
                              "unsupported_type")
         raise InputError(message, file=file, code=code)
+    entries = _directory(data) if data is not None else None
+    if entries is not None:  # the common case, without zipfile's per-entry objects
+        _check_parts(entries, file, lambda e, n: _head_raw(data, e, n))
+        return
     try:
         zf = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
     except (zipfile.BadZipFile, OSError, ValueError):
         return  # not a ZIP: the parsers say what it is
     with zf:
         infos = zf.infolist()
-        if len(infos) > MAX_ZIP_ENTRIES:
-            raise _too_large(f"{len(infos):,} parts in the workbook (limit "
-                             f"{MAX_ZIP_ENTRIES:,})", file)
-        total = sum(i.file_size for i in infos)
-        if total > MAX_UNCOMPRESSED_BYTES:
-            raise _too_large(f"{total:,} bytes uncompressed (limit "
-                             f"{MAX_UNCOMPRESSED_BYTES:,})", file)
-        for info in infos:
-            name = info.filename.lower()
-            if name.endswith("sharedstrings.xml"):
-                n = _shared_strings(zf, info)
-                if n is not None and n > MAX_SHARED_STRINGS:
-                    raise _too_large(f"{n:,} shared strings (limit {MAX_SHARED_STRINGS:,})",
-                                     file)
-            elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                n = _cells(zf, info)
-                if n is not None and n > MAX_CELLS:
-                    raise _too_large(f"a sheet of {n:,} cells (limit {MAX_CELLS:,})", file)
+        by_name = {i.filename: i for i in infos}
+        _check_parts([(i.filename, i.compress_type, i.compress_size, i.file_size, i)
+                      for i in infos], file, lambda e, n: _head(zf, by_name[e[0]], n))
 
 
-def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+def _check_parts(entries: list[tuple], file: str, head_of) -> None:
+    """The limits over a workbook's parts ``(name, method, compressed, size, where)``;
+    ``head_of(entry, n)`` gives the first ``n`` bytes of a part, inflated (2 KiB first: the
+    header element is near the start; up to :data:`_HEAD` when it is not there)."""
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise _too_large(f"{len(entries):,} parts in the workbook (limit "
+                         f"{MAX_ZIP_ENTRIES:,})", file)
+    total = sum(e[3] for e in entries)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise _too_large(f"{total:,} bytes uncompressed (limit "
+                         f"{MAX_UNCOMPRESSED_BYTES:,})", file)
+    for e in entries:
+        name = e[0].lower()
+        if name.endswith("sharedstrings.xml"):
+            n = _first(e, head_of, _shared_strings)
+            if n is not None and n > MAX_SHARED_STRINGS:
+                raise _too_large(f"{n:,} shared strings (limit {MAX_SHARED_STRINGS:,})", file)
+        elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            n = _first(e, head_of, _cells)
+            if n is not None and n > MAX_CELLS:
+                raise _too_large(f"a sheet of {n:,} cells (limit {MAX_CELLS:,})", file)
+
+
+def _first(entry: tuple, head_of, find) -> int | None:
+    found = find(head_of(entry, 2048))
+    if found is None and entry[3] > 2048:
+        found = find(head_of(entry, _HEAD))
+    return found
+
+
+def _directory(data: bytes) -> list[tuple] | None:
+    """``(name, method, compressed size, size, local header offset)`` of every part, read
+    straight from the ZIP's central directory; None for anything unusual (a comment, ZIP64, a
+    broken directory), which :mod:`zipfile` then reads."""
+    from .cell_errors import _CDIR, _EOCD
+
+    try:
+        if len(data) < _EOCD.size:
+            return None
+        sig, disk, _d, n_here, n, _size, pos, comment = _EOCD.unpack_from(
+            data, len(data) - _EOCD.size)
+        if sig != b"PK\x05\x06" or comment or disk or n != n_here or n >= 0xFFFF:
+            return None
+        out = []
+        for _ in range(n):
+            (sig, _v, _vn, _fl, method, _t, _dt, _crc, csize, size, name_len, extra_len,
+             com_len, _ds, _ia, _ea, local) = _CDIR.unpack_from(data, pos)
+            if sig != b"PK\x01\x02" or 0xFFFFFFFF in (csize, size, local):
+                return None
+            name = data[pos + _CDIR.size:pos + _CDIR.size + name_len].decode("utf-8", "replace")
+            pos += _CDIR.size + name_len + extra_len + com_len
+            out.append((name, method, csize, size, local))
+        return out
+    except struct.error:
+        return None
+
+
+def _head_raw(data: bytes, entry: tuple, n: int = _HEAD) -> bytes:
+    """The first ``n`` bytes of a part, inflated no further."""
+    from .cell_errors import _LOCAL
+
+    _name, method, csize, _size, local = entry
+    try:
+        sig, *_rest, name_len, extra_len = _LOCAL.unpack_from(data, local)
+        if sig != b"PK\x03\x04":
+            return b""
+        start = local + _LOCAL.size + name_len + extra_len
+        raw = data[start:start + min(csize, 4 * n if method == 8 else n)]
+        if method == 0:
+            return raw
+        if method == 8:
+            return zlib.decompressobj(-15).decompress(raw, n)
+    except (struct.error, zlib.error):
+        pass
+    return b""  # the parsers report a broken part
+
+
+def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, n: int = _HEAD) -> bytes:
     try:
         with zf.open(info) as fh:
-            return fh.read(_HEAD)
+            return fh.read(n)
     except (zipfile.BadZipFile, NotImplementedError, OSError, RuntimeError, EOFError,
             ValueError):
         return b""  # the parsers report a broken part
 
 
-def _shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> int | None:
-    m = _SST.search(_head(zf, info))
+def _shared_strings(head: bytes) -> int | None:
+    m = _SST.search(head)
     if m is None:
         return None
     counts = dict(_COUNT.findall(m.group(0)))
@@ -207,8 +275,8 @@ def _column(letters: bytes) -> int:
     return n
 
 
-def _cells(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> int | None:
-    m = _DIMENSION.search(_head(zf, info))
+def _cells(head: bytes) -> int | None:
+    m = _DIMENSION.search(head)
     if m is None or not m.group(2):
         return None
     c1, r1, c2, r2 = m.group(1), int(m.group(2)), m.group(3), m.group(4)
