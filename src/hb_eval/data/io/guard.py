@@ -33,7 +33,7 @@ from pathlib import Path
 from ...errors import InputError
 
 __all__ = ["MAX_FILE_BYTES", "MAX_UNCOMPRESSED_BYTES", "MAX_ZIP_ENTRIES", "MAX_SHARED_STRINGS",
-           "MAX_CELLS", "OLE_SIGNATURE", "check_file", "check_workbook", "open_fault",
+           "MAX_CELLS", "OLE_SIGNATURE", "check_file", "check_workbook", "open_fault", "zip_directory",
            "unsupported_message"]
 
 #: An input file's size on disk (1 GiB): the file is read into memory whole.
@@ -158,7 +158,7 @@ def check_workbook(path: str | Path, data: bytes | None, file: str) -> None:
                              "open it in Excel and save it as an Excel workbook (.xlsx)",
                              "unsupported_type")
         raise InputError(message, file=file, code=code)
-    entries = _directory(data) if data is not None else None
+    entries = zip_directory(data) if data is not None else None
     if entries is not None:  # the common case, without zipfile's per-entry objects
         _check_parts(entries, file, lambda e, n: _head_raw(data, e, n))
         return
@@ -203,7 +203,7 @@ def _first(entry: tuple, head_of, find) -> int | None:
     return found
 
 
-def _directory(data: bytes) -> list[tuple] | None:
+def zip_directory(data: bytes) -> list[tuple] | None:
     """``(name, method, compressed size, size, local header offset)`` of every part, read
     straight from the ZIP's central directory; None for anything unusual (a comment, ZIP64, a
     broken directory), which :mod:`zipfile` then reads."""
