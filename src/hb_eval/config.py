@@ -16,6 +16,8 @@ import datetime as _dt
 
 import glob as _glob
 import json
+import os
+import re
 import typing
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -211,6 +213,13 @@ class DataConfig:
                                         "implausible_duration.")
     max_day_minutes: Float = Field(1440.0, gt=0, description="Longest plausible day of one "
                                    "diarist (sum of the day's rows), minutes.")
+    max_service_row_eur: Float = Field(1_000_000.0, gt=0, description="Largest plausible "
+                                       "amount of one service-cost row, euros; larger rows "
+                                       "are quarantined as implausible_amount.")
+    max_client_services_eur: Float = Field(5_000_000.0, gt=0, description="Largest plausible "
+                                           "sum of one client's service-cost rows, euros; "
+                                           "above it every service row of the client is "
+                                           "quarantined as implausible_amount.")
 
     def window(self, run_date: Any = None) -> tuple[Any, Any]:
         """``(first, last)`` plausible dates as ``datetime.date``."""
@@ -303,6 +312,12 @@ class Config:
     def source_files(self, source: str) -> list[Path]:
         """The files of one source, globs expanded, sorted, each listed once.
 
+        A pattern naming an existing file is that file, whatever characters its name holds
+        (``ESR-lomakkeet (kopio) [1].xlsx``); otherwise a pattern with ``*``, ``?`` or ``[`` is
+        a glob. File extensions match in any case (``*.xlsx`` finds ``VANTAA.XLSX``). Files
+        the package wrote (:func:`hb_eval.support.own_files.own_file_reason`) are never
+        inputs: :meth:`source_listing` lists them apart.
+
         Parameters
         ----------
         source
@@ -318,30 +333,46 @@ class Config:
         ConfigError
             When a pattern matches no file.
         """
+        return self.source_listing(source)[0]
+
+    def source_listing(self, source: str) -> tuple[list[Path], list[tuple[Path, str]]]:
+        """``(files, own)``: :meth:`source_files`, and the files the patterns matched that the
+        package wrote itself (path, why), which are not read."""
+        from .support.own_files import own_file_reason
+
         if source not in SOURCES:
             raise ConfigError(f"unknown source {source!r}; known sources: {', '.join(SOURCES)}")
         out: list[Path] = []
         for pattern in self.sources.get(source, []):
             p = Path(pattern)
             full = p if p.is_absolute() else self.base_dir / p
+            if os.path.lexists(full):  # an existing name is taken literally, before any glob
+                out.append(full)
+                continue
+            matches = _glob_any_case(pattern, self.base_dir)
             if any(ch in pattern for ch in "*?["):
-                matches = sorted(Path(m) for m in _glob.glob(str(full)))
                 if not matches:
                     raise ConfigError(f"sources.{source}: pattern {pattern!r} matches no file")
                 out.extend(matches)
+            elif len(matches) == 1:  # the name with its extension in another case
+                out.extend(matches)
             else:
-                if not full.exists():
-                    raise ConfigError(f"sources.{source}: file {pattern!r} does not exist "
-                                      f"(looked in {self.base_dir})")
-                out.append(full)
-        seen: set[Path] = set()
-        unique = []
+                raise ConfigError(f"sources.{source}: file {pattern!r} does not exist "
+                                  f"(looked in {self.base_dir})")
+        seen: set[str] = set()
+        unique: list[Path] = []
+        own: list[tuple[Path, str]] = []
         for f in out:
-            r = f.resolve()
-            if r not in seen:
-                seen.add(r)
+            r = os.path.realpath(f)  # never raises on a link loop (reading it says so)
+            if r in seen:
+                continue
+            seen.add(r)
+            why = own_file_reason(f, self.base_dir)
+            if why is not None:
+                own.append((f, why))
+            else:
                 unique.append(f)
-        return unique
+        return unique, own
 
     def has_source(self, source: str) -> bool:
         """Whether the configuration lists any file for ``source``."""
@@ -387,6 +418,30 @@ class Config:
         if self.data != DataConfig():  # only when set: the default keeps results.json as it was
             d["data"] = asdict(self.data)
         return d
+
+
+def _any_case(ext: str) -> str:
+    """A glob of an extension in any case: ``.xlsx`` -> ``.[xX][lL][sS][xX]``."""
+    return "." + "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else _glob.escape(c)
+                         for c in ext[1:])
+
+
+def _glob_any_case(pattern: str, base_dir: Path) -> list[Path]:
+    """Files matching ``pattern`` (relative to ``base_dir``; the folder's own name is never
+    read as a pattern) with the extension in any case; a pattern without glob characters is
+    the literal name."""
+    head, tail = os.path.split(pattern)
+    if not any(ch in pattern for ch in "*?["):
+        head, tail = _glob.escape(head), _glob.escape(tail)
+    m = re.fullmatch(r"(.*)(\.[A-Za-z0-9]{1,5})", tail)
+    if m and not any(ch in m.group(2) for ch in "*?["):
+        tail = m.group(1) + _any_case(m.group(2))
+    pat = os.path.join(head, tail)
+    if os.path.isabs(pat):
+        found = _glob.glob(pat)
+    else:
+        found = [os.path.join(base_dir, f) for f in _glob.glob(pat, root_dir=base_dir)]
+    return sorted(Path(f) for f in found)
 
 
 def _relative(p: Path, base: Path) -> str:

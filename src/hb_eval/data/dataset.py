@@ -19,6 +19,7 @@ Order of work (ARCHITECTURE.md, docs/data_sources.md):
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,15 +27,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import Config, load_config
+from ..config import SOURCES, Config, load_config
 from ..errors import HbEvalError, InputError
 from .. import privacy
 from .loaders.common import LoadContext, display_path
 from .loaders.tables import ARMS, conform, empty
-from .plausibility import Limits
-from .quarantine import REASONS, Quarantine
+from .inventory import UNREAD_FILE_COLUMNS, unmatched_files
+from .plausibility import Limits, client_amount_over, wave_order
+from .quarantine import LISTED_WHEN_FOUND, REASONS, Quarantine
 
-__all__ = ["Dataset", "load", "FILE_ERROR_COLUMNS", "UNREAD_SHEET_COLUMNS"]
+__all__ = ["Dataset", "load", "FILE_ERROR_COLUMNS", "UNREAD_SHEET_COLUMNS", "UNREAD_FILE_COLUMNS"]
 
 FILE_ERROR_COLUMNS = ["source", "path", "sha256", "reason", "message"]
 UNREAD_SHEET_COLUMNS = ["source", "path", "sheet", "rows", "message"]
@@ -73,6 +75,10 @@ class Dataset:
         source, path, sha256, reason (a code such as ``no_header``), message.
     unread_sheets
         Sheets with data that no schema reads (source, path, sheet, rows, message).
+    unread_files
+        Files in a source's folder that are not read (source, path, reason, message): reason
+        ``not_matched`` (the source's pattern does not match a file that looks like its own)
+        or ``own_output`` (a file hb-eval wrote; :mod:`hb_eval.data.inventory`).
     inputs_read
         One :class:`~hb_eval.data.io.snapshot.InputRead` per file read (absolute path, SHA-256
         of the bytes parsed, size, time): :meth:`check_inputs_unchanged` re-checks them.
@@ -101,6 +107,8 @@ class Dataset:
         default_factory=lambda: pd.DataFrame(columns=UNREAD_SHEET_COLUMNS))
     limits: Any = None
     inputs_read: list = field(default_factory=list, repr=False)
+    unread_files: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=UNREAD_FILE_COLUMNS))
 
     def check_inputs_unchanged(self) -> None:
         """Raise :class:`~hb_eval.errors.InputChangedError` naming an input file whose bytes
@@ -116,9 +124,11 @@ class Dataset:
         return {a: int((arm == a).sum()) for a in ARMS}
 
     def quarantine_by_reason(self) -> dict[str, int]:
-        """Quarantine records (rows and cells) per reason; every reason listed, 0 when none."""
+        """Quarantine records (rows and cells) per reason; every reason listed, 0 when none
+        (the reasons of ``quarantine.LISTED_WHEN_FOUND`` only when found)."""
         counts = self.quarantine["reason"].value_counts()
-        return {r: int(counts.get(r, 0)) for r in REASONS}
+        return {r: int(counts.get(r, 0)) for r in REASONS
+                if r not in LISTED_WHEN_FOUND or counts.get(r, 0)}
 
     def data_block(self) -> dict[str, Any]:
         """The ``data`` block of results.json (docs/outputs.md): plain ints and strings only."""
@@ -130,7 +140,7 @@ class Dataset:
              "rows_quarantined": int(r.rows_quarantined), "status": "read"}
             for r in self.files.itertuples(index=False)
         ]
-        files += file_status_entries(self.file_errors, self.unread_sheets)
+        files += file_status_entries(self.file_errors, self.unread_sheets, self.unread_files)
         return {
             "clients": {"HB": per_arm["HB"], "Verrokki": per_arm["Verrokki"],
                         "excluded_no_consent": int(self.excluded_no_consent),
@@ -209,12 +219,20 @@ class Dataset:
             lines.append("Sheets with data that no schema reads (not read):")
             for r in self.unread_sheets.itertuples(index=False):
                 lines.append(f"  {r.source:<14} {r.message}")
+        if len(self.unread_files):
+            lines.append("")
+            lines.append("Files in a source's folder that are not read:")
+            for r in self.unread_files.itertuples(index=False):
+                lines.append(f"  {r.source:<14} [{r.reason}] {r.path}: {r.message}")
         if self.limits is not None:
             lim = self.limits
             lines.append("")
             lines.append(f"Plausibility limits: dates {lim.date_min} – {lim.date_max}; a diary "
                          f"row at most {lim.max_duration_minutes:g} min, a diarist's day at "
-                         f"most {lim.max_day_minutes:g} min (configurable under data:)")
+                         f"most {lim.max_day_minutes:g} min; a service row at most "
+                         f"{lim.max_service_row_eur:,.0f} €, a client's services at most "
+                         f"{lim.max_client_services_eur:,.0f} € (configurable under data:); "
+                         "a follow-up dated before its baseline is quarantined (wave_order)")
         lines.append("")
         lines.append("Quarantine by reason (records; rows and cells):")
         q = self.quarantine
@@ -255,16 +273,22 @@ def refused_entry(source: str, path: Path, shown: str, exc: InputError) -> dict[
     try:
         from .io import sha256_file
 
-        sha = sha256_file(path)
+        # a pipe would block, a huge file take long: only a regular file within the limit
+        from .io.guard import MAX_FILE_BYTES
+
+        sha = (sha256_file(path) if os.path.isfile(path)
+               and os.path.getsize(path) <= MAX_FILE_BYTES else None)
     except OSError:
         sha = None
     return {"source": source, "path": shown, "sha256": sha,
             "reason": getattr(exc, "code", "unusable"), "message": privacy.gate(str(exc))}
 
 
-def file_status_entries(file_errors: pd.DataFrame, unread: pd.DataFrame) -> list[dict[str, Any]]:
-    """``files[]`` entries of refused files (``status: refused``) and unread sheets
-    (``status: unread``, reason ``unread_sheet``), zero rows read, with the reason."""
+def file_status_entries(file_errors: pd.DataFrame, unread: pd.DataFrame,
+                        unread_files: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """``files[]`` entries of refused files (``status: refused``), unread sheets
+    (``status: unread``, reason ``unread_sheet``) and unread files (``status: unread``, reason
+    ``not_matched`` or ``own_output``), zero rows read, with the reason."""
     out: list[dict[str, Any]] = []
     for r in file_errors.itertuples(index=False):
         out.append({"source": str(r.source), "path": str(r.path), "sheet": None,
@@ -276,6 +300,10 @@ def file_status_entries(file_errors: pd.DataFrame, unread: pd.DataFrame) -> list
                     "sha256": None, "rows_read": 0, "rows_kept": 0, "rows_quarantined": 0,
                     "rows_unread": int(r.rows), "status": "unread", "reason": "unread_sheet",
                     "message": str(r.message)})
+    for r in (unread_files if unread_files is not None else []).itertuples(index=False):
+        out.append({"source": str(r.source), "path": str(r.path), "sheet": None,
+                    "sha256": None, "rows_read": 0, "rows_kept": 0, "rows_quarantined": 0,
+                    "status": "unread", "reason": str(r.reason), "message": str(r.message)})
     return out
 
 
@@ -392,15 +420,28 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
                            base_dir=cfg.base_dir, schemas=schemas, limits=limits)
 
     def claim(source: str, p: Path) -> None:
-        key = Path(p).resolve()
+        key = os.path.realpath(p)  # never raises on a link loop
         other = owner.setdefault(key, source)
         if other != source:
             raise InputError(f"the same file is configured for sources.{other} and "
                              f"sources.{source}; a file belongs to one source",
                              file=display_path(p, cfg.base_dir), code="same_file")
 
+    listed: dict[str, list[Path]] = {}
+    unread_files: list[dict[str, Any]] = []
+
     def files(source: str) -> list[Path]:
-        return cfg.source_files(source) if cfg.has_source(source) else []
+        if source not in listed:
+            if not cfg.has_source(source):
+                listed[source] = []
+            else:
+                paths, own = cfg.source_listing(source)
+                listed[source] = paths
+                for p, why in own:  # the package's own outputs: never read, listed
+                    unread_files.append({"source": source, "path": display_path(p, cfg.base_dir),
+                                         "reason": "own_output",
+                                         "message": privacy.gate(f"not read: {why}")})
+        return listed[source]
 
     def file_error(source: str):
         """What to do with a file that cannot be used: raise, or (errors='collect') list it."""
@@ -542,6 +583,11 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
                                             g["kept_file"].tolist())]
                 q.rows(str(src), str(f), sheets.get(str(f)), g["row"].to_numpy(), "duplicate",
                        det, client_id=g["client_id"].astype(object).to_numpy())
+        # a follow-up dated before the client's baseline: quarantined, the baseline kept
+        bad = wave_order(kept)
+        kept = _drop_rows(q, kept, bad, lambda t: t["source"].astype(str).to_numpy(),
+                          "wave_order", "a follow-up (väli or loppu) dated before the client's "
+                          "baseline (alku) of the same source; the baseline is kept", sheets)
         tables["responses"] = kept
     items = _items_of(items, tables["responses"], offset)
 
@@ -569,6 +615,14 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
                         client_id=g["client_id"].astype(object).to_numpy())
             tables["service_costs"] = svc
 
+    svc = tables["service_costs"]
+    if svc is not None and len(svc):  # a client's services over the plausible sum
+        tables["service_costs"] = _drop_rows(
+            q, svc, client_amount_over(svc, limits), src_of["service_costs"],
+            "implausible_amount", "the client's service rows add up to more than the plausible "
+            f"maximum ({limits.max_client_services_eur:,.0f} €, "
+            "data.max_client_services_eur)", sheets)
+
     out = {n: (conform(t, n) if t is not None else empty(n)) for n, t in tables.items()}
     items_df = conform(items, "items") if items is not None else empty("items")
     diaries_df = conform(diaries, "diaries") if diaries is not None else empty("diaries")
@@ -591,6 +645,12 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
                                 "source": pd.Series(dtype="string"),
                                 "n_rows": pd.Series(dtype="int64")})
 
+    # 7. every file in a source's folder accounted for: the ones no pattern matched
+    taken = {os.path.realpath(p) for src in SOURCES for p in files(src)}
+    for r in unmatched_files(cfg, taken):
+        unread_files.append({**r, "path": display_path(r["path"], cfg.base_dir),
+                             "message": privacy.gate(r["message"])})
+
     return Dataset(
         clients=clients, responses=out["responses"], items=items_df,
         satisfaction=out["satisfaction"], esr=out["esr"], diaries=diaries_df,
@@ -601,4 +661,5 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         budgets=out["budgets"], providers=providers_df,
         unread_sheets=q.unread_sheets_frame(), limits=limits,
         inputs_read=[r.read for r in q.file_records if r.read is not None],
+        unread_files=pd.DataFrame(unread_files, columns=UNREAD_FILE_COLUMNS),
     )

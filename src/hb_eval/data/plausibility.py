@@ -9,7 +9,19 @@ Defaults (configurable in the ``data:`` block of ``evaluation.yaml``, see
   ``hb-eval reproduce`` uses it again, so results.json stays reproducible;
 - a diary row longer than ``max_duration_minutes`` = 1440 (24 h), and every row of a diarist's
   day whose rows add up to more than ``max_day_minutes`` = 1440 (reason
-  ``implausible_duration``).
+  ``implausible_duration``);
+- a service-cost row over ``max_service_row_eur`` = 1,000,000 €, and every service row of a
+  client whose rows add up to more than ``max_client_services_eur`` = 5,000,000 € (reason
+  ``implausible_amount``). Absolute limits, not limits derived from the data or the unit
+  costs: the unit-cost file holds no service prices, and a ceiling taken from the rows would
+  rise with the very row that is wrong. The defaults are far above a year of round-the-clock
+  residential care (about 300,000 €), so only keying errors (a missing decimal point, a client
+  number in the amount column) reach them;
+- a follow-up (``väli`` or ``loppu``) response dated before the same client's baseline
+  (``alku``) response of the same source (reason ``wave_order``): the follow-up is quarantined
+  and the baseline kept. Which of the two dates is wrong cannot be known; the baseline alone is
+  still a valid baseline, while a "change" measured backwards would enter the outcome analysis
+  with the wrong sign.
 
 Consent values outside the known codes (``unknown_code``, excluded until fixed) and conflicting
 duplicate roster rows (``conflict``, both quarantined) are checked by the roster loader and
@@ -24,7 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Limits", "screen_dates", "screen_durations", "plausibility_table"]
+__all__ = ["Limits", "screen_dates", "screen_durations", "screen_amounts", "client_amount_over",
+           "wave_order", "plausibility_table"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,8 @@ class Limits:
     date_max: _dt.date = _dt.date(2100, 1, 1)
     max_duration_minutes: float = 1440.0
     max_day_minutes: float = 1440.0
+    max_service_row_eur: float = 1_000_000.0
+    max_client_services_eur: float = 5_000_000.0
 
     @classmethod
     def from_config(cls, cfg: Any) -> "Limits":
@@ -43,7 +58,8 @@ class Limits:
         if dc is None:
             return cls(date_max=_default_max(None))
         lo, hi = dc.window(getattr(cfg, "run_date", None))
-        return cls(lo, hi, float(dc.max_duration_minutes), float(dc.max_day_minutes))
+        return cls(lo, hi, float(dc.max_duration_minutes), float(dc.max_day_minutes),
+                   float(dc.max_service_row_eur), float(dc.max_client_services_eur))
 
 
 def _default_max(run_date: _dt.date | None) -> _dt.date:
@@ -105,6 +121,41 @@ def screen_durations(sh: Any, name: str, minutes: pd.Series, day_keys: pd.Series
             f"the diarist's day adds up to over {limits.max_day_minutes:g} minutes", name)
 
 
+def screen_amounts(sh: Any, name: str, amount: pd.Series) -> None:
+    """Quarantine service rows whose amount is over ``max_service_row_eur`` (row level; the
+    record names the column, never the amount)."""
+    limits = getattr(sh.ctx, "limits", None)
+    if limits is None or not len(amount):
+        return
+    over = (amount.abs() > limits.max_service_row_eur).fillna(False).to_numpy(dtype=bool)
+    sh.drop(over, "implausible_amount",
+            f"an amount over the plausible maximum of a service row "
+            f"({limits.max_service_row_eur:,.0f} €, data.max_service_row_eur)", name)
+
+
+def client_amount_over(services: pd.DataFrame, limits: Limits | None) -> np.ndarray:
+    """Mask of the service rows of clients whose rows add up to more than
+    ``max_client_services_eur``."""
+    if limits is None or not len(services):
+        return np.zeros(len(services), dtype=bool)
+    amount = pd.to_numeric(services["amount"], errors="coerce").abs().fillna(0.0)
+    total = amount.groupby(services["client_id"].astype(str).to_numpy()).transform("sum")
+    return (total > limits.max_client_services_eur).to_numpy(dtype=bool)
+
+
+def wave_order(responses: pd.DataFrame) -> np.ndarray:
+    """Mask of follow-up responses (``väli``, ``loppu``) dated before the same client's
+    baseline (``alku``) of the same source."""
+    if not len(responses):
+        return np.zeros(0, dtype=bool)
+    wave = responses["wave"].astype(str).to_numpy()
+    date = pd.to_datetime(responses["date"])
+    key = responses["source"].astype(str) + "\x1f" + responses["client_id"].astype(str)
+    base = date.where(wave == "alku").groupby(key.to_numpy()).transform("min")
+    follow = np.isin(wave, ["väli", "loppu"])
+    return (follow & (date < base).fillna(False).to_numpy(dtype=bool))
+
+
 def plausibility_table(limits: Limits, counts: dict[str, Any]) -> pd.DataFrame:
     """The data-quality appendix's table: each rule, its limit and the records it quarantined
     (``counts``: quarantine records by reason)."""
@@ -114,6 +165,11 @@ def plausibility_table(limits: Limits, counts: dict[str, Any]) -> pd.DataFrame:
         ("data.max_duration_minutes / data.max_day_minutes",
          f"{limits.max_duration_minutes:g} / {limits.max_day_minutes:g}",
          "implausible_duration"),
+        ("data.max_service_row_eur / data.max_client_services_eur",
+         f"{limits.max_service_row_eur:,.0f} / {limits.max_client_services_eur:,.0f} €"
+         .replace(",", "\u202f"), "implausible_amount"),
+        ("follow-up (väli, loppu) dated before the baseline (alku)", "not before alku",
+         "wave_order"),
         ("codes (consent: kyllä / ei)", "schema codes", "unknown_code"),
         ("roster rows of a client", "identical", "conflict"),
     ]

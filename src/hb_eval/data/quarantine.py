@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import HbEvalError
 
-__all__ = ["REASONS", "QUARANTINE_COLUMNS", "FILE_COLUMNS", "Quarantine", "FileRecord",
+__all__ = ["REASONS", "LISTED_WHEN_FOUND", "QUARANTINE_COLUMNS", "FILE_COLUMNS", "Quarantine", "FileRecord",
            "sheet_key"]
 
 #: Reason codes (ARCHITECTURE.md). ``sum_mismatch`` is a cell-level flag on a kept row.
@@ -31,7 +31,12 @@ REASONS: tuple[str, ...] = (
     # whose check digit fails (cell flag, provider kept)
     "arm_mismatch", "unknown_provider", "sector_mismatch", "invalid_business_id",
     "implausible_date", "implausible_duration", "conflict", "excel_error",
+    # issue 22: a service amount over its ceiling; a follow-up dated before the baseline
+    "implausible_amount", "wave_order",
 )
+#: Reasons that results.json's ``quarantine_by_reason`` lists only when found (added after
+#: the results schema fixed the list; an evaluation without them keeps its bytes).
+LISTED_WHEN_FOUND: tuple[str, ...] = ("implausible_amount", "wave_order")
 #: What each reason means (the data-quality appendix and the quarantine file's readers).
 REASON_DESCRIPTIONS: dict[str, str] = {
     "bad_client_id": "not a valid client number",
@@ -52,6 +57,9 @@ REASON_DESCRIPTIONS: dict[str, str] = {
     "implausible_duration": "a diary row or a diarist's day over its plausible maximum",
     "conflict": "the same client on two roster rows that disagree (both quarantined)",
     "excel_error": "an Excel error value (#N/A, #DIV/0!, ...) or a formula without a value",
+    "implausible_amount": "a service amount over its plausible maximum (data.max_service_row_eur"
+                          ", per client data.max_client_services_eur)",
+    "wave_order": "a follow-up (väli, loppu) dated before the client's baseline (alku)",
 }
 QUARANTINE_COLUMNS = ["source", "file", "sheet", "row", "column", "level", "reason", "detail",
                       "client_id"]

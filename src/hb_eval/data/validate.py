@@ -3,7 +3,10 @@ quality, write the quarantine table (owner-only permissions).
 
 The quarantine table goes to ``--quarantine-out`` or, by default, to
 ``hb-eval-karanteeni.csv`` in the working folder — never beside the inputs, which may be
-read-only or shared. It is written whole or not at all (temporary file and rename) under a lock
+read-only or shared: when the working folder holds a source's files (validate run from the
+inputs folder), the default goes to the nearest folder above it that holds none
+(:func:`default_quarantine_path`). A quarantine table is recognised and never read as an input
+(:mod:`hb_eval.support.own_files`). It is written whole or not at all (temporary file and rename) under a lock
 (a second validate writing the same file is refused with one line).
 
 Exit codes: 0 when something usable was loaded and every file matched was read (quarantined rows
@@ -17,6 +20,7 @@ and the fault). Everything printed or written passes the privacy gate.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,13 +30,44 @@ import pandas as pd
 from ..config import load_config
 from ..errors import FileSystemError
 from ..support.filesystem import FolderLock, atomic_write_bytes
+from ..support.own_files import QUARANTINE_FILE_NAME
 from ..support.versions import SCHEMA_VERSION
 from .dataset import Dataset, load
 from ..privacy import gate, gate_frame, gate_value
 
-__all__ = ["run_validate", "write_quarantine", "validation_json", "DEFAULT_QUARANTINE_NAME"]
+__all__ = ["run_validate", "write_quarantine", "validation_json", "DEFAULT_QUARANTINE_NAME",
+           "default_quarantine_path", "input_folders"]
 
-DEFAULT_QUARANTINE_NAME = "hb-eval-karanteeni.csv"
+DEFAULT_QUARANTINE_NAME = QUARANTINE_FILE_NAME
+
+
+def input_folders(cfg: Any) -> set[Path]:
+    """The folders a configuration's sources read files from (a glob's folder up to its first
+    glob character), resolved."""
+    out: set[Path] = set()
+    for patterns in cfg.sources.values():
+        for pattern in patterns:
+            head = os.path.dirname(pattern)
+            parts = []
+            for part in Path(head).parts:
+                if any(ch in part for ch in "*?["):
+                    break
+                parts.append(part)
+            folder = Path(*parts) if parts else Path(".")
+            full = folder if folder.is_absolute() else Path(cfg.base_dir) / folder
+            out.add(Path(os.path.realpath(full)))
+    return out
+
+
+def default_quarantine_path(cfg: Any, cwd: str | Path | None = None) -> Path:
+    """Where the quarantine table goes without ``--quarantine-out``: the working folder, or,
+    when the sources read files from it, the nearest folder above it that they do not."""
+    here = Path(os.path.realpath(cwd if cwd is not None else Path.cwd()))
+    inputs = input_folders(cfg)
+    folder = here
+    while folder in inputs and folder.parent != folder:
+        folder = folder.parent
+    return folder / DEFAULT_QUARANTINE_NAME
 
 
 def write_quarantine(quarantine: pd.DataFrame, path: str | Path) -> Path:
@@ -65,7 +100,7 @@ def run_validate(args: Any, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     cfg = load_config(args.config)
     qpath = Path(args.quarantine_out) if getattr(args, "quarantine_out", None) else \
-        Path.cwd() / DEFAULT_QUARANTINE_NAME
+        default_quarantine_path(cfg)
     fault: FileSystemError | None = None
     lock = FolderLock(qpath, "quarantine file")
     try:

@@ -583,12 +583,22 @@ LABELS: dict[str, dict[str, str]] = {
     "reason_implausible_duration": {"fi": "epäuskottava kesto", "en": "implausible duration"},
     "reason_conflict": {"fi": "ristiriitaiset rivit", "en": "conflicting rows"},
     "reason_excel_error": {"fi": "Excelin virhearvo", "en": "Excel error value"},
+    "reason_implausible_amount": {"fi": "epäuskottava summa", "en": "implausible amount"},
+    "reason_wave_order": {"fi": "seurantamittaus ennen alkumittausta",
+                          "en": "follow-up dated before the baseline"},
     # the plausibility rules (appendix): rule and limit
     "rule_data.date_min – data.date_max": {"fi": "Päivämäärien sallittu väli",
                                            "en": "Plausible dates"},
     "rule_data.max_duration_minutes / data.max_day_minutes": {
         "fi": "Päiväkirjarivin / päiväkirjapäivän enimmäiskesto (min)",
         "en": "Longest diary row / diary day (min)"},
+    "rule_data.max_service_row_eur / data.max_client_services_eur": {
+        "fi": "Palvelurivin / asiakkaan palvelujen enimmäissumma",
+        "en": "Largest service row / client's services in total"},
+    "rule_follow-up (väli, loppu) dated before the baseline (alku)": {
+        "fi": "Väli- tai loppumittaus ennen alkumittausta",
+        "en": "Follow-up or end measurement dated before the baseline"},
+    "limit_not before alku": {"fi": "ei ennen alkumittausta", "en": "not before the baseline"},
     "rule_codes (consent: kyllä / ei)": {"fi": "Koodit (esim. suostumus: kyllä / ei)",
                                          "en": "Codes (e.g. consent: yes / no)"},
     "rule_roster rows of a client": {"fi": "Asiakkaan rekisteririvit",

@@ -7,6 +7,7 @@ from pathlib import Path
 from ...errors import InputError
 from .csv import read_csv
 from .excel import read_xlsx, sheet_names
+from .guard import unsupported_message
 from .grid import RawGrid, RawTable, find_header_row, norm_header, split_table
 from .snapshot import InputRead, check_unchanged, read_input
 
@@ -34,8 +35,8 @@ def read_grid(path: str | Path, sheet: str | None = None, *, file: str | None = 
         return read_xlsx(p, sheet, file=file, data=data)
     if ext in (".csv", ".txt"):
         return read_csv(p, file=file, data=data)
-    raise InputError(f"unsupported file type {ext or '(none)'}; expected .xlsx or .csv",
-                     file=file or str(p), code="unsupported_type")
+    message, code = unsupported_message(ext, data)
+    raise InputError(message, file=file or str(p), code=code)
 
 
 def read_table(path: str | Path, known_columns, *, sheet: str | None = None,

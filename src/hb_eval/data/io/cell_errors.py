@@ -84,23 +84,14 @@ def _only_sheet_xml(data: bytes) -> bytes | None:
     anything else (several sheets, a comment, ZIP64, an unusual compression), and
     :mod:`zipfile` decides."""
     try:
-        if len(data) < _EOCD.size:
+        from .guard import zip_directory
+
+        listed = zip_directory(data)
+        if listed is None:
             return None
-        sig, disk, _d, n_here, n, cd_size, cd_off, comment = _EOCD.unpack_from(
-            data, len(data) - _EOCD.size)
-        if sig != b"PK\x05\x06" or comment or disk or n != n_here or n >= 0xFFFF:
-            return None
-        pos, entries = cd_off, {}
-        for _ in range(n):
-            (sig, _v, _vn, _fl, method, _t, _dt, _crc, csize, size, name_len, extra_len,
-             com_len, _ds, _ia, _ea, local) = _CDIR.unpack_from(data, pos)
-            if sig != b"PK\x01\x02":
-                return None
-            name = data[pos + _CDIR.size:pos + _CDIR.size + name_len].decode("utf-8", "replace")
-            pos += _CDIR.size + name_len + extra_len + com_len
-            entries[name] = (method, csize, size, local)
+        entries = {name: rest for name, *rest in listed}
         part = _only_sheet_part(list(entries))
-        if part is None or len(entries) != n:  # (a name twice: zipfile decides)
+        if part is None or len(entries) != len(listed):  # (a name twice: zipfile decides)
             return None
         method, csize, size, local = entries[part]
         if 0xFFFFFFFF in (csize, size, local):

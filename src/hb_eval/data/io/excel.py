@@ -9,6 +9,7 @@ import numpy as np
 
 from ...errors import InputError
 from .grid import RawGrid, gc_paused, rows_to_cells
+from .guard import check_workbook
 
 __all__ = ["sheet_names", "read_xlsx"]
 
@@ -116,6 +117,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = 
     """
     path = path if isinstance(path, Path) else Path(path)
     shown = file if file is not None else str(path)
+    check_workbook(path, data, shown)  # encrypted, old .xls or too large: refused unparsed
     wb = _open_calamine(path, data) if engine in ("auto", "calamine") else None
     try:
         # the workbook is opened once for its sheet names and the sheet

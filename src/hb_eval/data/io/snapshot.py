@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import InputChangedError, InputError
+from .guard import check_file, open_fault
 
 __all__ = ["InputRead", "read_input", "sha256_bytes", "check_unchanged"]
 
@@ -47,13 +48,14 @@ def read_input(path: str | Path, *, file: str | None = None) -> tuple[bytes, Inp
     """
     p = path if isinstance(path, Path) else Path(path)
     shown = file if file is not None else str(p)
+    check_file(p, shown)  # a link loop, a pipe, a file too large: one line, nothing read
     try:
         with open(p, "rb") as fh:
             st = os.fstat(fh.fileno())
             data = fh.read()
     except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror or type(exc).__name__})",
-                         file=shown) from None
+        raise InputError(f"cannot read the file ({open_fault(exc, p)})", file=shown,
+                         code="unreadable") from None
     return data, InputRead(os.path.abspath(p), shown, sha256_bytes(data), len(data),
                            st.st_mtime_ns)
 

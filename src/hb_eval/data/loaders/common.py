@@ -36,7 +36,11 @@ def display_path(path: str | Path, base_dir: str | Path | None) -> str:
     p = Path(path)
     if base_dir is not None:
         try:
-            return privacy.gate(p.resolve().relative_to(Path(base_dir).resolve()).as_posix())
+            # os.path.realpath: never raises on a symbolic link loop (Path.resolve does)
+            # (a dangling link or a loop is shown as itself, not as where it points)
+            real = os.path.realpath(p) if os.path.exists(p) else os.path.join(
+                os.path.realpath(os.path.dirname(os.path.abspath(p))), p.name)
+            return privacy.gate(Path(real).relative_to(os.path.realpath(base_dir)).as_posix())
         except ValueError:
             pass
     return privacy.gate(p.as_posix())
@@ -54,8 +58,8 @@ def display_paths(paths: Iterable[str | Path], base_dir: str | Path | None) -> l
     real_dirs: dict[str, str] = {}  # each folder resolved once; a file only when a link
     for p in paths:
         head, tail = os.path.split(os.fspath(p))
-        if not tail or tail in (".", "..") or os.path.islink(p):
-            real = os.path.realpath(p)
+        if not tail or tail in (".", "..") or (os.path.islink(p) and os.path.exists(p)):
+            real = os.path.realpath(p)  # (a dangling link or a loop is shown as itself)
         else:
             if head not in real_dirs:
                 real_dirs[head] = os.path.realpath(head or ".")

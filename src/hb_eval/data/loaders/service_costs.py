@@ -5,7 +5,8 @@ they disagree is kept with ``sum_mismatch=True`` and a cell-level ``sum_mismatch
 never fixed. A blank ``Summa`` is computed as quantity × unit price when both are given.
 
 Row-level: client number blank (``missing_required``) or invalid (``bad_client_id``); no amount
-(blank or unreadable ``Summa`` and no quantity × unit price) (``missing_required``).
+(blank or unreadable ``Summa`` and no quantity × unit price) (``missing_required``); an amount
+over ``data.max_service_row_eur`` (``implausible_amount``, :mod:`hb_eval.data.plausibility`).
 Cell-level: unreadable numbers (``bad_value``), dates (``bad_date``, also an end before the
 start), unknown sector or funding spellings (``unknown_code``).
 
@@ -20,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import parse as P
-from ..plausibility import screen_dates
+from ..plausibility import screen_amounts, screen_dates
 from .common import LoadContext, open_sheet
 
 __all__ = ["load", "CENT"]
@@ -43,6 +44,7 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     amount = a.where(a.notna(), computed)
     sh.drop(amount.isna().to_numpy(), "missing_required",
             "no amount: Summa is blank and quantity × unit price cannot be computed", "amount")
+    screen_amounts(sh, "amount", amount)  # a keying error of 1,000,000,000 € never a cost
     mismatch = (a.notna() & computed.notna() & ((a - computed).abs() > CENT + 1e-9)).to_numpy()
     sh.bad_cells(mismatch, "amount", "sum_mismatch",
                  "Summa differs from Määrä × Yksikköhinta by more than a cent (kept, flagged)")

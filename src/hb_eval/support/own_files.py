@@ -1,0 +1,89 @@
+"""Files hb-eval wrote itself, recognised so that they are never read as inputs.
+
+A source's glob may reach a file the package wrote: the quarantine table of ``hb-eval
+validate`` (``hb-eval-karanteeni.csv``, or any name given with ``--quarantine-out``: its header
+is recognised), a report's tables or workbook (listed in the ``outputs`` of the
+``manifest.json`` of an output folder above it), a run's temporary or lock files. Such a file
+is listed as not read, with the reason, and never parsed.
+"""
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["QUARANTINE_FILE_NAME", "QUARANTINE_HEADER", "own_file_reason"]
+
+#: The default name of the quarantine table ``hb-eval validate`` writes.
+QUARANTINE_FILE_NAME = "hb-eval-karanteeni.csv"
+#: The first line of a quarantine table as written (``;``-separated, after the BOM).
+QUARANTINE_HEADER = "source;file;sheet;row;column;level;reason;detail;client_id"
+#: Marks in the names of a run's temporary folders and lock files.
+_MARKS = (".hb-eval-tmp-", ".hb-eval-old-", ".hb-eval.lock")
+#: How many folders up an output folder's manifest is looked for (``tables/x.csv``).
+_UP = 2
+
+
+def own_file_reason(path: str | Path, base_dir: str | Path | None = None) -> str | None:
+    """Why ``path`` is a file hb-eval wrote (a sentence), or None when it is not one.
+
+    ``base_dir``: the configuration's folder; a run's temporary folder counts only below it
+    (the demo's inputs are written inside the temporary folder of its own run).
+    """
+    p = Path(path)
+    if p.name.lower() == QUARANTINE_FILE_NAME:
+        return "the quarantine table hb-eval validate wrote (never an input)"
+    parts: tuple[str, ...] = (p.name,)
+    if base_dir is not None:
+        try:
+            parts = Path(os.path.abspath(p)).relative_to(os.path.abspath(base_dir)).parts
+        except ValueError:
+            pass
+    if any(m in part for part in parts for m in _MARKS):
+        return "a temporary or lock file of an hb-eval run (never an input)"
+    if p.suffix.lower() in (".csv", ".txt") and _quarantine_header(p):
+        return "a quarantine table hb-eval validate wrote (never an input)"
+    folder = os.path.abspath(p.parent)
+    rel = p.name
+    for _ in range(_UP + 1):
+        if rel in _manifest_outputs(folder):
+            return "an output of an hb-eval report (listed in its manifest.json; never an input)"
+        up = os.path.dirname(folder)
+        if up == folder:
+            break
+        rel = f"{os.path.basename(folder)}/{rel}"
+        folder = up
+    return None
+
+
+def _quarantine_header(p: Path) -> bool:
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(len(QUARANTINE_HEADER) + 8)
+    except OSError:
+        return False  # reading it will say what is wrong
+    text = head.decode("utf-8", "replace").lstrip("\ufeff")
+    return text.startswith(QUARANTINE_HEADER)
+
+
+@lru_cache(maxsize=256)
+def _manifest_outputs_cached(folder: str, mtime_ns: int) -> frozenset[str]:
+    try:
+        with open(os.path.join(folder, "manifest.json"), "rb") as fh:
+            m = json.loads(fh.read(32 << 20))
+    except (OSError, ValueError):
+        return frozenset()
+    if not isinstance(m, dict) or not str(m.get("created_with", "")).startswith("hb_eval"):
+        return frozenset()
+    outputs = m.get("outputs")
+    return frozenset(str(k) for k in outputs) if isinstance(outputs, dict) else frozenset()
+
+
+def _manifest_outputs(folder: str) -> frozenset[str]:
+    """The ``outputs`` of an hb-eval manifest.json in ``folder`` (empty when none)."""
+    try:
+        st = os.stat(os.path.join(folder, "manifest.json"))
+    except OSError:
+        return frozenset()
+    return _manifest_outputs_cached(folder, st.st_mtime_ns)
