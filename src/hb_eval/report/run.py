@@ -11,6 +11,7 @@ into the output folder::
     figures/         every figure as PNG and SVG
     tables/          every table as CSV
     tables.xlsx      every table in one workbook
+    report.pdf       with ``pdf=True`` (``--pdf``): report.html printed by headless Chromium
 
 This module only renders: titles and labels in the report's language, small-count suppression
 for the public audience, figures, HTML, the workbook and the manifest. An analysis whose source
@@ -36,6 +37,7 @@ from .i18n import sensitivity_label, t
 from .privacy_gate import gate_html, gate_table
 from .manifest import build_manifest, created_with, redact_manifest, write_manifest
 from .output import OutputFolder
+from .pdf import PdfError, print_pdf
 from .results_json import dumps_results, to_jsonable
 from .suppression import redact_client_numbers, suppress_results
 from .table_specs import make_tables
@@ -151,7 +153,7 @@ def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fi
 
 def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = None,
                  audience: str | None = None, *, progress: bool = False,
-                 force: bool = False) -> Path:
+                 force: bool = False, pdf: bool = False) -> Path:
     """Write the report of an evaluation into ``out_dir``, whole or not at all.
 
     Everything is written into a temporary folder beside ``out_dir`` and moved into place only
@@ -171,6 +173,10 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
         Progress lines on stderr.
     force
         Write into a non-empty folder that is not an hb-eval output (its files are kept).
+    pdf
+        Also write ``report.pdf`` (headless Chromium, :mod:`hb_eval.report.pdf`). Without a
+        working Chromium the rest is written and the manifest's ``failures`` lists
+        ``"pdf: <reason>"``.
 
     Returns
     -------
@@ -188,16 +194,16 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
         An input file changed since it was read; nothing was written.
     """
     with OutputFolder(out_dir, force=force) as dest:
-        write_into(ev, dest, language, audience, progress=progress)
+        write_into(ev, dest, language, audience, progress=progress, pdf=pdf)
     return dest.out / "report.html"
 
 
 def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
                audience: str | None = None, *, progress: bool = False,
-               inputs_dir: str | None = None) -> None:
+               inputs_dir: str | None = None, pdf: bool = False) -> None:
     """Write the report of ``ev`` into ``dest`` (an open
     :class:`~hb_eval.report.output.OutputFolder`) and commit it; ``inputs_dir``: a folder of
-    inputs already written inside it (the demo's ``demo_data``)."""
+    inputs already written inside it (the demo's ``demo_data``); ``pdf``: also report.pdf."""
     out = dest.path
     say = progress_printer(progress)
     config = ev.config.with_overrides(language=language, audience=audience)
@@ -247,6 +253,15 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     html = gate_html(render_html(results, context, lang))
     with dest.writing("report.html") as path:
         path.write_text(html, encoding="utf-8")
+    if pdf:
+        say("report.pdf …")
+        with dest.writing("report.pdf") as path:
+            try:
+                print_pdf(path.with_name("report.html"), path, lang)
+            except PdfError as exc:  # the rest of the report is still written
+                path.unlink(missing_ok=True)
+                failures.append(f"pdf: {exc}")
+                say(f"no report.pdf: {exc}")
 
     check = getattr(ev.dataset, "check_inputs_unchanged", None)
     if check is not None:  # the manifest must describe the bytes analysed
@@ -275,7 +290,8 @@ def evaluate_config(config: Config, *, progress: bool = True, debug: bool = Fals
 
 
 def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
-               debug: bool = False, dataset: Any = None, force: bool = False) -> Path:
+               debug: bool = False, dataset: Any = None, force: bool = False,
+               pdf: bool = False) -> Path:
     """Run the analysis and write the report: ``evaluate(config).write_report(out_dir)``.
 
     Parameters
@@ -292,6 +308,8 @@ def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
         An already-loaded Dataset (optional).
     force
         Write into a non-empty folder that is not an hb-eval output (its files are kept).
+    pdf
+        Also write ``report.pdf`` (see :func:`write_report`).
 
     Returns
     -------
@@ -301,5 +319,5 @@ def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
     """
     with OutputFolder(out_dir, force=force) as dest:
         ev = evaluate_config(config, progress=progress, debug=debug, dataset=dataset)
-        write_into(ev, dest, progress=progress)
+        write_into(ev, dest, progress=progress, pdf=pdf)
     return dest.out / "report.html"
