@@ -12,7 +12,7 @@ from .output import OutputFolder
 from .pdf import pdf_hint
 from . import run as R
 
-__all__ = ["cli_report", "read_analyses"]
+__all__ = ["cli_report", "read_analyses", "read_failures", "pdf_missing_line"]
 
 
 def cli_report(args: Any) -> int:
@@ -52,11 +52,10 @@ def cli_report(args: Any) -> int:
         report = R.run_report(configured(Path(args.config)), out, progress=progress, debug=debug,
                             force=force, pdf=pdf)
     status = 0
-    if pdf:  # asked for and not written: one line why and how to get Chromium
-        why = [f.split(": ", 1)[-1] for f in read_failures(out) if f.startswith("pdf")]
-        if why:
-            print(gate(pdf_hint(why[0])), file=sys.stderr)
-            status = 1
+    line = pdf_missing_line(out) if pdf else None
+    if line:  # asked for and not written: one line why and how to get Chromium
+        print(line, file=sys.stderr)
+        status = 1
     failed = [k for k, v in (read_analyses(out)).items() if v == "failed"]
     if failed:
         print(f"hb-eval: report written to {gate(str(report))}, but these analyses failed: "
@@ -73,6 +72,13 @@ def read_analyses(out_dir: str | Path) -> dict[str, str]:
 
     d = json.loads((Path(out_dir) / "results.json").read_text(encoding="utf-8"))
     return d.get("analyses", {})
+
+
+def pdf_missing_line(out_dir: str | Path) -> str | None:
+    """The one line saying why a written output has no report.pdf and how to get Chromium
+    (None when the manifest records no PDF failure)."""
+    why = [f.split(": ", 1)[-1] for f in read_failures(out_dir) if f.startswith("pdf")]
+    return gate(pdf_hint(why[0])) if why else None
 
 
 def read_failures(out_dir: str | Path) -> list[str]:

@@ -54,6 +54,7 @@ __all__ = [
     "evpi_plot",
     "plan_curve",
     "budget_utilisation",
+    "utilisation_boxes",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -638,16 +639,15 @@ def budget_utilisation(df: pd.DataFrame, lang: str = "fi", *, min_n: int = 5) ->
     d = df.loc[np.isfinite(pd.to_numeric(df["utilisation"], errors="coerce").to_numpy(float))]
     if d.empty:
         return empty_figure(title, lang)
-    groups = [(str(p), g["utilisation"].to_numpy(float))
-              for p, g in d.groupby(d["pilot"].astype(str), sort=False)]
+    groups = utilisation_boxes(d, min_n)
     fig, ax = _fig(6.5, 0.5 + 0.45 * len(groups) + 1.0)
     labels = []
-    for i, (pilot, u) in enumerate(groups):
+    for i, (pilot, box) in enumerate(groups):
         y = len(groups) - 1 - i
-        if u.size < min_n:
+        if box is None:
             labels.append(f"{pilot} (<{min_n})")
             continue
-        p10, q1, med, q3, p90 = np.quantile(u, [0.1, 0.25, 0.5, 0.75, 0.9])
+        p10, q1, med, q3, p90 = box
         ax.plot([p10, q1], [y, y], color="#333333", lw=1)
         ax.plot([q3, p90], [y, y], color="#333333", lw=1)
         ax.add_patch(plt.Rectangle((q1, y - 0.3), q3 - q1, 0.6,
@@ -663,3 +663,18 @@ def budget_utilisation(df: pd.DataFrame, lang: str = "fi", *, min_n: int = 5) ->
     ax.set_title(title)
     _axis_decimal(ax, lang, "x", 1)
     return fig
+
+
+def utilisation_boxes(df: pd.DataFrame, min_n: int = 5
+                      ) -> list[tuple[str, tuple[float, ...] | None]]:
+    """The boxes :func:`budget_utilisation` draws: (pilot, (p10, q1, median, q3, p90)) in the
+    data's pilot order, None for a pilot under ``min_n`` clients (its figure text and its
+    alternative text use the same numbers)."""
+    u = pd.to_numeric(df["utilisation"], errors="coerce")
+    d = df.loc[np.isfinite(u.to_numpy(float))]
+    out: list[tuple[str, tuple[float, ...] | None]] = []
+    for p, g in d.groupby(d["pilot"].astype(str), sort=False):
+        v = g["utilisation"].to_numpy(float)
+        out.append((str(p), None if v.size < min_n else
+                    tuple(float(q) for q in np.quantile(v, [0.1, 0.25, 0.5, 0.75, 0.9]))))
+    return out

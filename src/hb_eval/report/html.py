@@ -88,7 +88,7 @@ def table_html(table: Table, lang: str, headers: Mapping[str, str] | None = None
     out = [f'<table class="data" id="tab-{escape(table.name)}">',
            f"<caption>{escape(table.title)}</caption><thead><tr>"]
     for c in table.frame.columns:
-        out.append(f"<th>{escape(headers.get(c, t(str(c), lang)))}</th>")
+        out.append(f'<th scope="col">{escape(headers.get(c, t(str(c), lang)))}</th>')
     out.append("</tr></thead><tbody>")
     cols = list(table.frame.columns)
     for row in table.frame.itertuples(index=False, name=None):
@@ -195,7 +195,7 @@ def render_html(results: Mapping[str, Any], context: Mapping[str, Any], lang: st
         phone = _SRCSET.search(img)
         if phone:
             img = str(Markup('<img class="fig" id="headline-{}" alt="{}" src="{}">').format(
-                name, fig["caption"], Markup(phone.group(1))))
+                name, fig.get("alt", fig["caption"]), Markup(phone.group(1))))
         else:
             img = img.replace(f'id="fig-{name}"', f'id="headline-{name}"', 1)
         return Markup('<figure class="headline" data-headline="{}">{}<figcaption>{}'

@@ -31,6 +31,7 @@ from ..config import Config, config_table
 from ..data.loaders.unit_costs import unit_cost_value
 from ..support.progress import progress_printer
 from . import figures as F
+from .alt_text import figure_alt
 from .budget_sections import suppress_budget_results
 from .html import img_tag, render_html
 from .i18n import sensitivity_label, t
@@ -116,7 +117,8 @@ def _figure_input(name: str, spec: dict[str, Any], lang: str, public: bool) -> d
 
 
 def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fig_dir: Path,
-             say: Callable[[str], None], failures: list[str]) -> dict[str, dict]:
+             say: Callable[[str], None], failures: list[str], wtp: float | None = None
+             ) -> dict[str, dict]:
     makers = {
         "change_by_arm": F.change_by_arm, "estimator_comparison": F.estimator_comparison,
         "forest_pilot": F.forest_plot, "love_plot": F.love_plot,
@@ -136,6 +138,7 @@ def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fi
 
         if spec is None or spec.get("df") is None:
             fig, phone = F.draw(empty, None, lang)
+            spec = None
         else:
             spec = _figure_input(name, spec, lang, public)
             kw = {k: v for k, v in spec.items() if k != "df"}
@@ -145,9 +148,12 @@ def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fi
                 say(f"figure {name} could not be drawn ({type(exc).__name__})")
                 failures.append(f"figure:{name}")
                 fig, phone = F.draw(empty, None, lang)
+                spec = None
         png = F.save_figure(fig, fig_dir, name)
-        out[name] = {"img": img_tag(png, caption, name, F.png_bytes(phone, close=True)),
-                     "caption": caption}
+        # the alternative text states the numbers the figure shows (WCAG 2.1 1.1.1)
+        alt = figure_alt(name, spec, caption, lang, wtp=wtp)
+        out[name] = {"img": img_tag(png, alt, name, F.png_bytes(phone, close=True)),
+                     "caption": caption, "alt": alt}
     return out
 
 
@@ -230,7 +236,8 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     with dest.writing("tables.xlsx") as path:
         write_workbook(list(tables.values()), path, lang)
 
-    figs = _figures(ev.figure_data, lang, public, out / "figures", say, failures)
+    figs = _figures(ev.figure_data, lang, public, out / "figures", say, failures,
+                    wtp=config.analysis.wtp)
 
     say("results.json …")
     text = dumps_results(results).encode("utf-8")
