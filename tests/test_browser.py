@@ -189,13 +189,24 @@ def test_pdf_pages_contents_outline_and_numbers(seen):
              for p in reader.pages}
     assert sizes <= {(595, 842), (842, 595)} and (595, 842) in sizes  # A4, wide tables landscape
     lang = seen["lang"]
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == lang and root["/MarkInfo"]["/Marked"]  # tagged, in its language
     texts = [p.extract_text() for p in reader.pages]
     for i, text in enumerate(texts, 1):  # the footer: "sivu 3 / 35", "page 3 / 35"
         assert f"{t('pdf_page', lang)} {i} / {n}" in text, (i, text[-200:])
     sections = [t(k, lang) for k in ("sec_summary", "sec_wellbeing", "sec_experience",
                                      "sec_services", "sec_costs", "sec_plan", "sec_appendix")]
-    first = texts[0]
-    assert t("contents", lang) in first and all(s in first for s in sections)
+    first = reader.pages[0].extract_text(extraction_mode="layout")
+    assert t("contents", lang) in first
+    import re
+
+    toc = {}  # the contents: each section with its page, and the section starts there
+    for s in sections:
+        m = re.search(re.escape(s) + r" +(\d+)", first)
+        assert m, (s, first[:800])
+        toc[s] = int(m.group(1))
+        assert s in texts[toc[s] - 1], (s, toc[s])
+    assert list(toc.values()) == sorted(toc.values()) and toc[sections[0]] == 1
     outline = [o["/Title"] for o in reader.outline if not isinstance(o, list)]
     flat = [o["/Title"] for o in reader.outline[1] if not isinstance(o, list)] \
         if len(reader.outline) > 1 and isinstance(reader.outline[1], list) else []
@@ -204,6 +215,7 @@ def test_pdf_pages_contents_outline_and_numbers(seen):
 
     res = json.loads((seen["html"].parent / "results.json").read_text(encoding="utf-8"))
     did = res["outcomes"]["kykyviisari_total"]["did"]
-    assert fmt_num(did["estimate"], lang, 2, sign=True) in first  # the summary's headline
+    assert fmt_num(did["estimate"], lang, 2, sign=True) in texts[0]  # the summary's headline
     manifest = json.loads((seen["html"].parent / "manifest.json").read_text(encoding="utf-8"))
     assert "report.pdf" in manifest["outputs"] and manifest["failures"] == []
+    assert manifest["pdf"]["pages"] == n and "Chrome" in manifest["pdf"]["printed_with"]

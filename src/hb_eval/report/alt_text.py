@@ -51,19 +51,19 @@ _P: dict[str, dict[str, str]] = {
                        "effective and less costly {sw}"},
     "wtp_line": {"fi": "katkoviiva: maksuhalukkuus λ = {wtp} pisteeltä",
                  "en": "dashed line: willingness to pay λ = {wtp} per point"},
-    "ceac": {"fi": "Todennäköisyys, että HB on kustannusvaikuttava: λ = {wtp} kohdalla {p}; "
-                   "{cross}; suurimmalla λ = {top} {ptop}",
-             "en": "Probability that HB is cost-effective: {p} at λ = {wtp}; {cross}; {ptop} "
-                   "at the largest λ = {top}"},
+    "ceac": {"fi": "Todennäköisyys, että HB on kustannusvaikuttava",
+             "en": "Probability that HB is cost-effective"},
+    "ceac_at": {"fi": "λ = {wtp} kohdalla {p}, {cross}, suurimmalla λ = {top} {ptop}",
+                "en": "{p} at λ = {wtp}, {cross}, {ptop} at the largest λ = {top}"},
     "cross": {"fi": "50 % ylittyy λ = {wtp} kohdalla", "en": "above 50% from λ = {wtp}"},
     "no_cross": {"fi": "50 % ei ylity kuvan alueella", "en": "never above 50% in the range "
                                                             "shown"},
     "tornado": {"fi": "ΔC perusarvolla {base}; parametreittain (matala / korkea arvo)",
                 "en": "ΔC at the base values {base}; by parameter (low / high value)"},
-    "confounding": {"fi": "Vakioimaton estimaatti {est} pistettä; vertailukohtien voimakkuisen "
-                          "sekoittajan jälkeen",
-                    "en": "Unadjusted estimate {est} points; adjusted for a confounder as "
-                          "strong as a benchmark"},
+    "confounding": {"fi": "Vakioimaton estimaatti {est} pistettä; estimaatti, kun sekoittava "
+                          "tekijä on k kertaa niin voimakas kuin vertailukohta",
+                    "en": "Unadjusted estimate {est} points; the estimate adjusted for a "
+                          "confounder k times as strong as a benchmark"},
     "zero_in": {"fi": "nollakäyrä (estimaatti 0) näkyy kuvassa",
                 "en": "the zero contour (estimate 0) lies within the figure"},
     "zero_out": {"fi": "estimaatti pysyy koko kuvan alueella välillä {lo} … {hi}",
@@ -212,10 +212,10 @@ def _ceac(df: pd.DataFrame, lang: str, *, wtp: Any = None, **_: Any) -> str:
         above = np.flatnonzero(y >= 0.5)
         cross = (_s("cross", lang, wtp=fmt_eur(x[above[0]], lang)) if above.size
                  else _s("no_cross", lang))
-        text = _s("ceac", lang, wtp=fmt_eur(at, lang), p=fmt_pct(_at(x, y, at), lang),
+        text = _s("ceac_at", lang, wtp=fmt_eur(at, lang), p=fmt_pct(_at(x, y, at), lang),
                   cross=cross, top=fmt_eur(x[-1], lang), ptop=fmt_pct(y[-1], lang))
         parts.append(f"{t(str(p), lang)}: {text}" if p is not None else text)
-    return "; ".join(parts) + "."
+    return _join(_s("ceac", lang), parts)
 
 
 def _tornado(df: pd.DataFrame, lang: str, *, base: Any = None, **_: Any) -> str:

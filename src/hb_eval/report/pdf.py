@@ -9,6 +9,9 @@ contents as links), printed by Debian's ``chromium`` (or the executable named by
 - a footer on every page with the report's title and "page N / M" (``displayHeaderFooter``);
 - the headings as the PDF's outline (bookmarks) and a tagged PDF (structure for screen readers,
   the document language from ``<html lang>``);
+- the table of contents with each section's page: printed once, the pages of the sections read
+  from that PDF's outline (``pypdf``), written into the contents of the loaded page (report.html
+  itself is not changed) and printed again (until the pages agree, at most three times);
 - no network: the page is one self-contained file and every host name resolves to nothing.
 
 Chromium stamps the time of printing into the PDF (``/CreationDate``, ``/ModDate``) and numbers
@@ -19,6 +22,7 @@ by the same Chromium gives the same bytes.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
@@ -27,13 +31,15 @@ import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from .i18n import t
 
-__all__ = ["find_chromium", "print_pdf", "deterministic_pdf", "pdf_hint", "PdfError"]
+__all__ = ["find_chromium", "print_pdf", "deterministic_pdf", "pdf_hint", "outline_pages",
+           "PdfError", "PrintedPdf"]
 
 #: Flags for a quiet, offline, reproducible headless run (no sandbox: root in CI containers).
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -44,6 +50,15 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 class PdfError(RuntimeError):
     """Chromium could not print the report (one line saying why)."""
+
+
+@dataclass(frozen=True)
+class PrintedPdf:
+    """A printed report.pdf: its path, page count and the browser that printed it."""
+
+    path: Path
+    pages: int
+    printed_with: str
 
 
 def find_chromium() -> str | None:
@@ -93,6 +108,42 @@ def deterministic_pdf(data: bytes) -> bytes:
     ids = sorted(set(_NODE.findall(data)))
     rank = {v: b"%08d" % i for i, v in enumerate(ids, 1)}
     return _NODE.sub(lambda m: b"node" + rank[m.group(1)], data)
+
+
+def outline_pages(data: bytes) -> tuple[int, dict[str, int]]:
+    """The page count of a PDF and the page (1-based) of each title of its outline."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    pages: dict[str, int] = {}
+
+    def walk(items: list[Any]) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+                continue
+            page = reader.get_destination_page_number(item)
+            if page is not None and page >= 0:
+                pages.setdefault(str(item.title).strip(), page + 1)
+
+    walk(reader.outline)
+    return len(reader.pages), pages
+
+
+#: Writes each section's page into the contents (``nav#toc``) of the loaded page; returns
+#: how many entries got one.
+_TOC_PAGES = r"""((pages) => {
+  let n = 0;
+  for (const a of document.querySelectorAll("nav#toc a")) {
+    let span = a.parentElement.querySelector(".toc-page");
+    const p = pages[a.textContent.trim()];
+    if (p === undefined) { if (span) span.remove(); continue; }
+    if (!span) { span = document.createElement("span"); span.className = "toc-page";
+                 a.parentElement.appendChild(span); }
+    span.textContent = String(p); n += 1;
+  }
+  return n;
+})(%s)"""
 
 
 class _Pipe:
@@ -178,7 +229,7 @@ class _Pipe:
 
 
 def print_pdf(html: str | Path, pdf: str | Path, lang: str = "fi", *,
-              chromium: str | None = None, timeout: float = 180.0) -> Path:
+              chromium: str | None = None, timeout: float = 180.0) -> PrintedPdf:
     """Print ``html`` to ``pdf`` with headless Chromium.
 
     Parameters
@@ -196,8 +247,8 @@ def print_pdf(html: str | Path, pdf: str | Path, lang: str = "fi", *,
 
     Returns
     -------
-    Path
-        ``pdf``.
+    PrintedPdf
+        The path, the page count and the browser's version.
 
     Raises
     ------
@@ -214,15 +265,32 @@ def print_pdf(html: str | Path, pdf: str | Path, lang: str = "fi", *,
             session = browser.call("Target.attachToTarget", targetId=target,
                                    flatten=True)["sessionId"]
             browser.call("Page.enable", session)
+            product = browser.call("Browser.getVersion").get("product", "Chromium")
             browser.call("Page.navigate", session, url=Path(html).resolve().as_uri())
             browser.wait_event("Page.loadEventFired")
-            res = browser.call(
-                "Page.printToPDF", session, printBackground=True, preferCSSPageSize=True,
-                displayHeaderFooter=True, headerTemplate="<span></span>",
-                footerTemplate=_footer(lang), generateDocumentOutline=True,
-                generateTaggedPDF=True)
+
+            def printed() -> bytes:
+                res = browser.call(
+                    "Page.printToPDF", session, printBackground=True, preferCSSPageSize=True,
+                    displayHeaderFooter=True, headerTemplate="<span></span>",
+                    footerTemplate=_footer(lang), generateDocumentOutline=True,
+                    generateTaggedPDF=True)
+                return base64.b64decode(res["data"])
+
+            data = printed()
+            count, pages = outline_pages(data)
+            for _ in range(2):  # the contents with the pages of its sections
+                shown = browser.call("Runtime.evaluate", session, returnByValue=True,
+                                     expression=_TOC_PAGES % json.dumps(pages))
+                if not shown.get("result", {}).get("value"):
+                    break
+                data = printed()
+                count, again = outline_pages(data)
+                if again == pages:
+                    break
+                pages = again
         finally:
             browser.close()
     out = Path(pdf)
-    out.write_bytes(deterministic_pdf(base64.b64decode(res["data"])))
-    return out
+    out.write_bytes(deterministic_pdf(data))
+    return PrintedPdf(out, count, product)

@@ -260,11 +260,12 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     html = gate_html(render_html(results, context, lang))
     with dest.writing("report.html") as path:
         path.write_text(html, encoding="utf-8")
+    printed = None
     if pdf:
         say("report.pdf …")
         with dest.writing("report.pdf") as path:
             try:
-                print_pdf(path.with_name("report.html"), path, lang)
+                printed = print_pdf(path.with_name("report.html"), path, lang)
             except PdfError as exc:  # the rest of the report is still written
                 path.unlink(missing_ok=True)
                 failures.append(f"pdf: {exc}")
@@ -278,6 +279,8 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     manifest = build_manifest(config, files_table=getattr(ev.dataset, "files", None),
                               out_dir=anchor, results_sha256=hashlib.sha256(text).hexdigest())
     manifest["failures"] = failures
+    if printed is not None:  # the browser that printed it (another gives other bytes)
+        manifest["pdf"] = {"pages": printed.pages, "printed_with": printed.printed_with}
     limits = getattr(ev.dataset, "limits", None)
     if limits is not None:  # reproduce uses the same date window again
         manifest["plausibility"] = {"date_min": limits.date_min.isoformat(),
