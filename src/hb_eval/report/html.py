@@ -81,6 +81,16 @@ def _cell(v: Any, col: str, lang: str, digits: int, count: bool) -> str:
     return str(v)
 
 
+def _setting_label_html(key: str, lang: str) -> str:
+    """A setting's label; the data's own word after ``: `` (a job title of the unit costs such
+    as ``sosiaalityöntekijä``) is Finnish, so an English report marks it ``lang="fi"``."""
+    label = setting_label(key, lang)
+    head, sep, rest = label.partition(": ")
+    if lang == "fi" or not sep or not key.endswith(": " + rest):
+        return _html.escape(label)
+    return f'{_html.escape(head)}: <span lang="fi">{_html.escape(rest)}</span>'
+
+
 def table_html(table: Table, lang: str, headers: Mapping[str, str] | None = None) -> Markup:
     """A :class:`Table` as an HTML table, numbers formatted for ``lang``."""
     headers = headers or {}
@@ -96,7 +106,7 @@ def table_html(table: Table, lang: str, headers: Mapping[str, str] | None = None
         for c, v in zip(cols, row):
             if c == "setting" and isinstance(v, str) and setting_label(v, lang) != v:
                 # the human label, and the key as code so that a reader can reproduce the run
-                out.append(f"<td>{_html.escape(setting_label(v, lang))} "
+                out.append(f"<td>{_setting_label_html(v, lang)} "
                            f"<code>{_html.escape(v)}</code></td>")
                 continue
             text = _cell(v, str(c), lang, table.digits.get(c, 2), c in counts)

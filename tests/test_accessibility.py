@@ -1,6 +1,8 @@
-"""The figures' alternative texts state the numbers the figures draw (hand-worked frames).
+"""Accessibility without a browser: the figures' alternative texts state the numbers the
+figures draw (hand-worked frames), and Finnish data words in an English table are marked.
 
-The rendered report's texts are checked against results.json in ``tests/test_browser.py``.
+The rendered report (axe-core's WCAG 2.1 AA rules, headings, alt texts against results.json)
+is checked in ``tests/test_browser.py``.
 """
 from __future__ import annotations
 
@@ -58,3 +60,16 @@ def test_budget_boxes_as_drawn_and_small_pilots_without_numbers():
 def test_no_data_says_so():
     assert figure_alt("tornado", None, "Tornado", "en") == "Tornado: no data."
     assert figure_alt("ceac", {"df": pd.DataFrame()}, "CEAC", "fi") == "CEAC: ei tietoja."
+
+
+def test_finnish_job_titles_in_an_english_settings_table_carry_lang_fi():
+    from hb_eval.report.html import table_html
+    from hb_eval.report.tables import Table
+
+    frame = pd.DataFrame({"setting": ["hourly_wage: sosiaalityöntekijä", "analysis.wtp"],
+                          "value": [24.5, 5000.0]})
+    en = str(table_html(Table("configuration", "Configuration", frame), "en"))
+    assert 'Hourly wage: <span lang="fi">sosiaalityöntekijä</span>' in en
+    assert '<th scope="col">' in en and "<caption>Configuration</caption>" in en
+    fi = str(table_html(Table("configuration", "Asetukset", frame), "fi"))
+    assert "lang=" not in fi and "Tuntipalkka: sosiaalityöntekijä" in fi
