@@ -16,7 +16,8 @@ from .errors import FileSystemError, HbEvalError, OutputBusyError
 #: Exit statuses (also in ``hb-eval --help``).
 EXIT_STATUSES = """exit statuses:
   0    done (reproduce: results.json byte-identical, every table the same)
-  1    report written but an analysis failed (or --pdf gave no PDF); validate: nothing usable loaded;
+  1    report written but an analysis failed (or --pdf gave no PDF);
+       validate: nothing usable loaded;
        reproduce: inputs or results differ from the earlier run
   2    error in the configuration, an input or the output folder (one line says which);
        reproduce: the folder does not match its manifest (tampered, partial or mixed)
