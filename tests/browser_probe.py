@@ -74,6 +74,32 @@ _PRINT = r"""(() => {
 })()"""
 
 
+#: WCAG 2.1 A and AA rules of axe-core (its tags), the check the public report must pass.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+#: Heading levels in document order and the images' alternative texts.
+_STRUCTURE = r"""(() => ({
+  headings: Array.from(document.querySelectorAll("h1, h2, h3, h4, h5, h6"))
+                 .map(h => [Number(h.tagName[1]), h.textContent.trim()]),
+  alts: Array.from(document.images).map(i => [i.id, i.getAttribute("alt")]),
+  lang: document.documentElement.lang,
+  th_without_scope: document.querySelectorAll("th:not([scope])").length,
+  tables_without_caption: Array.from(document.querySelectorAll("table"))
+                               .filter(t => !t.caption).map(t => t.id),
+}))()"""
+
+
+def find_axe() -> Path | None:
+    """axe-core's ``axe.min.js``: ``$HB_EVAL_AXE_JS``, or where ``.ci/run`` installs it
+    (``npm ci --prefix .ci/axe``); None when there is none."""
+    env = os.environ.get("HB_EVAL_AXE_JS")
+    if env:
+        return Path(env) if Path(env).is_file() else None
+    p = Path(__file__).resolve().parents[1] / ".ci" / "axe" / "node_modules" / "axe-core" / \
+        "axe.min.js"
+    return p if p.is_file() else None
+
+
 def find_chromium() -> str | None:
     """The Chromium executable (``$HB_EVAL_CHROMIUM``, then ``chromium`` on PATH), or None."""
     env = os.environ.get("HB_EVAL_CHROMIUM")
@@ -195,6 +221,27 @@ class Browser:
             res = self.send("Runtime.evaluate", returnByValue=True, expression=_PRINT)
         finally:
             self.send("Emulation.setEmulatedMedia", media="")
+        return dict(res["result"]["value"])
+
+    def axe(self, axe_js: Path, tags: list[str] = WCAG_TAGS) -> list[dict[str, Any]]:
+        """Run axe-core's rules of ``tags`` on the loaded page (the file is injected, nothing
+        is fetched); returns its violations: id, impact, help, nodes (count), targets (the
+        first five selectors)."""
+        self.send("Runtime.evaluate", expression=axe_js.read_text(encoding="utf-8"))
+        js = ("axe.run(document, {runOnly: {type: 'tag', values: %s}, resultTypes: "
+              "['violations']}).then(r => r.violations.map(v => ({id: v.id, impact: v.impact,"
+              " help: v.help, nodes: v.nodes.length, targets: v.nodes.slice(0, 5).map(n =>"
+              " n.target.join(' '))})))" % json.dumps(tags))
+        res = self.send("Runtime.evaluate", expression=js, awaitPromise=True,
+                        returnByValue=True)
+        if "exceptionDetails" in res:
+            raise RuntimeError(f"axe-core failed: {res['exceptionDetails']}")
+        return list(res["result"]["value"])
+
+    def structure(self) -> dict[str, Any]:
+        """Headings (level, text) in order, images' alt texts, ``<html lang>``, header cells
+        without ``scope`` and tables without a caption on the loaded page."""
+        res = self.send("Runtime.evaluate", expression=_STRUCTURE, returnByValue=True)
         return dict(res["result"]["value"])
 
     def shoot(self, selector: str, png: Path) -> Path | None:

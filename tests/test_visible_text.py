@@ -3,7 +3,8 @@ audiences, carries no identifier, code or Python float formatting.
 
 The demo evaluation is run once (small bootstrap) and its report written four times. The
 visible text is the HTML's text outside ``<code>`` (configuration keys in the settings
-appendix, next to their label), ``<script>`` and ``<style>``, without attributes. It fails on
+appendix, next to their label), ``<script>`` and ``<style>``, and the images' alternative texts
+(what a screen reader reads), without other attributes. It fails on
 
 * a snake_case token (``kykyviisari_everyday_life``, ``price_year``, ``diary_rule``);
 * a quarantine reason code (``bad_client_id``, ``orphan``);
@@ -55,6 +56,8 @@ class _Visible(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in _SKIP:
             self.depth += 1
+        elif tag == "img" and not self.depth:  # a screen reader reads the alternative text
+            self.parts.extend(v for k, v in attrs if k == "alt" and v)
 
     def handle_endtag(self, tag):
         if tag in _SKIP and self.depth:

@@ -16,7 +16,8 @@ from .errors import FileSystemError, HbEvalError, OutputBusyError
 #: Exit statuses (also in ``hb-eval --help``).
 EXIT_STATUSES = """exit statuses:
   0    done (reproduce: results.json byte-identical, every table the same)
-  1    report written but an analysis failed; validate: nothing usable loaded;
+  1    report written but an analysis failed (or --pdf gave no PDF);
+       validate: nothing usable loaded;
        reproduce: inputs or results differ from the earlier run
   2    error in the configuration, an input or the output folder (one line says which);
        reproduce: the folder does not match its manifest (tampered, partial or mixed)
@@ -68,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress output")
     r.add_argument("--clients", type=int, default=None,
                    help="with --demo: a demo of about N consenting clients")
+    r.add_argument("--pdf", action="store_true",
+                   help="also write report.pdf (headless Chromium; without it the rest is "
+                        "written, one line says how to get Chromium, exit status 1)")
 
     pl = sub.add_parser("plan", help="the effect a next study could detect, and the clients "
                                      "it needs (from this evaluation's SD, worker ICC and "

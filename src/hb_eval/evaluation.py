@@ -247,7 +247,7 @@ class Evaluation:
     # -- writing ----------------------------------------------------------------------
     def write_report(self, out_dir: str | Path, language: str | None = None,
                      audience: str | None = None, *, progress: bool = False,
-                     force: bool = False) -> Path:
+                     force: bool = False, pdf: bool = False) -> Path:
         """Write report.html, results.json, manifest.json, figures/, tables/ and tables.xlsx,
         whole or not at all (see :func:`hb_eval.report.run.write_report`).
 
@@ -264,6 +264,9 @@ class Evaluation:
             Progress lines on stderr.
         force
             Write into a non-empty folder that is not an hb-eval output (its files are kept).
+        pdf
+            Also write report.pdf with headless Chromium (without it the rest is written and
+            the manifest's ``failures`` says why).
 
         Returns
         -------
@@ -273,7 +276,7 @@ class Evaluation:
         from .report.run import write_report
 
         return write_report(self, out_dir, language=language, audience=audience,
-                            progress=progress, force=force)
+                            progress=progress, force=force, pdf=pdf)
 
 
 def _total(n: Any) -> Any:

@@ -9,9 +9,10 @@ from ..config import Config, load_config
 from ..privacy import gate
 from ..errors import ConfigError
 from .output import OutputFolder
+from .pdf import pdf_hint
 from . import run as R
 
-__all__ = ["cli_report", "read_analyses"]
+__all__ = ["cli_report", "read_analyses", "read_failures", "pdf_missing_line"]
 
 
 def cli_report(args: Any) -> int:
@@ -21,6 +22,7 @@ def cli_report(args: Any) -> int:
     force = bool(getattr(args, "force", False))
     progress = not getattr(args, "quiet", False)
     debug = getattr(args, "debug", False)
+    pdf = bool(getattr(args, "pdf", False))
 
     def configured(cfg_path: Path) -> Config:
         return load_config(cfg_path).with_overrides(
@@ -40,7 +42,7 @@ def cli_report(args: Any) -> int:
                 write_demo(demo_dir, clients=getattr(args, "clients", None))
             ev = R.evaluate_config(configured(demo_dir / "evaluation.yaml"), progress=progress,
                                  debug=debug)
-            R.write_into(ev, dest, progress=progress, inputs_dir="demo_data")
+            R.write_into(ev, dest, progress=progress, inputs_dir="demo_data", pdf=pdf)
         report = dest.out / "report.html"
     else:
         if not args.config:
@@ -48,7 +50,12 @@ def cli_report(args: Any) -> int:
         if getattr(args, "clients", None) is not None:
             raise ConfigError("--clients sizes the demo: use it with --demo")
         report = R.run_report(configured(Path(args.config)), out, progress=progress, debug=debug,
-                            force=force)
+                            force=force, pdf=pdf)
+    status = 0
+    line = pdf_missing_line(out) if pdf else None
+    if line:  # asked for and not written: one line why and how to get Chromium
+        print(line, file=sys.stderr)
+        status = 1
     failed = [k for k, v in (read_analyses(out)).items() if v == "failed"]
     if failed:
         print(f"hb-eval: report written to {gate(str(report))}, but these analyses failed: "
@@ -56,7 +63,7 @@ def cli_report(args: Any) -> int:
         return 1
     if progress:
         print(gate(str(report)))
-    return 0
+    return status
 
 
 def read_analyses(out_dir: str | Path) -> dict[str, str]:
@@ -65,3 +72,18 @@ def read_analyses(out_dir: str | Path) -> dict[str, str]:
 
     d = json.loads((Path(out_dir) / "results.json").read_text(encoding="utf-8"))
     return d.get("analyses", {})
+
+
+def pdf_missing_line(out_dir: str | Path) -> str | None:
+    """The one line saying why a written output has no report.pdf and how to get Chromium
+    (None when the manifest records no PDF failure)."""
+    why = [f.split(": ", 1)[-1] for f in read_failures(out_dir) if f.startswith("pdf")]
+    return gate(pdf_hint(why[0])) if why else None
+
+
+def read_failures(out_dir: str | Path) -> list[str]:
+    """The ``failures`` list of a written manifest.json (figures not drawn, no PDF, ...)."""
+    import json
+
+    d = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
+    return [str(f) for f in d.get("failures") or []]

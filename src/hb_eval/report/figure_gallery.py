@@ -62,10 +62,11 @@ MAKERS = {
 
 
 def draw_figure(figure_data: dict[str, dict[str, Any]], name: str, lang: str, public: bool,
-                 say: Callable[[str], None], failures: list[str], *,
-                 draw: Callable[..., Any] = F.draw) -> Any:
+                say: Callable[[str], None], failures: list[str], *,
+                draw: Callable[..., Any] = F.draw) -> tuple[Any, dict[str, Any] | None]:
     """The desktop and phone rendition of one report figure (a placeholder without data);
-    ``draw=`` :func:`desktop_only` gives the desktop one alone."""
+    ``draw=`` :func:`desktop_only` gives the desktop one alone. Also returns the figure's input
+    as drawn (None for the placeholder): the alternative text states its numbers."""
     spec = figure_data.get(name)
     caption = t(CAPTIONS[name], lang)
 
@@ -73,15 +74,15 @@ def draw_figure(figure_data: dict[str, dict[str, Any]], name: str, lang: str, pu
         return F.empty_figure(_c, lg)
 
     if spec is None or spec.get("df") is None:
-        return draw(empty, None, lang)
+        return draw(empty, None, lang), None
     spec = figure_input(name, spec, lang, public)
     kw = {k: v for k, v in spec.items() if k != "df"}
     try:  # the desktop and the phone rendition
-        return draw(MAKERS[name], spec["df"], lang, **kw)
+        return draw(MAKERS[name], spec["df"], lang, **kw), spec
     except (KeyError, ValueError, TypeError) as exc:  # wrong columns from a stage
         say(f"figure {name} could not be drawn ({type(exc).__name__})")
         failures.append(f"figure:{name}")
-        return draw(empty, None, lang)
+        return draw(empty, None, lang), None
 
 
 def desktop_only(maker: Callable[..., Any], df: Any, lang: str, **kw: Any) -> Any:
@@ -105,8 +106,8 @@ class FigureGallery(Mapping):
         if name not in MAKERS:
             raise KeyError(f"no figure {name!r}; the report's figures: {', '.join(FIGURES)}")
         failures: list[str] = []
-        fig = draw_figure(self.figure_data, name, self.lang, False, lambda _m: None, failures,
-                          draw=desktop_only)
+        fig, _ = draw_figure(self.figure_data, name, self.lang, False, lambda _m: None, failures,
+                             draw=desktop_only)
         if failures:
             raise ValueError(f"figure {name} could not be drawn from ev.figure_data[{name!r}]")
         return fig

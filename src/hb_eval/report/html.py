@@ -81,6 +81,16 @@ def _cell(v: Any, col: str, lang: str, digits: int, count: bool) -> str:
     return str(v)
 
 
+def _setting_label_html(key: str, lang: str) -> str:
+    """A setting's label; the data's own word after ``: `` (a job title of the unit costs such
+    as ``sosiaalityöntekijä``) is Finnish, so an English report marks it ``lang="fi"``."""
+    label = setting_label(key, lang)
+    head, sep, rest = label.partition(": ")
+    if lang == "fi" or not sep or not key.endswith(": " + rest):
+        return _html.escape(label)
+    return f'{_html.escape(head)}: <span lang="fi">{_html.escape(rest)}</span>'
+
+
 def table_html(table: Table, lang: str, headers: Mapping[str, str] | None = None) -> Markup:
     """A :class:`Table` as an HTML table, numbers formatted for ``lang``."""
     headers = headers or {}
@@ -88,7 +98,7 @@ def table_html(table: Table, lang: str, headers: Mapping[str, str] | None = None
     out = [f'<table class="data" id="tab-{escape(table.name)}">',
            f"<caption>{escape(table.title)}</caption><thead><tr>"]
     for c in table.frame.columns:
-        out.append(f"<th>{escape(headers.get(c, t(str(c), lang)))}</th>")
+        out.append(f'<th scope="col">{escape(headers.get(c, t(str(c), lang)))}</th>')
     out.append("</tr></thead><tbody>")
     cols = list(table.frame.columns)
     for row in table.frame.itertuples(index=False, name=None):
@@ -96,7 +106,7 @@ def table_html(table: Table, lang: str, headers: Mapping[str, str] | None = None
         for c, v in zip(cols, row):
             if c == "setting" and isinstance(v, str) and setting_label(v, lang) != v:
                 # the human label, and the key as code so that a reader can reproduce the run
-                out.append(f"<td>{_html.escape(setting_label(v, lang))} "
+                out.append(f"<td>{_setting_label_html(v, lang)} "
                            f"<code>{_html.escape(v)}</code></td>")
                 continue
             text = _cell(v, str(c), lang, table.digits.get(c, 2), c in counts)
@@ -197,7 +207,7 @@ def render_html(results: Mapping[str, Any], context: Mapping[str, Any], lang: st
         phone = _SRCSET.search(img)
         if phone:
             img = str(Markup('<img class="fig" id="headline-{}" alt="{}" src="{}">').format(
-                name, fig["caption"], Markup(phone.group(1))))
+                name, fig.get("alt", fig["caption"]), Markup(phone.group(1))))
         else:
             img = img.replace(f'id="fig-{name}"', f'id="headline-{name}"', 1)
         return Markup('<figure class="headline" data-headline="{}">{}<figcaption>{}'

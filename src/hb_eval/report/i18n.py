@@ -22,6 +22,7 @@ LABELS: dict[str, dict[str, str]] = {
     "audience_public": {"fi": "Julkinen raportti", "en": "Public report"},
     "generated_by": {"fi": "Tuotettu ohjelmalla", "en": "Produced with"},
     "contents": {"fi": "Sisällys", "en": "Contents"},
+    "pdf_page": {"fi": "sivu", "en": "page"},
     "sec_summary": {"fi": "Tiivistelmä", "en": "Summary"},
     "sec_wellbeing": {"fi": "Asiakkaiden hyvinvointi ja toimintakyky",
                       "en": "Client wellbeing and functioning"},

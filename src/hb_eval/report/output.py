@@ -43,7 +43,8 @@ __all__ = ["OutputFolder", "OWNED_NAMES", "owned_files"]
 
 #: Top-level names an hb-eval output folder may hold (a foreign entry with one of these names
 #: blocks the run even with ``--force``: it would have to be replaced).
-OWNED_NAMES = ("report.html", "results.json", "manifest.json", "tables.xlsx", "tables",
+OWNED_NAMES = ("report.html", "report.pdf", "results.json", "manifest.json", "tables.xlsx",
+               "tables",
                "figures", "demo_data")
 MANIFEST = "manifest.json"
 TMP_MARK = ".hb-eval-tmp-"

@@ -402,10 +402,40 @@ _HEAD = """\
 | `figures/*.png`, `figures/*.svg` | the report's figures |
 | `tables/*.csv` | the report's tables (below) |
 | `tables.xlsx` | the same tables, one sheet each |
+| `report.pdf` | with `--pdf`: the report printed (below) |
 
 `hb-eval validate evaluation.yaml --json` prints the `data` block of `results.json` (and
 `schema_version`) without running any analysis. In Python, `hb_eval.evaluate()` returns the same
 numbers as `ev.results`, the tables as `ev.tables` and the figures as `ev.figures`.
+
+## `report.pdf` (`--pdf`)
+
+`hb-eval report ... --pdf` prints `report.html` to `report.pdf` with headless Chromium (Debian:
+`apt-get install chromium`; any Chromium or Chrome named by `HB_EVAL_CHROMIUM`), offline, through
+the report's print stylesheet: A4, tables too wide for a portrait page on a landscape one,
+figures and table rows not split across pages, the contents on the first page as links with
+each section's page (read from a first printing and printed again), the headings as the PDF's
+bookmarks, and a footer with the report's title and "page N / M"; the
+PDF is tagged (structure and language for screen readers). Chromium's time stamps are removed,
+so the same `report.html` printed by the same Chromium gives the same bytes. Without Chromium
+the rest of the report is written whole, `manifest.json` lists `"pdf: <reason>"` under
+`failures`, one line says how to get Chromium and the exit status is 1. Like every output, the
+PDF's SHA-256 is in the manifest and `hb-eval reproduce` checks it in the folder; the re-run
+does not print a PDF (the fonts of another machine would change its bytes), so the comparison
+stays results.json and the tables.
+
+## Accessibility
+
+The report aims at WCAG 2.1 AA (the level Finland's act on the provision of digital services
+asks of public bodies' web content): `<html lang>`, and `lang="fi"` on the data's Finnish job
+titles in an English report's settings; headings in order; every table with a
+caption and header cells with `scope`; scrolling tables reachable by keyboard; text and the
+figures' marks and lines with enough contrast; and each figure's alternative text states what
+it shows in numbers (the estimate and 95% interval of each estimator, each pilot's effect, the
+acceptability curve's probability at the report's willingness to pay, and so on), built from the
+same data the figure is drawn from. The browser test runs axe-core's WCAG 2.1 A and AA rules on
+both languages and audiences at desktop and phone width and allows no serious or critical
+violation.
 
 ## `results.json`
 
@@ -434,7 +464,8 @@ _TAIL = """\
 (`source`, `path` relative to the configuration folder, `sha256`, `sheets[]` with rows read, kept
 and quarantined), `versions`, `results_sha256` (of `results.json`), `outputs` (relative path →
 SHA-256 of every output file), `foreign` (files of the user's kept beside the output with
-`--force`) and `failures` (analyses that failed, with their messages).
+`--force`), `failures` (analyses that failed, with their messages; `"pdf: <reason>"` when
+`--pdf` gave no PDF), and with `--pdf` `pdf` (`pages`, `printed_with`: the browser's version).
 
 ## The public audience
 

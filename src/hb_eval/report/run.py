@@ -11,6 +11,7 @@ into the output folder::
     figures/         every figure as PNG and SVG
     tables/          every table as CSV
     tables.xlsx      every table in one workbook
+    report.pdf       with ``pdf=True`` (``--pdf``): report.html printed by headless Chromium
 
 This module only renders: titles and labels in the report's language, small-count suppression
 for the public audience, figures, HTML, the workbook and the manifest. An analysis whose source
@@ -30,6 +31,7 @@ from ..config import Config, config_table
 from ..data.loaders.unit_costs import unit_cost_value
 from ..support.progress import progress_printer
 from . import figures as F
+from .alt_text import figure_alt
 from .budget_sections import suppress_budget_results
 from .html import img_tag, render_html
 from .figure_gallery import CAPTIONS, FIGURES, FigureGallery, draw_figure
@@ -39,6 +41,7 @@ from .privacy_gate import gate_html, gate_table
 from .references import reference_rows
 from .manifest import build_manifest, created_with, redact_manifest, write_manifest
 from .output import OutputFolder
+from .pdf import PdfError, print_pdf
 from .results_json import dumps_results, to_jsonable
 from .suppression import redact_client_numbers, suppress_results
 from .table_specs import make_tables
@@ -99,21 +102,24 @@ def _redact_table(table: Table) -> Table:
 
 
 def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fig_dir: Path,
-             say: Callable[[str], None], failures: list[str]) -> dict[str, dict]:
+             say: Callable[[str], None], failures: list[str], wtp: float | None = None
+             ) -> dict[str, dict]:
     out = {}
     say("figures …")
     for name in FIGURES:
         caption = t(CAPTIONS[name], lang)
-        fig, phone = draw_figure(figure_data, name, lang, public, say, failures)
+        (fig, phone), spec = draw_figure(figure_data, name, lang, public, say, failures)
         png = F.save_figure(fig, fig_dir, name)
-        out[name] = {"img": img_tag(png, caption, name, F.png_bytes(phone, close=True)),
-                     "caption": caption}
+        # the alternative text states the numbers the figure shows (WCAG 2.1 1.1.1)
+        alt = figure_alt(name, spec, caption, lang, wtp=wtp)
+        out[name] = {"img": img_tag(png, alt, name, F.png_bytes(phone, close=True)),
+                     "caption": caption, "alt": alt}
     return out
 
 
 def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = None,
                  audience: str | None = None, *, progress: bool = False,
-                 force: bool = False) -> Path:
+                 force: bool = False, pdf: bool = False) -> Path:
     """Write the report of an evaluation into ``out_dir``, whole or not at all.
 
     Everything is written into a temporary folder beside ``out_dir`` and moved into place only
@@ -133,6 +139,10 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
         Progress lines on stderr.
     force
         Write into a non-empty folder that is not an hb-eval output (its files are kept).
+    pdf
+        Also write ``report.pdf`` (headless Chromium, :mod:`hb_eval.report.pdf`). Without a
+        working Chromium the rest is written and the manifest's ``failures`` lists
+        ``"pdf: <reason>"``.
 
     Returns
     -------
@@ -150,16 +160,16 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
         An input file changed since it was read; nothing was written.
     """
     with OutputFolder(out_dir, force=force) as dest:
-        write_into(ev, dest, language, audience, progress=progress)
+        write_into(ev, dest, language, audience, progress=progress, pdf=pdf)
     return dest.out / "report.html"
 
 
 def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
                audience: str | None = None, *, progress: bool = False,
-               inputs_dir: str | None = None) -> None:
+               inputs_dir: str | None = None, pdf: bool = False) -> None:
     """Write the report of ``ev`` into ``dest`` (an open
     :class:`~hb_eval.report.output.OutputFolder`) and commit it; ``inputs_dir``: a folder of
-    inputs already written inside it (the demo's ``demo_data``)."""
+    inputs already written inside it (the demo's ``demo_data``); ``pdf``: also report.pdf."""
     out = dest.path
     say = progress_printer(progress)
     config = ev.config.with_overrides(language=language, audience=audience)
@@ -186,7 +196,8 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     with dest.writing("tables.xlsx") as path:
         write_workbook(list(tables.values()), path, lang)
 
-    figs = _figures(ev.figure_data, lang, public, out / "figures", say, failures)
+    figs = _figures(ev.figure_data, lang, public, out / "figures", say, failures,
+                    wtp=config.analysis.wtp)
 
     say("results.json …")
     text = dumps_results(results).encode("utf-8")
@@ -211,6 +222,16 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     html = gate_html(render_html(results, context, lang))
     with dest.writing("report.html") as path:
         path.write_text(html, encoding="utf-8")
+    printed = None
+    if pdf:
+        say("report.pdf …")
+        with dest.writing("report.pdf") as path:
+            try:
+                printed = print_pdf(path.with_name("report.html"), path, lang)
+            except PdfError as exc:  # the rest of the report is still written
+                path.unlink(missing_ok=True)
+                failures.append(f"pdf: {exc}")
+                say(f"no report.pdf: {exc}")
 
     check = getattr(ev.dataset, "check_inputs_unchanged", None)
     if check is not None:  # the manifest must describe the bytes analysed
@@ -220,6 +241,8 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     manifest = build_manifest(config, files_table=getattr(ev.dataset, "files", None),
                               out_dir=anchor, results_sha256=hashlib.sha256(text).hexdigest())
     manifest["failures"] = failures
+    if printed is not None:  # the browser that printed it (another gives other bytes)
+        manifest["pdf"] = {"pages": printed.pages, "printed_with": printed.printed_with}
     limits = getattr(ev.dataset, "limits", None)
     if limits is not None:  # reproduce uses the same date window again
         manifest["plausibility"] = {"date_min": limits.date_min.isoformat(),
@@ -239,7 +262,8 @@ def evaluate_config(config: Config, *, progress: bool = True, debug: bool = Fals
 
 
 def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
-               debug: bool = False, dataset: Any = None, force: bool = False) -> Path:
+               debug: bool = False, dataset: Any = None, force: bool = False,
+               pdf: bool = False) -> Path:
     """Run the analysis and write the report: ``evaluate(config).write_report(out_dir)``.
 
     Parameters
@@ -256,6 +280,8 @@ def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
         An already-loaded Dataset (optional).
     force
         Write into a non-empty folder that is not an hb-eval output (its files are kept).
+    pdf
+        Also write ``report.pdf`` (see :func:`write_report`).
 
     Returns
     -------
@@ -265,5 +291,5 @@ def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
     """
     with OutputFolder(out_dir, force=force) as dest:
         ev = evaluate_config(config, progress=progress, debug=debug, dataset=dataset)
-        write_into(ev, dest, progress=progress)
+        write_into(ev, dest, progress=progress, pdf=pdf)
     return dest.out / "report.html"
