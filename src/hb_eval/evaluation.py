@@ -24,7 +24,7 @@ import pandas as pd
 from .config import Config, load_config
 from .errors import InputError
 from .pipeline import PRIMARY, Section, run_stages
-from .support.progress import progress_printer
+from .support.progress import RunProgress, as_progress
 from .support.threads import one_blas_thread
 from .support.versions import SCHEMA_VERSION, created_with, package_versions
 
@@ -187,7 +187,8 @@ def _fmt(v: Any) -> str:
 
 
 def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int | None = None,
-             progress: bool = True, debug: bool = False, dataset: Any = None) -> Evaluation:
+             progress: bool | RunProgress = True, debug: bool = False,
+             dataset: Any = None) -> Evaluation:
     """Load the data and run every analysis whose sources are configured; write nothing.
 
     Parameters
@@ -197,7 +198,10 @@ def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int 
     seed, reps
         Override ``analysis.seed`` / ``analysis.bootstrap_reps`` of the configuration.
     progress
-        Progress lines on stderr for the long steps.
+        One progress display for the load and the analyses
+        (:class:`~hb_eval.support.progress.RunProgress`: a bar in a terminal and in Jupyter,
+        a few plain lines when stderr is not a terminal or in CI); a ``RunProgress`` to
+        continue a run's display (its clock) instead of starting one.
     debug
         Re-raise an analysis' unexpected exception instead of recording it as ``failed``.
     dataset
@@ -223,12 +227,11 @@ def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int 
     cfg = config if isinstance(config, Config) else load_config(config)
     if seed is not None or reps is not None:
         cfg = cfg.with_overrides(seed=seed, bootstrap_reps=reps)
+    run = as_progress(progress)
     if dataset is None:
         from .data.dataset import load
 
-        if progress:
-            progress_printer(True)("loading data …")
-        dataset = load(cfg)
+        dataset = load(cfg, progress=run)
     if not len(dataset.clients):
         raise InputError("no consenting client in the roster (consent must be kyllä): there is "
                          "nothing to analyse; run hb-eval validate for the details",
@@ -239,5 +242,7 @@ def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int 
     ev.results["manifest"] = {"seed": cfg.analysis.seed, "config": cfg.to_dict(),
                               "versions": package_versions(), "created_with": created_with()}
     with one_blas_thread():  # the same numbers whatever the machine's number of cores
-        run_stages(ev, progress=progress, debug=debug)
+        run_stages(ev, progress=run, debug=debug)
+    if run is not progress:  # this call's own display: it ends here
+        run.close(f"analyses done in {run.elapsed():.1f} s")
     return ev

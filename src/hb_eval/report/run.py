@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..config import Config, config_table
 from ..data.loaders.unit_costs import unit_cost_value
-from ..support.progress import progress_printer
+from ..support.progress import RunProgress, as_progress
 from . import figures as F
 from .budget_sections import suppress_budget_results
 from .html import img_tag, render_html
@@ -114,7 +114,7 @@ def _figure_input(name: str, spec: dict[str, Any], lang: str, public: bool) -> d
 
 
 def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fig_dir: Path,
-             say: Callable[[str], None], failures: list[str]) -> dict[str, dict]:
+             run: RunProgress, failures: list[str]) -> dict[str, dict]:
     makers = {
         "change_by_arm": F.change_by_arm, "estimator_comparison": F.estimator_comparison,
         "forest_pilot": F.forest_plot, "love_plot": F.love_plot,
@@ -124,8 +124,9 @@ def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fi
         "plan_curve": F.plan_curve, "budget_utilisation": F.budget_utilisation,
     }
     out = {}
-    say("figures …")
-    for name in FIGURES:
+    run.part("figures")
+    for i, name in enumerate(FIGURES):
+        run.update(0.2 + 0.6 * i / len(FIGURES), 1, count=f"{i:,}/{len(FIGURES):,} figures")
         spec = figure_data.get(name)
         caption = t(_CAPTIONS[name], lang)
 
@@ -140,7 +141,7 @@ def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fi
             try:  # the desktop and the phone rendition
                 fig, phone = F.draw(makers[name], spec["df"], lang, **kw)
             except (KeyError, ValueError, TypeError) as exc:  # wrong columns from a stage
-                say(f"figure {name} could not be drawn ({type(exc).__name__})")
+                run.note(f"figure {name} could not be drawn ({type(exc).__name__})")
                 failures.append(f"figure:{name}")
                 fig, phone = F.draw(empty, None, lang)
         png = F.save_figure(fig, fig_dir, name)
@@ -150,7 +151,7 @@ def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fi
 
 
 def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = None,
-                 audience: str | None = None, *, progress: bool = False,
+                 audience: str | None = None, *, progress: bool | RunProgress = False,
                  force: bool = False) -> Path:
     """Write the report of an evaluation into ``out_dir``, whole or not at all.
 
@@ -193,13 +194,13 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
 
 
 def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
-               audience: str | None = None, *, progress: bool = False,
+               audience: str | None = None, *, progress: bool | RunProgress = False,
                inputs_dir: str | None = None) -> None:
     """Write the report of ``ev`` into ``dest`` (an open
     :class:`~hb_eval.report.output.OutputFolder`) and commit it; ``inputs_dir``: a folder of
     inputs already written inside it (the demo's ``demo_data``)."""
     out = dest.path
-    say = progress_printer(progress)
+    run = as_progress(progress)
     config = ev.config.with_overrides(language=language, audience=audience)
     lang = config.report.language
     public = config.report.audience == "public"
@@ -217,21 +218,22 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
               for k, v in make_tables(frames, lang).items()}
     failures = list(ev.failures)
 
-    say("tables …")
+    run.step("report", "tables")
     for tab in tables.values():
         with dest.writing(f"tables/{tab.name}.csv"):
             write_csv(tab, out / "tables", lang)
     with dest.writing("tables.xlsx") as path:
         write_workbook(list(tables.values()), path, lang)
 
-    figs = _figures(ev.figure_data, lang, public, out / "figures", say, failures)
+    figs = _figures(ev.figure_data, lang, public, out / "figures", run, failures)
 
-    say("results.json …")
+    run.part("results.json")
+    run.update(0.8, 1, count="")
     text = dumps_results(results).encode("utf-8")
     with dest.writing("results.json") as path:
         path.write_bytes(text)
 
-    say("report.html …")
+    run.part("report.html")
     a = config.analysis
     uc = getattr(ev.dataset, "unit_costs", None)
     context = {
@@ -263,10 +265,11 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     # public: file names may hold client numbers (one diary workbook per client)
     dest.commit(manifest, write_manifest, public=public, inputs_dir=inputs_dir,
                 finish=redact_manifest if public else None)
-    say(f"done: {dest.out / 'report.html'}")
+    if run is not progress:  # this call's own display: it ends here
+        run.close(f"done: {dest.out / 'report.html'}")
 
 
-def evaluate_config(config: Config, *, progress: bool = True, debug: bool = False,
+def evaluate_config(config: Config, *, progress: bool | RunProgress = True, debug: bool = False,
                     dataset: Any = None) -> Evaluation:
     """:func:`hb_eval.evaluate` of a configuration (the analysis step of a report run)."""
     from ..evaluation import evaluate
@@ -274,7 +277,7 @@ def evaluate_config(config: Config, *, progress: bool = True, debug: bool = Fals
     return evaluate(config, progress=progress, debug=debug, dataset=dataset)
 
 
-def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
+def run_report(config: Config, out_dir: str | Path, progress: bool | RunProgress = True, *,
                debug: bool = False, dataset: Any = None, force: bool = False) -> Path:
     """Run the analysis and write the report: ``evaluate(config).write_report(out_dir)``.
 
@@ -299,7 +302,10 @@ def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
         The path of ``report.html``. Failed analyses are in results.json under ``analyses``
         (status ``failed``).
     """
+    run = as_progress(progress)  # one display and one clock for the analyses and the report
     with OutputFolder(out_dir, force=force) as dest:
-        ev = evaluate_config(config, progress=progress, debug=debug, dataset=dataset)
-        write_into(ev, dest, progress=progress)
+        ev = evaluate_config(config, progress=run, debug=debug, dataset=dataset)
+        write_into(ev, dest, progress=run)
+    if run is not progress:
+        run.close(f"done in {run.elapsed():.1f} s: {dest.out / 'report.html'}")
     return dest.out / "report.html"
