@@ -507,7 +507,8 @@ def _run_one(ev: Evaluation, stage: Stage, run: RunProgress, debug: bool) -> Non
 
 
 def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
-               progress: bool | RunProgress = False, debug: bool = False) -> None:
+               progress: bool | RunProgress = False, debug: bool = False,
+               scores: pd.DataFrame | None = None) -> None:
     """Score the questionnaires and run every stage on ``ev`` (in place).
 
     Parameters
@@ -522,13 +523,16 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
         of it, and the bootstraps report their replicates to it (:func:`counter`).
     debug
         Re-raise a stage's unexpected exception instead of recording it as failed.
+    scores
+        The scores of this dataset and ``include_kompassi`` when already computed
+        (:meth:`~hb_eval.evaluation.Evaluation.rerun`); None: score the questionnaires.
     """
     run = as_progress(progress)
     ev.__dict__["_progress"] = run  # for counter() while the stages run; not kept on the result
     try:
         run.step("scoring")
-        ev.scores = scoring.score_all(ev.dataset,
-                                      include_kompassi=ev.config.analysis.include_kompassi)
+        ev.scores = scores if scores is not None else scoring.score_all(
+            ev.dataset, include_kompassi=ev.config.analysis.include_kompassi)
         for stage in STAGES if stages is None else stages:
             _run_one(ev, stage, run, debug)
     finally:
