@@ -117,6 +117,7 @@ class RunProgress:
         self._done_weight = 0.0   # weight of the finished steps
         self._unweighted = 0.0    # seconds spent in steps of no weight
         self._step_start = 0.0
+        self._step_cpu = 0.0
         self._label = ""
         self._step: str | None = None
         self._step_weight = 0.0
@@ -127,7 +128,8 @@ class RunProgress:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self.lines: list[str] = []  # every line printed (for tests and the benchmark)
-        self.times: dict[str, float] = {}  # step -> seconds it took
+        self.times: dict[str, float] = {}  # step -> seconds it took (wall)
+        self.cpu_times: dict[str, float] = {}  # step -> CPU seconds of this process
 
     # -- the clock --------------------------------------------------------------------------
     def elapsed(self) -> float:
@@ -162,6 +164,7 @@ class RunProgress:
             self._finish_step()
             self._step = name
             self._step_start = self.elapsed()
+            self._step_cpu = time.process_time()
             self._step_weight = self.weights.get(name, 0.0) if weight is None else weight
             self._frac = 0.0
             self._label = label or name
@@ -241,6 +244,8 @@ class RunProgress:
         if self._step is not None:
             took = self.elapsed() - self._step_start
             self.times[self._step] = self.times.get(self._step, 0.0) + took
+            self.cpu_times[self._step] = self.cpu_times.get(self._step, 0.0) + (
+                time.process_time() - self._step_cpu)
             if self._step_weight == 0:
                 self._unweighted += took
             self._done_weight += self._step_weight
