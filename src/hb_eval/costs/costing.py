@@ -338,7 +338,9 @@ class RateLayout:
 def rate_layout(priced: pd.DataFrame, client_ids: pd.Series) -> RateLayout:
     """The :class:`RateLayout` of diary rows (``client_id``, ``role``) for these clients."""
     ids = priced["client_id"].astype("object").where(priced["client_id"].notna(), None)
-    client = pd.Index(client_ids.astype(str)).get_indexer(ids.to_numpy(dtype=object))
+    client_ids = client_ids.astype(str)
+    _check_unique_clients(client_ids)  # a position per client
+    client = pd.Index(client_ids).get_indexer(ids.to_numpy(dtype=object))
     role = priced["role"].astype(str).to_numpy(dtype=object)
     return RateLayout(np.asarray(client, dtype=np.intp), {r: role == r for r in ROLES})
 
