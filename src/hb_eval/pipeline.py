@@ -115,6 +115,15 @@ def counter(ev: Evaluation, unit: str = "replicates", part: tuple[int, int] = (0
     return None if run is None or run.mode == "off" else run.counter(unit, part)
 
 
+def _primary_change(ev: Evaluation) -> pd.DataFrame:
+    """The primary outcome's complete-case change frame (:func:`~hb_eval.outcomes.scores.
+    change_frame`), made once per run and handed to each stage as its own copy."""
+    cache = ev.__dict__.setdefault("_change", {})
+    if PRIMARY not in cache:
+        cache[PRIMARY] = scoring.change_frame(ev.scores, ev.dataset.clients, PRIMARY)
+    return cache[PRIMARY].copy()
+
+
 def select(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     """The columns of ``cols`` that ``df`` has, in that order."""
     return df.loc[:, [c for c in cols if c in df.columns]]
@@ -207,7 +216,7 @@ def _forest_input(forest: pd.DataFrame) -> pd.DataFrame:
 
 def _comparability(ev: Evaluation) -> None:
     ds = ev.dataset
-    cf = scoring.change_frame(ev.scores, ds.clients, PRIMARY)  # the primary analysis sample
+    cf = _primary_change(ev)  # the primary analysis sample
     t1 = comparability.baseline_table(ds.clients, cf)
     _table(ev, "table1", select(t1, [
         "covariate", "level", "n_HB", "share_HB", "mean_HB", "sd_HB", "n_Verrokki",
@@ -314,7 +323,7 @@ def _costs(ev: Evaluation) -> None:
 
 def _cea(ev: Evaluation) -> None:
     a = ev.config.analysis
-    effects = scoring.change_frame(ev.scores, ev.dataset.clients, PRIMARY)
+    effects = _primary_change(ev)
     blocks: dict[str, Any] = {}
     objects: dict[str, Any] = {}
     rows = []
@@ -356,7 +365,7 @@ def _evpi(ev: Evaluation, res: Any, block: dict[str, Any], main: bool) -> None:
 
 def _confounding(ev: Evaluation) -> None:
     """Sensitivity of the primary adjusted DiD to unmeasured confounding (Cinelli & Hazlett)."""
-    cf = scoring.change_frame(ev.scores, ev.dataset.clients, PRIMARY)
+    cf = _primary_change(ev)
     res = confounding.confounding_sensitivity(cf, outcome=PRIMARY)
     ev.results.setdefault("sensitivity", {})["confounding"] = res.to_results()
     _table(ev, "confounding", select(
@@ -426,8 +435,9 @@ def _cea_row(b: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sensitivity(ev: Evaluation) -> None:
-    tab = sensitivity.tornado_table(ev.dataset, ev.scores, ev.config,
-                                    progress=counter(ev, "analyses"))
+    # tornado_table's analysis, on the primary change frame the other stages share
+    tab = sensitivity.one_way_sensitivity(ev.dataset, _primary_change(ev), ev.config,
+                                          progress=counter(ev, "analyses"))
     _table(ev, "sensitivity", tab)
     fig = pd.DataFrame({"parameter": tab["parameter"], "low_value": tab["low_value"],
                         "high_value": tab["high_value"], "low": tab["delta_cost_low"],
@@ -537,5 +547,6 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
             _run_one(ev, stage, run, debug)
     finally:
         ev.__dict__.pop("_progress", None)
+        ev.__dict__.pop("_change", None)
     ev.results["analyses"] = {k: v.status for k, v in sorted(ev.sections.items())}
     data_tables(ev)
