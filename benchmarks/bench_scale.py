@@ -190,6 +190,8 @@ def main() -> int:
     ap.add_argument("--report", action="store_true",
                     help="only the whole load and the full report against the raw read of all "
                          "inputs (xlsx and csv), with per-step times (issue 23)")
+    ap.add_argument("--repeats", type=int, default=None,
+                    help=f"--report: raw reads and loads per size (default {LOAD_REPEATS})")
     ap.add_argument("--run", nargs=2, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--run-report", nargs=2, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--measure", nargs=2, default=None, help=argparse.SUPPRESS)
@@ -197,6 +199,12 @@ def main() -> int:
     if args.run:  # the measured process
         print(json.dumps(run_one(int(args.run[0]), Path(args.run[1])), default=str))
         return 0
+    global LOAD_REPEATS
+    if args.repeats:
+        LOAD_REPEATS = args.repeats
+        os.environ["HB_BENCH_REPEATS"] = str(args.repeats)  # for the measured processes
+    elif os.environ.get("HB_BENCH_REPEATS"):
+        LOAD_REPEATS = int(os.environ["HB_BENCH_REPEATS"])
     if args.run_report:
         print(json.dumps(run_report_only(int(args.run_report[0]), Path(args.run_report[1])),
                          default=str))
