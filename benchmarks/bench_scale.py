@@ -184,6 +184,7 @@ def _measure(n: int, root: Path) -> dict:
 
 
 def main() -> int:
+    global LOAD_REPEATS, REPORT_ONLY
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="*", default=None)
     ap.add_argument("--keep", default=None, help="write the demos here and keep them")
@@ -199,7 +200,6 @@ def main() -> int:
     if args.run:  # the measured process
         print(json.dumps(run_one(int(args.run[0]), Path(args.run[1])), default=str))
         return 0
-    global LOAD_REPEATS
     if args.repeats:
         LOAD_REPEATS = args.repeats
         os.environ["HB_BENCH_REPEATS"] = str(args.repeats)  # for the measured processes
@@ -209,7 +209,6 @@ def main() -> int:
         print(json.dumps(run_report_only(int(args.run_report[0]), Path(args.run_report[1])),
                          default=str))
         return 0
-    global REPORT_ONLY
     REPORT_ONLY = args.report
     if args.measure:  # parent of exactly one measured process
         print(json.dumps(_measure(int(args.measure[0]), Path(args.measure[1]))))
