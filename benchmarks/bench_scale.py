@@ -60,7 +60,8 @@ def _raw_read(paths: list[Path]) -> float:
 def _raw_read_inputs(paths: list[Path]) -> float:
     """The raw read of an evaluation's inputs: every workbook's first sheet through
     python-calamine, every CSV through the standard csv module (bytes decoded as the file's
-    encoding, UTF-8 or Latin-1), nothing parsed or checked."""
+    encoding, UTF-8 or Latin-1), any other file (the unit costs' YAML) as bytes; nothing parsed
+    or checked."""
     import csv
     import io
 
@@ -76,6 +77,8 @@ def _raw_read_inputs(paths: list[Path]) -> float:
                 text = raw.decode("latin-1")
             for _ in csv.reader(io.StringIO(text), delimiter=";"):
                 pass
+        elif p.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+            p.read_bytes()
         else:
             wb = CalamineWorkbook.from_path(str(p))
             wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
