@@ -213,3 +213,16 @@ def test_rerun_refuses_unknown_or_bad_settings(run_and_lines):
         ev.rerun(wtp_maximum=1)
     with pytest.raises(ConfigError, match="wtp_max"):
         ev.rerun(wtp_max=-1.0)
+
+
+def test_jupyter_gets_the_bar_unless_ci(monkeypatch):
+    import sys
+    import types
+
+    shell = types.SimpleNamespace(config={"IPKernelApp": {}})
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    assert choose_mode(True, io.StringIO(), {}) == "notebook"  # stderr is no terminal there
+    assert choose_mode(True, io.StringIO(), {"CI": "true"}) == "ci"
+    assert choose_mode(False, io.StringIO(), {}) == "off"
+    shell.config = {}  # a terminal IPython: no kernel, stderr decides
+    assert choose_mode(True, io.StringIO(), {}) == "lines"
