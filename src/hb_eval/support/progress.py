@@ -22,7 +22,7 @@ rendering continues on the same clock. How it shows depends on where it runs
     nothing (``progress=False``, ``--quiet``).
 
 The time left is the elapsed time scaled by the share of the run still to do. That share is
-weighted: every step has a weight (:data:`WEIGHTS`, the shares measured at 20,000 and 100,000
+weighted: every step has a weight (:data:`WEIGHTS`, the shares measured at 20,000
 clients); the load is weighted inside by the bytes of the files, so that a few large
 questionnaire workbooks count as much as the many small diaries they outweigh.
 
@@ -40,13 +40,14 @@ from typing import Any, TextIO
 
 __all__ = ["RunProgress", "WEIGHTS", "as_progress", "choose_mode"]
 
-#: Share of a run's time per step (measured on the demo at 20,000 and 100,000 clients; only the
-#: estimate of the time left depends on them). A step not named here weighs nothing.
+#: Share of a run's time per step (wall shares of a full report at 20,000 clients with this
+#: code, bench_scale --report; only the estimate of the time left depends on them). A step not
+#: named here weighs nothing.
 WEIGHTS: dict[str, float] = {
-    "load": 0.30, "scoring": 0.03, "outcomes": 0.22, "imputation": 0.04,
-    "comparability": 0.02, "confounding": 0.01, "satisfaction": 0.01, "esr": 0.005,
-    "services": 0.01, "budget": 0.01, "providers": 0.01, "costs": 0.02, "cea": 0.08,
-    "sensitivity": 0.06, "plan": 0.01, "report": 0.095,
+    "load": 0.35, "scoring": 0.045, "outcomes": 0.25, "imputation": 0.025,
+    "comparability": 0.015, "confounding": 0.002, "satisfaction": 0.005, "esr": 0.002,
+    "services": 0.004, "budget": 0.005, "providers": 0.007, "costs": 0.033, "cea": 0.05,
+    "sensitivity": 0.056, "plan": 0.01, "report": 0.14,
 }
 #: Steps that open a phase: the only ones shown in CI (with the warnings and the end).
 PHASES = {"load": "loading", "scoring": "analyses", "report": "writing the report"}
