@@ -20,7 +20,6 @@ as failed (the rest of the report is still written, and the command exits with s
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
