@@ -13,7 +13,16 @@ Targets (issue 10): diary load of about 1,000 workbooks <= 3 x the raw read; rep
 clients < 60 s and at 100,000 < 5 min; peak memory at 100,000 < 8 GiB.
 
 The 100,000-client size runs only with ``HB_BENCH_100K=1`` (or ``--sizes``): it takes minutes.
-Usage: ``python benchmarks/bench_scale.py [--sizes 1000 6000 20000 100000] [--keep DIR]``.
+``--report`` (issue 23) measures instead the whole load and the full report of each size
+against the raw read of all its inputs (every workbook through python-calamine, every CSV
+through the csv module), measured in the same process, interleaved, best of
+:data:`LOAD_REPEATS`; with the time of each step of the run (the progress display's clock: the
+load, every analysis stage, the report) and the peak resident set. Targets (issue 23): whole
+load <= 2x the raw read; report at 20,000 clients <= 8x the raw read; at 100,000 < 60 s and
+< 2 GiB.
+
+Usage: ``python benchmarks/bench_scale.py [--sizes 1000 6000 20000 100000] [--keep DIR]
+[--report]``.
 """
 from __future__ import annotations
 
@@ -31,6 +40,10 @@ from pathlib import Path
 
 #: repetitions of the raw read and the diary load (best and median reported)
 REPEATS = 9
+#: repetitions of the raw read of all inputs and the whole load (``--report``)
+LOAD_REPEATS = 3
+#: ``--report``: measure only the whole load and the report (set by main)
+REPORT_ONLY = False
 
 
 def _raw_read(paths: list[Path]) -> float:
@@ -42,6 +55,87 @@ def _raw_read(paths: list[Path]) -> float:
         wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
         wb.close()
     return time.perf_counter() - t0
+
+
+def _raw_read_inputs(paths: list[Path]) -> float:
+    """The raw read of an evaluation's inputs: every workbook's first sheet through
+    python-calamine, every CSV through the standard csv module (bytes decoded as the file's
+    encoding, UTF-8 or Latin-1), any other file (the unit costs' YAML) as bytes; nothing parsed
+    or checked."""
+    import csv
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    t0 = time.perf_counter()
+    for p in paths:
+        if p.suffix.lower() == ".csv":
+            raw = p.read_bytes()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("latin-1")
+            for _ in csv.reader(io.StringIO(text), delimiter=";"):
+                pass
+        elif p.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+            p.read_bytes()
+        else:
+            wb = CalamineWorkbook.from_path(str(p))
+            wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+            wb.close()
+    return time.perf_counter() - t0
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the diary pool's workers)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run_report_only(n: int, root: Path) -> dict:
+    """The whole load and the full report against the raw read of the same inputs, with the
+    time of each step (the run's progress clock), in the measured process."""
+    import hb_eval
+    from hb_eval.config import SOURCES, load_config
+    from hb_eval.report.command import read_analyses
+    from hb_eval.report.run import run_report
+    from hb_eval.support.progress import RunProgress
+
+    cfg = load_config(root / "evaluation.yaml")
+    inputs = sorted({p for s in SOURCES if cfg.has_source(s) for p in cfg.source_files(s)})
+    out: dict = {"clients": n, "input_files": len(inputs),
+                 "input_mib": sum(p.stat().st_size for p in inputs) / 2 ** 20}
+    raws, raw_cpus, loads, load_cpus = [], [], [], []
+    for _ in range(LOAD_REPEATS):  # interleaved: the machine's noise hits both alike
+        c0 = _cpu()
+        raws.append(_raw_read_inputs(inputs))
+        raw_cpus.append(_cpu() - c0)
+        t0, c0 = time.perf_counter(), _cpu()
+        ds = hb_eval.load(cfg)
+        loads.append(time.perf_counter() - t0)
+        load_cpus.append(_cpu() - c0)  # with the diary pool's workers
+    raw = min(raws)
+    med = statistics.median
+    out.update(raw_read_s=raw, raw_read_median_s=med(raws), load_s=min(loads),
+               load_cpu_s=min(load_cpus), load_ratio=min(loads) / raw,
+               load_ratio_median=med(loads) / med(raws), raw_read_cpu_s=min(raw_cpus),
+               load_cpu_ratio=min(load_cpus) / min(raw_cpus),
+               consenting_clients=len(ds.clients))
+    del ds
+    with tempfile.TemporaryDirectory() as tmp:
+        run = RunProgress(False)  # its clock times each step: load, every stage, the report
+        t0, c0 = time.perf_counter(), _cpu()
+        run_report(cfg, Path(tmp) / "out", progress=run)
+        run.close()
+        out["report_s"] = time.perf_counter() - t0
+        out["report_cpu_s"] = _cpu() - c0
+        out["report_ratio"] = out["report_s"] / raw
+        out["report_cpu_ratio"] = out["report_cpu_s"] / min(raw_cpus)
+        out["steps_s"] = {k: round(v, 2) for k, v in run.times.items()}
+        out["steps_cpu_s"] = {k: round(v, 2) for k, v in run.cpu_times.items()}
+        out["analyses"] = read_analyses(Path(tmp) / "out")
+    return out
 
 
 def run_one(n: int, root: Path) -> dict:
@@ -96,8 +190,8 @@ def run_one(n: int, root: Path) -> dict:
 
 def _measure(n: int, root: Path) -> dict:
     """Run :func:`run_one` in a child and add its peak resident set (this process's children)."""
-    r = subprocess.run([sys.executable, __file__, "--run", str(n), str(root)],
-                       capture_output=True, text=True)
+    r = subprocess.run([sys.executable, __file__, "--run-report" if REPORT_ONLY else "--run",
+                        str(n), str(root)], capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"size {n} failed:\n{r.stderr[-3000:]}")
     res = json.loads(r.stdout.strip().splitlines()[-1])
@@ -106,15 +200,32 @@ def _measure(n: int, root: Path) -> dict:
 
 
 def main() -> int:
+    global LOAD_REPEATS, REPORT_ONLY
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="*", default=None)
     ap.add_argument("--keep", default=None, help="write the demos here and keep them")
+    ap.add_argument("--report", action="store_true",
+                    help="only the whole load and the full report against the raw read of all "
+                         "inputs (xlsx and csv), with per-step times (issue 23)")
+    ap.add_argument("--repeats", type=int, default=None,
+                    help=f"--report: raw reads and loads per size (default {LOAD_REPEATS})")
     ap.add_argument("--run", nargs=2, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--run-report", nargs=2, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--measure", nargs=2, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.run:  # the measured process
         print(json.dumps(run_one(int(args.run[0]), Path(args.run[1])), default=str))
         return 0
+    if args.repeats:
+        LOAD_REPEATS = args.repeats
+        os.environ["HB_BENCH_REPEATS"] = str(args.repeats)  # for the measured processes
+    elif os.environ.get("HB_BENCH_REPEATS"):
+        LOAD_REPEATS = int(os.environ["HB_BENCH_REPEATS"])
+    if args.run_report:
+        print(json.dumps(run_report_only(int(args.run_report[0]), Path(args.run_report[1])),
+                         default=str))
+        return 0
+    REPORT_ONLY = args.report
     if args.measure:  # parent of exactly one measured process
         print(json.dumps(_measure(int(args.measure[0]), Path(args.measure[1]))))
         return 0
@@ -132,13 +243,30 @@ def main() -> int:
                             "write_demo; write_demo(sys.argv[1], clients=int(sys.argv[2]))",
                             str(root), str(n)], check=True)
         write_s = time.perf_counter() - t0
-        r = subprocess.run([sys.executable, __file__, "--measure", str(n), str(root)],
-                           capture_output=True, text=True)
+        r = subprocess.run([sys.executable, __file__, "--measure", str(n), str(root)]
+                           + (["--report"] if REPORT_ONLY else []), capture_output=True,
+                           text=True)
         if r.returncode != 0:
             print(f"{n:>7} clients: FAILED\n{r.stderr[-3000:]}")
             return 1
         m = json.loads(r.stdout.strip().splitlines()[-1])
         ok = all(v == "ok" for v in m["analyses"].values())
+        if REPORT_ONLY:
+            steps = ", ".join(f"{k} {v:.1f}/{m['steps_cpu_s'].get(k, 0):.1f}"
+                              for k, v in m["steps_s"].items())
+            print(f"{n:>7} clients ({m['consenting_clients']} consenting; "
+                  f"{m['input_files']} input files, {m['input_mib']:.0f} MiB): raw read "
+                  f"{m['raw_read_s']:.2f} s | whole load {m['load_s']:.2f} s wall, "
+                  f"{m['load_cpu_s']:.2f} s CPU = {m['load_ratio']:.1f}x the raw read "
+                  f"(median {m['load_ratio_median']:.1f}x, best of {LOAD_REPEATS}; CPU "
+                  f"{m['load_cpu_ratio']:.1f}x the raw read's {m['raw_read_cpu_s']:.2f} s) | "
+                  f"report {m['report_s']:.1f} s wall, {m['report_cpu_s']:.1f} s CPU = "
+                  f"{m['report_ratio']:.1f}x the raw read (CPU {m['report_cpu_ratio']:.1f}x) "
+                  f"| peak RSS {m['peak_rss_gib']:.2f} GiB | steps (s, wall/CPU of the main "
+                  f"process): {steps} | sections "
+                  f"{'all ok' if ok else m['analyses']} | load average "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
+            continue
         print(f"{n:>7} clients ({m['consenting_clients']} consenting; demo written in "
               f"{write_s:.0f} s): {m['diary_files']} diaries: raw read "
               f"{m['diary_raw_read_s']:.2f} s, load {m['diary_load_1proc_s']:.2f} s "

@@ -189,3 +189,10 @@ def test_corruption_loses_nothing_and_alters_no_kept_value(small_demo, tmp_path_
     untouched = ~g.index.get_level_values("row").isin(touched)
     assert (g.loc[untouched, "date"] == w.loc[untouched, "date"]).all()
     assert privacy.find_hetu(_blob(ds)) == []
+
+
+def test_load_reads_every_configured_source():
+    from hb_eval.config import SOURCES as CONFIGURED
+    from hb_eval.data.dataset import SOURCES as READ
+
+    assert sorted(READ) == sorted(CONFIGURED) and len(set(READ)) == len(READ)

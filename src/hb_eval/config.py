@@ -399,6 +399,25 @@ class Config:
                 raise ConfigError(_one_line(exc, prefix=(name,))) from None
         return replace(self, **sections)
 
+    def with_analysis(self, **settings: Any) -> "Config":
+        """A copy with analysis settings changed (``wtp_max=30000``, ``cost_margin=0``):
+        validated as in the file.
+
+        Raises
+        ------
+        ConfigError
+            An unknown setting (the known ones are listed) or a value not allowed.
+        """
+        known = [f.name for f in fields(AnalysisConfig)]
+        unknown = sorted(set(settings) - set(known))
+        if unknown:
+            raise ConfigError(f"unknown analysis setting {unknown[0]!r}; the settings are: "
+                              f"{', '.join(known)}")
+        try:
+            return replace(self, analysis=replace(self.analysis, **settings))
+        except ValidationError as exc:
+            raise ConfigError(_one_line(exc, prefix=("analysis",))) from None
+
     def to_dict(self) -> dict[str, Any]:
         """The configuration as plain data (for results.json and the manifest).
 

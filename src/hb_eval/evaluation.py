@@ -16,6 +16,8 @@ only renders an :class:`Evaluation`.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ import pandas as pd
 from .config import Config, load_config
 from .errors import InputError
 from .pipeline import PRIMARY, Section, run_stages
-from .support.progress import progress_printer
+from .support.progress import RunProgress, as_progress
 from .support.threads import one_blas_thread
 from .support.versions import SCHEMA_VERSION, created_with, package_versions
 
@@ -244,6 +246,44 @@ class Evaluation:
         return export(self, out_dir, format=format, language=language, audience=audience,
                       force=force)
 
+    # -- re-analysis ------------------------------------------------------------------
+    def rerun(self, *, progress: bool | RunProgress = False, debug: bool = False,
+              **settings: Any) -> Evaluation:
+        """Every analysis again with changed analysis settings, on the data already loaded.
+
+        No file is read again: the dataset (and, unless ``include_kompassi`` changes, the
+        questionnaire scores) are reused, so a changed setting costs the analyses' time only.
+        The numbers are those of :func:`evaluate` with the same settings.
+
+        Parameters
+        ----------
+        **settings
+            ``analysis`` settings of ``evaluation.yaml`` (``wtp_max=30000``,
+            ``cost_margin=0``, ``seed=1``, ``bootstrap_reps=1000``, ...).
+        progress, debug
+            As for :func:`evaluate`.
+
+        Returns
+        -------
+        Evaluation
+            A new evaluation; this one is left as it is.
+
+        Raises
+        ------
+        ConfigError
+            An unknown setting or a value not allowed.
+
+        Examples
+        --------
+        >>> ev2 = ev.rerun(wtp_max=30000, cost_margin=0)          # doctest: +SKIP
+        """
+        cfg = self.config.with_analysis(**settings)
+        same = cfg.analysis.include_kompassi == self.config.analysis.include_kompassi
+        scores = self.scores.copy() if same and self.scores is not None else None
+        run = as_progress(progress)
+        with _display(run, owned=run is not progress):
+            return _analyse(cfg, self.dataset, run, debug, scores)
+
     # -- writing ----------------------------------------------------------------------
     def write_report(self, out_dir: str | Path, language: str | None = None,
                      audience: str | None = None, *, progress: bool = False,
@@ -296,7 +336,8 @@ def _fmt(v: Any) -> str:
 
 
 def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int | None = None,
-             progress: bool = True, debug: bool = False, dataset: Any = None) -> Evaluation:
+             progress: bool | RunProgress = True, debug: bool = False,
+             dataset: Any = None) -> Evaluation:
     """Load the data and run every analysis whose sources are configured; write nothing.
 
     Parameters
@@ -306,7 +347,10 @@ def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int 
     seed, reps
         Override ``analysis.seed`` / ``analysis.bootstrap_reps`` of the configuration.
     progress
-        Progress lines on stderr for the long steps.
+        One progress display for the load and the analyses
+        (:class:`~hb_eval.support.progress.RunProgress`: a bar in a terminal and in Jupyter,
+        a few plain lines when stderr is not a terminal or in CI); a ``RunProgress`` to
+        continue a run's display (its clock) instead of starting one.
     debug
         Re-raise an analysis' unexpected exception instead of recording it as ``failed``.
     dataset
@@ -332,12 +376,31 @@ def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int 
     cfg = config if isinstance(config, Config) else load_config(config)
     if seed is not None or reps is not None:
         cfg = cfg.with_overrides(seed=seed, bootstrap_reps=reps)
-    if dataset is None:
-        from .data.dataset import load
+    run = as_progress(progress)
+    with _display(run, owned=run is not progress):
+        if dataset is None:
+            from .data.dataset import load
 
-        if progress:
-            progress_printer(True)("loading data …")
-        dataset = load(cfg)
+            dataset = load(cfg, progress=run)
+        return _analyse(cfg, dataset, run, debug, None)
+
+
+@contextmanager
+def _display(run: RunProgress, owned: bool) -> Iterator[None]:
+    """End a display this call made: at the end with the time taken, or at an error."""
+    try:
+        yield
+    except BaseException:
+        if owned:
+            run.close()
+        raise
+    if owned:
+        run.close(f"analyses done in {run.elapsed():.1f} s")
+
+
+def _analyse(cfg: Config, dataset: Any, run: RunProgress, debug: bool,
+             scores: pd.DataFrame | None) -> Evaluation:
+    """The analyses of :func:`evaluate` on a loaded dataset (``scores``: already scored)."""
     if not len(dataset.clients):
         raise InputError("no consenting client in the roster (consent must be kyllä): there is "
                          "nothing to analyse; run hb-eval validate for the details",
@@ -348,5 +411,5 @@ def evaluate(config: Config | str | Path, *, seed: int | None = None, reps: int 
     ev.results["manifest"] = {"seed": cfg.analysis.seed, "config": cfg.to_dict(),
                               "versions": package_versions(), "created_with": created_with()}
     with one_blas_thread():  # the same numbers whatever the machine's number of cores
-        run_stages(ev, progress=progress, debug=debug)
+        run_stages(ev, progress=run, debug=debug, scores=scores)
     return ev

@@ -47,7 +47,7 @@ from .data.plausibility import plausibility_table
 from .config import config_table
 from .errors import ConfigError, HbEvalError, InputError, SchemaError
 from .outcomes import analysis, confounding
-from .support.progress import progress_printer
+from .support.progress import RunProgress, as_progress
 from .support.values import plain_value
 
 if TYPE_CHECKING:
@@ -106,6 +106,22 @@ class Stage:
     run: Callable[[Evaluation], None]
     needs: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
+
+
+def counter(ev: Evaluation, unit: str = "replicates", part: tuple[int, int] = (0, 1)
+            ) -> Callable[[int, int], None] | None:
+    """The ``progress(done, total)`` hook of the running stage (None outside a run)."""
+    run = ev.__dict__.get("_progress")
+    return None if run is None or run.mode == "off" else run.counter(unit, part)
+
+
+def _primary_change(ev: Evaluation) -> pd.DataFrame:
+    """The primary outcome's complete-case change frame (:func:`~hb_eval.outcomes.scores.
+    change_frame`), made once per run and handed to each stage as its own copy."""
+    cache = ev.__dict__.setdefault("_change", {})
+    if PRIMARY not in cache:
+        cache[PRIMARY] = scoring.change_frame(ev.scores, ev.dataset.clients, PRIMARY)
+    return cache[PRIMARY].copy()
 
 
 def select(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -207,7 +223,7 @@ def _forest_input(forest: pd.DataFrame) -> pd.DataFrame:
 
 def _comparability(ev: Evaluation) -> None:
     ds = ev.dataset
-    cf = scoring.change_frame(ev.scores, ds.clients, PRIMARY)  # the primary analysis sample
+    cf = _primary_change(ev)  # the primary analysis sample
     t1 = comparability.baseline_table(ds.clients, cf)
     _table(ev, "table1", select(t1, [
         "covariate", "level", "n_HB", "share_HB", "mean_HB", "sd_HB", "n_Verrokki",
@@ -314,13 +330,14 @@ def _costs(ev: Evaluation) -> None:
 
 def _cea(ev: Evaluation) -> None:
     a = ev.config.analysis
-    effects = scoring.change_frame(ev.scores, ev.dataset.clients, PRIMARY)
+    effects = _primary_change(ev)
     blocks: dict[str, Any] = {}
     objects: dict[str, Any] = {}
     rows = []
     ceac = []
-    for p, c in ev.objects["costs"].items():
-        res = cea_mod.run_cea(c, effects, ev.config)
+    n_parts = 2 * len(ev.objects["costs"])  # per perspective: the means' and the SUR bootstrap
+    for k, (p, c) in enumerate(ev.objects["costs"].items()):
+        res = cea_mod.run_cea(c, effects, ev.config, progress=counter(ev, part=(2 * k, n_parts)))
         objects[p] = res
         b = blocks[p] = res.to_results()
         _evpi(ev, res, b, main=p == a.perspective)
@@ -333,7 +350,7 @@ def _cea(ev: Evaluation) -> None:
         rows.append({"perspective": p, "estimator": "means", **_cea_row(b)})
         try:
             s = sur.sur_cea(cea_mod.cea_sample(c, effects), B=a.bootstrap_reps, seed=a.seed,
-                            level=a.confidence)
+                            level=a.confidence, progress=counter(ev, part=(2 * k + 1, n_parts)))
             b["sur"] = s.to_results()
             rows.append({"perspective": p, "estimator": "sur", **_cea_row(b["sur"])})
         except HbEvalError as exc:  # e.g. collinear regressors: say so, keep the rest
@@ -360,7 +377,7 @@ def _evpi(ev: Evaluation, res: Any, block: dict[str, Any], main: bool) -> None:
 
 def _confounding(ev: Evaluation) -> None:
     """Sensitivity of the primary adjusted DiD to unmeasured confounding (Cinelli & Hazlett)."""
-    cf = scoring.change_frame(ev.scores, ev.dataset.clients, PRIMARY)
+    cf = _primary_change(ev)
     res = confounding.confounding_sensitivity(cf, outcome=PRIMARY)
     ev.results.setdefault("sensitivity", {})["confounding"] = res.to_results()
     _table(ev, "confounding", select(
@@ -430,7 +447,9 @@ def _cea_row(b: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sensitivity(ev: Evaluation) -> None:
-    tab = sensitivity.tornado_table(ev.dataset, ev.scores, ev.config)
+    # tornado_table's analysis, on the primary change frame the other stages share
+    tab = sensitivity.one_way_sensitivity(ev.dataset, _primary_change(ev), ev.config,
+                                          progress=counter(ev, "analyses"))
     _table(ev, "sensitivity", tab)
     fig = pd.DataFrame({"parameter": tab["parameter"], "low_value": tab["low_value"],
                         "high_value": tab["high_value"], "low": tab["delta_cost_low"],
@@ -475,7 +494,7 @@ def data_tables(ev: Evaluation) -> None:
 
 
 # ------------------------------------------------------------------------------ runner
-def _run_one(ev: Evaluation, stage: Stage, say: Callable[[str], None], debug: bool) -> None:
+def _run_one(ev: Evaluation, stage: Stage, run: RunProgress, debug: bool) -> None:
     if stage.name in ev.sections:  # an earlier stage did this one
         return
     missing = [s for s in stage.needs if not ev.config.has_source(s)]
@@ -487,7 +506,7 @@ def _run_one(ev: Evaluation, stage: Stage, say: Callable[[str], None], debug: bo
         if prev is not None and prev.status != "ok":
             ev.sections[stage.name] = Section(prev.status, prev.reason)
             return
-    say(f"{stage.name} …")
+    run.step(stage.name)
     try:
         stage.run(ev)
     except (ConfigError, InputError, SchemaError):
@@ -496,20 +515,22 @@ def _run_one(ev: Evaluation, stage: Stage, say: Callable[[str], None], debug: bo
         if debug:
             raise
         ev.sections[stage.name] = Section("not_estimable", str(exc))
-        say(f"{stage.name}: not estimable ({exc})")
+        run.note(f"{stage.name}: not estimable ({exc})")
         return
     except Exception as exc:  # a bug in a stage: record it, keep the rest
         if debug:
             raise
         ev.failures.append(stage.name)
         ev.sections[stage.name] = Section("failed", type(exc).__name__)
-        say(f"{stage.name} FAILED ({type(exc).__name__}); rerun with --debug for the traceback")
+        run.note(f"{stage.name} FAILED ({type(exc).__name__}); rerun with --debug for the "
+                 "traceback")
         return
     ev.sections.setdefault(stage.name, Section("ok"))
 
 
 def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
-               progress: bool = False, debug: bool = False) -> None:
+               progress: bool | RunProgress = False, debug: bool = False,
+               scores: pd.DataFrame | None = None) -> None:
     """Score the questionnaires and run every stage on ``ev`` (in place).
 
     Parameters
@@ -520,15 +541,24 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
     stages
         The stages to run (default :data:`STAGES`).
     progress
-        Progress lines on stderr.
+        The run's progress display (or True/False for one of its own); each stage is a step
+        of it, and the bootstraps report their replicates to it (:func:`counter`).
     debug
         Re-raise a stage's unexpected exception instead of recording it as failed.
+    scores
+        The scores of this dataset and ``include_kompassi`` when already computed
+        (:meth:`~hb_eval.evaluation.Evaluation.rerun`); None: score the questionnaires.
     """
-    say = progress_printer(progress)
-    say("scoring …")
-    ev.scores = scoring.score_all(ev.dataset,
-                                  include_kompassi=ev.config.analysis.include_kompassi)
-    for stage in STAGES if stages is None else stages:
-        _run_one(ev, stage, say, debug)
+    run = as_progress(progress)
+    ev.__dict__["_progress"] = run  # for counter() while the stages run; not kept on the result
+    try:
+        run.step("scoring")
+        ev.scores = scores if scores is not None else scoring.score_all(
+            ev.dataset, include_kompassi=ev.config.analysis.include_kompassi)
+        for stage in STAGES if stages is None else stages:
+            _run_one(ev, stage, run, debug)
+    finally:
+        ev.__dict__.pop("_progress", None)
+        ev.__dict__.pop("_change", None)
     ev.results["analyses"] = {k: v.status for k, v in sorted(ev.sections.items())}
     data_tables(ev)

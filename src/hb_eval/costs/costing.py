@@ -325,8 +325,29 @@ def clientship_days(clients: pd.DataFrame, cutoff: pd.Timestamp | str) -> pd.Dat
     })
 
 
+@dataclass(frozen=True)
+class RateLayout:
+    """Where each priced diary row goes in :func:`diary_rates`: its client's position in the
+    clients table (-1: no client of the table) and its role. It depends only on the rows and
+    the clients, not on the unit costs, so costings of the same data share it."""
+
+    client: np.ndarray
+    roles: dict[str, np.ndarray]
+
+
+def rate_layout(priced: pd.DataFrame, client_ids: pd.Series) -> RateLayout:
+    """The :class:`RateLayout` of diary rows (``client_id``, ``role``) for these clients."""
+    ids = priced["client_id"].astype("object").where(priced["client_id"].notna(), None)
+    client_ids = client_ids.astype(str)
+    _check_unique_clients(client_ids)  # a position per client
+    client = pd.Index(client_ids).get_indexer(ids.to_numpy(dtype=object))
+    role = priced["role"].astype(str).to_numpy(dtype=object)
+    return RateLayout(np.asarray(client, dtype=np.intp), {r: role == r for r in ROLES})
+
+
 def diary_rates(priced: pd.DataFrame, clients: pd.DataFrame, rule: str = "arm_pilot_role",
-                cutoff: pd.Timestamp | str | None = None) -> pd.DataFrame:
+                cutoff: pd.Timestamp | str | None = None, *,
+                layout: RateLayout | None = None) -> pd.DataFrame:
     """Per client and role: euro rates per day, imputed where not observed, extrapolated.
 
     For each role, a client is *observed* when at least one priced diary row of that role names
@@ -347,6 +368,9 @@ def diary_rates(priced: pd.DataFrame, clients: pd.DataFrame, rule: str = "arm_pi
         ``"arm_pilot_role"`` | ``"arm_role"`` | ``"zero"``.
     cutoff
         End date used for ongoing client-ships; default :func:`latest_data_date`.
+    layout
+        :func:`rate_layout` of ``priced`` and ``clients`` when already made (the same rows in
+        the same order; :class:`PreparedCosts` keeps one).
 
     Returns
     -------
@@ -367,22 +391,29 @@ def diary_rates(priced: pd.DataFrame, clients: pd.DataFrame, rule: str = "arm_pi
     _check_unique_clients(c["client_id"])
     out = c.merge(days, on="client_id", how="left")  # both one row per client, same order
 
-    p = priced.copy()
-    p["client_id"] = p["client_id"].astype("object").where(p["client_id"].notna(), None)
-    attributed = p["client_id"].isin(set(c["client_id"]))
-    n_unattributed = int((~attributed).sum())
-    p = p[attributed & p["priced"].to_numpy(bool)]
+    if layout is None:
+        layout = rate_layout(priced, c["client_id"])
+    n_unattributed = int((layout.client < 0).sum())
+    keep = (layout.client >= 0) & priced["priced"].to_numpy(bool)
     for role in ROLES:
         comps = ROLE_COMPONENTS[role]
-        pr = p[p["role"].astype(str) == role]
-        per_day = pd.DataFrame({"client_id": pr["client_id"].astype(str)})
+        m = keep & layout.roles[role]
+        pr = priced.loc[m]
+        code = layout.client[m]  # the row's client as its position in ``clients``
+        per_day = pd.DataFrame(index=pr.index)
         for comp, cols in comps.items():
             per_day[comp] = pr.loc[:, list(cols)].sum(axis=1) / pr["period_days"].astype(float)
-        # Σ over diaries of euros/period_days == Σ over rows of euros/that row's period_days
-        rates = per_day.groupby("client_id", sort=False).sum()
-        r = out[["client_id", "arm", "pilot"]].merge(rates, left_on="client_id",
-                                                     right_index=True, how="left")
-        observed = r["client_id"].isin(rates.index).to_numpy()
+        # Σ over diaries of euros/period_days == Σ over rows of euros/that row's period_days;
+        # grouped by the client's position (the same groups, rows and order as by its number)
+        rates = per_day.groupby(code, sort=False).sum()
+        at = rates.index.to_numpy(dtype=np.intp)
+        observed = np.zeros(len(out), dtype=bool)
+        observed[at] = True
+        r = out[["client_id", "arm", "pilot"]].copy()
+        for comp in comps:
+            col = np.full(len(out), np.nan)
+            col[at] = rates[comp].to_numpy(dtype=float)
+            r[comp] = col
         imputed = _impute(r, list(comps), observed, rule)
         for comp in comps:
             out[f"{comp}_rate"] = imputed[comp].to_numpy()
@@ -529,6 +560,7 @@ class PreparedCosts:
     def __init__(self, ds_or_tables: Any) -> None:
         self.tables = _tables(ds_or_tables)
         self._joined: _JoinedDiaries | None = None
+        self._layout: RateLayout | None = None
         self._services: dict[tuple[Any, ...], pd.DataFrame] = {}
 
     def joined(self) -> _JoinedDiaries:
@@ -536,6 +568,12 @@ class PreparedCosts:
         if self._joined is None:
             self._joined = _join_diaries(self.tables["diaries"], self.tables["diary_rows"])
         return self._joined
+
+    def layout(self, priced: pd.DataFrame) -> RateLayout:
+        """The :class:`RateLayout` of the joined diary rows (priced rows keep their order)."""
+        if self._layout is None:
+            self._layout = rate_layout(priced, self.tables["clients"]["client_id"])
+        return self._layout
 
     def services(self, uc: UnitCostValues | None) -> pd.DataFrame:
         """:func:`service_costs_by_client`, once per price year and price index."""
@@ -620,7 +658,8 @@ def client_costs(ds_or_tables: Any, perspective: str = "organiser",
                                "period_days": [], **{c: [] for c in (
                                    "time_eur", "volunteer_eur", "client_time_eur", "km_eur",
                                    "expenses_eur")}})
-    rates = diary_rates(priced, clients, rule=rule, cutoff=cutoff)
+    rates = diary_rates(priced, clients, rule=rule, cutoff=cutoff,
+                        layout=prepared.layout(priced) if has_diaries else None)
     serv = prepared.services(uc)
 
     base = clients.loc[:, ["client_id", "arm", "pilot", "worker"]].copy()

@@ -23,6 +23,7 @@ perspective their rows show no change, which is the honest answer.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -65,7 +66,8 @@ def default_ranges(unit_costs: Any, rule: str, perspective: str) -> dict[str, tu
 def one_way_sensitivity(ds_or_tables: Any, effects: pd.DataFrame, config: Any = None, *,
                         perspective: str | None = None, rule: str | None = None,
                         ranges: dict[str, tuple[Any, Any]] | None = None,
-                        wtp: float | None = None, cutoff: Any = None) -> pd.DataFrame:
+                        wtp: float | None = None, cutoff: Any = None,
+                        progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """One-way sensitivity analyses, tidy and ready for a tornado chart.
 
     Parameters
@@ -79,6 +81,8 @@ def one_way_sensitivity(ds_or_tables: Any, effects: pd.DataFrame, config: Any = 
     ranges
         Parameter → (low, high) replacing the defaults (:func:`default_ranges`); for
         ``hourly_wage`` the values are factors on every wage.
+    progress
+        ``progress(done, total)`` after each analysis (low and high count one each).
 
     Returns
     -------
@@ -118,6 +122,7 @@ def one_way_sensitivity(ds_or_tables: Any, effects: pd.DataFrame, config: Any = 
     else:
         no_kompassi = effects
     rows = []
+    n_done, n_all = 0, 2 * len(rng_)
     for param, (low, high) in rng_.items():
         res = []
         for v in (low, high):
@@ -136,6 +141,9 @@ def one_way_sensitivity(ds_or_tables: Any, effects: pd.DataFrame, config: Any = 
             else:
                 raise ValueError(f"unknown sensitivity parameter {param!r}")
             res.append(r)
+            n_done += 1
+            if progress is not None:
+                progress(n_done, n_all)
         base = {"hourly_wage": 1.0, "diary_rule": rule, "perspective": perspective,
                 "kompassi": "included"}.get(param, getattr(uc, param, None) if uc else None)
         rows.append({"parameter": param, "low_value": low, "high_value": high,
@@ -153,9 +161,10 @@ def one_way_sensitivity(ds_or_tables: Any, effects: pd.DataFrame, config: Any = 
     return out
 
 
-def tornado_table(ds: Any, scores: pd.DataFrame, config: Any) -> pd.DataFrame:
+def tornado_table(ds: Any, scores: pd.DataFrame, config: Any,
+                  progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """:func:`one_way_sensitivity` for a Dataset and its scores (primary outcome's change)."""
     from ..outcomes.scores import change_frame
 
     effects = change_frame(scores, ds.clients, "kykyviisari_total")
-    return one_way_sensitivity(ds, effects, config)
+    return one_way_sensitivity(ds, effects, config, progress=progress)

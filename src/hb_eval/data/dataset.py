@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import SOURCES, Config, load_config
+from ..config import Config, load_config
 from ..errors import HbEvalError, InputError
 from .. import privacy
 from .loaders.common import LoadContext, display_path
@@ -35,6 +35,7 @@ from .loaders.tables import ARMS, conform, empty
 from .inventory import UNREAD_FILE_COLUMNS, unmatched_files
 from .plausibility import Limits, client_amount_over, wave_order
 from .quarantine import LISTED_WHEN_FOUND, REASONS, Quarantine
+from ..support.progress import RunProgress
 
 __all__ = ["Dataset", "load", "FILE_ERROR_COLUMNS", "UNREAD_SHEET_COLUMNS", "UNREAD_FILE_COLUMNS"]
 
@@ -386,7 +387,13 @@ def _drop_rows(q: Quarantine, table: pd.DataFrame, mask: pd.Series | np.ndarray,
     return table.loc[~m].reset_index(drop=True)
 
 
-def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
+#: The sources in the order :func:`load` reads them.
+SOURCES = ("roster", "kykyviisari", "kompassi", "osallisuus", "satisfaction", "esr", "time_diary",
+           "service_costs", "unit_costs", "budgets", "providers")
+
+
+def load(config: Config | str | Path, *, errors: str = "raise",
+         progress: RunProgress | None = None) -> Dataset:
     """Load every source of an evaluation.
 
     Parameters
@@ -397,6 +404,9 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         ``"raise"``: a file that cannot be used at all raises :class:`InputError`.
         ``"collect"``: such files are listed in :attr:`Dataset.file_errors` and the rest is
         loaded (``hb-eval validate`` uses this). The roster must load either way.
+    progress
+        The run's progress display: the load is its step ``load``, advanced per file (its
+        share weighted by the files' bytes), with a part per source.
 
     Returns
     -------
@@ -429,19 +439,38 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
 
     listed: dict[str, list[Path]] = {}
     unread_files: list[dict[str, Any]] = []
+    for source in SOURCES:
+        if not cfg.has_source(source):
+            listed[source] = []
+            continue
+        paths, own = cfg.source_listing(source)
+        listed[source] = paths
+        for p, why in own:  # the package's own outputs: never read, listed
+            unread_files.append({"source": source, "path": display_path(p, cfg.base_dir),
+                                 "reason": "own_output",
+                                 "message": privacy.gate(f"not read: {why}")})
 
     def files(source: str) -> list[Path]:
-        if source not in listed:
-            if not cfg.has_source(source):
-                listed[source] = []
-            else:
-                paths, own = cfg.source_listing(source)
-                listed[source] = paths
-                for p, why in own:  # the package's own outputs: never read, listed
-                    unread_files.append({"source": source, "path": display_path(p, cfg.base_dir),
-                                         "reason": "own_output",
-                                         "message": privacy.gate(f"not read: {why}")})
         return listed[source]
+
+    # progress: one step, advanced per file by its bytes (a few large workbooks weigh as much
+    # as many small diaries)
+    run = progress if progress is not None else RunProgress(False)
+    sizes = {p: _size(p) for ps in listed.values() for p in ps}
+    n_files, n_bytes = sum(map(len, listed.values())), sum(sizes.values())
+    done = [0, 0]
+    run.step("load", "loading data", total=n_files, unit="files")
+
+    def advance(paths: list[Path]) -> None:
+        done[0] += len(paths)
+        done[1] += sum(sizes.get(p, 0) for p in paths)
+        run.update(done[1] if n_bytes else done[0], n_bytes or n_files,
+                   count=f"{done[0]:,}/{n_files:,} files")
+
+    def part(source: str) -> None:
+        if listed[source]:
+            n = len(listed[source])
+            run.part(f"loading {source} ({n:,} file{'' if n == 1 else 's'})")
 
     def file_error(source: str):
         """What to do with a file that cannot be used: raise, or (errors='collect') list it."""
@@ -456,18 +485,22 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
     def guarded(source: str, fn, paths, *args):
         """Run a loader per file; with errors='collect' an unusable file is listed, not fatal."""
         outs = []
+        part(source)
         for p in paths:
             try:
                 claim(source, p)
                 outs.append(fn([p], ctx(source), *args))
             except InputError as exc:
                 file_error(source)(p, exc)
+            advance([p])
         return outs
 
     # 1. roster (must load)
     for p in files("roster"):
         claim("roster", p)
+    part("roster")
     roster = l_roster.load(files("roster"), ctx("roster"))
+    advance(files("roster"))
     status = roster["consent"].astype(str)
     consent = status.eq("kyllä")
     no_consent_ids = set(roster.loc[~consent, "client_id"].astype(str))
@@ -508,14 +541,24 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
     satisfaction = cat_tables(guarded("satisfaction", l_sat.load, files("satisfaction")))
     esr = cat_tables(guarded("esr", l_esr.load, files("esr")))
     # diaries: many small workbooks, read first (in parallel) and parsed together
-    diary_files = []
+    diary_files: list[Path] = []
+    done_d = [0]  # diaries read so far (their progress)
     for p in files("time_diary"):  # a file belongs to one source
         try:
             claim("time_diary", p)
             diary_files.append(p)
         except InputError as exc:
             file_error("time_diary")(p, exc)
-    d_outs = [l_diary.load(diary_files, ctx("time_diary"), on_error=file_error("time_diary"))]
+    part("time_diary")
+    claimed = set(diary_files)
+    advance([p for p in files("time_diary") if p not in claimed])
+
+    def diaries_read(k: int) -> None:  # the first k diaries are read
+        advance(diary_files[done_d[0]:k])
+        done_d[0] = k
+
+    d_outs = [l_diary.load(diary_files, ctx("time_diary"), on_error=file_error("time_diary"),
+                           on_read=diaries_read)]
     diaries, diary_rows = cat_tables(d_outs, 0), cat_tables(d_outs, 1)
     service_costs = cat_tables(guarded("service_costs", l_svc.load, files("service_costs")))
     unit_costs = None
@@ -651,6 +694,7 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         unread_files.append({**r, "path": display_path(r["path"], cfg.base_dir),
                              "message": privacy.gate(r["message"])})
 
+    run.update(1, 1, count=f"{n_files:,}/{n_files:,} files")
     return Dataset(
         clients=clients, responses=out["responses"], items=items_df,
         satisfaction=out["satisfaction"], esr=out["esr"], diaries=diaries_df,
@@ -663,3 +707,11 @@ def load(config: Config | str | Path, *, errors: str = "raise") -> Dataset:
         inputs_read=[r.read for r in q.file_records if r.read is not None],
         unread_files=pd.DataFrame(unread_files, columns=UNREAD_FILE_COLUMNS),
     )
+
+
+def _size(path: Path) -> int:
+    """The file's bytes (0 when it cannot be seen: its loader says why)."""
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0

@@ -535,9 +535,12 @@ def change_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str,
         ``scores`` or ``clients`` lack columns (e.g. the two swapped).
     """
     _check_inputs(scores, clients, "change_frame")
-    check_outcome(scores, outcome, ((baseline, end) if complete else (baseline,))
-                  if check_waves else ())
-    s = _one_outcome(scores, clients, outcome)
+    # the outcome's rows found once (a scan of the long scores), then checked and paired;
+    # the whole frame only to name the outcomes there are when this one has no score
+    rows = scores.loc[scores["outcome"].astype(str) == outcome]
+    check_outcome(rows if rows["score"].notna().any() else scores, outcome,
+                  ((baseline, end) if complete else (baseline,)) if check_waves else ())
+    s = _one_outcome(rows, clients, outcome)
     b = s[s["wave"] == baseline].drop(columns="wave").rename(
         columns={"score": "baseline", "harmonised": "h_b"})
     e = s[s["wave"] == end].drop(columns="wave").rename(

@@ -8,6 +8,7 @@ from typing import Any
 from ..config import Config, load_config
 from ..privacy import gate
 from ..errors import ConfigError
+from ..support.progress import RunProgress
 from .output import OutputFolder
 from .pdf import pdf_hint
 from . import run as R
@@ -21,6 +22,7 @@ def cli_report(args: Any) -> int:
     out = Path(args.out)
     force = bool(getattr(args, "force", False))
     progress = not getattr(args, "quiet", False)
+    run = RunProgress(progress)  # one display, one clock: demo files, load, analyses, report
     debug = getattr(args, "debug", False)
     pdf = bool(getattr(args, "pdf", False))
 
@@ -29,28 +31,30 @@ def cli_report(args: Any) -> int:
             seed=args.seed, bootstrap_reps=args.reps, language=args.language,
             audience=args.audience)
 
-    if args.demo:
-        if args.config:
-            raise ConfigError("give either a configuration file or --demo, not both")
-        from ..demo import write_demo
+    try:
+        if args.demo:
+            if args.config:
+                raise ConfigError("give either a configuration file or --demo, not both")
+            from ..demo import write_demo
 
-        with OutputFolder(out, force=force) as dest:
-            if progress:
-                print(f"[hb-eval] writing the demo evaluation to {out / 'demo_data'} …",
-                      file=sys.stderr, flush=True)
-            with dest.writing("demo_data") as demo_dir:
-                write_demo(demo_dir, clients=getattr(args, "clients", None))
-            ev = R.evaluate_config(configured(demo_dir / "evaluation.yaml"), progress=progress,
-                                 debug=debug)
-            R.write_into(ev, dest, progress=progress, inputs_dir="demo_data", pdf=pdf)
-        report = dest.out / "report.html"
-    else:
-        if not args.config:
-            raise ConfigError("give a configuration file (evaluation.yaml) or --demo")
-        if getattr(args, "clients", None) is not None:
-            raise ConfigError("--clients sizes the demo: use it with --demo")
-        report = R.run_report(configured(Path(args.config)), out, progress=progress, debug=debug,
-                            force=force, pdf=pdf)
+            with OutputFolder(out, force=force) as dest:
+                run.step("demo", f"writing the demo evaluation to {out / 'demo_data'}")
+                with dest.writing("demo_data") as demo_dir:
+                    write_demo(demo_dir, clients=getattr(args, "clients", None))
+                ev = R.evaluate_config(configured(demo_dir / "evaluation.yaml"), progress=run,
+                                       debug=debug)
+                R.write_into(ev, dest, progress=run, inputs_dir="demo_data", pdf=pdf)
+            report = dest.out / "report.html"
+        else:
+            if not args.config:
+                raise ConfigError("give a configuration file (evaluation.yaml) or --demo")
+            if getattr(args, "clients", None) is not None:
+                raise ConfigError("--clients sizes the demo: use it with --demo")
+            report = R.run_report(configured(Path(args.config)), out, progress=run, debug=debug,
+                                  force=force, pdf=pdf)
+        run.close(f"done in {run.elapsed():.1f} s: {report}")
+    finally:  # an error: the bar ends before the error line
+        run.close()
     status = 0
     line = pdf_missing_line(out) if pdf else None
     if line:  # asked for and not written: one line why and how to get Chromium

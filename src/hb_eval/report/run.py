@@ -21,7 +21,6 @@ as failed (the rest of the report is still written, and the command exits with s
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,7 @@ import pandas as pd
 
 from ..config import Config, config_table
 from ..data.loaders.unit_costs import unit_cost_value
-from ..support.progress import progress_printer
+from ..support.progress import RunProgress, as_progress
 from . import figures as F
 from .alt_text import figure_alt
 from .budget_sections import suppress_budget_results
@@ -102,13 +101,14 @@ def _redact_table(table: Table) -> Table:
 
 
 def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fig_dir: Path,
-             say: Callable[[str], None], failures: list[str], wtp: float | None = None
+             run: RunProgress, failures: list[str], wtp: float | None = None
              ) -> dict[str, dict]:
     out = {}
-    say("figures …")
-    for name in FIGURES:
+    run.part("figures")
+    for i, name in enumerate(FIGURES):
+        run.update(0.2 + 0.6 * i / len(FIGURES), 1, count=f"{i:,}/{len(FIGURES):,} figures")
         caption = t(CAPTIONS[name], lang)
-        (fig, phone), spec = draw_figure(figure_data, name, lang, public, say, failures)
+        (fig, phone), spec = draw_figure(figure_data, name, lang, public, run.note, failures)
         png = F.save_figure(fig, fig_dir, name)
         # the alternative text states the numbers the figure shows (WCAG 2.1 1.1.1)
         alt = figure_alt(name, spec, caption, lang, wtp=wtp)
@@ -118,7 +118,7 @@ def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fi
 
 
 def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = None,
-                 audience: str | None = None, *, progress: bool = False,
+                 audience: str | None = None, *, progress: bool | RunProgress = False,
                  force: bool = False, pdf: bool = False) -> Path:
     """Write the report of an evaluation into ``out_dir``, whole or not at all.
 
@@ -165,13 +165,13 @@ def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = Non
 
 
 def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
-               audience: str | None = None, *, progress: bool = False,
+               audience: str | None = None, *, progress: bool | RunProgress = False,
                inputs_dir: str | None = None, pdf: bool = False) -> None:
     """Write the report of ``ev`` into ``dest`` (an open
     :class:`~hb_eval.report.output.OutputFolder`) and commit it; ``inputs_dir``: a folder of
     inputs already written inside it (the demo's ``demo_data``); ``pdf``: also report.pdf."""
     out = dest.path
-    say = progress_printer(progress)
+    run = as_progress(progress)
     config = ev.config.with_overrides(language=language, audience=audience)
     lang = config.report.language
     public = config.report.audience == "public"
@@ -189,22 +189,23 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
               for k, v in make_tables(frames, lang).items()}
     failures = list(ev.failures)
 
-    say("tables …")
+    run.step("report", "tables")
     for tab in tables.values():
         with dest.writing(f"tables/{tab.name}.csv"):
             write_csv(tab, out / "tables", lang)
     with dest.writing("tables.xlsx") as path:
         write_workbook(list(tables.values()), path, lang)
 
-    figs = _figures(ev.figure_data, lang, public, out / "figures", say, failures,
+    figs = _figures(ev.figure_data, lang, public, out / "figures", run, failures,
                     wtp=config.analysis.wtp)
 
-    say("results.json …")
+    run.part("results.json")
+    run.update(0.8, 1, count="")
     text = dumps_results(results).encode("utf-8")
     with dest.writing("results.json") as path:
         path.write_bytes(text)
 
-    say("report.html …")
+    run.part("report.html")
     a = config.analysis
     uc = getattr(ev.dataset, "unit_costs", None)
     context = {
@@ -224,14 +225,14 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
         path.write_text(html, encoding="utf-8")
     printed = None
     if pdf:
-        say("report.pdf …")
+        run.part("report.pdf")
         with dest.writing("report.pdf") as path:
             try:
                 printed = print_pdf(path.with_name("report.html"), path, lang)
             except PdfError as exc:  # the rest of the report is still written
                 path.unlink(missing_ok=True)
                 failures.append(f"pdf: {exc}")
-                say(f"no report.pdf: {exc}")
+                run.note(f"no report.pdf: {exc}")
 
     check = getattr(ev.dataset, "check_inputs_unchanged", None)
     if check is not None:  # the manifest must describe the bytes analysed
@@ -250,10 +251,11 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     # public: file names may hold client numbers (one diary workbook per client)
     dest.commit(manifest, write_manifest, public=public, inputs_dir=inputs_dir,
                 finish=redact_manifest if public else None)
-    say(f"done: {dest.out / 'report.html'}")
+    if run is not progress:  # this call's own display: it ends here
+        run.close(f"done: {dest.out / 'report.html'}")
 
 
-def evaluate_config(config: Config, *, progress: bool = True, debug: bool = False,
+def evaluate_config(config: Config, *, progress: bool | RunProgress = True, debug: bool = False,
                     dataset: Any = None) -> Evaluation:
     """:func:`hb_eval.evaluate` of a configuration (the analysis step of a report run)."""
     from ..evaluation import evaluate
@@ -261,7 +263,7 @@ def evaluate_config(config: Config, *, progress: bool = True, debug: bool = Fals
     return evaluate(config, progress=progress, debug=debug, dataset=dataset)
 
 
-def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
+def run_report(config: Config, out_dir: str | Path, progress: bool | RunProgress = True, *,
                debug: bool = False, dataset: Any = None, force: bool = False,
                pdf: bool = False) -> Path:
     """Run the analysis and write the report: ``evaluate(config).write_report(out_dir)``.
@@ -289,7 +291,10 @@ def run_report(config: Config, out_dir: str | Path, progress: bool = True, *,
         The path of ``report.html``. Failed analyses are in results.json under ``analyses``
         (status ``failed``).
     """
+    run = as_progress(progress)  # one display and one clock for the analyses and the report
     with OutputFolder(out_dir, force=force) as dest:
-        ev = evaluate_config(config, progress=progress, debug=debug, dataset=dataset)
-        write_into(ev, dest, progress=progress, pdf=pdf)
+        ev = evaluate_config(config, progress=run, debug=debug, dataset=dataset)
+        write_into(ev, dest, progress=run, pdf=pdf)
+    if run is not progress:
+        run.close(f"done in {run.elapsed():.1f} s: {dest.out / 'report.html'}")
     return dest.out / "report.html"

@@ -246,11 +246,17 @@ def stratified_counts(strata: Any, B: int, rng: int | np.random.Generator) -> np
     gen = as_rng(rng)
     n = len(codes)
     out = np.zeros((B, n), dtype=np.float64)
-    rows = np.arange(B)[:, None] * n
     for s in range(S):
         members = np.flatnonzero(codes == s)
-        idx = members[gen.integers(0, len(members), size=(B, len(members)))]
-        out += np.bincount((rows + idx).ravel(), minlength=B * n).reshape(B, n)
+        m = len(members)
+        draw = gen.integers(0, m, size=(B, m))
+        # counts within the stratum (B × m), then into its columns: the strata are disjoint
+        draw += (np.arange(B) * m)[:, None]
+        counts = np.bincount(draw.ravel(), minlength=B * m).reshape(B, m)
+        if m and members[-1] - members[0] == m - 1:  # contiguous: a slice, no scatter
+            out[:, members[0]:members[0] + m] = counts
+        else:
+            out[:, members] = counts
     return out
 
 

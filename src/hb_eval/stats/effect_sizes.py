@@ -455,16 +455,27 @@ def fisher_freeman_halton_2xk(table: Any) -> float:
     order = np.argsort(t.sum(axis=0), kind="stable")   # the largest column last
     t = t[:, order]
     cols, r1 = t.sum(axis=0), int(t[0].sum())
-    firsts = np.zeros((1, 0), dtype=np.int64)
-    for c in cols[:-1]:  # grow the first row one column at a time, pruning sums above r1
-        a = np.arange(c + 1)
-        firsts = np.column_stack([np.repeat(firsts, len(a), axis=0),
-                                  np.tile(a, len(firsts))])
-        firsts = firsts[firsts.sum(axis=1) <= r1]
-    last = r1 - firsts.sum(axis=1)
-    firsts = np.column_stack([firsts, last])[(last >= 0) & (last <= cols[-1])]
-    lp = (special.gammaln(cols + 1) - special.gammaln(firsts + 1)
-          - special.gammaln(cols - firsts + 1)).sum(axis=1)
+    # grow the first row one column at a time (first column slowest), pruning sums above r1;
+    # each column kept as its own index array, its sum carried along
+    parts: list[np.ndarray] = []
+    tot = np.zeros(1, dtype=np.int64)
+    for c in cols[:-1]:
+        a = np.arange(c + 1, dtype=np.int64)
+        grown = (tot[:, None] + a).ravel()
+        keep = grown <= r1
+        parts = [np.repeat(p, len(a))[keep] for p in parts] + [np.tile(a, len(tot))[keep]]
+        tot = grown[keep]
+    last = r1 - tot
+    ok = (last >= 0) & (last <= cols[-1])
+    parts = [p[ok] for p in parts] + [last[ok]]
+    # log C(c_k, a_k) per cell from a table per column (log k! looked up once): the same
+    # doubles in the same (tables x K) layout as computing gammaln per cell, so the same sum
+    lf = special.gammaln(np.arange(int(cols.max()) + 2, dtype=np.float64))
+    terms = np.empty((len(parts[0]), len(cols)))
+    for k, (c, a) in enumerate(zip(cols, parts)):
+        v = np.arange(c + 1)
+        terms[:, k] = (lf[c + 1] - lf[v + 1] - lf[c - v + 1])[a]
+    lp = terms.sum(axis=1)
     lp -= special.gammaln(cols.sum() + 1) - special.gammaln(r1 + 1) \
         - special.gammaln(cols.sum() - r1 + 1)
     obs = (special.gammaln(cols + 1) - special.gammaln(t[0] + 1)

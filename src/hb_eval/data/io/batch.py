@@ -147,7 +147,8 @@ def _read_chunk(args: list[tuple]) -> list:
 
 def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence[str], *,
               sheet: str | None = None, min_hits: int = 2, workers: int | None = None,
-              post: Callable[[FileRows], object] | None = None
+              post: Callable[[FileRows], object] | None = None,
+              on_read: Callable[[int], None] | None = None
               ) -> list[FileRows | InputError]:
     """Read files into :class:`FileRows`, in the order given, with a process pool for many.
 
@@ -169,6 +170,9 @@ def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence
         A module-level function of a :class:`FileRows` run on each file read, in the reading
         process (per-file work that then needs no time in this one); its result, or the
         :class:`~hb_eval.errors.InputError` it raised, is the file's ``extra``.
+    on_read
+        Called in this process with the number of files read so far (in order), as they come
+        in (a progress display).
 
     Returns
     -------
@@ -182,14 +186,21 @@ def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence
     if workers is None:
         workers = default_workers() if len(args) >= POOL_FROM and can_fork else 1
     workers = max(1, min(int(workers), -(-len(args) // _CHUNK) if args else 1))
+    out: list = []
     if workers == 1:
         with gc_paused():
-            out = [_read_one(*a) for a in args]
+            for a in args:
+                out.append(_read_one(*a))
+                if on_read is not None and (len(out) % _CHUNK == 0 or len(out) == len(args)):
+                    on_read(len(out))
     else:
         ctx = multiprocessing.get_context("fork" if can_fork else "spawn")
         chunks = [args[i:i + _CHUNK] for i in range(0, len(args), _CHUNK)]
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            out = [r for part in pool.map(_read_chunk, chunks) for r in part]
+            for part in pool.map(_read_chunk, chunks):
+                out.extend(part)
+                if on_read is not None:
+                    on_read(len(out))
     out = [_error_back(r) for r in out]
     for r in out:
         if isinstance(r, FileRows):

@@ -277,7 +277,8 @@ def _rows(b: _Batch, schema) -> pd.DataFrame:
 
 def load(files: list[Path], ctx: LoadContext, *,
          on_error: Callable[[Path, InputError], None] | None = None,
-         workers: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+         workers: int | None = None, on_read: Callable[[int], None] | None = None
+         ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Load diary workbooks: (``diaries``, ``diary_rows``).
 
     The workbooks are read first (a process pool for many: :func:`hb_eval.data.io.batch.read_many`),
@@ -297,13 +298,15 @@ def load(files: list[Path], ctx: LoadContext, *,
     workers
         Reading processes (None: one per core when there are many files); results do not
         depend on it.
+    on_read
+        Called with the number of workbooks read so far, as the reading goes (progress).
     """
     if not files:
         return pd.DataFrame(), pd.DataFrame()
     shown = display_paths(files, ctx.base_dir)
     reads = read_many(files, shown, P.header_known(ctx.schema),
                       sheet=P.layout_sheet(ctx.schema, None), min_hits=P.min_hits(ctx.schema),
-                      workers=workers, post=_meta_of)
+                      workers=workers, post=_meta_of, on_read=on_read)
     ok: list[FileRows] = []
     metas: list[dict] = []
     cols: list[dict[str, int]] = []
