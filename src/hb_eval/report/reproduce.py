@@ -208,17 +208,18 @@ def check_inputs(manifest: dict[str, Any], base_dir: Path) -> dict[str, str]:
     """Input files whose SHA-256 differs from the manifest: path -> ``changed``/``missing``/``new``.
 
     A public report's manifest has client numbers redacted from its paths
-    (``paths_redacted``), and any manifest has personal identity codes replaced by placeholders
-    (``[hetu-1]``); such inputs are matched by their redacted path and SHA-256, and a
-    difference is named by the redacted path.
+    (``paths_redacted``), any manifest has personal identity codes replaced by placeholders
+    (``[hetu-1]``) and files outside the configuration's folder named ``[outside]/<name>``;
+    such inputs are matched by their shown path and SHA-256, and a difference is named by the
+    shown path.
     """
-    from ..privacy import PLACEHOLDER_RE, gate
+    from ..privacy import OUTSIDE, PLACEHOLDER_RE, gate
     from .suppression import redact_client_numbers
 
     out: dict[str, str] = {}
     recorded = [(f["path"], f["sha256"]) for f in manifest.get("inputs", [])]
     config = parse_config(_config_data(manifest, base_dir), base_dir=base_dir)
-    gated = any(PLACEHOLDER_RE.search(p) for p, _ in recorded)
+    gated = any(PLACEHOLDER_RE.search(p) or p.startswith(OUTSIDE + "/") for p, _ in recorded)
     if manifest.get("paths_redacted") or gated:
         redacted = bool(manifest.get("paths_redacted"))
 
@@ -254,18 +255,23 @@ def check_inputs(manifest: dict[str, Any], base_dir: Path) -> dict[str, str]:
 
 
 def _config_data(manifest: dict[str, Any], base_dir: Path) -> dict[str, Any]:
-    """The recorded configuration; when a personal identity code in a configured path was
-    replaced by its placeholder, the sources are taken from the configuration file itself."""
+    """The recorded configuration; when a configured path was shown as ``[outside]/<name>``
+    or holds a personal identity code replaced by its placeholder, the sources (and the
+    schema folder) are taken from the configuration file itself."""
     import json
 
     from ..config import load_config
-    from ..privacy import PLACEHOLDER_RE
+    from ..privacy import OUTSIDE, PLACEHOLDER_RE
 
     data = dict(manifest["config"])
     cfg_file = manifest.get("config_file")
-    if PLACEHOLDER_RE.search(json.dumps(data.get("sources"), ensure_ascii=False)) and cfg_file \
+    paths = json.dumps([data.get("sources"), data.get("schemas")], ensure_ascii=False)
+    if (PLACEHOLDER_RE.search(paths) or OUTSIDE in paths) and cfg_file \
             and (base_dir / cfg_file).is_file():
-        data["sources"] = load_config(base_dir / cfg_file).to_dict()["sources"]
+        written = load_config(base_dir / cfg_file)
+        data["sources"] = {k: list(v) for k, v in written.sources.items()}
+        if written.schemas is not None:
+            data["schemas"] = str(written.schemas)
     return data
 
 

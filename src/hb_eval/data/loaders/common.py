@@ -31,21 +31,16 @@ __all__ = ["LoadContext", "SourceSheet", "display_path", "display_paths", "open_
 
 
 def display_path(path: str | Path, base_dir: str | Path | None) -> str:
-    """The path as a person should see it: relative to the config folder when inside it, with
-    any personal identity code replaced by its placeholder (:func:`privacy.gate`)."""
-    p = Path(path)
-    if base_dir is not None:
-        try:
-            return privacy.gate(p.resolve().relative_to(Path(base_dir).resolve()).as_posix())
-        except ValueError:
-            pass
-    return privacy.gate(p.as_posix())
+    """The path as a person should see it: relative to the config folder when inside it,
+    ``[outside]/<name>`` otherwise (:func:`privacy.shown_path`), with any personal identity
+    code replaced by its placeholder (:func:`privacy.gate`)."""
+    return privacy.shown_path(path, base_dir)
 
 
 def display_paths(paths: Iterable[str | Path], base_dir: str | Path | None) -> list[str]:
     """:func:`display_path` of many paths (the config folder is resolved once)."""
     if base_dir is None:
-        return [privacy.gate(Path(p).as_posix()) for p in paths]
+        return [privacy.shown_path(p, None) for p in paths]
     # os.path on strings: the same answer as Path.resolve().relative_to(), without pathlib's
     # per-call parsing (thousands of diaries)
     base = os.path.realpath(base_dir)
@@ -64,9 +59,11 @@ def display_paths(paths: Iterable[str | Path], base_dir: str | Path | None) -> l
             out.append(".")
         elif real.startswith(prefix):
             out.append(real[len(prefix):].replace(os.sep, "/"))
-        else:
-            out.append(Path(p).as_posix())
-    return [privacy.gate(s) for s in out]
+        else:  # outside after resolving links: as written, or [outside]/<name>
+            out.append(privacy.shown_path(p, base_dir))
+            continue
+        out[-1] = privacy.gate(out[-1])
+    return out
 
 
 @dataclass
