@@ -101,9 +101,54 @@ INVISIBLE = frozenset(chr(c) for a, b in _INVISIBLE_RANGES for c in range(a, b +
 _INVISIBLE_CLASS = "".join(f"{chr(a)}-{chr(b)}" if a != b else chr(a)
                            for a, b in _INVISIBLE_RANGES)
 # A text that needs the spaced readings: an invisible character, a space other than the
-# ASCII one (``\s`` is Unicode-aware) or two spaces in a row.
-_SPECIAL = "[" + _INVISIBLE_CLASS + r"]|[^\S ]|  "
-_SPECIAL_RE = re.compile(_SPECIAL)
+# ASCII one (``\s`` is Unicode-aware) or two spaces in a row ...
+_ODD = "[" + _INVISIBLE_CLASS + "".join(
+    chr(c) for c in range(0x3001) if chr(c).isspace() and c != 0x20) + "]|  "
+_ODD_RE = re.compile(_ODD)
+# ... in a run of spaces and invisible characters beside a digit (every gap inside a code has
+# a digit on one side).
+_GAP_CHARS = INVISIBLE | frozenset(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+
+# Invisible characters that str.isprintable() accepts (combining grapheme joiner, Hangul
+# fillers, variation selectors, ...); every other one, and every space but the ASCII one, is
+# not printable.
+_PRINTABLE_INVISIBLE_RE = re.compile("[" + "".join(
+    f"{chr(a)}-{chr(b)}" for a, b in _INVISIBLE_RANGES
+    if any(chr(c).isprintable() for c in range(a, b + 1))) + "]")
+
+
+def _has_odd(text: str) -> bool:
+    """Whether ``text`` holds an invisible character, a space other than the ASCII one or two
+    spaces in a row (string methods first: nearly every text has none)."""
+    return "  " in text or not text.isprintable() or (
+        not text.isascii() and _PRINTABLE_INVISIBLE_RE.search(text) is not None)
+
+
+def _needs_views(text: str) -> bool:
+    """Whether a Unicode space, two spaces or an invisible character stands beside a digit
+    (only then can the readings of :func:`_view` show a code the text itself does not)."""
+    if not _has_odd(text):
+        return False
+    n = len(text)
+    for m in _ODD_RE.finditer(text):
+        a, b = m.span()
+        while a and text[a - 1] in _GAP_CHARS:
+            a -= 1
+        while b < n and text[b] in _GAP_CHARS:
+            b += 1
+        if (a and text[a - 1].isdigit()) or (b < n and text[b].isdigit()):
+            return True
+    return False
+
+
+_INVISIBLE_RE = re.compile("[" + _INVISIBLE_CLASS + "]")
+_SPACE_RUN_RE = re.compile(r"\s+")  # Unicode whitespace: the characters str.isspace() accepts
+
+
+def _quick_view(text: str, drop: bool) -> str:
+    """The text of :func:`_view` without its index map (regular expressions, not a loop)."""
+    return _SPACE_RUN_RE.sub(" ", _INVISIBLE_RE.sub("" if drop else " ", text))
 
 
 def _view(text: str, drop: bool) -> tuple[str, list[int]]:
@@ -135,10 +180,12 @@ def _spans_in_views(text: str, find: Any) -> list[tuple[int, int, Any]]:
     """``find(view) -> [(start, end, key), ...]`` over ``text`` itself or, when it holds a
     Unicode space or an invisible character, over both readings of :func:`_view`; spans are
     mapped back to ``text``, sorted, and overlapping ones merged (the first key kept)."""
-    if not _SPECIAL_RE.search(text):
+    if not _needs_views(text):
         return find(text)
     found = []
     for drop in (True, False):
+        if not find(_quick_view(text, drop)):  # nearly always: no index map needed
+            continue
         view, pos = _view(text, drop)
         found += [(pos[a], pos[b - 1] + 1, key) for a, b, key in find(view)]
     found.sort(key=lambda f: (f[0], -f[1]))
@@ -293,8 +340,16 @@ def contains_hetu_series(s: pd.Series) -> pd.Series:
     long = (u.str.len() >= 10).fillna(False).to_numpy(dtype=bool)
     if long.any():
         ul = u[long]
-        cand = (ul.str.contains(_PREFILTER, regex=True, na=False)
-                | ul.str.contains(_SPECIAL, regex=True, na=False)).to_numpy(dtype=bool)
+        cand = ul.str.contains(_PREFILTER, regex=True, na=False).to_numpy(dtype=bool)
+        special = np.fromiter(map(_needs_views, ul.to_numpy(dtype=object)), dtype=bool,
+                              count=len(ul))
+        if special.any():  # both readings of Unicode spaces and invisible characters
+            us = ul[special]
+            for repl in ("", " "):
+                view = us.str.replace(_INVISIBLE_RE, repl, regex=True).str.replace(
+                    _SPACE_RUN_RE, " ", regex=True)
+                cand[special] |= view.str.contains(_PREFILTER, regex=True,
+                                                   na=False).to_numpy(dtype=bool)
         if cand.any():
             idx = np.flatnonzero(long)[cand]
             hit[idx] = [bool(find_hetu(v)) for v in ul.to_numpy(dtype=object)[cand]]
