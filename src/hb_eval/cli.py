@@ -15,7 +15,8 @@ from .errors import FileSystemError, HbEvalError, OutputBusyError
 
 #: Exit statuses (also in ``hb-eval --help``).
 EXIT_STATUSES = """exit statuses:
-  0    done (reproduce: results.json byte-identical, every table the same)
+  0    done (reproduce: results.json, tables, report.html, tables.xlsx and figures the
+       same; a difference of package versions alone is reported as one of environment)
   1    report written but an analysis failed (or --pdf gave no PDF);
        validate: nothing usable loaded;
        reproduce: inputs or results differ from the earlier run

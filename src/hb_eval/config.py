@@ -422,13 +422,18 @@ class Config:
         """The configuration as plain data (for results.json and the manifest).
 
         Paths are written as given (relative), so the same run in another folder gives the
-        same bytes.
+        same bytes; one outside the configuration's folder (``../``, absolute) as
+        ``[outside]/<last part>`` (:func:`hb_eval.privacy.shown_pattern`): no folder name
+        outside it reaches an output.
         """
+        from .privacy import shown_pattern
+
         a = asdict(self.analysis)
         a["ps_trim"] = list(a["ps_trim"])
         d: dict[str, Any] = {
             "name": self.name,
-            "sources": {k: list(v) for k, v in sorted(self.sources.items())},
+            "sources": {k: [shown_pattern(p, self.base_dir) for p in v]
+                        for k, v in sorted(self.sources.items())},
             "analysis": a,
             "report": asdict(self.report),
         }
@@ -464,10 +469,12 @@ def _glob_any_case(pattern: str, base_dir: Path) -> list[Path]:
 
 
 def _relative(p: Path, base: Path) -> str:
+    from .privacy import shown_pattern
+
     try:
         return str(Path(p).resolve().relative_to(Path(base).resolve()))
     except ValueError:
-        return str(p)
+        return shown_pattern(str(p), base)
 
 
 # -- validation errors as one line -----------------------------------------------------------

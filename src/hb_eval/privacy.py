@@ -7,7 +7,11 @@ Century signs: ``+`` 1800s; ``-`` ``Y`` ``X`` ``W`` ``V`` ``U`` 1900s; ``A`` ``B
 
 Detection (:func:`find_hetu`, :func:`contains_hetu`, :func:`redact`) covers every spelling a
 person types, not only the official form; it stays checksum-based, so ordinary numbers are not
-flagged. :func:`gate` is the one privacy gate every string leaving the package passes: file and
+flagged. Every Unicode space (no-break, thin, narrow no-break, figure, ideographic space, tab,
+line break, ...) counts as a space, a run of them as one; invisible format characters
+(zero-width space, joiner and non-joiner, word joiner, BOM, soft hyphen, direction marks and the
+other ``Cf`` / default-ignorable characters, :data:`INVISIBLE`) count as nothing *and*, read
+once more, as a space: a code is found if either reading shows one. :func:`gate` is the one privacy gate every string leaving the package passes: file and
 sheet names, headers, titles, configuration values, messages, tables, figure text, results.json
 and the manifest. It replaces each code with a placeholder ``[hetu-1]``, ``[hetu-2]``, ...:
 stable for the same code within a run (so two files keep distinct names) and numbered in order
@@ -17,8 +21,10 @@ Nothing here ever logs or raises with the text it inspects.
 """
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
@@ -39,6 +45,10 @@ __all__ = [
     "gate_frame",
     "reset_placeholders",
     "PLACEHOLDER_RE",
+    "INVISIBLE",
+    "OUTSIDE",
+    "shown_path",
+    "shown_pattern",
 ]
 
 #: Check characters indexed by ``int(DDMMYYNNN) % 31``.
@@ -73,6 +83,121 @@ _PREFILTER = r"\d{6} ?[-+A-Za-z" + _DASHES + r"]? ?\d{3}[0-9A-Za-z]"
 #: Placeholder pattern of :func:`gate` (``[hetu-1]``, ``[hetu-2]``, ...).
 PLACEHOLDER_RE = re.compile(r"\[hetu-\d+\]")
 
+# Invisible characters: every format character (Unicode category Cf) and every other
+# default-ignorable code point (combining grapheme joiner, Hangul fillers, variation
+# selectors, ...). tests/test_privacy_gate.py checks that every Cf character of the running
+# Python's Unicode database is here.
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD),
+    (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFFB), (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+#: Invisible characters (zero-width space/joiner/non-joiner, word joiner, BOM, soft hyphen,
+#: direction marks, ...): nothing to a reader, so nothing (or a space) to the gate.
+INVISIBLE = frozenset(chr(c) for a, b in _INVISIBLE_RANGES for c in range(a, b + 1))
+_INVISIBLE_CLASS = "".join(f"{chr(a)}-{chr(b)}" if a != b else chr(a)
+                           for a, b in _INVISIBLE_RANGES)
+# A text that needs the spaced readings: an invisible character, a space other than the
+# ASCII one (``\s`` is Unicode-aware) or two spaces in a row ...
+_ODD = "[" + _INVISIBLE_CLASS + "".join(
+    chr(c) for c in range(0x3001) if chr(c).isspace() and c != 0x20) + "]|  "
+_ODD_RE = re.compile(_ODD)
+# ... in a run of spaces and invisible characters beside a digit (every gap inside a code has
+# a digit on one side).
+_GAP_CHARS = INVISIBLE | frozenset(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+
+# Invisible characters that str.isprintable() accepts (combining grapheme joiner, Hangul
+# fillers, variation selectors, ...); every other one, and every space but the ASCII one, is
+# not printable.
+_PRINTABLE_INVISIBLE_RE = re.compile("[" + "".join(
+    f"{chr(a)}-{chr(b)}" for a, b in _INVISIBLE_RANGES
+    if any(chr(c).isprintable() for c in range(a, b + 1))) + "]")
+
+
+def _has_odd(text: str) -> bool:
+    """Whether ``text`` holds an invisible character, a space other than the ASCII one or two
+    spaces in a row (string methods first: nearly every text has none)."""
+    return "  " in text or not text.isprintable() or (
+        not text.isascii() and _PRINTABLE_INVISIBLE_RE.search(text) is not None)
+
+
+def _needs_views(text: str) -> bool:
+    """Whether a Unicode space, two spaces or an invisible character stands beside a digit
+    (only then can the readings of :func:`_view` show a code the text itself does not)."""
+    if not _has_odd(text):
+        return False
+    n = len(text)
+    for m in _ODD_RE.finditer(text):
+        a, b = m.span()
+        while a and text[a - 1] in _GAP_CHARS:
+            a -= 1
+        while b < n and text[b] in _GAP_CHARS:
+            b += 1
+        if (a and text[a - 1].isdigit()) or (b < n and text[b].isdigit()):
+            return True
+    return False
+
+
+_INVISIBLE_RE = re.compile("[" + _INVISIBLE_CLASS + "]")
+_SPACE_RUN_RE = re.compile(r"\s+")  # Unicode whitespace: the characters str.isspace() accepts
+
+
+def _quick_view(text: str, drop: bool) -> str:
+    """The text of :func:`_view` without its index map (regular expressions, not a loop)."""
+    return _SPACE_RUN_RE.sub(" ", _INVISIBLE_RE.sub("" if drop else " ", text))
+
+
+def _view(text: str, drop: bool) -> tuple[str, list[int]]:
+    """``text`` as a reader sees it: every run of spaces (any Unicode space) one ASCII space,
+    invisible characters dropped (``drop``) or read as a space; and for each character of the
+    view its index in ``text``."""
+    chars: list[str] = []
+    pos: list[int] = []
+    space = False
+    for i, ch in enumerate(text):
+        if ch in INVISIBLE:
+            if drop:
+                continue
+            is_space = True
+        else:
+            is_space = ch.isspace()
+        if is_space:
+            if space:
+                continue
+            chars.append(" ")
+        else:
+            chars.append(ch)
+        pos.append(i)
+        space = is_space
+    return "".join(chars), pos
+
+
+def _spans_in_views(text: str, find: Any) -> list[tuple[int, int, Any]]:
+    """``find(view) -> [(start, end, key), ...]`` over ``text`` itself or, when it holds a
+    Unicode space or an invisible character, over both readings of :func:`_view`; spans are
+    mapped back to ``text``, sorted, and overlapping ones merged (the first key kept)."""
+    if not _needs_views(text):
+        return find(text)
+    found = []
+    for drop in (True, False):
+        if not find(_quick_view(text, drop)):  # nearly always: no index map needed
+            continue
+        view, pos = _view(text, drop)
+        found += [(pos[a], pos[b - 1] + 1, key) for a, b, key in find(view)]
+    found.sort(key=lambda f: (f[0], -f[1]))
+    out: list[tuple[int, int, Any]] = []
+    for a, b, key in found:
+        if out and a < out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b, out[-1][2])
+            continue
+        out.append((a, b, key))
+    return out
+
 
 def _centuries(sign: str) -> tuple[int, ...]:
     """Centuries a sign may mean; a missing or look-alike sign leaves the century open."""
@@ -101,7 +226,13 @@ def _check_match(m: re.Match[str]) -> bool:
 
 def _codes(text: str) -> list[tuple[int, int, str]]:
     """Non-overlapping ``(start, end, key)`` of codes in any spelling; ``key`` is the code's
-    digits and check character (the same person whatever the spelling)."""
+    digits and check character (the same person whatever the spelling). Unicode spaces and
+    invisible characters are read as :func:`_spans_in_views` says."""
+    return _spans_in_views(text, _plain_codes)
+
+
+def _plain_codes(text: str) -> list[tuple[int, int, str]]:
+    """:func:`_codes` of a text whose only spaces are single ASCII spaces."""
     out: list[tuple[int, int, str]] = []
     if not _SIX_DIGITS.search(text):  # nearly every text: no six digits in a row
         return out
@@ -181,7 +312,9 @@ def safe_value(value: object, max_len: int = 60) -> str:
     except (TypeError, ValueError):
         pass
     s = redact(value)
-    s = _LOOSE_RE.sub(MASK, s)
+    for start, end, _ in reversed(_spans_in_views(
+            s, lambda v: [(m.start(), m.end(), None) for m in _LOOSE_RE.finditer(v)])):
+        s = s[:start] + MASK + s[end:]
     if len(s) > max_len:
         s = s[: max_len - 1] + "…"
         # a cut may leave a partial code shaped prefix; mask long digit runs at the end too
@@ -208,6 +341,15 @@ def contains_hetu_series(s: pd.Series) -> pd.Series:
     if long.any():
         ul = u[long]
         cand = ul.str.contains(_PREFILTER, regex=True, na=False).to_numpy(dtype=bool)
+        special = np.fromiter(map(_needs_views, ul.to_numpy(dtype=object)), dtype=bool,
+                              count=len(ul))
+        if special.any():  # both readings of Unicode spaces and invisible characters
+            us = ul[special]
+            for repl in ("", " "):
+                view = us.str.replace(_INVISIBLE_RE, repl, regex=True).str.replace(
+                    _SPACE_RUN_RE, " ", regex=True)
+                cand[special] |= view.str.contains(_PREFILTER, regex=True,
+                                                   na=False).to_numpy(dtype=bool)
         if cand.any():
             idx = np.flatnonzero(long)[cand]
             hit[idx] = [bool(find_hetu(v)) for v in ul.to_numpy(dtype=object)[cand]]
@@ -303,3 +445,56 @@ def gate_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out.isetitem(j, pd.Series(vals, index=col.index, dtype=col.dtype
                                       if col.dtype == object else "string"))
     return out
+
+
+# -- paths ---------------------------------------------------------------------------------------
+
+#: How an output names the folder of a file outside the configuration's folder.
+OUTSIDE = "[outside]"
+
+
+def _inside(path: str, base: str) -> str | None:
+    """``path`` relative to ``base`` (POSIX) when it lies inside it, else None."""
+    if path == base:
+        return "."
+    prefix = base.rstrip(os.sep) + os.sep
+    if path.startswith(prefix):
+        return path[len(prefix):].replace(os.sep, "/")
+    return None
+
+
+def shown_path(path: str | os.PathLike[str], base_dir: str | os.PathLike[str] | None) -> str:
+    """How every output names an input file: relative to the configuration's folder
+    ``base_dir`` (POSIX), or ``[outside]/<file name>`` when it lies outside it (``../``, an
+    absolute path elsewhere): no user or folder name outside the configuration's folder is
+    shown. Passed through :func:`gate`.
+
+    Inside means inside after resolving links, or inside as written (a link in the
+    configuration's folder to data elsewhere is named as the configuration names it).
+    ``base_dir`` None: the current folder.
+    """
+    base = os.fspath(base_dir) if base_dir is not None else os.getcwd()
+    p = os.fspath(path)
+    full = os.path.abspath(p)
+    rel = _inside(os.path.realpath(full), os.path.realpath(base))
+    if rel is None:
+        rel = _inside(os.path.normpath(os.path.abspath(full)),
+                      os.path.normpath(os.path.abspath(base)))
+    if rel is None:
+        rel = f"{OUTSIDE}/{Path(p).name}"
+    return str(gate(rel))
+
+
+def shown_pattern(pattern: str, base_dir: str | os.PathLike[str] | None) -> str:
+    """A configured path or glob as outputs show it: as written when it stays inside the
+    configuration's folder, relative to it when it is an absolute path inside it, else
+    ``[outside]/<last part>`` (e.g. ``[outside]/*.xlsx``). Not gated (the serialisers gate)."""
+    pure = PurePath(pattern)
+    if not pure.is_absolute() and ".." not in pure.parts:
+        return pattern
+    base = os.fspath(base_dir) if base_dir is not None else os.getcwd()
+    full = os.path.normpath(os.path.join(os.path.abspath(base), pattern))
+    rel = _inside(full, os.path.normpath(os.path.abspath(base)))
+    if rel is None and not any(ch in pattern for ch in "*?["):
+        rel = _inside(os.path.realpath(full), os.path.realpath(base))
+    return rel if rel is not None else f"{OUTSIDE}/{pure.name}"

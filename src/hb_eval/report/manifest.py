@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import SOURCES, Config
+from ..privacy import OUTSIDE, shown_path
 from ..support.versions import PACKAGES, created_with, package_versions
 from .results_json import to_jsonable
 
@@ -50,11 +51,16 @@ def _rel(path: str | Path, base: str | Path) -> str:
 
 def _inputs_read(config: Config, files_table: Any) -> list[dict[str, Any]]:
     """Inputs as the loaders read them (one entry per file, its sheets' accounting)."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[tuple[str, Any], dict[str, Any]] = {}
+    base = os.path.abspath(config.base_dir)
     for rec in files_table.to_dict("records"):
-        path = _rel(str(rec.get("path")), config.base_dir)
-        f = out.setdefault(path, {"source": rec.get("source"), "path": path,
-                                  "sha256": rec.get("sha256"), "sheets": []})
+        path = str(rec.get("path"))  # as the loaders show it: relative, or [outside]/<name>
+        if not path.startswith(OUTSIDE + "/"):
+            path = shown_path(os.path.join(base, path), base)
+        # two files outside the folder may share a name: one entry per file read
+        f = out.setdefault((path, rec.get("sha256")), {
+            "source": rec.get("source"), "path": path, "sha256": rec.get("sha256"),
+            "sheets": []})
         f["sheets"].append({k: rec.get(k) for k in ("sheet", "rows_read", "rows_kept",
                                                     "rows_quarantined")})
     return list(out.values())
@@ -74,7 +80,7 @@ def input_files(config: Config) -> list[dict[str, Any]]:
         if not config.has_source(source):
             continue
         for f in config.source_files(source):
-            out.append({"source": source, "path": _rel(Path(f).resolve(), config.base_dir),
+            out.append({"source": source, "path": shown_path(f, config.base_dir),
                         "sha256": sha256_file(f)})
     return out
 

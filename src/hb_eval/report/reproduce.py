@@ -13,8 +13,16 @@ Steps:
 3. **The re-run**, with the recorded configuration (seed, replicates, language and audience
    included), into ``--out`` or into a temporary owner-only folder that is removed on any exit,
    including Ctrl-C and SIGTERM.
-4. **The comparison**: results.json byte for byte (the differing keys listed otherwise), then
-   every table (CSV), naming the first difference (file, line, column).
+4. **The comparison** of everything the re-run re-creates: results.json byte for byte (the
+   differing keys listed otherwise), every table (CSV, byte for byte), then report.html,
+   tables.xlsx and the figures (:mod:`hb_eval.report.compare`), naming the first difference.
+   So a report.html or tables.xlsx edited after the run fails even when its SHA-256 in
+   manifest.json was rewritten to match.
+5. **The environment** (the package versions in the two manifests) is compared separately: a
+   difference is reported as one of environment, not of results. When every number is the
+   same, results.json may differ only in the versions it records, and the figures (also
+   those embedded in report.html) and the bytes of tables.xlsx may differ as another
+   matplotlib or openpyxl writes them; the run is still reproduced (exit 0).
 
 The wall-clock time in the manifest is never compared.
 """
@@ -59,6 +67,14 @@ class ReproduceResult:
         Keys of results.json that differ.
     table_difference
         The first difference among the tables ("" when none).
+    rendered_difference
+        The first difference in report.html, tables.xlsx or the figures ("" when none).
+    environment
+        Package -> (recorded, now) for every version that differs.
+    environment_notes
+        Outputs whose bytes differ only as the other environment explains.
+    results_environment_only
+        results.json differs only in the package versions it records.
     new_dir
         The re-run's folder when kept (``out_dir`` given).
     """
@@ -66,19 +82,28 @@ class ReproduceResult:
     def __init__(self, input_changes: dict[str, str], identical: bool | None,
                  differing_keys: list[str], new_dir: Path | None, *,
                  folder_problems: dict[str, str] | None = None, looked_in: str = "",
-                 table_difference: str = "") -> None:
+                 table_difference: str = "", rendered_difference: str = "",
+                 environment: dict[str, tuple] | None = None,
+                 environment_notes: list[str] | None = None,
+                 results_environment_only: bool = False) -> None:
         self.folder_problems = folder_problems or {}
         self.input_changes = input_changes
         self.looked_in = looked_in
         self.identical = identical
         self.differing_keys = differing_keys
         self.table_difference = table_difference
+        self.rendered_difference = rendered_difference
+        self.environment = environment or {}
+        self.environment_notes = environment_notes or []
+        self.results_environment_only = results_environment_only
         self.new_dir = new_dir
 
     @property
     def ok(self) -> bool:
-        """results.json byte-identical and every table the same."""
-        return bool(self.identical) and not self.table_difference
+        """results.json byte-identical (or different only in the package versions it
+        records), every table the same, report.html, tables.xlsx and the figures the same."""
+        return (bool(self.identical) or self.results_environment_only) and \
+            not self.table_difference and not self.rendered_difference
 
     @property
     def exit_status(self) -> int:
@@ -115,6 +140,9 @@ class ReproduceResult:
         lines = []
         if self.identical:
             lines.append("results.json matches: byte-identical")
+        elif self.results_environment_only:
+            lines.append("results.json matches: every value the same; only the package "
+                         "versions it records differ (environment)")
         else:
             keys = self.differing_keys
             lines.append(f"results.json differs in {len(keys)} key(s):")
@@ -125,6 +153,15 @@ class ReproduceResult:
                 lines.append("  (same values, different bytes: formatting or rounding changed)")
         lines.append(f"tables differ: {self.table_difference}" if self.table_difference
                      else "tables match")
+        if self.identical is not None:
+            lines.append(f"report.html, tables.xlsx or figures differ: "
+                         f"{self.rendered_difference}" if self.rendered_difference else
+                         "report.html, tables.xlsx and figures match")
+        if self.environment:
+            lines.append("environment differs (a difference of environment, not of results): "
+                         + ", ".join(f"{k} {a} (recorded) -> {b} (now)"
+                                     for k, (a, b) in self.environment.items()))
+            lines += [f"  {n}" for n in self.environment_notes]
         return "\n".join(lines)
 
 
@@ -208,17 +245,18 @@ def check_inputs(manifest: dict[str, Any], base_dir: Path) -> dict[str, str]:
     """Input files whose SHA-256 differs from the manifest: path -> ``changed``/``missing``/``new``.
 
     A public report's manifest has client numbers redacted from its paths
-    (``paths_redacted``), and any manifest has personal identity codes replaced by placeholders
-    (``[hetu-1]``); such inputs are matched by their redacted path and SHA-256, and a
-    difference is named by the redacted path.
+    (``paths_redacted``), any manifest has personal identity codes replaced by placeholders
+    (``[hetu-1]``) and files outside the configuration's folder named ``[outside]/<name>``;
+    such inputs are matched by their shown path and SHA-256, and a difference is named by the
+    shown path.
     """
-    from ..privacy import PLACEHOLDER_RE, gate
+    from ..privacy import OUTSIDE, PLACEHOLDER_RE, gate
     from .suppression import redact_client_numbers
 
     out: dict[str, str] = {}
     recorded = [(f["path"], f["sha256"]) for f in manifest.get("inputs", [])]
     config = parse_config(_config_data(manifest, base_dir), base_dir=base_dir)
-    gated = any(PLACEHOLDER_RE.search(p) for p, _ in recorded)
+    gated = any(PLACEHOLDER_RE.search(p) or p.startswith(OUTSIDE + "/") for p, _ in recorded)
     if manifest.get("paths_redacted") or gated:
         redacted = bool(manifest.get("paths_redacted"))
 
@@ -254,18 +292,23 @@ def check_inputs(manifest: dict[str, Any], base_dir: Path) -> dict[str, str]:
 
 
 def _config_data(manifest: dict[str, Any], base_dir: Path) -> dict[str, Any]:
-    """The recorded configuration; when a personal identity code in a configured path was
-    replaced by its placeholder, the sources are taken from the configuration file itself."""
+    """The recorded configuration; when a configured path was shown as ``[outside]/<name>``
+    or holds a personal identity code replaced by its placeholder, the sources (and the
+    schema folder) are taken from the configuration file itself."""
     import json
 
     from ..config import load_config
-    from ..privacy import PLACEHOLDER_RE
+    from ..privacy import OUTSIDE, PLACEHOLDER_RE
 
     data = dict(manifest["config"])
     cfg_file = manifest.get("config_file")
-    if PLACEHOLDER_RE.search(json.dumps(data.get("sources"), ensure_ascii=False)) and cfg_file \
+    paths = json.dumps([data.get("sources"), data.get("schemas")], ensure_ascii=False)
+    if (PLACEHOLDER_RE.search(paths) or OUTSIDE in paths) and cfg_file \
             and (base_dir / cfg_file).is_file():
-        data["sources"] = load_config(base_dir / cfg_file).to_dict()["sources"]
+        written = load_config(base_dir / cfg_file)
+        data["sources"] = {k: list(v) for k, v in written.sources.items()}
+        if written.schemas is not None:
+            data["schemas"] = str(written.schemas)
     return data
 
 
@@ -362,21 +405,45 @@ def reproduce(run_dir: str | Path, out_dir: str | Path | None = None,
         try:
             run_report(config, out_dir, progress=progress)
             new = Path(out_dir)
-            same = (run_dir / "results.json").read_bytes() == (new / "results.json").read_bytes()
-            keys = [] if same else diff_results(read_results(run_dir / "results.json"),
-                                                read_results(new / "results.json"))
-            tables = compare_tables(run_dir, new)
-            return ReproduceResult({}, same, keys, None if tmp else new, looked_in=looked,
-                                   table_difference=tables)
+            return _compare(run_dir, new, manifest, keep=tmp is None, looked=looked)
         finally:
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _compare(run_dir: Path, new: Path, manifest: dict[str, Any], *, keep: bool,
+             looked: str) -> ReproduceResult:
+    """Compare a folder with its re-run: results, tables, rendered outputs, environment."""
+    from .compare import (compare_figures, compare_html, compare_workbook,
+                          environment_difference, results_apart_from_environment)
+
+    new_manifest = read_manifest(new / MANIFEST)
+    env = environment_difference(manifest, new_manifest)
+    old_res, new_res = (run_dir / "results.json").read_bytes(), (new / "results.json").read_bytes()
+    same = old_res == new_res
+    env_only = not same and bool(env) and results_apart_from_environment(old_res, new_res)
+    keys = [] if same or env_only else diff_results(read_results(run_dir / "results.json"),
+                                                    read_results(new / "results.json"))
+    rendered, notes = "", []
+    for diff, note in (
+            compare_html(run_dir / "report.html", new / "report.html", bool(env),
+                         (manifest.get("created_with"), new_manifest.get("created_with"))),
+            compare_workbook(run_dir / "tables.xlsx", new / "tables.xlsx", bool(env)),
+            compare_figures(run_dir, new, bool(env))):
+        rendered = rendered or diff
+        if note:
+            notes.append(note)
+    return ReproduceResult({}, same, keys, new if keep else None, looked_in=looked,
+                           table_difference=compare_tables(run_dir, new),
+                           rendered_difference=rendered, environment=env,
+                           environment_notes=notes, results_environment_only=env_only)
+
+
 def cli_reproduce(args: Any) -> int:
-    """``hb-eval reproduce DIR [--inputs IDIR] [--out DIR2]``: 0 when results.json is
-    byte-identical and every table the same, 1 when inputs or results differ, 2 when the
-    folder does not match its manifest."""
+    """``hb-eval reproduce DIR [--inputs IDIR] [--out DIR2]``: 0 when results.json, every
+    table, report.html, tables.xlsx and the figures are the same (a difference of environment
+    alone is reported and still 0), 1 when inputs or results differ, 2 when the folder does
+    not match its manifest."""
     res = reproduce(args.dir, getattr(args, "out", None), progress=True,
                     inputs=getattr(args, "inputs", None))
     print(res.summary())

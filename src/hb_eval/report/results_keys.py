@@ -422,7 +422,7 @@ the rest of the report is written whole, `manifest.json` lists `"pdf: <reason>"`
 `failures`, one line says how to get Chromium and the exit status is 1. Like every output, the
 PDF's SHA-256 is in the manifest and `hb-eval reproduce` checks it in the folder; the re-run
 does not print a PDF (the fonts of another machine would change its bytes), so the comparison
-stays results.json and the tables.
+stays results.json, the tables, report.html, tables.xlsx and the figures.
 
 ## Accessibility
 
@@ -516,6 +516,47 @@ reads both):
   categories are stored as their labels and yes/no as booleans, without variable labels. Do not
   install `pyarrow` into an environment shared with hb_eval runs that must stay byte-stable: it
   changes pandas' default string type.
+
+## Input paths in every output
+
+Every output (results.json, manifest.json, `tables/files.csv`, `tables/configuration.csv`,
+the quarantine file, validate's text and JSON, the report) names an input file relative to the
+configuration's folder. A file outside that folder (a `../` path or an absolute path elsewhere)
+is shown as `[outside]/<file name>`, and a configured pattern outside it as
+`[outside]/<last part>` (e.g. `[outside]/*.xlsx`): no user or folder name outside the
+configuration's folder is written. A personal identity code in a name becomes its placeholder
+`[hetu-N]`; the gate reads every Unicode space (no-break, thin, narrow no-break, figure space …)
+as a space and invisible characters (zero-width space, joiners, word joiner, BOM, soft hyphen,
+direction marks) as nothing, so a code split by them is found too. In a public report client
+numbers in names are masked (`•••••••`); hashes (32 or more hex digits) and UUIDs are never
+masked. `reproduce` matches inputs shown as `[outside]/…`, `[hetu-N]` or masked by their
+SHA-256 (the real paths come from the configuration file, found with `--inputs` or the
+recorded `config_dir`).
+
+## `hb-eval reproduce`
+
+`hb-eval reproduce OUT/ [--inputs DIR] [--out DIR2]` checks the folder against its manifest
+(exit 2 when a file is missing, changed or foreign), the inputs against their SHA-256 (exit 1,
+each changed file named), re-runs the evaluation with the recorded configuration and seed, and
+compares everything the re-run re-creates:
+
+| output | compared |
+|---|---|
+| `results.json` | byte for byte |
+| `tables/*.csv` | byte for byte (first differing file, line and column named) |
+| `report.html` | byte for byte; else its text with the embedded images taken out must be equal (first differing line shown), then the embedded images byte for byte |
+| `tables.xlsx` | byte for byte; else the canonical form — every sheet's name and every non-empty cell's value and number format — must be equal (first differing sheet and cell named) |
+| `figures/*` | the same files, byte for byte |
+
+So a report.html or tables.xlsx edited after the run fails even when its SHA-256 in
+manifest.json was rewritten. The **environment** — the `versions` of the two manifests
+(Python, hb_eval and the packages behind the numbers) — is compared separately and reported as
+a difference of environment, not of results. When it differs and every number is the same,
+the run is still reproduced (exit 0): results.json may then differ only in
+`manifest.versions` and `manifest.created_with`, the figures (also those embedded in
+report.html) may be drawn with other bytes, tables.xlsx may have other bytes with the same
+cells, and report.html may name another hb_eval version; each such difference is listed under
+the environment line. In the same environment every byte must match.
 """
 
 _TABLES_HEAD = """\

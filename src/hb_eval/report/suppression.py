@@ -45,15 +45,23 @@ SUPPRESSED = "<5"
 _NOT_CLIENT_COUNTS = frozenset({"n_clusters", "n_items", "n_domains"})
 
 
-#: A client number in a file name or text: 7 digits, or the docs/data_sources.md spaced/hyphenated forms.
-_CLIENT_NUMBER = re.compile(r"(?<!\d)(?:\d{7}|\d{2}[- ]\d[- ]\d{2}[- ]\d{2})(?!\d)")
+#: A client number in a file name or text: 7 digits, or the docs/data_sources.md spaced/hyphenated
+#: forms. Tokens that are not identifiers come first in the alternation and are kept: hex
+#: digests (SHA-256, SHA-1, MD5: 32 or more hex digits standing alone) and UUIDs.
+_CLIENT_NUMBER = re.compile(
+    r"(?P<keep>(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{32,}"
+    r"|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
+    r"(?![0-9A-Za-z]))"
+    r"|(?<!\d)(?:\d{7}|\d{2}[- ]\d[- ]\d{2}[- ]\d{2})(?!\d)")
 REDACTED_ID = "•••••••"
 
 
 def redact_client_numbers(text: str) -> str:
     """Replace anything shaped like a client number (e.g. in a diary file name
-    ``asiakas_0410712.xlsx``) by ``•••••••``."""
-    return _CLIENT_NUMBER.sub(REDACTED_ID, str(text))
+    ``asiakas_0410712.xlsx``) by ``•••••••``; hashes and UUIDs are not identifiers and are
+    kept whole."""
+    return _CLIENT_NUMBER.sub(lambda m: m.group(0) if m.group("keep") else REDACTED_ID,
+                              str(text))
 
 
 def is_small(n: Any, threshold: int = THRESHOLD) -> bool:

@@ -31,25 +31,24 @@ __all__ = ["LoadContext", "SourceSheet", "display_path", "display_paths", "open_
 
 
 def display_path(path: str | Path, base_dir: str | Path | None) -> str:
-    """The path as a person should see it: relative to the config folder when inside it, with
-    any personal identity code replaced by its placeholder (:func:`privacy.gate`)."""
-    p = Path(path)
-    if base_dir is not None:
-        try:
-            # os.path.realpath: never raises on a symbolic link loop (Path.resolve does)
-            # (a dangling link or a loop is shown as itself, not as where it points)
-            real = os.path.realpath(p) if os.path.exists(p) else os.path.join(
-                os.path.realpath(os.path.dirname(os.path.abspath(p))), p.name)
-            return privacy.gate(Path(real).relative_to(os.path.realpath(base_dir)).as_posix())
+    """The path as a person should see it: relative to the config folder when inside it,
+    ``[outside]/<name>`` otherwise (:func:`privacy.shown_path`), with any personal identity
+    code replaced by its placeholder (:func:`privacy.gate`). A dangling link or a link loop is
+    shown as itself, not as where it points."""
+    if base_dir is not None and os.path.islink(path) and not os.path.exists(path):
+        folder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+        try:  # os.path.realpath never raises on a loop (Path.resolve does)
+            rel = Path(folder, Path(path).name).relative_to(os.path.realpath(base_dir))
         except ValueError:
-            pass
-    return privacy.gate(p.as_posix())
+            return privacy.gate(f"{privacy.OUTSIDE}/{Path(path).name}")
+        return privacy.gate(rel.as_posix())
+    return privacy.shown_path(path, base_dir)
 
 
 def display_paths(paths: Iterable[str | Path], base_dir: str | Path | None) -> list[str]:
     """:func:`display_path` of many paths (the config folder is resolved once)."""
     if base_dir is None:
-        return [privacy.gate(Path(p).as_posix()) for p in paths]
+        return [privacy.shown_path(p, None) for p in paths]
     # os.path on strings: the same answer as Path.resolve().relative_to(), without pathlib's
     # per-call parsing (thousands of diaries)
     base = os.path.realpath(base_dir)
@@ -68,9 +67,11 @@ def display_paths(paths: Iterable[str | Path], base_dir: str | Path | None) -> l
             out.append(".")
         elif real.startswith(prefix):
             out.append(real[len(prefix):].replace(os.sep, "/"))
-        else:
-            out.append(Path(p).as_posix())
-    return [privacy.gate(s) for s in out]
+        else:  # outside after resolving links: as written, or [outside]/<name>
+            out.append(privacy.shown_path(p, base_dir))
+            continue
+        out[-1] = privacy.gate(out[-1])
+    return out
 
 
 @dataclass
