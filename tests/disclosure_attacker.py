@@ -12,10 +12,9 @@ docs/ARCHITECTURE.md, not from the suppression code).
 Every published number becomes a linear equation in the unknown (suppressed) cells; for each
 suppressed cell ``scipy.optimize.linprog`` finds the smallest and largest value the equations
 allow (bounds ``>= 0``; a ``<5`` cell is ``1..4`` by its symbol; bounds rounded to integers),
-as τ-Argus audits a table. A suppressed cell whose true count is below ``min_count`` is
-**recovered** when the interval is narrower than the symbol allows: for ``<5`` when it is not
-the whole of ``1..4``; for ``..`` (which stands for a zero or for any count >= ``min_count``)
-when its upper bound is below ``min_count`` (then it is the zero).
+as τ-Argus audits a table. A suppressed cell whose true count is 1 to ``min_count - 1`` is
+**recovered** when the interval leaves it fewer than ``min_count - 2`` possible values (the
+protection level: 3 of the ``<5`` symbol's 1..4; a reader may not tell it within ±1).
 
 :func:`small_statistics` is the second check: every statistic still published (a mean, share,
 SD, SMD, estimate or interval, in a table, results.json or a figure) whose group has fewer
@@ -177,16 +176,11 @@ def recovered(system: System, truth: Mapping[Any, float], min_count: int = MIN_C
               ) -> list[Finding]:
     """Suppressed cells with a true count below ``min_count`` that the equations reveal."""
     small = [k for k, v in system.cells.items()
-             if not isinstance(v, float) and k in truth and 0 <= truth[k] < min_count]
+             if not isinstance(v, float) and k in truth and 1 <= truth[k] < min_count]
     found = []
     for k, (lo, hi) in system.intervals(small).items():
         sym = system.cells[k]
-        if isinstance(sym, str) and sym.startswith("<"):
-            top = float(sym[1:]) - 1
-            bad = lo > 1 or hi < top
-        else:  # ``..`` or blank: a zero or any count >= min_count
-            bad = hi < min_count
-        if bad:
+        if hi - lo + 1 < min_count - 2:
             found.append(Finding(k, sym, truth[k], (lo, hi)))
     return found
 
