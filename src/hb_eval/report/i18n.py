@@ -61,12 +61,10 @@ LABELS: dict[str, dict[str, str]] = {
     "suppression_note": {
         "fi": "<5 = 1–4 asiakasta (ensisijainen salaus); .. = salassa pidettävä tieto "
               "(toissijainen salaus: piilotettua lukua ei voi päätellä summista eikä muista "
-              "taulukoista); tyhjä tunnusluku = laskettu alle viidestä asiakkaasta. "
-              "Tarkistus: output_check.html.",
+              "taulukoista); tyhjä tunnusluku = laskettu alle viidestä asiakkaasta.",
         "en": "<5 = 1–4 clients (primary suppression); .. = confidential (secondary "
               "suppression: no hidden count can be worked out from totals or other tables); a "
-              "blank statistic = computed over fewer than five clients. Check: "
-              "output_check.html."},
+              "blank statistic = computed over fewer than five clients."},
     # arms, waves
     "HB": {"fi": "HB", "en": "HB"},
     "Verrokki": {"fi": "Verrokki", "en": "Comparison"},
