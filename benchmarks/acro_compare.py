@@ -54,7 +54,8 @@ for name, index, columns, value, path in json.loads(sys.argv[1]):
     cells = rec.sdc.get("cells", {})
     out[name] = {"rows": [str(r) for r in tab.index], "cols": [str(c) for c in tab.columns],
                  "cells": {k: [[int(a), int(b)] for a, b in v] for k, v in cells.items()},
-                 "status": rec.status}
+                 "status": rec.status, "summary": rec.sdc.get("summary", {}),
+                 "counts": tab.to_numpy().tolist()}
 print(json.dumps(out))
 '''
 
@@ -134,6 +135,7 @@ def main() -> int:
             if a != m:
                 n_diff += 1
                 print(f"{name} {k}: acro {sorted(a) or 'safe'}, hb_eval {sorted(m) or 'safe'}")
+        print(f"  {name}: acro status {t['status']}, summary {t['summary']}")
     print(f"{n_cells} cells in {len(TABLES)} tables; verdicts differ in {n_diff}")
     if not args.keep:
         import shutil

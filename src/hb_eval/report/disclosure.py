@@ -195,29 +195,31 @@ def protect(values: Sequence[float], relations: Sequence[tuple[Sequence[int], in
     for r, (ms, t) in enumerate(rels):
         for c in [*ms.tolist(), t]:
             by_cell.setdefault(c, []).append(r)
+    given_up: set[int] = set()
     while True:
         prim = [int(c) for c in np.flatnonzero((code == PRIMARY) | (code == PRIMARY_HIDDEN))
                 if c in by_cell]
         if not prim:
             return code
-        while True:  # the first exposed cell
-            todo = prim
-            iv = _intervals(v0, code, rels, todo, rules,
-                            stop=lambda c, i: _exposed(v0[c], i, rules))
-            bad = [c for c in iv if _exposed(v0[c], iv[c], rules)]
-            if not bad:
-                return code
-            c = bad[0]
-            choice = _candidate(c, v0, code, rels, by_cell)
-            if choice is not None:
-                code[choice] = SECOND
-                break
-            # nothing left to hide: a small total's "<5" itself bounds its members, so the
-            # primary cells of c's equations (c last) are shown ".." (no bound of 1..4)
-            near = [m for r in by_cell.get(c, []) for m in [*rels[r][0].tolist(), rels[r][1]]
-                    if code[m] == PRIMARY and m != c] + [c]
+        todo = [c for c in prim if c not in given_up]
+        iv = _intervals(v0, code, rels, todo, rules,
+                        stop=lambda c, i: _exposed(v0[c], i, rules))
+        bad = [c for c in iv if _exposed(v0[c], iv[c], rules)]
+        if not bad:
+            return code
+        c = bad[0]
+        choice = _candidate(c, v0, code, rels, by_cell)
+        if choice is not None:
+            code[choice] = SECOND
+            continue
+        # nothing left to hide: a small total's "<5" itself bounds its members, so the
+        # primary cells of c's equations (c last) are shown ".." (no bound of 1..4)
+        near = [m for r in by_cell.get(c, []) for m in [*rels[r][0].tolist(), rels[r][1]]
+                if code[m] == PRIMARY and m != c] + ([c] if code[c] == PRIMARY else [])
+        if near:
             code[near[0]] = PRIMARY_HIDDEN
-            break
+        else:  # all hidden, all ".." and still narrow: the equations alone bound it
+            given_up.add(c)
 
 
 def _candidate(c: int, v: np.ndarray, code: np.ndarray, rels: list[tuple[np.ndarray, int]],
