@@ -60,6 +60,12 @@ print(json.dumps(out))
 '''
 
 
+#: acro's names of the rules (1.0 and earlier) -> ours.
+_ACRO_NAMES = {"MinimumThresholdCheck": "threshold", "NKCheck": "nk-rule",
+               "PPercentCheck": "p-ratio", "threshold": "threshold", "nk-rule": "nk-rule",
+               "p-ratio": "p-ratio"}
+
+
 def frames(tmp: Path) -> dict[str, Path]:
     """The demo's client-level frames (one row per client, or per client × service group)."""
     import hb_eval
@@ -126,7 +132,11 @@ def main() -> int:
         acro_v: dict[tuple[str, str], set[str]] = {}
         for rule, cells in t["cells"].items():
             for a, b in cells:
-                acro_v.setdefault((t["rows"][a], t["cols"][b]), set()).add(rule)
+                acro_v.setdefault((t["rows"][a], t["cols"][b]), set()).add(
+                    _ACRO_NAMES.get(rule, rule))
+        for a, row in enumerate(t["counts"]):  # cells acro shows that have no contributor
+            for b, _ in enumerate(row):
+                mine[name].setdefault((t["rows"][a], t["cols"][b]), set())
         keys = sorted(set(mine[name]) | set(acro_v))
         n_cells += len(keys)
         for k in keys:
