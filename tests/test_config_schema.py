@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from hb_eval.config import (SCHEMA_FILE, AnalysisConfig, DataConfig, EvaluationFile, ReportConfig, Sources,
+from hb_eval.config import (SCHEMA_FILE, AnalysisConfig, DataConfig, DisclosureConfig, EvaluationFile, ReportConfig, Sources,
                             json_schema, json_schema_text, load_config, reference_markdown,
                             reference_rows)
 
@@ -21,7 +21,7 @@ REGENERATE = "regenerate with `make generated`"
 
 def _model_keys() -> set[str]:
     sections = (("sources", Sources), ("analysis", AnalysisConfig), ("report", ReportConfig),
-                ("data", DataConfig))
+                ("data", DataConfig), ("disclosure", DisclosureConfig))
     keys = {k for k in EvaluationFile.model_fields if k not in dict(sections)}
     for section, model in sections:
         keys |= {f"{section}.{f.name}" for f in fields(model)}

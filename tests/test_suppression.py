@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hb_eval.report.suppression import (SUPPRESSED, is_small, suppress_frame, suppress_mapping, suppress_table,
+from hb_eval.report.suppression import (CONFIDENTIAL, SUPPRESSED, is_small, is_suppressed, suppress_frame, suppress_mapping, suppress_table,
                                         suppress_matrix, suppress_results)
 
 
@@ -46,29 +46,43 @@ def test_small_total_is_suppressed_too():
 
 
 def _recoverable(values, mask, rmask, cmask, row_totals, col_totals):
-    """True when some suppressed interior cell is the only unknown of a shown relation."""
+    """Suppressed small cells that linear programming over the published totals narrows to
+    fewer than 3 values (the independent attacker of tests/disclosure_attacker.py)."""
+    from disclosure_attacker import System, recovered
+
     r, c = values.shape
+    s = System()
+    for i in range(r):
+        for j in range(c):
+            s.cell((i, j), "<5" if mask[i, j] and 1 <= values[i, j] <= 4 else
+                   ".." if mask[i, j] else values[i, j])
+    truth = {(i, j): values[i, j] for i in range(r) for j in range(c)}
     if row_totals:
         for i in range(r):
-            if not rmask[i] and mask[i].sum() == 1:
-                return True
+            s.cell(("r", i), ".." if rmask[i] else values[i].sum())
+            s.sum_eq([(i, j) for j in range(c)], ("r", i))
     if col_totals:
         for j in range(c):
-            if not cmask[j] and mask[:, j].sum() == 1:
-                return True
-    return False
+            s.cell(("c", j), ".." if cmask[j] else values[:, j].sum())
+            s.sum_eq([(i, j) for i in range(r)], ("c", j))
+    return recovered(s, truth)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.integers(1, 5), st.integers(1, 5), st.booleans(), st.booleans(), st.data())
 def test_no_small_cell_survives_and_none_is_recoverable(r, c, rt, ct, data):
+    """The LP-audited suppression (report.disclosure.protect_table) against the attacker."""
+    from hb_eval.report.disclosure import protect_table
+
     vals = np.array(data.draw(st.lists(st.integers(0, 30), min_size=r * c, max_size=r * c)),
                     dtype=float).reshape(r, c)
-    mask, rmask, cmask, g = suppress_matrix(vals, row_totals=rt, col_totals=ct)
-    assert (mask | (vals >= 5)).all()  # every small cell suppressed
+    sym, rsym, csym = protect_table(vals, row_totals=rt, col_totals=ct)
+    mask = np.array([[v is not None for v in row] for row in sym])
+    small = (vals >= 1) & (vals < 5)
+    assert (mask | ~small).all()  # every count of 1-4 suppressed
+    rmask = np.array([v is not None for v in rsym]) if rt else np.zeros(r, bool)
+    cmask = np.array([v is not None for v in csym]) if ct else np.zeros(c, bool)
     assert not _recoverable(vals, mask, rmask, cmask, rt, ct)
-    if rt:
-        assert (rmask | (vals.sum(axis=1) >= 5)).all()
 
 
 def test_suppress_frame_with_margins_and_linked_share():
@@ -77,7 +91,8 @@ def test_suppress_frame_with_margins_and_linked_share():
                       index=[0, 1, "tot"])
     out = suppress_frame(df, ["n_HB", "n_Verrokki"], total_col="n", total_row="tot",
                          linked={"share_HB": "n_HB"})
-    assert out.loc[[0, 1], ["n_HB", "n_Verrokki"]].eq(SUPPRESSED).all().all()
+    assert out.loc[[0, 1], ["n_HB", "n_Verrokki"]].map(is_suppressed).all().all()
+    assert out.loc[1, "n_HB"] == SUPPRESSED and out.loc[0, "n_HB"] == CONFIDENTIAL  # 3 vs 10
     assert out.loc["tot", "n"] == 63 and out.loc[0, "n"] == 30
     assert out.loc[0, "share_HB"] is None and out.loc[1, "share_HB"] is None
     assert out.loc["tot", "share_HB"] == 1.0
@@ -87,7 +102,7 @@ def test_suppress_frame_with_margins_and_linked_share():
 def test_suppress_mapping_arm_counts():
     assert suppress_mapping({"HB": 40, "Verrokki": 3}) == {"HB": 40, "Verrokki": SUPPRESSED}
     assert suppress_mapping({"HB": 40, "Verrokki": 3}, total_shown=True) == {
-        "HB": SUPPRESSED, "Verrokki": SUPPRESSED}
+        "HB": CONFIDENTIAL, "Verrokki": SUPPRESSED}  # 40 is secondary: "..", not "<5"
     assert suppress_mapping({"HB": 40, "Verrokki": 30}, total_shown=True) == {
         "HB": 40, "Verrokki": 30}
 
@@ -111,10 +126,10 @@ def test_suppress_results_blocks():
     }
     out = suppress_results(res)
     c = out["data"]["clients"]
-    assert c["HB"] == SUPPRESSED and c["Verrokki"] == SUPPRESSED  # total is public
+    assert c["HB"] == CONFIDENTIAL and c["Verrokki"] == SUPPRESSED  # total is public
     assert c["excluded_no_consent"] == SUPPRESSED and c["orphans"] == SUPPRESSED
     f = out["data"]["files"][0]
-    assert f["rows_quarantined"] == SUPPRESSED and f["rows_kept"] == SUPPRESSED
+    assert f["rows_quarantined"] == SUPPRESSED and f["rows_kept"] == CONFIDENTIAL
     assert f["rows_read"] == 50
     assert out["data"]["quarantine_by_reason"] == {"bad_value": SUPPRESSED, "duplicate": 7}
     o = out["outcomes"]["kykyviisari_total"]
@@ -124,7 +139,7 @@ def test_suppress_results_blocks():
     assert o["did"]["estimate"] == 0.4 and o["did"]["n_clusters"] == 3
     rc = o["reliable_change"]["HB"]
     # counts: 2 is small; with n shown, the smallest other count (10) goes too
-    assert rc["n_deteriorated"] == SUPPRESSED and rc["n_improved"] == SUPPRESSED
+    assert rc["n_deteriorated"] == SUPPRESSED and rc["n_improved"] == CONFIDENTIAL
     assert rc["n_unchanged"] == 18 and rc["n"] == 30
     # shares go with their counts; the unsuppressed share stays a number
     assert rc["deteriorated"] is None and rc["improved"] is None
@@ -146,11 +161,11 @@ def test_suppress_table_nested_relations():
                          col_relations=[([0, 1], 2)], linked={"share_dropouts": "n_dropouts"})
     # primary: 3 and 2; rows force the completers of those rows; the column sums are fine
     assert out["n_dropouts"].tolist()[:2] == [SUPPRESSED, SUPPRESSED]
-    assert out["n_completers"].tolist()[:2] == [SUPPRESSED, SUPPRESSED]
+    assert out["n_completers"].tolist()[:2] == [CONFIDENTIAL, CONFIDENTIAL]
     assert out.loc[2, "n_dropouts"] == 5 and out.loc[2, "n_completers"] == 27
     assert out["share_dropouts"].tolist()[:2] == [None, None]
     # no relation has exactly one unknown
-    m = out.loc[:, ["n_baseline", "n_completers", "n_dropouts"]].eq(SUPPRESSED).to_numpy()
+    m = out.loc[:, ["n_baseline", "n_completers", "n_dropouts"]].map(is_suppressed).to_numpy()
     for i in range(3):
         assert m[i, 1:].sum() + m[i, 0] != 1
     for j in range(3):

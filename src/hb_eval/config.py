@@ -31,7 +31,7 @@ from .support.config_yaml import read_yaml
 from .errors import ConfigError
 
 __all__ = ["config_table", "SOURCES", "REQUIRED_SOURCES", "SCHEMA_FILE", "Sources", "AnalysisConfig",
-           "ReportConfig", "DataConfig", "EvaluationFile", "Config", "parse_config", "load_config",
+           "ReportConfig", "DataConfig", "DisclosureConfig", "EvaluationFile", "Config", "parse_config", "load_config",
            "json_schema", "json_schema_text", "reference_rows", "reference_markdown",
            "write_generated"]
 
@@ -241,6 +241,24 @@ class DataConfig:
             raise ValueError("must have date_max after date_min")
 
 
+@pydantic_dataclass(frozen=True, config=_STRICT)
+class DisclosureConfig:
+    """``disclosure``: the output-checking rules of the public audience (docs/disclosure.md)."""
+
+    min_count: Int = Field(5, ge=2, description="Threshold rule: no published count, and no "
+                           "statistic computed over, fewer than this many clients.")
+    nk_n: Int = Field(2, ge=1, description="Dominance (n, k) rule: the number of largest "
+                      "contributors of a magnitude cell (costs, budgets, euros by group).")
+    nk_k: Float = Field(85.0, gt=0, le=100, description="Dominance (n, k) rule: a magnitude "
+                        "cell whose nk_n largest contributors make more than this per cent of "
+                        "its total is suppressed.")
+    p_percent: Float = Field(10.0, ge=0, le=100, description="p % rule: a magnitude cell whose "
+                             "total minus its two largest contributors is within this per cent "
+                             "of the largest is suppressed.")
+    min_residual_df: Int = Field(10, ge=1, description="An estimate of a model with fewer "
+                                 "residual degrees of freedom is not published.")
+
+
 def _name(value: Any) -> Any:
     if value is None or value == "":
         return "HB-arviointi"
@@ -264,13 +282,16 @@ class EvaluationFile(BaseModel):
                                 "found there replaces the shipped one.")
     data: DataConfig = Field(default_factory=DataConfig, description="Plausibility limits "
                              "of the raw data.")
+    disclosure: DisclosureConfig = Field(default_factory=DisclosureConfig, description="The "
+                                         "disclosure-control rules of public outputs.")
 
 
 SOURCES: tuple[str, ...] = tuple(f.name for f in fields(Sources))
 REQUIRED_SOURCES: tuple[str, ...] = tuple(
     name for name, info in Sources.__pydantic_fields__.items() if info.is_required())
 _SECTIONS: dict[str, Any] = {"sources": Sources, "analysis": AnalysisConfig,
-                             "report": ReportConfig, "data": DataConfig}
+                             "report": ReportConfig, "data": DataConfig,
+                             "disclosure": DisclosureConfig}
 
 
 # -- the parsed configuration the rest of the package uses -----------------------------------
@@ -304,6 +325,7 @@ class Config:
     schemas: Path | None = None
     path: Path | None = None
     data: DataConfig = field(default_factory=DataConfig)
+    disclosure: DisclosureConfig = field(default_factory=DisclosureConfig)
     # "today" for the default plausibility window (None: the real date); not part of
     # :meth:`to_dict` -- ``hb-eval reproduce`` sets it from the manifest
     run_date: Any = None
@@ -441,6 +463,8 @@ class Config:
             d["schemas"] = _relative(self.schemas, self.base_dir)
         if self.data != DataConfig():  # only when set: the default keeps results.json as it was
             d["data"] = asdict(self.data)
+        if self.disclosure != DisclosureConfig():  # only when set, as ``data``
+            d["disclosure"] = asdict(self.disclosure)
         return d
 
 
@@ -593,7 +617,7 @@ def parse_config(data: dict, base_dir: Path | str, path: Path | None = None) -> 
         raise ConfigError("sources must be a mapping of source name to path(s)")
     else:
         data.pop("sources", None)
-    for section in ("analysis", "report", "data"):
+    for section in ("analysis", "report", "data", "disclosure"):
         if data.get(section, 0) is None:
             data[section] = {}
     try:
@@ -612,7 +636,7 @@ def parse_config(data: dict, base_dir: Path | str, path: Path | None = None) -> 
     base = Path(base_dir)
     return Config(name=model.name, base_dir=base, sources=sources, analysis=model.analysis,
                   report=model.report, schemas=(base / model.schemas) if model.schemas else None,
-                  path=path, data=model.data)
+                  path=path, data=model.data, disclosure=model.disclosure)
 
 
 def load_config(path: str | Path) -> Config:
@@ -766,7 +790,8 @@ def reference_markdown() -> str:
         "",
     ]
     titles = {"": "Top level", "sources": "`sources`", "analysis": "`analysis`",
-              "report": "`report`", "data": "`data` (plausibility limits)"}
+              "report": "`report`", "data": "`data` (plausibility limits)",
+              "disclosure": "`disclosure` (public outputs; see [Disclosure control](disclosure.md))"}
     for section, title in titles.items():
         lines += [f"## {title}", "", "| key | type | default | meaning |", "|---|---|---|---|"]
         for r in rows:

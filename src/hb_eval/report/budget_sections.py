@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .suppression import SUPPRESSED, is_small, suppress_mapping
+from .suppression import is_small, is_suppressed, suppress_mapping, symbol_of
 
 __all__ = ["suppress_budget_results"]
 
@@ -23,8 +23,8 @@ def _public_groups(rows: list[dict[str, Any]], total: int) -> None:
     """Suppress small ``n`` in by-pilot/by-group records (against the published total)."""
     counts = suppress_mapping({i: r["n"] for i, r in enumerate(rows)}, total_shown=True)
     for i, r in enumerate(rows):
-        if counts[i] == SUPPRESSED:
-            r["n"] = SUPPRESSED
+        if is_suppressed(counts[i]):
+            r["n"] = counts[i]
             r.update({k: None for k in _GROUP_STATS})
 
 
@@ -41,5 +41,5 @@ def suppress_budget_results(results: dict[str, Any]) -> dict[str, Any]:
         block = out["providers"] = copy.deepcopy(results["providers"])
         for r in block.get("by_sector") or []:
             if is_small(r.get("n_clients_hb")):
-                r.update(n_clients_hb=SUPPRESSED, hb_euros=None, hb_share=None)
+                r.update(n_clients_hb=symbol_of(r["n_clients_hb"]), hb_euros=None, hb_share=None)
     return out

@@ -24,7 +24,7 @@ from .format import MISSING, fmt_ci, fmt_date, fmt_eur, fmt_int, fmt_num, fmt_p,
 from .format import is_p_column as _is_p_col
 from .i18n import display_value, setting_label, setting_value, t
 from .results_json import get_path, to_jsonable
-from .suppression import SUPPRESSED
+from .suppression import is_suppressed
 from .tables import Table
 
 __all__ = ["render_html", "table_html", "number_span", "img_tag"]
@@ -110,7 +110,7 @@ def table_html(table: Table, lang: str, headers: Mapping[str, str] | None = None
                            f"<code>{_html.escape(v)}</code></td>")
                 continue
             text = _cell(v, str(c), lang, table.digits.get(c, 2), c in counts)
-            cls = ' class="r"' if not isinstance(v, str) or v == SUPPRESSED else ""
+            cls = ' class="r"' if not isinstance(v, str) or is_suppressed(v) else ""
             out.append(f"<td{cls}>{_html.escape(text)}</td>")
         out.append("</tr>")
     out.append("</tbody></table>")

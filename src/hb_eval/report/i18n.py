@@ -73,10 +73,12 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "The analysis failed ({error}); the other parts were computed. Run again with "
               "--debug to see why."},
     "suppression_note": {
-        "fi": "Alle viiden asiakkaan solut on peitetty merkinnällä <5, samoin solut, joista ne "
-              "voisi päätellä reunasummasta.",
-        "en": "Cells counting fewer than five clients are shown as <5, as are cells from which "
-              "they could be recovered via a margin."},
+        "fi": "<5 = 1–4 asiakasta (ensisijainen salaus); .. = salassa pidettävä tieto "
+              "(toissijainen salaus: piilotettua lukua ei voi päätellä summista eikä muista "
+              "taulukoista); tyhjä tunnusluku = laskettu alle viidestä asiakkaasta.",
+        "en": "<5 = 1–4 clients (primary suppression); .. = confidential (secondary "
+              "suppression: no hidden count can be worked out from totals or other tables); a "
+              "blank statistic = computed over fewer than five clients."},
     # arms, waves
     "HB": {"fi": "HB", "en": "HB"},
     "Verrokki": {"fi": "Verrokki", "en": "Comparison"},

@@ -403,6 +403,7 @@ _HEAD = """\
 | `tables/*.csv` | the report's tables (below) |
 | `tables.xlsx` | the same tables, one sheet each |
 | `report.pdf` | with `--pdf`: the report printed (below) |
+| `output_check.json`, `output_check.html` | the output check: every published table and figure, the disclosure rules applied and how many cells each rule suppressed and why, with no suppressed value ([Disclosure control](disclosure.md)) |
 
 `hb-eval validate evaluation.yaml --json` prints the `data` block of `results.json` (and
 `schema_version`) without running any analysis. In Python, `hb_eval.evaluate()` returns the same
@@ -442,8 +443,9 @@ violation.
 Numbers are plain JSON numbers (not formatted strings), rounded to 10 significant digits; missing
 values and non-finite numbers are `null`; keys are sorted. The shape is a promise to scripts and
 to people reproducing a published report: keys are added freely, and `schema_version` changes
-when a key changes meaning. In a public report counts of 0–4 clients are the string `"<5"` and the
-statistics of a suppressed group are `null`.
+when a key changes meaning. In a public report a count of 1–4 clients is the string `"<5"`, a count hidden so that no
+suppressed value can be recovered is `".."`, and the statistics of a suppressed group are
+`null` ([Disclosure control](disclosure.md)).
 
 `<outcome>` is one of `kykyviisari_total` (primary), `kykyviisari_<domain>` with `<domain>` one of
 `general_wellbeing`, `participation`, `mental_wellbeing`, `everyday_life`, `skills`,

@@ -44,7 +44,9 @@ from .pdf import PdfError, print_pdf
 from .results_json import dumps_results, to_jsonable
 from .suppression import redact_client_numbers, suppress_results
 from .table_specs import make_tables
-from .tables import Table, public_table, write_csv
+from .disclosure import (Rules, align_results, disclose_tables, figure_records, output_check,
+                         output_check_html, public_figure_data)
+from .tables import Table, write_csv
 from .workbook import write_workbook
 
 if TYPE_CHECKING:
@@ -184,9 +186,18 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     if public:  # budget groups under 5 lose their statistics; no provider names
         results = suppress_budget_results(results)
         frames.pop("providers_paid", None)
-    results = to_jsonable(suppress_results(results) if public else results)
-    tables = {k: gate_table(_redact_table(public_table(v)) if public else v)
-              for k, v in make_tables(frames, lang).items()}
+    rules = Rules.of(config)
+    tables = make_tables(frames, lang)
+    figure_data = ev.figure_data
+    # one disclosure-control step for every public output; internal: what it would do
+    checked, records = disclose_tables(tables, rules)
+    checked_figures = public_figure_data(ev, checked, rules)
+    records += figure_records(ev.figure_data, checked_figures)
+    if public:
+        tables, figure_data = checked, checked_figures
+        results = align_results(suppress_results(results), tables)
+    tables = {k: gate_table(_redact_table(v) if public else v) for k, v in tables.items()}
+    results = to_jsonable(results)
     failures = list(ev.failures)
 
     run.step("report", "tables")
@@ -196,7 +207,7 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     with dest.writing("tables.xlsx") as path:
         write_workbook(list(tables.values()), path, lang)
 
-    figs = _figures(ev.figure_data, lang, public, out / "figures", run, failures,
+    figs = _figures(figure_data, lang, public, out / "figures", run, failures,
                     wtp=config.analysis.wtp)
 
     run.part("results.json")
@@ -204,6 +215,12 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     text = dumps_results(results).encode("utf-8")
     with dest.writing("results.json") as path:
         path.write_bytes(text)
+
+    oc = output_check(records, rules, config.report.audience)
+    with dest.writing("output_check.json") as path:
+        path.write_bytes(dumps_results(oc).encode("utf-8"))
+    with dest.writing("output_check.html") as path:
+        path.write_text(output_check_html(oc, lang, rules), encoding="utf-8")
 
     run.part("report.html")
     a = config.analysis

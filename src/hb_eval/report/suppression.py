@@ -38,10 +38,29 @@ __all__ = [
     "is_count_column",
     "redact_client_numbers",
     "REDACTED_ID",
+    "CONFIDENTIAL",
+    "symbol_of",
+    "is_suppressed",
 ]
 
 THRESHOLD = 5
 SUPPRESSED = "<5"
+#: The symbol of a suppressed zero and of secondary suppression (confidential).
+CONFIDENTIAL = ".."
+
+
+def symbol_of(v: Any, threshold: int = THRESHOLD) -> str:
+    """``<5`` for a count 1..4, ``..`` for anything else suppressed (a zero, a secondary)."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return CONFIDENTIAL
+    return SUPPRESSED if 1 <= x < threshold else CONFIDENTIAL
+
+
+def is_suppressed(v: Any) -> bool:
+    """True for a published symbol of suppression (``<5`` or ``..``)."""
+    return isinstance(v, str) and (v == CONFIDENTIAL or v.startswith("<"))
 _NOT_CLIENT_COUNTS = frozenset({"n_clusters", "n_items", "n_domains"})
 
 
@@ -245,7 +264,8 @@ def suppress_table(df: pd.DataFrame, count_cols: Sequence[str], *,
     out = df.copy()
     for j, col in enumerate(count_cols):
         out[col] = out[col].astype(object)
-        out.loc[np.array(rows, dtype=object)[mask[:, j]].tolist(), col] = SUPPRESSED
+        for lab in np.array(rows, dtype=object)[mask[:, j]].tolist():
+            out.loc[lab, col] = symbol_of(df.loc[lab, col], threshold)
     _apply_linked(out, linked)
     return out
 
@@ -253,7 +273,7 @@ def suppress_table(df: pd.DataFrame, count_cols: Sequence[str], *,
 def _apply_linked(out: pd.DataFrame, linked: Mapping[str, str] | None) -> None:
     for derived, base in (linked or {}).items():
         if derived in out.columns and base in out.columns:
-            hit = out[base].map(lambda v: isinstance(v, str) and v == SUPPRESSED)
+            hit = out[base].map(is_suppressed)
             out[derived] = out[derived].astype(object)
             out.loc[hit, derived] = None
 
@@ -295,15 +315,17 @@ def suppress_frame(df: pd.DataFrame, count_cols: Sequence[str], *, total_col: st
     for c in cols:
         out[c] = out[c].astype(object)
     for j, col in enumerate(count_cols):
-        out.loc[np.array(body_idx, dtype=object)[mask[:, j]].tolist(), col] = SUPPRESSED
+        for lab in np.array(body_idx, dtype=object)[mask[:, j]].tolist():
+            out.loc[lab, col] = symbol_of(df.loc[lab, col], threshold)
     if total_col is not None:
-        out.loc[np.array(body_idx, dtype=object)[rmask].tolist(), total_col] = SUPPRESSED
+        for lab in np.array(body_idx, dtype=object)[rmask].tolist():
+            out.loc[lab, total_col] = symbol_of(df.loc[lab, total_col], threshold)
     if total_row is not None:
         for j, col in enumerate(count_cols):
             if cmask[j]:
-                out.loc[total_row, col] = SUPPRESSED
+                out.loc[total_row, col] = symbol_of(df.loc[total_row, col], threshold)
         if total_col is not None and gmask:
-            out.loc[total_row, total_col] = SUPPRESSED
+            out.loc[total_row, total_col] = symbol_of(df.loc[total_row, total_col], threshold)
     _apply_linked(out, linked)
     return out
 
@@ -323,7 +345,7 @@ def suppress_mapping(counts: Mapping[str, Any], *, total_shown: bool = False,
     mask, *_ = suppress_matrix(vals, row_totals=total_shown, threshold=threshold)
     for k, m in zip(keys, mask[0]):
         if m:
-            out[k] = SUPPRESSED
+            out[k] = symbol_of(counts[k], threshold)
     return out
 
 
@@ -344,7 +366,7 @@ def _count_leaves(obj: Any, path: str = "") -> Any:
         for k, v in obj.items():
             p = f"{path}.{k}" if path else k
             if _numeric(v) and _is_count_path(p) and is_small(v):
-                out[k] = SUPPRESSED
+                out[k] = symbol_of(v)
             else:
                 out[k] = _count_leaves(v, p)
         return out
@@ -398,7 +420,7 @@ def suppress_results(results: Mapping[str, Any], threshold: int = THRESHOLD) -> 
                                                "rows_quarantined": f["rows_quarantined"]},
                                               total_shown=True, threshold=threshold))
                     if is_small(f.get("rows_read"), threshold):
-                        f["rows_read"] = SUPPRESSED
+                        f["rows_read"] = symbol_of(f["rows_read"], threshold)
     outcomes = res.get("outcomes")
     if isinstance(outcomes, dict):
         for o in outcomes.values():
@@ -407,7 +429,7 @@ def suppress_results(results: Mapping[str, Any], threshold: int = THRESHOLD) -> 
             n = o.get("n") if isinstance(o.get("n"), dict) else {}
             for arm, narm in list(n.items()):
                 if is_small(narm, threshold):
-                    n[arm] = SUPPRESSED
+                    n[arm] = symbol_of(narm, threshold)
                     within = (o.get("within") or {}).get(arm)
                     if isinstance(within, dict):
                         for k in list(within):
@@ -422,9 +444,10 @@ def suppress_results(results: Mapping[str, Any], threshold: int = THRESHOLD) -> 
                     cats.update(suppress_mapping({k: cats[k] for k in keys},
                                                  total_shown="n" in cats, threshold=threshold))
                     if is_small(cats.get("n"), threshold):
-                        cats.update({k: SUPPRESSED for k in ["n", *keys]})
+                        cats.update({k: symbol_of(cats[k], threshold) for k in ["n", *keys]
+                                     if not is_suppressed(cats[k])})
                     for k in _RC:  # a share is removed with its count
-                        if cats.get(f"n_{k}") == SUPPRESSED and k in cats:
+                        if is_suppressed(cats.get(f"n_{k}")) and k in cats:
                             cats[k] = None
     man = res.get("manifest")
     if isinstance(man, dict) and isinstance(man.get("config"), dict):
@@ -439,7 +462,7 @@ def suppress_results(results: Mapping[str, Any], threshold: int = THRESHOLD) -> 
                 continue
             for arm in ("HB", "Verrokki"):
                 if is_small(item.get(f"n_{arm}"), threshold):
-                    item[f"n_{arm}"] = SUPPRESSED
+                    item[f"n_{arm}"] = symbol_of(item[f"n_{arm}"], threshold)
                     if f"share_agree_{arm}" in item:
                         item[f"share_agree_{arm}"] = None
     return _count_leaves(res)

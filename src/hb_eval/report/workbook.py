@@ -26,7 +26,7 @@ import pandas as pd
 
 from .format import excel_date_format, fmt_date, fmt_int, fmt_num, fmt_p, is_p_column
 from .i18n import display_value, t
-from .suppression import SUPPRESSED
+from .suppression import is_suppressed
 from .tables import Table
 
 __all__ = ["write_workbook", "sheet_names", "number_format"]
@@ -164,7 +164,7 @@ def write_workbook(tables: list[Table], path: str | Path, lang: str = "fi") -> P
                     cell.number_format = fmt
                 elif isinstance(v, _dt.datetime):
                     cell.number_format = excel_date_format(lang)
-                elif v == SUPPRESSED:
+                elif is_suppressed(v):
                     cell.alignment = Alignment(horizontal="right")
         ws.freeze_panes = "A2"
     index.freeze_panes = "A2"

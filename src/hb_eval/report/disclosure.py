@@ -1,0 +1,668 @@
+"""Disclosure control of the public audience: what a public output may publish.
+
+One step between the analyses and every public output (:func:`disclose_tables`,
+:func:`public_figure_data`, :func:`output_check`); the report floor decides what is published
+and computes no analysis. The rules (``disclosure:`` block of the configuration, see
+docs/disclosure.md) follow the ESSnet output-checking guidelines:
+
+* **threshold**: a count below ``min_count`` is suppressed (primary), and so is every statistic
+  computed over such a count (means, SDs, shares, SMDs, estimates and their intervals);
+* **models**: a subgroup model with fewer than ``min_residual_df`` residual degrees of freedom
+  (``n − 2`` for the DiD of change on arm) is not published;
+* **dominance** (:func:`nk_dominated`, :func:`p_percent_unsafe`) for magnitude cells;
+* **secondary suppression**: the counts of every public table, and the margins they share
+  across tables (Table 1, attrition, heterogeneity, reliable change, within-arm, outcome
+  effects, the data appendix), form one system of linear equations. After primary suppression
+  each suppressed cell is audited by linear programming (its smallest and largest value
+  given everything published, as τ-Argus audits a table); while one is narrower than its
+  symbol allows, a further cell of an equation it is in is suppressed (:func:`protect`).
+
+Symbols: ``<5`` for a primary cell (a count of 1–4), ``..`` (confidential) for secondary
+suppression. A zero counts no one and is published (``0``) unless secondary suppression hides
+it; a statistic over a zero count is removed like one over 1–4 clients. A primary cell is
+protected when the equations leave the whole of 1..4 possible for it.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+__all__ = ["Rules", "SECONDARY", "primary_symbol", "protect", "protect_table",
+           "disclose_tables", "public_figure_data", "nk_dominated", "p_percent_unsafe",
+           "CheckRecord"]
+
+SECONDARY = ".."
+PUBLISHED, PRIMARY, SECOND, PRIMARY_HIDDEN = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The disclosure rules (defaults: Finnish practice and the ESSnet guidelines)."""
+
+    min_count: int = 5
+    nk_n: int = 2
+    nk_k: float = 85.0
+    p_percent: float = 10.0
+    min_residual_df: int = 10
+
+    @classmethod
+    def of(cls, config: Any) -> "Rules":
+        d = getattr(config, "disclosure", None)
+        if d is None:
+            return cls()
+        return cls(d.min_count, d.nk_n, d.nk_k, d.p_percent, d.min_residual_df)
+
+
+def primary_symbol(rules: Rules = Rules()) -> str:
+    return f"<{rules.min_count}"
+
+
+def symbol(v: float, code: int, rules: Rules = Rules()) -> str:
+    """``<5`` for a primary cell (1–4), ``..`` for a secondary cell (and for a primary cell
+    whose ``<5`` would bound another's value, see :func:`protect`)."""
+    return primary_symbol(rules) if code == PRIMARY and 1 <= v < rules.min_count else SECONDARY
+
+
+# -- dominance ---------------------------------------------------------------------------------
+def nk_dominated(contributions: Sequence[float], n: int = 2, k: float = 85.0) -> bool:
+    """(n, k) rule: the ``n`` largest contributions make more than ``k`` % of the total."""
+    x = np.sort(np.abs(np.asarray(contributions, float)))[::-1]
+    total = x.sum()
+    return bool(total > 0 and x[:n].sum() > k / 100 * total)
+
+
+def p_percent_unsafe(contributions: Sequence[float], p: float = 10.0) -> bool:
+    """p % rule: the total minus the two largest is within ``p`` % of the largest (the second
+    largest contributor could estimate the largest to within p %)."""
+    x = np.sort(np.abs(np.asarray(contributions, float)))[::-1]
+    if len(x) == 0 or x[0] == 0:
+        return False
+    rest = x.sum() - x[0] - (x[1] if len(x) > 1 else 0.0)
+    return bool(rest < p / 100 * x[0])
+
+
+# -- the audit and secondary suppression --------------------------------------------------------
+def _components(code: np.ndarray, rels: list[tuple[np.ndarray, int]]) -> dict[int, int]:
+    """Hidden cell -> its component (hidden cells linked through shared equations)."""
+    parent: dict[int, int] = {int(c): int(c) for c in np.flatnonzero(code != PUBLISHED)}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for members, tot in rels:
+        hid = [int(m) for m in [*members.tolist(), tot] if int(m) in parent]
+        for a in hid[1:]:
+            ra, rb = find(hid[0]), find(a)
+            if ra != rb:
+                parent[ra] = rb
+    return {c: find(c) for c in parent}
+
+
+def _intervals(v: np.ndarray, code: np.ndarray, rels: list[tuple[np.ndarray, int]],
+               cells: Sequence[int], rules: Rules, *, stop: Any = None
+               ) -> dict[int, tuple[float, float]]:
+    """Smallest and largest value of each of ``cells`` given the published cells (each cell
+    in the linear system of its component only; ``stop(cell, interval)`` true ends early)."""
+    comp = _components(code, rels)
+    systems: dict[int, Any] = {}
+    out = {}
+    for c in cells:
+        root = comp[c]
+        if root not in systems:
+            hidden = sorted(k for k, r in comp.items() if r == root)
+            idx = {k: i for i, k in enumerate(hidden)}
+            rows, rhs = [], []
+            for members, tot in rels:
+                terms = [(int(m), 1.0) for m in members] + [(tot, -1.0)]
+                if not any(t in idx for t, _ in terms):
+                    continue
+                row = np.zeros(len(hidden))
+                b = 0.0
+                for t, a in terms:
+                    if t in idx:
+                        row[idx[t]] += a
+                    else:
+                        b -= a * v[t]
+                rows.append(row)
+                rhs.append(b)
+            bounds = [(1.0, rules.min_count - 1.0) if code[k] == PRIMARY
+                      and 1 <= v[k] < rules.min_count else (0.0, None) for k in hidden]
+            systems[root] = (idx, np.array(rows) if rows else None,
+                             np.array(rhs) if rows else None, bounds)
+        idx, a_eq, b_eq, bounds = systems[root]
+        obj = np.zeros(len(idx))
+        obj[idx[c]] = 1.0
+        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        low = math.ceil(lo.fun - 1e-6) if lo.status == 0 else 0.0
+        if stop is not None and stop(c, (float(low), math.inf)):
+            out[c] = (float(low), math.inf)
+            return out
+        hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        high = math.floor(-hi.fun + 1e-6) if hi.status == 0 else math.inf
+        out[c] = (float(low), float(high))
+        if stop is not None and stop(c, out[c]):
+            return out
+    return out
+
+
+def _exposed(v: float, interval: tuple[float, float], rules: Rules) -> bool:
+    """A primary cell is exposed when the published numbers leave it fewer than
+    ``min_count - 2`` possible values (3 of the symbol's 1..4 by default)."""
+    lo, hi = interval
+    return hi - lo + 1 < rules.min_count - 2
+
+
+def protect(values: Sequence[float], relations: Sequence[tuple[Sequence[int], int]],
+            rules: Rules = Rules(), primary: np.ndarray | None = None) -> np.ndarray:
+    """Primary and secondary suppression of counts bound by additive relations.
+
+    Parameters
+    ----------
+    values
+        Counts (NaN: no value; never suppressed, never chosen, not in an equation).
+    relations
+        ``(members, total)`` index pairs: ``sum(values[members]) == values[total]``, every one
+        of them published (an equality across tables is ``([a], b)``).
+    rules
+        The rules (``min_count``).
+    primary
+        Further cells to suppress as primary (e.g. by a dominance rule).
+
+    Returns
+    -------
+    ndarray of int
+        0 published, 1 primary, 2 secondary. No primary cell's interval under the published
+        equations is narrower than its symbol allows.
+    """
+    v = np.asarray(values, float)
+    ok = ~np.isnan(v)
+    code = np.where(ok & (v >= 1) & (v < rules.min_count), PRIMARY, PUBLISHED)
+    if primary is not None:
+        code[np.asarray(primary, bool) & ok & (code == PUBLISHED)] = PRIMARY
+    v0 = np.nan_to_num(v)
+    rels = [(np.asarray([m for m in ms if ok[m]], int), int(t)) for ms, t in relations
+            if ok[t]]
+    by_cell: dict[int, list[int]] = {}
+    for r, (ms, t) in enumerate(rels):
+        for c in [*ms.tolist(), t]:
+            by_cell.setdefault(c, []).append(r)
+    given_up: set[int] = set()
+    while True:
+        prim = [int(c) for c in np.flatnonzero((code == PRIMARY) | (code == PRIMARY_HIDDEN))
+                if c in by_cell]
+        if not prim:
+            return code
+        todo = [c for c in prim if c not in given_up]
+        iv = _intervals(v0, code, rels, todo, rules,
+                        stop=lambda c, i: _exposed(v0[c], i, rules))
+        bad = [c for c in iv if _exposed(v0[c], iv[c], rules)]
+        if not bad:
+            return code
+        c = bad[0]
+        choice = _candidate(c, v0, code, rels, by_cell)
+        if choice is not None:
+            code[choice] = SECOND
+            continue
+        # nothing left to hide: a small total's "<5" itself bounds its members, so the
+        # primary cells of c's equations (c last) are shown ".." (no bound of 1..4)
+        near = [m for r in by_cell.get(c, []) for m in [*rels[r][0].tolist(), rels[r][1]]
+                if code[m] == PRIMARY and m != c] + ([c] if code[c] == PRIMARY else [])
+        if near:
+            code[near[0]] = PRIMARY_HIDDEN
+        else:  # all hidden, all ".." and still narrow: the equations alone bound it
+            given_up.add(c)
+
+
+def _candidate(c: int, v: np.ndarray, code: np.ndarray, rels: list[tuple[np.ndarray, int]],
+               by_cell: dict[int, list[int]]) -> int | None:
+    """The published cell to hide next: in an equation of ``c`` (or, breadth first, of a
+    hidden cell linked to it), a member before a total, the smallest count first."""
+    seen, frontier = {c}, [c]
+    while frontier:
+        best = None
+        for x in frontier:
+            for r in by_cell.get(x, []):
+                ms, t = rels[r]
+                for m, is_total in [*((int(m), False) for m in ms), (t, True)]:
+                    if code[m] == PUBLISHED:
+                        key = (is_total, v[m], m)
+                        if best is None or key < best:
+                            best = key
+        if best is not None:
+            return best[2]
+        nxt = []
+        for x in frontier:
+            for r in by_cell.get(x, []):
+                ms, t = rels[r]
+                for m in [*ms.tolist(), t]:
+                    if m not in seen and code[m] != PUBLISHED:
+                        seen.add(m)
+                        nxt.append(m)
+        frontier = nxt
+    return None
+
+
+def protect_table(cells: np.ndarray, *, row_totals: bool = False, col_totals: bool = False,
+                  rules: Rules = Rules()) -> tuple[list[list[str | None]], list, list]:
+    """:func:`protect` of an ``r × c`` count table with its shown margins: the symbols (None
+    where published) of the interior, the row totals and the column totals."""
+    x = np.asarray(cells, float)
+    r, c = x.shape
+    vals = list(x.ravel())
+    rels = []
+    if row_totals:
+        for i in range(r):
+            vals.append(np.nansum(x[i]))
+            rels.append(([i * c + j for j in range(c)], len(vals) - 1))
+    if col_totals:
+        for j in range(c):
+            vals.append(np.nansum(x[:, j]))
+            rels.append(([i * c + j for i in range(r)], len(vals) - 1))
+    code = protect(vals, rels, rules)
+    sym = [symbol(vals[k], code[k], rules) if code[k] else None for k in range(len(vals))]
+    inner = [sym[i * c:(i + 1) * c] for i in range(r)]
+    rest = sym[r * c:]
+    return inner, rest[:r] if row_totals else [], rest[r:] if row_totals else rest
+
+
+# -- the public tables ----------------------------------------------------------------------------
+@dataclass
+class CheckRecord:
+    """What disclosure control did to one output (for output_check.json; no values)."""
+
+    name: str
+    kind: str  # table | figure | results
+    cells: int = 0
+    primary: int = 0
+    secondary: int = 0
+    statistics_removed: int = 0
+    residual_df: int = 0
+    dominance: int = 0
+    rows_removed: int = 0
+    rules: list[str] = field(default_factory=list)
+
+
+def _is_count(name: str) -> bool:
+    from .suppression import is_count_column
+
+    return is_count_column(name)
+
+
+_LINKED_EXTRA: dict[str, dict[str, tuple[str, ...]]] = {
+    "heterogeneity": {c: ("n_HB", "n_Verrokki") for c in
+                      ("estimate", "se", "df", "ci_low", "ci_high", "p")},
+    "table1": {"smd": ("n_HB", "n_Verrokki")},
+    # a share goes with its count and with its denominator (share × n gives the count)
+    "reliable_change": {f"share_{k}": (f"n_{k}", "n") for k in
+                        ("improved", "unchanged", "deteriorated")},
+    "attrition": {"share_dropouts": ("n_dropouts", "n_baseline")},
+    "satisfaction_items": {"share_agree_HB": ("n_HB",), "share_agree_Verrokki": ("n_Verrokki",)},
+    "outcome_effects": {c: ("n_HB", "n_Verrokki") for c in
+                        ("estimate", "se", "df", "ci_low", "ci_high", "p", "holm_p", "wild_p")},
+}
+_MODEL_TABLES = {"heterogeneity": 2}  # table -> parameters of its model (change ~ arm)
+
+
+def _shared_margins(frames: Mapping[str, pd.DataFrame], cell: Any) -> list[tuple[list, Any]]:
+    """Equations between tables (cells keyed (table, row, column)); ``cell`` gives the key of
+    a cell when it exists, else None."""
+    rel: list[tuple[list, Any]] = []
+
+    def eq(a: Any, b: Any) -> None:
+        if a is not None and b is not None:
+            rel.append(([a], b))
+
+    primary = "kykyviisari_total"
+    wa, rc, oe, ep = (frames.get(k) for k in ("within_arm", "reliable_change",
+                                               "outcome_effects", "estimators_primary"))
+    n_of: dict[tuple[str, str], Any] = {}
+    if wa is not None:
+        for i in range(len(wa)):
+            n_of[(str(wa["outcome"].iloc[i]), str(wa["arm"].iloc[i]))] = cell("within_arm", i, "n")
+    if rc is not None:
+        for i in range(len(rc)):
+            k = (str(rc["outcome"].iloc[i]), str(rc["arm"].iloc[i]))
+            c = cell("reliable_change", i, "n")
+            if k in n_of:
+                eq(c, n_of[k])
+            else:
+                n_of[k] = c
+    if oe is not None:
+        for i in range(len(oe)):
+            for arm in ("HB", "Verrokki"):
+                eq(cell("outcome_effects", i, f"n_{arm}"),
+                   n_of.get((str(oe["outcome"].iloc[i]), arm)))
+    if ep is not None:
+        for i in range(len(ep)):
+            if ep["estimator"].iloc[i] != "mixed":
+                for arm in ("HB", "Verrokki"):
+                    eq(cell("estimators_primary", i, f"n_{arm}"), n_of.get((primary, arm)))
+    t1, het, att = frames.get("table1"), frames.get("heterogeneity"), frames.get("attrition")
+    if t1 is not None and "level" in t1.columns:
+        lv = t1["level"]
+        for cov in pd.unique(t1["covariate"]):
+            rows = [i for i in range(len(t1)) if t1["covariate"].iloc[i] == cov
+                    and isinstance(lv.iloc[i], str) and lv.iloc[i] != ""]
+            if not rows:
+                continue
+            for arm in ("HB", "Verrokki"):
+                tot = n_of.get((primary, arm))
+                if tot is not None:
+                    rel.append(([cell("table1", i, f"n_{arm}") for i in rows], tot))
+        for i in range(len(t1)):
+            cov, level = str(t1["covariate"].iloc[i]), t1["level"].iloc[i]
+            if not (isinstance(level, str) and level):  # a continuous row: n = the sample
+                for arm in ("HB", "Verrokki"):
+                    eq(cell("table1", i, f"n_{arm}"), n_of.get((primary, arm)))
+            if het is not None:
+                for j in range(len(het)):
+                    if het["by"].iloc[j] == cov and het["subgroup"].iloc[j] == level:
+                        for arm in ("HB", "Verrokki"):
+                            eq(cell("heterogeneity", j, f"n_{arm}"), cell("table1", i, f"n_{arm}"))
+            if att is not None and cov == "pilot":
+                for j in range(len(att)):
+                    if att["pilot"].iloc[j] == level and att["arm"].iloc[j] in ("HB", "Verrokki"):
+                        eq(cell("attrition", j, "n_completers"),
+                           cell("table1", i, f"n_{att['arm'].iloc[j]}"))
+    if att is not None:
+        for j in range(len(att)):
+            if att["pilot"].iloc[j] == "(kaikki)" and att["arm"].iloc[j] in ("HB", "Verrokki"):
+                eq(cell("attrition", j, "n_completers"), n_of.get((primary, att["arm"].iloc[j])))
+    return [r for r in rel if None not in r[0] and r[1] is not None]
+
+
+def disclose_tables(tables: Mapping[str, Any], rules: Rules = Rules()
+                    ) -> tuple[dict[str, Any], list[CheckRecord]]:
+    """The public form of the report's tables (:class:`~hb_eval.report.tables.Table`), with
+    one record per table of what was suppressed and why.
+
+    Every count column (``is_count_column``) of every table is a cell of one system; the
+    tables' own relations (``row_relations``, ``col_relations``, ``total_col``) and the
+    margins they share (:func:`_shared_margins`) are its equations.
+    """
+    keys: dict[tuple[str, int, str], int] = {}
+    vals: list[float] = []
+    frames = {k: t.frame for k, t in tables.items()}
+    for name, t in tables.items():
+        f = t.frame
+        cols = [c for c in f.columns if _is_count(c)]
+        for c in cols:
+            num = pd.to_numeric(f[c], errors="coerce").to_numpy(float)
+            for i in range(len(f)):
+                keys[(name, i, c)] = len(vals)
+                vals.append(num[i])
+
+    def cell(name: str, i: int, col: str) -> int | None:
+        return keys.get((name, i, col))
+
+    rels: list[tuple[list[int], int]] = []
+    for name, t in tables.items():
+        f = t.frame
+        n = len(f)
+        for members, total in t.row_relations:
+            for i in range(n):
+                ms = [cell(name, i, m) for m in members]
+                if None not in ms and cell(name, i, total) is not None:
+                    rels.append((ms, cell(name, i, total)))
+        counts = [c for c in f.columns if _is_count(c)]
+        for members, total in t.col_relations:
+            pos = {lab: i for i, lab in enumerate(f.index)}
+            for c in counts:
+                rels.append(([cell(name, pos[m], c) for m in members], cell(name, pos[total], c)))
+        if t.total_col is not None and not t.row_relations:
+            inner = [c for c in counts if c != t.total_col]
+            for i in range(n):
+                rels.append(([cell(name, i, c) for c in inner], cell(name, i, t.total_col)))
+    rels += _shared_margins(frames, cell)
+    code = protect(vals, rels, rules)
+
+    out, records = {}, []
+    for name, t in tables.items():
+        f = t.frame.copy()
+        rec = CheckRecord(name, "table")
+        counts = [c for c in f.columns if _is_count(c)]
+        hidden = pd.DataFrame(False, index=f.index, columns=counts)
+        for c in counts:
+            col = f[c].astype(object)
+            for i in range(len(f)):
+                k = keys[(name, i, c)]
+                if not math.isnan(vals[k]):
+                    rec.cells += 1
+                if code[k]:
+                    col.iloc[i] = symbol(vals[k], code[k], rules)
+                    hidden.iloc[i, counts.index(c)] = True
+                    rec.primary += code[k] in (PRIMARY, PRIMARY_HIDDEN)
+                    rec.secondary += code[k] == SECOND
+            f[c] = col
+        linked = {d: (b,) if isinstance(b, str) else tuple(b) for d, b in t.linked.items()}
+        for d, b in _LINKED_EXTRA.get(name, {}).items():
+            if d in f.columns:
+                linked[d] = b
+        for d, bases in linked.items():
+            bases = [b for b in bases if b in hidden.columns]
+            if d not in f.columns or not bases:
+                continue
+            small = pd.concat([pd.to_numeric(t.frame[b], errors="coerce") < rules.min_count
+                               for b in bases], axis=1).any(axis=1)
+            hit = hidden[bases].any(axis=1) | small
+            had = f[d].notna()
+            f[d] = f[d].astype(object)
+            f.loc[hit, d] = None
+            rec.statistics_removed += int((hit & had).sum())
+        if name in _MODEL_TABLES and {"n_HB", "n_Verrokki"} <= set(t.frame.columns):
+            n = (pd.to_numeric(t.frame["n_HB"], errors="coerce")
+                 + pd.to_numeric(t.frame["n_Verrokki"], errors="coerce"))
+            low = (n - _MODEL_TABLES[name] < rules.min_residual_df).to_numpy()
+            for d in _LINKED_EXTRA[name]:
+                if d in f.columns:
+                    had = f[d].notna().to_numpy()
+                    rec.residual_df += int((low & had).sum())
+                    f[d] = f[d].astype(object)
+                    f.loc[low, d] = None
+        if name == "table1":  # shares over the sample: gone when the sample's n is hidden
+            for arm in ("HB", "Verrokki"):
+                if f"share_{arm}" in f.columns and f[f"n_{arm}"].map(
+                        lambda v: isinstance(v, str)).any():
+                    rec.statistics_removed += int(f[f"share_{arm}"].notna().sum())
+                    f[f"share_{arm}"] = None
+        rec.rules = _rules_of(rec)
+        import dataclasses
+
+        out[name] = dataclasses.replace(t, frame=f)
+        records.append(rec)
+    return out, records
+
+
+def _rules_of(rec: CheckRecord) -> list[str]:
+    r = []
+    if rec.cells:
+        r.append("threshold")
+    if rec.secondary:
+        r.append("secondary")
+    if rec.residual_df:
+        r.append("residual_df")
+    if rec.dominance:
+        r.append("dominance")
+    return r
+
+
+# -- figures ----------------------------------------------------------------------------------
+def public_figure_data(ev: Any, tables: Mapping[str, Any] | None = None,
+                       rules: Rules | None = None) -> dict[str, dict[str, Any]]:
+    """The figures' data after disclosure control: a point whose table cell was suppressed
+    (or whose group is under ``min_count``) is not drawn.
+
+    * ``love_plot``: levels whose Table 1 count of either arm is suppressed;
+    * ``forest_pilot``: pilots whose heterogeneity estimate is not published;
+    * ``change_by_arm``: arms whose within-arm n is suppressed.
+    """
+    rules = rules or Rules.of(getattr(ev, "config", None))
+    if tables is None:
+        from .table_specs import make_tables
+
+        tables, _ = disclose_tables(make_tables(ev.tables, "en"), rules)
+    data = dict(ev.figure_data)
+    t1 = tables.get("table1")
+    if "love_plot" in data and t1 is not None:
+        f = t1.frame
+        bad = {(str(c), str(lv)) for c, lv, a, b in zip(f["covariate"], f["level"], f["n_HB"],
+                                                       f["n_Verrokki"])
+               if isinstance(a, str) or isinstance(b, str) or min(a, b) < rules.min_count}
+        df = data["love_plot"]["df"]
+        keep = [(str(c), str(lv)) not in bad for c, lv in zip(df["covariate"], df["level"])]
+        data["love_plot"] = {**data["love_plot"], "df": df.loc[keep].reset_index(drop=True)}
+    het = tables.get("heterogeneity")
+    if "forest_pilot" in data and het is not None:
+        f = het.frame
+        shown = {str(s) for b, s, e in zip(f["by"], f["subgroup"], f["estimate"])
+                 if b == "pilot" and e is not None and not pd.isna(e)}
+        df = data["forest_pilot"]["df"]
+        lab = df["label"] if "label" in df.columns else df.iloc[:, 0]
+        df = df.loc[[str(x) in shown for x in lab]].reset_index(drop=True)
+        data["forest_pilot"] = {**data["forest_pilot"], "df": df.drop(columns="n", errors="ignore")}
+    wa = tables.get("within_arm")
+    if "change_by_arm" in data and wa is not None:
+        f = wa.frame
+        bad = {(str(o), str(a)) for o, a, n in zip(f["outcome"], f["arm"], f["n"])
+               if isinstance(n, str)}
+        df = data["change_by_arm"]["df"]
+        if {"outcome", "arm"} <= set(df.columns):
+            keep = [(str(o), str(a)) not in bad for o, a in zip(df["outcome"], df["arm"])]
+            data["change_by_arm"] = {**data["change_by_arm"],
+                                     "df": df.loc[keep].reset_index(drop=True)}
+    return data
+
+
+# -- results.json ---------------------------------------------------------------------------------
+def align_results(results: dict[str, Any], tables: Mapping[str, Any]) -> dict[str, Any]:
+    """Give the counts results.json shares with the public tables the tables' decisions
+    (a count hidden in a table is hidden in results.json, with its statistics)."""
+    import copy
+
+    res = copy.deepcopy(results)
+    outcomes = res.get("outcomes") if isinstance(res.get("outcomes"), dict) else {}
+    wa = tables.get("within_arm")
+    if wa is not None:
+        for o, arm, n in zip(wa.frame["outcome"], wa.frame["arm"], wa.frame["n"]):
+            block = outcomes.get(str(o))
+            if isinstance(n, str) and isinstance(block, dict):
+                if isinstance(block.get("n"), dict) and arm in block["n"]:
+                    block["n"][arm] = n
+                within = (block.get("within") or {}).get(arm)
+                if isinstance(within, dict):
+                    for k in within:
+                        within[k] = None
+    rc = tables.get("reliable_change")
+    if rc is not None:
+        f = rc.frame
+        for i in range(len(f)):
+            block = outcomes.get(str(f["outcome"].iloc[i]))
+            cats = ((block or {}).get("reliable_change") or {}).get(str(f["arm"].iloc[i]))
+            if not isinstance(cats, dict):
+                continue
+            if isinstance(f["n"].iloc[i], str):
+                cats["n"] = f["n"].iloc[i]
+            for k in ("improved", "unchanged", "deteriorated"):
+                v = f[f"n_{k}"].iloc[i] if f"n_{k}" in f.columns else None
+                if f"n_{k}" in cats:
+                    cats[f"n_{k}"] = v if isinstance(v, str) else cats[f"n_{k}"]
+                    if isinstance(cats[f"n_{k}"], str) or isinstance(f["n"].iloc[i], str):
+                        cats[k] = None
+    att = tables.get("attrition")
+    clients = (res.get("data") or {}).get("clients")
+    if att is not None and isinstance(clients, dict):
+        f = att.frame
+        for arm, pilot, n in zip(f["arm"], f["pilot"], f["n_clients"]):
+            if pilot == "(kaikki)" and arm in clients and isinstance(n, str):
+                clients[arm] = n
+    return res
+
+
+# -- the output-check file ------------------------------------------------------------------------
+_LEGEND = {
+    "fi": ("<5 = 1–4 asiakasta (ensisijainen salaus); .. = salassa pidettävä tieto "
+           "(toissijainen salaus, jotta piilotettua lukua ei voi päätellä muista luvuista); "
+           "tyhjä tunnusluku = laskettu alle {k} asiakkaasta tai mallista, jossa on alle {df} "
+           "jäännösvapausastetta."),
+    "en": ("<5 = 1–4 clients (primary suppression); .. = confidential (secondary suppression, so "
+           "that no hidden count can be worked out from the others); a blank statistic = "
+           "computed over fewer than {k} clients or from a model with fewer than {df} residual "
+           "degrees of freedom."),
+}
+
+
+def legend(lang: str, rules: Rules = Rules()) -> str:
+    """The symbols' legend in the report's language."""
+    return _LEGEND.get(lang, _LEGEND["en"]).format(k=rules.min_count, df=rules.min_residual_df)
+
+
+def figure_records(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[CheckRecord]:
+    """One record per figure: how many points disclosure control removed."""
+    out = []
+    for name in sorted(before):
+        b = (before.get(name) or {}).get("df")
+        a = (after.get(name) or {}).get("df")
+        rec = CheckRecord(name, "figure")
+        if b is not None:
+            rec.cells = len(b)
+            rec.rows_removed = len(b) - (len(a) if a is not None else 0)
+            rec.rules = ["threshold"] if rec.rows_removed else []
+        out.append(rec)
+    return out
+
+
+def output_check(records: Sequence[CheckRecord], rules: Rules, audience: str) -> dict[str, Any]:
+    """The machine-readable output check (no value of any suppressed cell in it)."""
+    from dataclasses import asdict
+
+    return {
+        "output_check_version": 1,
+        "audience": audience,
+        "applied": audience == "public",
+        "rules": {"threshold": {"min_count": rules.min_count,
+                                "applies_to": "counts, and every statistic over fewer clients"},
+                  "dominance_nk": {"n": rules.nk_n, "k_percent": rules.nk_k},
+                  "p_percent": {"p": rules.p_percent},
+                  "residual_df": {"min": rules.min_residual_df},
+                  "secondary": "linear-programming audit over every table and the margins "
+                               "they share; each primary cell keeps the whole of 1..4"},
+        "symbols": {f"<{rules.min_count}": "primary suppression: 1 to "
+                                          f"{rules.min_count - 1} clients",
+                    "..": "secondary suppression (confidential)"},
+        "outputs": [asdict(r) for r in records],
+        "totals": {k: sum(getattr(r, k) for r in records) for k in
+                   ("cells", "primary", "secondary", "statistics_removed", "residual_df",
+                    "dominance", "rows_removed")},
+    }
+
+
+def output_check_html(check: Mapping[str, Any], lang: str, rules: Rules) -> str:
+    """A readable page of the output check (the appendix for the reviewer)."""
+    from html import escape
+
+    title = "Tulosteiden tarkistus" if lang == "fi" else "Output check"
+    applied = ("Julkinen raportti: säännöt on sovellettu." if lang == "fi" else
+               "Public report: the rules were applied.") if check["applied"] else (
+        "Sisäinen raportti: luvut näkyvät sellaisinaan; taulukko kertoo, mitä julkinen raportti "
+        "salaisi." if lang == "fi" else "Internal report: numbers are shown as they are; the "
+        "table says what a public report would suppress.")
+    head = ["output", "kind", "cells", "primary", "secondary", "statistics_removed",
+            "residual_df", "dominance", "rows_removed", "rules"]
+    rows = "".join("<tr>" + "".join(
+        f"<td>{escape(', '.join(r[h]) if isinstance(r[h], list) else str(r[h]))}</td>"
+        for h in ["name", *head[1:]]) + "</tr>" for r in check["outputs"])
+    return (f"<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{title}</title></head><body><main><h1>{title}</h1><p>{escape(applied)}</p>"
+            f"<p>{escape(legend(lang, rules))}</p><table><thead><tr>"
+            + "".join(f"<th scope=\"col\">{h}</th>" for h in head)
+            + f"</tr></thead><tbody>{rows}</tbody></table></main></body></html>\n")
