@@ -44,6 +44,7 @@ from .pdf import PdfError, print_pdf
 from .results_json import dumps_results, to_jsonable
 from .suppression import redact_client_numbers, suppress_results
 from .table_specs import make_tables
+from .dominance import align_dominance, apply_dominance, dominance_masks
 from .disclosure import (Rules, align_results, disclose_tables, figure_records, output_check,
                          output_check_html, public_figure_data)
 from .tables import Table, write_csv
@@ -191,11 +192,12 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     figure_data = ev.figure_data
     # one disclosure-control step for every public output; internal: what it would do
     checked, records = disclose_tables(tables, rules)
+    checked, records = apply_dominance(checked, records, dominance_masks(ev, frames, rules), rules)
     checked_figures = public_figure_data(ev, checked, rules)
     records += figure_records(ev.figure_data, checked_figures)
     if public:
         tables, figure_data = checked, checked_figures
-        results = align_results(suppress_results(results), tables)
+        results = align_dominance(align_results(suppress_results(results), tables), tables)
     tables = {k: gate_table(_redact_table(v) if public else v) for k, v in tables.items()}
     results = to_jsonable(results)
     failures = list(ev.failures)

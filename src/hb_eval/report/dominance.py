@@ -1,0 +1,270 @@
+"""Dominance rules applied to the public magnitude tables (euros over clients).
+
+A cell that is a sum or mean of euros over clients is suppressed (``..``) when the largest one
+or two clients dominate it: the (n, k) rule (:func:`~hb_eval.report.disclosure.nk_dominated`)
+or the p % rule (:func:`~hb_eval.report.disclosure.p_percent_unsafe`), computed here for every
+cell at once from the per-client contributions that feed it (vectorised: per group total,
+largest and second largest). Where the table has totals (components → total cost; groups →
+the overall budget mean; sectors → all HB euros), a dominated cell must not be recoverable
+from the published ones: :func:`~hb_eval.report.disclosure.protect` hides further cells.
+
+Tables: services_by_funding, services_by_sector (amount), costs_by_arm (mean, sd),
+budget_followup, budget_by_pilot, budget_by_group (granted and realised means),
+provider_mix (hb_euros, hb_share).
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .disclosure import PUBLISHED, SECOND, SECONDARY, CheckRecord, Rules, _intervals, _rules_of
+
+__all__ = ["dominated_groups", "dominance_masks", "protect_magnitudes", "apply_dominance", "align_dominance"]
+
+
+def dominated_groups(contrib: pd.DataFrame, by: Sequence[str], value: str,
+                     rules: Rules = Rules(), unit: str = "client_id") -> pd.DataFrame:
+    """Per group of ``by``: whether its cell (sum or mean of ``value``) is dominated.
+
+    Contributions are first summed per ``unit`` within the group; the cell is dominated when
+    its ``nk_n`` largest make more than ``nk_k`` % of the total, or the rest (total minus the
+    two largest) is under ``p_percent`` % of the largest.
+
+    Returns
+    -------
+    DataFrame
+        ``by`` columns, total, largest, second, dominated (bool).
+    """
+    by = list(by)
+    d = (contrib.groupby([*by, unit], observed=True, sort=False)[value].sum()
+         .abs().rename("_x").reset_index())
+    d = d.sort_values("_x", ascending=False, kind="stable")
+    rank = d.groupby(by, observed=True, sort=False).cumcount().to_numpy()
+    x = d["_x"].to_numpy(float)
+    d = d.assign(_top=np.where(rank < rules.nk_n, x, 0.0), _x1=np.where(rank == 0, x, 0.0),
+                 _x2=np.where(rank == 1, x, 0.0))
+    g = d.groupby(by, observed=True, sort=True)[["_x", "_top", "_x1", "_x2"]].sum()
+    nk = (g["_x"] > 0) & (g["_top"] > rules.nk_k / 100 * g["_x"])
+    pp = (g["_x1"] > 0) & (g["_x"] - g["_x1"] - g["_x2"] < rules.p_percent / 100 * g["_x1"])
+    return pd.DataFrame({"total": g["_x"], "largest": g["_x1"], "second": g["_x2"],
+                         "dominated": nk | pp}).reset_index()
+
+
+def _mask(frame: pd.DataFrame, groups: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
+    """Rows of ``frame`` whose group is dominated (matched on the ``by`` columns as text)."""
+    if not len(groups):
+        return np.zeros(len(frame), bool)
+    key = lambda f: pd.MultiIndex.from_frame(f.loc[:, list(by)].astype(str))  # noqa: E731
+    hit = set(key(groups[groups["dominated"]]))
+    return np.array([k in hit for k in key(frame)], bool)
+
+
+def dominance_masks(ev: Any, frames: Mapping[str, pd.DataFrame], rules: Rules = Rules()
+                    ) -> dict[str, dict[str, np.ndarray]]:
+    """Table -> magnitude column -> rows whose cell is dominated (before secondary)."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    ds = getattr(ev, "dataset", None)
+    objects = getattr(ev, "objects", {}) or {}
+    svc = [n for n in ("services_by_funding", "services_by_sector") if n in frames]
+    if svc and getattr(ds, "service_costs", None) is not None:
+        from ..costs import costing
+
+        sc = costing.price_services(ds.service_costs, ds.unit_costs).merge(
+            ds.clients.loc[:, ["client_id", "arm"]], on="client_id", how="inner")
+        for name in svc:
+            by = ["arm", "funding" if name.endswith("funding") else "sector"]
+            g = dominated_groups(sc, by, "price_year_amount", rules)
+            out[name] = {"amount": _mask(frames[name], g, by)}
+    costs = objects.get("costs")
+    if "costs_by_arm" in frames and isinstance(costs, Mapping) and costs:
+        f = frames["costs_by_arm"]
+        long = pd.concat(list(costs.values()), ignore_index=True)
+        comps = [c for c in f["component"].astype(str).unique() if c in long.columns]
+        long = long.loc[:, ["client_id", "perspective", "arm", *comps]].melt(
+            id_vars=["client_id", "perspective", "arm"], var_name="component")
+        by = ["perspective", "component", "arm"]
+        m = _mask(f, dominated_groups(long.dropna(subset=["value"]), by, "value", rules), by)
+        out["costs_by_arm"] = {"mean": m, "sd": m}
+    budget = objects.get("budget")
+    if budget is not None:
+        c = budget.clients.assign(_all="all")
+        for name, by in (("budget_followup", "_all"), ("budget_by_pilot", "pilot"),
+                         ("budget_by_group", "client_group")):
+            if name not in frames:
+                continue
+            f = frames[name].assign(_all="all")
+            cols = {}
+            for v, col in (("granted", "granted_mean"), ("realised", "realised_mean"),
+                           ("granted_per_month", "granted_per_month_mean"),
+                           ("realised_per_month", "realised_per_month_mean")):
+                if col in f.columns and v in c.columns:
+                    cols[col] = _mask(f, dominated_groups(c, [by], v, rules), [by])
+            out[name] = cols
+    mix = objects.get("providers")
+    if "provider_mix" in frames and mix is not None and getattr(ds, "service_costs", None) \
+            is not None:
+        sc = ds.service_costs
+        s = sc.assign(client_id=sc["client_id"].astype(str)).merge(
+            ds.clients.loc[:, ["client_id", "arm"]].astype({"client_id": str, "arm": str}),
+            on="client_id", how="inner")
+        hb = s[(s["funding"].astype(str) == "HB-budjetti") & (s["arm"] == "HB")]
+        hb = hb.assign(sector=hb["sector"].astype(str))
+        m = _mask(frames["provider_mix"], dominated_groups(hb, ["sector"], "amount", rules),
+                  ["sector"])
+        out["provider_mix"] = {"hb_euros": m, "hb_share": m}
+    return out
+
+
+def protect_magnitudes(values: Sequence[float], relations: Sequence[tuple[Sequence[int], int]],
+                       dominated: Sequence[bool], rules: Rules = Rules()) -> np.ndarray:
+    """Secondary suppression of magnitude cells bound by additive relations.
+
+    Each dominated cell is audited by linear programming (:func:`~hb_eval.report.disclosure.
+    _intervals`, the audit of the counts) given the published cells; while its interval
+    reaches less than ``p_percent`` % of its value above or below it, the largest published
+    member of one of its equations (the total last) is hidden too.
+
+    Returns
+    -------
+    ndarray of bool
+        The cells to hide besides the dominated ones.
+    """
+    v = np.asarray(values, float)
+    ok = ~np.isnan(v)
+    v0 = np.abs(np.nan_to_num(v))
+    dom = np.asarray(dominated, bool) & ok
+    code = np.where(dom, SECOND, PUBLISHED)  # bounds (0, ∞): no count bound
+    rels = [(np.asarray([m for m in ms if ok[m]], int), int(t)) for ms, t in relations
+            if ok[t]]
+    in_rel = {int(c) for ms, t in rels for c in [*ms.tolist(), t]}
+    p = rules.p_percent / 100
+    given_up: set[int] = set()
+    while True:
+        cells = [int(c) for c in np.flatnonzero(dom) if c in in_rel and c not in given_up]
+        if not cells:
+            break
+        iv = _intervals(v0, code, rels, cells, rules)
+        bad = [c for c in cells if iv[c][1] - v0[c] < p * v0[c] or v0[c] - iv[c][0] < p * v0[c]]
+        if not bad:
+            break
+        c = bad[0]
+        options = [(is_total, -v0[m], m) for ms, t in rels if c in ms or c == t
+                   for m, is_total in [*((int(m), False) for m in ms), (t, True)]
+                   if code[m] == PUBLISHED]
+        if options:
+            code[min(options)[2]] = SECOND
+        else:
+            given_up.add(c)
+    return (code == SECOND) & ~dom
+
+
+def _secondary(name: str, frames: Mapping[str, pd.DataFrame],
+               masks: dict[str, dict[str, np.ndarray]], rules: Rules) -> dict[str, np.ndarray]:
+    """The cells hidden beyond the dominated ones where the table has totals (euros in cents
+    for the audit's integer bounds)."""
+    f = frames[name]
+    if name == "costs_by_arm" and "mean" in masks.get(name, {}):
+        v = pd.to_numeric(f["mean"], errors="coerce").to_numpy(float) * 100
+        rels = []
+        for idx in f.groupby(["perspective", "arm"], observed=True, sort=False).indices.values():
+            idx = list(idx)
+            tot = [i for i in idx if str(f["component"].iloc[i]) == "total"]
+            if tot:
+                rels.append(([i for i in idx if i != tot[0]], tot[0]))
+        sec = protect_magnitudes(v, rels, masks[name]["mean"], rules)
+        return {"mean": sec, "sd": sec}
+    if name == "provider_mix" and "hb_euros" in masks.get(name, {}):
+        e = pd.to_numeric(f["hb_euros"], errors="coerce").to_numpy(float) * 100
+        v = np.append(e, np.nansum(e))  # the sectors' sum, known from euros and shares
+        sec = protect_magnitudes(v, [(list(range(len(e))), len(e))],
+                                 np.append(masks[name]["hb_euros"], False), rules)[:-1]
+        return {"hb_euros": sec, "hb_share": sec}
+    return {}
+
+
+def apply_dominance(tables: Mapping[str, Any], records: list[CheckRecord],
+                    masks: dict[str, dict[str, np.ndarray]], rules: Rules = Rules()
+                    ) -> tuple[dict[str, Any], list[CheckRecord]]:
+    """The public tables with dominated magnitude cells (and their secondary cells) shown
+    ``..``; each table's record counts them under ``dominance`` / ``secondary``."""
+    frames = {k: t.frame for k, t in tables.items()}
+    out = dict(tables)
+    by_name = {r.name: r for r in records}
+    for name, cols in masks.items():
+        if name not in tables or not cols:
+            continue
+        f = tables[name].frame.copy()
+        sec = _secondary(name, frames, masks, rules)
+        rec = by_name.get(name)
+        for col, m in cols.items():
+            if col not in f.columns:
+                continue
+            shown = f[col].notna().to_numpy() & ~f[col].map(
+                lambda x: isinstance(x, str)).to_numpy()
+            dom = m & shown
+            extra = sec.get(col, np.zeros(len(f), bool)) & shown & ~dom
+            if rec is not None and col in ("amount", "mean", "hb_euros", "granted_mean",
+                                           "realised_mean", "granted_per_month_mean",
+                                           "realised_per_month_mean"):
+                rec.dominance += int(dom.sum())
+                rec.secondary += int(extra.sum())
+            f[col] = f[col].astype(object)
+            f.loc[dom | extra, col] = SECONDARY
+        if rec is not None:
+            rec.rules = _rules_of(rec)
+        out[name] = dataclasses.replace(tables[name], frame=f)
+    return out, records
+
+
+def align_dominance(results: dict[str, Any], tables: Mapping[str, Any]) -> dict[str, Any]:
+    """Give results.json's euro figures the public tables' dominance decisions (``..``)."""
+    import copy
+
+    res = copy.deepcopy(results)
+    hid = lambda v: isinstance(v, str) and v == SECONDARY  # noqa: E731
+    cb = tables.get("costs_by_arm")
+    costs = res.get("costs") if isinstance(res.get("costs"), dict) else {}
+    if cb is not None:
+        f = cb.frame
+        for p, comp, arm, mean in zip(f["perspective"], f["component"], f["arm"], f["mean"]):
+            block = costs.get(str(p))
+            if not hid(mean) or not isinstance(block, dict):
+                continue
+            where = block.get("mean") if comp == "total" else (
+                block.get("components") or {}).get(str(comp))
+            if isinstance(where, dict) and str(arm) in where:
+                where[str(arm)] = SECONDARY
+    budget = res.get("budget") if isinstance(res.get("budget"), dict) else None
+    if budget is not None:
+        bf = tables.get("budget_followup")
+        if bf is not None and len(bf.frame):
+            for col in ("granted_mean", "realised_mean", "granted_per_month_mean",
+                        "realised_per_month_mean"):
+                if col in bf.frame.columns and hid(bf.frame[col].iloc[0]) and col in budget:
+                    budget[col] = SECONDARY
+        for name, key, by in (("budget_by_pilot", "by_pilot", "pilot"),
+                              ("budget_by_group", "by_group", "client_group")):
+            t = tables.get(name)
+            if t is None:
+                continue
+            rows = {str(r.get(by)): r for r in budget.get(key) or [] if isinstance(r, dict)}
+            for i in range(len(t.frame)):
+                r = rows.get(str(t.frame[by].iloc[i]))
+                for col in ("granted_mean", "realised_mean"):
+                    if r is not None and hid(t.frame[col].iloc[i]):
+                        r[col] = SECONDARY
+    pm = tables.get("provider_mix")
+    prov = res.get("providers") if isinstance(res.get("providers"), dict) else None
+    if pm is not None and prov is not None:
+        rows = {str(r.get("sector")): r for r in prov.get("by_sector") or []
+                if isinstance(r, dict)}
+        for i in range(len(pm.frame)):
+            r = rows.get(str(pm.frame["sector"].iloc[i]))
+            for col in ("hb_euros", "hb_share"):
+                if r is not None and hid(pm.frame[col].iloc[i]):
+                    r[col] = SECONDARY
+    return res

@@ -1,0 +1,111 @@
+"""Dominance rules on the public magnitude tables (issue 20, item 1).
+
+Hand-worked: in the synthetic evaluation of test_report_public, one HB client's HB-budget
+euros are raised to 9 × the other 20 clients' together, so that client holds 90 % of the
+(HB, HB-budjetti) cell: the (2, 85 %) rule flags it and the public tables show ``..``; the
+usual services' cell (15 clients, 300–800 € each) stays published.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hb_eval.report.disclosure import SECONDARY, Rules, nk_dominated, p_percent_unsafe
+from hb_eval.report.dominance import dominated_groups
+from hb_eval.report.run import run_report
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_report_synthetic import make_dataset  # noqa: E402
+
+
+def test_dominated_groups_hand_worked():
+    # A: 900 of 1000 € from one client (90 % > 85 %); B: five clients of 100 € each
+    d = pd.DataFrame({"client_id": list("abcdefghij"), "g": ["A"] * 5 + ["B"] * 5,
+                      "x": [900, 25, 25, 25, 25, 100, 100, 100, 100, 100]})
+    g = dominated_groups(d, ["g"], "x").set_index("g")
+    assert g.loc["A", "dominated"] and not g.loc["B", "dominated"]
+    assert g.loc["A", "largest"] == 900 and g.loc["A", "second"] == 25
+    # p %: 100, 95, 5 -> the rest (5) is under 10 % of 100, yet the top two (195 of 200)
+    # are also > 85 %; 100, 20, 9, 9, 9, 9, 9, 9, 9, 9, 9 (n, k: 120/219 = 55 %) -> rest 81 ≥ 10
+    d = pd.DataFrame({"client_id": range(11), "g": "C",
+                      "x": [100, 20, *[9] * 9]})
+    assert not dominated_groups(d, ["g"], "x")["dominated"].iloc[0]
+    # contributions are summed per client first: two rows of one client are one contributor
+    d = pd.DataFrame({"client_id": ["a", "a", "b", "c", "d"], "g": "D",
+                      "x": [450, 450, 30, 30, 40]})
+    assert dominated_groups(d, ["g"], "x")["dominated"].iloc[0]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.lists(st.integers(0, 1000), min_size=1, max_size=8), min_size=1, max_size=5))
+def test_dominated_groups_equals_the_scalar_rules(groups):
+    """The vectorised rule equals nk_dominated | p_percent_unsafe cell by cell."""
+    rows = [(gi, f"{gi}-{ci}", x) for gi, g in enumerate(groups) for ci, x in enumerate(g)]
+    d = pd.DataFrame(rows, columns=["g", "client_id", "x"])
+    out = dominated_groups(d, ["g"], "x", Rules()).set_index("g")["dominated"]
+    for gi, g in enumerate(groups):
+        assert bool(out.loc[gi]) == (nk_dominated(g, 2, 85.0) or p_percent_unsafe(g, 10.0))
+
+
+@pytest.fixture(scope="module")
+def dominated_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dominance")
+    cfg, ds = make_dataset(tmp / "data", reps=50, audience="public")
+    sc = ds.service_costs.copy()
+    cell = sc["funding"].astype(str) == "HB-budjetti"
+    first = sc.index[cell][0]
+    sc.loc[first, "amount"] = 9 * sc.loc[cell & (sc.index != first), "amount"].sum()
+    ds = dataclasses.replace(ds, service_costs=sc) if dataclasses.is_dataclass(ds) else ds
+    if not dataclasses.is_dataclass(ds):
+        ds.service_costs = sc
+    out = tmp / "out"
+    run_report(cfg, out, progress=False, dataset=ds)
+    return out
+
+
+def _csv(out: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(out / "tables" / f"{name}.csv", sep=";", dtype=str, keep_default_na=False,
+                       encoding="utf-8-sig")
+
+
+def test_dominated_cell_suppressed_even_cell_published(dominated_run):
+    f = _csv(dominated_run, "services_by_funding")
+    assert f.loc[f["funding"] == "HB-budjetti", "amount"].tolist() == [SECONDARY]
+    assert float(f.loc[f["funding"] == "tavanomainen", "amount"].iloc[0]) > 0  # even: shown
+    res = json.loads((dominated_run / "results.json").read_text(encoding="utf-8"))
+    for p in ("organiser", "societal"):
+        assert res["costs"][p]["components"]["services_hb_budget"]["HB"] == SECONDARY
+        assert isinstance(res["costs"][p]["components"]["services_usual"]["Verrokki"], float)
+    mix = {r["sector"]: r for r in res["providers"]["by_sector"]}
+    assert mix["yksityinen"]["hb_euros"] == SECONDARY
+    check = json.loads((dominated_run / "output_check.json").read_text(encoding="utf-8"))
+    rec = {o["name"]: o for o in check["outputs"]}
+    assert rec["services_by_funding"]["dominance"] == 1
+    assert "dominance" in rec["services_by_funding"]["rules"]
+    assert check["totals"]["dominance"] >= 1
+
+
+def test_dominated_component_not_recoverable_from_the_total(dominated_run):
+    """costs_by_arm: the total is published, so a second component is hidden with the
+    dominated one, large enough that the hidden one is not known within p % (10 %)."""
+    from hb_eval.report.dominance import protect_magnitudes
+
+    f = _csv(dominated_run, "costs_by_arm")
+    hb = f[(f["arm"] == "HB") & (f["perspective"] == "organiser")]
+    hidden = hb.loc[hb["mean"] == SECONDARY, "component"].tolist()
+    assert "services_hb_budget" in hidden and len(hidden) >= 2
+    assert hb.loc[hb["component"] == "total", "mean"].iloc[0] != SECONDARY
+    # hand-worked: 1000 = 900 (dominated) + 60 + 40 -> hiding 60 leaves 900 within 60 < 90
+    # (10 %), so the 40 goes too; 1000 = 900 + 100 (+ 0) -> hiding 100 is enough
+    sec = protect_magnitudes([900, 60, 40, 1000], [([0, 1, 2], 3)], [True, False, False, False])
+    assert sec.tolist() == [False, True, True, False]
+    sec = protect_magnitudes([900, 100, 0, 1000], [([0, 1, 2], 3)], [True, False, False, False])
+    assert sec.tolist() == [False, True, False, False]
