@@ -109,3 +109,49 @@ def test_dominated_component_not_recoverable_from_the_total(dominated_run):
     assert sec.tolist() == [False, True, True, False]
     sec = protect_magnitudes([900, 100, 0, 1000], [([0, 1, 2], 3)], [True, False, False, False])
     assert sec.tolist() == [False, True, False, False]
+    # a member already hidden by the threshold counts; a total of another table is never chosen
+    sec = protect_magnitudes([900, 50, 50, 1000], [([0, 1, 2], 3)], [True, False, False, False],
+                             hidden=[False, True, False, False], totals=False)
+    assert sec.tolist() == [False, False, True, False]
+    check = json.loads((dominated_run / "output_check.json").read_text(encoding="utf-8"))
+    fig = {o["name"]: o for o in check["outputs"] if o["kind"] == "figure"}
+    assert fig["cost_components"]["rows_removed"] >= 2  # the hidden bars are not drawn
+
+
+def test_budget_group_mean_dominated_and_protected_against_the_overall_mean():
+    """Pilot A: one client holds 9000 of 10 000 € granted (90 %); pilot B: five of 1000 €.
+    The overall mean and the n's are published, so A's mean would follow from B's: B's
+    granted mean goes too; the realised means (even) stay published."""
+    from types import SimpleNamespace
+
+    from hb_eval.costs.budget import followup_by
+    from hb_eval.report.disclosure import CheckRecord, disclose_tables
+    from hb_eval.report.dominance import align_dominance, apply_dominance, dominance_masks
+    from hb_eval.report.table_specs import make_tables
+
+    c = pd.DataFrame({"client_id": [f"c{i}" for i in range(10)],
+                      "pilot": ["A"] * 5 + ["B"] * 5, "client_group": "g",
+                      "granted": [9000.0, 250, 250, 250, 250, *[1000.0] * 5],
+                      "realised": [500.0] * 10, "utilisation": [0.5] * 10})
+    by = followup_by(c, "pilot")
+    frames = {"budget_followup": pd.DataFrame([{"n_clients": 10,
+                                                "granted_mean": c["granted"].mean(),
+                                                "realised_mean": 500.0}]),
+              "budget_by_pilot": by.loc[:, ["pilot", "n", "granted_mean", "realised_mean",
+                                            "utilisation_median"]]}
+    ev = SimpleNamespace(objects={"budget": SimpleNamespace(clients=c)}, dataset=None)
+    tables, records = disclose_tables(make_tables(frames, "en"))
+    masks = dominance_masks(ev, frames)
+    assert masks["budget_by_pilot"]["granted_mean"].tolist() == [True, False]
+    assert not masks["budget_followup"]["granted_mean"].any()  # 9000 of 14 000: 66 %
+    tables, records = apply_dominance(tables, records, masks, frames)
+    f = tables["budget_by_pilot"].frame
+    assert f["granted_mean"].tolist() == [SECONDARY, SECONDARY]
+    assert f["realised_mean"].tolist() == [500.0, 500.0]
+    rec = {r.name: r for r in records}["budget_by_pilot"]
+    assert (rec.dominance, rec.secondary) == (1, 1) and "dominance" in rec.rules
+    res = align_dominance({"budget": {"granted_mean": 1400.0, "by_pilot": [
+        {"pilot": "A", "granted_mean": 2000.0, "realised_mean": 500.0},
+        {"pilot": "B", "granted_mean": 1000.0, "realised_mean": 500.0}]}}, tables)
+    assert [r["granted_mean"] for r in res["budget"]["by_pilot"]] == [SECONDARY, SECONDARY]
+    assert res["budget"]["granted_mean"] == 1400.0

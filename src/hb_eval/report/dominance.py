@@ -120,7 +120,8 @@ def dominance_masks(ev: Any, frames: Mapping[str, pd.DataFrame], rules: Rules = 
 
 
 def protect_magnitudes(values: Sequence[float], relations: Sequence[tuple[Sequence[int], int]],
-                       dominated: Sequence[bool], rules: Rules = Rules()) -> np.ndarray:
+                       dominated: Sequence[bool], rules: Rules = Rules(),
+                       hidden: Sequence[bool] | None = None, totals: bool = True) -> np.ndarray:
     """Secondary suppression of magnitude cells bound by additive relations.
 
     Each dominated cell is audited by linear programming (:func:`~hb_eval.report.disclosure.
@@ -128,16 +129,20 @@ def protect_magnitudes(values: Sequence[float], relations: Sequence[tuple[Sequen
     reaches less than ``p_percent`` % of its value above or below it, the largest published
     member of one of its equations (the total last) is hidden too.
 
+    ``hidden``: cells already not published (by the threshold); ``totals=False``: a total is
+    never chosen (it belongs to another table).
+
     Returns
     -------
     ndarray of bool
-        The cells to hide besides the dominated ones.
+        The cells to hide besides the dominated and the already hidden ones.
     """
     v = np.asarray(values, float)
     ok = ~np.isnan(v)
     v0 = np.abs(np.nan_to_num(v))
     dom = np.asarray(dominated, bool) & ok
-    code = np.where(dom, SECOND, PUBLISHED)  # bounds (0, ∞): no count bound
+    before = dom | (np.asarray(hidden, bool) if hidden is not None else False)
+    code = np.where(before, SECOND, PUBLISHED)  # bounds (0, ∞): no count bound
     rels = [(np.asarray([m for m in ms if ok[m]], int), int(t)) for ms, t in relations
             if ok[t]]
     in_rel = {int(c) for ms, t in rels for c in [*ms.tolist(), t]}
@@ -154,19 +159,38 @@ def protect_magnitudes(values: Sequence[float], relations: Sequence[tuple[Sequen
         c = bad[0]
         options = [(is_total, -v0[m], m) for ms, t in rels if c in ms or c == t
                    for m, is_total in [*((int(m), False) for m in ms), (t, True)]
-                   if code[m] == PUBLISHED]
+                   if code[m] == PUBLISHED and (totals or not is_total)]
         if options:
             code[min(options)[2]] = SECOND
         else:
             given_up.add(c)
-    return (code == SECOND) & ~dom
+    return (code == SECOND) & ~before
 
 
-def _secondary(name: str, frames: Mapping[str, pd.DataFrame],
+def _gone(tables: Mapping[str, Any], name: str, col: str) -> np.ndarray:
+    """Cells of a disclosed table not published (None, NaN or a symbol)."""
+    x = tables[name].frame[col]
+    return (x.isna() | x.map(lambda v: isinstance(v, str))).to_numpy(bool)
+
+
+def _secondary(name: str, frames: Mapping[str, pd.DataFrame], tables: Mapping[str, Any],
                masks: dict[str, dict[str, np.ndarray]], rules: Rules) -> dict[str, np.ndarray]:
     """The cells hidden beyond the dominated ones where the table has totals (euros in cents
     for the audit's integer bounds)."""
     f = frames[name]
+    if name in ("budget_by_pilot", "budget_by_group") and "budget_followup" in frames:
+        out = {}
+        top = frames["budget_followup"]
+        for col in masks.get(name, {}):
+            if col not in top.columns or col not in f.columns or not len(top):
+                continue
+            n = pd.to_numeric(f["n"], errors="coerce").to_numpy(float)
+            v = np.append(n * pd.to_numeric(f[col], errors="coerce").to_numpy(float),
+                          float(top["n_clients"].iloc[0]) * float(top[col].iloc[0])) * 100
+            out[col] = protect_magnitudes(
+                v, [(list(range(len(f))), len(f))], np.append(masks[name][col], False), rules,
+                hidden=np.append(_gone(tables, name, col), False), totals=False)[:-1]
+        return out
     if name == "costs_by_arm" and "mean" in masks.get(name, {}):
         v = pd.to_numeric(f["mean"], errors="coerce").to_numpy(float) * 100
         rels = []
@@ -175,30 +199,32 @@ def _secondary(name: str, frames: Mapping[str, pd.DataFrame],
             tot = [i for i in idx if str(f["component"].iloc[i]) == "total"]
             if tot:
                 rels.append(([i for i in idx if i != tot[0]], tot[0]))
-        sec = protect_magnitudes(v, rels, masks[name]["mean"], rules)
+        sec = protect_magnitudes(v, rels, masks[name]["mean"], rules,
+                                 hidden=_gone(tables, name, "mean"))
         return {"mean": sec, "sd": sec}
     if name == "provider_mix" and "hb_euros" in masks.get(name, {}):
         e = pd.to_numeric(f["hb_euros"], errors="coerce").to_numpy(float) * 100
         v = np.append(e, np.nansum(e))  # the sectors' sum, known from euros and shares
         sec = protect_magnitudes(v, [(list(range(len(e))), len(e))],
-                                 np.append(masks[name]["hb_euros"], False), rules)[:-1]
+                                 np.append(masks[name]["hb_euros"], False), rules,
+                                 hidden=np.append(_gone(tables, name, "hb_euros"), False))[:-1]
         return {"hb_euros": sec, "hb_share": sec}
     return {}
 
 
 def apply_dominance(tables: Mapping[str, Any], records: list[CheckRecord],
-                    masks: dict[str, dict[str, np.ndarray]], rules: Rules = Rules()
-                    ) -> tuple[dict[str, Any], list[CheckRecord]]:
-    """The public tables with dominated magnitude cells (and their secondary cells) shown
-    ``..``; each table's record counts them under ``dominance`` / ``secondary``."""
-    frames = {k: t.frame for k, t in tables.items()}
+                    masks: dict[str, dict[str, np.ndarray]], frames: Mapping[str, pd.DataFrame],
+                    rules: Rules = Rules()) -> tuple[dict[str, Any], list[CheckRecord]]:
+    """The disclosed ``tables`` with dominated magnitude cells (and their secondary cells)
+    shown ``..``; each table's record counts them under ``dominance`` / ``secondary``.
+    ``frames``: the evaluation's tables before disclosure (the values the audit needs)."""
     out = dict(tables)
     by_name = {r.name: r for r in records}
     for name, cols in masks.items():
         if name not in tables or not cols:
             continue
         f = tables[name].frame.copy()
-        sec = _secondary(name, frames, masks, rules)
+        sec = _secondary(name, frames, tables, masks, rules)
         rec = by_name.get(name)
         for col, m in cols.items():
             if col not in f.columns:
@@ -268,3 +294,22 @@ def align_dominance(results: dict[str, Any], tables: Mapping[str, Any]) -> dict[
                 if r is not None and hid(pm.frame[col].iloc[i]):
                     r[col] = SECONDARY
     return res
+
+
+def dominance_figures(figure_data: Mapping[str, Any], tables: Mapping[str, Any],
+                      perspective: str) -> dict[str, Any]:
+    """The figures' data without the points of cells hidden here: ``cost_components`` (the
+    main perspective's component means per arm) loses the bars hidden in costs_by_arm."""
+    data = dict(figure_data)
+    cb = tables.get("costs_by_arm")
+    cc = data.get("cost_components")
+    if cb is None or not isinstance(cc, Mapping) or cc.get("df") is None:
+        return data
+    f = cb.frame
+    gone = {(str(c), str(a)) for p, c, a, m in zip(f["perspective"], f["component"], f["arm"],
+                                                    f["mean"])
+            if str(p) == perspective and isinstance(m, str) and m == SECONDARY}
+    df = cc["df"]
+    keep = [(str(c), str(a)) not in gone for c, a in zip(df["component"], df["arm"])]
+    data["cost_components"] = {**cc, "df": df.loc[keep].reset_index(drop=True)}
+    return data

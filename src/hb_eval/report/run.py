@@ -44,7 +44,7 @@ from .pdf import PdfError, print_pdf
 from .results_json import dumps_results, to_jsonable
 from .suppression import redact_client_numbers, suppress_results
 from .table_specs import make_tables
-from .dominance import align_dominance, apply_dominance, dominance_masks
+from .dominance import align_dominance, apply_dominance, dominance_figures, dominance_masks
 from .disclosure import (Rules, align_results, disclose_tables, figure_records, output_check,
                          output_check_html, public_figure_data)
 from .tables import Table, write_csv
@@ -192,8 +192,10 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     figure_data = ev.figure_data
     # one disclosure-control step for every public output; internal: what it would do
     checked, records = disclose_tables(tables, rules)
-    checked, records = apply_dominance(checked, records, dominance_masks(ev, frames, rules), rules)
-    checked_figures = public_figure_data(ev, checked, rules)
+    checked, records = apply_dominance(checked, records, dominance_masks(ev, frames, rules),
+                                       frames, rules)
+    checked_figures = dominance_figures(public_figure_data(ev, checked, rules), checked,
+                                        config.analysis.perspective)
     records += figure_records(ev.figure_data, checked_figures)
     if public:
         tables, figure_data = checked, checked_figures
