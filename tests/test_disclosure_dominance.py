@@ -155,3 +155,30 @@ def test_budget_group_mean_dominated_and_protected_against_the_overall_mean():
         {"pilot": "B", "granted_mean": 1000.0, "realised_mean": 500.0}]}}, tables)
     assert [r["granted_mean"] for r in res["budget"]["by_pilot"]] == [SECONDARY, SECONDARY]
     assert res["budget"]["granted_mean"] == 1400.0
+
+
+def test_services_tables_protect_each_other(dominated_run):
+    """By funding and by sector split the same euros of an arm: in the synthetic data HB's
+    euros are HB-budjetti only and all private, so the dominated (HB, HB-budjetti) cell equals
+    the (HB, yksityinen) cell — both are hidden (each is dominated)."""
+    f = _csv(dominated_run, "services_by_sector")
+    assert f.loc[(f["arm"] == "HB") & (f["sector"] == "yksityinen"), "amount"].tolist() == [
+        SECONDARY]
+
+
+def test_services_secondary_hand_worked():
+    """Arm HB: funding A 900 (dominated) + B 100; sectors X 500 + Y 500. Hiding A alone leaves
+    A = X + Y − B: B is hidden too (range of A then 0..1000)."""
+    from types import SimpleNamespace
+
+    from hb_eval.report.dominance import _services_secondary
+
+    fund = pd.DataFrame({"arm": ["HB", "HB"], "funding": ["A", "B"], "amount": [900.0, 100.0]})
+    sect = pd.DataFrame({"arm": ["HB", "HB"], "sector": ["X", "Y"], "amount": [500.0, 500.0]})
+    frames = {"services_by_funding": fund, "services_by_sector": sect}
+    tables = {k: SimpleNamespace(frame=v) for k, v in frames.items()}
+    masks = {"services_by_funding": {"amount": np.array([True, False])},
+             "services_by_sector": {"amount": np.array([False, False])}}
+    sec = _services_secondary(frames, tables, masks, Rules())
+    assert sec["services_by_funding"]["amount"].tolist() == [False, True]
+    assert sec["services_by_sector"]["amount"].tolist() == [False, False]

@@ -173,11 +173,43 @@ def _gone(tables: Mapping[str, Any], name: str, col: str) -> np.ndarray:
     return (x.isna() | x.map(lambda v: isinstance(v, str))).to_numpy(bool)
 
 
+def _services_secondary(frames: Mapping[str, pd.DataFrame], tables: Mapping[str, Any],
+                        masks: dict[str, dict[str, np.ndarray]], rules: Rules
+                        ) -> dict[str, dict[str, np.ndarray]]:
+    """services_by_funding and services_by_sector split the same euros of each arm: per arm
+    the funding cells and the sector cells add up to one (unpublished but known) total."""
+    names = [n for n in ("services_by_funding", "services_by_sector")
+             if n in frames and n in tables and "amount" in masks.get(n, {})]
+    if len(names) < 2:
+        return {}
+    vals, dom, gone, start = [], [], [], {}
+    for n in names:
+        start[n] = len(vals)
+        vals += list(pd.to_numeric(frames[n]["amount"], errors="coerce").to_numpy(float) * 100)
+        dom += list(masks[n]["amount"])
+        gone += list(_gone(tables, n, "amount"))
+    rels = []
+    arms = [frames[n]["arm"].astype(str).to_numpy() for n in names]
+    for arm in sorted(set(arms[0]) & set(arms[1])):
+        members = [[start[n] + i for i in np.flatnonzero(a == arm)] for n, a in zip(names, arms)]
+        sums = [np.nansum([vals[m] for m in ms]) for ms in members]
+        if abs(sums[0] - sums[1]) > 1:  # not the same euros (e.g. episodes without a sector)
+            continue
+        vals.append(sums[0])
+        dom.append(False)
+        gone.append(False)
+        rels += [(ms, len(vals) - 1) for ms in members]
+    sec = protect_magnitudes(vals, rels, dom, rules, hidden=gone, totals=False)
+    return {n: {"amount": sec[start[n]:start[n] + len(frames[n])]} for n in names}
+
+
 def _secondary(name: str, frames: Mapping[str, pd.DataFrame], tables: Mapping[str, Any],
                masks: dict[str, dict[str, np.ndarray]], rules: Rules) -> dict[str, np.ndarray]:
     """The cells hidden beyond the dominated ones where the table has totals (euros in cents
     for the audit's integer bounds)."""
     f = frames[name]
+    if name in ("services_by_funding", "services_by_sector"):
+        return _services_secondary(frames, tables, masks, rules).get(name, {})
     if name in ("budget_by_pilot", "budget_by_group") and "budget_followup" in frames:
         out = {}
         top = frames["budget_followup"]
