@@ -125,7 +125,7 @@ def test_budget_group_mean_dominated_and_protected_against_the_overall_mean():
     from types import SimpleNamespace
 
     from hb_eval.costs.budget import followup_by
-    from hb_eval.report.disclosure import CheckRecord, disclose_tables
+    from hb_eval.report.disclosure import disclose_tables
     from hb_eval.report.dominance import align_dominance, apply_dominance, dominance_masks
     from hb_eval.report.table_specs import make_tables
 

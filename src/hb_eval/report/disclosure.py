@@ -53,6 +53,7 @@ class Rules:
 
     @classmethod
     def of(cls, config: Any) -> "Rules":
+        """The rules of a configuration's ``disclosure:`` block (the defaults without one)."""
         d = getattr(config, "disclosure", None)
         if d is None:
             return cls()
@@ -60,6 +61,7 @@ class Rules:
 
 
 def primary_symbol(rules: Rules = Rules()) -> str:
+    """The symbol of a primary-suppressed count: ``<5`` for ``min_count`` 5."""
     return f"<{rules.min_count}"
 
 
