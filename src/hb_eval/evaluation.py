@@ -54,7 +54,8 @@ class Evaluation:
     objects
         The result objects of the analyses that ran: ``outcomes``
         (:class:`~hb_eval.outcomes.analysis.OutcomeResults`), ``experience``, ``costs``
-        (perspective -> per-client costs), ``cea`` (perspective -> ``CEAResult``).
+        (perspective -> per-client costs), ``cea`` (perspective -> ``CEAResult``), ``services``
+        (the priced service episodes with their arm).
     scores
         Long frame of every questionnaire score (:func:`hb_eval.outcomes.scores.score_all`).
     figure_data

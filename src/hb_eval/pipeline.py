@@ -287,6 +287,7 @@ def _services(ev: Evaluation) -> None:
     # In euros of the price year, like every other cost in the report.
     priced = costing.price_services(ds.service_costs, ds.unit_costs)
     sc = priced.merge(ds.clients.loc[:, ["client_id", "arm"]], on="client_id", how="inner")
+    ev.objects["services"] = sc  # the priced episodes: the report's dominance check reads them
     for by, name in (("funding", "services_by_funding"), ("sector", "services_by_sector")):
         g = (sc.groupby(["arm", by], observed=True, sort=True)
              .agg(n_clients=("client_id", "nunique"), n_episodes=("client_id", "size"),

@@ -70,11 +70,8 @@ def dominance_masks(ev: Any, frames: Mapping[str, pd.DataFrame], rules: Rules = 
     ds = getattr(ev, "dataset", None)
     objects = getattr(ev, "objects", {}) or {}
     svc = [n for n in ("services_by_funding", "services_by_sector") if n in frames]
-    if svc and getattr(ds, "service_costs", None) is not None:
-        from ..costs import costing
-
-        sc = costing.price_services(ds.service_costs, ds.unit_costs).merge(
-            ds.clients.loc[:, ["client_id", "arm"]], on="client_id", how="inner")
+    sc = objects.get("services")  # the priced episodes with their arm (pipeline's services)
+    if svc and sc is not None:
         for name in svc:
             by = ["arm", "funding" if name.endswith("funding") else "sector"]
             g = dominated_groups(sc, by, "price_year_amount", rules)
