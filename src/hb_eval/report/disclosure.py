@@ -90,70 +90,112 @@ def p_percent_unsafe(contributions: Sequence[float], p: float = 10.0) -> bool:
 
 
 # -- the audit and secondary suppression --------------------------------------------------------
-def _components(code: np.ndarray, rels: list[tuple[np.ndarray, int]]) -> dict[int, int]:
-    """Hidden cell -> its component (hidden cells linked through shared equations)."""
-    parent: dict[int, int] = {int(c): int(c) for c in np.flatnonzero(code != PUBLISHED)}
+class _Equations:
+    """The published equations of one system, indexed by cell (built once per :func:`protect`)."""
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    def __init__(self, rels: list[tuple[np.ndarray, int]]) -> None:
+        self.rels = rels
+        self.terms = [np.append(ms, t) for ms, t in rels]
+        self.coefs = [np.append(np.ones(len(ms)), -1.0) for ms, _ in rels]
+        self.by_cell: dict[int, list[int]] = {}
+        for r, cells in enumerate(self.terms):
+            for c in cells.tolist():
+                self.by_cell.setdefault(c, []).append(r)
 
-    for members, tot in rels:
-        hid = [int(m) for m in [*members.tolist(), tot] if int(m) in parent]
-        for a in hid[1:]:
-            ra, rb = find(hid[0]), find(a)
-            if ra != rb:
-                parent[ra] = rb
-    return {c: find(c) for c in parent}
+    def component(self, c: int, code: np.ndarray) -> tuple[list[int], list[int]]:
+        """The hidden cells linked to ``c`` through shared equations, and those equations."""
+        seen, stack, eqs = {c}, [c], set()
+        while stack:
+            x = stack.pop()
+            for r in self.by_cell.get(x, ()):
+                if r in eqs:
+                    continue
+                eqs.add(r)
+                for m in self.terms[r].tolist():
+                    if m not in seen and code[m] != PUBLISHED:
+                        seen.add(m)
+                        stack.append(m)
+        return sorted(seen), sorted(eqs)
+
+    def static_components(self, n: int) -> np.ndarray:
+        """Component of every cell in the graph of all equations (hidden or not)."""
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        if not self.terms:
+            return np.arange(n)
+        rows = np.concatenate([np.full(len(t), r) for r, t in enumerate(self.terms)])
+        cols = np.concatenate(self.terms)
+        inc = coo_matrix((np.ones(len(cols)), (rows + n, cols)), shape=(n + len(self.terms),) * 2)
+        return connected_components(inc, directed=False)[1][:n]
+
+
+def _bounds(v: np.ndarray, code: np.ndarray, cells: Sequence[int], rules: Rules
+            ) -> list[tuple[float, float | None]]:
+    """A primary cell's value is known to be 1..min_count−1 (its symbol); any other ≥ 0."""
+    return [(1.0, rules.min_count - 1.0) if code[k] == PRIMARY and 1 <= v[k] < rules.min_count
+            else (0.0, None) for k in cells]
+
+
+def _solve(blocks: Sequence[tuple[int, list[int], list[int]]], v: np.ndarray, code: np.ndarray,
+           eqs: _Equations, rules: Rules) -> dict[int, tuple[float, float]]:
+    """Smallest and largest value of each block's target cell given the published cells.
+
+    ``blocks``: ``(target, hidden cells, equations)`` of disjoint components. The blocks are
+    solved together as one block-diagonal LP per direction: the components share no variable,
+    so minimising the sum of the targets minimises each (one HiGHS call for all blocks instead
+    of two per block). A block whose maximum is unbounded is solved again alone.
+    """
+    from scipy.sparse import csr_matrix
+
+    if not blocks:
+        return {}
+    col_of: dict[int, int] = {}
+    rows, cols, data, rhs = [], [], [], []
+    n_row = 0
+    for _, hidden, rs in blocks:
+        for k in hidden:
+            col_of[k] = len(col_of)
+        for r in rs:
+            cells, coef = eqs.terms[r], eqs.coefs[r]
+            b = 0.0
+            for m, a in zip(cells.tolist(), coef.tolist()):
+                j = col_of.get(m) if code[m] != PUBLISHED else None
+                if j is None:
+                    b -= a * v[m]
+                else:
+                    rows.append(n_row)
+                    cols.append(j)
+                    data.append(a)
+            rhs.append(b)
+            n_row += 1
+    n = len(col_of)
+    a_eq = csr_matrix((data, (rows, cols)), shape=(n_row, n)) if n_row else None
+    b_eq = np.array(rhs) if n_row else None
+    bounds = _bounds(v, code, list(col_of), rules)
+    obj = np.zeros(n)
+    obj[[col_of[t] for t, _, _ in blocks]] = 1.0
+    lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    if len(blocks) > 1 and (lo.status != 0 or hi.status != 0):
+        out: dict[int, tuple[float, float]] = {}
+        for b in blocks:
+            out.update(_solve([b], v, code, eqs, rules))
+        return out
+    out = {}
+    for t, _, _ in blocks:
+        low = math.ceil(lo.x[col_of[t]] - 1e-6) if lo.status == 0 else 0.0
+        high = math.floor(hi.x[col_of[t]] + 1e-6) if hi.status == 0 else math.inf
+        out[t] = (float(low), float(high))
+    return out
 
 
 def _intervals(v: np.ndarray, code: np.ndarray, rels: list[tuple[np.ndarray, int]],
-               cells: Sequence[int], rules: Rules, *, stop: Any = None
-               ) -> dict[int, tuple[float, float]]:
+               cells: Sequence[int], rules: Rules) -> dict[int, tuple[float, float]]:
     """Smallest and largest value of each of ``cells`` given the published cells (each cell
-    in the linear system of its component only; ``stop(cell, interval)`` true ends early)."""
-    comp = _components(code, rels)
-    systems: dict[int, Any] = {}
-    out = {}
-    for c in cells:
-        root = comp[c]
-        if root not in systems:
-            hidden = sorted(k for k, r in comp.items() if r == root)
-            idx = {k: i for i, k in enumerate(hidden)}
-            rows, rhs = [], []
-            for members, tot in rels:
-                terms = [(int(m), 1.0) for m in members] + [(tot, -1.0)]
-                if not any(t in idx for t, _ in terms):
-                    continue
-                row = np.zeros(len(hidden))
-                b = 0.0
-                for t, a in terms:
-                    if t in idx:
-                        row[idx[t]] += a
-                    else:
-                        b -= a * v[t]
-                rows.append(row)
-                rhs.append(b)
-            bounds = [(1.0, rules.min_count - 1.0) if code[k] == PRIMARY
-                      and 1 <= v[k] < rules.min_count else (0.0, None) for k in hidden]
-            systems[root] = (idx, np.array(rows) if rows else None,
-                             np.array(rhs) if rows else None, bounds)
-        idx, a_eq, b_eq, bounds = systems[root]
-        obj = np.zeros(len(idx))
-        obj[idx[c]] = 1.0
-        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        low = math.ceil(lo.fun - 1e-6) if lo.status == 0 else 0.0
-        if stop is not None and stop(c, (float(low), math.inf)):
-            out[c] = (float(low), math.inf)
-            return out
-        hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        high = math.floor(-hi.fun + 1e-6) if hi.status == 0 else math.inf
-        out[c] = (float(low), float(high))
-        if stop is not None and stop(c, out[c]):
-            return out
-    return out
+    in the linear system of its component only)."""
+    eqs = _Equations(rels)
+    return {c: _solve([(c, *eqs.component(c, code))], v, code, eqs, rules)[c] for c in cells}
 
 
 def _exposed(v: float, interval: tuple[float, float], rules: Rules) -> bool:
@@ -166,6 +208,14 @@ def _exposed(v: float, interval: tuple[float, float], rules: Rules) -> bool:
 def protect(values: Sequence[float], relations: Sequence[tuple[Sequence[int], int]],
             rules: Rules = Rules(), primary: np.ndarray | None = None) -> np.ndarray:
     """Primary and secondary suppression of counts bound by additive relations.
+
+    The primary cells are audited in order; while one is exposed (:func:`_exposed`) a further
+    cell of its equations is hidden (:func:`_candidate`) and it is audited again. Hiding a cell
+    only widens the others' intervals, so a cell once found safe stays safe and each is
+    audited until it is. The equations fall apart into independent systems (the files table:
+    one per file); each is worked through in this order on its own, and one round audits the
+    current cell of every system in one LP (:func:`_solve`), which gives the same cells as
+    working through them one after another.
 
     Parameters
     ----------
@@ -193,59 +243,64 @@ def protect(values: Sequence[float], relations: Sequence[tuple[Sequence[int], in
     v0 = np.nan_to_num(v)
     rels = [(np.asarray([m for m in ms if ok[m]], int), int(t)) for ms, t in relations
             if ok[t]]
-    by_cell: dict[int, list[int]] = {}
-    for r, (ms, t) in enumerate(rels):
-        for c in [*ms.tolist(), t]:
-            by_cell.setdefault(c, []).append(r)
-    given_up: set[int] = set()
-    while True:
-        prim = [int(c) for c in np.flatnonzero((code == PRIMARY) | (code == PRIMARY_HIDDEN))
-                if c in by_cell]
-        if not prim:
-            return code
-        todo = [c for c in prim if c not in given_up]
-        iv = _intervals(v0, code, rels, todo, rules,
-                        stop=lambda c, i: _exposed(v0[c], i, rules))
-        bad = [c for c in iv if _exposed(v0[c], iv[c], rules)]
-        if not bad:
-            return code
-        c = bad[0]
-        choice = _candidate(c, v0, code, rels, by_cell)
-        if choice is not None:
-            code[choice] = SECOND
-            continue
-        # nothing left to hide: a small total's "<5" itself bounds its members, so the
-        # primary cells of c's equations (c last) are shown ".." (no bound of 1..4)
-        near = [m for r in by_cell.get(c, []) for m in [*rels[r][0].tolist(), rels[r][1]]
-                if code[m] == PRIMARY and m != c] + ([c] if code[c] == PRIMARY else [])
-        if near:
-            code[near[0]] = PRIMARY_HIDDEN
-        else:  # all hidden, all ".." and still narrow: the equations alone bound it
-            given_up.add(c)
+    eqs = _Equations(rels)
+    static = eqs.static_components(len(v0))
+    queues: dict[int, list[int]] = {}
+    for c in np.flatnonzero(code == PRIMARY).tolist():
+        if c in eqs.by_cell:
+            queues.setdefault(int(static[c]), []).append(c)
+    at = {s: 0 for s in queues}
+    while at:
+        blocks = [(q[at[s]], *eqs.component(q[at[s]], code))
+                  for s, q in queues.items() if s in at]
+        iv = _solve(blocks, v0, code, eqs, rules)
+        for c, _, _ in blocks:
+            s = int(static[c])
+            if _exposed(v0[c], iv[c], rules):
+                if _fix(c, v0, code, eqs):
+                    continue
+            at[s] += 1
+            if at[s] == len(queues[s]):
+                del at[s]
+    return code
 
 
-def _candidate(c: int, v: np.ndarray, code: np.ndarray, rels: list[tuple[np.ndarray, int]],
-               by_cell: dict[int, list[int]]) -> int | None:
+def _fix(c: int, v: np.ndarray, code: np.ndarray, eqs: _Equations) -> bool:
+    """Hide one more cell for the exposed cell ``c``; False when nothing is left to hide."""
+    choice = _candidate(c, v, code, eqs)
+    if choice is not None:
+        code[choice] = SECOND
+        return True
+    # nothing left to hide: a small total's "<5" itself bounds its members, so the primary
+    # cells of c's equations (c last) are shown ".." (no bound of 1..4)
+    near = [m for r in eqs.by_cell.get(c, []) for m in eqs.terms[r].tolist()
+            if code[m] == PRIMARY and m != c] + ([c] if code[c] == PRIMARY else [])
+    if near:
+        code[near[0]] = PRIMARY_HIDDEN
+        return True
+    return False  # all hidden, all ".." and still narrow: the equations alone bound it
+
+
+def _candidate(c: int, v: np.ndarray, code: np.ndarray, eqs: _Equations) -> int | None:
     """The published cell to hide next: in an equation of ``c`` (or, breadth first, of a
     hidden cell linked to it), a member before a total, the smallest count first."""
     seen, frontier = {c}, [c]
     while frontier:
         best = None
         for x in frontier:
-            for r in by_cell.get(x, []):
-                ms, t = rels[r]
-                for m, is_total in [*((int(m), False) for m in ms), (t, True)]:
+            for r in eqs.by_cell.get(x, []):
+                cells = eqs.terms[r].tolist()
+                for i, m in enumerate(cells):
                     if code[m] == PUBLISHED:
-                        key = (is_total, v[m], m)
+                        key = (i == len(cells) - 1, v[m], m)
                         if best is None or key < best:
                             best = key
         if best is not None:
             return best[2]
         nxt = []
         for x in frontier:
-            for r in by_cell.get(x, []):
-                ms, t = rels[r]
-                for m in [*ms.tolist(), t]:
+            for r in eqs.by_cell.get(x, []):
+                for m in eqs.terms[r].tolist():
                     if m not in seen and code[m] != PUBLISHED:
                         seen.add(m)
                         nxt.append(m)
