@@ -131,10 +131,13 @@ class _Equations:
 
 
 def _bounds(v: np.ndarray, code: np.ndarray, cells: Sequence[int], rules: Rules
-            ) -> list[tuple[float, float | None]]:
-    """A primary cell's value is known to be 1..min_count−1 (its symbol); any other ≥ 0."""
-    return [(1.0, rules.min_count - 1.0) if code[k] == PRIMARY and 1 <= v[k] < rules.min_count
-            else (0.0, None) for k in cells]
+            ) -> np.ndarray:
+    """A primary cell's value is known to be 1..min_count−1 (its symbol); any other ≥ 0
+    (``(len(cells), 2)`` lower and upper bounds, ``inf`` for none)."""
+    k = np.asarray(cells, int)
+    known = (code[k] == PRIMARY) & (v[k] >= 1) & (v[k] < rules.min_count)
+    return np.column_stack([np.where(known, 1.0, 0.0),
+                            np.where(known, rules.min_count - 1.0, np.inf)])
 
 
 def _solve(blocks: Sequence[tuple[int, list[int], list[int]]], v: np.ndarray, code: np.ndarray,

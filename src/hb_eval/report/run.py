@@ -103,9 +103,6 @@ def _redact_table(table: Table) -> Table:
     return table
 
 
-#: Above this many clients an internal report's output check lists no would-be suppression.
-INTERNAL_CHECK_MAX_CLIENTS = 5_000
-
 
 def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fig_dir: Path,
              run: RunProgress, failures: list[str], wtp: float | None = None
@@ -194,18 +191,12 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     rules = Rules.of(config)
     tables = make_tables(frames, lang)
     figure_data = ev.figure_data
-    # one disclosure-control step for every public output; internal: what it would do (not
-    # above INTERNAL_CHECK_MAX_CLIENTS: the LP audit grows with the tables' rows and an internal
-    # report is not suppressed)
-    clients = getattr(getattr(ev, "dataset", None), "clients", None)
-    if not public and clients is not None and len(clients) > INTERNAL_CHECK_MAX_CLIENTS:
-        checked, records, checked_figures = tables, [], ev.figure_data
-    else:
-        checked, records = disclose_tables(tables, rules)
-        checked, records = apply_dominance(checked, records, dominance_masks(ev, frames, rules),
-                                           frames, rules)
-        checked_figures = dominance_figures(public_figure_data(ev, checked, rules), checked,
-                                            config.analysis.perspective)
+    # one disclosure-control step for every public output; internal: what it would do
+    checked, records = disclose_tables(tables, rules)
+    checked, records = apply_dominance(checked, records, dominance_masks(ev, frames, rules),
+                                       frames, rules)
+    checked_figures = dominance_figures(public_figure_data(ev, checked, rules), checked,
+                                        config.analysis.perspective)
     records += figure_records(ev.figure_data, checked_figures)
     if public:
         tables, figure_data = checked, checked_figures
