@@ -115,3 +115,11 @@ def test_blocks_solved_together_equal_each_alone():
     alone = {b: _solve([blk], v, code, eqs, Rules())[b] for b, blk in zip(targets, blocks)}
     assert together == alone
     assert any(lo < hi for lo, hi in together.values())  # not all pinned: the test can tell
+
+
+def test_a_count_with_a_published_copy_is_not_hidden_for_nothing():
+    # a = 3, b = 10, a + b = 13; b is shown again in another table (b' = 10). Hiding b would
+    # protect nothing (b' pins it), so the total goes: a + 10 = T leaves a anywhere in 1..4.
+    # (The old greedy hid b first, then the total: a ".." in one table, 10 in the other.)
+    code = protect([3, 10, 13, 10], [([0, 1], 2), ([1], 3)])
+    assert code.tolist() == [PRIMARY, 0, SECOND, 0]

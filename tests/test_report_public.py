@@ -138,3 +138,26 @@ def test_public_html_numbers_still_match_results_json(public_run):
     check_numbers_match(out, "fi")
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Julkinen raportti" in html and "&lt;5" in html
+
+
+def test_results_json_counts_are_the_tables_counts(public_run):
+    # one decision per number: results.json shows a file's rows, a quarantine reason's count
+    # and a satisfaction item's n exactly as the public tables do (a zero is 0 in both)
+    _, out = public_run
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+    def cell(v):
+        return v if isinstance(v, str) else float(v)
+
+    files = pd.read_csv(out / "tables" / "files.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    assert len(files) == len(res["data"]["files"])
+    for entry, (_, row) in zip(res["data"]["files"], files.iterrows()):
+        for k in ("rows_read", "rows_kept", "rows_quarantined"):
+            t = row[k] if is_suppressed(row[k]) else float(row[k].replace(",", "."))
+            assert cell(entry[k]) == t, (entry["path"], k)
+    reasons = pd.read_csv(out / "tables" / "quarantine_by_reason.csv", sep=";", dtype=str,
+                          encoding="utf-8-sig")
+    for reason, count in zip(reasons["reason"], reasons["count"]):
+        t = count if is_suppressed(count) else float(count)
+        assert cell(res["data"]["quarantine_by_reason"][reason]) == t, reason
+    assert (reasons["count"] == "0").any()  # zeros are published in both

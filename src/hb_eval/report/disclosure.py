@@ -101,6 +101,18 @@ class _Equations:
         for r, cells in enumerate(self.terms):
             for c in cells.tolist():
                 self.by_cell.setdefault(c, []).append(r)
+        # copies: cells an equality ``([a], b)`` makes one number shown in two places
+        self._copy: dict[int, list[int]] = {}
+        for ms, t in rels:
+            if len(ms) == 1:
+                a, b = int(ms[0]), int(t)
+                group = sorted({*self._copy.get(a, [a]), *self._copy.get(b, [b])})
+                for m in group:
+                    self._copy[m] = group
+
+    def copies(self, c: int) -> list[int]:
+        """``c`` and every cell an equality makes the same number (another table's copy)."""
+        return self._copy.get(c, [c])
 
     def component(self, c: int, code: np.ndarray) -> tuple[list[int], list[int]]:
         """The hidden cells linked to ``c`` through shared equations, and those equations."""
@@ -265,6 +277,11 @@ def protect(values: Sequence[float], relations: Sequence[tuple[Sequence[int], in
             at[s] += 1
             if at[s] == len(queues[s]):
                 del at[s]
+    # a hidden cell with a published copy (the same number in another table) protects
+    # nothing: the equality pins it, so it is published again (no interval changes)
+    for c in np.flatnonzero(code == SECOND).tolist():
+        if any(code[m] == PUBLISHED for m in eqs.copies(c)):
+            code[c] = PUBLISHED
     return code
 
 
@@ -286,7 +303,8 @@ def _fix(c: int, v: np.ndarray, code: np.ndarray, eqs: _Equations) -> bool:
 
 def _candidate(c: int, v: np.ndarray, code: np.ndarray, eqs: _Equations) -> int | None:
     """The published cell to hide next: in an equation of ``c`` (or, breadth first, of a
-    hidden cell linked to it), a member before a total, the smallest count first."""
+    hidden cell linked to it), a cell without a copy in another table before one with (its
+    published copies pin it), a member before a total, the smallest count first."""
     seen, frontier = {c}, [c]
     while frontier:
         best = None
@@ -295,11 +313,11 @@ def _candidate(c: int, v: np.ndarray, code: np.ndarray, eqs: _Equations) -> int 
                 cells = eqs.terms[r].tolist()
                 for i, m in enumerate(cells):
                     if code[m] == PUBLISHED:
-                        key = (i == len(cells) - 1, v[m], m)
+                        key = (len(eqs.copies(m)) > 1, i == len(cells) - 1, v[m], m)
                         if best is None or key < best:
                             best = key
         if best is not None:
-            return best[2]
+            return best[-1]
         nxt = []
         for x in frontier:
             for r in eqs.by_cell.get(x, []):
@@ -633,18 +651,52 @@ def align_results(results: dict[str, Any], tables: Mapping[str, Any]) -> dict[st
                 cats["n"] = f["n"].iloc[i]
             for k in ("improved", "unchanged", "deteriorated"):
                 v = f[f"n_{k}"].iloc[i] if f"n_{k}" in f.columns else None
-                if f"n_{k}" in cats:
-                    cats[f"n_{k}"] = v if isinstance(v, str) else cats[f"n_{k}"]
+                if f"n_{k}" in cats and v is not None:  # the table's decision, zeros too
+                    cats[f"n_{k}"] = _plain(v)
                     if isinstance(cats[f"n_{k}"], str) or isinstance(f["n"].iloc[i], str):
                         cats[k] = None
+    data = res.get("data") if isinstance(res.get("data"), dict) else {}
+    ft, files = tables.get("files"), data.get("files")
+    if ft is not None and isinstance(files, list) and len(files) == len(ft.frame):
+        for entry, (_, row) in zip(files, ft.frame.iterrows()):  # the table lists data.files
+            if isinstance(entry, dict):
+                entry.update({k: _plain(row[k]) for k in ("rows_read", "rows_kept",
+                                                           "rows_quarantined")
+                              if k in entry and k in row.index})
+    qt, reasons = tables.get("quarantine_by_reason"), data.get("quarantine_by_reason")
+    if qt is not None and isinstance(reasons, dict):
+        for reason, count in zip(qt.frame["reason"], qt.frame["count"]):
+            if str(reason) in reasons:
+                reasons[str(reason)] = _plain(count)
+    si = tables.get("satisfaction_items")
+    items = (res.get("satisfaction") or {}).get("items") if isinstance(
+        res.get("satisfaction"), dict) else None
+    if si is not None and isinstance(items, dict):
+        for _, row in si.frame.iterrows():
+            item = items.get(str(row["item"]))
+            if not isinstance(item, dict):
+                continue
+            for arm in ("HB", "Verrokki"):
+                for k in (f"n_{arm}", f"share_agree_{arm}"):
+                    if k in item and k in row.index:
+                        item[k] = _plain(row[k])
     att = tables.get("attrition")
-    clients = (res.get("data") or {}).get("clients")
+    clients = data.get("clients")
     if att is not None and isinstance(clients, dict):
         f = att.frame
         for arm, pilot, n in zip(f["arm"], f["pilot"], f["n_clients"]):
             if pilot == "(kaikki)" and arm in clients and isinstance(n, str):
                 clients[arm] = n
     return res
+
+
+def _plain(v: Any) -> Any:
+    """A table cell as results.json writes it (a symbol, None for a removed statistic)."""
+    if isinstance(v, str) or v is None:
+        return v
+    if pd.isna(v):
+        return None
+    return int(v) if float(v).is_integer() else float(v)
 
 
 # -- the output-check file ------------------------------------------------------------------------

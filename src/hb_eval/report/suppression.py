@@ -6,8 +6,10 @@ by subtraction from a margin (secondary suppression).
 
 Decisions where the spec is silent:
 
-* Zero counts are suppressed too (``0 <= n < 5``): the spec says "fewer than 5", and a zero can
-  disclose that every client of a group shares an attribute.
+* The public tables and the counts results.json shares with them follow
+  :mod:`hb_eval.report.disclosure` (an LP audit; a zero is published). The greedy rule below
+  remains for results.json's own counts, whose shared counts then take the tables' decisions
+  (:func:`hb_eval.report.disclosure.align_results`); its final sweep publishes a zero too.
 * Secondary suppression is the usual greedy rule: in every shown relation
   ``cells + ... = total`` (a row with its row total, a column with its column total), the number
   of suppressed members must be 0 or at least 2; when it is exactly 1, the smallest remaining
@@ -360,12 +362,13 @@ _WITHIN_STATS = ("mean_baseline", "mean_end", "mean_change", "ci_low", "ci_high"
 
 
 def _count_leaves(obj: Any, path: str = "") -> Any:
-    """Generic sweep: suppress every remaining small integer under a count-like key."""
+    """Generic sweep: suppress every remaining count of 1..4 under a count-like key (a zero
+    counts no one and is published, as in the public tables)."""
     if isinstance(obj, dict):
         out = {}
         for k, v in obj.items():
             p = f"{path}.{k}" if path else k
-            if _numeric(v) and _is_count_path(p) and is_small(v):
+            if _numeric(v) and _is_count_path(p) and is_small(v) and v != 0:
                 out[k] = symbol_of(v)
             else:
                 out[k] = _count_leaves(v, p)
