@@ -182,3 +182,28 @@ def test_services_secondary_hand_worked():
     sec = _services_secondary(frames, tables, masks, Rules())
     assert sec["services_by_funding"]["amount"].tolist() == [False, True]
     assert sec["services_by_sector"]["amount"].tolist() == [False, False]
+
+
+def test_cea_difference_protects_a_dominated_arm_total():
+    """costs_by_arm: HB total 1,500 (dominated) = 1,000 + 500 components, Verrokki total 1,200.
+    The CEA publishes ΔC = 300 = 1,500 − 1,200 (the same clients): hiding HB's total alone
+    leaves it Verrokki's total + ΔC, so Verrokki's total is hidden too, and ΔC stays. With a
+    ΔC of another sample (310) there is no such equation and only HB's own cells move."""
+    from types import SimpleNamespace
+
+    from hb_eval.report.dominance import _secondary
+
+    f = pd.DataFrame({"perspective": ["organiser"] * 5,
+                      "component": ["a", "b", "total", "a", "total"],
+                      "arm": ["HB", "HB", "HB", "Verrokki", "Verrokki"],
+                      "mean": [1000.0, 500.0, 1500.0, 1200.0, 1200.0]})
+    masks = {"costs_by_arm": {"mean": np.array([False, False, True, False, False])}}
+    for dc, verrokki_hidden in ((300.0, True), (310.0, False)):
+        cea = pd.DataFrame({"perspective": ["organiser", "organiser"],
+                            "estimator": ["means", "sur"], "delta_cost": [dc, 280.0]})
+        frames = {"costs_by_arm": f, "cea": cea}
+        tables = {"costs_by_arm": SimpleNamespace(frame=f)}
+        sec = _secondary("costs_by_arm", frames, tables, masks, Rules())["mean"]
+        assert len(sec) == 5
+        assert bool(sec[3] or sec[4]) is verrokki_hidden, dc
+        assert sec[0] or sec[1]  # a component of HB's total goes in both cases

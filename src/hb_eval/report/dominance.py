@@ -118,7 +118,8 @@ def dominance_masks(ev: Any, frames: Mapping[str, pd.DataFrame], rules: Rules = 
 
 def protect_magnitudes(values: Sequence[float], relations: Sequence[tuple[Sequence[int], int]],
                        dominated: Sequence[bool], rules: Rules = Rules(),
-                       hidden: Sequence[bool] | None = None, totals: bool = True) -> np.ndarray:
+                       hidden: Sequence[bool] | None = None, totals: bool = True,
+                       fixed: Sequence[bool] | None = None) -> np.ndarray:
     """Secondary suppression of magnitude cells bound by additive relations.
 
     Each dominated cell is audited by linear programming (:func:`~hb_eval.report.disclosure.
@@ -127,7 +128,8 @@ def protect_magnitudes(values: Sequence[float], relations: Sequence[tuple[Sequen
     member of one of its equations (the total last) is hidden too.
 
     ``hidden``: cells already not published (by the threshold); ``totals=False``: a total is
-    never chosen (it belongs to another table).
+    never chosen (it belongs to another table); ``fixed``: cells never chosen (another table's
+    numbers that stay published).
 
     Returns
     -------
@@ -156,7 +158,8 @@ def protect_magnitudes(values: Sequence[float], relations: Sequence[tuple[Sequen
         c = bad[0]
         options = [(is_total, -v0[m], m) for ms, t in rels if c in ms or c == t
                    for m, is_total in [*((int(m), False) for m in ms), (t, True)]
-                   if code[m] == PUBLISHED and (totals or not is_total)]
+                   if code[m] == PUBLISHED and (totals or not is_total)
+                   and not (fixed is not None and fixed[m])]
         if options:
             code[min(options)[2]] = SECOND
         else:
@@ -200,6 +203,33 @@ def _services_secondary(frames: Mapping[str, pd.DataFrame], tables: Mapping[str,
     return {n: {"amount": sec[start[n]:start[n] + len(frames[n])]} for n in names}
 
 
+def _cea_relations(f: pd.DataFrame, cea: pd.DataFrame | None, v: np.ndarray,
+                   rels: list) -> tuple[np.ndarray, list, int]:
+    """The CEA's ΔC (means estimator) where it is exactly the difference of the arms' mean
+    total costs in costs_by_arm (the same clients): ``HB − Verrokki = ΔC`` is one more
+    equation, ΔC a published cell that stays published (the other arm's total is hidden
+    instead). Returns the values (cents) with the ΔC cells appended, the relations and how
+    many cells were appended."""
+    if cea is None or not {"perspective", "estimator", "delta_cost"} <= set(cea.columns):
+        return v, rels, 0
+    extra: list[float] = []
+    for p, est, dc in zip(cea["perspective"], cea["estimator"], cea["delta_cost"]):
+        if est != "means" or pd.isna(dc):
+            continue
+        at = {str(a): i for i, (pp, comp, a) in enumerate(zip(
+            f["perspective"], f["component"], f["arm"])) if pp == p and comp == "total"}
+        if not {"HB", "Verrokki"} <= set(at):
+            continue
+        hb, vk = v[at["HB"]], v[at["Verrokki"]]
+        if not abs((hb - vk) - float(dc) * 100) < 1:  # a different sample: no equation
+            continue
+        k = len(v) + len(extra)
+        extra.append(abs(float(dc)) * 100)
+        rels.append(([at["Verrokki"], k], at["HB"]) if dc >= 0 else ([at["HB"], k],
+                                                                     at["Verrokki"]))
+    return np.append(v, extra), rels, len(extra)
+
+
 def _secondary(name: str, frames: Mapping[str, pd.DataFrame], tables: Mapping[str, Any],
                masks: dict[str, dict[str, np.ndarray]], rules: Rules) -> dict[str, np.ndarray]:
     """The cells hidden beyond the dominated ones where the table has totals (euros in cents
@@ -228,8 +258,12 @@ def _secondary(name: str, frames: Mapping[str, pd.DataFrame], tables: Mapping[st
             tot = [i for i in idx if str(f["component"].iloc[i]) == "total"]
             if tot:
                 rels.append(([i for i in idx if i != tot[0]], tot[0]))
-        sec = protect_magnitudes(v, rels, masks[name]["mean"], rules,
-                                 hidden=_gone(tables, name, "mean"))
+        n = len(v)
+        v, rels, extra = _cea_relations(f, frames.get("cea"), v, rels)
+        sec = protect_magnitudes(v, rels, np.append(masks[name]["mean"], np.zeros(extra, bool)),
+                                 rules, hidden=np.append(_gone(tables, name, "mean"),
+                                                         np.zeros(extra, bool)),
+                                 fixed=np.arange(len(v)) >= n)[:n]
         return {"mean": sec, "sd": sec}
     if name == "provider_mix" and "hb_euros" in masks.get(name, {}):
         e = pd.to_numeric(f["hb_euros"], errors="coerce").to_numpy(float) * 100
