@@ -25,7 +25,7 @@ protected when the equations leave the whole of 1..4 possible for it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,10 +227,11 @@ def protect(values: Sequence[float], relations: Sequence[tuple[Sequence[int], in
     The primary cells are audited in order; while one is exposed (:func:`_exposed`) a further
     cell of its equations is hidden (:func:`_candidate`) and it is audited again. Hiding a cell
     only widens the others' intervals, so a cell once found safe stays safe and each is
-    audited until it is. The equations fall apart into independent systems (the files table:
-    one per file); each is worked through in this order on its own, and one round audits the
-    current cell of every system in one LP (:func:`_solve`), which gives the same cells as
-    working through them one after another.
+    audited until it is. Then hidden cells that protect nothing are published again (see
+    :func:`_work`). The equations fall apart into independent systems (the files table: one
+    per file); each is worked through on its own, and one round audits the current cell of
+    every system in one LP (:func:`_solve`), which gives the same cells as working through
+    them one after another.
 
     Parameters
     ----------
@@ -264,25 +265,69 @@ def protect(values: Sequence[float], relations: Sequence[tuple[Sequence[int], in
     for c in np.flatnonzero(code == PRIMARY).tolist():
         if c in eqs.by_cell:
             queues.setdefault(int(static[c]), []).append(c)
-    at = {s: 0 for s in queues}
-    while at:
-        blocks = [(q[at[s]], *eqs.component(q[at[s]], code))
-                  for s, q in queues.items() if s in at]
+    work = {s: _work(q, v0, code, eqs, rules) for s, q in queues.items()}
+    asked = {}
+    for s, w in work.items():
+        asked[s] = next(w)
+    while asked:  # one round: every system's current question in one LP
+        blocks = [(c, *eqs.component(c, code)) for c in asked.values()]
         iv = _solve(blocks, v0, code, eqs, rules)
-        for c, _, _ in blocks:
-            s = int(static[c])
-            if _exposed(v0[c], iv[c], rules):
-                if _fix(c, v0, code, eqs):
-                    continue
-            at[s] += 1
-            if at[s] == len(queues[s]):
-                del at[s]
-    # a hidden cell with a published copy (the same number in another table) protects
-    # nothing: the equality pins it, so it is published again (no interval changes)
-    for c in np.flatnonzero(code == SECOND).tolist():
+        for s, c in list(asked.items()):
+            try:
+                asked[s] = work[s].send(iv[c])
+            except StopIteration:
+                del asked[s]
+    return code
+
+
+def _work(queue: list[int], v: np.ndarray, code: np.ndarray, eqs: _Equations, rules: Rules
+          ) -> Generator[int, tuple[float, float], None]:
+    """The suppression of one independent system, as a generator: it yields the cell it
+    needs audited and is sent that cell's interval (:func:`protect` answers every system's
+    question of a round in one LP).
+
+    1. The primary cells in order: while one is exposed, :func:`_fix` hides one more cell.
+    2. A hidden cell with a published copy (the same number in another table) protects
+       nothing: the equality pins it, so it is published again (no interval changes).
+    3. Publish again every secondary cell the others make unnecessary (the greedy choice
+       hides one cell at a time, and some become redundant), the largest count first: it
+       stays published when every primary cell of its component is still safe (only those
+       intervals can narrow; they are audited nearest first, so a refusal comes early).
+    """
+    given_up = set()
+    for c in queue:
+        while True:
+            interval = yield c
+            if not _exposed(v[c], interval, rules):
+                break
+            if not _fix(c, v, code, eqs):
+                given_up.add(c)
+                break
+    hidden: set[int] = set()
+    for c in queue:
+        hidden.update(eqs.component(c, code)[0])
+    second = [c for c in hidden if code[c] == SECOND]
+    for c in second:
         if any(code[m] == PUBLISHED for m in eqs.copies(c)):
             code[c] = PUBLISHED
-    return code
+    for c in sorted((c for c in second if code[c] == SECOND), key=lambda k: (-v[k], k)):
+        order, seen, frontier = [], {c}, [c]
+        while frontier:
+            nxt = []
+            for x in frontier:
+                for r in eqs.by_cell.get(x, ()):
+                    for m in eqs.terms[r].tolist():
+                        if m not in seen and code[m] != PUBLISHED:
+                            seen.add(m)
+                            nxt.append(m)
+            order += nxt
+            frontier = nxt
+        code[c] = PUBLISHED
+        for k in order:
+            if code[k] in (PRIMARY, PRIMARY_HIDDEN) and k not in given_up:
+                if _exposed(v[k], (yield k), rules):
+                    code[c] = SECOND
+                    break
 
 
 def _fix(c: int, v: np.ndarray, code: np.ndarray, eqs: _Equations) -> bool:
