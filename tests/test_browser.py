@@ -25,8 +25,6 @@ from pathlib import Path
 import pytest
 
 from browser_probe import Browser, find_axe, find_chromium
-from hb_eval.config import load_config
-from hb_eval.evaluation import evaluate
 from hb_eval.report import figures as F
 from hb_eval.report.format import fmt_num
 from hb_eval.report.i18n import t
@@ -48,13 +46,12 @@ needs_chromium = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def demo_ev(demo_dir, demo_dataset):
-    """The demo evaluated once for the four reports of this module."""
+def demo_ev(request):
+    """The session's demo evaluation, for the four reports of this module."""
     if CHROMIUM is None:
         pytest.skip("no Chromium found (Debian: apt-get install chromium; or set "
                     "HB_EVAL_CHROMIUM): the browser test did not run")
-    cfg = load_config(demo_dir / "evaluation.yaml").with_overrides(bootstrap_reps=200)
-    return evaluate(cfg, progress=False, dataset=demo_dataset)
+    return request.getfixturevalue("demo_evaluation")
 
 
 @pytest.fixture(scope="module", params=[("fi", "internal"), ("en", "public"),

@@ -27,13 +27,14 @@ REPS = 200
 
 
 @pytest.fixture(scope="module")
-def cli_and_ev(tmp_path_factory):
-    """``hb-eval report --demo`` and evaluate + write_report on the demo data it wrote."""
+def cli_and_ev(tmp_path_factory, demo_evaluation):
+    """``hb-eval report --demo`` and write_report of the session's demo evaluation (the same
+    seed and replicates: evaluate on the same files)."""
     tmp = tmp_path_factory.mktemp("evaluate")
     cli_out = tmp / "cli"
     assert main(["report", "--demo", "--out", str(cli_out), "--reps", str(REPS),
                  "--quiet"]) == 0
-    ev = hb_eval.evaluate(cli_out / "demo_data" / "evaluation.yaml", reps=REPS, progress=False)
+    ev = demo_evaluation
     api_out = tmp / "api"
     ev.write_report(api_out)
     return cli_out, api_out, ev

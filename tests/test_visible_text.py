@@ -21,10 +21,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from hb_eval.config import load_config
 from hb_eval.data.quarantine import REASONS
 from hb_eval.report.i18n import CATEGORIES, LABELS
-from hb_eval.report.run import evaluate_config, write_report
+from hb_eval.report.run import write_report
 
 pytestmark = pytest.mark.slow
 
@@ -127,11 +126,10 @@ def test_the_checks_catch_what_they_are_for():
 
 
 @pytest.fixture(scope="module")
-def report_dirs(demo_dir, demo_dataset, tmp_path_factory):
-    """The demo evaluation run once and written in both languages for both audiences."""
+def report_dirs(demo_evaluation, tmp_path_factory):
+    """The session's demo evaluation written in both languages for both audiences."""
     tmp = tmp_path_factory.mktemp("visible_text")
-    cfg = load_config(demo_dir / "evaluation.yaml").with_overrides(bootstrap_reps=50)
-    ev = evaluate_config(cfg, progress=False, dataset=demo_dataset)
+    ev = demo_evaluation
     out = {}
     for lang in ("fi", "en"):
         for audience in ("internal", "public"):
