@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import Config, load_config
+from ..config import Config, load_config, real_path
 from ..errors import HbEvalError, InputError
 from .. import privacy
 from .loaders.common import LoadContext, display_path
@@ -429,8 +429,10 @@ def load(config: Config | str | Path, *, errors: str = "raise",
         return LoadContext(source=source, schema=schemas.get(source), quarantine=q,
                            base_dir=cfg.base_dir, schemas=schemas, limits=limits)
 
+    folders: dict[str, str] = {}  # each folder resolved once
+
     def claim(source: str, p: Path) -> None:
-        key = os.path.realpath(p)  # never raises on a link loop
+        key = real_path(p, folders)  # never raises on a link loop
         other = owner.setdefault(key, source)
         if other != source:
             raise InputError(f"the same file is configured for sources.{other} and "
@@ -689,7 +691,7 @@ def load(config: Config | str | Path, *, errors: str = "raise",
                                 "n_rows": pd.Series(dtype="int64")})
 
     # 7. every file in a source's folder accounted for: the ones no pattern matched
-    taken = {os.path.realpath(p) for src in SOURCES for p in files(src)}
+    taken = {real_path(p, folders) for src in SOURCES for p in files(src)}
     for r in unmatched_files(cfg, taken):
         unread_files.append({**r, "path": display_path(r["path"], cfg.base_dir),
                              "message": privacy.gate(r["message"])})

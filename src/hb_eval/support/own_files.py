@@ -25,11 +25,13 @@ _MARKS = (".hb-eval-tmp-", ".hb-eval-old-", ".hb-eval.lock")
 _UP = 2
 
 
-def own_file_reason(path: str | Path, base_dir: str | Path | None = None) -> str | None:
+def own_file_reason(path: str | Path, base_dir: str | Path | None = None, *,
+                    manifests: dict[str, frozenset[str]] | None = None) -> str | None:
     """Why ``path`` is a file hb-eval wrote (a sentence), or None when it is not one.
 
     ``base_dir``: the configuration's folder; a run's temporary folder counts only below it
     (the demo's inputs are written inside the temporary folder of its own run).
+    ``manifests``: a cache of each folder's manifest outputs, for many files of few folders.
     """
     p = Path(path)
     if p.name.lower() == QUARANTINE_FILE_NAME:
@@ -47,7 +49,13 @@ def own_file_reason(path: str | Path, base_dir: str | Path | None = None) -> str
     folder = os.path.abspath(p.parent)
     rel = p.name
     for _ in range(_UP + 1):
-        if rel in _manifest_outputs(folder):
+        if manifests is None:
+            listed = _manifest_outputs(folder)
+        elif folder in manifests:
+            listed = manifests[folder]
+        else:
+            listed = manifests[folder] = _manifest_outputs(folder)
+        if rel in listed:
             return "an output of an hb-eval report (listed in its manifest.json; never an input)"
         up = os.path.dirname(folder)
         if up == folder:
