@@ -714,6 +714,6 @@ def load(config: Config | str | Path, *, errors: str = "raise",
 def _size(path: Path) -> int:
     """The file's bytes (0 when it cannot be seen: its loader says why)."""
     try:
-        return Path(path).stat().st_size
+        return os.stat(path).st_size
     except OSError:
         return 0

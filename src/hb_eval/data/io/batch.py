@@ -182,7 +182,9 @@ def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence
     list
         Per file its :class:`FileRows`, or the :class:`InputError` that made it unreadable.
     """
-    args = [(Path(p), f, sheet, list(known), min_hits, post) for p, f in zip(paths, files)]
+    known = list(known)
+    args = [(p if isinstance(p, Path) else Path(p), f, sheet, known, min_hits, post)
+            for p, f in zip(paths, files)]
     # only where processes can be forked (Linux): a spawned worker re-imports the caller's
     # script, which breaks scripts without an ``if __name__ == "__main__"`` guard
     can_fork = "fork" in multiprocessing.get_all_start_methods()

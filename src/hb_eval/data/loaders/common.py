@@ -384,6 +384,9 @@ def record_cell_errors(ctx: LoadContext, file: str, sheet: str | None, header: l
     ``found`` (``(excel_row, column, what)``) that lie in the data rows and columns, one record
     per column and kind, columns in order; returns the (column, Excel rows) recorded, for the
     caller to empty those cells."""
+    found = list(found)
+    if not found:  # nearly every file
+        return []
     rows = set(np.asarray(data_rows).tolist())
     groups: dict[tuple[int, str], list[int]] = {}
     out: list[tuple[int, list[int]]] = []
