@@ -676,8 +676,7 @@ def load(config: Config | str | Path, *, errors: str = "raise",
     # 6. accounting
     kept_parts = ([clients[["file", "row"]]] + [out[n][["file", "row"]] for n in _CLIENT_TABLES]
                   + [providers_df[["file", "row"]]])
-    kept = pd.concat(kept_parts, ignore_index=True)
-    kept["sheet"] = kept["file"].astype(str).map(sheets)
+    kept = pd.concat(kept_parts, ignore_index=True)  # (file, row): each file is one sheet read
     files_df = q.accounting(kept)
 
     if orphan_parts:
