@@ -381,9 +381,13 @@ def _drop_rows(q: Quarantine, table: pd.DataFrame, mask: pd.Series | np.ndarray,
     gone = table.loc[m, ["file", "row", "client_id"]].copy()
     gone["source"] = source_of(table.loc[m])
     gone = gone.drop_duplicates(["file", "row"])
-    for (src, f), g in gone.groupby(["source", "file"], sort=False):
-        q.rows(str(src), str(f), sheets.get(str(f)), g["row"].to_numpy(), reason, detail,
-               client_id=g["client_id"].astype(object).to_numpy())
+    # one batch of records (the quarantine table is sorted by source, file, sheet and row)
+    codes, names = pd.factorize(gone["file"].astype(object), use_na_sentinel=False)
+    names = np.array([str(f) for f in names], dtype=object)
+    where = np.array([sheets.get(f) for f in names], dtype=object)
+    q.rows(np.asarray(gone["source"].astype(str), dtype=object), names[codes], where[codes],
+           gone["row"].to_numpy(), reason, detail,
+           client_id=gone["client_id"].astype(object).to_numpy())
     return table.loc[~m].reset_index(drop=True)
 
 
