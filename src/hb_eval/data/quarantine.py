@@ -217,8 +217,10 @@ class Quarantine:
         else:
             q = pd.DataFrame({c: pd.Series(dtype=object) for c in QUARANTINE_COLUMNS})
         q = q.astype({"row": "int64"})
+        from .loaders.tables import shared_strings
+
         for c in ("source", "file", "sheet", "column", "level", "reason", "detail", "client_id"):
-            q[c] = q[c].astype("string")
+            q[c] = shared_strings(q[c])
         q["client_id"] = q["client_id"].mask(q["reason"] == "no_consent")
         q = q.sort_values(["source", "file", "sheet", "row", "level", "column"],
                           kind="stable", na_position="first").reset_index(drop=True)
