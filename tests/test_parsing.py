@@ -470,3 +470,14 @@ def test_property_nothing_is_lost(cells, offset):
 def test_property_parse_period_never_raises(text):
     got = parse_period(text)
     assert got is None or (got[0] <= got[1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"\A[ ]?[0-9]{1,12}(?:[.,][0-9]{1,6})?[ ]?\Z"))
+def test_plain_numbers_read_as_the_full_pattern_reads_them(text):
+    # parse_number's fast path for digits with a decimal point or comma gives what the full
+    # Finnish-number pattern gives
+    from hb_eval.data.parsing import _NUM, _num_from_match
+
+    t = text.strip()
+    assert parse_number(text) == _num_from_match(_NUM.match(t), t)

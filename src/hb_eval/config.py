@@ -384,12 +384,14 @@ class Config:
         seen: set[str] = set()
         unique: list[Path] = []
         own: list[tuple[Path, str]] = []
+        folders: dict[str, str] = {}  # each folder resolved once
+        manifests: dict[str, frozenset[str]] = {}  # each folder's manifest looked for once
         for f in out:
-            r = os.path.realpath(f)  # never raises on a link loop (reading it says so)
+            r = real_path(f, folders)  # never raises on a link loop (reading it says so)
             if r in seen:
                 continue
             seen.add(r)
-            why = own_file_reason(f, self.base_dir)
+            why = own_file_reason(f, self.base_dir, manifests=manifests)
             if why is not None:
                 own.append((f, why))
             else:
@@ -472,6 +474,19 @@ def _any_case(ext: str) -> str:
     """A glob of an extension in any case: ``.xlsx`` -> ``.[xX][lL][sS][xX]``."""
     return "." + "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else _glob.escape(c)
                          for c in ext[1:])
+
+
+def real_path(path: str | os.PathLike[str], folders: dict[str, str]) -> str:
+    """``os.path.realpath(path)``, with each folder resolved once (``folders``: the cache,
+    folder as written -> resolved): a file that is no link is its resolved folder joined with
+    its name; a link (or ``.``, ``..``) is resolved whole. Never raises on a link loop."""
+    head, tail = os.path.split(os.fspath(path))
+    if not tail or tail in (".", "..") or os.path.islink(path):
+        return os.path.realpath(path)
+    real = folders.get(head)
+    if real is None:
+        real = folders[head] = os.path.realpath(head or ".")
+    return os.path.join(real, tail)
 
 
 def _glob_any_case(pattern: str, base_dir: Path) -> list[Path]:

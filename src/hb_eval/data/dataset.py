@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import Config, load_config
+from ..config import Config, load_config, real_path
 from ..errors import HbEvalError, InputError
 from .. import privacy
 from .loaders.common import LoadContext, display_path
@@ -381,9 +381,13 @@ def _drop_rows(q: Quarantine, table: pd.DataFrame, mask: pd.Series | np.ndarray,
     gone = table.loc[m, ["file", "row", "client_id"]].copy()
     gone["source"] = source_of(table.loc[m])
     gone = gone.drop_duplicates(["file", "row"])
-    for (src, f), g in gone.groupby(["source", "file"], sort=False):
-        q.rows(str(src), str(f), sheets.get(str(f)), g["row"].to_numpy(), reason, detail,
-               client_id=g["client_id"].astype(object).to_numpy())
+    # one batch of records (the quarantine table is sorted by source, file, sheet and row)
+    codes, names = pd.factorize(gone["file"].astype(object), use_na_sentinel=False)
+    names = np.array([str(f) for f in names], dtype=object)
+    where = np.array([sheets.get(f) for f in names], dtype=object)
+    q.rows(np.asarray(gone["source"].astype(str), dtype=object), names[codes], where[codes],
+           gone["row"].to_numpy(), reason, detail,
+           client_id=gone["client_id"].astype(object).to_numpy())
     return table.loc[~m].reset_index(drop=True)
 
 
@@ -429,8 +433,10 @@ def load(config: Config | str | Path, *, errors: str = "raise",
         return LoadContext(source=source, schema=schemas.get(source), quarantine=q,
                            base_dir=cfg.base_dir, schemas=schemas, limits=limits)
 
+    folders: dict[str, str] = {}  # each folder resolved once
+
     def claim(source: str, p: Path) -> None:
-        key = os.path.realpath(p)  # never raises on a link loop
+        key = real_path(p, folders)  # never raises on a link loop
         other = owner.setdefault(key, source)
         if other != source:
             raise InputError(f"the same file is configured for sources.{other} and "
@@ -674,8 +680,7 @@ def load(config: Config | str | Path, *, errors: str = "raise",
     # 6. accounting
     kept_parts = ([clients[["file", "row"]]] + [out[n][["file", "row"]] for n in _CLIENT_TABLES]
                   + [providers_df[["file", "row"]]])
-    kept = pd.concat(kept_parts, ignore_index=True)
-    kept["sheet"] = kept["file"].astype(str).map(sheets)
+    kept = pd.concat(kept_parts, ignore_index=True)  # (file, row): each file is one sheet read
     files_df = q.accounting(kept)
 
     if orphan_parts:
@@ -689,7 +694,7 @@ def load(config: Config | str | Path, *, errors: str = "raise",
                                 "n_rows": pd.Series(dtype="int64")})
 
     # 7. every file in a source's folder accounted for: the ones no pattern matched
-    taken = {os.path.realpath(p) for src in SOURCES for p in files(src)}
+    taken = {real_path(p, folders) for src in SOURCES for p in files(src)}
     for r in unmatched_files(cfg, taken):
         unread_files.append({**r, "path": display_path(r["path"], cfg.base_dir),
                              "message": privacy.gate(r["message"])})
@@ -712,6 +717,6 @@ def load(config: Config | str | Path, *, errors: str = "raise",
 def _size(path: Path) -> int:
     """The file's bytes (0 when it cannot be seen: its loader says why)."""
     try:
-        return Path(path).stat().st_size
+        return os.stat(path).st_size
     except OSError:
         return 0

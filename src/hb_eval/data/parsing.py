@@ -296,6 +296,8 @@ _NUM_RE = (r"^(?P<sign>[-+\u2212])?\s*(?:€\s*)?"
            r"(?P<exp>[eE][-+]?[0-9]{1,3})?"
            r"(?:\s*€)?$")
 _NUM = re.compile(_NUM_RE)
+# The commonest spelling (``12``, ``39,05``, ``1.5``), read without the pattern's groups.
+_PLAIN_NUM = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
 # The same shape for the vectorised parser, which needs at least one digit and no exponent
 # after a decimal comma (the scalar parser checks those in code).
 _NUM_VEC_RE = r"(?=.*[0-9])(?!.*,.*[eE])" + _NUM_RE
@@ -334,6 +336,9 @@ def parse_number(value: object) -> float | None:
     t = value.strip()
     if not t:
         return None
+    if _PLAIN_NUM.fullmatch(t):  # digits with a decimal point or comma: what the pattern reads
+        v = float(t.replace(",", "."))
+        return v if math.isfinite(v) else None
     return _num_from_match(_NUM.match(t), t)
 
 

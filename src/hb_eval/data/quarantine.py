@@ -217,8 +217,10 @@ class Quarantine:
         else:
             q = pd.DataFrame({c: pd.Series(dtype=object) for c in QUARANTINE_COLUMNS})
         q = q.astype({"row": "int64"})
+        from .loaders.tables import shared_strings
+
         for c in ("source", "file", "sheet", "column", "level", "reason", "detail", "client_id"):
-            q[c] = q[c].astype("string")
+            q[c] = shared_strings(q[c])
         q["client_id"] = q["client_id"].mask(q["reason"] == "no_consent")
         q = q.sort_values(["source", "file", "sheet", "row", "level", "column"],
                           kind="stable", na_position="first").reset_index(drop=True)
@@ -251,46 +253,66 @@ class Quarantine:
         big = np.int64(1 << 32)
         index = {rec.path: i for i, rec in enumerate(self._files)}
 
-        def keys(files: pd.Series, rows: pd.Series) -> np.ndarray:
+        def keys(files, rows) -> np.ndarray:
             # each distinct file name is looked up once
-            codes, names = pd.factorize(files.astype(str), use_na_sentinel=False)
-            at = np.array([index.get(n, -1) for n in names], dtype=np.int64)[codes]
+            files = pd.Series(files, dtype=object) if not isinstance(files, pd.Series) else files
+            codes, names = pd.factorize(files.to_numpy(dtype=object), use_na_sentinel=False)
+            at = np.array([index.get(str(n), -1) for n in names], dtype=np.int64)[codes]
             if (at < 0).any():
                 name = files.iloc[int(np.flatnonzero(at < 0)[0])]
                 raise HbEvalError(f"bug: rows of {name} are in a table but the file was never read")
-            return np.unique(at * big + rows.to_numpy(dtype=np.int64))
+            return _sorted_unique(at * big + np.asarray(rows, dtype=np.int64))
 
-        q = self._frame()
-        q = q[q["level"] == "row"]
+        # the row-level records' (file, row), straight from the records (no sorted table)
+        rec_parts = [p for p in self._parts if len(p) and p["level"].iat[0] == "row"]
+        q_files = (np.concatenate([p["file"].to_numpy(dtype=object) for p in rec_parts])
+                   if rec_parts else np.zeros(0, dtype=object))
+        q_rows = (np.concatenate([p["row"].to_numpy(dtype=np.int64) for p in rec_parts])
+                  if rec_parts else np.zeros(0, dtype=np.int64))
         kept_keys = keys(kept["file"], kept["row"]) if len(kept) else np.zeros(0, np.int64)
-        q_keys = keys(q["file"], q["row"]) if len(q) else np.zeros(0, np.int64)
-        both = np.intersect1d(kept_keys, q_keys, assume_unique=True)  # both from np.unique
+        q_keys = keys(q_files, q_rows) if len(q_rows) else np.zeros(0, np.int64)
+        both = np.intersect1d(kept_keys, q_keys, assume_unique=True)  # both sorted, unique
         if both.size:
             rec = self._files[int(both[0] // big)]
             raise HbEvalError(f"bug: file {rec.path} row {int(both[0] % big)} is both kept and "
                               "quarantined")
-        out = []
         # keys are sorted: each file's keys are one slice (found by bisection, not by a mask
         # over every key: thousands of diaries times millions of rows)
-        bounds = np.arange(len(self._files) + 1, dtype=np.int64) * big
-        k_at = np.searchsorted(kept_keys, bounds)
-        q_at = np.searchsorted(q_keys, bounds)
-        for i, rec in enumerate(self._files):
-            read = np.unique(i * big + rec.rows.astype(np.int64))
-            k = kept_keys[k_at[i]:k_at[i + 1]]
-            qq = q_keys[q_at[i]:q_at[i + 1]]
-            n_kept, n_q = k.size, qq.size
-            # k and qq are sorted, unique and disjoint (checked above), read is unique
-            stray = np.setdiff1d(np.concatenate([k, qq]), read, assume_unique=True).size
-            if stray or n_kept + n_q != read.size:
-                raise HbEvalError(
-                    f"bug: rows of {rec.path} do not add up: read {read.size}, kept {n_kept}, "
-                    f"quarantined {n_q}, unaccounted {read.size - n_kept - n_q}, "
-                    f"not read {stray}")
-            out.append({"source": rec.source, "path": rec.shown, "sha256": rec.sha256,
-                        "sheet": rec.sheet, "rows_read": int(read.size), "rows_kept": int(n_kept),
-                        "rows_quarantined": int(n_q)})
+        n_files = len(self._files)
+        bounds = np.arange(n_files + 1, dtype=np.int64) * big
+        n_kept = np.diff(np.searchsorted(kept_keys, bounds))
+        n_q = np.diff(np.searchsorted(q_keys, bounds))
+        reads = [_sorted_unique(np.asarray(rec.rows, dtype=np.int64)) for rec in self._files]
+        n_read = np.array([r.size for r in reads], dtype=np.int64)
+        read_keys = (np.concatenate([i * big + r for i, r in enumerate(reads)]) if reads
+                     else np.zeros(0, np.int64))
+        # kept and quarantined keys never read, per file (all sets sorted and unique)
+        used = np.concatenate([kept_keys, q_keys])
+        stray_keys = used[~np.isin(used, read_keys, assume_unique=True)]
+        stray = np.bincount(stray_keys // big, minlength=n_files) if stray_keys.size \
+            else np.zeros(n_files, dtype=np.int64)
+        bad = np.flatnonzero((stray > 0) | (n_kept + n_q != n_read))
+        if bad.size:  # the first file in order that does not add up
+            i = int(bad[0])
+            rec = self._files[i]
+            raise HbEvalError(
+                f"bug: rows of {rec.path} do not add up: read {n_read[i]}, kept {n_kept[i]}, "
+                f"quarantined {n_q[i]}, unaccounted {n_read[i] - n_kept[i] - n_q[i]}, "
+                f"not read {stray[i]}")
+        out = [{"source": rec.source, "path": rec.shown, "sha256": rec.sha256,
+                "sheet": rec.sheet, "rows_read": int(n_read[i]), "rows_kept": int(n_kept[i]),
+                "rows_quarantined": int(n_q[i])} for i, rec in enumerate(self._files)]
         df = pd.DataFrame(out, columns=FILE_COLUMNS)
         for c in ("rows_read", "rows_kept", "rows_quarantined"):
             df[c] = df[c].astype("int64")
         return df
+
+
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an int64 array by sorting (numpy's hash-based unique has a fixed cost
+    that thousands of small files' rows add up); an array already strictly increasing (a
+    file's Excel rows, nearly always) is returned as it is."""
+    if a.size < 2 or bool((a[1:] > a[:-1]).all()):
+        return a
+    a = np.sort(a, kind="stable")
+    return a[np.concatenate(([True], a[1:] != a[:-1]))]

@@ -798,8 +798,8 @@ class _DuplicateKey(Exception):
         self.key, self.line = key, line
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (YAML would keep the last)."""
+class _NoDuplicateKeys:
+    """A loader that refuses a key given twice in one mapping (YAML would keep the last)."""
 
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
         seen: set = set()
@@ -814,10 +814,26 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+class _StrictLoader(_NoDuplicateKeys, yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (YAML would keep the last)."""
+
+
+#: The same loader on libyaml's parser (several times faster: the schemas are read on every
+#: load); a file it refuses is read again by :class:`_StrictLoader`, whose message stands.
+_FastStrictLoader = (type("_FastStrictLoader", (_NoDuplicateKeys, yaml.CSafeLoader), {})
+                     if getattr(yaml, "__with_libyaml__", False) else None)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+            text = fh.read()
+        if _FastStrictLoader is not None:
+            try:
+                return yaml.load(text, Loader=_FastStrictLoader)  # noqa: S506 (SafeLoader)
+            except yaml.YAMLError:
+                pass  # the pure parser's message (below)
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
     except _DuplicateKey as e:
         raise SchemaError(f"schema {path}: key {e.key!r} is given twice (line {e.line}); "
                           "an item can be listed once and belong to one domain") from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
+from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = ["QUARANTINE_FILE_NAME", "QUARANTINE_HEADER", "own_file_reason"]
@@ -25,29 +26,41 @@ _MARKS = (".hb-eval-tmp-", ".hb-eval-old-", ".hb-eval.lock")
 _UP = 2
 
 
-def own_file_reason(path: str | Path, base_dir: str | Path | None = None) -> str | None:
+def own_file_reason(path: str | Path, base_dir: str | Path | None = None, *,
+                    manifests: dict[str, frozenset[str]] | None = None) -> str | None:
     """Why ``path`` is a file hb-eval wrote (a sentence), or None when it is not one.
 
     ``base_dir``: the configuration's folder; a run's temporary folder counts only below it
     (the demo's inputs are written inside the temporary folder of its own run).
+    ``manifests``: a cache of each folder's manifest outputs, for many files of few folders.
     """
+    # os.path on strings, not pathlib (thousands of diaries): the same parts
     p = Path(path)
-    if p.name.lower() == QUARANTINE_FILE_NAME:
+    name = p.name
+    if name.lower() == QUARANTINE_FILE_NAME:
         return "the quarantine table hb-eval validate wrote (never an input)"
-    parts: tuple[str, ...] = (p.name,)
+    parts: Sequence[str] = (name,)
+    full = os.path.abspath(p)
     if base_dir is not None:
-        try:
-            parts = Path(os.path.abspath(p)).relative_to(os.path.abspath(base_dir)).parts
-        except ValueError:
-            pass
+        base = os.path.abspath(base_dir)
+        if full == base:
+            parts = ()
+        elif full.startswith(base.rstrip(os.sep) + os.sep):
+            parts = full[len(base.rstrip(os.sep)) + 1:].split(os.sep)
     if any(m in part for part in parts for m in _MARKS):
         return "a temporary or lock file of an hb-eval run (never an input)"
     if p.suffix.lower() in (".csv", ".txt") and _quarantine_header(p):
         return "a quarantine table hb-eval validate wrote (never an input)"
-    folder = os.path.abspath(p.parent)
-    rel = p.name
+    folder = os.path.dirname(full) if name else os.path.abspath(p.parent)
+    rel = name
     for _ in range(_UP + 1):
-        if rel in _manifest_outputs(folder):
+        if manifests is None:
+            listed = _manifest_outputs(folder)
+        elif folder in manifests:
+            listed = manifests[folder]
+        else:
+            listed = manifests[folder] = _manifest_outputs(folder)
+        if rel in listed:
             return "an output of an hb-eval report (listed in its manifest.json; never an input)"
         up = os.path.dirname(folder)
         if up == folder:

@@ -7,6 +7,7 @@ loaders quarantine them with reason ``excel_error`` instead of reading "not answ
 from __future__ import annotations
 
 import io
+import os
 import re
 import struct
 import zipfile
@@ -174,6 +175,6 @@ def cell_errors(path: str | Path, sheet: str | None, data: bytes | None, cells: 
     for a workbook, error values and formulas without a value in the sheet's XML
     (:func:`xlsx_cell_errors`; ``data``: the workbook's bytes as read)."""
     found = text_errors(cells, rows)
-    if sheet is not None and Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+    if sheet is not None and os.path.splitext(path)[1].lower() in (".xlsx", ".xlsm"):
         found += xlsx_cell_errors(path, sheet, data)
     return found

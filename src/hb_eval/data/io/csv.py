@@ -97,6 +97,15 @@ def read_csv(path: str | Path, *, file: str | None = None, sep: str | None = Non
                          code="unreadable") from None
     text, _enc = decode(raw)
     sep = sep or sniff_separator(text)
+    cells = _c_reader_cells(text, sep)
+    if cells is None:  # what the C reader does not read exactly as the csv module does
+        cells = _csv_module_cells(text, sep, shown)
+    n = cells.shape[0]
+    return RawGrid(cells=cells, rows=np.arange(1, n + 1), file=shown, sheet=None, path=path)
+
+
+def _csv_module_cells(text: str, sep: str, shown: str) -> np.ndarray:
+    """The cells of ``text`` as the standard csv module reads them (one record per row)."""
     with gc_paused():
         try:
             records = list(_csv.reader(_io.StringIO(text, newline=""), delimiter=sep,
@@ -106,5 +115,47 @@ def read_csv(path: str | Path, *, file: str | None = None, sep: str | None = Non
                              code="unreadable") from None
         cells = rows_to_cells(records)
         del records  # freed before the collector runs again
-    n = cells.shape[0]
-    return RawGrid(cells=cells, rows=np.arange(1, n + 1), file=shown, sheet=None, path=path)
+    return cells
+
+
+def _c_reader_cells(text: str, sep: str) -> np.ndarray | None:
+    """The cells of ``text`` read by pandas' C parser: exactly what :func:`_csv_module_cells`
+    gives (every field as text, ``None`` for an empty or whitespace-only field or one a short
+    record lacks), at a fraction of the time; None where the two could differ, for the csv
+    module to read (tests/test_csv_reader.py draws messy files to check that they agree).
+
+    Nothing is converted: ``dtype=object`` keeps every field as its text, and only the empty
+    field counts as missing (``keep_default_na=False``: ``NA``, ``nan`` and ``NULL`` stay text).
+    The csv module is left the files the C parser reads differently or refuses: a NUL
+    character, a leading byte-order mark (the C parser drops it), a first line shorter than a
+    later one, blank leading lines, a quote left open at the end, a field beyond the csv
+    module's size limit (which it refuses).
+    """
+    if not text or "\x00" in text or text[0] in "\ufeff\r\n":
+        return None
+    try:
+        import pandas as pd
+
+        frame = pd.read_csv(_io.StringIO(text), sep=sep, header=None, dtype=object,
+                            keep_default_na=False, na_values=[""], skip_blank_lines=False,
+                            quotechar='"', doublequote=True, escapechar=None, comment=None,
+                            skipinitialspace=False, engine="c", index_col=False)
+    except Exception:  # noqa: BLE001 - ragged, unterminated, ...: the csv module decides
+        return None
+    cells = frame.to_numpy(dtype=object, copy=True)  # (a view of the frame is read-only)
+    del frame
+    if not cells.size:
+        return None
+    limit = _csv.field_size_limit()
+    for j in range(cells.shape[1]):
+        col = cells[:, j]
+        distinct = set(col.tolist())  # each distinct text once
+        texts = [v for v in distinct if type(v) is str]
+        if max(map(len, texts), default=0) > limit:
+            return None  # the csv module refuses a field this long
+        if len(texts) < len(distinct):  # NaN: an empty field or one a short record lacks
+            col[pd.isna(col)] = None
+        spaces = [v for v in texts if not v or v.isspace()]
+        if spaces:  # whitespace-only fields are empty
+            col[pd.Series(col, dtype=object).isin(spaces).to_numpy()] = None
+    return cells

@@ -11,6 +11,7 @@ row stays).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from itertools import compress
 from dataclasses import dataclass
@@ -93,29 +94,64 @@ class LoadContext:
 _HETU_LEN = 10
 
 
+def _ranges(chars: frozenset[str]) -> str:
+    """A regular-expression character class body of ``chars`` as ranges of code points."""
+    points = sorted(map(ord, chars))
+    out, start = [], None
+    for i, c in enumerate(points):
+        if start is None:
+            start = c
+        if i + 1 == len(points) or points[i + 1] != c + 1:
+            out.append(re.escape(chr(start)) + ("" if c == start else "-" + re.escape(chr(c))))
+            start = None
+    return "".join(out)
+
+
+#: Six digits in a row, invisible characters allowed between them: every code the privacy
+#: gate finds has them (its readings drop invisible characters or read them, and every
+#: other space, as a space; six digits of a code stand together in one of them), so a text
+#: without them holds no code.
+_SIX_DIGITS = re.compile(r"\d(?:[" + _ranges(privacy.INVISIBLE) + r"]*\d){5}")
+
+
+def _may_hold_hetu(texts: list[str]) -> list[str]:
+    """The texts among ``texts`` with six digits in a row (:data:`_SIX_DIGITS`), found by one
+    search over all of them joined (a line break between two texts joins no digits)."""
+    if not texts:
+        return []
+    joined = "\n".join(texts)
+    starts = [m.start() for m in _SIX_DIGITS.finditer(joined)]
+    if not starts:
+        return []
+    ends = np.cumsum([len(t) + 1 for t in texts])  # one past each text's separator
+    return [texts[i] for i in np.unique(np.searchsorted(ends, starts, side="right"))]
+
+
 def hetu_mask(s: pd.Series) -> np.ndarray:
     """Boolean mask of cells holding a valid henkilötunnus.
 
-    Each distinct text is checked once; texts shorter than a code (11 characters) are skipped
-    without a regex. A column without any code (nearly every column) is answered from the set
-    of its distinct values, without factorising it.
+    Each distinct text is looked at once; texts shorter than a code (10 characters) are
+    skipped, and the others are screened together by one regular-expression search for six
+    digits in a row before any is checked (:func:`privacy.contains_hetu`). A column without
+    any code (nearly every column) is answered from the set of its distinct values, without
+    factorising it.
     """
     values = s.to_numpy(dtype=object)
-    distinct = set(values)
+    distinct = set(values.tolist())
     distinct.discard(None)
     if set(map(type, distinct)) <= {str}:
         # the texts long enough to hold a code, picked without a Python-level loop
         texts = list(distinct)
-        long = compress(texts, map(_HETU_LEN.__le__, map(len, texts)))
+        long = list(compress(texts, map(_HETU_LEN.__le__, map(len, texts))))
+        found = {u for u in _may_hold_hetu(long) if privacy.contains_hetu(u)}
     else:
-        long = (str(u) for u in distinct if len(str(u)) >= _HETU_LEN)
-    if not any(privacy.contains_hetu(u) for u in long):
+        found = {u for u in distinct if len(str(u)) >= _HETU_LEN
+                 and privacy.contains_hetu(str(u))}
+    if not found:
         return np.zeros(len(values), dtype=bool)
     codes, uniq = pd.factorize(values, use_na_sentinel=True)
     flags = np.zeros(len(uniq) + 1, dtype=bool)
-    for i, u in enumerate(uniq):
-        if len(str(u)) >= _HETU_LEN and privacy.contains_hetu(str(u)):
-            flags[i] = True
+    flags[:-1] = [u in found for u in uniq]
     return flags[codes]
 
 
@@ -348,6 +384,9 @@ def record_cell_errors(ctx: LoadContext, file: str, sheet: str | None, header: l
     ``found`` (``(excel_row, column, what)``) that lie in the data rows and columns, one record
     per column and kind, columns in order; returns the (column, Excel rows) recorded, for the
     caller to empty those cells."""
+    found = list(found)
+    if not found:  # nearly every file
+        return []
     rows = set(np.asarray(data_rows).tolist())
     groups: dict[tuple[int, str], list[int]] = {}
     out: list[tuple[int, list[int]]] = []

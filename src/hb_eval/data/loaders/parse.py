@@ -80,11 +80,11 @@ def client_ids(s: pd.Series) -> pd.DataFrame:
     """
     codes, uniq = _factorize(s)
     ids = np.empty(len(uniq) + 1, dtype=object)
-    if len(uniq) > _VECTOR_FROM:
-        norm = parsing.normalize_client_ids(pd.Series(uniq, dtype=object))
-        ids[:-1] = norm.astype(object).where(norm.notna(), None).to_numpy(dtype=object)
-    else:
-        ids[:-1] = [parsing.normalize_client_id(u) for u in uniq]
+    # a text (every grid cell is one) through the scalar parser's own fast path, with its
+    # length limit; anything else through the scalar parser
+    cid_of_text = parsing._cid_of_text
+    ids[:-1] = [(cid_of_text(u) if len(u) <= 64 else None) if type(u) is str
+                else parsing.normalize_client_id(u) for u in uniq]
     ids[-1] = None
 
     # the parts of each distinct number, spread back over the cells

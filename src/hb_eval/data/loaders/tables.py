@@ -5,6 +5,7 @@ gives the empty frame with the right columns and dtypes.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["ARMS", "PILOTS", "GROUPS", "WAVES", "END_REASONS", "SEXES", "AGE_GROUPS",
@@ -110,6 +111,8 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
                 col = pd.Series(pd.Categorical(vals, dtype=dt), index=df.index)
             elif dt == _D:
                 col = pd.to_datetime(col).astype(_D)
+            elif dt == _S and (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
+                col = shared_strings(col)
             else:
                 col = col.astype(dt)
         else:
@@ -121,6 +124,19 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
                 col = pd.Series([None] * n, index=df.index, dtype=object).astype(dt)
         out[name] = col
     return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+
+
+def shared_strings(col: pd.Series) -> pd.Series:
+    """``col.astype("string")`` holding each distinct text once: pandas' cast (and its
+    inference of ``str`` when a frame is made of texts) makes a new Python string per cell (a file name 1.5 million times at 100,000 clients), this one
+    converts the distinct values and spreads them back by position (equal values, the same
+    dtype). Columns with anything but text (numbers, whose texts could differ for equal
+    values) are cast by pandas."""
+    codes, uniq = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+    if not all(type(u) is str for u in uniq):
+        return col.astype(_S)
+    arr = pd.array(np.asarray(uniq, dtype=object), dtype=_S).take(codes, allow_fill=True)
+    return pd.Series(arr, index=col.index)
 
 
 def empty(table: str) -> pd.DataFrame:

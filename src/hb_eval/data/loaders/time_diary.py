@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -92,12 +93,18 @@ def read_meta(meta: list[list[str]], file: str, sheet: str | None) -> dict:
     title = next((fields[k] for k in _TITLE if k in fields), None)
     title = privacy.gate(" ".join(title.split())) if title else None
     raw_period = next((fields[k] for k in _PERIOD if k in fields), None)
-    period = P.period(raw_period) if raw_period else None
+    period = _period(raw_period) if raw_period else None
     if period is None:
         raise InputError("diary metadata lacks a readable sample period (Seurantajakso: "
                          "1.3.2018–31.3.2018)", file=file, sheet=sheet)
     return {"role": role, "person": person, "title": title if role != "client" else None,
             "period_start": period[0], "period_end": period[1]}
+
+
+@lru_cache(maxsize=4096)  # diaries of one sample period share its text
+def _period(text: str):
+    """:func:`parse.period` of a sample period's text (start and end Timestamps, or None)."""
+    return P.period(text)
 
 
 def _header_of(header: list[str], pos: int | None, name: str) -> str:
@@ -311,6 +318,8 @@ def load(files: list[Path], ctx: LoadContext, *,
     metas: list[dict] = []
     cols: list[dict[str, int]] = []
     resolved: dict[tuple[str, ...], dict[str, int]] = {}
+    gated_headers: dict[tuple[str, ...], list[str]] = {}
+    gated_sheets: dict[str | None, str | None] = {}
     for path, r in zip(files, reads):
         try:
             if isinstance(r, InputError):
@@ -333,9 +342,14 @@ def load(files: list[Path], ctx: LoadContext, *,
             if n:
                 ctx.quarantine.add_unread_sheet(ctx.source, r.file, privacy.gate(name), n,
                                                 unread_message(r.file, r.sheet, name, n, same))
-        # sheet names and headers leave the package in quarantine records and messages
-        r.sheet = privacy.gate(r.sheet)
-        r.header = [privacy.gate(h) for h in r.header]
+        # sheet names and headers leave the package in quarantine records and messages (the
+        # gate once per distinct sheet name and header: diaries share theirs)
+        if r.sheet not in gated_sheets:
+            gated_sheets[r.sheet] = privacy.gate(r.sheet)
+        r.sheet = gated_sheets[r.sheet]
+        if key not in gated_headers:
+            gated_headers[key] = [privacy.gate(h) for h in r.header]
+        r.header = list(gated_headers[key])
         ctx.quarantine.add_file(ctx.source, r.file, r.sha256, r.sheet, r.rows, read=r.read)
         for col, rows in record_cell_errors(ctx, r.file, r.sheet, r.header, r.rows,
                                             r.body.shape[1], r.cell_errors):
