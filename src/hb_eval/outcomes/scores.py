@@ -474,8 +474,7 @@ def _one_outcome(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> p
     dup = s.duplicated(["client_id", "wave"])
     if dup.any():
         raise HbEvalError(f"{outcome}: {int(dup.sum())} client x wave score(s) appear twice")
-    known = set(clients["client_id"].astype(str))
-    stray = ~s["client_id"].isin(known)
+    stray = ~s["client_id"].isin(clients["client_id"].astype(str))  # one hash table
     if stray.any():
         raise HbEvalError(f"{outcome}: {s.loc[stray, 'client_id'].nunique()} scored client(s) "
                           "are not in the clients table (not consenting roster clients)")
@@ -541,18 +540,40 @@ def change_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str,
     check_outcome(rows if rows["score"].notna().any() else scores, outcome,
                   ((baseline, end) if complete else (baseline,)) if check_waves else ())
     s = _one_outcome(rows, clients, outcome)
-    b = s[s["wave"] == baseline].drop(columns="wave").rename(
-        columns={"score": "baseline", "harmonised": "h_b"})
-    e = s[s["wave"] == end].drop(columns="wave").rename(
-        columns={"score": "end", "harmonised": "h_e"})
-    f = b.merge(e, on="client_id", how="inner" if complete else "left", validate="one_to_one")
+    c = _clients(clients)
+    at, by_id = _client_positions(c, s)
+    wave = s["wave"].to_numpy(dtype=object)
+    score = s["score"].to_numpy(float)
+    harm = s["harmonised"].to_numpy(dtype=bool)
+    values = {}
+    for name, w in (("baseline", baseline), ("end", end)):
+        one = wave == w                       # at most one score per client and wave
+        v = np.full(len(c), np.nan)
+        v[at[one]] = score[one]
+        h = np.zeros(len(c), dtype=bool)
+        h[at[one]] = harm[one]
+        has = np.zeros(len(c), dtype=bool)
+        has[at[one]] = True
+        values[name] = (v, h, has)
+    keep = values["baseline"][2] & (values["end"][2] if complete else True)
+    rows_kept = by_id[keep[by_id]]            # the clients kept, in client_id order
+    f = c.iloc[rows_kept].reset_index(drop=True)
+    f["baseline"] = values["baseline"][0][rows_kept]
+    f["end"] = values["end"][0][rows_kept]
     f["change"] = f["end"] - f["baseline"]
-    f["harmonised"] = f["h_b"].astype(bool) | f["h_e"].fillna(False).astype(bool)
-    f = _clients(clients).merge(f.drop(columns=["h_b", "h_e"]), on="client_id", how="inner",
-                                validate="one_to_one")
+    f["harmonised"] = values["baseline"][1][rows_kept] | values["end"][1][rows_kept]
     f["outcome"] = outcome
     f["client_id"] = f["client_id"].astype("string")
-    return f.sort_values("client_id").reset_index(drop=True)
+    return f
+
+
+def _client_positions(c: pd.DataFrame, s: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each score row's position in the clients table ``c`` (every one is there:
+    :func:`_one_outcome` checked), and the positions of ``c`` in client_id order (the order of
+    ``sort_values("client_id")``; ids are unique, so the order is the same for any sort)."""
+    ids = c["client_id"].to_numpy(dtype=str)
+    at = pd.Index(c["client_id"]).get_indexer(s["client_id"])
+    return at, np.argsort(ids, kind="stable")
 
 
 def long_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.DataFrame:
@@ -573,10 +594,20 @@ def long_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.
     check_outcome(scores, outcome)
     s = _one_outcome(scores, clients, outcome)
     c = _clients(clients)
-    f = c.merge(s, on="client_id", how="inner", validate="one_to_many")
-    f["wave"] = pd.Categorical(f["wave"], categories=WAVES, ordered=True)
+    at, by_id = _client_positions(c, s)
+    rank = np.empty(len(c), dtype=np.int64)
+    rank[by_id] = np.arange(len(c))
+    wave = pd.Categorical(s["wave"], categories=WAVES, ordered=True)
+    # sorted by client_id and wave (each pair once: _one_outcome checked); a wave outside
+    # WAVES (missing) sorts last within its client, as sort_values puts NA last
+    wcode = np.where(wave.codes < 0, len(WAVES), wave.codes)
+    order = np.lexsort((wcode, rank[at[:]]))
+    f = c.iloc[at[order]].reset_index(drop=True)
+    f["wave"] = wave.take(order)
+    f["score"] = s["score"].to_numpy(float)[order]
+    f["harmonised"] = s["harmonised"].to_numpy()[order]
     f["outcome"] = outcome
     f["client_id"] = f["client_id"].astype("string")
     cols = ["client_id", "arm", "pilot", "worker", "wave", "score"]
     cols += [x for x in ("client_group", "harmonised", "outcome") if x in f.columns]
-    return f.loc[:, cols].sort_values(["client_id", "wave"]).reset_index(drop=True)
+    return f.loc[:, cols]
