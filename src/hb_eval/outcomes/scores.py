@@ -323,11 +323,35 @@ def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     return df
 
 
+def _group_of(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """One integer per row naming its group of ``keys``, ordered as a sorted
+    ``groupby(keys, observed=True, dropna=False)`` orders the groups (categoricals by their
+    categories, other columns by value, missing last), and the first row of each group in that
+    order. Grouping on this integer instead of the text columns gives the same groups, the same
+    rows in each and (the same cython reductions over them) the same numbers."""
+    code = np.zeros(len(df), dtype=np.int64)
+    for col in keys:
+        s = df[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            c, size = s.cat.codes.to_numpy().astype(np.int64), len(s.cat.categories)
+        else:
+            c, uniq = pd.factorize(s, sort=True, use_na_sentinel=True)
+            size = len(uniq)
+        c = np.where(c < 0, size, c)            # missing: after every value
+        code = code * (size + 1) + c
+    _, first = np.unique(code, return_index=True)
+    return code, first
+
+
 def _domain_scores(df: pd.DataFrame, rules: ScaleRules, key: str) -> pd.DataFrame:
     """Mean of answered items per response x domain, where the minimum-items rule holds."""
     k_total = rules.items.groupby("domain", dropna=False)["item"].nunique()
-    g = df.groupby(["response_id", "client_id", "wave", key], observed=True, dropna=False)["x"]
-    out = g.agg(score="mean", n_items="count").reset_index()
+    keys = ["response_id", "client_id", "wave", key]
+    code, first = _group_of(df, keys)
+    agg = df["x"].groupby(code, sort=True).agg(["mean", "count"])
+    out = pd.DataFrame({c: df[c].take(first).reset_index(drop=True) for c in keys})
+    out["score"] = agg["mean"].to_numpy()
+    out["n_items"] = agg["count"].to_numpy()
     k = out[key].map(k_total) if key == "domain" else len(rules.items)
     if rules.min_items is not None:
         need = np.minimum(float(rules.min_items), np.asarray(k, float))
@@ -339,9 +363,17 @@ def _domain_scores(df: pd.DataFrame, rules: ScaleRules, key: str) -> pd.DataFram
 
 def _totals(dom: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     core = dom[dom["domain"].isin(rules.total_domains)]
-    g = core.groupby(["response_id", "client_id", "wave"], observed=True)
-    tot = g.agg(score=("score", "mean"), n_domains=("score", "count"),
-                n_items=("n_items", "sum")).reset_index()
+    keys = ["response_id", "client_id", "wave"]
+    # observed, missing keys dropped: as groupby(keys, observed=True) does
+    known = core[keys].notna().all(axis=1).to_numpy()
+    core = core.loc[known]
+    code, first = _group_of(core, keys)
+    g = core.groupby(code, sort=True)
+    agg = g.agg(score=("score", "mean"), n_domains=("score", "count"),
+                n_items=("n_items", "sum"))
+    tot = pd.DataFrame({c: core[c].take(first).reset_index(drop=True) for c in keys})
+    for c in ("score", "n_domains", "n_items"):
+        tot[c] = agg[c].to_numpy()
     return tot[tot["n_domains"] >= rules.total_min_domains].reset_index(drop=True)
 
 
