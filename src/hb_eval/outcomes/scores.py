@@ -441,12 +441,21 @@ def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
     if not parts:
         return _empty_scores()
     s = pd.concat(parts, ignore_index=True)
+    # one integer per client x wave x outcome cell (codes of the categoricals), for the check
+    # of two responses in one cell below; rows with a missing key are not checked
+    cell, _ = _group_of(s, ["client_id", "wave", "outcome"])
+    cell = np.where(s[["client_id", "wave", "outcome"]].notna().all(axis=1).to_numpy(), cell, -1)
     s["client_id"] = s["client_id"].astype(str)
     s["wave"] = s["wave"].astype(str)
 
     # Kykyviisari wins over Kompassi for the same client and wave (whole response, all outcomes).
-    kyky_cw = items.loc[src == "kykyviisari", ["client_id", "wave"]].astype(str).drop_duplicates()
-    if (s["source"] == "kompassi").any() and len(kyky_cw):
+    # Only the Kompassi clients' Kykyviisari answers can supersede anything.
+    komp = (s["source"] == "kompassi").to_numpy()
+    kyky = items.loc[src == "kykyviisari", ["client_id", "wave"]]
+    if komp.any():
+        kyky = kyky[kyky["client_id"].astype(str).isin(s.loc[komp, "client_id"]).to_numpy()]
+    kyky_cw = kyky.astype(str).drop_duplicates()
+    if komp.any() and len(kyky_cw):
         key = pd.MultiIndex.from_frame(s[["client_id", "wave"]])
         has_kyky = key.isin(pd.MultiIndex.from_frame(kyky_cw))
         superseded = (s["source"] == "kompassi").to_numpy() & has_kyky
@@ -455,9 +464,15 @@ def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
             log.info("Kompassi scores of %d client-wave(s) not used: the same client has a "
                      "Kykyviisari response in that wave", n_cw)
         s = s[~superseded]
+        cell = cell[~superseded]
 
     # Two responses of one source for one client x wave: the loader should have kept one.
-    resp = s.groupby(["client_id", "wave", "outcome"], observed=True)["response_id"].nunique()
+    # (A response gives at most one row per outcome, so two rows in one cell are two
+    # responses; only then are the responses counted, for the message.)
+    cell = np.sort(cell[cell >= 0])
+    resp = pd.Series(dtype=float)
+    if (cell[1:] == cell[:-1]).any():
+        resp = s.groupby(["client_id", "wave", "outcome"], observed=True)["response_id"].nunique()
     if (resp > 1).any():
         cid, wave, outc = resp[resp > 1].index[0]
         raise HbEvalError(f"{int((resp > 1).sum())} client x wave x outcome cell(s) have more "
