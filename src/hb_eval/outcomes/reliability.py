@@ -81,6 +81,10 @@ class _Coded:
             self._codes[col] = (np.asarray(codes, dtype=np.int64), uniq)
         return self._codes[col]
 
+    def constant(self, col: str, value: Any) -> None:
+        """``col`` holds ``value`` in every row (one group, no factorization)."""
+        self._codes[col] = (np.zeros(len(self.df), dtype=np.int64), pd.Index([value]))
+
     def items_from(self, item: pd.Series, derived: tuple[str, ...] = ()) -> None:
         """Code ``item`` (the text of the frame's ``item`` column) from the categorical it was
         made of, in the order of the text, and the columns ``derived`` from the item (a value
@@ -101,6 +105,15 @@ class _Coded:
             per_item = np.full(len(names), -1, dtype=np.int64)
             per_item[present] = vcodes
             self._codes[col] = (per_item[codes], pd.Index(uniq))
+
+
+def _ranks(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True)`` for codes in ``0..size-1``, by counting."""
+    seen = np.zeros(size, dtype=bool)
+    seen[codes] = True
+    present = np.flatnonzero(seen)
+    rank = np.cumsum(seen) - 1
+    return present, rank[codes]
 
 
 def _wide_blocks(coded: _Coded, rows: np.ndarray, group_by: list[str]):
@@ -127,10 +140,9 @@ def _wide_blocks(coded: _Coded, rows: np.ndarray, group_by: list[str]):
     g = np.sort(gcode[known], kind="stable")
     for part in np.split(order, np.flatnonzero(np.diff(g)) + 1) if len(order) else []:
         key = tuple(uniq[codes[part[0]]] for codes, uniq in keys)
-        ur, rinv = np.unique(rcodes[part], return_inverse=True)
-        ui, iinv = np.unique(icodes[part], return_inverse=True)
-        cell = np.sort(rinv * len(ui) + iinv)
-        if (cell[1:] == cell[:-1]).any():
+        ur, rinv = _ranks(rcodes[part], len(rnames))
+        ui, iinv = _ranks(icodes[part], len(inames))
+        if np.bincount(rinv * len(ui) + iinv).max() > 1:
             raise ValueError("Index contains duplicate entries, cannot reshape")
         wide = np.full((len(ur), len(ui)), np.nan)
         wide[rinv, iinv] = x[part]
@@ -185,6 +197,7 @@ def alpha_table(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
         df["source"] = source
         coded = _Coded(df, as_text=("wave",))   # the wave as text, as the table shows it
         coded.items_from(sub["item"], () if source == "osallisuus" else ("domain",))
+        coded.constant("source", source)
         if source == "osallisuus":
             pieces.append(("osallisuus", coded, np.arange(len(df))))
         else:
