@@ -295,11 +295,10 @@ def _resolve_rules(schemas: Mapping[str, Any] | None) -> dict[str, ScaleRules]:
 def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     """Join one source's items to its rules; reverse-code and rescale (vectorised)."""
     df = items.loc[:, ["response_id", "client_id", "wave", "item", "value"]].copy()
-    df["item"] = df["item"].astype(str)
     df["value"] = pd.to_numeric(df["value"], errors="raise").astype(float)
     if "missing" in items.columns:  # a cell flagged missing (don't know, quarantined) is missing
         df.loc[items["missing"].notna().to_numpy(), "value"] = np.nan
-    df = df.merge(rules.items, on="item", how="left", validate="many_to_one")
+    df = _join_rules(df, rules.items)
     unknown = df["scale_min"].isna()
     if unknown.any():
         codes = sorted(df.loc[unknown, "item"].unique())
@@ -321,6 +320,34 @@ def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
         v = a + (v - lo) / (hi - lo) * (b - a)
     df["x"] = v
     return df
+
+
+def _join_rules(df: pd.DataFrame, rule_items: pd.DataFrame) -> pd.DataFrame:
+    """``df`` left-joined to the rules' item table on ``item`` (as text).
+
+    The same frame as ``df.assign(item=df["item"].astype(str)).merge(rule_items, on="item",
+    how="left", validate="many_to_one")``; for a categorical ``item`` the join is made on the
+    distinct items the rows use (a few dozen) and spread to the rows by their codes, instead of
+    hashing millions of texts. Anything else (or a missing item) takes the merge itself.
+    """
+    item = df["item"]
+    codes = item.cat.codes.to_numpy() if isinstance(item.dtype, pd.CategoricalDtype) else None
+    if codes is None or (codes < 0).any():
+        df["item"] = item.astype(str)
+        return df.merge(rule_items, on="item", how="left", validate="many_to_one")
+    used = np.zeros(len(item.cat.categories), dtype=bool)
+    used[codes] = True
+    at = np.cumsum(used) - 1                     # category -> row of the small join
+    names = pd.Series(item.cat.categories[used], dtype=object).astype(str)
+    small = pd.DataFrame({"item": names}).merge(rule_items, on="item", how="left",
+                                                validate="many_to_one")
+    rows = at[codes]
+    out = df.drop(columns="item").reset_index(drop=True)
+    out.insert(out.columns.get_loc("wave") + 1, "item", small["item"].take(rows)
+               .reset_index(drop=True))
+    for c in small.columns.drop("item"):
+        out[c] = small[c].take(rows).reset_index(drop=True)
+    return out
 
 
 def _group_of(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
