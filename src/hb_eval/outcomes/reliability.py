@@ -14,7 +14,7 @@ import pandas as pd
 import pingouin as pg
 from scipy import stats
 
-from .scores import CORE_DOMAINS, WAVES, _prepare, _resolve_rules
+from .scores import CORE_DOMAINS, WAVES, _prepare, _is_text, _resolve_rules
 
 __all__ = ["cronbach_alpha", "alpha_table"]
 
@@ -184,13 +184,12 @@ def alpha_table(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
         k (items).
     """
     rules = _resolve_rules(schemas)
-    src_col = items["source"].astype(str)
     # (scale, or None: one per domain; the source's coded frame; its rows)
     pieces: list[tuple[str | None, _Coded, np.ndarray]] = []
     for source, r in rules.items():
         if source == "kompassi" and not include_kompassi:
             continue
-        sub = items[src_col == source]
+        sub = items[_is_text(items["source"], source)]
         if not len(sub):
             continue
         df = _prepare(sub, r)

@@ -322,6 +322,15 @@ def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     return df
 
 
+def _is_text(col: pd.Series, text: str) -> np.ndarray:
+    """``(col.astype(str) == text).to_numpy()``; for a categorical, the (few) categories are
+    compared and the rows take their category's answer, rather than every row's text."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        hit = np.append(col.cat.categories.astype(str).to_numpy(dtype=object) == text, False)
+        return hit[col.cat.codes.to_numpy()]     # code -1 (missing) takes the False at the end
+    return (col.astype(str) == text).to_numpy()
+
+
 def _join_rules(df: pd.DataFrame, rule_items: pd.DataFrame) -> pd.DataFrame:
     """``df`` left-joined to the rules' item table on ``item`` (as text).
 
@@ -457,12 +466,11 @@ def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
     missing = need - set(items.columns)
     if missing:
         raise HbEvalError(f"items table lacks column(s): {', '.join(sorted(missing))}")
-    src = items["source"].astype(str)
     parts = []
     for source in ("kykyviisari", "kompassi", "osallisuus"):
         if source == "kompassi" and not include_kompassi:
             continue
-        sub = items[src == source]
+        sub = items[_is_text(items["source"], source)]
         if len(sub):
             parts.append(_score_source(sub, rules[source]))
     if not parts:
@@ -478,7 +486,7 @@ def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
     # Kykyviisari wins over Kompassi for the same client and wave (whole response, all outcomes).
     # Only the Kompassi clients' Kykyviisari answers can supersede anything.
     komp = (s["source"] == "kompassi").to_numpy()
-    kyky = items.loc[src == "kykyviisari", ["client_id", "wave"]]
+    kyky = items.loc[_is_text(items["source"], "kykyviisari"), ["client_id", "wave"]]
     if komp.any():
         kyky = kyky[kyky["client_id"].astype(str).isin(s.loc[komp, "client_id"]).to_numpy()]
     kyky_cw = kyky.astype(str).drop_duplicates()
