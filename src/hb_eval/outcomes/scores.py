@@ -23,6 +23,7 @@ items table keeps every answer.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
@@ -549,6 +550,37 @@ def score_all(ds: Any, include_kompassi: bool | None = None) -> pd.DataFrame:
 _CLIENT_COLS = ["client_id", "arm", "pilot", "client_group", "worker", "sex", "age_group"]
 
 
+#: id(clients) -> (clients, {what: value}) while :func:`same_clients` is active
+_PREPARED: dict[int, tuple[pd.DataFrame, dict[str, Any]]] = {}
+
+
+@contextlib.contextmanager
+def same_clients(clients: pd.DataFrame):
+    """Within the block, :func:`change_frame` and :func:`long_frame` prepare ``clients`` (its
+    ids as text, the checked client columns, the positions in id order) once, not per call.
+
+    For a caller that makes the frames of many outcomes from one clients table
+    (:func:`~hb_eval.outcomes.analysis.analyse_outcomes`); the table must not change inside
+    the block. Outside it nothing is kept.
+    """
+    key = id(clients)
+    _PREPARED[key] = (clients, {})
+    try:
+        yield
+    finally:
+        _PREPARED.pop(key, None)
+
+
+def _prepared(clients: pd.DataFrame, what: str, make) -> Any:
+    """``make()``, kept for ``clients`` while :func:`same_clients` is active for it."""
+    hit = _PREPARED.get(id(clients))
+    if hit is None or hit[0] is not clients:
+        return make()
+    if what not in hit[1]:
+        hit[1][what] = make()
+    return hit[1][what]
+
+
 def _one_outcome(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.DataFrame:
     s = scores.loc[scores["outcome"] == outcome, ["client_id", "wave", "score", "harmonised"]]
     s = s.assign(client_id=s["client_id"].astype(str), wave=s["wave"].astype(str))
@@ -556,7 +588,8 @@ def _one_outcome(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> p
     dup = s.duplicated(["client_id", "wave"])
     if dup.any():
         raise HbEvalError(f"{outcome}: {int(dup.sum())} client x wave score(s) appear twice")
-    stray = ~s["client_id"].isin(clients["client_id"].astype(str))  # one hash table
+    stray = ~s["client_id"].isin(_prepared(clients, "ids", lambda: clients["client_id"]
+                                           .astype(str)))  # one hash table
     if stray.any():
         raise HbEvalError(f"{outcome}: {s.loc[stray, 'client_id'].nunique()} scored client(s) "
                           "are not in the clients table (not consenting roster clients)")
@@ -622,8 +655,7 @@ def change_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str,
     check_outcome(rows if rows["score"].notna().any() else scores, outcome,
                   ((baseline, end) if complete else (baseline,)) if check_waves else ())
     s = _one_outcome(rows, clients, outcome)
-    c = _clients(clients)
-    at, by_id = _client_positions(c, s)
+    c, at, by_id = _client_positions(clients, s)
     wave = s["wave"].to_numpy(dtype=object)
     score = s["score"].to_numpy(float)
     harm = s["harmonised"].to_numpy(dtype=bool)
@@ -649,13 +681,19 @@ def change_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str,
     return f
 
 
-def _client_positions(c: pd.DataFrame, s: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Each score row's position in the clients table ``c`` (every one is there:
-    :func:`_one_outcome` checked), and the positions of ``c`` in client_id order (the order of
-    ``sort_values("client_id")``; ids are unique, so the order is the same for any sort)."""
-    ids = c["client_id"].to_numpy(dtype=str)
-    at = pd.Index(c["client_id"]).get_indexer(s["client_id"])
-    return at, np.argsort(ids, kind="stable")
+def _client_positions(clients: pd.DataFrame, s: pd.DataFrame
+                      ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The checked client columns ``c`` (:func:`_clients`), each score row's position in
+    ``c`` (every one is there: :func:`_one_outcome` checked), and the positions of ``c`` in
+    client_id order (the order of ``sort_values("client_id")``; ids are unique, so the order is
+    the same for any sort)."""
+    def make():
+        c = _clients(clients)
+        return c, pd.Index(c["client_id"]), np.argsort(c["client_id"].to_numpy(dtype=str),
+                                                        kind="stable")
+
+    c, index, by_id = _prepared(clients, "table", make)
+    return c, index.get_indexer(s["client_id"]), by_id
 
 
 def long_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.DataFrame:
@@ -675,8 +713,7 @@ def long_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.
     _check_inputs(scores, clients, "long_frame")
     check_outcome(scores, outcome)
     s = _one_outcome(scores, clients, outcome)
-    c = _clients(clients)
-    at, by_id = _client_positions(c, s)
+    c, at, by_id = _client_positions(clients, s)
     rank = np.empty(len(c), dtype=np.int64)
     rank[by_id] = np.arange(len(c))
     wave = pd.Categorical(s["wave"], categories=WAVES, ordered=True)
