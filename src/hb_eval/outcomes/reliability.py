@@ -136,8 +136,12 @@ def _wide_blocks(coded: _Coded, rows: np.ndarray, group_by: list[str]):
         c = codes[rows]
         known &= c >= 0
         gcode = gcode * max(len(uniq), 1) + c
-    order = rows[known][np.argsort(gcode[known], kind="stable")]
-    g = np.sort(gcode[known], kind="stable")
+    gk = gcode[known]
+    if len(gk) and gk.max() < np.iinfo(np.int16).max:
+        gk = gk.astype(np.int16)            # a stable sort of small integers is a radix sort
+    perm = np.argsort(gk, kind="stable")    # the same permutation whatever the algorithm
+    order = rows[known][perm]
+    g = gk[perm]
     for part in np.split(order, np.flatnonzero(np.diff(g)) + 1) if len(order) else []:
         key = tuple(uniq[codes[part[0]]] for codes, uniq in keys)
         ur, rinv = _ranks(rcodes[part], len(rnames))
