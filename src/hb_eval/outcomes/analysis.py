@@ -257,7 +257,7 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
     OutcomeResults
     """
     from ..stats.effect_sizes import d_ppc2, reliable_change, within_arm
-    from .scores import change_frame, long_frame
+    from .scores import change_frame, long_frame, same_clients
 
     cluster = config.cluster
     conf = config.confidence
@@ -276,61 +276,63 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
     n_by: dict[str, dict[str, int]] = {}
     subgroups = pd.DataFrame()
     interactions = pd.DataFrame()
-    for k, outcome in enumerate(todo):
-        own = scores.iloc[rows_of[outcome]]
-        cf = change_frame(own, clients, outcome, check_waves=False)
-        arm = cf["arm"].astype("string")
-        n = {"HB": int((arm == "HB").sum()), "Verrokki": int((arm == "Verrokki").sum())}
-        n_by[outcome] = n
-        notes.setdefault(outcome, [])
-        rng = np.random.default_rng(seeds[k])
+    # the clients table prepared once for every outcome's change and long frames
+    with same_clients(clients):
+        for k, outcome in enumerate(todo):
+            own = scores.iloc[rows_of[outcome]]
+            cf = change_frame(own, clients, outcome, check_waves=False)
+            arm = cf["arm"].astype("string")
+            n = {"HB": int((arm == "HB").sum()), "Verrokki": int((arm == "Verrokki").sum())}
+            n_by[outcome] = n
+            notes.setdefault(outcome, [])
+            rng = np.random.default_rng(seeds[k])
 
-        def run(name: str, fun) -> None:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    row = fun()
-                est_parts.append(row.assign(note=row["note"] if "note" in row else ""))
-            except _FAILURES as exc:
-                msg = f"{name}: not estimated ({exc})"
-                notes[outcome].append(msg)
-                est_parts.append(_nan_row(outcome, name, cluster, conf, msg, n))
+            def run(name: str, fun) -> None:
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        row = fun()
+                    est_parts.append(row.assign(note=row["note"] if "note" in row else ""))
+                except _FAILURES as exc:
+                    msg = f"{name}: not estimated ({exc})"
+                    notes[outcome].append(msg)
+                    est_parts.append(_nan_row(outcome, name, cluster, conf, msg, n))
 
-        run("did", lambda: did_2x2(cf, cluster=cluster, confidence=conf, wild_reps=wild_reps,
-                                   seed=rng, outcome=outcome))
-        run("did_adjusted", lambda: did_adjusted(cf, covariates, cluster=cluster,
-                                                 confidence=conf, outcome=outcome,
-                                                 wild_reps=wild_reps, seed=rng))
-        run("dr_did", lambda: dr_did(cf, covariates, cluster=cluster, confidence=conf,
-                                     ps_trim=dr_did_ps_trim(config), outcome=outcome))
-        run("ancova", lambda: ancova(cf, cluster=cluster, confidence=conf, outcome=outcome,
-                                     wild_reps=wild_reps, seed=rng))
-        if mixed:
-            run("mixed", lambda: mixed_did(long_frame(own, clients, outcome),
-                                           confidence=conf, outcome=outcome))
-        if min(n.values()) >= 2:
-            within_parts.append(within_arm(cf, confidence=conf).assign(outcome=outcome))
-            dppc_parts.append(d_ppc2(cf, confidence=conf).assign(outcome=outcome))
-            rel = config.reliability if config.reliability is not None else alpha.get(outcome)
-            if rel is not None and np.isfinite(rel) and 0 <= rel < 1:
-                rc_parts.append(reliable_change(cf, rel, confidence=conf)
-                                .assign(outcome=outcome))
+            run("did", lambda: did_2x2(cf, cluster=cluster, confidence=conf, wild_reps=wild_reps,
+                                       seed=rng, outcome=outcome))
+            run("did_adjusted", lambda: did_adjusted(cf, covariates, cluster=cluster,
+                                                     confidence=conf, outcome=outcome,
+                                                     wild_reps=wild_reps, seed=rng))
+            run("dr_did", lambda: dr_did(cf, covariates, cluster=cluster, confidence=conf,
+                                         ps_trim=dr_did_ps_trim(config), outcome=outcome))
+            run("ancova", lambda: ancova(cf, cluster=cluster, confidence=conf, outcome=outcome,
+                                         wild_reps=wild_reps, seed=rng))
+            if mixed:
+                run("mixed", lambda: mixed_did(long_frame(own, clients, outcome),
+                                               confidence=conf, outcome=outcome))
+            if min(n.values()) >= 2:
+                within_parts.append(within_arm(cf, confidence=conf).assign(outcome=outcome))
+                dppc_parts.append(d_ppc2(cf, confidence=conf).assign(outcome=outcome))
+                rel = config.reliability if config.reliability is not None else alpha.get(outcome)
+                if rel is not None and np.isfinite(rel) and 0 <= rel < 1:
+                    rc_parts.append(reliable_change(cf, rel, confidence=conf)
+                                    .assign(outcome=outcome))
+                else:
+                    notes[outcome].append("reliable change: no reliability (baseline alpha or "
+                                          "analysis.reliability) available")
             else:
-                notes[outcome].append("reliable change: no reliability (baseline alpha or "
-                                      "analysis.reliability) available")
-        else:
-            notes[outcome].append("within-arm effect sizes: fewer than 2 complete cases in "
-                                  "an arm")
-        if outcome == PRIMARY and heterogeneity:
-            try:
-                subgroups = subgroup_estimates(cf, ("pilot", "client_group"), cluster=cluster,
-                                               confidence=conf, outcome=outcome)
-                interactions = pd.concat([interaction_test(cf, by, cluster=cluster,
-                                                           outcome=outcome)
-                                          for by in ("pilot", "client_group")],
-                                         ignore_index=True)
-            except _FAILURES as exc:
-                notes[outcome].append(f"heterogeneity: not estimated ({exc})")
+                notes[outcome].append("within-arm effect sizes: fewer than 2 complete cases in "
+                                      "an arm")
+            if outcome == PRIMARY and heterogeneity:
+                try:
+                    subgroups = subgroup_estimates(cf, ("pilot", "client_group"), cluster=cluster,
+                                                   confidence=conf, outcome=outcome)
+                    interactions = pd.concat([interaction_test(cf, by, cluster=cluster,
+                                                               outcome=outcome)
+                                              for by in ("pilot", "client_group")],
+                                             ignore_index=True)
+                except _FAILURES as exc:
+                    notes[outcome].append(f"heterogeneity: not estimated ({exc})")
 
     cols = ESTIMATE_COLUMNS + WILD_COLUMNS + ["note"]
     estimates = (pd.concat(est_parts, ignore_index=True) if est_parts

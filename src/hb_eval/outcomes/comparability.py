@@ -456,12 +456,13 @@ def _completion(clients: pd.DataFrame, scores: pd.DataFrame, outcome: str,
     s = scores.loc[(scores["outcome"] == outcome) & scores["score"].notna(),
                    ["client_id", "wave"]]
     s = s.assign(client_id=s["client_id"].astype(str), wave=s["wave"].astype(str))
-    stray = ~s["client_id"].isin(set(c["client_id"]))
+    # isin with the id columns themselves (one hash table each), not Python sets of them
+    stray = ~s["client_id"].isin(c["client_id"])
     if stray.any():
         raise HbEvalError(f"{outcome}: {s.loc[stray, 'client_id'].nunique()} scored client(s) "
                           "are not in the clients table")
-    c["has_baseline"] = c["client_id"].isin(set(s.loc[s["wave"] == baseline, "client_id"]))
-    c["has_end"] = c["client_id"].isin(set(s.loc[s["wave"] == end, "client_id"]))
+    c["has_baseline"] = c["client_id"].isin(s.loc[s["wave"] == baseline, "client_id"])
+    c["has_end"] = c["client_id"].isin(s.loc[s["wave"] == end, "client_id"])
     return c
 
 

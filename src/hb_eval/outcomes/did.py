@@ -104,8 +104,10 @@ def covariate_design(f: pd.DataFrame, covariates: Iterable[str]) -> pd.DataFrame
             parts.append(s.astype(float).rename(c).to_frame())
         else:
             s = s.astype("string").fillna(MISSING_LEVEL)
-            levels = sorted(s.unique())
-            d = pd.DataFrame({f"{c}[{lv}]": (s == lv).astype(float).to_numpy()
+            codes, uniq = pd.factorize(s)    # one pass over the text; dummies from the codes
+            at = {lv: k for k, lv in enumerate(uniq)}
+            levels = sorted(at)
+            d = pd.DataFrame({f"{c}[{lv}]": (codes == at[lv]).astype(float)
                               for lv in levels[1:]}, index=f.index)
             parts.append(d)
     out = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=f.index)

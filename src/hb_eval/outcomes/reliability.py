@@ -14,7 +14,7 @@ import pandas as pd
 import pingouin as pg
 from scipy import stats
 
-from .scores import CORE_DOMAINS, WAVES, _prepare, _resolve_rules
+from .scores import CORE_DOMAINS, WAVES, _prepare, _is_text, _resolve_rules
 
 __all__ = ["cronbach_alpha", "alpha_table"]
 
@@ -61,6 +61,99 @@ def cronbach_alpha(items_wide: pd.DataFrame, ci_method: str = "feldt",
                       "confidence": confidence, "n": int(n), "k": int(k)})
 
 
+class _Coded:
+    """Integer codes of a frame's columns, each column factorized once (categoricals by their
+    own codes, in category order) and shared by every scale cut from the frame."""
+
+    def __init__(self, df: pd.DataFrame, as_text: tuple[str, ...] = ()):
+        self.df, self.as_text, self._codes = df, as_text, {}
+
+    def __call__(self, col: str, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
+        if col not in self._codes:
+            s = self.df[col]
+            if isinstance(s.dtype, pd.CategoricalDtype):
+                codes, uniq = s.cat.codes.to_numpy().astype(np.int64), s.cat.categories
+            else:
+                codes, uniq = pd.factorize(s, sort=sort)
+                uniq = pd.Index(uniq)
+            if col in self.as_text:
+                uniq = uniq.astype(str)
+            self._codes[col] = (np.asarray(codes, dtype=np.int64), uniq)
+        return self._codes[col]
+
+    def constant(self, col: str, value: Any) -> None:
+        """``col`` holds ``value`` in every row (one group, no factorization)."""
+        self._codes[col] = (np.zeros(len(self.df), dtype=np.int64), pd.Index([value]))
+
+    def items_from(self, item: pd.Series, derived: tuple[str, ...] = ()) -> None:
+        """Code ``item`` (the text of the frame's ``item`` column) from the categorical it was
+        made of, in the order of the text, and the columns ``derived`` from the item (a value
+        per item: the rules' domain) from the first row of each item."""
+        if not isinstance(item.dtype, pd.CategoricalDtype) or (item.cat.codes < 0).any():
+            return
+        names = pd.Index(item.cat.categories.astype(str))
+        if not names.is_unique:
+            return
+        order = np.argsort(names.to_numpy(dtype=object), kind="stable")
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[order] = np.arange(len(names))
+        codes = rank[item.cat.codes.to_numpy()]
+        self._codes["item"] = (codes, names.take(order))
+        present, first = np.unique(codes, return_index=True)
+        for col in derived:
+            vcodes, uniq = pd.factorize(self.df[col].take(first))
+            per_item = np.full(len(names), -1, dtype=np.int64)
+            per_item[present] = vcodes
+            self._codes[col] = (per_item[codes], pd.Index(uniq))
+
+
+def _ranks(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True)`` for codes in ``0..size-1``, by counting."""
+    seen = np.zeros(size, dtype=bool)
+    seen[codes] = True
+    present = np.flatnonzero(seen)
+    rank = np.cumsum(seen) - 1
+    return present, rank[codes]
+
+
+def _wide_blocks(coded: _Coded, rows: np.ndarray, group_by: list[str]):
+    """``(key, wide)`` per group of ``group_by`` among ``rows`` of the coded frame: the group's
+    answers ``x`` as one row per response and one column per item.
+
+    The same frames as ``df.iloc[rows].groupby(group_by, observed=True)`` followed by
+    ``g.pivot(index="response_id", columns="item", values="x")`` (rows in the order of the
+    response ids, columns in the order of the item codes, a group's own responses and items
+    only; rows with a missing key are left out, an item answered twice in a response
+    raises), made from integer codes.
+    """
+    keys = [coded(c) for c in group_by]
+    rcodes, rnames = coded("response_id", sort=True)
+    icodes, inames = coded("item", sort=True)
+    x = coded.df["x"].to_numpy(float)
+    known = (rcodes[rows] >= 0) & (icodes[rows] >= 0)
+    gcode = np.zeros(len(rows), dtype=np.int64)
+    for codes, uniq in keys:
+        c = codes[rows]
+        known &= c >= 0
+        gcode = gcode * max(len(uniq), 1) + c
+    gk = gcode[known]
+    if len(gk) and gk.max() < np.iinfo(np.int16).max:
+        gk = gk.astype(np.int16)            # a stable sort of small integers is a radix sort
+    perm = np.argsort(gk, kind="stable")    # the same permutation whatever the algorithm
+    order = rows[known][perm]
+    g = gk[perm]
+    for part in np.split(order, np.flatnonzero(np.diff(g)) + 1) if len(order) else []:
+        key = tuple(uniq[codes[part[0]]] for codes, uniq in keys)
+        ur, rinv = _ranks(rcodes[part], len(rnames))
+        ui, iinv = _ranks(icodes[part], len(inames))
+        if np.bincount(rinv * len(ui) + iinv).max() > 1:
+            raise ValueError("Index contains duplicate entries, cannot reshape")
+        wide = np.full((len(ur), len(ui)), np.nan)
+        wide[rinv, iinv] = x[part]
+        yield key, pd.DataFrame(wide, index=pd.Index(rnames.take(ur), name="response_id"),
+                                columns=pd.Index(inames.take(ui), name="item"))
+
+
 def alpha_table(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
                 by: Sequence[str] = ("source", "wave"), ci_method: str = "feldt",
                 confidence: float = 0.95, include_kompassi: bool = True) -> pd.DataFrame:
@@ -95,45 +188,43 @@ def alpha_table(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
         k (items).
     """
     rules = _resolve_rules(schemas)
-    src_col = items["source"].astype(str)
-    pieces: list[tuple[str | None, pd.DataFrame]] = []  # (scale, or None: one per domain)
+    # (scale, or None: one per domain; the source's coded frame; its rows)
+    pieces: list[tuple[str | None, _Coded, np.ndarray]] = []
     for source, r in rules.items():
         if source == "kompassi" and not include_kompassi:
             continue
-        sub = items[src_col == source]
+        sub = items[_is_text(items["source"], source)]
         if not len(sub):
             continue
         df = _prepare(sub, r)
         df["source"] = source
-        df["wave"] = df["wave"].astype(str)
+        coded = _Coded(df, as_text=("wave",))   # the wave as text, as the table shows it
+        coded.items_from(sub["item"], () if source == "osallisuus" else ("domain",))
+        coded.constant("source", source)
         if source == "osallisuus":
-            pieces.append(("osallisuus", df))
+            pieces.append(("osallisuus", coded, np.arange(len(df))))
         else:
-            df = df[df["domain"].notna()]
-            pieces.append((None, df))
+            in_domain = df["domain"].notna().to_numpy()
+            pieces.append((None, coded, np.flatnonzero(in_domain)))
             total_domains = r.total_domains or CORE_DOMAINS
             covered = set(r.items["domain"].dropna()) & set(total_domains)
             if len(covered) >= r.total_min_domains:  # a total can exist for this source
-                pieces.append((r.outcome or "kykyviisari_total",
-                               df[df["domain"].isin(total_domains)]))
+                pieces.append((r.outcome or "kykyviisari_total", coded, np.flatnonzero(
+                    in_domain & df["domain"].isin(total_domains).to_numpy())))
     cols = ["scale", "source", "wave", "alpha", "ci_low", "ci_high", "ci_method", "confidence",
             "n", "k"]
     if not pieces:
         return pd.DataFrame(columns=cols)
     keys = ["scale", *by]
     rows = []
-    # One pivot per scale x group (a handful of scales and waves, not a loop over respondents);
-    # grouped within each source's frame, no long frame of scale names is built.
-    for scale, df in pieces:
+    # One wide matrix per scale x group (a handful of scales and waves), made from integer
+    # codes: no groupby or pivot over the long frame (each would rehash its text columns).
+    for scale, coded, rows_of in pieces:
         group_by = list(by) if scale is not None else ["domain", *by]
-        groups = (df.groupby(group_by, observed=True, sort=False) if group_by
-                  else [((), df)])
-        for key, g in groups:
-            key = key if isinstance(key, tuple) else (key,)
-            name = scale if scale is not None else "kykyviisari_" + str(key[0])
-            wide = g.pivot(index="response_id", columns="item", values="x")
+        for key, wide in _wide_blocks(coded, rows_of, group_by):
             if wide.shape[1] < 2:
                 continue
+            name = scale if scale is not None else "kykyviisari_" + str(key[0])
             res = cronbach_alpha(wide, ci_method=ci_method, confidence=confidence)
             rows.append({"scale": name, **dict(zip(by, key[-len(by):] if by else ())),
                          **res.to_dict()})

@@ -23,6 +23,7 @@ items table keeps every answer.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
@@ -295,11 +296,10 @@ def _resolve_rules(schemas: Mapping[str, Any] | None) -> dict[str, ScaleRules]:
 def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     """Join one source's items to its rules; reverse-code and rescale (vectorised)."""
     df = items.loc[:, ["response_id", "client_id", "wave", "item", "value"]].copy()
-    df["item"] = df["item"].astype(str)
     df["value"] = pd.to_numeric(df["value"], errors="raise").astype(float)
     if "missing" in items.columns:  # a cell flagged missing (don't know, quarantined) is missing
         df.loc[items["missing"].notna().to_numpy(), "value"] = np.nan
-    df = df.merge(rules.items, on="item", how="left", validate="many_to_one")
+    df = _join_rules(df, rules.items)
     unknown = df["scale_min"].isna()
     if unknown.any():
         codes = sorted(df.loc[unknown, "item"].unique())
@@ -323,11 +323,72 @@ def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     return df
 
 
+def _is_text(col: pd.Series, text: str) -> np.ndarray:
+    """``(col.astype(str) == text).to_numpy()``; for a categorical, the (few) categories are
+    compared and the rows take their category's answer, rather than every row's text."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        hit = np.append(col.cat.categories.astype(str).to_numpy(dtype=object) == text, False)
+        return hit[col.cat.codes.to_numpy()]     # code -1 (missing) takes the False at the end
+    return (col.astype(str) == text).to_numpy()
+
+
+def _join_rules(df: pd.DataFrame, rule_items: pd.DataFrame) -> pd.DataFrame:
+    """``df`` left-joined to the rules' item table on ``item`` (as text).
+
+    The same frame as ``df.assign(item=df["item"].astype(str)).merge(rule_items, on="item",
+    how="left", validate="many_to_one")``; for a categorical ``item`` the join is made on the
+    distinct items the rows use (a few dozen) and spread to the rows by their codes, instead of
+    hashing millions of texts. Anything else (or a missing item) takes the merge itself.
+    """
+    item = df["item"]
+    codes = item.cat.codes.to_numpy() if isinstance(item.dtype, pd.CategoricalDtype) else None
+    if codes is None or (codes < 0).any():
+        df["item"] = item.astype(str)
+        return df.merge(rule_items, on="item", how="left", validate="many_to_one")
+    used = np.zeros(len(item.cat.categories), dtype=bool)
+    used[codes] = True
+    at = np.cumsum(used) - 1                     # category -> row of the small join
+    names = pd.Series(item.cat.categories[used], dtype=object).astype(str)
+    small = pd.DataFrame({"item": names}).merge(rule_items, on="item", how="left",
+                                                validate="many_to_one")
+    rows = at[codes]
+    out = df.drop(columns="item").reset_index(drop=True)
+    out.insert(out.columns.get_loc("wave") + 1, "item", small["item"].take(rows)
+               .reset_index(drop=True))
+    for c in small.columns.drop("item"):
+        out[c] = small[c].take(rows).reset_index(drop=True)
+    return out
+
+
+def _group_of(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """One integer per row naming its group of ``keys``, ordered as a sorted
+    ``groupby(keys, observed=True, dropna=False)`` orders the groups (categoricals by their
+    categories, other columns by value, missing last), and the first row of each group in that
+    order. Grouping on this integer instead of the text columns gives the same groups, the same
+    rows in each and (the same cython reductions over them) the same numbers."""
+    code = np.zeros(len(df), dtype=np.int64)
+    for col in keys:
+        s = df[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            c, size = s.cat.codes.to_numpy().astype(np.int64), len(s.cat.categories)
+        else:
+            c, uniq = pd.factorize(s, sort=True, use_na_sentinel=True)
+            size = len(uniq)
+        c = np.where(c < 0, size, c)            # missing: after every value
+        code = code * (size + 1) + c
+    _, first = np.unique(code, return_index=True)
+    return code, first
+
+
 def _domain_scores(df: pd.DataFrame, rules: ScaleRules, key: str) -> pd.DataFrame:
     """Mean of answered items per response x domain, where the minimum-items rule holds."""
     k_total = rules.items.groupby("domain", dropna=False)["item"].nunique()
-    g = df.groupby(["response_id", "client_id", "wave", key], observed=True, dropna=False)["x"]
-    out = g.agg(score="mean", n_items="count").reset_index()
+    keys = ["response_id", "client_id", "wave", key]
+    code, first = _group_of(df, keys)
+    agg = df["x"].groupby(code, sort=True).agg(["mean", "count"])
+    out = pd.DataFrame({c: df[c].take(first).reset_index(drop=True) for c in keys})
+    out["score"] = agg["mean"].to_numpy()
+    out["n_items"] = agg["count"].to_numpy()
     k = out[key].map(k_total) if key == "domain" else len(rules.items)
     if rules.min_items is not None:
         need = np.minimum(float(rules.min_items), np.asarray(k, float))
@@ -339,9 +400,17 @@ def _domain_scores(df: pd.DataFrame, rules: ScaleRules, key: str) -> pd.DataFram
 
 def _totals(dom: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     core = dom[dom["domain"].isin(rules.total_domains)]
-    g = core.groupby(["response_id", "client_id", "wave"], observed=True)
-    tot = g.agg(score=("score", "mean"), n_domains=("score", "count"),
-                n_items=("n_items", "sum")).reset_index()
+    keys = ["response_id", "client_id", "wave"]
+    # observed, missing keys dropped: as groupby(keys, observed=True) does
+    known = core[keys].notna().all(axis=1).to_numpy()
+    core = core.loc[known]
+    code, first = _group_of(core, keys)
+    g = core.groupby(code, sort=True)
+    agg = g.agg(score=("score", "mean"), n_domains=("score", "count"),
+                n_items=("n_items", "sum"))
+    tot = pd.DataFrame({c: core[c].take(first).reset_index(drop=True) for c in keys})
+    for c in ("score", "n_domains", "n_items"):
+        tot[c] = agg[c].to_numpy()
     return tot[tot["n_domains"] >= rules.total_min_domains].reset_index(drop=True)
 
 
@@ -398,23 +467,31 @@ def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
     missing = need - set(items.columns)
     if missing:
         raise HbEvalError(f"items table lacks column(s): {', '.join(sorted(missing))}")
-    src = items["source"].astype(str)
     parts = []
     for source in ("kykyviisari", "kompassi", "osallisuus"):
         if source == "kompassi" and not include_kompassi:
             continue
-        sub = items[src == source]
+        sub = items[_is_text(items["source"], source)]
         if len(sub):
             parts.append(_score_source(sub, rules[source]))
     if not parts:
         return _empty_scores()
     s = pd.concat(parts, ignore_index=True)
+    # one integer per client x wave x outcome cell (codes of the categoricals), for the check
+    # of two responses in one cell below; rows with a missing key are not checked
+    cell, _ = _group_of(s, ["client_id", "wave", "outcome"])
+    cell = np.where(s[["client_id", "wave", "outcome"]].notna().all(axis=1).to_numpy(), cell, -1)
     s["client_id"] = s["client_id"].astype(str)
     s["wave"] = s["wave"].astype(str)
 
     # Kykyviisari wins over Kompassi for the same client and wave (whole response, all outcomes).
-    kyky_cw = items.loc[src == "kykyviisari", ["client_id", "wave"]].astype(str).drop_duplicates()
-    if (s["source"] == "kompassi").any() and len(kyky_cw):
+    # Only the Kompassi clients' Kykyviisari answers can supersede anything.
+    komp = (s["source"] == "kompassi").to_numpy()
+    kyky = items.loc[_is_text(items["source"], "kykyviisari"), ["client_id", "wave"]]
+    if komp.any():
+        kyky = kyky[kyky["client_id"].astype(str).isin(s.loc[komp, "client_id"]).to_numpy()]
+    kyky_cw = kyky.astype(str).drop_duplicates()
+    if komp.any() and len(kyky_cw):
         key = pd.MultiIndex.from_frame(s[["client_id", "wave"]])
         has_kyky = key.isin(pd.MultiIndex.from_frame(kyky_cw))
         superseded = (s["source"] == "kompassi").to_numpy() & has_kyky
@@ -423,9 +500,15 @@ def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
             log.info("Kompassi scores of %d client-wave(s) not used: the same client has a "
                      "Kykyviisari response in that wave", n_cw)
         s = s[~superseded]
+        cell = cell[~superseded]
 
     # Two responses of one source for one client x wave: the loader should have kept one.
-    resp = s.groupby(["client_id", "wave", "outcome"], observed=True)["response_id"].nunique()
+    # (A response gives at most one row per outcome, so two rows in one cell are two
+    # responses; only then are the responses counted, for the message.)
+    cell = np.sort(cell[cell >= 0])
+    resp = pd.Series(dtype=float)
+    if (cell[1:] == cell[:-1]).any():
+        resp = s.groupby(["client_id", "wave", "outcome"], observed=True)["response_id"].nunique()
     if (resp > 1).any():
         cid, wave, outc = resp[resp > 1].index[0]
         raise HbEvalError(f"{int((resp > 1).sum())} client x wave x outcome cell(s) have more "
@@ -467,6 +550,37 @@ def score_all(ds: Any, include_kompassi: bool | None = None) -> pd.DataFrame:
 _CLIENT_COLS = ["client_id", "arm", "pilot", "client_group", "worker", "sex", "age_group"]
 
 
+#: id(clients) -> (clients, {what: value}) while :func:`same_clients` is active
+_PREPARED: dict[int, tuple[pd.DataFrame, dict[str, Any]]] = {}
+
+
+@contextlib.contextmanager
+def same_clients(clients: pd.DataFrame):
+    """Within the block, :func:`change_frame` and :func:`long_frame` prepare ``clients`` (its
+    ids as text, the checked client columns, the positions in id order) once, not per call.
+
+    For a caller that makes the frames of many outcomes from one clients table
+    (:func:`~hb_eval.outcomes.analysis.analyse_outcomes`); the table must not change inside
+    the block. Outside it nothing is kept.
+    """
+    key = id(clients)
+    _PREPARED[key] = (clients, {})
+    try:
+        yield
+    finally:
+        _PREPARED.pop(key, None)
+
+
+def _prepared(clients: pd.DataFrame, what: str, make) -> Any:
+    """``make()``, kept for ``clients`` while :func:`same_clients` is active for it."""
+    hit = _PREPARED.get(id(clients))
+    if hit is None or hit[0] is not clients:
+        return make()
+    if what not in hit[1]:
+        hit[1][what] = make()
+    return hit[1][what]
+
+
 def _one_outcome(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.DataFrame:
     s = scores.loc[scores["outcome"] == outcome, ["client_id", "wave", "score", "harmonised"]]
     s = s.assign(client_id=s["client_id"].astype(str), wave=s["wave"].astype(str))
@@ -474,8 +588,8 @@ def _one_outcome(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> p
     dup = s.duplicated(["client_id", "wave"])
     if dup.any():
         raise HbEvalError(f"{outcome}: {int(dup.sum())} client x wave score(s) appear twice")
-    known = set(clients["client_id"].astype(str))
-    stray = ~s["client_id"].isin(known)
+    stray = ~s["client_id"].isin(_prepared(clients, "ids", lambda: clients["client_id"]
+                                           .astype(str)))  # one hash table
     if stray.any():
         raise HbEvalError(f"{outcome}: {s.loc[stray, 'client_id'].nunique()} scored client(s) "
                           "are not in the clients table (not consenting roster clients)")
@@ -541,18 +655,45 @@ def change_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str,
     check_outcome(rows if rows["score"].notna().any() else scores, outcome,
                   ((baseline, end) if complete else (baseline,)) if check_waves else ())
     s = _one_outcome(rows, clients, outcome)
-    b = s[s["wave"] == baseline].drop(columns="wave").rename(
-        columns={"score": "baseline", "harmonised": "h_b"})
-    e = s[s["wave"] == end].drop(columns="wave").rename(
-        columns={"score": "end", "harmonised": "h_e"})
-    f = b.merge(e, on="client_id", how="inner" if complete else "left", validate="one_to_one")
+    c, at, by_id = _client_positions(clients, s)
+    wave = s["wave"].to_numpy(dtype=object)
+    score = s["score"].to_numpy(float)
+    harm = s["harmonised"].to_numpy(dtype=bool)
+    values = {}
+    for name, w in (("baseline", baseline), ("end", end)):
+        one = wave == w                       # at most one score per client and wave
+        v = np.full(len(c), np.nan)
+        v[at[one]] = score[one]
+        h = np.zeros(len(c), dtype=bool)
+        h[at[one]] = harm[one]
+        has = np.zeros(len(c), dtype=bool)
+        has[at[one]] = True
+        values[name] = (v, h, has)
+    keep = values["baseline"][2] & (values["end"][2] if complete else True)
+    rows_kept = by_id[keep[by_id]]            # the clients kept, in client_id order
+    f = c.iloc[rows_kept].reset_index(drop=True)
+    f["baseline"] = values["baseline"][0][rows_kept]
+    f["end"] = values["end"][0][rows_kept]
     f["change"] = f["end"] - f["baseline"]
-    f["harmonised"] = f["h_b"].astype(bool) | f["h_e"].fillna(False).astype(bool)
-    f = _clients(clients).merge(f.drop(columns=["h_b", "h_e"]), on="client_id", how="inner",
-                                validate="one_to_one")
+    f["harmonised"] = values["baseline"][1][rows_kept] | values["end"][1][rows_kept]
     f["outcome"] = outcome
     f["client_id"] = f["client_id"].astype("string")
-    return f.sort_values("client_id").reset_index(drop=True)
+    return f
+
+
+def _client_positions(clients: pd.DataFrame, s: pd.DataFrame
+                      ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The checked client columns ``c`` (:func:`_clients`), each score row's position in
+    ``c`` (every one is there: :func:`_one_outcome` checked), and the positions of ``c`` in
+    client_id order (the order of ``sort_values("client_id")``; ids are unique, so the order is
+    the same for any sort)."""
+    def make():
+        c = _clients(clients)
+        return c, pd.Index(c["client_id"]), np.argsort(c["client_id"].to_numpy(dtype=str),
+                                                        kind="stable")
+
+    c, index, by_id = _prepared(clients, "table", make)
+    return c, index.get_indexer(s["client_id"]), by_id
 
 
 def long_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.DataFrame:
@@ -572,11 +713,20 @@ def long_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.
     _check_inputs(scores, clients, "long_frame")
     check_outcome(scores, outcome)
     s = _one_outcome(scores, clients, outcome)
-    c = _clients(clients)
-    f = c.merge(s, on="client_id", how="inner", validate="one_to_many")
-    f["wave"] = pd.Categorical(f["wave"], categories=WAVES, ordered=True)
+    c, at, by_id = _client_positions(clients, s)
+    rank = np.empty(len(c), dtype=np.int64)
+    rank[by_id] = np.arange(len(c))
+    wave = pd.Categorical(s["wave"], categories=WAVES, ordered=True)
+    # sorted by client_id and wave (each pair once: _one_outcome checked); a wave outside
+    # WAVES (missing) sorts last within its client, as sort_values puts NA last
+    wcode = np.where(wave.codes < 0, len(WAVES), wave.codes)
+    order = np.lexsort((wcode, rank[at[:]]))
+    f = c.iloc[at[order]].reset_index(drop=True)
+    f["wave"] = wave.take(order)
+    f["score"] = s["score"].to_numpy(float)[order]
+    f["harmonised"] = s["harmonised"].to_numpy()[order]
     f["outcome"] = outcome
     f["client_id"] = f["client_id"].astype("string")
     cols = ["client_id", "arm", "pilot", "worker", "wave", "score"]
     cols += [x for x in ("client_group", "harmonised", "outcome") if x in f.columns]
-    return f.loc[:, cols].sort_values(["client_id", "wave"]).reset_index(drop=True)
+    return f.loc[:, cols]

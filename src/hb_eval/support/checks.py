@@ -97,7 +97,7 @@ def check_outcome(scores: pd.DataFrame, outcome: str, waves: Iterable[str] = ())
         have = sorted(str(o) for o in pd.unique(scores["outcome"].astype(str)))
         raise OutcomeError(f"unknown outcome {outcome!r}: the scores have "
                            + (", ".join(have) if have else "no outcomes at all"))
-    present = set(s["wave"].astype(str))
+    present = set(pd.unique(s["wave"].astype(str)))  # the distinct waves, not every row's
     lacking = [w for w in waves if w not in present]
     if lacking:
         order = [w for w in ("alku", "väli", "loppu") if w in present]
