@@ -38,9 +38,8 @@ import pandas as pd
 from .outcomes import comparability, experience, scores as scoring
 from .stats import imputation
 from .outcomes import plan as plan_mod
-from .costs import cea as cea_mod
 from .costs import budget as budget_mod
-from .costs import costing, evpi, neutrality, sensitivity, sur
+from .costs import costing, evpi, joint, neutrality, sensitivity
 from .costs import providers as providers_mod
 from .data.loaders.unit_costs import unit_cost_value
 from .data.plausibility import plausibility_table
@@ -336,9 +335,10 @@ def _cea(ev: Evaluation) -> None:
     objects: dict[str, Any] = {}
     rows = []
     ceac = []
-    n_parts = 2 * len(ev.objects["costs"])  # per perspective: the means' and the SUR bootstrap
-    for k, (p, c) in enumerate(ev.objects["costs"].items()):
-        res = cea_mod.run_cea(c, effects, ev.config, progress=counter(ev, part=(2 * k, n_parts)))
+    # both perspectives and their SUR from one bootstrap (the same resamples as apart)
+    both = joint.cea_and_sur(ev.objects["costs"], effects, ev.config,
+                             progress=lambda part: counter(ev, part=part))
+    for p, (res, s) in both.items():
         objects[p] = res
         b = blocks[p] = res.to_results()
         _evpi(ev, res, b, main=p == a.perspective)
@@ -349,13 +349,11 @@ def _cea(ev: Evaluation) -> None:
                   "note": f"no cost-neutrality margin for the {p} perspective "
                           "(analysis.cost_margin)"})
         rows.append({"perspective": p, "estimator": "means", **_cea_row(b)})
-        try:
-            s = sur.sur_cea(cea_mod.cea_sample(c, effects), B=a.bootstrap_reps, seed=a.seed,
-                            level=a.confidence, progress=counter(ev, part=(2 * k + 1, n_parts)))
+        if isinstance(s, HbEvalError):  # e.g. collinear regressors: say so, keep the rest
+            b["sur"] = {"note": str(s)}
+        else:
             b["sur"] = s.to_results()
             rows.append({"perspective": p, "estimator": "sur", **_cea_row(b["sur"])})
-        except HbEvalError as exc:  # e.g. collinear regressors: say so, keep the rest
-            b["sur"] = {"note": str(exc)}
         if p == a.perspective:
             ev.figure_data["ce_plane"] = {"df": res.plane_frame(), "point": (
                 b.get("delta_effect"), b.get("delta_cost")), "wtp": b.get("wtp")}
