@@ -123,6 +123,14 @@ def _primary_change(ev: Evaluation) -> pd.DataFrame:
     return cache[PRIMARY].copy()
 
 
+def _prepared_costs(ev: Evaluation) -> costing.PreparedCosts:
+    """The dataset's :class:`~hb_eval.costs.costing.PreparedCosts` (diaries joined, service
+    costs summed), made once per run for the costs and the sensitivity stages."""
+    if "_prepared_costs" not in ev.__dict__:
+        ev.__dict__["_prepared_costs"] = costing.PreparedCosts(ev.dataset)
+    return ev.__dict__["_prepared_costs"]
+
+
 def select(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     """The columns of ``cols`` that ``df`` has, in that order."""
     return df.loc[:, [c for c in cols if c in df.columns]]
@@ -297,7 +305,8 @@ def _services(ev: Evaluation) -> None:
 def _costs(ev: Evaluation) -> None:
     ds = ev.dataset
     a = ev.config.analysis
-    out = {p: costing.client_costs(ds, perspective=p, rule=a.diary_rule)
+    prepared = _prepared_costs(ev)
+    out = {p: costing.client_costs(prepared, perspective=p, rule=a.diary_rule)
            for p in ("organiser", "societal")}
     ev.objects["costs"] = out
     ev.results["costs"] = {p: costing.costs_block(c) for p, c in out.items()}
@@ -447,8 +456,11 @@ def _cea_row(b: dict[str, Any]) -> dict[str, Any]:
 
 def _sensitivity(ev: Evaluation) -> None:
     # tornado_table's analysis, on the primary change frame the other stages share
-    tab = sensitivity.one_way_sensitivity(ev.dataset, _primary_change(ev), ev.config,
-                                          progress=counter(ev, "analyses"))
+    # the costs stage's prepared diaries and service sums, and its costs for the base and the
+    # perspective analyses (the same rule, unit costs and cut-off): not costed again
+    tab = sensitivity.one_way_sensitivity(_prepared_costs(ev), _primary_change(ev), ev.config,
+                                          progress=counter(ev, "analyses"),
+                                          costs=ev.objects.get("costs"))
     _table(ev, "sensitivity", tab)
     fig = pd.DataFrame({"parameter": tab["parameter"], "low_value": tab["low_value"],
                         "high_value": tab["high_value"], "low": tab["delta_cost_low"],
@@ -559,5 +571,6 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
     finally:
         ev.__dict__.pop("_progress", None)
         ev.__dict__.pop("_change", None)
+        ev.__dict__.pop("_prepared_costs", None)
     ev.results["analyses"] = {k: v.status for k, v in sorted(ev.sections.items())}
     data_tables(ev)

@@ -389,7 +389,7 @@ def diary_rates(priced: pd.DataFrame, clients: pd.DataFrame, rule: str = "arm_pi
         cutoff = latest_data_date(clients, priced)
     days = clientship_days(clients, cutoff)
     _check_unique_clients(c["client_id"])
-    out = c.merge(days, on="client_id", how="left")  # both one row per client, same order
+    out = _beside(c, days)  # both one row per client, same order
 
     if layout is None:
         layout = rate_layout(priced, c["client_id"])
@@ -664,9 +664,8 @@ def client_costs(ds_or_tables: Any, perspective: str = "organiser",
 
     base = clients.loc[:, ["client_id", "arm", "pilot", "worker"]].copy()
     base["client_id"] = base["client_id"].astype(str)
-    # rates and serv have one row per client (checked unique in diary_rates)
-    f = base.merge(rates.drop(columns=["arm", "pilot"]), on="client_id", how="left").merge(
-        serv, on="client_id", how="left")
+    # rates and serv have one row per client (checked unique in diary_rates), in its order
+    f = _beside(_beside(base, rates.drop(columns=["arm", "pilot"])), serv)
     societal = perspective == "societal"
     f["perspective"] = perspective
     f["assistant_time"] = f["assistant_time_paid"] + (
@@ -692,6 +691,18 @@ def client_costs(ds_or_tables: Any, perspective: str = "organiser",
         **{f"service_{k}": v for k, v in serv.attrs.items()},
     }
     return out
+
+
+def _beside(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """``left.merge(right, on="client_id", how="left")`` for tables of one row per client: side
+    by side when both list the same clients in the same order (the tables made here from the
+    clients table do), a merge otherwise."""
+    ids = left["client_id"].to_numpy(dtype=object)
+    if len(ids) != len(right) or not np.array_equal(ids, right["client_id"].to_numpy(
+            dtype=object)):
+        return left.merge(right, on="client_id", how="left")
+    return pd.concat([left.reset_index(drop=True),
+                      right.drop(columns="client_id").reset_index(drop=True)], axis=1)
 
 
 def cost_summary(costs: pd.DataFrame) -> pd.DataFrame:
