@@ -328,3 +328,11 @@ def test_demo_written_and_loaded_recovers_planted_delta_cost(demo_truth, request
         r = run_cea(client_costs(ds, p), effects, ds.config, B=2000)
         lo, hi = r.to_results()["delta_cost_ci"]
         assert lo < demo_truth.delta_cost[p] < hi
+
+
+def test_glm_check_fitted_when_asked_for():
+    costs, effects = frames(seed=14)
+    r = run_cea(costs, effects, CFG)
+    assert r._glm is None                                    # not fitted by the run itself
+    pd.testing.assert_frame_equal(r.glm_check, cost_glm_check(cea_sample(costs, effects)))
+    assert run_cea(costs, effects, CFG, glm_check=False).glm_check is None

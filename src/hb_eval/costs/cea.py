@@ -129,10 +129,19 @@ class CEAResult(ResultDisplay):
     fieller_variance: str
     excluded_no_cost: int = 0
     excluded_incomplete: int = 0
-    glm_check: pd.DataFrame | None = None
+    glm_sample: pd.DataFrame | None = field(default=None, repr=False)
     price_year: int | None = None
     rule: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    _glm: pd.DataFrame | None = field(default=None, init=False, repr=False)
+
+    @property
+    def glm_check(self) -> pd.DataFrame | None:
+        """ΔC from a Gamma GLM as a check on the difference of means (:func:`cost_glm_check`
+        of the CEA sample), fitted on first use; None when run with ``glm_check=False``."""
+        if self._glm is None and self.glm_sample is not None:
+            self._glm = cost_glm_check(self.glm_sample)
+        return self._glm
 
     def methods(self) -> dict[str, Any]:
         """What a CHEERS 2022 trial-based report needs to say about this analysis."""
@@ -461,7 +470,9 @@ def run_cea(costs: Any, effects: pd.DataFrame | None = None, config: Any = None,
         icer_ci_note=note, fieller=fi, fieller_variance=fieller_variance,
         excluded_no_cost=s.attrs["excluded_no_cost"],
         excluded_incomplete=s.attrs["excluded_incomplete"],
-        glm_check=cost_glm_check(s) if glm_check else None,
+        # the GLM check is fitted when asked for (nothing in the report reads it)
+        glm_sample=s.loc[:, [c for c in ("cost", "arm", "pilot") if c in s]] if glm_check
+        else None,
         price_year=_price_year(costs), rule=(str(costs["rule"].iloc[0])
                                              if "rule" in costs and len(costs) else None),
         extra={"jackknife": jd},  # delete-one (ΔC, ΔE): BCa at other levels (cost neutrality)

@@ -244,9 +244,18 @@ def stratified_sums(values: np.ndarray, strata: Any, B: int, rng: int | np.rando
     x, codes, S, gens, prog = _setup(values, strata, rng, progress, "bootstrap")
     if any(not (codes == s).any() for s in range(S)):
         raise HbEvalError("a stratum of the bootstrap has no units")
-    # each distinct column once (a constant, a dummy and its square are one column)
-    distinct, back = np.unique(x, axis=1, return_inverse=True)
-    back = np.asarray(back).reshape(-1)
+    # each distinct column once (a constant, a dummy and its square are one column), found
+    # by the columns' bytes (np.unique(axis=1) compares n-field records: slow for large n)
+    first: dict[bytes, int] = {}
+    keep: list[int] = []
+    back = np.empty(x.shape[1], dtype=np.intp)
+    for j in range(x.shape[1]):
+        key = np.ascontiguousarray(x[:, j]).tobytes()
+        if key not in first:
+            first[key] = len(keep)
+            keep.append(j)
+        back[j] = first[key]
+    distinct = x[:, keep]
     blocks = [np.ascontiguousarray(distinct[codes == s]) for s in range(S)]
     sums = np.empty((S, B, distinct.shape[1]))
     width = max(len(v) for v in blocks)
