@@ -244,8 +244,9 @@ def _join_diaries(diaries: pd.DataFrame, diary_rows: pd.DataFrame) -> _JoinedDia
     exp = pd.to_numeric(r["expenses"], errors="raise").fillna(0.0).to_numpy(float)
     volunteer = r["volunteer"].fillna(False).astype(bool).to_numpy()
     title = r["title"].astype("object").where(r["title"].notna(), None)
+    # ``r`` is a merge's result (a RangeIndex): each group's labels are its row positions
     groups = tuple(
-        (diary_file, drole, t, r.index.get_indexer(idx))
+        (diary_file, drole, t, np.asarray(idx, dtype=np.intp))
         for (diary_file, drole, t), idx in r.groupby(
             [r["diary_file"], r["diary_role"], title.fillna("")], sort=False).groups.items())
     years = pd.to_datetime(r["date"]).dt.year if exp.any() else None
@@ -498,7 +499,10 @@ def service_costs_by_client(service_costs: pd.DataFrame, clients: pd.DataFrame,
     if service_costs is None or len(service_costs) == 0:
         out.attrs.update(sum_mismatch=0, rows_outside_clientship=0, rows_unknown_client=0)
         return out
-    s = price_services(service_costs, unit_costs)
+    # the columns used here (pricing copies the frame; the others are large strings)
+    s = price_services(service_costs.loc[:, [c for c in (
+        "client_id", "funding", "start_date", "end_date", "amount", "sum_mismatch", "file",
+        "row") if c in service_costs]], unit_costs)
     s["client_id"] = s["client_id"].astype(str)
     known = s["client_id"].isin(set(c["client_id"]))
     sums = (s[known].assign(component=s["funding"].astype(str).map(FUNDING))
