@@ -725,14 +725,21 @@ def cost_summary(costs: pd.DataFrame) -> pd.DataFrame:
         months), mean, sd, n. Means of the components add up to the mean total.
     """
     comps = [c for c in (*COMPONENTS, "total") if c in costs]
+    keys = [pd.Series(costs["perspective"].to_numpy(), index=costs.index, name="perspective"),
+            pd.Series(costs["arm"].to_numpy(), index=costs.index, name="arm")]
     rows = []
     for per in ("client", "client_month"):
         vals = costs[comps] if per == "client" else costs[comps].div(costs["months"], axis=0)
-        long = vals.assign(perspective=costs["perspective"].to_numpy(),
-                           arm=costs["arm"].to_numpy()).melt(
-            id_vars=["perspective", "arm"], var_name="component", value_name="value")
-        g = long.groupby(["perspective", "component", "arm"], observed=True, sort=False)["value"]
-        t = g.agg(mean="mean", sd="std", n="count").reset_index()
+        # every component grouped at once on the wide table (the same groups, rows and order
+        # as grouping it stacked), then laid out component by component
+        g = vals.groupby(keys, observed=True, sort=False)
+        stats = {"mean": g.mean(), "sd": g.std(), "n": g.count()}
+        pairs = stats["mean"].index
+        t = pd.DataFrame({
+            "perspective": np.tile(pairs.get_level_values(0).to_numpy(dtype=object), len(comps)),
+            "component": np.repeat(np.array(comps, dtype=object), len(pairs)),
+            "arm": np.tile(pairs.get_level_values(1).to_numpy(dtype=object), len(comps)),
+            **{k: np.concatenate([v[c].to_numpy() for c in comps]) for k, v in stats.items()}})
         t["per"] = per
         rows.append(t)
     out = pd.concat(rows, ignore_index=True)
