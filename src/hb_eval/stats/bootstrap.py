@@ -186,11 +186,8 @@ def stratified_means(values: np.ndarray, strata: Any, B: int,
         Length-n stratum labels or integer codes 0..S-1 (e.g. the arm).
     B
         Number of replicates.
-    rng
-        Seed or Generator, as in :func:`stratified_sums`.
-    progress
-        Callback ``(done, total)``, True for a line on stderr, or None. Called from the calling
-        thread after each chunk of replicates.
+    rng, progress
+        As in :func:`stratified_sums` (seed contract there).
 
     Returns
     -------
