@@ -6,7 +6,8 @@ import pytest
 from scipy import stats
 
 from hb_eval.stats.bootstrap import (bca_interval, cluster_means, jackknife_means,
-                                     percentile_interval, stratified_counts, stratified_means)
+                                     percentile_interval, stratified_counts, stratified_means,
+                                     stratified_sums)
 
 
 def _one_sample_bca(x, B, seed, level=0.95):
@@ -121,7 +122,7 @@ def test_jackknife_closed_form_against_deletion():
 def test_progress_reported_per_chunk(monkeypatch):
     import hb_eval.stats.bootstrap as bs
 
-    monkeypatch.setattr(bs, "CHUNK_ELEMENTS", 1000)      # 1000 // 50 = 20 replicates a chunk
+    monkeypatch.setattr(bs, "COUNT_CHUNK_ELEMENTS", 1000)  # 1000 // 50 = 20 replicates a chunk
     seen = []
     x = np.arange(100.0)
     s = np.r_[np.zeros(50, int), np.ones(50, int)]
@@ -143,6 +144,7 @@ def test_same_seed_same_replicates_whatever_the_threads(monkeypatch):
     s = np.repeat([0, 1, 2], [20, 30, 40])
     w = np.repeat(np.arange(9), 10)
     monkeypatch.setattr(bs, "CHUNK_ELEMENTS", 400)        # 10 replicates a chunk: many chunks
+    monkeypatch.setattr(bs, "COUNT_CHUNK_ELEMENTS", 400)
     runs = {}
     for threads in (1, 2, 3):
         _threaded(monkeypatch, bs, threads)
@@ -161,7 +163,7 @@ def test_progress_from_calling_thread_monotone_when_threaded(monkeypatch):
     import hb_eval.stats.bootstrap as bs
 
     _threaded(monkeypatch, bs, 2)
-    monkeypatch.setattr(bs, "CHUNK_ELEMENTS", 1000)       # 20 replicates a chunk
+    monkeypatch.setattr(bs, "COUNT_CHUNK_ELEMENTS", 1000)  # 20 replicates a chunk
     seen = []
     main = threading.get_ident()
 
@@ -181,9 +183,9 @@ def test_progress_from_calling_thread_monotone_when_threaded(monkeypatch):
         bs.stratified_means(x, s, 70, 1, progress=fail)
 
 
-def test_columns_paired_or_alone_give_the_same_means():
-    # the columns are gathered in complex pairs; an odd column count pads one; the draws of a
-    # stratum do not depend on the columns, so each column's replicates match it drawn alone
+def test_columns_together_or_alone_give_the_same_means():
+    # the draws of a stratum do not depend on the columns (nor on duplicate columns, multiplied
+    # once), so each column's replicates match it drawn alone
     x = np.random.default_rng(11).gamma(2.0, 100.0, size=(40, 3))
     s = np.r_[np.zeros(15, int), np.ones(25, int)]
     both = stratified_means(x, s, 500, 3)
@@ -194,3 +196,39 @@ def test_columns_paired_or_alone_give_the_same_means():
     # a single-unit stratum always draws that unit
     one = stratified_means(x[:4], np.array([0, 1, 1, 1]), 50, 1)
     assert np.array_equal(one[:, 0], np.broadcast_to(x[0], (50, 3)))
+
+
+def test_count_weights_equal_the_gathered_resample(monkeypatch):
+    # the seed contract: stratum s draws integers(0, n_s, (b, n_s)) from the s-th spawned
+    # stream, chunk after chunk; gathering those very draws gives the same replicate means
+    import hb_eval.stats.bootstrap as bs
+
+    monkeypatch.setattr(bs, "COUNT_CHUNK_ELEMENTS", 7 * 30)  # chunks of 7 replicates (n_1 = 30)
+    rng = np.random.default_rng(21)
+    x = rng.gamma(2.0, 300.0, size=(50, 2))
+    s = np.r_[np.ones(30, int), np.zeros(20, int)][rng.permutation(50)]  # strata interleaved
+    B = 40
+    got = bs.stratified_means(x, s, B, 8)
+    gens = np.random.default_rng(8).spawn(2)
+    for k in (0, 1):
+        members = x[s == k]
+        n = len(members)
+        draws = np.concatenate([gens[k].integers(0, n, size=(min(B, lo + 7) - lo, n))
+                                for lo in range(0, B, 7)])
+        gathered = members[draws].mean(axis=1)                  # B × 2, by indexing
+        assert np.allclose(got[:, k, :], gathered, rtol=1e-12, atol=0)
+
+
+def test_two_unit_stratum_hand_worked():
+    # units 0 and 10 drawn twice with replacement: replicate means 0, 5, 10 with probabilities
+    # 1/4, 1/2, 1/4; a regression's normal equations from the same sums
+    B = 40000
+    reps = stratified_means(np.array([0.0, 10.0]), np.zeros(2, int), B, 3)[:, 0, 0]
+    assert set(np.unique(reps)) <= {0.0, 5.0, 10.0}
+    for value, p in ((0.0, 0.25), (5.0, 0.5), (10.0, 0.25)):
+        share = np.mean(reps == value)
+        assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / B)
+    sums = stratified_sums(np.array([[1.0, 0.0], [1.0, 10.0]]), np.zeros(2, int), 50, 3)
+    assert np.array_equal(sums[:, 0, 0], np.full(50, 2.0))       # n drawn every time
+    assert np.array_equal(sums[:, 0, 1] / 2, stratified_means(
+        np.array([0.0, 10.0]), np.zeros(2, int), 50, 3)[:, 0, 0])

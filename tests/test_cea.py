@@ -195,6 +195,57 @@ def test_sur_equals_ols_and_batched_wls_matches_linearmodels():
     assert r.to_results()["sign_convention"] == "HB minus Verrokki"
 
 
+def test_sur_replicates_are_wls_fits_of_the_cea_resamples():
+    # each SUR replicate is the WLS fit with its resample's counts as weights (the normal
+    # equations' count-weighted sums == batched_wls with those counts), and the resamples are
+    # the CEA's client resamples for the same seed (the same counts give the same arm means)
+    from hb_eval.costs.sur import design, solve_normal, sur_cea, sur_columns
+    from hb_eval.stats.bootstrap import as_rng, stratified_sums
+    from hb_eval.stats.sur import batched_wls
+
+    costs, effects = frames(n_hb=40, n_v=55, seed=12)
+    s = cea_sample(costs, effects)
+    X, Y = design(s).to_numpy(float), s[["cost", "change"]].to_numpy(float)
+    strata = (s["arm"] != "HB").to_numpy().astype(int)
+    B = 60
+    # the resampling counts themselves: weights 1, 0, ... of every unit as their own columns
+    counts = stratified_sums(np.eye(len(s)), strata, B, as_rng(4)).sum(axis=1)   # B × n
+    assert np.array_equal(counts.sum(axis=1), np.full(B, float(len(s))))
+    oracle = batched_wls(X, Y, counts)[:, 1, :]
+    sums = stratified_sums(sur_columns(X, Y), strata, B, as_rng(4)).sum(axis=1)
+    assert np.allclose(solve_normal(sums, X.shape[1], 2)[:, 1, :], oracle, rtol=1e-9)
+    assert np.allclose(sur_cea(s, B=B, seed=4).reps, oracle, rtol=1e-9)
+    hb = strata == 0
+    cea_reps = run_cea(costs, effects, CFG, B=B, seed=4, glm_check=False).reps
+    direct = (counts[:, hb] @ Y[hb] / hb.sum()) - (counts[:, ~hb] @ Y[~hb] / (~hb).sum())
+    assert np.allclose(cea_reps, direct, rtol=1e-9)
+
+
+def test_cea_and_sur_of_both_perspectives_equal_the_separate_runs():
+    from hb_eval.costs.joint import cea_and_sur
+    from hb_eval.costs.sur import sur_cea
+
+    costs, effects = frames(seed=13)
+    societal = costs.assign(perspective="societal", total=costs["total"] * 1.3 + 50)
+    cfg = AnalysisConfig(seed=9, bootstrap_reps=300, wtp=5000.0, wtp_max=20000.0)
+    both = cea_and_sur({"organiser": costs, "societal": societal}, effects, cfg)
+    for p, c in (("organiser", costs), ("societal", societal)):
+        res, adj = both[p]
+        alone = run_cea(c, effects, cfg)
+        assert res.perspective == p
+        assert np.allclose(res.reps, alone.reps, rtol=1e-9, atol=1e-9)
+        pd.testing.assert_frame_equal(res.intervals, alone.intervals, rtol=1e-7)
+        sep = sur_cea(cea_sample(c, effects), B=300, seed=9)
+        assert np.allclose(adj.reps, sep.reps, rtol=1e-9)
+        pd.testing.assert_frame_equal(adj.table, sep.table, rtol=1e-7)
+    # workers: the cluster bootstrap of each perspective, as apart
+    wcfg = AnalysisConfig(seed=9, bootstrap_reps=300, wtp=5000.0, wtp_max=20000.0,
+                          cea_resample="workers")
+    both = cea_and_sur({"organiser": costs, "societal": societal}, effects, wcfg)
+    for p, c in (("organiser", costs), ("societal", societal)):
+        assert np.array_equal(both[p][0].reps, run_cea(c, effects, wcfg).reps)
+
+
 def test_sur_adjusts_for_baseline_imbalance():
     # planted: change depends on baseline, HB starts lower -> the unadjusted ΔE is biased,
     # the adjusted one recovers the planted 0.5
@@ -277,3 +328,11 @@ def test_demo_written_and_loaded_recovers_planted_delta_cost(demo_truth, request
         r = run_cea(client_costs(ds, p), effects, ds.config, B=2000)
         lo, hi = r.to_results()["delta_cost_ci"]
         assert lo < demo_truth.delta_cost[p] < hi
+
+
+def test_glm_check_fitted_when_asked_for():
+    costs, effects = frames(seed=14)
+    r = run_cea(costs, effects, CFG)
+    assert r._glm is None                                    # not fitted by the run itself
+    pd.testing.assert_frame_equal(r.glm_check, cost_glm_check(cea_sample(costs, effects)))
+    assert run_cea(costs, effects, CFG, glm_check=False).glm_check is None

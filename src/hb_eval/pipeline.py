@@ -38,9 +38,8 @@ import pandas as pd
 from .outcomes import comparability, experience, scores as scoring
 from .stats import imputation
 from .outcomes import plan as plan_mod
-from .costs import cea as cea_mod
 from .costs import budget as budget_mod
-from .costs import costing, evpi, neutrality, sensitivity, sur
+from .costs import costing, evpi, joint, neutrality, sensitivity
 from .costs import providers as providers_mod
 from .data.loaders.unit_costs import unit_cost_value
 from .data.plausibility import plausibility_table
@@ -122,6 +121,14 @@ def _primary_change(ev: Evaluation) -> pd.DataFrame:
     if PRIMARY not in cache:
         cache[PRIMARY] = scoring.change_frame(ev.scores, ev.dataset.clients, PRIMARY)
     return cache[PRIMARY].copy()
+
+
+def _prepared_costs(ev: Evaluation) -> costing.PreparedCosts:
+    """The dataset's :class:`~hb_eval.costs.costing.PreparedCosts` (diaries joined, service
+    costs summed), made once per run for the costs and the sensitivity stages."""
+    if "_prepared_costs" not in ev.__dict__:
+        ev.__dict__["_prepared_costs"] = costing.PreparedCosts(ev.dataset)
+    return ev.__dict__["_prepared_costs"]
 
 
 def select(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -298,7 +305,8 @@ def _services(ev: Evaluation) -> None:
 def _costs(ev: Evaluation) -> None:
     ds = ev.dataset
     a = ev.config.analysis
-    out = {p: costing.client_costs(ds, perspective=p, rule=a.diary_rule)
+    prepared = _prepared_costs(ev)
+    out = {p: costing.client_costs(prepared, perspective=p, rule=a.diary_rule)
            for p in ("organiser", "societal")}
     ev.objects["costs"] = out
     ev.results["costs"] = {p: costing.costs_block(c) for p, c in out.items()}
@@ -336,9 +344,10 @@ def _cea(ev: Evaluation) -> None:
     objects: dict[str, Any] = {}
     rows = []
     ceac = []
-    n_parts = 2 * len(ev.objects["costs"])  # per perspective: the means' and the SUR bootstrap
-    for k, (p, c) in enumerate(ev.objects["costs"].items()):
-        res = cea_mod.run_cea(c, effects, ev.config, progress=counter(ev, part=(2 * k, n_parts)))
+    # both perspectives and their SUR from one bootstrap (the same resamples as apart)
+    both = joint.cea_and_sur(ev.objects["costs"], effects, ev.config,
+                             progress=lambda part: counter(ev, part=part))
+    for p, (res, s) in both.items():
         objects[p] = res
         b = blocks[p] = res.to_results()
         _evpi(ev, res, b, main=p == a.perspective)
@@ -349,13 +358,11 @@ def _cea(ev: Evaluation) -> None:
                   "note": f"no cost-neutrality margin for the {p} perspective "
                           "(analysis.cost_margin)"})
         rows.append({"perspective": p, "estimator": "means", **_cea_row(b)})
-        try:
-            s = sur.sur_cea(cea_mod.cea_sample(c, effects), B=a.bootstrap_reps, seed=a.seed,
-                            level=a.confidence, progress=counter(ev, part=(2 * k + 1, n_parts)))
+        if isinstance(s, HbEvalError):  # e.g. collinear regressors: say so, keep the rest
+            b["sur"] = {"note": str(s)}
+        else:
             b["sur"] = s.to_results()
             rows.append({"perspective": p, "estimator": "sur", **_cea_row(b["sur"])})
-        except HbEvalError as exc:  # e.g. collinear regressors: say so, keep the rest
-            b["sur"] = {"note": str(exc)}
         if p == a.perspective:
             ev.figure_data["ce_plane"] = {"df": res.plane_frame(), "point": (
                 b.get("delta_effect"), b.get("delta_cost")), "wtp": b.get("wtp")}
@@ -449,8 +456,11 @@ def _cea_row(b: dict[str, Any]) -> dict[str, Any]:
 
 def _sensitivity(ev: Evaluation) -> None:
     # tornado_table's analysis, on the primary change frame the other stages share
-    tab = sensitivity.one_way_sensitivity(ev.dataset, _primary_change(ev), ev.config,
-                                          progress=counter(ev, "analyses"))
+    # the costs stage's prepared diaries and service sums, and its costs for the base and the
+    # perspective analyses (the same rule, unit costs and cut-off): not costed again
+    tab = sensitivity.one_way_sensitivity(_prepared_costs(ev), _primary_change(ev), ev.config,
+                                          progress=counter(ev, "analyses"),
+                                          costs=ev.objects.get("costs"))
     _table(ev, "sensitivity", tab)
     fig = pd.DataFrame({"parameter": tab["parameter"], "low_value": tab["low_value"],
                         "high_value": tab["high_value"], "low": tab["delta_cost_low"],
@@ -561,5 +571,6 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
     finally:
         ev.__dict__.pop("_progress", None)
         ev.__dict__.pop("_change", None)
+        ev.__dict__.pop("_prepared_costs", None)
     ev.results["analyses"] = {k: v.status for k, v in sorted(ev.sections.items())}
     data_tables(ev)

@@ -129,10 +129,19 @@ class CEAResult(ResultDisplay):
     fieller_variance: str
     excluded_no_cost: int = 0
     excluded_incomplete: int = 0
-    glm_check: pd.DataFrame | None = None
+    glm_sample: pd.DataFrame | None = field(default=None, repr=False)
     price_year: int | None = None
     rule: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    _glm: pd.DataFrame | None = field(default=None, init=False, repr=False)
+
+    @property
+    def glm_check(self) -> pd.DataFrame | None:
+        """ΔC from a Gamma GLM as a check on the difference of means (:func:`cost_glm_check`
+        of the CEA sample), fitted on first use; None when run with ``glm_check=False``."""
+        if self._glm is None and self.glm_sample is not None:
+            self._glm = cost_glm_check(self.glm_sample)
+        return self._glm
 
     def methods(self) -> dict[str, Any]:
         """What a CHEERS 2022 trial-based report needs to say about this analysis."""
@@ -303,8 +312,15 @@ def run_cea(costs: Any, effects: pd.DataFrame | None = None, config: Any = None,
             resample: str | None = None, wtp: float | None = None,
             wtp_max: float | None = None, level: float | None = None,
             fieller_variance: str = "analytic", n_wtp: int = 201,
-            glm_check: bool = True) -> CEAResult:
+            glm_check: bool = True, replicates: np.ndarray | None = None) -> CEAResult:
     """Run the cost-effectiveness analysis on the primary analysis sample.
+
+    The client bootstrap (``resample="clients"``) draws resampling counts per arm and takes
+    the replicate means as counts × values (:func:`hb_eval.stats.bootstrap.stratified_sums`,
+    whose docstring states the seed contract): for a seed, the same resamples as the SUR
+    bootstrap of the same sample (:func:`hb_eval.costs.sur.sur_cea`) and as the other cost
+    perspective. ``resample="workers"`` draws the two-stage cluster bootstrap
+    (:func:`hb_eval.stats.bootstrap.cluster_means`).
 
     Parameters
     ----------
@@ -326,6 +342,10 @@ def run_cea(costs: Any, effects: pd.DataFrame | None = None, config: Any = None,
         ``"clients"`` (stratified by arm) or ``"workers"`` (two-stage cluster bootstrap).
     fieller_variance
         ``"analytic"`` | ``"bootstrap"``.
+    replicates
+        B × 2 × 2 replicate means (arm HB, Verrokki × cost, change) of this sample drawn
+        elsewhere with this ``resample``, ``B`` and ``seed`` (:func:`hb_eval.costs.joint.
+        cea_and_sur` draws both perspectives and the SUR at once); then nothing is drawn here.
 
     Returns
     -------
@@ -373,13 +393,16 @@ def run_cea(costs: Any, effects: pd.DataFrame | None = None, config: Any = None,
     workers = s["worker"].astype(str).to_numpy()
     n_clusters = int(pd.Series(list(zip(strata, workers))).nunique())
 
-    rng = as_rng(seed)
-    if resample == "clients":
-        means = stratified_means(X, strata, B, rng, progress=progress)
-        jack = jackknife_means(X, strata)
+    if replicates is not None:
+        means = np.asarray(replicates, dtype=float)
+        if means.shape != (B, 2, 2):
+            raise HbEvalError(f"CEA replicates must be B x 2 x 2 ({B} x 2 x 2), not "
+                              f"{means.shape}")
+    elif resample == "clients":
+        means = stratified_means(X, strata, B, as_rng(seed), progress=progress)
     else:
-        means = cluster_means(X, strata, workers, B, rng, progress=progress)
-        jack = jackknife_means(X, strata, clusters=workers)
+        means = cluster_means(X, strata, workers, B, as_rng(seed), progress=progress)
+    jack = jackknife_means(X, strata, clusters=workers if resample == "workers" else None)
     reps = means[:, 0, :] - means[:, 1, :]                      # B × 2: ΔC*, ΔE*
     jd = jack[:, 0, :] - jack[:, 1, :]
 
@@ -447,7 +470,9 @@ def run_cea(costs: Any, effects: pd.DataFrame | None = None, config: Any = None,
         icer_ci_note=note, fieller=fi, fieller_variance=fieller_variance,
         excluded_no_cost=s.attrs["excluded_no_cost"],
         excluded_incomplete=s.attrs["excluded_incomplete"],
-        glm_check=cost_glm_check(s) if glm_check else None,
+        # the GLM check is fitted when asked for (nothing in the report reads it)
+        glm_sample=s.loc[:, [c for c in ("cost", "arm", "pilot") if c in s]] if glm_check
+        else None,
         price_year=_price_year(costs), rule=(str(costs["rule"].iloc[0])
                                              if "rule" in costs and len(costs) else None),
         extra={"jackknife": jd},  # delete-one (ΔC, ΔE): BCa at other levels (cost neutrality)

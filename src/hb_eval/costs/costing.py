@@ -244,8 +244,9 @@ def _join_diaries(diaries: pd.DataFrame, diary_rows: pd.DataFrame) -> _JoinedDia
     exp = pd.to_numeric(r["expenses"], errors="raise").fillna(0.0).to_numpy(float)
     volunteer = r["volunteer"].fillna(False).astype(bool).to_numpy()
     title = r["title"].astype("object").where(r["title"].notna(), None)
+    # ``r`` is a merge's result (a RangeIndex): each group's labels are its row positions
     groups = tuple(
-        (diary_file, drole, t, r.index.get_indexer(idx))
+        (diary_file, drole, t, np.asarray(idx, dtype=np.intp))
         for (diary_file, drole, t), idx in r.groupby(
             [r["diary_file"], r["diary_role"], title.fillna("")], sort=False).groups.items())
     years = pd.to_datetime(r["date"]).dt.year if exp.any() else None
@@ -389,7 +390,7 @@ def diary_rates(priced: pd.DataFrame, clients: pd.DataFrame, rule: str = "arm_pi
         cutoff = latest_data_date(clients, priced)
     days = clientship_days(clients, cutoff)
     _check_unique_clients(c["client_id"])
-    out = c.merge(days, on="client_id", how="left")  # both one row per client, same order
+    out = _beside(c, days)  # both one row per client, same order
 
     if layout is None:
         layout = rate_layout(priced, c["client_id"])
@@ -498,7 +499,10 @@ def service_costs_by_client(service_costs: pd.DataFrame, clients: pd.DataFrame,
     if service_costs is None or len(service_costs) == 0:
         out.attrs.update(sum_mismatch=0, rows_outside_clientship=0, rows_unknown_client=0)
         return out
-    s = price_services(service_costs, unit_costs)
+    # the columns used here (pricing copies the frame; the others are large strings)
+    s = price_services(service_costs.loc[:, [c for c in (
+        "client_id", "funding", "start_date", "end_date", "amount", "sum_mismatch", "file",
+        "row") if c in service_costs]], unit_costs)
     s["client_id"] = s["client_id"].astype(str)
     known = s["client_id"].isin(set(c["client_id"]))
     sums = (s[known].assign(component=s["funding"].astype(str).map(FUNDING))
@@ -664,9 +668,8 @@ def client_costs(ds_or_tables: Any, perspective: str = "organiser",
 
     base = clients.loc[:, ["client_id", "arm", "pilot", "worker"]].copy()
     base["client_id"] = base["client_id"].astype(str)
-    # rates and serv have one row per client (checked unique in diary_rates)
-    f = base.merge(rates.drop(columns=["arm", "pilot"]), on="client_id", how="left").merge(
-        serv, on="client_id", how="left")
+    # rates and serv have one row per client (checked unique in diary_rates), in its order
+    f = _beside(_beside(base, rates.drop(columns=["arm", "pilot"])), serv)
     societal = perspective == "societal"
     f["perspective"] = perspective
     f["assistant_time"] = f["assistant_time_paid"] + (
@@ -694,6 +697,18 @@ def client_costs(ds_or_tables: Any, perspective: str = "organiser",
     return out
 
 
+def _beside(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """``left.merge(right, on="client_id", how="left")`` for tables of one row per client: side
+    by side when both list the same clients in the same order (the tables made here from the
+    clients table do), a merge otherwise."""
+    ids = left["client_id"].to_numpy(dtype=object)
+    if len(ids) != len(right) or not np.array_equal(ids, right["client_id"].to_numpy(
+            dtype=object)):
+        return left.merge(right, on="client_id", how="left")
+    return pd.concat([left.reset_index(drop=True),
+                      right.drop(columns="client_id").reset_index(drop=True)], axis=1)
+
+
 def cost_summary(costs: pd.DataFrame) -> pd.DataFrame:
     """Mean cost per client and per client-month by component and arm.
 
@@ -710,14 +725,21 @@ def cost_summary(costs: pd.DataFrame) -> pd.DataFrame:
         months), mean, sd, n. Means of the components add up to the mean total.
     """
     comps = [c for c in (*COMPONENTS, "total") if c in costs]
+    keys = [pd.Series(costs["perspective"].to_numpy(), index=costs.index, name="perspective"),
+            pd.Series(costs["arm"].to_numpy(), index=costs.index, name="arm")]
     rows = []
     for per in ("client", "client_month"):
         vals = costs[comps] if per == "client" else costs[comps].div(costs["months"], axis=0)
-        long = vals.assign(perspective=costs["perspective"].to_numpy(),
-                           arm=costs["arm"].to_numpy()).melt(
-            id_vars=["perspective", "arm"], var_name="component", value_name="value")
-        g = long.groupby(["perspective", "component", "arm"], observed=True, sort=False)["value"]
-        t = g.agg(mean="mean", sd="std", n="count").reset_index()
+        # every component grouped at once on the wide table (the same groups, rows and order
+        # as grouping it stacked), then laid out component by component
+        g = vals.groupby(keys, observed=True, sort=False)
+        stats = {"mean": g.mean(), "sd": g.std(), "n": g.count()}
+        pairs = stats["mean"].index
+        t = pd.DataFrame({
+            "perspective": np.tile(pairs.get_level_values(0).to_numpy(dtype=object), len(comps)),
+            "component": np.repeat(np.array(comps, dtype=object), len(pairs)),
+            "arm": np.tile(pairs.get_level_values(1).to_numpy(dtype=object), len(comps)),
+            **{k: np.concatenate([v[c].to_numpy() for c in comps]) for k, v in stats.items()}})
         t["per"] = per
         rows.append(t)
     out = pd.concat(rows, ignore_index=True)

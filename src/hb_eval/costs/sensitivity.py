@@ -23,25 +23,48 @@ perspective their rows show no change, which is the honest answer.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .cea import SIGN_CONVENTION, cea_sample
-from .costing import (ASSISTANT_TITLE, RULES, PreparedCosts, _tables, client_costs, unit_cost_values, vary_unit_costs)
+from .costing import (ASSISTANT_TITLE, RULES, PreparedCosts, _tables, client_costs,
+                      latest_data_date, unit_cost_values, vary_unit_costs)
 
 NUMERIC = ("hourly_wage", "side_costs_pct", "overhead_pct", "km_allowance", "client_hour_value",
            "volunteer_hour_value")
 
 
-def _point(costs: pd.DataFrame, effects: pd.DataFrame, wtp: float) -> tuple[float, float, float]:
-    s = cea_sample(costs, effects)
-    h = s["arm"] == "HB"
-    dc = float(s.loc[h, "cost"].mean() - s.loc[~h, "cost"].mean())
-    de = float(s.loc[h, "change"].mean() - s.loc[~h, "change"].mean())
-    return dc, (dc / de if de != 0 else np.nan), wtp * de - dc
+class _Sample:
+    """The CEA sample of ``effects`` (:func:`~hb_eval.costs.cea.cea_sample`) against any costing
+    of the same clients: the clients' positions in the cost table are found once, so that each
+    costing only reads its totals (every costing lists the clients in the same order)."""
+
+    def __init__(self, costs: pd.DataFrame, effects: pd.DataFrame) -> None:
+        cea_sample(costs, effects)  # the checks (arms agree, arms known), once
+        e = effects.loc[effects["baseline"].notna() & effects["end"].notna()
+                        & effects["change"].notna()]
+        self.ids = costs["client_id"].astype(str).to_numpy()
+        pos = pd.Index(self.ids).get_indexer(e["client_id"].astype(str).to_numpy())
+        self.pos = pos
+        self.change = e["change"].to_numpy(dtype=float)
+        self.hb = e["arm"].astype(str).to_numpy() == "HB"
+
+    def point(self, costs: pd.DataFrame, wtp: float) -> tuple[float, float, float]:
+        """ΔC, ICER and NMB(wtp) on the sample (clients without a cost total left out, as
+        :func:`~hb_eval.costs.cea.cea_sample` does)."""
+        if not np.array_equal(costs["client_id"].astype(str).to_numpy(), self.ids):
+            raise ValueError("the costings must list the same clients in the same order")
+        total = costs["total"].to_numpy(dtype=float)
+        cost = np.where(self.pos >= 0, total[np.maximum(self.pos, 0)], np.nan)
+        keep = ~np.isnan(cost)
+        h, v = keep & self.hb, keep & ~self.hb
+        # pandas' means (as the CEA takes them), over the clients in the same order
+        dc = float(pd.Series(cost[h]).mean() - pd.Series(cost[v]).mean())
+        de = float(pd.Series(self.change[h]).mean() - pd.Series(self.change[v]).mean())
+        return dc, (dc / de if de != 0 else np.nan), wtp * de - dc
 
 
 def default_ranges(unit_costs: Any, rule: str, perspective: str) -> dict[str, tuple[Any, Any]]:
@@ -67,7 +90,8 @@ def one_way_sensitivity(ds_or_tables: Any, effects: pd.DataFrame, config: Any = 
                         perspective: str | None = None, rule: str | None = None,
                         ranges: dict[str, tuple[Any, Any]] | None = None,
                         wtp: float | None = None, cutoff: Any = None,
-                        progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+                        progress: Callable[[int, int], None] | None = None,
+                        costs: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """One-way sensitivity analyses, tidy and ready for a tornado chart.
 
     Parameters
@@ -83,6 +107,11 @@ def one_way_sensitivity(ds_or_tables: Any, effects: pd.DataFrame, config: Any = 
         ``hourly_wage`` the values are factors on every wage.
     progress
         ``progress(done, total)`` after each analysis (low and high count one each).
+    costs
+        Per-client costs of these data already made with the data's unit costs, ``rule`` and
+        the default cut-off (:func:`~hb_eval.costs.costing.client_costs`), by perspective (the
+        pipeline's costs stage): the base and the perspective analyses use them instead of
+        costing again. Ignored where their rule or cut-off differs.
 
     Returns
     -------
@@ -107,35 +136,60 @@ def one_way_sensitivity(ds_or_tables: Any, effects: pd.DataFrame, config: Any = 
         "kompassi": ("included", "excluded")}
     rng_.update(ranges or {})
 
-    prepared = PreparedCosts(ds_or_tables)  # the diaries are joined once, not per analysis
+    # the diaries are joined once, not per analysis
+    prepared = (ds_or_tables if isinstance(ds_or_tables, PreparedCosts)
+                else PreparedCosts(ds_or_tables))
+    known = dict(costs or {})
+    default_cutoff = None
 
-    def costs(**kw: Any) -> pd.DataFrame:
+    def costing(**kw: Any) -> pd.DataFrame:
+        nonlocal default_cutoff
         args = {"perspective": perspective, "rule": rule, "unit_costs": uc, "cutoff": cutoff}
         args.update(kw)
+        made = known.get(args["perspective"])
+        if made is not None and args["unit_costs"] is uc and args["rule"] == rule:
+            if default_cutoff is None:
+                t = prepared.tables
+                default_cutoff = str(latest_data_date(
+                    t["clients"], t["diary_rows"] if t["diary_rows"] is not None
+                    and len(t["diary_rows"]) else None,
+                    t["service_costs"] if t["service_costs"] is not None
+                    and len(t["service_costs"]) else None).date())
+            wanted = default_cutoff if args["cutoff"] is None else str(
+                pd.Timestamp(args["cutoff"]).date())
+            if (made.attrs.get("cutoff") == default_cutoff == wanted
+                    and (made["rule"] == rule).all()):
+                return made
         return client_costs(prepared, **args)
 
-    base_costs = costs()
+    base_costs = costing()
     cutoff = base_costs.attrs["cutoff"]  # the same cut-off in every analysis
-    b_dc, b_icer, b_nmb = _point(base_costs, effects, wtp)
     if "harmonised" in effects:
         no_kompassi = effects[~effects["harmonised"].fillna(False).astype(bool)]
     else:
         no_kompassi = effects
+    samples = {id(effects): _Sample(base_costs, effects),
+               id(no_kompassi): _Sample(base_costs, no_kompassi)}
+
+    def _point(c: pd.DataFrame, e: pd.DataFrame, wtp: float) -> tuple[float, float, float]:
+        return samples[id(e)].point(c, wtp)
+
+    b_dc, b_icer, b_nmb = _point(base_costs, effects, wtp)
     rows = []
     n_done, n_all = 0, 2 * len(rng_)
     for param, (low, high) in rng_.items():
         res = []
         for v in (low, high):
             if param == "hourly_wage":
-                r = _point(costs(unit_costs=vary_unit_costs(uc, wage_factor=float(v))), effects,
-                           wtp)
+                r = _point(costing(unit_costs=vary_unit_costs(uc, wage_factor=float(v))),
+                           effects, wtp)
             elif param in NUMERIC:
-                r = _point(costs(unit_costs=vary_unit_costs(uc, **{param: float(v)})), effects,
-                           wtp)
+                r = _point(costing(unit_costs=vary_unit_costs(uc, **{param: float(v)})),
+                           effects, wtp)
             elif param == "diary_rule":
-                r = _point(costs(rule=v), effects, wtp)
+                r = _point(costing(rule=v), effects, wtp)
             elif param == "perspective":
-                r = _point(costs(perspective=v), effects, wtp)
+                r = _point(costing(perspective=v), effects, wtp)
             elif param == "kompassi":
                 r = _point(base_costs, effects if v == "included" else no_kompassi, wtp)
             else:

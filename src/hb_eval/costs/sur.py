@@ -9,8 +9,9 @@ The point estimates and model standard errors come from :class:`linearmodels.sys
 Because both equations have identical regressors, the SUR (feasible GLS) coefficients equal
 equation-by-equation OLS (Zellner 1962). The bootstrap uses that identity to stay vectorised:
 each replicate is a weighted least-squares fit with the resampling counts as weights, computed
-for all replicates at once as batched normal equations (B × p × p). The test suite checks the
-identity against linearmodels.
+for all replicates at once as batched normal equations (B × p × p) from the count-weighted sums
+of their per-client terms. The test suite checks the identity against linearmodels and the
+normal equations against :func:`hb_eval.stats.sur.batched_wls`.
 """
 from __future__ import annotations
 
@@ -21,14 +22,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import HbEvalError
-from ..stats.sur import batched_wls
-from ..stats.bootstrap import Progress, _progress, as_rng, stratified_counts
+from ..stats.bootstrap import Progress, _progress, as_rng, stratified_sums
 from .cea import SIGN_CONVENTION, _f
 from ..support.display import ResultDisplay
 
-
-#: Elements of one chunk of the B × n count matrix in the batched regressions (8 MB).
-SUR_CHUNK_ELEMENTS = 1 << 20
 
 
 def design(sample: pd.DataFrame, covariates: tuple[str, ...] = ("baseline", "pilot")
@@ -82,27 +79,41 @@ class SURResult(ResultDisplay):
         return out
 
 
-def sur_cea(sample: pd.DataFrame, B: int = 1000, seed: int | np.random.Generator = 0,
-            level: float = 0.95, covariates: tuple[str, ...] = ("baseline", "pilot"),
-            progress: Progress | bool | None = None) -> SURResult:
-    """Costs and effects jointly by SUR on arm, baseline score and pilot, bootstrapped.
+def sur_columns(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """The per-unit terms of the normal equations, flattened: n × (p·p + p·q).
 
-    Parameters
-    ----------
-    sample
-        The CEA sample (:func:`hb_eval.costs.cea.cea_sample`): cost, change, arm, baseline,
-        pilot.
-    B, seed, level
-        Bootstrap replicates (stratified by arm, whole clients), seed, confidence level.
-    covariates
-        Adjustment terms besides the arm.
+    Column ``i·p + j`` is x_i·x_j, column ``p·p + i·q + k`` is x_i·y_k. Their count-weighted
+    sums over a replicate's units are XᵀWX and XᵀWY (:func:`solve_normal`).
+    """
+    n, p = X.shape
+    xx = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
+    xy = (X[:, :, None] * Y[:, None, :]).reshape(n, p * Y.shape[1])
+    return np.hstack([xx, xy])
 
-    Returns
-    -------
-    SURResult
-        ``table``: quantity (delta_cost, delta_effect, icer), estimate (linearmodels SUR),
-        se_model (linearmodels, robust), se_boot, ci_low, ci_high (bootstrap percentile),
-        ci_method, B, n_HB, n_Verrokki, estimator, sign_convention.
+
+def solve_normal(sums: np.ndarray, p: int, q: int) -> np.ndarray:
+    """Weighted least-squares coefficients (b × p × q) from replicate sums of
+    :func:`sur_columns` (b × (p·p + p·q)), as :func:`hb_eval.stats.sur.batched_wls` solves them:
+    a batch with a singular XᵀWX gets the pseudo-inverse's minimum-norm solutions."""
+    A = sums[:, :p * p].reshape(-1, p, p)
+    rhs = sums[:, p * p:].reshape(-1, p, q)
+    try:
+        return np.linalg.solve(A, rhs)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(A) @ rhs
+
+
+def sur_fit(sample: pd.DataFrame, covariates: tuple[str, ...] = ("baseline", "pilot")
+            ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """The SUR point estimates of :func:`sur_cea`: (sample, design, est, se_model).
+
+    ``est`` and ``se_model`` are the HB coefficients (ΔC, ΔE) of
+    :class:`linearmodels.system.SUR` and their robust standard errors.
+
+    Raises
+    ------
+    HbEvalError
+        Collinear regressors (e.g. a pilot with clients of one arm only).
     """
     from linearmodels.system import SUR
 
@@ -116,20 +127,56 @@ def sur_cea(sample: pd.DataFrame, B: int = 1000, seed: int | np.random.Generator
     fit = SUR(eqs).fit(method="gls", cov_type="robust")
     est = np.array([fit.params["cost_hb"], fit.params["effect_hb"]])
     se_model = np.array([fit.std_errors["cost_hb"], fit.std_errors["effect_hb"]])
+    return s, X, est, se_model
 
+
+def sur_cea(sample: pd.DataFrame, B: int = 1000, seed: int | np.random.Generator = 0,
+            level: float = 0.95, covariates: tuple[str, ...] = ("baseline", "pilot"),
+            progress: Progress | bool | None = None, *,
+            replicates: np.ndarray | None = None,
+            fitted: tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray] | None = None
+            ) -> SURResult:
+    """Costs and effects jointly by SUR on arm, baseline score and pilot, bootstrapped.
+
+    Each bootstrap replicate is the weighted least-squares fit (equal to SUR's, see the module
+    notes) with the replicate's resampling counts as weights, solved from the count-weighted
+    sums of the normal equations' terms (:func:`sur_columns`, drawn by
+    :func:`hb_eval.stats.bootstrap.stratified_sums`): the same resamples, for the same seed,
+    as the CEA's client bootstrap of the same sample (:func:`hb_eval.costs.cea.run_cea`).
+
+    Parameters
+    ----------
+    sample
+        The CEA sample (:func:`hb_eval.costs.cea.cea_sample`): cost, change, arm, baseline,
+        pilot.
+    B, seed, level
+        Bootstrap replicates (stratified by arm, whole clients), seed, confidence level.
+    covariates
+        Adjustment terms besides the arm.
+    replicates
+        B × 2 bootstrap replicates of the HB coefficients (ΔC*, ΔE*) computed elsewhere for
+        this sample (:func:`hb_eval.costs.joint.cea_and_sur` draws them with the CEA's); then
+        nothing is drawn here.
+    fitted
+        :func:`sur_fit` of this sample and covariates when already made.
+
+    Returns
+    -------
+    SURResult
+        ``table``: quantity (delta_cost, delta_effect, icer), estimate (linearmodels SUR),
+        se_model (linearmodels, robust), se_boot, ci_low, ci_high (bootstrap percentile),
+        ci_method, B, n_HB, n_Verrokki, estimator, sign_convention.
+    """
+    s, X, est, se_model = fitted if fitted is not None else sur_fit(sample, covariates)
     strata = (s["arm"].astype(str) != "HB").astype(int).to_numpy()
-    Xn, Y = X.to_numpy(float), s[["cost", "change"]].to_numpy(float)
-    gen = as_rng(seed)
-    prog = _progress(progress, "SUR bootstrap")
-    reps = np.empty((B, 2))
-    step = max(1, SUR_CHUNK_ELEMENTS // max(1, len(s)))
-    for lo in range(0, B, step):
-        hi = min(B, lo + step)
-        W = stratified_counts(strata, hi - lo, gen)
-        coef = batched_wls(Xn, Y, W)                                   # b × p × 2
-        reps[lo:hi] = coef[:, 1, :]                                    # the hb row
-        if prog:
-            prog(hi, B)
+    if replicates is None:
+        Xn, Y = X.to_numpy(float), s[["cost", "change"]].to_numpy(float)
+        sums = stratified_sums(sur_columns(Xn, Y), strata, B, as_rng(seed),
+                               progress=_progress(progress, "SUR bootstrap")).sum(axis=1)
+        replicates = solve_normal(sums, Xn.shape[1], 2)[:, 1, :]   # the hb row
+    reps = np.asarray(replicates, dtype=float)
+    if reps.shape != (B, 2):
+        raise HbEvalError(f"SUR replicates must be B x 2 ({B} x 2), not {reps.shape}")
     a = (1 - level) / 2
     ratio = reps[:, 0] / np.where(reps[:, 1] == 0, np.nan, reps[:, 1])
     rows = []

@@ -92,9 +92,16 @@ def _apply(kind: str, x: Any, lang: str, digits: int, sign: bool = False) -> str
         return x
     if _is_missing(x):
         return MISSING
+    return _layout(kind, float(x), lang, digits, sign)
+
+
+@lru_cache(maxsize=1 << 16)
+def _layout(kind: str, x: float, lang: str, digits: int, sign: bool) -> str:
+    """The text of the double ``x`` (it alone decides the text, so it is kept: a report writes
+    the same counts and values many times, and babel's layout is the cost)."""
     # a share is shown as the double 100·x (percent patterns scale by 100 themselves)
     scale = 2 if kind == "percent" else 0
-    value = _exact(float(x) * 10 ** scale, digits)
+    value = _exact(x * 10 ** scale, digits)
     pattern = _pattern(kind, lang, digits, sign and not value.is_zero())
     with decimal.localcontext(_CONTEXT):
         # the value is already rounded: the pattern only lays it out

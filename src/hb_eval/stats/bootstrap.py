@@ -1,17 +1,21 @@
 """Vectorised non-parametric bootstrap of per-stratum means, and its intervals.
 
 Every statistic of the cost-effectiveness analysis (ΔC, ΔE, NMB(λ), the ICER) is a function of
-the per-arm means of the per-client values (total cost, change in score). So the bootstrap
-draws replicate *means* per stratum with array operations — a B × n index matrix per stratum,
-in chunks of replicates so that memory stays bounded — and never loops over replicates. The
-strata run in a small thread pool (numpy releases the GIL while drawing and gathering).
+the per-arm means of the per-client values (total cost, change in score), and the adjusted (SUR)
+analysis of per-replicate weighted sums. So the bootstrap draws each replicate as multinomial
+resampling *counts* per stratum and computes the replicate sums of any number of columns as one
+matrix product, counts × values — in chunks of replicates so that memory stays bounded — and
+never loops over replicates. The strata run in a small thread pool (numpy releases the GIL while
+drawing and multiplying).
 
-* :func:`stratified_means` — resample clients with replacement within each stratum (arm).
+* :func:`stratified_sums` — resample units with replacement within each stratum (arm): the
+  replicate sums of every column, from one draw of counts.
+* :func:`stratified_means` — the same, over the stratum's size.
 * :func:`cluster_means` — two-stage: clusters (workers) with replacement within each stratum,
   then clients with replacement within each drawn cluster; the replicate mean is the mean over
   all drawn clients.
 * :func:`stratified_counts` — client resampling within strata as a B × n matrix of counts
-  (weights), for statistics that are not means (the batched regressions of :mod:`hb_eval.stats.sur`).
+  (weights), drawn from one stream (not the replicates of :func:`stratified_sums`).
 * :func:`jackknife_means` — delete-one (client, or cluster) means per stratum in closed form,
   for the BCa acceleration.
 * :func:`percentile_interval`, :func:`bca_interval` — vectorised over extra dimensions.
@@ -19,7 +23,9 @@ strata run in a small thread pool (numpy releases the GIL while drawing and gath
 Each stratum draws from its own random stream, spawned from the seed (``Generator.spawn``), and
 draws its chunks in order. So the replicates depend only on the seed, the data's shape and ``B``
 (chunk sizes are a function of the shape), not on the number of threads or their scheduling: a
-fixed seed gives identical replicates.
+fixed seed gives identical replicates. (Before issue 23 the client bootstrap gathered the drawn
+units' values, drawn otherwise; a seed now gives other replicates than before, equal in
+distribution.)
 """
 from __future__ import annotations
 
@@ -37,10 +43,13 @@ from scipy.special import ndtr, ndtri
 from ..errors import HbEvalError
 
 Progress = Callable[[int, int], None]
-#: Elements of one chunk's index array (512 kB of intp, one per thread): bounds memory for large n,
-#: and keeps the temporaries in cache (measured at n = 600, B = 5,000: 2^16 faster than 2^15 and
-#: 2^17, in one thread and in two).
+#: Elements of one chunk of the cluster bootstrap's draws (512 kB of intp, one per thread):
+#: bounds memory for large n, and keeps the temporaries in cache.
 CHUNK_ELEMENTS = 1 << 16
+#: Replicates × units of one chunk of resampling counts (:func:`stratified_sums`): about
+#: 3 × 16 MB of temporaries per thread; large, so that the matrix product reads the values
+#: once for many replicates.
+COUNT_CHUNK_ELEMENTS = 1 << 21
 #: Threads for the strata: None for one per available CPU; never more than the strata. The
 #: results do not depend on it.
 THREADS: int | None = None
@@ -166,6 +175,9 @@ def stratified_means(values: np.ndarray, strata: Any, B: int,
                      progress: Progress | bool | None = None) -> np.ndarray:
     """Bootstrap replicate means per stratum, resampling units within each stratum.
 
+    The replicate sums of :func:`stratified_sums` (multinomial count weights, with its seed
+    contract) over the stratum's size.
+
     Parameters
     ----------
     values
@@ -174,10 +186,49 @@ def stratified_means(values: np.ndarray, strata: Any, B: int,
         Length-n stratum labels or integer codes 0..S-1 (e.g. the arm).
     B
         Number of replicates.
+    rng, progress
+        As in :func:`stratified_sums` (seed contract there).
+
+    Returns
+    -------
+    ndarray
+        B × S × k replicate means.
+    """
+    sums = stratified_sums(values, strata, B, rng, progress)
+    codes, S = _codes(strata)
+    return sums / np.bincount(codes, minlength=S)[None, :, None]
+
+
+def stratified_sums(values: np.ndarray, strata: Any, B: int, rng: int | np.random.Generator,
+                    progress: Progress | bool | None = None) -> np.ndarray:
+    """Bootstrap replicate sums per stratum, resampling units within each stratum, computed
+    as multinomial count weights on the units' values.
+
+    Replicate b of stratum s draws n_s units with replacement from the stratum's n_s units;
+    unit i's count c_bi (how often it was drawn: the counts are multinomial) is its weight,
+    and the replicate sum of a column v is Σ_i c_bi v_i. That is a matrix product of the
+    b × n_s counts with the n_s × k values, so every column — and every statistic built from
+    column sums: means, the normal equations of a regression — comes from the same resamples
+    at the cost of one draw. Each distinct column is multiplied once.
+
+    Parameters
+    ----------
+    values
+        n × k array (one row per unit).
+    strata
+        Length-n stratum labels or integer codes 0..S-1 (e.g. the arm).
+    B
+        Number of replicates.
     rng
-        Seed or Generator. Each stratum draws from its own stream spawned from it
-        (``Generator.spawn``, which leaves a Generator's own stream where it is), so the result
-        does not depend on the number of threads (:data:`THREADS`).
+        Seed or Generator. **Seed contract**: stratum s (codes in the sorted order of the
+        labels) draws from the s-th Generator of ``rng.spawn(S)`` (which leaves a Generator's
+        own stream where it is), chunk after chunk of replicates in order,
+        ``integers(0, n_s, size=(b, n_s))`` for a chunk of b replicates, row r holding
+        replicate r's draws; a unit's count is how often its position within the stratum (the
+        units in their order) is drawn. The chunk sizes depend only on B and the largest
+        stratum (:data:`COUNT_CHUNK_ELEMENTS`). So the replicates depend only on the seed, B
+        and the strata's sizes: not on the values, the number of columns or the number of
+        threads (:data:`THREADS`).
     progress
         Callback ``(done, total)``, True for a line on stderr, or None. Called from the calling
         thread after each chunk of replicates.
@@ -185,54 +236,39 @@ def stratified_means(values: np.ndarray, strata: Any, B: int,
     Returns
     -------
     ndarray
-        B × S × k replicate means.
+        B × S × k replicate sums.
     """
     x, codes, S, gens, prog = _setup(values, strata, rng, progress, "bootstrap")
-    k = x.shape[1]
-    out = np.empty((B, S, k))
-    groups = [x[codes == s] for s in range(S)]
-    if any(len(g) == 0 for g in groups):
+    if any(not (codes == s).any() for s in range(S)):
         raise HbEvalError("a stratum of the bootstrap has no units")
-    pairs = [_complex_pairs(g) for g in groups]     # ⌈k/2⌉ × n_s complex each
-    sums = np.empty((S, B, len(pairs[0])), dtype=np.complex128)
-    width = max(len(g) for g in groups)
-    chunks = _chunks(B, width)
-    size = max((hi - lo for lo, hi in chunks), default=0) * width
-    local = threading.local()                       # each thread's buffers, reused
+    # each distinct column once (a constant, a dummy and its square are one column), found
+    # by the columns' bytes (np.unique(axis=1) compares n-field records: slow for large n)
+    first: dict[bytes, int] = {}
+    keep: list[int] = []
+    back = np.empty(x.shape[1], dtype=np.intp)
+    for j in range(x.shape[1]):
+        key = np.ascontiguousarray(x[:, j]).tobytes()
+        if key not in first:
+            first[key] = len(keep)
+            keep.append(j)
+        back[j] = first[key]
+    distinct = x[:, keep]
+    blocks = [np.ascontiguousarray(distinct[codes == s]) for s in range(S)]
+    sums = np.empty((S, B, distinct.shape[1]))
+    width = max(len(v) for v in blocks)
+    step = max(1, COUNT_CHUNK_ELEMENTS // width)
+    chunks = [(lo, min(B, lo + step)) for lo in range(0, B, step)]
 
     def task(s: int, lo: int, hi: int) -> None:
-        if not hasattr(local, "idx"):
-            local.idx = np.empty(size, dtype=np.intp)
-            local.vals = np.empty(size, dtype=np.complex128)
-        z = pairs[s]
-        b, n = hi - lo, z.shape[1]
-        idx = _draw(gens[s], n, local.idx[:b * n].reshape(b, n))
-        vals = local.vals[:b * n].reshape(b, n)
-        for p in range(len(z)):
-            # mode="clip" (the indices are in range): "raise" would buffer ``out``
-            np.take(z[p], idx, out=vals, mode="clip").sum(axis=1, out=sums[s, lo:hi, p])
+        v = blocks[s]
+        b, n = hi - lo, len(v)
+        draw = gens[s].integers(0, n, size=(b, n))
+        draw += (np.arange(b) * n)[:, None]            # replicate r's units at r·n ... r·n + n-1
+        counts = np.bincount(draw.ravel(), minlength=b * n).reshape(b, n)
+        np.matmul(counts.astype(np.float64), v, out=sums[s, lo:hi])
 
     _run(task, S, chunks, B, prog, _threads(S, B * len(x)))
-    for s, g in enumerate(groups):
-        out[:, s] = sums[s].view(np.float64)[:, :k] / len(g)
-    return out
-
-
-def _complex_pairs(g: np.ndarray) -> np.ndarray:
-    """n × k values as ⌈k/2⌉ × n complex numbers, row p holding columns 2p and 2p + 1 as the
-    real and imaginary parts: one gather then serves two columns (the gather dominates)."""
-    if g.shape[1] % 2:
-        g = np.column_stack([g, np.zeros(len(g))])
-    return np.ascontiguousarray(np.ascontiguousarray(g).view(np.complex128).T)
-
-
-def _draw(gen: np.random.Generator, n: int, buf: np.ndarray) -> np.ndarray:
-    """Uniform integers in [0, n) of ``buf``'s shape, as intp: for small n drawn as 16-bit and
-    copied into the intp ``buf`` (measured faster there, slower for large n)."""
-    if n > 4096:
-        return gen.integers(0, n, size=buf.shape, dtype=np.intp)
-    np.copyto(buf, gen.integers(0, n, size=buf.shape, dtype=np.uint16))
-    return buf
+    return sums[:, :, back].transpose(1, 0, 2).copy()
 
 
 def stratified_counts(strata: Any, B: int, rng: int | np.random.Generator) -> np.ndarray:
