@@ -22,6 +22,7 @@ import os
 import signal
 import socket
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -188,7 +189,14 @@ class FolderLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 400, 0).decode("utf-8", "replace").strip() or "unknown run"
+            # the holder writes who it is just after it takes the lock: give it a moment
+            holder = ""
+            for _ in range(50):
+                holder = os.pread(fd, 400, 0).decode("utf-8", "replace").strip()
+                if holder:
+                    break
+                time.sleep(0.01)
+            holder = holder or "unknown run"
             os.close(fd)
             raise OutputBusyError(
                 f"{self.target}: the {self.what} is being written by another hb-eval run "
