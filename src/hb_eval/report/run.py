@@ -192,6 +192,7 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     tables = make_tables(frames, lang)
     figure_data = ev.figure_data
     # one disclosure-control step for every public output; internal: what it would do
+    run.step("report", "disclosure control")
     checked, records = disclose_tables(tables, rules)
     checked, records = apply_dominance(checked, records, dominance_masks(ev, frames, rules),
                                        frames, rules)
@@ -205,7 +206,7 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     results = to_jsonable(results)
     failures = list(ev.failures)
 
-    run.step("report", "tables")
+    run.part("tables")
     for tab in tables.values():
         with dest.writing(f"tables/{tab.name}.csv"):
             write_csv(tab, out / "tables", lang)
