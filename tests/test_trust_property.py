@@ -256,7 +256,7 @@ def scan(work: Path, seeds: list[tuple[str, str, str, int]],
                              everything[max(0, hit.start() - 80):hit.end() + 20])
 
 
-@settings(max_examples=4, deadline=None,
+@settings(max_examples=2, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(drawn=codes(), picks=st.lists(st.integers(0, 10_000), min_size=len(PAIRS),
