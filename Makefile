@@ -19,7 +19,7 @@ demo: setup
 
 # both cores (pytest-xdist); a test file runs in one worker, so its module fixtures are built once
 test: setup
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -rs -n 2 --dist loadfile
 
 # the documentation site: docs/_build/html/index.html (warnings are errors). The notebooks are
 # executed once and cached in docs/_build; `make docs NOTEBOOKS=off` skips them for a quick look.
