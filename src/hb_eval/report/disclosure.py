@@ -94,7 +94,6 @@ class _Equations:
     """The published equations of one system, indexed by cell (built once per :func:`protect`)."""
 
     def __init__(self, rels: list[tuple[np.ndarray, int]]) -> None:
-        self.rels = rels
         self.terms = [np.append(ms, t) for ms, t in rels]
         self.coefs = [np.append(np.ones(len(ms)), -1.0) for ms, _ in rels]
         self.by_cell: dict[int, list[int]] = {}
@@ -114,11 +113,13 @@ class _Equations:
         """``c`` and every cell an equality makes the same number (another table's copy)."""
         return self._copy.get(c, [c])
 
-    def component(self, c: int, code: np.ndarray) -> tuple[list[int], list[int]]:
-        """The hidden cells linked to ``c`` through shared equations, and those equations."""
-        seen, stack, eqs = {c}, [c], set()
-        while stack:
-            x = stack.pop()
+    def nearest(self, c: int, code: np.ndarray) -> tuple[list[int], set[int]]:
+        """The hidden cells linked to ``c`` through shared equations, breadth first (``c``
+        first, then the cells of its equations, ...), and those equations."""
+        order, seen, eqs, at = [c], {c}, set(), 0
+        while at < len(order):
+            x = order[at]
+            at += 1
             for r in self.by_cell.get(x, ()):
                 if r in eqs:
                     continue
@@ -126,8 +127,13 @@ class _Equations:
                 for m in self.terms[r].tolist():
                     if m not in seen and code[m] != PUBLISHED:
                         seen.add(m)
-                        stack.append(m)
-        return sorted(seen), sorted(eqs)
+                        order.append(m)
+        return order, eqs
+
+    def component(self, c: int, code: np.ndarray) -> tuple[list[int], list[int]]:
+        """The hidden cells linked to ``c`` through shared equations, and those equations."""
+        cells, eqs = self.nearest(c, code)
+        return sorted(cells), sorted(eqs)
 
     def static_components(self, n: int) -> np.ndarray:
         """Component of every cell in the graph of all equations (hidden or not)."""
@@ -311,17 +317,7 @@ def _work(queue: list[int], v: np.ndarray, code: np.ndarray, eqs: _Equations, ru
         if any(code[m] == PUBLISHED for m in eqs.copies(c)):
             code[c] = PUBLISHED
     for c in sorted((c for c in second if code[c] == SECOND), key=lambda k: (-v[k], k)):
-        order, seen, frontier = [], {c}, [c]
-        while frontier:
-            nxt = []
-            for x in frontier:
-                for r in eqs.by_cell.get(x, ()):
-                    for m in eqs.terms[r].tolist():
-                        if m not in seen and code[m] != PUBLISHED:
-                            seen.add(m)
-                            nxt.append(m)
-            order += nxt
-            frontier = nxt
+        order = eqs.nearest(c, code)[0][1:]
         code[c] = PUBLISHED
         for k in order:
             if code[k] in (PRIMARY, PRIMARY_HIDDEN) and k not in given_up:
