@@ -92,7 +92,8 @@ def test_many_independent_systems_are_audited_in_few_lps(monkeypatch):
 
 
 def test_blocks_solved_together_equal_each_alone():
-    # identity: the block-diagonal LP gives every block the interval it has alone
+    # identity: the block-diagonal LP gives every block the interval it has alone, also when
+    # blocks share cells (several targets of one table) and when one block is unbounded
     from hb_eval.report.disclosure import _Equations, _solve
 
     rng = np.random.default_rng(5)
@@ -109,13 +110,17 @@ def test_blocks_solved_together_equal_each_alone():
     for b in targets:  # hide a 2 x 2 rectangle: one degree of freedom per table
         code[[b, b + 1, b + 3, b + 4]] = SECOND
     code[[b for b in targets if 1 <= v[b] < 5]] = PRIMARY
+    b = targets[7]  # one table wholly hidden: its cells have no upper bound
+    code[b:b + 11] = SECOND
     rels = [(np.asarray(m), t) for m, t in rels]
     eqs = _Equations(rels)
-    blocks = [(b, *eqs.component(b, code)) for b in targets]
+    asked = targets + [b + 1 for b in targets[:10]]  # second targets in ten of the tables
+    blocks = [(c, *eqs.component(c, code)) for c in asked]
     together = _solve(blocks, v, code, eqs, Rules())
-    alone = {b: _solve([blk], v, code, eqs, Rules())[b] for b, blk in zip(targets, blocks)}
+    alone = [_solve([blk], v, code, eqs, Rules())[0] for blk in blocks]
     assert together == alone
-    assert any(lo < hi for lo, hi in together.values())  # not all pinned: the test can tell
+    assert any(lo < hi < np.inf for lo, hi in together)  # not all pinned: the test can tell
+    assert together[7][1] == np.inf and together[7][0] == 0  # the unbounded block
 
 
 def test_a_count_with_a_published_copy_is_not_hidden_for_nothing():

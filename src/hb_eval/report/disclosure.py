@@ -159,28 +159,31 @@ def _bounds(v: np.ndarray, code: np.ndarray, cells: Sequence[int], rules: Rules
 
 
 def _solve(blocks: Sequence[tuple[int, list[int], list[int]]], v: np.ndarray, code: np.ndarray,
-           eqs: _Equations, rules: Rules) -> dict[int, tuple[float, float]]:
+           eqs: _Equations, rules: Rules) -> list[tuple[float, float]]:
     """Smallest and largest value of each block's target cell given the published cells.
 
-    ``blocks``: ``(target, hidden cells, equations)`` of disjoint components. The blocks are
-    solved together as one block-diagonal LP per direction: the components share no variable,
-    so minimising the sum of the targets minimises each (one HiGHS call for all blocks instead
-    of two per block). A block whose maximum is unbounded is solved again alone.
+    ``blocks``: ``(target, hidden cells, equations)``. Each block has its own copy of its
+    variables, so blocks may share cells (several targets of one system), and all are solved
+    together as one block-diagonal LP per direction: the blocks share no variable, so
+    minimising the sum of the targets minimises each (one HiGHS call for all blocks instead
+    of two per block). When a block's maximum is unbounded (or HiGHS fails), the blocks are
+    solved again in two halves, down to that block alone. Returns the intervals in the order
+    of ``blocks``.
     """
     from scipy.sparse import csr_matrix
 
     if not blocks:
-        return {}
-    col_of: dict[int, int] = {}
-    rows, cols, data, rhs = [], [], [], []
-    n_row = 0
-    for _, hidden, rs in blocks:
-        for k in hidden:
-            col_of[k] = len(col_of)
+        return []
+    rows, cols, data, rhs, cells_of, targets = [], [], [], [], [], []
+    n_row = n_col = 0
+    for t, hidden, rs in blocks:
+        col_of = {k: n_col + j for j, k in enumerate(hidden)}
+        n_col += len(hidden)
+        cells_of.extend(hidden)
+        targets.append(col_of[t])
         for r in rs:
-            cells, coef = eqs.terms[r], eqs.coefs[r]
             b = 0.0
-            for m, a in zip(cells.tolist(), coef.tolist()):
+            for m, a in zip(eqs.terms[r].tolist(), eqs.coefs[r].tolist()):
                 j = col_of.get(m) if code[m] != PUBLISHED else None
                 if j is None:
                     b -= a * v[m]
@@ -190,24 +193,22 @@ def _solve(blocks: Sequence[tuple[int, list[int], list[int]]], v: np.ndarray, co
                     data.append(a)
             rhs.append(b)
             n_row += 1
-    n = len(col_of)
-    a_eq = csr_matrix((data, (rows, cols)), shape=(n_row, n)) if n_row else None
+    a_eq = csr_matrix((data, (rows, cols)), shape=(n_row, n_col)) if n_row else None
     b_eq = np.array(rhs) if n_row else None
-    bounds = _bounds(v, code, list(col_of), rules)
-    obj = np.zeros(n)
-    obj[[col_of[t] for t, _, _ in blocks]] = 1.0
+    bounds = _bounds(v, code, cells_of, rules)
+    obj = np.zeros(n_col)
+    obj[targets] = 1.0
     lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     if len(blocks) > 1 and (lo.status != 0 or hi.status != 0):
-        out: dict[int, tuple[float, float]] = {}
-        for b in blocks:
-            out.update(_solve([b], v, code, eqs, rules))
-        return out
-    out = {}
-    for t, _, _ in blocks:
-        low = math.ceil(lo.x[col_of[t]] - 1e-6) if lo.status == 0 else 0.0
-        high = math.floor(hi.x[col_of[t]] + 1e-6) if hi.status == 0 else math.inf
-        out[t] = (float(low), float(high))
+        half = len(blocks) // 2
+        return (_solve(blocks[:half], v, code, eqs, rules)
+                + _solve(blocks[half:], v, code, eqs, rules))
+    out = []
+    for j in targets:
+        low = math.ceil(lo.x[j] - 1e-6) if lo.status == 0 else 0.0
+        high = math.floor(hi.x[j] + 1e-6) if hi.status == 0 else math.inf
+        out.append((float(low), float(high)))
     return out
 
 
@@ -216,7 +217,7 @@ def _intervals(v: np.ndarray, code: np.ndarray, rels: list[tuple[np.ndarray, int
     """Smallest and largest value of each of ``cells`` given the published cells (each cell
     in the linear system of its component only)."""
     eqs = _Equations(rels)
-    return {c: _solve([(c, *eqs.component(c, code))], v, code, eqs, rules)[c] for c in cells}
+    return {c: _solve([(c, *eqs.component(c, code))], v, code, eqs, rules)[0] for c in cells}
 
 
 def _exposed(v: float, interval: tuple[float, float], rules: Rules) -> bool:
@@ -272,43 +273,50 @@ def protect(values: Sequence[float], relations: Sequence[tuple[Sequence[int], in
         if c in eqs.by_cell:
             queues.setdefault(int(static[c]), []).append(c)
     work = {s: _work(q, v0, code, eqs, rules) for s, q in queues.items()}
-    asked = {}
-    for s, w in work.items():
-        asked[s] = next(w)
-    while asked:  # one round: every system's current question in one LP
-        blocks = [(c, *eqs.component(c, code)) for c in asked.values()]
+    asked = {s: next(w) for s, w in work.items()}
+    while asked:  # one round: every system's current questions in one LP
+        blocks, span = [], {}
+        for s, cells in asked.items():
+            span[s] = (len(blocks), len(blocks) + len(cells))
+            blocks += [(c, *eqs.component(c, code)) for c in cells]
         iv = _solve(blocks, v0, code, eqs, rules)
-        for s, c in list(asked.items()):
+        for s in list(asked):
             try:
-                asked[s] = work[s].send(iv[c])
+                asked[s] = work[s].send(iv[slice(*span[s])])
             except StopIteration:
                 del asked[s]
     return code
 
 
 def _work(queue: list[int], v: np.ndarray, code: np.ndarray, eqs: _Equations, rules: Rules
-          ) -> Generator[int, tuple[float, float], None]:
-    """The suppression of one independent system, as a generator: it yields the cell it
-    needs audited and is sent that cell's interval (:func:`protect` answers every system's
-    question of a round in one LP).
+          ) -> Generator[list[int], list[tuple[float, float]], None]:
+    """The suppression of one independent system, as a generator: it yields the cells it
+    needs audited and is sent their intervals (:func:`protect` answers every system's
+    questions of a round in one LP).
 
     1. The primary cells in order: while one is exposed, :func:`_fix` hides one more cell.
+       Hiding only widens intervals, so every cell not yet found safe is audited at once and
+       the first exposed one is fixed: the same cells as auditing one cell at a time.
     2. A hidden cell with a published copy (the same number in another table) protects
        nothing: the equality pins it, so it is published again (no interval changes).
     3. Publish again every secondary cell the others make unnecessary (the greedy choice
        hides one cell at a time, and some become redundant), the largest count first: it
        stays published when every primary cell of its component is still safe (only those
-       intervals can narrow; they are audited nearest first, so a refusal comes early).
+       intervals can narrow; they are audited together).
     """
     given_up = set()
-    for c in queue:
-        while True:
-            interval = yield c
-            if not _exposed(v[c], interval, rules):
-                break
-            if not _fix(c, v, code, eqs):
-                given_up.add(c)
-                break
+    pending = list(queue)
+    while pending:
+        intervals = yield pending
+        exposed = [c for c, iv in zip(pending, intervals) if _exposed(v[c], iv, rules)]
+        if not exposed:
+            break
+        c = exposed[0]
+        if _fix(c, v, code, eqs):
+            pending = exposed
+        else:
+            given_up.add(c)
+            pending = exposed[1:]
     hidden: set[int] = set()
     for c in queue:
         hidden.update(eqs.component(c, code)[0])
@@ -317,13 +325,11 @@ def _work(queue: list[int], v: np.ndarray, code: np.ndarray, eqs: _Equations, ru
         if any(code[m] == PUBLISHED for m in eqs.copies(c)):
             code[c] = PUBLISHED
     for c in sorted((c for c in second if code[c] == SECOND), key=lambda k: (-v[k], k)):
-        order = eqs.nearest(c, code)[0][1:]
         code[c] = PUBLISHED
-        for k in order:
-            if code[k] in (PRIMARY, PRIMARY_HIDDEN) and k not in given_up:
-                if _exposed(v[k], (yield k), rules):
-                    code[c] = SECOND
-                    break
+        ask = [k for k in eqs.nearest(c, code)[0][1:]
+               if code[k] in (PRIMARY, PRIMARY_HIDDEN) and k not in given_up]
+        if ask and any(_exposed(v[k], iv, rules) for k, iv in zip(ask, (yield ask))):
+            code[c] = SECOND
 
 
 def _fix(c: int, v: np.ndarray, code: np.ndarray, eqs: _Equations) -> bool:
