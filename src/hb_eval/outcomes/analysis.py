@@ -257,30 +257,28 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
     OutcomeResults
     """
     from ..stats.effect_sizes import d_ppc2, reliable_change, within_arm
-    from .scores import change_frame, long_frame, same_clients
+    from .scores import OutcomeIndex, same_clients
 
     cluster = config.cluster
     conf = config.confidence
     covariates = tuple(covariates)
-    # the rows of each outcome, found once (the long scores hold every outcome)
-    rows_of = scores.groupby(scores["outcome"].astype(str).to_numpy(), sort=False).indices
-    present = set(rows_of)
-    wanted = list(outcomes) if outcomes is not None else [PRIMARY, *SECONDARY]
-    todo = [o for o in wanted if o in present]
-    notes: dict[str, list[str]] = {o: [f"{o}: no scores in the data; not analysed"]
-                                   for o in wanted if o not in present}
     alpha, alpha_full = _baseline_alpha(items, schemas)
-    seeds = np.random.SeedSequence(config.seed).spawn(len(todo) + 1)
-
     est_parts, within_parts, dppc_parts, rc_parts = [], [], [], []
     n_by: dict[str, dict[str, int]] = {}
     subgroups = pd.DataFrame()
     interactions = pd.DataFrame()
-    # the clients table prepared once for every outcome's change and long frames
+    # the clients table prepared once for every outcome's change and long frames, and the
+    # scores indexed once (the long scores hold every outcome)
     with same_clients(clients):
+        index = OutcomeIndex(scores, clients)
+        present = set(index.rows_of)
+        wanted = list(outcomes) if outcomes is not None else [PRIMARY, *SECONDARY]
+        todo = [o for o in wanted if o in present]
+        notes: dict[str, list[str]] = {o: [f"{o}: no scores in the data; not analysed"]
+                                       for o in wanted if o not in present}
+        seeds = np.random.SeedSequence(config.seed).spawn(len(todo) + 1)
         for k, outcome in enumerate(todo):
-            own = scores.iloc[rows_of[outcome]]
-            cf = change_frame(own, clients, outcome, check_waves=False)
+            cf = index.change_frame(outcome)
             arm = cf["arm"].astype("string")
             n = {"HB": int((arm == "HB").sum()), "Verrokki": int((arm == "Verrokki").sum())}
             n_by[outcome] = n
@@ -308,7 +306,7 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
             run("ancova", lambda: ancova(cf, cluster=cluster, confidence=conf, outcome=outcome,
                                          wild_reps=wild_reps, seed=rng))
             if mixed:
-                run("mixed", lambda: mixed_did(long_frame(own, clients, outcome),
+                run("mixed", lambda: mixed_did(index.long_frame(outcome),
                                                confidence=conf, outcome=outcome))
             if min(n.values()) >= 2:
                 within_parts.append(within_arm(cf, confidence=conf).assign(outcome=outcome))

@@ -35,6 +35,7 @@ import statsmodels.api as sm
 from ..errors import HbEvalError
 from ..support.values import plain_value
 from ..support.display import ResultDisplay
+from .scores import text_equals
 
 __all__ = [
     "CATEGORICAL",
@@ -453,8 +454,8 @@ def _completion(clients: pd.DataFrame, scores: pd.DataFrame, outcome: str,
     """clients with has_baseline, has_end flags for ``outcome``."""
     c = clients.copy()
     c["client_id"] = c["client_id"].astype(str)
-    s = scores.loc[(scores["outcome"] == outcome) & scores["score"].notna(),
-                   ["client_id", "wave"]]
+    own = text_equals(scores["outcome"], outcome) & scores["score"].notna().to_numpy()
+    s = scores.loc[own, ["client_id", "wave"]]
     s = s.assign(client_id=s["client_id"].astype(str), wave=s["wave"].astype(str))
     # isin with the id columns themselves (one hash table each), not Python sets of them
     stray = ~s["client_id"].isin(c["client_id"])

@@ -332,6 +332,21 @@ def _is_text(col: pd.Series, text: str) -> np.ndarray:
     return (col.astype(str) == text).to_numpy()
 
 
+def text_equals(col: pd.Series, text: str) -> np.ndarray:
+    """``(col.astype(str) == text).to_numpy()`` without pandas' string comparison.
+
+    A categorical compares its categories (:func:`_is_text`); a string column compares its
+    values as Python objects in numpy (missing values, made ``""``, never equal a non-empty
+    ``text``), several times faster than the string array's own comparison on millions of
+    rows. Anything else takes the pandas expression itself.
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return _is_text(col, text)
+    if isinstance(col.dtype, pd.StringDtype) and isinstance(text, str) and text != "":
+        return col.to_numpy(dtype=object, na_value="") == text
+    return (col.astype(str) == text).to_numpy()
+
+
 def _join_rules(df: pd.DataFrame, rule_items: pd.DataFrame) -> pd.DataFrame:
     """``df`` left-joined to the rules' item table on ``item`` (as text).
 
@@ -651,7 +666,7 @@ def change_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str,
     _check_inputs(scores, clients, "change_frame")
     # the outcome's rows found once (a scan of the long scores), then checked and paired;
     # the whole frame only to name the outcomes there are when this one has no score
-    rows = scores.loc[scores["outcome"].astype(str) == outcome]
+    rows = scores.loc[text_equals(scores["outcome"], outcome)]
     check_outcome(rows if rows["score"].notna().any() else scores, outcome,
                   ((baseline, end) if complete else (baseline,)) if check_waves else ())
     s = _one_outcome(rows, clients, outcome)
@@ -687,13 +702,15 @@ def _client_positions(clients: pd.DataFrame, s: pd.DataFrame
     ``c`` (every one is there: :func:`_one_outcome` checked), and the positions of ``c`` in
     client_id order (the order of ``sort_values("client_id")``; ids are unique, so the order is
     the same for any sort)."""
-    def make():
-        c = _clients(clients)
-        return c, pd.Index(c["client_id"]), np.argsort(c["client_id"].to_numpy(dtype=str),
-                                                        kind="stable")
-
-    c, index, by_id = _prepared(clients, "table", make)
+    c, index, by_id = _prepared(clients, "table", lambda: _client_table(clients))
     return c, index.get_indexer(s["client_id"]), by_id
+
+
+def _client_table(clients: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index, np.ndarray]:
+    """:func:`_clients`, its ids as an index, and its positions in client_id order."""
+    c = _clients(clients)
+    return c, pd.Index(c["client_id"]), np.argsort(c["client_id"].to_numpy(dtype=str),
+                                                    kind="stable")
 
 
 def long_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.DataFrame:
@@ -730,3 +747,105 @@ def long_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.
     cols = ["client_id", "arm", "pilot", "worker", "wave", "score"]
     cols += [x for x in ("client_group", "harmonised", "outcome") if x in f.columns]
     return f.loc[:, cols]
+
+
+class OutcomeIndex:
+    """The long scores indexed once, for the change and long frames of every outcome.
+
+    :func:`change_frame` and :func:`long_frame` each scan the scores, turn the client ids to
+    text, check duplicates and strays on text and look every id up; for the outcome analysis
+    (18 frames from one scores table) that is most of their cost. Here the client position of
+    every score row, its wave code and the rows of each outcome are found once; a frame is then
+    made from integer arrays. The frames are the very frames of :func:`change_frame` /
+    :func:`long_frame` (same values, dtypes and order: tested); an outcome whose rows would
+    make those functions raise (no observed score, a client x wave twice, a client not in
+    ``clients``, a wave other than the three) is handed to them, so they raise as before.
+
+    Use it inside :func:`same_clients` for ``clients`` (the prepared clients table is shared).
+    """
+
+    def __init__(self, scores: pd.DataFrame, clients: pd.DataFrame) -> None:
+        _check_inputs(scores, clients, "change_frame")
+        self.scores, self.clients = scores, clients
+        self.rows_of = scores.groupby(scores["outcome"].astype(str).to_numpy(),
+                                      sort=False).indices
+        c, index, by_id = _prepared(clients, "table", lambda: _client_table(clients))
+        self.c, self.by_id = c, by_id
+        ids = scores["client_id"]
+        self.at = index.get_indexer(ids.astype(str))       # -1: not a client (or missing)
+        w = scores["wave"]
+        if isinstance(w.dtype, pd.CategoricalDtype) and list(w.cat.categories) == WAVES:
+            self.wave = w.cat.codes.to_numpy().astype(np.int64)      # -1: missing
+        else:                                                   # anything else: the slow path
+            self.wave = None
+        self.score = scores["score"].to_numpy(float)
+        self.harm = scores["harmonised"].to_numpy(dtype=bool)
+        self.ids = _prepared(clients, "ids_string", lambda: c["client_id"].astype("string"))
+
+    def _rows(self, outcome: str) -> np.ndarray | None:
+        """The outcome's rows with a score, or None when the public function must decide."""
+        r = self.rows_of.get(outcome)
+        if r is None or self.wave is None:
+            return None
+        r = r[~np.isnan(self.score[r])]
+        if not len(r):
+            return None
+        at, wave = self.at[r], self.wave[r]
+        if (at < 0).any() or (wave < 0).any():
+            return None
+        cell = np.sort(at * len(WAVES) + wave)
+        if (cell[1:] == cell[:-1]).any():
+            return None
+        return r
+
+    def change_frame(self, outcome: str, complete: bool = True) -> pd.DataFrame:
+        """:func:`change_frame` ``(scores, clients, outcome, complete=complete,
+        check_waves=False)`` (baseline ``alku``, end ``loppu``)."""
+        r = self._rows(outcome)
+        if r is None:
+            return change_frame(self.scores.iloc[self.rows_of.get(outcome, [])]
+                                if outcome in self.rows_of else self.scores, self.clients,
+                                outcome, complete=complete, check_waves=False)
+        c = self.c
+        at, wave, score, harm = self.at[r], self.wave[r], self.score[r], self.harm[r]
+        values = {}
+        for name, w in (("baseline", 0), ("end", 2)):
+            one = wave == w
+            v = np.full(len(c), np.nan)
+            v[at[one]] = score[one]
+            h = np.zeros(len(c), dtype=bool)
+            h[at[one]] = harm[one]
+            has = np.zeros(len(c), dtype=bool)
+            has[at[one]] = True
+            values[name] = (v, h, has)
+        keep = values["baseline"][2] & (values["end"][2] if complete else True)
+        rows_kept = self.by_id[keep[self.by_id]]
+        f = c.iloc[rows_kept].reset_index(drop=True)
+        f["baseline"] = values["baseline"][0][rows_kept]
+        f["end"] = values["end"][0][rows_kept]
+        f["change"] = f["end"] - f["baseline"]
+        f["harmonised"] = values["baseline"][1][rows_kept] | values["end"][1][rows_kept]
+        f["outcome"] = outcome
+        f["client_id"] = self.ids.take(rows_kept).reset_index(drop=True)
+        return f
+
+    def long_frame(self, outcome: str) -> pd.DataFrame:
+        """:func:`long_frame` ``(scores, clients, outcome)``."""
+        r = self._rows(outcome)
+        if r is None:
+            return long_frame(self.scores.iloc[self.rows_of.get(outcome, [])]
+                              if outcome in self.rows_of else self.scores, self.clients,
+                              outcome)
+        c, at, wcode = self.c, self.at[r], self.wave[r]
+        rank = np.empty(len(c), dtype=np.int64)
+        rank[self.by_id] = np.arange(len(c))
+        order = np.lexsort((wcode, rank[at]))
+        f = c.iloc[at[order]].reset_index(drop=True)
+        f["wave"] = pd.Categorical.from_codes(wcode[order], categories=WAVES, ordered=True)
+        f["score"] = self.score[r][order]
+        f["harmonised"] = self.harm[r][order]
+        f["outcome"] = outcome
+        f["client_id"] = self.ids.take(at[order]).reset_index(drop=True)
+        cols = ["client_id", "arm", "pilot", "worker", "wave", "score"]
+        cols += [x for x in ("client_group", "harmonised", "outcome") if x in f.columns]
+        return f.loc[:, cols]
