@@ -381,6 +381,13 @@ def _group_of(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray
     categories, other columns by value, missing last), and the first row of each group in that
     order. Grouping on this integer instead of the text columns gives the same groups, the same
     rows in each and (the same cython reductions over them) the same numbers."""
+    code = _code_of(df, keys)
+    _, first = np.unique(code, return_index=True)
+    return code, first
+
+
+def _code_of(df: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """The integer per row of :func:`_group_of`."""
     code = np.zeros(len(df), dtype=np.int64)
     for col in keys:
         s = df[col]
@@ -391,16 +398,25 @@ def _group_of(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray
             size = len(uniq)
         c = np.where(c < 0, size, c)            # missing: after every value
         code = code * (size + 1) + c
-    _, first = np.unique(code, return_index=True)
-    return code, first
+    return code
+
+
+def _dense_groups(df: pd.DataFrame, keys: list[str]) -> tuple[pd.Categorical, np.ndarray]:
+    """:func:`_group_of` as a categorical of the groups' numbers 0..G-1 (in that order) and
+    the first rows. Grouping on the categorical (``observed=True``) takes its codes as they are,
+    where grouping on the integers hashes millions of them again; the groups, the rows in each
+    and so the cython reductions are the same."""
+    _, first, dense = np.unique(_code_of(df, keys), return_index=True, return_inverse=True)
+    return pd.Categorical.from_codes(dense.reshape(-1), categories=pd.RangeIndex(len(first))), \
+        first
 
 
 def _domain_scores(df: pd.DataFrame, rules: ScaleRules, key: str) -> pd.DataFrame:
     """Mean of answered items per response x domain, where the minimum-items rule holds."""
     k_total = rules.items.groupby("domain", dropna=False)["item"].nunique()
     keys = ["response_id", "client_id", "wave", key]
-    code, first = _group_of(df, keys)
-    agg = df["x"].groupby(code, sort=True).agg(["mean", "count"])
+    groups, first = _dense_groups(df, keys)
+    agg = df["x"].groupby(groups, sort=True, observed=True).agg(["mean", "count"])
     out = pd.DataFrame({c: df[c].take(first).reset_index(drop=True) for c in keys})
     out["score"] = agg["mean"].to_numpy()
     out["n_items"] = agg["count"].to_numpy()
@@ -419,8 +435,8 @@ def _totals(dom: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     # observed, missing keys dropped: as groupby(keys, observed=True) does
     known = core[keys].notna().all(axis=1).to_numpy()
     core = core.loc[known]
-    code, first = _group_of(core, keys)
-    g = core.groupby(code, sort=True)
+    groups, first = _dense_groups(core, keys)
+    g = core.groupby(groups, sort=True, observed=True)
     agg = g.agg(score=("score", "mean"), n_domains=("score", "count"),
                 n_items=("n_items", "sum"))
     tot = pd.DataFrame({c: core[c].take(first).reset_index(drop=True) for c in keys})
