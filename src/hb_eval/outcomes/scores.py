@@ -688,11 +688,19 @@ def change_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str,
     s = _one_outcome(rows, clients, outcome)
     c, at, by_id = _client_positions(clients, s)
     wave = s["wave"].to_numpy(dtype=object)
-    score = s["score"].to_numpy(float)
-    harm = s["harmonised"].to_numpy(dtype=bool)
+    return _paired(c, by_id, at, wave == baseline, wave == end, s["score"].to_numpy(float),
+                   s["harmonised"].to_numpy(dtype=bool), complete, outcome)
+
+
+def _paired(c: pd.DataFrame, by_id: np.ndarray, at: np.ndarray, is_baseline: np.ndarray,
+            is_end: np.ndarray, score: np.ndarray, harm: np.ndarray, complete: bool,
+            outcome: str, ids: pd.Series | None = None) -> pd.DataFrame:
+    """The change frame from one outcome's score rows: ``at`` their clients' positions in
+    ``c``, ``is_baseline``/``is_end`` their wave, ``by_id`` the positions of ``c`` in
+    client_id order; ``ids``: ``c``'s ids as ``string`` already (else converted here)."""
     values = {}
-    for name, w in (("baseline", baseline), ("end", end)):
-        one = wave == w                       # at most one score per client and wave
+    for name, one in (("baseline", is_baseline), ("end", is_end)):
+        # at most one score per client and wave
         v = np.full(len(c), np.nan)
         v[at[one]] = score[one]
         h = np.zeros(len(c), dtype=bool)
@@ -708,7 +716,8 @@ def change_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str,
     f["change"] = f["end"] - f["baseline"]
     f["harmonised"] = values["baseline"][1][rows_kept] | values["end"][1][rows_kept]
     f["outcome"] = outcome
-    f["client_id"] = f["client_id"].astype("string")
+    f["client_id"] = (f["client_id"].astype("string") if ids is None
+                      else ids.take(rows_kept).reset_index(drop=True))
     return f
 
 
@@ -747,19 +756,27 @@ def long_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.
     check_outcome(scores, outcome)
     s = _one_outcome(scores, clients, outcome)
     c, at, by_id = _client_positions(clients, s)
+    return _stacked(c, by_id, at, pd.Categorical(s["wave"], categories=WAVES, ordered=True),
+                    s["score"].to_numpy(float), s["harmonised"].to_numpy(), outcome)
+
+
+def _stacked(c: pd.DataFrame, by_id: np.ndarray, at: np.ndarray, wave: pd.Categorical,
+             score: np.ndarray, harm: np.ndarray, outcome: str,
+             ids: pd.Series | None = None) -> pd.DataFrame:
+    """The long frame from one outcome's score rows (as :func:`_paired`)."""
     rank = np.empty(len(c), dtype=np.int64)
     rank[by_id] = np.arange(len(c))
-    wave = pd.Categorical(s["wave"], categories=WAVES, ordered=True)
     # sorted by client_id and wave (each pair once: _one_outcome checked); a wave outside
     # WAVES (missing) sorts last within its client, as sort_values puts NA last
     wcode = np.where(wave.codes < 0, len(WAVES), wave.codes)
     order = np.lexsort((wcode, rank[at[:]]))
     f = c.iloc[at[order]].reset_index(drop=True)
     f["wave"] = wave.take(order)
-    f["score"] = s["score"].to_numpy(float)[order]
-    f["harmonised"] = s["harmonised"].to_numpy()[order]
+    f["score"] = score[order]
+    f["harmonised"] = harm[order]
     f["outcome"] = outcome
-    f["client_id"] = f["client_id"].astype("string")
+    f["client_id"] = (f["client_id"].astype("string") if ids is None
+                      else ids.take(at[order]).reset_index(drop=True))
     cols = ["client_id", "arm", "pilot", "worker", "wave", "score"]
     cols += [x for x in ("client_group", "harmonised", "outcome") if x in f.columns]
     return f.loc[:, cols]
@@ -822,28 +839,9 @@ class OutcomeIndex:
             return change_frame(self.scores.iloc[self.rows_of.get(outcome, [])]
                                 if outcome in self.rows_of else self.scores, self.clients,
                                 outcome, complete=complete, check_waves=False)
-        c = self.c
-        at, wave, score, harm = self.at[r], self.wave[r], self.score[r], self.harm[r]
-        values = {}
-        for name, w in (("baseline", 0), ("end", 2)):
-            one = wave == w
-            v = np.full(len(c), np.nan)
-            v[at[one]] = score[one]
-            h = np.zeros(len(c), dtype=bool)
-            h[at[one]] = harm[one]
-            has = np.zeros(len(c), dtype=bool)
-            has[at[one]] = True
-            values[name] = (v, h, has)
-        keep = values["baseline"][2] & (values["end"][2] if complete else True)
-        rows_kept = self.by_id[keep[self.by_id]]
-        f = c.iloc[rows_kept].reset_index(drop=True)
-        f["baseline"] = values["baseline"][0][rows_kept]
-        f["end"] = values["end"][0][rows_kept]
-        f["change"] = f["end"] - f["baseline"]
-        f["harmonised"] = values["baseline"][1][rows_kept] | values["end"][1][rows_kept]
-        f["outcome"] = outcome
-        f["client_id"] = self.ids.take(rows_kept).reset_index(drop=True)
-        return f
+        wave = self.wave[r]
+        return _paired(self.c, self.by_id, self.at[r], wave == 0, wave == 2, self.score[r],
+                       self.harm[r], complete, outcome, self.ids)
 
     def long_frame(self, outcome: str) -> pd.DataFrame:
         """:func:`long_frame` ``(scores, clients, outcome)``."""
@@ -852,16 +850,6 @@ class OutcomeIndex:
             return long_frame(self.scores.iloc[self.rows_of.get(outcome, [])]
                               if outcome in self.rows_of else self.scores, self.clients,
                               outcome)
-        c, at, wcode = self.c, self.at[r], self.wave[r]
-        rank = np.empty(len(c), dtype=np.int64)
-        rank[self.by_id] = np.arange(len(c))
-        order = np.lexsort((wcode, rank[at]))
-        f = c.iloc[at[order]].reset_index(drop=True)
-        f["wave"] = pd.Categorical.from_codes(wcode[order], categories=WAVES, ordered=True)
-        f["score"] = self.score[r][order]
-        f["harmonised"] = self.harm[r][order]
-        f["outcome"] = outcome
-        f["client_id"] = self.ids.take(at[order]).reset_index(drop=True)
-        cols = ["client_id", "arm", "pilot", "worker", "wave", "score"]
-        cols += [x for x in ("client_group", "harmonised", "outcome") if x in f.columns]
-        return f.loc[:, cols]
+        wave = pd.Categorical.from_codes(self.wave[r], categories=WAVES, ordered=True)
+        return _stacked(self.c, self.by_id, self.at[r], wave, self.score[r], self.harm[r],
+                        outcome, self.ids)
