@@ -169,3 +169,26 @@ def test_same_numbers_whatever_the_number_of_workers(truth, scores, result):
     assert np.array_equal(full.loc[full["outcome"] == PRIMARY, "estimate"].to_numpy()[:4],
                           one.to_frame().loc[lambda d: d["outcome"] == PRIMARY,
                                              "estimate"].to_numpy()[:4])
+
+
+def _die(k: int) -> None:
+    """A worker's task that kills its process (module level: the pool pickles it by name)."""
+    import os
+
+    os._exit(1)
+
+
+def test_a_dead_worker_costs_time_not_numbers(truth, scores, monkeypatch):
+    """A worker that dies (killed, out of memory) breaks the pool: its outcomes are estimated in
+    this process, with the same seeds, so the numbers are those of one process."""
+    import multiprocessing
+
+    from hb_eval.outcomes import analysis
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("processes cannot be forked here")
+    kw = dict(outcomes=[PRIMARY, "osallisuus"], wild_reps=99, mixed=False, heterogeneity=False)
+    one = analyse_outcomes(scores, truth.clients, AnalysisConfig(seed=3), workers=1, **kw)
+    monkeypatch.setattr(analysis, "_estimate_outcome", _die)
+    dead = analyse_outcomes(scores, truth.clients, AnalysisConfig(seed=3), workers=2, **kw)
+    pd.testing.assert_frame_equal(one.to_frame(), dead.to_frame(), check_exact=True)

@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -313,6 +314,15 @@ class _Job:
         return out
 
 
+def _result(future) -> _Estimated | None:
+    """A worker's result, or None when the pool broke (a worker killed, e.g. out of memory):
+    the outcome is then estimated in this process, with the same seed and so the same numbers."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return None
+
+
 def _estimate_outcome(k: int) -> _Estimated:
     """:meth:`_Job.estimate` in a forked worker (the job came with the fork)."""
     assert _JOB is not None
@@ -419,7 +429,9 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
                 else:
                     own.append("within-arm effect sizes: fewer than 2 complete cases in an arm")
             for k, outcome in enumerate(todo):
-                res = done[k].result() if pool else job.estimate(k)
+                res = _result(done[k]) if pool else None
+                if res is None:           # in this process (also when a worker died)
+                    res = job.estimate(k)
                 est_parts.extend(res.rows)
                 # in the order the serial analysis wrote them: estimators, effect sizes,
                 # heterogeneity
