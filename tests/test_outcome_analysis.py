@@ -146,3 +146,49 @@ def test_end_to_end_on_the_demo_files(demo_dataset):
     assert block["did"]["n_clusters"] >= 20
     assert block["did"]["ci_low"] < block["did"]["estimate"] < block["did"]["ci_high"]
     assert not res.notes[PRIMARY]
+
+
+def test_same_numbers_whatever_the_number_of_workers(truth, scores, result):
+    """Each outcome's estimators in forked processes (two workers) give the very numbers, notes
+    and subgroup rows of one process: every outcome has its own seed."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("processes cannot be forked here")
+    outcomes = [PRIMARY, "osallisuus", SECONDARY[0]]
+    one = analyse_outcomes(scores, truth.clients, AnalysisConfig(seed=11), outcomes=outcomes,
+                           items=truth.items, wild_reps=199, mixed=False, workers=1)
+    two = analyse_outcomes(scores, truth.clients, AnalysisConfig(seed=11), outcomes=outcomes,
+                           items=truth.items, wild_reps=199, mixed=False, workers=2)
+    pd.testing.assert_frame_equal(one.to_frame(), two.to_frame(), check_exact=True)
+    pd.testing.assert_frame_equal(one.forest_frame(), two.forest_frame(), check_exact=True)
+    pd.testing.assert_frame_equal(one.interactions, two.interactions, check_exact=True)
+    assert one.notes == two.notes and one.to_results() == two.to_results()
+    # and the same rows as the full analysis (seeds go by the outcome's place in the list)
+    full = result.to_frame()
+    assert np.array_equal(full.loc[full["outcome"] == PRIMARY, "estimate"].to_numpy()[:4],
+                          one.to_frame().loc[lambda d: d["outcome"] == PRIMARY,
+                                             "estimate"].to_numpy()[:4])
+
+
+def _die(k: int) -> None:
+    """A worker's task that kills its process (module level: the pool pickles it by name)."""
+    import os
+
+    os._exit(1)
+
+
+def test_a_dead_worker_costs_time_not_numbers(truth, scores, monkeypatch):
+    """A worker that dies (killed, out of memory) breaks the pool: its outcomes are estimated in
+    this process, with the same seeds, so the numbers are those of one process."""
+    import multiprocessing
+
+    from hb_eval.outcomes import analysis
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("processes cannot be forked here")
+    kw = dict(outcomes=[PRIMARY, "osallisuus"], wild_reps=99, mixed=False, heterogeneity=False)
+    one = analyse_outcomes(scores, truth.clients, AnalysisConfig(seed=3), workers=1, **kw)
+    monkeypatch.setattr(analysis, "_estimate_outcome", _die)
+    dead = analyse_outcomes(scores, truth.clients, AnalysisConfig(seed=3), workers=2, **kw)
+    pd.testing.assert_frame_equal(one.to_frame(), dead.to_frame(), check_exact=True)

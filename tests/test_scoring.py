@@ -359,3 +359,42 @@ def test_score_all_on_the_demo(demo_dataset):
     cf = change_frame(s, ds.clients, "kykyviisari_total")
     assert set(cf.arm.astype(str)) == {"HB", "Verrokki"}
     np.testing.assert_allclose(cf.change, cf.end - cf.baseline)
+
+
+def test_outcome_index_gives_the_frames_of_change_frame_and_long_frame(demo_dataset):
+    """OutcomeIndex (the outcome analysis' one pass over the scores) makes exactly the frames
+    of change_frame / long_frame, and raises their errors for rows they would refuse."""
+    from hb_eval.outcomes.scores import OutcomeIndex, same_clients, score_all
+
+    ds = demo_dataset
+    s = score_all(ds)
+    with same_clients(ds.clients):
+        ix = OutcomeIndex(s, ds.clients)
+        assert set(ix.rows_of) == set(s["outcome"].astype(str))
+        for o in ix.rows_of:
+            for complete in (True, False):
+                pd.testing.assert_frame_equal(
+                    ix.change_frame(o, complete=complete),
+                    change_frame(s, ds.clients, o, complete=complete, check_waves=False),
+                    check_exact=True)
+            pd.testing.assert_frame_equal(ix.long_frame(o), long_frame(s, ds.clients, o),
+                                          check_exact=True)
+    twice = pd.concat([s, s[s["outcome"] == "osallisuus"].iloc[:1]], ignore_index=True)
+    stray = s.copy()
+    stray["client_id"] = stray["client_id"].where(stray.index != 0, "9999999")
+    for bad, msg in ((twice, "appear twice"), (stray, "not in the clients table")):
+        o = str(bad["outcome"].iloc[-1] if bad is twice else bad["outcome"].iloc[0])
+        with same_clients(ds.clients):
+            with pytest.raises(HbEvalError, match=msg):
+                OutcomeIndex(bad, ds.clients).change_frame(o)
+
+
+def test_text_equals_is_astype_str_equals():
+    from hb_eval.outcomes.scores import text_equals
+
+    vals = ["a", None, "b", "a", "<NA>", "nan"]
+    for dtype in ("str", "string", "object", "category"):
+        col = pd.Series(vals, dtype=dtype)
+        for text in ("a", "b", "nan", "<NA>", "c"):
+            np.testing.assert_array_equal(text_equals(col, text),
+                                          (col.astype(str) == text).to_numpy(bool))

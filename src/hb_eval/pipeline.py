@@ -241,7 +241,9 @@ def _comparability(ev: Evaluation) -> None:
     bal = comparability.balance(cf.assign(weight=w["weight"].to_numpy()), weights="weight")
     ev.figure_data["love_plot"] = {"df": bal.loc[:, ["covariate", "level", "smd_unweighted",
                                                      "smd_weighted"]]}
-    att = comparability.attrition(ds.clients, ev.scores, PRIMARY).reset_index(drop=True)
+    att = comparability.attrition(ds.clients, ev.scores, PRIMARY)
+    ev.__dict__["_attrition"] = att.copy()    # the plan stage's too
+    att = att.reset_index(drop=True)
     _table(ev, "attrition", select(att, [
         "level", "arm", "pilot", "n_clients", "n_no_baseline", "n_baseline", "n_completers",
         "n_dropouts", "n_dropouts_ongoing", "n_dropouts_ended", "share_dropouts"]))
@@ -398,8 +400,12 @@ def _confounding(ev: Evaluation) -> None:
 
 def _plan(ev: Evaluation) -> None:
     """Planning the next phase: MDE for 50, 100, 200, 400 clients per arm."""
+    # the primary change frame and attrition table of the comparability stage, not remade
+    att = ev.__dict__.get("_attrition")
     res = plan_mod.plan_next_phase(ev.scores, ev.dataset.clients,
-                                   confidence=ev.config.analysis.confidence)
+                                   confidence=ev.config.analysis.confidence,
+                                   change=_primary_change(ev),
+                                   attrition=None if att is None else att.copy())
     ev.results["plan"] = res.to_results()
     _table(ev, "plan", res.rows.loc[:, ["n_per_arm", "effective_per_arm", "mde", "mde_d"]])
     ev.figure_data["plan_curve"] = {"df": res.curve(), "marks": res.rows}

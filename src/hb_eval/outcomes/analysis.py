@@ -13,8 +13,13 @@ NaN with the reason in ``note``; nothing is dropped silently.
 """
 from __future__ import annotations
 
+import gc
 import math
+import multiprocessing
+import os
 import warnings
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -218,11 +223,118 @@ def _baseline_alpha(items: pd.DataFrame | None, schemas: Any) -> tuple[dict[str,
     return {str(r["scale"]): float(r["alpha"]) for _, r in base.iterrows()}, tab
 
 
+#: From this many clients the outcome analysis forks worker processes (when it can fork).
+POOL_FROM_CLIENTS = 5000
+#: The outcome analysis of the running call, for its forked workers.
+_JOB: _Job | None = None
+
+
+def _workers(workers: int | None, n_outcomes: int, n_clients: int) -> int:
+    """Processes for the estimators: ``workers`` as given, or None: the cores this process may
+    use when it can fork and there are at least :data:`POOL_FROM_CLIENTS` clients, else 1."""
+    if workers is None:
+        if n_clients < POOL_FROM_CLIENTS or "fork" not in multiprocessing.get_all_start_methods():
+            return 1
+        try:
+            workers = len(os.sched_getaffinity(0))
+        except AttributeError:  # pragma: no cover - not on Linux
+            workers = os.cpu_count() or 1
+    return max(1, min(int(workers), n_outcomes))
+
+
+@dataclass
+class _Estimated:
+    """The estimator rows of one outcome, their notes, and the primary outcome's heterogeneity."""
+
+    rows: list[pd.DataFrame]
+    notes: list[str]
+    subgroups: pd.DataFrame | None = None
+    interactions: pd.DataFrame | None = None
+    het_notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Job:
+    """What every outcome's estimators need (one outcome is :meth:`estimate`)."""
+
+    index: Any
+    todo: list[str]
+    seeds: list[np.random.SeedSequence]
+    config: AnalysisConfig
+    covariates: tuple[str, ...]
+    wild_reps: int
+    mixed: bool
+    heterogeneity: bool
+
+    def estimate(self, k: int) -> _Estimated:
+        """The estimators of outcome ``k`` of :attr:`todo`, with its own seed ``seeds[k]`` (so
+        the numbers do not depend on which process runs which outcome)."""
+        config, outcome, covariates = self.config, self.todo[k], self.covariates
+        cluster, conf, wild_reps = config.cluster, config.confidence, self.wild_reps
+        cf = self.index.change_frame(outcome)
+        arm = cf["arm"].astype("string")
+        n = {"HB": int((arm == "HB").sum()), "Verrokki": int((arm == "Verrokki").sum())}
+        out = _Estimated([], [])
+        rng = np.random.default_rng(self.seeds[k])
+
+        def run(name: str, fun) -> None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    row = fun()
+                out.rows.append(row.assign(note=row["note"] if "note" in row else ""))
+            except _FAILURES as exc:
+                msg = f"{name}: not estimated ({exc})"
+                out.notes.append(msg)
+                out.rows.append(_nan_row(outcome, name, cluster, conf, msg, n))
+
+        run("did", lambda: did_2x2(cf, cluster=cluster, confidence=conf, wild_reps=wild_reps,
+                                   seed=rng, outcome=outcome))
+        run("did_adjusted", lambda: did_adjusted(cf, covariates, cluster=cluster,
+                                                 confidence=conf, outcome=outcome,
+                                                 wild_reps=wild_reps, seed=rng))
+        run("dr_did", lambda: dr_did(cf, covariates, cluster=cluster, confidence=conf,
+                                     ps_trim=dr_did_ps_trim(config), outcome=outcome))
+        run("ancova", lambda: ancova(cf, cluster=cluster, confidence=conf, outcome=outcome,
+                                     wild_reps=wild_reps, seed=rng))
+        if self.mixed:
+            run("mixed", lambda: mixed_did(self.index.long_frame(outcome), confidence=conf,
+                                           outcome=outcome))
+        if outcome == PRIMARY and self.heterogeneity:
+            try:
+                out.subgroups = subgroup_estimates(cf, ("pilot", "client_group"),
+                                                   cluster=cluster, confidence=conf,
+                                                   outcome=outcome)
+                out.interactions = pd.concat([interaction_test(cf, by, cluster=cluster,
+                                                               outcome=outcome)
+                                              for by in ("pilot", "client_group")],
+                                             ignore_index=True)
+            except _FAILURES as exc:
+                out.het_notes.append(f"heterogeneity: not estimated ({exc})")
+        return out
+
+
+def _result(future) -> _Estimated | None:
+    """A worker's result, or None when the pool broke (a worker killed, e.g. out of memory):
+    the outcome is then estimated in this process, with the same seed and so the same numbers."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return None
+
+
+def _estimate_outcome(k: int) -> _Estimated:
+    """:meth:`_Job.estimate` in a forked worker (the job came with the fork)."""
+    assert _JOB is not None
+    return _JOB.estimate(k)
+
+
 def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: AnalysisConfig,
                      outcomes: Iterable[str] | None = None, *, items: pd.DataFrame | None = None,
                      schemas: Any = None, wild_reps: int = 999, mixed: bool = True,
                      covariates: Iterable[str] = DEFAULT_COVARIATES,
-                     heterogeneity: bool = True) -> OutcomeResults:
+                     heterogeneity: bool = True, workers: int | None = None
+                     ) -> OutcomeResults:
     """Run the outcome analysis for every outcome.
 
     Parameters
@@ -251,88 +363,88 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
         Baseline covariates of the adjusted and doubly robust DiD.
     heterogeneity
         Subgroup estimates and interaction tests for the primary outcome.
+    workers
+        Processes for the estimators (each outcome's in one process, with its own seed, so
+        the numbers are the same for any number): None uses the cores this process may use
+        from :data:`POOL_FROM_CLIENTS` clients where processes can be forked (Linux), else 1;
+        1 runs everything in this process.
 
     Returns
     -------
     OutcomeResults
     """
     from ..stats.effect_sizes import d_ppc2, reliable_change, within_arm
-    from .scores import change_frame, long_frame, same_clients
+    from .scores import OutcomeIndex, same_clients
 
+    global _JOB
     cluster = config.cluster
     conf = config.confidence
     covariates = tuple(covariates)
-    # the rows of each outcome, found once (the long scores hold every outcome)
-    rows_of = scores.groupby(scores["outcome"].astype(str).to_numpy(), sort=False).indices
-    present = set(rows_of)
-    wanted = list(outcomes) if outcomes is not None else [PRIMARY, *SECONDARY]
-    todo = [o for o in wanted if o in present]
-    notes: dict[str, list[str]] = {o: [f"{o}: no scores in the data; not analysed"]
-                                   for o in wanted if o not in present}
-    alpha, alpha_full = _baseline_alpha(items, schemas)
-    seeds = np.random.SeedSequence(config.seed).spawn(len(todo) + 1)
-
     est_parts, within_parts, dppc_parts, rc_parts = [], [], [], []
     n_by: dict[str, dict[str, int]] = {}
     subgroups = pd.DataFrame()
     interactions = pd.DataFrame()
-    # the clients table prepared once for every outcome's change and long frames
+    # the clients table prepared once for every outcome's change and long frames, and the
+    # scores indexed once (the long scores hold every outcome)
     with same_clients(clients):
-        for k, outcome in enumerate(todo):
-            own = scores.iloc[rows_of[outcome]]
-            cf = change_frame(own, clients, outcome, check_waves=False)
-            arm = cf["arm"].astype("string")
-            n = {"HB": int((arm == "HB").sum()), "Verrokki": int((arm == "Verrokki").sum())}
-            n_by[outcome] = n
-            notes.setdefault(outcome, [])
-            rng = np.random.default_rng(seeds[k])
-
-            def run(name: str, fun) -> None:
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", RuntimeWarning)
-                        row = fun()
-                    est_parts.append(row.assign(note=row["note"] if "note" in row else ""))
-                except _FAILURES as exc:
-                    msg = f"{name}: not estimated ({exc})"
-                    notes[outcome].append(msg)
-                    est_parts.append(_nan_row(outcome, name, cluster, conf, msg, n))
-
-            run("did", lambda: did_2x2(cf, cluster=cluster, confidence=conf, wild_reps=wild_reps,
-                                       seed=rng, outcome=outcome))
-            run("did_adjusted", lambda: did_adjusted(cf, covariates, cluster=cluster,
-                                                     confidence=conf, outcome=outcome,
-                                                     wild_reps=wild_reps, seed=rng))
-            run("dr_did", lambda: dr_did(cf, covariates, cluster=cluster, confidence=conf,
-                                         ps_trim=dr_did_ps_trim(config), outcome=outcome))
-            run("ancova", lambda: ancova(cf, cluster=cluster, confidence=conf, outcome=outcome,
-                                         wild_reps=wild_reps, seed=rng))
-            if mixed:
-                run("mixed", lambda: mixed_did(long_frame(own, clients, outcome),
-                                               confidence=conf, outcome=outcome))
-            if min(n.values()) >= 2:
-                within_parts.append(within_arm(cf, confidence=conf).assign(outcome=outcome))
-                dppc_parts.append(d_ppc2(cf, confidence=conf).assign(outcome=outcome))
-                rel = config.reliability if config.reliability is not None else alpha.get(outcome)
-                if rel is not None and np.isfinite(rel) and 0 <= rel < 1:
-                    rc_parts.append(reliable_change(cf, rel, confidence=conf)
-                                    .assign(outcome=outcome))
+        index = OutcomeIndex(scores, clients)
+        present = set(index.rows_of)
+        wanted = list(outcomes) if outcomes is not None else [PRIMARY, *SECONDARY]
+        todo = [o for o in wanted if o in present]
+        notes: dict[str, list[str]] = {o: [f"{o}: no scores in the data; not analysed"]
+                                       for o in wanted if o not in present}
+        seeds = np.random.SeedSequence(config.seed).spawn(len(todo) + 1)
+        job = _Job(index, todo, seeds, config, covariates, wild_reps, mixed, heterogeneity)
+        workers = _workers(workers, len(todo), len(clients))
+        pool = None
+        if workers > 1:
+            # the estimators of each outcome in a forked process (they read ``_JOB``, inherited),
+            # this process meanwhile does Cronbach's alpha and the effect sizes
+            _JOB = job
+            gc.freeze()
+            pool = ProcessPoolExecutor(max_workers=workers,
+                                       mp_context=multiprocessing.get_context("fork"))
+        try:
+            done = [pool.submit(_estimate_outcome, k) for k in range(len(todo))] if pool else []
+            alpha, alpha_full = _baseline_alpha(items, schemas)
+            effect_notes = {}
+            for k, outcome in enumerate(todo):
+                cf = index.change_frame(outcome)
+                arm = cf["arm"].astype("string")
+                n = {"HB": int((arm == "HB").sum()),
+                     "Verrokki": int((arm == "Verrokki").sum())}
+                n_by[outcome] = n
+                effect_notes[outcome] = own = []
+                if min(n.values()) >= 2:
+                    within_parts.append(within_arm(cf, confidence=conf).assign(outcome=outcome))
+                    dppc_parts.append(d_ppc2(cf, confidence=conf).assign(outcome=outcome))
+                    rel = (config.reliability if config.reliability is not None
+                           else alpha.get(outcome))
+                    if rel is not None and np.isfinite(rel) and 0 <= rel < 1:
+                        rc_parts.append(reliable_change(cf, rel, confidence=conf)
+                                        .assign(outcome=outcome))
+                    else:
+                        own.append("reliable change: no reliability (baseline alpha or "
+                                   "analysis.reliability) available")
                 else:
-                    notes[outcome].append("reliable change: no reliability (baseline alpha or "
-                                          "analysis.reliability) available")
-            else:
-                notes[outcome].append("within-arm effect sizes: fewer than 2 complete cases in "
-                                      "an arm")
-            if outcome == PRIMARY and heterogeneity:
-                try:
-                    subgroups = subgroup_estimates(cf, ("pilot", "client_group"), cluster=cluster,
-                                                   confidence=conf, outcome=outcome)
-                    interactions = pd.concat([interaction_test(cf, by, cluster=cluster,
-                                                               outcome=outcome)
-                                              for by in ("pilot", "client_group")],
-                                             ignore_index=True)
-                except _FAILURES as exc:
-                    notes[outcome].append(f"heterogeneity: not estimated ({exc})")
+                    own.append("within-arm effect sizes: fewer than 2 complete cases in an arm")
+            for k, outcome in enumerate(todo):
+                res = _result(done[k]) if pool else None
+                if res is None:           # in this process (also when a worker died)
+                    res = job.estimate(k)
+                est_parts.extend(res.rows)
+                # in the order the serial analysis wrote them: estimators, effect sizes,
+                # heterogeneity
+                notes[outcome] = res.notes + effect_notes[outcome] + res.het_notes
+                if res.subgroups is not None:
+                    subgroups = res.subgroups
+                if res.interactions is not None:
+                    interactions = res.interactions
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+                gc.unfreeze()
+                _JOB = None
 
     cols = ESTIMATE_COLUMNS + WILD_COLUMNS + ["note"]
     estimates = (pd.concat(est_parts, ignore_index=True) if est_parts

@@ -308,7 +308,9 @@ def plan_from_inputs(sd_change: float, icc: float, clients_per_worker: float, at
 def plan_next_phase(scores: pd.DataFrame, clients: pd.DataFrame,
                     n_per_arm: Iterable[int] = REPORT_N_PER_ARM, mde: Iterable[float] = (),
                     alpha: float = 0.05, power: float = 0.8, outcome: str = PRIMARY,
-                    cluster: str = "worker", confidence: float = 0.95) -> PlanResult:
+                    cluster: str = "worker", confidence: float = 0.95, *,
+                    change: pd.DataFrame | None = None,
+                    attrition: pd.DataFrame | None = None) -> PlanResult:
     """The planning table from this evaluation's data.
 
     Parameters
@@ -327,6 +329,10 @@ def plan_next_phase(scores: pd.DataFrame, clients: pd.DataFrame,
         Cluster column of the ICC and of the clients per cluster (``worker``).
     confidence
         Coverage of the ICC interval.
+    change, attrition
+        The outcome's complete-case change frame (``change_frame(scores, clients, outcome)``)
+        and its attrition table (``comparability.attrition(clients, scores, outcome)``) when
+        the caller has them already (the pipeline makes both once per run); None: made here.
 
     Returns
     -------
@@ -335,7 +341,7 @@ def plan_next_phase(scores: pd.DataFrame, clients: pd.DataFrame,
     from .comparability import attrition as attrition_table
     from .scores import change_frame
 
-    cf = change_frame(scores, clients, outcome)
+    cf = change_frame(scores, clients, outcome) if change is None else change
     cf = cf[cf["change"].notna()]
     arm = cf["arm"].astype(str).to_numpy()
     n = {a: int((arm == a).sum()) for a in ("HB", "Verrokki")}
@@ -347,7 +353,7 @@ def plan_next_phase(scores: pd.DataFrame, clients: pd.DataFrame,
     centred = change - pd.Series(change).groupby(arm).transform("mean").to_numpy()
     workers = cf[cluster].astype(str).to_numpy()
     icc = worker_icc(centred, workers, confidence)
-    att = attrition_table(clients, scores, outcome)
+    att = attrition_table(clients, scores, outcome) if attrition is None else attrition
     total = att[att["level"] == "total"].iloc[0]
     lost = float(total["share_dropouts"])
     return plan_from_inputs(sd, icc["icc"], icc["n"] / icc["n_clusters"], lost, n_per_arm, mde,

@@ -332,6 +332,21 @@ def _is_text(col: pd.Series, text: str) -> np.ndarray:
     return (col.astype(str) == text).to_numpy()
 
 
+def text_equals(col: pd.Series, text: str) -> np.ndarray:
+    """``(col.astype(str) == text).to_numpy()`` without pandas' string comparison.
+
+    A categorical compares its categories (:func:`_is_text`); a string column compares its
+    values as Python objects in numpy (missing values, made ``""``, never equal a non-empty
+    ``text``), several times faster than the string array's own comparison on millions of
+    rows. Anything else takes the pandas expression itself.
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return _is_text(col, text)
+    if isinstance(col.dtype, pd.StringDtype) and isinstance(text, str) and text != "":
+        return col.to_numpy(dtype=object, na_value="") == text
+    return (col.astype(str) == text).to_numpy()
+
+
 def _join_rules(df: pd.DataFrame, rule_items: pd.DataFrame) -> pd.DataFrame:
     """``df`` left-joined to the rules' item table on ``item`` (as text).
 
@@ -366,6 +381,13 @@ def _group_of(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray
     categories, other columns by value, missing last), and the first row of each group in that
     order. Grouping on this integer instead of the text columns gives the same groups, the same
     rows in each and (the same cython reductions over them) the same numbers."""
+    code = _code_of(df, keys)
+    _, first = np.unique(code, return_index=True)
+    return code, first
+
+
+def _code_of(df: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """The integer per row of :func:`_group_of`."""
     code = np.zeros(len(df), dtype=np.int64)
     for col in keys:
         s = df[col]
@@ -376,16 +398,25 @@ def _group_of(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray
             size = len(uniq)
         c = np.where(c < 0, size, c)            # missing: after every value
         code = code * (size + 1) + c
-    _, first = np.unique(code, return_index=True)
-    return code, first
+    return code
+
+
+def _dense_groups(df: pd.DataFrame, keys: list[str]) -> tuple[pd.Categorical, np.ndarray]:
+    """:func:`_group_of` as a categorical of the groups' numbers 0..G-1 (in that order) and
+    the first rows. Grouping on the categorical (``observed=True``) takes its codes as they are,
+    where grouping on the integers hashes millions of them again; the groups, the rows in each
+    and so the cython reductions are the same."""
+    _, first, dense = np.unique(_code_of(df, keys), return_index=True, return_inverse=True)
+    return pd.Categorical.from_codes(dense.reshape(-1), categories=pd.RangeIndex(len(first))), \
+        first
 
 
 def _domain_scores(df: pd.DataFrame, rules: ScaleRules, key: str) -> pd.DataFrame:
     """Mean of answered items per response x domain, where the minimum-items rule holds."""
     k_total = rules.items.groupby("domain", dropna=False)["item"].nunique()
     keys = ["response_id", "client_id", "wave", key]
-    code, first = _group_of(df, keys)
-    agg = df["x"].groupby(code, sort=True).agg(["mean", "count"])
+    groups, first = _dense_groups(df, keys)
+    agg = df["x"].groupby(groups, sort=True, observed=True).agg(["mean", "count"])
     out = pd.DataFrame({c: df[c].take(first).reset_index(drop=True) for c in keys})
     out["score"] = agg["mean"].to_numpy()
     out["n_items"] = agg["count"].to_numpy()
@@ -404,8 +435,8 @@ def _totals(dom: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     # observed, missing keys dropped: as groupby(keys, observed=True) does
     known = core[keys].notna().all(axis=1).to_numpy()
     core = core.loc[known]
-    code, first = _group_of(core, keys)
-    g = core.groupby(code, sort=True)
+    groups, first = _dense_groups(core, keys)
+    g = core.groupby(groups, sort=True, observed=True)
     agg = g.agg(score=("score", "mean"), n_domains=("score", "count"),
                 n_items=("n_items", "sum"))
     tot = pd.DataFrame({c: core[c].take(first).reset_index(drop=True) for c in keys})
@@ -651,17 +682,25 @@ def change_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str,
     _check_inputs(scores, clients, "change_frame")
     # the outcome's rows found once (a scan of the long scores), then checked and paired;
     # the whole frame only to name the outcomes there are when this one has no score
-    rows = scores.loc[scores["outcome"].astype(str) == outcome]
+    rows = scores.loc[text_equals(scores["outcome"], outcome)]
     check_outcome(rows if rows["score"].notna().any() else scores, outcome,
                   ((baseline, end) if complete else (baseline,)) if check_waves else ())
     s = _one_outcome(rows, clients, outcome)
     c, at, by_id = _client_positions(clients, s)
     wave = s["wave"].to_numpy(dtype=object)
-    score = s["score"].to_numpy(float)
-    harm = s["harmonised"].to_numpy(dtype=bool)
+    return _paired(c, by_id, at, wave == baseline, wave == end, s["score"].to_numpy(float),
+                   s["harmonised"].to_numpy(dtype=bool), complete, outcome)
+
+
+def _paired(c: pd.DataFrame, by_id: np.ndarray, at: np.ndarray, is_baseline: np.ndarray,
+            is_end: np.ndarray, score: np.ndarray, harm: np.ndarray, complete: bool,
+            outcome: str, ids: pd.Series | None = None) -> pd.DataFrame:
+    """The change frame from one outcome's score rows: ``at`` their clients' positions in
+    ``c``, ``is_baseline``/``is_end`` their wave, ``by_id`` the positions of ``c`` in
+    client_id order; ``ids``: ``c``'s ids as ``string`` already (else converted here)."""
     values = {}
-    for name, w in (("baseline", baseline), ("end", end)):
-        one = wave == w                       # at most one score per client and wave
+    for name, one in (("baseline", is_baseline), ("end", is_end)):
+        # at most one score per client and wave
         v = np.full(len(c), np.nan)
         v[at[one]] = score[one]
         h = np.zeros(len(c), dtype=bool)
@@ -677,7 +716,8 @@ def change_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str,
     f["change"] = f["end"] - f["baseline"]
     f["harmonised"] = values["baseline"][1][rows_kept] | values["end"][1][rows_kept]
     f["outcome"] = outcome
-    f["client_id"] = f["client_id"].astype("string")
+    f["client_id"] = (f["client_id"].astype("string") if ids is None
+                      else ids.take(rows_kept).reset_index(drop=True))
     return f
 
 
@@ -687,13 +727,15 @@ def _client_positions(clients: pd.DataFrame, s: pd.DataFrame
     ``c`` (every one is there: :func:`_one_outcome` checked), and the positions of ``c`` in
     client_id order (the order of ``sort_values("client_id")``; ids are unique, so the order is
     the same for any sort)."""
-    def make():
-        c = _clients(clients)
-        return c, pd.Index(c["client_id"]), np.argsort(c["client_id"].to_numpy(dtype=str),
-                                                        kind="stable")
-
-    c, index, by_id = _prepared(clients, "table", make)
+    c, index, by_id = _prepared(clients, "table", lambda: _client_table(clients))
     return c, index.get_indexer(s["client_id"]), by_id
+
+
+def _client_table(clients: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index, np.ndarray]:
+    """:func:`_clients`, its ids as an index, and its positions in client_id order."""
+    c = _clients(clients)
+    return c, pd.Index(c["client_id"]), np.argsort(c["client_id"].to_numpy(dtype=str),
+                                                    kind="stable")
 
 
 def long_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.DataFrame:
@@ -714,19 +756,100 @@ def long_frame(scores: pd.DataFrame, clients: pd.DataFrame, outcome: str) -> pd.
     check_outcome(scores, outcome)
     s = _one_outcome(scores, clients, outcome)
     c, at, by_id = _client_positions(clients, s)
+    return _stacked(c, by_id, at, pd.Categorical(s["wave"], categories=WAVES, ordered=True),
+                    s["score"].to_numpy(float), s["harmonised"].to_numpy(), outcome)
+
+
+def _stacked(c: pd.DataFrame, by_id: np.ndarray, at: np.ndarray, wave: pd.Categorical,
+             score: np.ndarray, harm: np.ndarray, outcome: str,
+             ids: pd.Series | None = None) -> pd.DataFrame:
+    """The long frame from one outcome's score rows (as :func:`_paired`)."""
     rank = np.empty(len(c), dtype=np.int64)
     rank[by_id] = np.arange(len(c))
-    wave = pd.Categorical(s["wave"], categories=WAVES, ordered=True)
     # sorted by client_id and wave (each pair once: _one_outcome checked); a wave outside
     # WAVES (missing) sorts last within its client, as sort_values puts NA last
     wcode = np.where(wave.codes < 0, len(WAVES), wave.codes)
     order = np.lexsort((wcode, rank[at[:]]))
     f = c.iloc[at[order]].reset_index(drop=True)
     f["wave"] = wave.take(order)
-    f["score"] = s["score"].to_numpy(float)[order]
-    f["harmonised"] = s["harmonised"].to_numpy()[order]
+    f["score"] = score[order]
+    f["harmonised"] = harm[order]
     f["outcome"] = outcome
-    f["client_id"] = f["client_id"].astype("string")
+    f["client_id"] = (f["client_id"].astype("string") if ids is None
+                      else ids.take(at[order]).reset_index(drop=True))
     cols = ["client_id", "arm", "pilot", "worker", "wave", "score"]
     cols += [x for x in ("client_group", "harmonised", "outcome") if x in f.columns]
     return f.loc[:, cols]
+
+
+class OutcomeIndex:
+    """The long scores indexed once, for the change and long frames of every outcome.
+
+    :func:`change_frame` and :func:`long_frame` each scan the scores, turn the client ids to
+    text, check duplicates and strays on text and look every id up; for the outcome analysis
+    (18 frames from one scores table) that is most of their cost. Here the client position of
+    every score row, its wave code and the rows of each outcome are found once; a frame is then
+    made from integer arrays. The frames are the very frames of :func:`change_frame` /
+    :func:`long_frame` (same values, dtypes and order: tested); an outcome whose rows would
+    make those functions raise (no observed score, a client x wave twice, a client not in
+    ``clients``, a wave other than the three) is handed to them, so they raise as before.
+
+    Use it inside :func:`same_clients` for ``clients`` (the prepared clients table is shared).
+    """
+
+    def __init__(self, scores: pd.DataFrame, clients: pd.DataFrame) -> None:
+        _check_inputs(scores, clients, "change_frame")
+        self.scores, self.clients = scores, clients
+        self.rows_of = scores.groupby(scores["outcome"].astype(str).to_numpy(),
+                                      sort=False).indices
+        c, index, by_id = _prepared(clients, "table", lambda: _client_table(clients))
+        self.c, self.by_id = c, by_id
+        ids = scores["client_id"]
+        self.at = index.get_indexer(ids.astype(str))       # -1: not a client (or missing)
+        w = scores["wave"]
+        if isinstance(w.dtype, pd.CategoricalDtype) and list(w.cat.categories) == WAVES:
+            self.wave = w.cat.codes.to_numpy().astype(np.int64)      # -1: missing
+        else:                                                   # anything else: the slow path
+            self.wave = None
+        self.score = scores["score"].to_numpy(float)
+        self.harm = scores["harmonised"].to_numpy(dtype=bool)
+        self.ids = _prepared(clients, "ids_string", lambda: c["client_id"].astype("string"))
+
+    def _rows(self, outcome: str) -> np.ndarray | None:
+        """The outcome's rows with a score, or None when the public function must decide."""
+        r = self.rows_of.get(outcome)
+        if r is None or self.wave is None:
+            return None
+        r = r[~np.isnan(self.score[r])]
+        if not len(r):
+            return None
+        at, wave = self.at[r], self.wave[r]
+        if (at < 0).any() or (wave < 0).any():
+            return None
+        cell = np.sort(at * len(WAVES) + wave)
+        if (cell[1:] == cell[:-1]).any():
+            return None
+        return r
+
+    def change_frame(self, outcome: str, complete: bool = True) -> pd.DataFrame:
+        """:func:`change_frame` ``(scores, clients, outcome, complete=complete,
+        check_waves=False)`` (baseline ``alku``, end ``loppu``)."""
+        r = self._rows(outcome)
+        if r is None:
+            return change_frame(self.scores.iloc[self.rows_of.get(outcome, [])]
+                                if outcome in self.rows_of else self.scores, self.clients,
+                                outcome, complete=complete, check_waves=False)
+        wave = self.wave[r]
+        return _paired(self.c, self.by_id, self.at[r], wave == 0, wave == 2, self.score[r],
+                       self.harm[r], complete, outcome, self.ids)
+
+    def long_frame(self, outcome: str) -> pd.DataFrame:
+        """:func:`long_frame` ``(scores, clients, outcome)``."""
+        r = self._rows(outcome)
+        if r is None:
+            return long_frame(self.scores.iloc[self.rows_of.get(outcome, [])]
+                              if outcome in self.rows_of else self.scores, self.clients,
+                              outcome)
+        wave = pd.Categorical.from_codes(self.wave[r], categories=WAVES, ordered=True)
+        return _stacked(self.c, self.by_id, self.at[r], wave, self.score[r], self.harm[r],
+                        outcome, self.ids)
