@@ -291,13 +291,24 @@ def _esr_table(ev: Evaluation, summ: pd.DataFrame) -> None:
 
 def _services(ev: Evaluation) -> None:
     ds = ev.dataset
-    # In euros of the price year, like every other cost in the report.
-    priced = costing.price_services(ds.service_costs, ds.unit_costs)
-    sc = priced.merge(ds.clients.loc[:, ["client_id", "arm"]], on="client_id", how="inner")
+    # In euros of the price year, like every other cost in the report; priced once per run
+    # (the costs and the sensitivity analyses read the same priced rows)
+    prepared = _prepared_costs(ev)
+    priced = prepared.priced_services(costing.unit_cost_values(ds.unit_costs))
+    pos = prepared.service_client_pos()
+    if pos is None:  # a client listed twice: the merge, as it always was
+        sc = priced.merge(ds.clients.loc[:, ["client_id", "arm"]], on="client_id", how="inner")
+        who = sc["client_id"]
+    else:  # the inner merge's rows (left order) and arm, from the clients' positions
+        keep = pos >= 0
+        sc = priced.loc[keep].reset_index(drop=True)
+        sc["arm"] = ds.clients["arm"].take(pos[keep]).array  # its dtype, as merged
+        who = pd.Series(pos[keep])  # the client by position: as many distinct as by id
     ev.objects["services"] = sc  # the priced episodes: the report's dominance check reads them
     for by, name in (("funding", "services_by_funding"), ("sector", "services_by_sector")):
-        g = (sc.groupby(["arm", by], observed=True, sort=True)
-             .agg(n_clients=("client_id", "nunique"), n_episodes=("client_id", "size"),
+        g = (sc.loc[:, ["arm", by, "price_year_amount"]].assign(_client=who.to_numpy())
+             .groupby(["arm", by], observed=True, sort=True)
+             .agg(n_clients=("_client", "nunique"), n_episodes=("_client", "size"),
                   amount=("price_year_amount", "sum")).reset_index())
         _table(ev, name, g)
 
@@ -414,7 +425,8 @@ def _cutoff(ev: Evaluation) -> pd.Timestamp:
 def _budget(ev: Evaluation) -> None:
     """Budget follow-up: granted and realised budgets, utilisation, by pilot and client group."""
     ds = ev.dataset
-    res = budget_mod.budget_followup(ds.budgets, ds.service_costs, ds.clients, _cutoff(ev))
+    res = budget_mod.budget_followup(ds.budgets, ds.service_costs, ds.clients, _cutoff(ev),
+                                     client_pos=_prepared_costs(ev).service_client_pos())
     block = ev.results["budget"] = res.to_results()
     ev.objects["budget"] = res
     _table(ev, "budget_followup", pd.DataFrame([{k: block[k] for k in (
@@ -432,7 +444,9 @@ def _budget(ev: Evaluation) -> None:
 def _providers(ev: Evaluation) -> None:
     """Provider choice: HB euros by provider sector beside the usual services' sector mix."""
     ds = ev.dataset
-    mix = providers_mod.provider_mix(ds.service_costs, ds.clients, ds.providers, _cutoff(ev))
+    pos = _prepared_costs(ev).service_client_pos()  # the rows' clients, found once per run
+    mix = providers_mod.provider_mix(ds.service_costs, ds.clients, ds.providers, _cutoff(ev),
+                                     client_pos=pos)
     block = ev.results["providers"] = mix.to_results()
     ev.objects["providers"] = mix
     _table(ev, "provider_mix", mix.to_frame().loc[:, [
@@ -442,7 +456,7 @@ def _providers(ev: Evaluation) -> None:
         "n_providers", "distinct_per_client_median", "new_entrant_share", "evaluation_start")}]))
     # with names (a sole trader's name is a person's): the report drops it when public
     _table(ev, "providers_paid", providers_mod.provider_table(
-        ds.service_costs, ds.clients, ds.providers, mix))
+        ds.service_costs, ds.clients, ds.providers, mix, client_pos=pos))
 
 
 def _cea_row(b: dict[str, Any]) -> dict[str, Any]:

@@ -484,13 +484,18 @@ def price_services(service_costs: pd.DataFrame, unit_costs: Any) -> pd.DataFrame
 
 
 def service_costs_by_client(service_costs: pd.DataFrame, clients: pd.DataFrame,
-                            unit_costs: Any) -> pd.DataFrame:
+                            unit_costs: Any, *, priced: pd.DataFrame | None = None,
+                            client_pos: np.ndarray | None = None) -> pd.DataFrame:
     """Per client: price-year euros by funding (``services_hb_budget``, ``services_usual``,
     ``client_fees`` as fees paid, positive), every episode counted in full.
 
     ``attrs``: ``sum_mismatch`` (rows flagged and kept as given), ``rows_outside_clientship``
     (episodes starting before the client-ship start or after its end; counted in full all the
     same), ``rows_unknown_client`` (rows naming a client not in ``clients``; not counted).
+
+    ``priced`` (:func:`price_services` of ``service_costs`` with these unit costs) and
+    ``client_pos`` (:func:`service_client_positions`) when already made: then the rows are
+    summed by their client's position instead of merged on the ids (the same sums).
     """
     c = clients.loc[:, ["client_id"]].astype(str)
     out = c.copy()
@@ -499,6 +504,8 @@ def service_costs_by_client(service_costs: pd.DataFrame, clients: pd.DataFrame,
     if service_costs is None or len(service_costs) == 0:
         out.attrs.update(sum_mismatch=0, rows_outside_clientship=0, rows_unknown_client=0)
         return out
+    if priced is not None and client_pos is not None:
+        return _service_sums_by_position(priced, clients, client_pos, out)
     # the columns used here (pricing copies the frame; the others are large strings)
     s = price_services(service_costs.loc[:, [c for c in (
         "client_id", "funding", "start_date", "end_date", "amount", "sum_mismatch", "file",
@@ -515,6 +522,50 @@ def service_costs_by_client(service_costs: pd.DataFrame, clients: pd.DataFrame,
     st = pd.to_datetime(s["start_date"])
     cs = pd.to_datetime(s["client_id"].map(cl["start_date"]))
     ce = pd.to_datetime(s["client_id"].map(cl["end_date"]))
+    outside = known & ((st < cs) | (st > ce))
+    out.attrs.update(sum_mismatch=s.attrs["sum_mismatch"],
+                     rows_outside_clientship=int(outside.sum()),
+                     rows_unknown_client=int((~known).sum()))
+    return out
+
+
+def service_client_positions(service_costs: pd.DataFrame, clients: pd.DataFrame
+                             ) -> np.ndarray | None:
+    """Each service row's client as its position in ``clients`` (-1: a client not in it), the
+    ids compared as text; None when ``clients`` lists a client twice (then the callers merge
+    on the ids, and say so in their own words)."""
+    ids = clients["client_id"].astype(str)
+    if not ids.is_unique:
+        return None
+    return np.asarray(pd.Index(ids).get_indexer(service_costs["client_id"].astype(str)),
+                      dtype=np.intp)
+
+
+def _service_sums_by_position(s: pd.DataFrame, clients: pd.DataFrame, pos: np.ndarray,
+                              out: pd.DataFrame) -> pd.DataFrame:
+    """:func:`service_costs_by_client` from the priced rows and their clients' positions, with
+    the very same sums: pandas sums a group in row order, or by ``reduceat`` when the rows
+    come sorted by group, so the rows are grouped by a key that sorts as the pivot's (client
+    id as text, then component), not by the position alone."""
+    known = pos >= 0
+    comps = sorted(FUNDING.values())
+    code = s["funding"].astype(str).map({f: comps.index(c) for f, c in FUNDING.items()})
+    ids = clients["client_id"].astype(str).to_numpy(dtype=object)
+    by_id = np.argsort(ids, kind="stable")           # position of the client of each rank
+    rank = np.empty(len(ids), dtype=np.intp)
+    rank[by_id] = np.arange(len(ids))
+    key = rank[pos[known]] * len(comps) + code.to_numpy(dtype=np.intp)[known]
+    sums = pd.Series(s["price_year_amount"].to_numpy(dtype=float)[known]).groupby(key).sum()
+    k = sums.index.to_numpy(dtype=np.intp)
+    at, comp = by_id[k // len(comps)], k % len(comps)
+    for j, col in enumerate(comps):
+        vals = np.zeros(len(out))
+        vals[at[comp == j]] = sums.to_numpy(dtype=float)[comp == j]
+        out[col] = vals
+    st = s["start_date"].to_numpy(dtype="datetime64[ns]")
+    at = np.where(known, pos, 0)
+    cs = pd.to_datetime(clients["start_date"]).to_numpy(dtype="datetime64[ns]")[at]
+    ce = pd.to_datetime(clients["end_date"]).to_numpy(dtype="datetime64[ns]")[at]
     outside = known & ((st < cs) | (st > ce))
     out.attrs.update(sum_mismatch=s.attrs["sum_mismatch"],
                      rows_outside_clientship=int(outside.sum()),
@@ -566,6 +617,8 @@ class PreparedCosts:
         self._joined: _JoinedDiaries | None = None
         self._layout: RateLayout | None = None
         self._services: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._priced: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._client_pos: tuple[np.ndarray | None] | None = None
 
     def joined(self) -> _JoinedDiaries:
         """The diary rows joined to their diaries (computed on first use)."""
@@ -581,12 +634,37 @@ class PreparedCosts:
 
     def services(self, uc: UnitCostValues | None) -> pd.DataFrame:
         """:func:`service_costs_by_client`, once per price year and price index."""
-        key = ((uc.price_year, tuple(sorted(uc.price_index.items()))) if uc is not None
-               else (None,))
+        key = _price_key(uc)
         if key not in self._services:
+            sc = self.tables["service_costs"]
+            shared = uc is not None and sc is not None and len(sc) > 0 \
+                and self.service_client_pos() is not None
             self._services[key] = service_costs_by_client(
-                self.tables["service_costs"], self.tables["clients"], uc)
+                sc, self.tables["clients"], uc,
+                priced=self.priced_services(uc) if shared else None,
+                client_pos=self.service_client_pos() if shared else None)
         return self._services[key]  # read, never changed, by client_costs
+
+    def priced_services(self, uc: UnitCostValues) -> pd.DataFrame:
+        """:func:`price_services` of the service rows (every column), once per price year and
+        price index; shared by the services, the costs and the sensitivity analyses (read,
+        never changed)."""
+        key = _price_key(uc)
+        if key not in self._priced:
+            self._priced[key] = price_services(self.tables["service_costs"], uc)
+        return self._priced[key]
+
+    def service_client_pos(self) -> np.ndarray | None:
+        """:func:`service_client_positions` of the service rows (computed on first use)."""
+        if self._client_pos is None:
+            self._client_pos = (service_client_positions(self.tables["service_costs"],
+                                                         self.tables["clients"]),)
+        return self._client_pos[0]
+
+
+def _price_key(uc: UnitCostValues | None) -> tuple[Any, ...]:
+    """What the price-year euros of the service rows depend on."""
+    return (uc.price_year, tuple(sorted(uc.price_index.items()))) if uc is not None else (None,)
 
 
 def _tables(ds_or_tables: Any) -> dict[str, Any]:
