@@ -308,3 +308,30 @@ def test_a_client_listed_twice_is_an_error_not_a_double_cost():
     t["clients"] = pd.concat([t["clients"], t["clients"].iloc[[0]]], ignore_index=True)
     with pytest.raises(HbEvalError, match="1 client"):
         client_costs(t)
+
+
+def test_prepared_costs_recompute_only_what_a_change_moves_and_equal_a_fresh_costing(
+        demo_dataset):
+    """The prepared costs remember each component's imputed rates by the bytes of its euros
+    per day: after any sequence of varied costings, each costing is bit for bit the costing
+    of the dataset itself (no memo), and a change of one value recomputes only its
+    components."""
+    from hb_eval.costs.costing import PreparedCosts, vary_unit_costs
+
+    ds = demo_dataset
+    prepared = PreparedCosts(ds)
+    uc = ds.unit_costs
+    runs = [dict(perspective="societal"), dict(rule="arm_role"),
+            dict(unit_costs=vary_unit_costs(uc, km_allowance=0.1)),
+            dict(unit_costs=vary_unit_costs(uc, wage_factor=1.2), rule="zero"),
+            dict(unit_costs=vary_unit_costs(uc, client_hour_value=7.0),
+                 perspective="societal"),
+            dict(perspective="organiser")]
+    for kw in runs:
+        pd.testing.assert_frame_equal(client_costs(prepared, **kw), client_costs(ds, **kw),
+                                      check_exact=True)
+    memo = prepared.layout(None).memo
+    size = len(memo)
+    client_costs(prepared, unit_costs=vary_unit_costs(uc, volunteer_hour_value=3.0))
+    # only the volunteers' time moved: one new component's rates
+    assert len(memo) == size + 1

@@ -36,6 +36,7 @@ Decisions where the spec is silent (also in the docstrings below):
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -330,10 +331,16 @@ def clientship_days(clients: pd.DataFrame, cutoff: pd.Timestamp | str) -> pd.Dat
 class RateLayout:
     """Where each priced diary row goes in :func:`diary_rates`: its client's position in the
     clients table (-1: no client of the table) and its role. It depends only on the rows and
-    the clients, not on the unit costs, so costings of the same data share it."""
+    the clients, not on the unit costs, so costings of the same data share it.
+
+    ``memo`` keeps what :func:`diary_rates` made with it for these clients: each component's
+    imputed rates, by the rule and the bytes of the component's euros per day (a costing that
+    changes one unit cost recomputes only the components it moves: the sensitivity analyses),
+    and the client-ship days by cut-off."""
 
     client: np.ndarray
     roles: dict[str, np.ndarray]
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def rate_layout(priced: pd.DataFrame, client_ids: pd.Series) -> RateLayout:
@@ -388,7 +395,11 @@ def diary_rates(priced: pd.DataFrame, clients: pd.DataFrame, rule: str = "arm_pi
     c["client_id"] = c["client_id"].astype(str)
     if cutoff is None:
         cutoff = latest_data_date(clients, priced)
-    days = clientship_days(clients, cutoff)
+    memo = layout.memo if layout is not None else {}  # a layout of these clients: shared
+    days_key = ("days", str(pd.Timestamp(cutoff)))
+    if days_key not in memo:
+        memo[days_key] = clientship_days(clients, cutoff)
+    days = memo[days_key]
     _check_unique_clients(c["client_id"])
     out = _beside(c, days)  # both one row per client, same order
 
@@ -399,31 +410,54 @@ def diary_rates(priced: pd.DataFrame, clients: pd.DataFrame, rule: str = "arm_pi
     for role in ROLES:
         comps = ROLE_COMPONENTS[role]
         m = keep & layout.roles[role]
-        pr = priced.loc[m]
+        cols_used = sorted({c for cols in comps.values() for c in cols})
+        pr = priced.loc[m, [*cols_used, "period_days"]]
         code = layout.client[m]  # the row's client as its position in ``clients``
-        per_day = pd.DataFrame(index=pr.index)
-        for comp, cols in comps.items():
-            per_day[comp] = pr.loc[:, list(cols)].sum(axis=1) / pr["period_days"].astype(float)
-        # Σ over diaries of euros/period_days == Σ over rows of euros/that row's period_days;
-        # grouped by the client's position (the same groups, rows and order as by its number)
-        rates = per_day.groupby(code, sort=False).sum()
-        at = rates.index.to_numpy(dtype=np.intp)
         observed = np.zeros(len(out), dtype=bool)
-        observed[at] = True
-        r = out[["client_id", "arm", "pilot"]].copy()
+        observed[code] = True
+        per_day = {comp: pr.loc[:, list(cols)].sum(axis=1) / pr["period_days"].astype(float)
+                   for comp, cols in comps.items()}
+        # the components whose euros per day (and rows) an earlier costing had: its rates
+        rows_key = _digest(m)
+        keys = {comp: (role, comp, rule, rows_key, _digest(v.to_numpy(dtype=float)))
+                for comp, v in per_day.items()}
+        if any(v.isna().any() for v in per_day.values()):  # pandas sums NaN blocks otherwise
+            keys = {}
+        todo = [comp for comp in comps if keys.get(comp) not in memo]
+        if todo:
+            frame = pd.DataFrame(index=pr.index)
+            for comp in todo:
+                frame[comp] = per_day[comp]
+            # Σ over diaries of euros/period_days == Σ over rows of euros/that row's
+            # period_days; grouped by the client's position (the same groups, rows and order
+            # as by its number)
+            rates = frame.groupby(code, sort=False).sum()
+            at = rates.index.to_numpy(dtype=np.intp)
+            r = out[["client_id", "arm", "pilot"]].copy()
+            for comp in todo:
+                col = np.full(len(out), np.nan)
+                col[at] = rates[comp].to_numpy(dtype=float)
+                r[comp] = col
+            imputed = _impute(r, todo, observed, rule)
+            made = {comp: imputed[comp].to_numpy(dtype=float) for comp in todo}
+            if keys:
+                memo.update({keys[comp]: v for comp, v in made.items()})
+        else:
+            made = {}
         for comp in comps:
-            col = np.full(len(out), np.nan)
-            col[at] = rates[comp].to_numpy(dtype=float)
-            r[comp] = col
-        imputed = _impute(r, list(comps), observed, rule)
-        for comp in comps:
-            out[f"{comp}_rate"] = imputed[comp].to_numpy()
+            rate = made[comp] if comp in made else memo[keys[comp]]
+            out[f"{comp}_rate"] = rate.copy()
             out[comp] = out[f"{comp}_rate"] * out["days"]
         out[f"imputed_{role}"] = ~observed
     out["rule"] = rule
     out.attrs["diary_rows_unattributed"] = n_unattributed
     out.attrs["cutoff"] = str(pd.Timestamp(cutoff).date())
     return out
+
+
+def _digest(a: np.ndarray) -> bytes:
+    """A short fingerprint of an array's bytes (a memo key)."""
+    return hashlib.blake2b(np.ascontiguousarray(a).tobytes(), digest_size=20).digest()
 
 
 def _impute(r: pd.DataFrame, comps: list[str], observed: np.ndarray,
@@ -459,7 +493,7 @@ def price_services(service_costs: pd.DataFrame, unit_costs: Any) -> pd.DataFrame
     """
     uc = unit_cost_values(unit_costs)
     s = service_costs.copy()
-    unknown = ~s["funding"].astype(str).isin(list(FUNDING))
+    unknown = _funding_codes(s["funding"], {f: 0 for f in FUNDING}) < 0
     if unknown.any():
         bad = s[unknown].iloc[0]
         raise InputError(f"unknown funding code; expected one of {', '.join(FUNDING)}",
@@ -541,6 +575,14 @@ def service_client_positions(service_costs: pd.DataFrame, clients: pd.DataFrame
                       dtype=np.intp)
 
 
+def _funding_codes(funding: pd.Series, codes: Mapping[str, int]) -> np.ndarray:
+    """``codes`` of each row's funding as text (-1: another one), looked up once per distinct
+    value (a category's code) rather than once per row."""
+    f = funding if isinstance(funding.dtype, pd.CategoricalDtype) else funding.astype("category")
+    table = np.array([codes.get(str(v), -1) for v in f.cat.categories] + [-1], dtype=np.intp)
+    return table[f.cat.codes.to_numpy()]  # code -1 (missing) reads the last entry: -1
+
+
 def _service_sums_by_position(s: pd.DataFrame, clients: pd.DataFrame, pos: np.ndarray,
                               out: pd.DataFrame) -> pd.DataFrame:
     """:func:`service_costs_by_client` from the priced rows and their clients' positions, with
@@ -549,12 +591,12 @@ def _service_sums_by_position(s: pd.DataFrame, clients: pd.DataFrame, pos: np.nd
     id as text, then component), not by the position alone."""
     known = pos >= 0
     comps = sorted(FUNDING.values())
-    code = s["funding"].astype(str).map({f: comps.index(c) for f, c in FUNDING.items()})
+    code = _funding_codes(s["funding"], {f: comps.index(c) for f, c in FUNDING.items()})
     ids = clients["client_id"].astype(str).to_numpy(dtype=object)
     by_id = np.argsort(ids, kind="stable")           # position of the client of each rank
     rank = np.empty(len(ids), dtype=np.intp)
     rank[by_id] = np.arange(len(ids))
-    key = rank[pos[known]] * len(comps) + code.to_numpy(dtype=np.intp)[known]
+    key = rank[pos[known]] * len(comps) + code[known]
     sums = pd.Series(s["price_year_amount"].to_numpy(dtype=float)[known]).groupby(key).sum()
     k = sums.index.to_numpy(dtype=np.intp)
     at, comp = by_id[k // len(comps)], k % len(comps)
