@@ -213,6 +213,18 @@ def test_missing_title_error_names_title_and_diary():
     assert "johtava sosiaalityöntekijä" in msg and "w1.xlsx" in msg
 
 
+def test_a_title_missing_from_two_diaries_names_the_first_diary_met():
+    """The wage is looked up once per role and title: an unknown title names the diary of
+    the first row that has it (here w2.xlsx, listed first), not any diary with it."""
+    t = tables()
+    t["diaries"].loc[:1, "title"] = "johtaja"
+    t["diary_rows"] = pd.concat([t["diary_rows"].iloc[[2]], t["diary_rows"].drop(index=2)],
+                                ignore_index=True)
+    with pytest.raises(InputError) as e:
+        client_costs(t, "organiser")
+    assert "w2.xlsx" in str(e.value) and "w1.xlsx" not in str(e.value)
+
+
 def test_unknown_title_worker_diary_imputed():
     t = tables(worker_title=None)
     r = client_costs(t, "organiser").set_index("client_id")

@@ -320,8 +320,8 @@ def _costs(ev: Evaluation) -> None:
     out = {p: costing.client_costs(prepared, perspective=p, rule=a.diary_rule)
            for p in ("organiser", "societal")}
     ev.objects["costs"] = out
-    ev.results["costs"] = {p: costing.costs_block(c) for p, c in out.items()}
     summ = costing.cost_summary(pd.concat(list(out.values()), ignore_index=True))
+    ev.results["costs"] = {p: costing.costs_block(c, summary=summ) for p, c in out.items()}
     summ = (summ[summ["per"] == "client"].drop(columns="per")
             .sort_values("perspective", kind="stable"))
     _table(ev, "costs_by_arm", summ)

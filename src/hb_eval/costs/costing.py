@@ -222,7 +222,8 @@ class _JoinedDiaries:
     km: np.ndarray
     expenses: np.ndarray
     volunteer: np.ndarray
-    groups: tuple[tuple[Any, str, str, np.ndarray], ...]  # (diary file, role, title, rows)
+    pair: np.ndarray  # each row's (diary role, title) as a code, in order of first appearance
+    pairs: tuple[tuple[Any, str, Any], ...]  # per code: (diary file of its first row, role, title)
     years: pd.Series | None  # only where some row has expenses
 
 
@@ -244,28 +245,34 @@ def _join_diaries(diaries: pd.DataFrame, diary_rows: pd.DataFrame) -> _JoinedDia
     km = pd.to_numeric(r["km"], errors="raise").fillna(0.0).to_numpy(float)
     exp = pd.to_numeric(r["expenses"], errors="raise").fillna(0.0).to_numpy(float)
     volunteer = r["volunteer"].fillna(False).astype(bool).to_numpy()
-    title = r["title"].astype("object").where(r["title"].notna(), None)
-    # ``r`` is a merge's result (a RangeIndex): each group's labels are its row positions
-    groups = tuple(
-        (diary_file, drole, t, np.asarray(idx, dtype=np.intp))
-        for (diary_file, drole, t), idx in r.groupby(
-            [r["diary_file"], r["diary_role"], title.fillna("")], sort=False).groups.items())
+    title = r["title"].astype("object").where(r["title"].notna(), None).fillna("")
+    # the minute cost depends on the diary's role and title only: one code per pair met (a
+    # diary without a role has none), with the diary file of its first row for the errors
+    keys = pd.DataFrame({"role": r["diary_role"], "title": title})
+    pair = keys.groupby(["role", "title"], sort=False, observed=True).ngroup().to_numpy()
+    codes, first = np.unique(pair, return_index=True)
+    files = r["diary_file"].to_numpy(dtype=object)
+    drole = r["diary_role"].to_numpy(dtype=object)
+    t = title.to_numpy(dtype=object)
+    pairs = tuple((files[i], drole[i], t[i]) for c, i in zip(codes, first) if c >= 0)
     years = pd.to_datetime(r["date"]).dt.year if exp.any() else None
     return _JoinedDiaries(r.drop(columns=["diary_role"]), role, minutes, km, exp, volunteer,
-                          groups, years)
+                          pair, pairs, years)
 
 
 def _price_joined(j: _JoinedDiaries, uc: UnitCostValues) -> pd.DataFrame:
     r, role, minutes, volunteer = j.frame, j.role, j.minutes, j.volunteer
-    # minute cost per diary (title checked once per diary, so the error names that diary)
-    minute_cost = np.full(len(r), np.nan)
-    for diary_file, drole, t, pos in j.groups:
+    # minute cost per (role, title), checked in the order the rows meet them, so that an
+    # unknown title names the diary of its first row (the first such diary)
+    cost = np.full(len(j.pairs) + 1, np.nan)  # the last entry: rows of a diary without a role
+    for k, (diary_file, drole, t) in enumerate(j.pairs):
         if drole == "worker":
             if t == "":
                 continue  # unknown title: not priced, clients imputed
-            minute_cost[pos] = uc.minute_cost(t, diary_file)
+            cost[k] = uc.minute_cost(t, diary_file)
         elif drole == "assistant":
-            minute_cost[pos] = uc.minute_cost(t if t != "" else ASSISTANT_TITLE, diary_file)
+            cost[k] = uc.minute_cost(t if t != "" else ASSISTANT_TITLE, diary_file)
+    minute_cost = cost[j.pair]
     is_w, is_a, is_c = role == "worker", role == "assistant", role == "client"
     priced = ~(is_w & np.isnan(minute_cost))
     time_eur = np.where(is_w | (is_a & ~volunteer), minutes * np.nan_to_num(minute_cost), 0.0)
@@ -400,7 +407,9 @@ def diary_rates(priced: pd.DataFrame, clients: pd.DataFrame, rule: str = "arm_pi
     if days_key not in memo:
         memo[days_key] = clientship_days(clients, cutoff)
     days = memo[days_key]
-    _check_unique_clients(c["client_id"])
+    if ("unique",) not in memo:  # checked once per layout's clients
+        _check_unique_clients(c["client_id"])
+        memo[("unique",)] = True
     out = _beside(c, days)  # both one row per client, same order
 
     if layout is None:
@@ -509,9 +518,10 @@ def price_services(service_costs: pd.DataFrame, unit_costs: Any) -> pd.DataFrame
         raise InputError("service episode has no amount", file=_s(bad.get("file")),
                          row=_i(bad.get("row")), column="Summa €")
     s["price_year_basis"] = year.astype(int)
+    none = pd.Series([None] * len(s)) if not {"file", "row"} <= set(s.columns) else None
     s["price_year_amount"] = amount.to_numpy() * _year_factors(
-        year.astype(int), uc, s.get("file", pd.Series([None] * len(s))),
-        s.get("row", pd.Series([None] * len(s))))
+        year.astype(int), uc, s["file"] if "file" in s else none,
+        s["row"] if "row" in s else none)
     s.attrs["sum_mismatch"] = int(s.get("sum_mismatch", pd.Series(False, index=s.index))
                                   .fillna(False).astype(bool).sum())
     return s
@@ -866,13 +876,20 @@ def cost_summary(costs: pd.DataFrame) -> pd.DataFrame:
     return out.loc[:, ["perspective", "component", "arm", "per", "mean", "sd", "n"]]
 
 
-def costs_block(costs: pd.DataFrame) -> dict[str, Any]:
-    """The results.json ``costs.<perspective>`` block: mean per arm and components per arm."""
+def costs_block(costs: pd.DataFrame, summary: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The results.json ``costs.<perspective>`` block: mean per arm and components per arm.
+
+    ``summary``: :func:`cost_summary` of these costs when already made (it may hold other
+    perspectives too, stacked: their rows are left out; the means are the same numbers)."""
     def f(v: Any) -> float | None:
         v = float(v)
         return None if not np.isfinite(v) else v
 
-    s = cost_summary(costs)
+    if summary is None:
+        s = cost_summary(costs)
+    else:
+        mine = set(costs["perspective"].astype(str)) if "perspective" in costs else set()
+        s = summary[summary["perspective"].astype(str).isin(mine)]
     s = s[s["per"] == "client"]
     arms = ("HB", "Verrokki")
     get = {(r.component, str(r.arm)): r.mean for r in s.itertuples()}
