@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from .outcomes import comparability, experience, scores as scoring
@@ -305,11 +306,18 @@ def _services(ev: Evaluation) -> None:
         sc["arm"] = ds.clients["arm"].take(pos[keep]).array  # its dtype, as merged
         who = pd.Series(pos[keep])  # the client by position: as many distinct as by id
     ev.objects["services"] = sc  # the priced episodes: the report's dominance check reads them
+    client = pd.factorize(who)[0]  # a code per client (positions, or ids when merged)
     for by, name in (("funding", "services_by_funding"), ("sector", "services_by_sector")):
-        g = (sc.loc[:, ["arm", by, "price_year_amount"]].assign(_client=who.to_numpy())
-             .groupby(["arm", by], observed=True, sort=True)
-             .agg(n_clients=("_client", "nunique"), n_episodes=("_client", "size"),
-                  amount=("price_year_amount", "sum")).reset_index())
+        grouped = sc.loc[:, ["arm", by, "price_year_amount"]].groupby(
+            ["arm", by], observed=True, sort=True)
+        g = grouped.agg(n_episodes=("price_year_amount", "size"),
+                        amount=("price_year_amount", "sum")).reset_index()
+        # distinct clients per group: distinct (group, client) pairs, counted by group
+        group = grouped.ngroup().to_numpy()
+        pairs = np.unique(group[group >= 0].astype(np.int64) * (client.max() + 1)
+                          + client[group >= 0]) if len(client) else np.zeros(0, np.int64)
+        g.insert(2, "n_clients", np.bincount(pairs // (client.max() + 1 if len(client) else 1),
+                                             minlength=len(g)).astype(np.int64))
         _table(ev, name, g)
 
 

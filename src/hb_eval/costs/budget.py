@@ -76,7 +76,15 @@ def decision_periods(budgets: pd.DataFrame, clients: pd.DataFrame,
     """
     b = budgets.assign(client_id=budgets["client_id"].astype(str))
     cs = _clientship(clients, cutoff)
-    b = b.merge(cs, on="client_id", how="inner", validate="many_to_one")
+    ids = pd.Index(cs["client_id"])
+    if ids.is_unique:  # the inner merge's rows (left order), by the clients' positions
+        at = ids.get_indexer(b["client_id"])
+        b = b.loc[at >= 0].reset_index(drop=True)
+        at = at[at >= 0]
+        for col in ("cs_start", "cs_end"):
+            b[col] = cs[col].to_numpy()[at]
+    else:  # a client listed twice: the merge says so
+        b = b.merge(cs, on="client_id", how="inner", validate="many_to_one")
     b = b.sort_values(["client_id", "start_date"], kind="stable").reset_index(drop=True)
     start = pd.to_datetime(b["start_date"]).to_numpy()
     own_end = pd.to_datetime(b["end_date"]).to_numpy()
@@ -133,6 +141,8 @@ class BudgetFollowup:
     periods: pd.DataFrame
     cutoff: str
     notes: dict[str, int] = field(default_factory=dict)
+    _by: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False,
+                                         compare=False)
 
     @property
     def utilisation(self) -> pd.Series:
@@ -145,8 +155,11 @@ class BudgetFollowup:
         return self.clients.copy()
 
     def by(self, column: str) -> pd.DataFrame:
-        """Follow-up by ``pilot`` or ``client_group``: see :func:`followup_by`."""
-        return followup_by(self.clients, column)
+        """Follow-up by ``pilot`` or ``client_group``: see :func:`followup_by` (made once per
+        column; a copy)."""
+        if column not in self._by:
+            self._by[column] = followup_by(self.clients, column)
+        return self._by[column].copy()
 
     def summary(self) -> str:
         """The follow-up in a few lines of text."""
