@@ -419,24 +419,27 @@ def diary_rates(priced: pd.DataFrame, clients: pd.DataFrame, rule: str = "arm_pi
     for role in ROLES:
         comps = ROLE_COMPONENTS[role]
         m = keep & layout.roles[role]
-        cols_used = sorted({c for cols in comps.values() for c in cols})
-        pr = priced.loc[m, [*cols_used, "period_days"]]
         code = layout.client[m]  # the row's client as its position in ``clients``
         observed = np.zeros(len(out), dtype=bool)
         observed[code] = True
-        per_day = {comp: pr.loc[:, list(cols)].sum(axis=1) / pr["period_days"].astype(float)
-                   for comp, cols in comps.items()}
+        # euros per day of each row: its columns summed as pandas sums a row (missing as 0,
+        # left to right) over the diary's days
+        days_of = priced["period_days"].to_numpy()[m].astype(float)
+        per_day = {}
+        for comp, cols in comps.items():
+            parts = [priced[c].to_numpy(dtype=float)[m] for c in cols]
+            euros = np.where(np.isnan(parts[0]), 0.0, parts[0])
+            for x in parts[1:]:
+                euros = euros + np.where(np.isnan(x), 0.0, x)
+            per_day[comp] = euros / days_of
         # the components whose euros per day (and rows) an earlier costing had: its rates
         rows_key = _digest(m)
-        keys = {comp: (role, comp, rule, rows_key, _digest(v.to_numpy(dtype=float)))
-                for comp, v in per_day.items()}
-        if any(v.isna().any() for v in per_day.values()):  # pandas sums NaN blocks otherwise
+        keys = {comp: (role, comp, rule, rows_key, _digest(v)) for comp, v in per_day.items()}
+        if any(np.isnan(v).any() for v in per_day.values()):  # pandas sums NaN blocks otherwise
             keys = {}
         todo = [comp for comp in comps if keys.get(comp) not in memo]
         if todo:
-            frame = pd.DataFrame(index=pr.index)
-            for comp in todo:
-                frame[comp] = per_day[comp]
+            frame = pd.DataFrame({comp: per_day[comp] for comp in todo})
             # Σ over diaries of euros/period_days == Σ over rows of euros/that row's
             # period_days; grouped by the client's position (the same groups, rows and order
             # as by its number)
