@@ -312,12 +312,12 @@ def _services(ev: Evaluation) -> None:
             ["arm", by], observed=True, sort=True)
         g = grouped.agg(n_episodes=("price_year_amount", "size"),
                         amount=("price_year_amount", "sum")).reset_index()
-        # distinct clients per group: distinct (group, client) pairs, counted by group
+        # distinct clients per group: the (group, client) pairs met, counted by group
         group = grouped.ngroup().to_numpy()
-        pairs = np.unique(group[group >= 0].astype(np.int64) * (client.max() + 1)
-                          + client[group >= 0]) if len(client) else np.zeros(0, np.int64)
-        g.insert(2, "n_clients", np.bincount(pairs // (client.max() + 1 if len(client) else 1),
-                                             minlength=len(g)).astype(np.int64))
+        n_codes = int(client.max()) + 1 if len(client) else 0
+        met = np.zeros((len(g), n_codes), dtype=bool)
+        met[group[group >= 0], client[group >= 0]] = True
+        g.insert(2, "n_clients", met.sum(axis=1).astype(np.int64))
         _table(ev, name, g)
 
 

@@ -304,7 +304,8 @@ def budget_followup(budgets: pd.DataFrame, service_costs: pd.DataFrame, clients:
     """
     cl = clients[clients["arm"].astype(str) == "HB"]
     cl = cl.assign(client_id=cl["client_id"].astype(str))
-    has = set(budgets["client_id"].astype(str)) & set(cl["client_id"])
+    has = (set(budgets["client_id"].astype(str).to_numpy(dtype=object))
+           & set(cl["client_id"].to_numpy(dtype=object)))
     if not has:
         raise HbEvalError("no HB client has a budget decision: no budget follow-up")
     cl = cl[cl["client_id"].isin(has)].reset_index(drop=True)

@@ -504,7 +504,7 @@ def price_services(service_costs: pd.DataFrame, unit_costs: Any) -> pd.DataFrame
         missing from ``price_index`` (names the file and row).
     """
     uc = unit_cost_values(unit_costs)
-    s = service_costs.copy()
+    s = service_costs.copy(deep=False)  # new columns only: the rows' own stay shared
     unknown = _funding_codes(s["funding"], {f: 0 for f in FUNDING}) < 0
     if unknown.any():
         bad = s[unknown].iloc[0]
