@@ -302,7 +302,8 @@ def _services(ev: Evaluation) -> None:
         who = sc["client_id"]
     else:  # the inner merge's rows (left order) and arm, from the clients' positions
         keep = pos >= 0
-        sc = priced.loc[keep].reset_index(drop=True)
+        # every row a client's (the usual case): the priced rows themselves, not a copy
+        sc = (priced.copy(deep=False) if keep.all() else priced.loc[keep]).reset_index(drop=True)
         sc["arm"] = ds.clients["arm"].take(pos[keep]).array  # its dtype, as merged
         who = pd.Series(pos[keep])  # the client by position: as many distinct as by id
     ev.objects["services"] = sc  # the priced episodes: the report's dominance check reads them
