@@ -317,7 +317,8 @@ def _services(ev: Evaluation) -> None:
         group = grouped.ngroup().to_numpy()
         n_codes = int(client.max()) + 1 if len(client) else 0
         met = np.zeros((len(g), n_codes), dtype=bool)
-        met[group[group >= 0], client[group >= 0]] = True
+        ok = (group >= 0) & (client >= 0)  # a group, a client (a missing id is not one)
+        met[group[ok], client[ok]] = True
         g.insert(2, "n_clients", met.sum(axis=1).astype(np.int64))
         _table(ev, name, g)
 
