@@ -299,3 +299,21 @@ def test_config_sources_and_cost_margin(tmp_path):
         parse_config({**base, "analysis": {"cost_margin": 0}}, tmp_path)
     with pytest.raises(ConfigError, match="budjetit"):
         parse_config({"sources": {**base["sources"], "budjetit": "b.xlsx"}}, tmp_path)
+
+
+def test_service_group_numbers_are_pandas_own():
+    """The services stage numbers the arm x funding/sector groups from the category codes;
+    pandas' ngroup is the oracle (a missing sector is in no group; text falls back)."""
+    from hb_eval.pipeline import _group_numbers
+
+    rng = np.random.default_rng(5)
+    arm = pd.Categorical(rng.choice(["HB", "Verrokki"], 500), ["HB", "Verrokki"])
+    sector = pd.Categorical(rng.choice(["julkinen", "järjestö", None], 500),
+                            ["yksityinen", "julkinen", "järjestö"])
+    for by in (pd.Series(sector), pd.Series(sector).astype(object)):
+        f = pd.DataFrame({"arm": arm, "sector": by})
+        grouped = f.groupby(["arm", "sector"], observed=True, sort=True)
+        table = grouped.size().reset_index()
+        got = _group_numbers(f["arm"], f["sector"], table, "sector")
+        assert np.array_equal(got, grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64))
+        assert (got == -1).sum() == by.isna().sum()

@@ -314,13 +314,34 @@ def _services(ev: Evaluation) -> None:
         g = grouped.agg(n_episodes=("price_year_amount", "size"),
                         amount=("price_year_amount", "sum")).reset_index()
         # distinct clients per group: the (group, client) pairs met, counted by group
-        group = grouped.ngroup().to_numpy()
+        group = _group_numbers(sc["arm"], sc[by], g, by)
         n_codes = int(client.max()) + 1 if len(client) else 0
         met = np.zeros((len(g), n_codes), dtype=bool)
         ok = (group >= 0) & (client >= 0)  # a group, a client (a missing id is not one)
         met[group[ok], client[ok]] = True
         g.insert(2, "n_clients", met.sum(axis=1).astype(np.int64))
         _table(ev, name, g)
+
+
+def _group_numbers(arm: pd.Series, by: pd.Series, table: pd.DataFrame, name: str
+                   ) -> np.ndarray:
+    """Each row's row in ``table`` (the observed, sorted ``arm`` × ``by`` groups; -1: in none),
+    from the categories' codes when both are categorical (no sort of the rows); otherwise, or
+    when the table's groups are not the codes' order, pandas' own numbering."""
+    if isinstance(arm.dtype, pd.CategoricalDtype) and isinstance(by.dtype, pd.CategoricalDtype):
+        a, b = arm.cat.codes.to_numpy(np.int64), by.cat.codes.to_numpy(np.int64)
+        nb = len(by.cat.categories)
+        key = np.where((a >= 0) & (b >= 0), a * nb + b, -1)
+        met = np.bincount(key[key >= 0], minlength=len(arm.cat.categories) * nb) > 0
+        keys = np.flatnonzero(met)
+        if (len(keys) == len(table)
+                and list(arm.cat.categories[keys // nb]) == list(table["arm"])
+                and list(by.cat.categories[keys % nb]) == list(table[name])):
+            rank = np.cumsum(met) - 1
+            return np.where(key >= 0, rank[np.maximum(key, 0)], -1)
+    n = pd.DataFrame({"arm": arm, name: by}).groupby(
+        ["arm", name], observed=True, sort=True).ngroup()  # NaN: in no group
+    return n.fillna(-1).to_numpy(dtype=np.int64)
 
 
 def _costs(ev: Evaluation) -> None:
