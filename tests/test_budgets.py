@@ -16,6 +16,8 @@ from hypothesis import given, strategies as st
 
 import hb_eval
 from hb_eval.costs.budget import budget_followup
+from hb_eval.costs.costing import (price_services, service_client_positions,
+                                   service_costs_by_client)
 from hb_eval.costs.providers import provider_mix, provider_table
 from hb_eval.data.loaders.providers import BUSINESS_ID_WEIGHTS, is_valid_business_id
 
@@ -191,8 +193,18 @@ def test_no_personal_identity_code_or_name_in_quarantine(ds):
 
 # -- budget follow-up --------------------------------------------------------------------------
 
-def test_granted_and_realised_budget_hand_worked(ds):
-    res = budget_followup(ds.budgets, ds.service_costs, ds.clients, CUTOFF)
+@pytest.fixture(params=["merge", "positions"])
+def client_pos(request, ds):
+    """The service rows followed by a merge on the ids, or by their clients' positions (as the
+    pipeline does): the hand-worked numbers hold for both."""
+    if request.param == "merge":
+        return None
+    return service_client_positions(ds.service_costs, ds.clients)
+
+
+def test_granted_and_realised_budget_hand_worked(ds, client_pos):
+    res = budget_followup(ds.budgets, ds.service_costs, ds.clients, CUTOFF,
+                          client_pos=client_pos)
     c = res.clients.set_index("client_id")
     assert set(c.index) == {"0410712", "0410713", "0410714"}
     assert c.loc["0410712", "granted"] == pytest.approx(1358400 / 365.25, rel=1e-12)
@@ -219,8 +231,8 @@ def test_granted_and_realised_budget_hand_worked(ds):
 
 # -- provider mix ------------------------------------------------------------------------------
 
-def test_provider_mix_hand_worked(ds):
-    mix = provider_mix(ds.service_costs, ds.clients, ds.providers, CUTOFF)
+def test_provider_mix_hand_worked(ds, client_pos):
+    mix = provider_mix(ds.service_costs, ds.clients, ds.providers, CUTOFF, client_pos=client_pos)
     t = mix.by_sector.set_index("sector")
     # HB euros of HB clients, every row: yksityinen 300 + 500 (register's sector) + 100 + 1 000
     assert t.loc["yksityinen", "hb_euros"] == 1900.0 and t.loc["järjestö", "hb_euros"] == 1530.0
@@ -234,11 +246,43 @@ def test_provider_mix_hand_worked(ds):
     assert r["evaluation_start"] == "2018-02-01"
     assert r["hb_euros_unregistered"] == 2530.0 and r["n_clients_no_provider"] == 2
     assert "Aino" not in str(r)
-    names = provider_table(ds.service_costs, ds.clients, ds.providers, mix)
+    names = provider_table(ds.service_costs, ds.clients, ds.providers, mix,
+                           client_pos=client_pos)
     # most euros first: P002 500, P001 300 + 100
     assert list(names["provider_id"]) == ["P002", "P001"]
     assert list(names["new_entrant"]) == [True, False]
     assert list(names["hb_euros"]) == [500.0, 400.0] and list(names["n_clients"]) == [1, 1]
+
+
+def test_rows_by_position_equal_the_merge_to_the_last_bit(demo_dataset):
+    """The pipeline follows the service rows by their clients' positions; the merge on the ids
+    is the oracle: the same tables, exactly (pandas sums sorted groups by reduceat and others
+    in row order, so the rows are shuffled here too, and one row names no client)."""
+    d = demo_dataset
+    sc = d.service_costs
+    order = np.random.default_rng(3).permutation(len(sc))
+    for rows in (sc, sc.iloc[order].reset_index(drop=True)):
+        rows = rows.copy()
+        rows.loc[rows.index[5], "client_id"] = "no such client"
+        pos = service_client_positions(rows, d.clients)
+        assert (pos < 0).sum() == 1
+        cut = pd.Timestamp("2019-12-31")
+        a = budget_followup(d.budgets, rows, d.clients, cut)
+        b = budget_followup(d.budgets, rows, d.clients, cut, client_pos=pos)
+        pd.testing.assert_frame_equal(a.clients, b.clients, check_exact=True)
+        assert a.notes == b.notes
+        m1 = provider_mix(rows, d.clients, d.providers, cut)
+        m2 = provider_mix(rows, d.clients, d.providers, cut, client_pos=pos)
+        pd.testing.assert_frame_equal(m1.by_sector, m2.by_sector, check_exact=True)
+        assert m1.to_results() == m2.to_results()
+        pd.testing.assert_frame_equal(
+            provider_table(rows, d.clients, d.providers, m1),
+            provider_table(rows, d.clients, d.providers, m2, client_pos=pos), check_exact=True)
+        s1 = service_costs_by_client(rows, d.clients, d.unit_costs)
+        s2 = service_costs_by_client(rows, d.clients, d.unit_costs,
+                                     priced=price_services(rows, d.unit_costs), client_pos=pos)
+        pd.testing.assert_frame_equal(s1, s2, check_exact=True)
+        assert s1.attrs == s2.attrs
 
 
 def test_config_sources_and_cost_margin(tmp_path):
@@ -255,3 +299,21 @@ def test_config_sources_and_cost_margin(tmp_path):
         parse_config({**base, "analysis": {"cost_margin": 0}}, tmp_path)
     with pytest.raises(ConfigError, match="budjetit"):
         parse_config({"sources": {**base["sources"], "budjetit": "b.xlsx"}}, tmp_path)
+
+
+def test_service_group_numbers_are_pandas_own():
+    """The services stage numbers the arm x funding/sector groups from the category codes;
+    pandas' ngroup is the oracle (a missing sector is in no group; text falls back)."""
+    from hb_eval.pipeline import _group_numbers
+
+    rng = np.random.default_rng(5)
+    arm = pd.Categorical(rng.choice(["HB", "Verrokki"], 500), ["HB", "Verrokki"])
+    sector = pd.Categorical(rng.choice(["julkinen", "järjestö", None], 500),
+                            ["yksityinen", "julkinen", "järjestö"])
+    for by in (pd.Series(sector), pd.Series(sector).astype(object)):
+        f = pd.DataFrame({"arm": arm, "sector": by})
+        grouped = f.groupby(["arm", "sector"], observed=True, sort=True)
+        table = grouped.size().reset_index()
+        got = _group_numbers(f["arm"], f["sector"], table, "sector")
+        assert np.array_equal(got, grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64))
+        assert (got == -1).sum() == by.isna().sum()

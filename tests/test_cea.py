@@ -336,3 +336,21 @@ def test_glm_check_fitted_when_asked_for():
     assert r._glm is None                                    # not fitted by the run itself
     pd.testing.assert_frame_equal(r.glm_check, cost_glm_check(cea_sample(costs, effects)))
     assert run_cea(costs, effects, CFG, glm_check=False).glm_check is None
+
+
+def test_cea_sample_join_by_position_is_the_merge():
+    """cea_sample joins the costs by the clients' positions; the left merge it replaces is the
+    oracle (order, dtypes, a client without costs as NaN), and duplicates still raise."""
+    from hb_eval.costs.cea import _left_join
+
+    e = pd.DataFrame({"client_id": ["c3", "c1", "c9", "c2"], "change": [1.0, 2.0, 3.0, 4.0]},
+                     index=[7, 3, 5, 1])
+    c = pd.DataFrame({"client_id": ["c1", "c2", "c3", "c4"],
+                      "arm_cost": pd.Categorical(["HB", "Verrokki", "HB", "HB"]),
+                      "cost": [10.0, 20.0, 30.0, 40.0]})
+    want = e.merge(c, on="client_id", how="left", validate="one_to_one")
+    got = _left_join(e, c)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got["cost"].isna().tolist() == [False, False, True, False]
+    with pytest.raises(pd.errors.MergeError):
+        _left_join(e, pd.concat([c, c.iloc[[0]]], ignore_index=True))

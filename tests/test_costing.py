@@ -213,6 +213,18 @@ def test_missing_title_error_names_title_and_diary():
     assert "johtava sosiaalityöntekijä" in msg and "w1.xlsx" in msg
 
 
+def test_a_title_missing_from_two_diaries_names_the_first_diary_met():
+    """The wage is looked up once per role and title: an unknown title names the diary of
+    the first row that has it (here w2.xlsx, listed first), not any diary with it."""
+    t = tables()
+    t["diaries"].loc[:1, "title"] = "johtaja"
+    t["diary_rows"] = pd.concat([t["diary_rows"].iloc[[2]], t["diary_rows"].drop(index=2)],
+                                ignore_index=True)
+    with pytest.raises(InputError) as e:
+        client_costs(t, "organiser")
+    assert "w2.xlsx" in str(e.value) and "w1.xlsx" not in str(e.value)
+
+
 def test_unknown_title_worker_diary_imputed():
     t = tables(worker_title=None)
     r = client_costs(t, "organiser").set_index("client_id")
@@ -308,3 +320,30 @@ def test_a_client_listed_twice_is_an_error_not_a_double_cost():
     t["clients"] = pd.concat([t["clients"], t["clients"].iloc[[0]]], ignore_index=True)
     with pytest.raises(HbEvalError, match="1 client"):
         client_costs(t)
+
+
+def test_prepared_costs_recompute_only_what_a_change_moves_and_equal_a_fresh_costing(
+        demo_dataset):
+    """The prepared costs remember each component's imputed rates by the bytes of its euros
+    per day: after any sequence of varied costings, each costing is bit for bit the costing
+    of the dataset itself (no memo), and a change of one value recomputes only its
+    components."""
+    from hb_eval.costs.costing import PreparedCosts, vary_unit_costs
+
+    ds = demo_dataset
+    prepared = PreparedCosts(ds)
+    uc = ds.unit_costs
+    runs = [dict(perspective="societal"), dict(rule="arm_role"),
+            dict(unit_costs=vary_unit_costs(uc, km_allowance=0.1)),
+            dict(unit_costs=vary_unit_costs(uc, wage_factor=1.2), rule="zero"),
+            dict(unit_costs=vary_unit_costs(uc, client_hour_value=7.0),
+                 perspective="societal"),
+            dict(perspective="organiser")]
+    for kw in runs:
+        pd.testing.assert_frame_equal(client_costs(prepared, **kw), client_costs(ds, **kw),
+                                      check_exact=True)
+    memo = prepared.layout(None).memo
+    size = len(memo)
+    client_costs(prepared, unit_costs=vary_unit_costs(uc, volunteer_hour_value=3.0))
+    # only the volunteers' time moved: one new component's rates
+    assert len(memo) == size + 1

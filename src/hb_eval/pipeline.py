@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from .outcomes import comparability, experience, scores as scoring
@@ -293,15 +294,56 @@ def _esr_table(ev: Evaluation, summ: pd.DataFrame) -> None:
 
 def _services(ev: Evaluation) -> None:
     ds = ev.dataset
-    # In euros of the price year, like every other cost in the report.
-    priced = costing.price_services(ds.service_costs, ds.unit_costs)
-    sc = priced.merge(ds.clients.loc[:, ["client_id", "arm"]], on="client_id", how="inner")
+    # In euros of the price year, like every other cost in the report; priced once per run
+    # (the costs and the sensitivity analyses read the same priced rows)
+    prepared = _prepared_costs(ev)
+    priced = prepared.priced_services(costing.unit_cost_values(ds.unit_costs))
+    pos = prepared.service_client_pos()
+    if pos is None:  # a client listed twice: the merge, as it always was
+        sc = priced.merge(ds.clients.loc[:, ["client_id", "arm"]], on="client_id", how="inner")
+        who = sc["client_id"]
+    else:  # the inner merge's rows (left order) and arm, from the clients' positions
+        keep = pos >= 0
+        # every row a client's (the usual case): the priced rows themselves, not a copy
+        sc = (priced.copy(deep=False) if keep.all() else priced.loc[keep]).reset_index(drop=True)
+        sc["arm"] = ds.clients["arm"].take(pos[keep]).array  # its dtype, as merged
+        who = pd.Series(pos[keep])  # the client by position: as many distinct as by id
     ev.objects["services"] = sc  # the priced episodes: the report's dominance check reads them
+    client = pd.factorize(who)[0]  # a code per client (positions, or ids when merged)
     for by, name in (("funding", "services_by_funding"), ("sector", "services_by_sector")):
-        g = (sc.groupby(["arm", by], observed=True, sort=True)
-             .agg(n_clients=("client_id", "nunique"), n_episodes=("client_id", "size"),
-                  amount=("price_year_amount", "sum")).reset_index())
+        grouped = sc.loc[:, ["arm", by, "price_year_amount"]].groupby(
+            ["arm", by], observed=True, sort=True)
+        g = grouped.agg(n_episodes=("price_year_amount", "size"),
+                        amount=("price_year_amount", "sum")).reset_index()
+        # distinct clients per group: the (group, client) pairs met, counted by group
+        group = _group_numbers(sc["arm"], sc[by], g, by)
+        n_codes = int(client.max()) + 1 if len(client) else 0
+        met = np.zeros((len(g), n_codes), dtype=bool)
+        ok = (group >= 0) & (client >= 0)  # a group, a client (a missing id is not one)
+        met[group[ok], client[ok]] = True
+        g.insert(2, "n_clients", met.sum(axis=1).astype(np.int64))
         _table(ev, name, g)
+
+
+def _group_numbers(arm: pd.Series, by: pd.Series, table: pd.DataFrame, name: str
+                   ) -> np.ndarray:
+    """Each row's row in ``table`` (the observed, sorted ``arm`` × ``by`` groups; -1: in none),
+    from the categories' codes when both are categorical (no sort of the rows); otherwise, or
+    when the table's groups are not the codes' order, pandas' own numbering."""
+    if isinstance(arm.dtype, pd.CategoricalDtype) and isinstance(by.dtype, pd.CategoricalDtype):
+        a, b = arm.cat.codes.to_numpy(np.int64), by.cat.codes.to_numpy(np.int64)
+        nb = len(by.cat.categories)
+        key = np.where((a >= 0) & (b >= 0), a * nb + b, -1)
+        met = np.bincount(key[key >= 0], minlength=len(arm.cat.categories) * nb) > 0
+        keys = np.flatnonzero(met)
+        if (len(keys) == len(table)
+                and list(arm.cat.categories[keys // nb]) == list(table["arm"])
+                and list(by.cat.categories[keys % nb]) == list(table[name])):
+            rank = np.cumsum(met) - 1
+            return np.where(key >= 0, rank[np.maximum(key, 0)], -1)
+    n = pd.DataFrame({"arm": arm, name: by}).groupby(
+        ["arm", name], observed=True, sort=True).ngroup()  # NaN: in no group
+    return n.fillna(-1).to_numpy(dtype=np.int64)
 
 
 def _costs(ev: Evaluation) -> None:
@@ -311,8 +353,8 @@ def _costs(ev: Evaluation) -> None:
     out = {p: costing.client_costs(prepared, perspective=p, rule=a.diary_rule)
            for p in ("organiser", "societal")}
     ev.objects["costs"] = out
-    ev.results["costs"] = {p: costing.costs_block(c) for p, c in out.items()}
     summ = costing.cost_summary(pd.concat(list(out.values()), ignore_index=True))
+    ev.results["costs"] = {p: costing.costs_block(c, summary=summ) for p, c in out.items()}
     summ = (summ[summ["per"] == "client"].drop(columns="per")
             .sort_values("perspective", kind="stable"))
     _table(ev, "costs_by_arm", summ)
@@ -420,7 +462,8 @@ def _cutoff(ev: Evaluation) -> pd.Timestamp:
 def _budget(ev: Evaluation) -> None:
     """Budget follow-up: granted and realised budgets, utilisation, by pilot and client group."""
     ds = ev.dataset
-    res = budget_mod.budget_followup(ds.budgets, ds.service_costs, ds.clients, _cutoff(ev))
+    res = budget_mod.budget_followup(ds.budgets, ds.service_costs, ds.clients, _cutoff(ev),
+                                     client_pos=_prepared_costs(ev).service_client_pos())
     block = ev.results["budget"] = res.to_results()
     ev.objects["budget"] = res
     _table(ev, "budget_followup", pd.DataFrame([{k: block[k] for k in (
@@ -438,7 +481,9 @@ def _budget(ev: Evaluation) -> None:
 def _providers(ev: Evaluation) -> None:
     """Provider choice: HB euros by provider sector beside the usual services' sector mix."""
     ds = ev.dataset
-    mix = providers_mod.provider_mix(ds.service_costs, ds.clients, ds.providers, _cutoff(ev))
+    pos = _prepared_costs(ev).service_client_pos()  # the rows' clients, found once per run
+    mix = providers_mod.provider_mix(ds.service_costs, ds.clients, ds.providers, _cutoff(ev),
+                                     client_pos=pos)
     block = ev.results["providers"] = mix.to_results()
     ev.objects["providers"] = mix
     _table(ev, "provider_mix", mix.to_frame().loc[:, [
@@ -448,7 +493,7 @@ def _providers(ev: Evaluation) -> None:
         "n_providers", "distinct_per_client_median", "new_entrant_share", "evaluation_start")}]))
     # with names (a sole trader's name is a person's): the report drops it when public
     _table(ev, "providers_paid", providers_mod.provider_table(
-        ds.service_costs, ds.clients, ds.providers, mix))
+        ds.service_costs, ds.clients, ds.providers, mix, client_pos=pos))
 
 
 def _cea_row(b: dict[str, Any]) -> dict[str, Any]:

@@ -76,7 +76,15 @@ def decision_periods(budgets: pd.DataFrame, clients: pd.DataFrame,
     """
     b = budgets.assign(client_id=budgets["client_id"].astype(str))
     cs = _clientship(clients, cutoff)
-    b = b.merge(cs, on="client_id", how="inner", validate="many_to_one")
+    ids = pd.Index(cs["client_id"])
+    if ids.is_unique:  # the inner merge's rows (left order), by the clients' positions
+        at = ids.get_indexer(b["client_id"])
+        b = b.loc[at >= 0].reset_index(drop=True)
+        at = at[at >= 0]
+        for col in ("cs_start", "cs_end"):
+            b[col] = cs[col].to_numpy()[at]
+    else:  # a client listed twice: the merge says so
+        b = b.merge(cs, on="client_id", how="inner", validate="many_to_one")
     b = b.sort_values(["client_id", "start_date"], kind="stable").reset_index(drop=True)
     start = pd.to_datetime(b["start_date"]).to_numpy()
     own_end = pd.to_datetime(b["end_date"]).to_numpy()
@@ -133,6 +141,8 @@ class BudgetFollowup:
     periods: pd.DataFrame
     cutoff: str
     notes: dict[str, int] = field(default_factory=dict)
+    _by: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False,
+                                         compare=False)
 
     @property
     def utilisation(self) -> pd.Series:
@@ -145,8 +155,11 @@ class BudgetFollowup:
         return self.clients.copy()
 
     def by(self, column: str) -> pd.DataFrame:
-        """Follow-up by ``pilot`` or ``client_group``: see :func:`followup_by`."""
-        return followup_by(self.clients, column)
+        """Follow-up by ``pilot`` or ``client_group``: see :func:`followup_by` (made once per
+        column; a copy)."""
+        if column not in self._by:
+            self._by[column] = followup_by(self.clients, column)
+        return self._by[column].copy()
 
     def summary(self) -> str:
         """The follow-up in a few lines of text."""
@@ -222,8 +235,45 @@ def followup_by(per_client: pd.DataFrame, column: str) -> pd.DataFrame:
     return t
 
 
+def _realised_by_position(service_costs: pd.DataFrame, clients: pd.DataFrame,
+                          cutoff: pd.Timestamp | str, pos: np.ndarray, has: set[str],
+                          out_ids: pd.Series) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """What :func:`budget_followup` takes from :func:`realised_rows`, from the service rows'
+    client positions in ``clients`` instead of a merge on the ids: for the clients
+    ``out_ids``, realised euros and HB rows inside the client-ship, and the two row notes.
+
+    A client's euros are summed over its rows in their order, grouped by a key that sorts as
+    the client ids do (pandas sums a group in row order, or by ``reduceat`` when the rows come
+    sorted by group): the very sums of the merge's groupby."""
+    ids = clients["client_id"].astype(str).to_numpy(dtype=object)
+    by_id = np.argsort(ids, kind="stable")
+    rank = np.empty(len(ids), dtype=np.intp)
+    rank[by_id] = np.arange(len(ids))
+    hb = clients["arm"].astype(str).to_numpy(dtype=object) == "HB"
+    fund = (service_costs["funding"] == "HB-budjetti").fillna(False).to_numpy(dtype=bool)
+    sel = fund & (pos >= 0)
+    sel[sel] = hb[pos[sel]]
+    at = pos[sel]
+    start = pd.to_datetime(service_costs["start_date"]).to_numpy()[sel]
+    end = pd.to_datetime(service_costs["end_date"]).to_numpy()[sel]
+    when = np.where(np.isnat(start), end, start)
+    cs = _clientship(clients, cutoff)
+    inside = (when >= cs["cs_start"].to_numpy()[at]) & (when <= cs["cs_end"].to_numpy()[at])
+    amount = service_costs["amount"].to_numpy(dtype=float)[sel][inside]
+    key = rank[at[inside]]
+    sums = pd.Series(amount).groupby(key).sum()
+    out_rank = rank[pd.Index(ids).get_indexer(out_ids.to_numpy(dtype=object))]
+    realised = sums.reindex(out_rank).fillna(0.0).to_numpy(dtype=float)
+    n_rows = np.bincount(key, minlength=len(ids))[out_rank]
+    with_decision = pd.Index(ids).isin(list(has))[at]
+    notes = {"n_hb_rows_outside_clientship": int((~inside & with_decision).sum()),
+             "n_hb_clients_without_decision": int(len(np.unique(at[~with_decision])))}
+    return realised, n_rows, notes
+
+
 def budget_followup(budgets: pd.DataFrame, service_costs: pd.DataFrame, clients: pd.DataFrame,
-                    cutoff: pd.Timestamp | str) -> BudgetFollowup:
+                    cutoff: pd.Timestamp | str, *,
+                    client_pos: np.ndarray | None = None) -> BudgetFollowup:
     """Granted and realised budget per HB client over the client-ship (see the module notes).
 
     Parameters
@@ -238,6 +288,10 @@ def budget_followup(budgets: pd.DataFrame, service_costs: pd.DataFrame, clients:
     cutoff
         End date of ongoing client-ships; the costs use the latest date in the costing data
         (:func:`hb_eval.costs.costing.latest_data_date`), and so should this.
+    client_pos
+        Each service row's client as its position in ``clients`` (-1: none), when already
+        made (:func:`hb_eval.costs.costing.service_client_positions`): the rows are then
+        followed by position instead of merged on the ids (the same numbers).
 
     Returns
     -------
@@ -250,15 +304,29 @@ def budget_followup(budgets: pd.DataFrame, service_costs: pd.DataFrame, clients:
     """
     cl = clients[clients["arm"].astype(str) == "HB"]
     cl = cl.assign(client_id=cl["client_id"].astype(str))
-    has = set(budgets["client_id"].astype(str)) & set(cl["client_id"])
+    has = (set(budgets["client_id"].astype(str).to_numpy(dtype=object))
+           & set(cl["client_id"].to_numpy(dtype=object)))
     if not has:
         raise HbEvalError("no HB client has a budget decision: no budget follow-up")
     cl = cl[cl["client_id"].isin(has)].reset_index(drop=True)
     per = decision_periods(budgets, cl, cutoff)
-    rows = realised_rows(service_costs, clients[clients["arm"].astype(str) == "HB"], cutoff)
-    inside = rows[rows["inside"]]
+    if client_pos is not None:
+        realised_arr, n_rows, row_notes = _realised_by_position(
+            service_costs, clients, cutoff, np.asarray(client_pos, dtype=np.intp), has,
+            cl["client_id"])
+    else:
+        rows = realised_rows(service_costs, clients[clients["arm"].astype(str) == "HB"], cutoff)
+        inside = rows[rows["inside"]]
+        realised_arr = cl["client_id"].map(inside.groupby("client_id")["amount"].sum()
+                                           ).fillna(0.0).to_numpy(float)
+        n_rows = cl["client_id"].map(inside.groupby("client_id").size()).fillna(0).astype(int)
+        row_notes = {
+            "n_hb_rows_outside_clientship": int((~rows["inside"]
+                                                 & rows["client_id"].isin(has)).sum()),
+            "n_hb_clients_without_decision": int(rows.loc[~rows["client_id"].isin(has),
+                                                          "client_id"].nunique()),
+        }
     granted = per.groupby("client_id")["granted"].sum()
-    realised = inside.groupby("client_id")["amount"].sum()
     cs = clientship_days(cl, cutoff)
     days = cs["days"].to_numpy(float)
     out = cl.loc[:, ["client_id", "pilot", "client_group", "worker"]].copy()
@@ -269,7 +337,7 @@ def budget_followup(budgets: pd.DataFrame, service_costs: pd.DataFrame, clients:
     out["n_revisions"] = out["client_id"].map(per.groupby("client_id")["replaced"].sum()
                                               ).astype(int)
     out["granted"] = out["client_id"].map(granted).fillna(0.0).to_numpy(float)
-    out["realised"] = out["client_id"].map(realised).fillna(0.0).to_numpy(float)
+    out["realised"] = realised_arr
     g = out["granted"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["utilisation"] = np.where(g > 0, out["realised"].to_numpy(float) / g, np.nan)
@@ -278,12 +346,7 @@ def budget_followup(budgets: pd.DataFrame, service_costs: pd.DataFrame, clients:
     u = out["utilisation"]
     out["under_half"] = u < 0.5
     out["over_full"] = u > 1.0
-    out["n_hb_rows"] = out["client_id"].map(inside.groupby("client_id").size()).fillna(0).astype(int)
-    notes = {
-        "n_hb_rows_outside_clientship": int((~rows["inside"] & rows["client_id"].isin(has)).sum()),
-        "n_hb_clients_without_decision": int(rows.loc[~rows["client_id"].isin(has), "client_id"]
-                                           .nunique()),
-        "n_no_granted": int((g <= 0).sum()),
-    }
+    out["n_hb_rows"] = np.asarray(n_rows, dtype=int)
+    notes = {**row_notes, "n_no_granted": int((g <= 0).sum())}
     return BudgetFollowup(clients=out, periods=per, cutoff=str(pd.Timestamp(cutoff).date()),
                           notes=notes)

@@ -82,7 +82,7 @@ def cea_sample(costs: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
     c = costs.loc[:, ["client_id", "arm", "total"]].rename(columns={"arm": "arm_cost",
                                                                     "total": "cost"})
     c["client_id"] = c["client_id"].astype(str)
-    s = e.merge(c, on="client_id", how="left", validate="one_to_one")
+    s = _left_join(e, c)
     s["arm"] = s["arm"].astype(str)
     clash = s["arm_cost"].notna() & (s["arm_cost"].astype(str) != s["arm"])
     if clash.any():
@@ -95,6 +95,21 @@ def cea_sample(costs: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
         raise HbEvalError("arm must be HB or Verrokki in the CEA sample")
     out.attrs["excluded_no_cost"] = int(no_cost.sum())
     out.attrs["excluded_incomplete"] = int((~complete).sum())
+    return out
+
+
+def _left_join(e: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
+    """``e.merge(c, on="client_id", how="left", validate="one_to_one")``, by the positions of
+    ``e``'s clients in ``c`` when both list each client once and the costs are floats (the
+    merge's own frame: rows of ``e`` in order, ``c``'s columns after, missing as NaN); the
+    merge itself otherwise (it says what is wrong)."""
+    left, right = pd.Index(e["client_id"]), pd.Index(c["client_id"])
+    if not (left.is_unique and right.is_unique and c["cost"].dtype == np.float64):
+        return e.merge(c, on="client_id", how="left", validate="one_to_one")
+    at = right.get_indexer(left)
+    out = e.reset_index(drop=True)
+    for col in c.columns.drop("client_id"):
+        out[col] = c[col].array.take(at, allow_fill=True)
     return out
 
 

@@ -36,6 +36,7 @@ Decisions where the spec is silent (also in the docstrings below):
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -221,7 +222,8 @@ class _JoinedDiaries:
     km: np.ndarray
     expenses: np.ndarray
     volunteer: np.ndarray
-    groups: tuple[tuple[Any, str, str, np.ndarray], ...]  # (diary file, role, title, rows)
+    pair: np.ndarray  # each row's (diary role, title) as a code, in order of first appearance
+    pairs: tuple[tuple[Any, str, Any], ...]  # per code: (diary file of its first row, role, title)
     years: pd.Series | None  # only where some row has expenses
 
 
@@ -243,28 +245,34 @@ def _join_diaries(diaries: pd.DataFrame, diary_rows: pd.DataFrame) -> _JoinedDia
     km = pd.to_numeric(r["km"], errors="raise").fillna(0.0).to_numpy(float)
     exp = pd.to_numeric(r["expenses"], errors="raise").fillna(0.0).to_numpy(float)
     volunteer = r["volunteer"].fillna(False).astype(bool).to_numpy()
-    title = r["title"].astype("object").where(r["title"].notna(), None)
-    # ``r`` is a merge's result (a RangeIndex): each group's labels are its row positions
-    groups = tuple(
-        (diary_file, drole, t, np.asarray(idx, dtype=np.intp))
-        for (diary_file, drole, t), idx in r.groupby(
-            [r["diary_file"], r["diary_role"], title.fillna("")], sort=False).groups.items())
+    title = r["title"].astype("object").where(r["title"].notna(), None).fillna("")
+    # the minute cost depends on the diary's role and title only: one code per pair met (a
+    # diary without a role has none), with the diary file of its first row for the errors
+    keys = pd.DataFrame({"role": r["diary_role"], "title": title})
+    pair = keys.groupby(["role", "title"], sort=False, observed=True).ngroup().to_numpy()
+    codes, first = np.unique(pair, return_index=True)
+    files = r["diary_file"].to_numpy(dtype=object)
+    drole = r["diary_role"].to_numpy(dtype=object)
+    t = title.to_numpy(dtype=object)
+    pairs = tuple((files[i], drole[i], t[i]) for c, i in zip(codes, first) if c >= 0)
     years = pd.to_datetime(r["date"]).dt.year if exp.any() else None
     return _JoinedDiaries(r.drop(columns=["diary_role"]), role, minutes, km, exp, volunteer,
-                          groups, years)
+                          pair, pairs, years)
 
 
 def _price_joined(j: _JoinedDiaries, uc: UnitCostValues) -> pd.DataFrame:
     r, role, minutes, volunteer = j.frame, j.role, j.minutes, j.volunteer
-    # minute cost per diary (title checked once per diary, so the error names that diary)
-    minute_cost = np.full(len(r), np.nan)
-    for diary_file, drole, t, pos in j.groups:
+    # minute cost per (role, title), checked in the order the rows meet them, so that an
+    # unknown title names the diary of its first row (the first such diary)
+    cost = np.full(len(j.pairs) + 1, np.nan)  # the last entry: rows of a diary without a role
+    for k, (diary_file, drole, t) in enumerate(j.pairs):
         if drole == "worker":
             if t == "":
                 continue  # unknown title: not priced, clients imputed
-            minute_cost[pos] = uc.minute_cost(t, diary_file)
+            cost[k] = uc.minute_cost(t, diary_file)
         elif drole == "assistant":
-            minute_cost[pos] = uc.minute_cost(t if t != "" else ASSISTANT_TITLE, diary_file)
+            cost[k] = uc.minute_cost(t if t != "" else ASSISTANT_TITLE, diary_file)
+    minute_cost = cost[j.pair]
     is_w, is_a, is_c = role == "worker", role == "assistant", role == "client"
     priced = ~(is_w & np.isnan(minute_cost))
     time_eur = np.where(is_w | (is_a & ~volunteer), minutes * np.nan_to_num(minute_cost), 0.0)
@@ -330,10 +338,16 @@ def clientship_days(clients: pd.DataFrame, cutoff: pd.Timestamp | str) -> pd.Dat
 class RateLayout:
     """Where each priced diary row goes in :func:`diary_rates`: its client's position in the
     clients table (-1: no client of the table) and its role. It depends only on the rows and
-    the clients, not on the unit costs, so costings of the same data share it."""
+    the clients, not on the unit costs, so costings of the same data share it.
+
+    ``memo`` keeps what :func:`diary_rates` made with it for these clients: each component's
+    imputed rates, by the rule and the bytes of the component's euros per day (a costing that
+    changes one unit cost recomputes only the components it moves: the sensitivity analyses),
+    and the client-ship days by cut-off."""
 
     client: np.ndarray
     roles: dict[str, np.ndarray]
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def rate_layout(priced: pd.DataFrame, client_ids: pd.Series) -> RateLayout:
@@ -388,8 +402,14 @@ def diary_rates(priced: pd.DataFrame, clients: pd.DataFrame, rule: str = "arm_pi
     c["client_id"] = c["client_id"].astype(str)
     if cutoff is None:
         cutoff = latest_data_date(clients, priced)
-    days = clientship_days(clients, cutoff)
-    _check_unique_clients(c["client_id"])
+    memo = layout.memo if layout is not None else {}  # a layout of these clients: shared
+    days_key = ("days", str(pd.Timestamp(cutoff)))
+    if days_key not in memo:
+        memo[days_key] = clientship_days(clients, cutoff)
+    days = memo[days_key]
+    if ("unique",) not in memo:  # checked once per layout's clients
+        _check_unique_clients(c["client_id"])
+        memo[("unique",)] = True
     out = _beside(c, days)  # both one row per client, same order
 
     if layout is None:
@@ -399,31 +419,57 @@ def diary_rates(priced: pd.DataFrame, clients: pd.DataFrame, rule: str = "arm_pi
     for role in ROLES:
         comps = ROLE_COMPONENTS[role]
         m = keep & layout.roles[role]
-        pr = priced.loc[m]
         code = layout.client[m]  # the row's client as its position in ``clients``
-        per_day = pd.DataFrame(index=pr.index)
-        for comp, cols in comps.items():
-            per_day[comp] = pr.loc[:, list(cols)].sum(axis=1) / pr["period_days"].astype(float)
-        # Σ over diaries of euros/period_days == Σ over rows of euros/that row's period_days;
-        # grouped by the client's position (the same groups, rows and order as by its number)
-        rates = per_day.groupby(code, sort=False).sum()
-        at = rates.index.to_numpy(dtype=np.intp)
         observed = np.zeros(len(out), dtype=bool)
-        observed[at] = True
-        r = out[["client_id", "arm", "pilot"]].copy()
+        observed[code] = True
+        # euros per day of each row: its columns summed as pandas sums a row (missing as 0,
+        # left to right) over the diary's days
+        days_of = priced["period_days"].to_numpy()[m].astype(float)
+        per_day = {}
+        for comp, cols in comps.items():
+            parts = [priced[c].to_numpy(dtype=float)[m] for c in cols]
+            euros = np.where(np.isnan(parts[0]), 0.0, parts[0])
+            for x in parts[1:]:
+                euros = euros + np.where(np.isnan(x), 0.0, x)
+            per_day[comp] = euros / days_of
+        # the components whose euros per day (and rows) an earlier costing had: its rates
+        rows_key = _digest(m)
+        keys = {comp: (role, comp, rule, rows_key, _digest(v)) for comp, v in per_day.items()}
+        if any(np.isnan(v).any() for v in per_day.values()):  # pandas sums NaN blocks otherwise
+            keys = {}
+        todo = [comp for comp in comps if keys.get(comp) not in memo]
+        if todo:
+            frame = pd.DataFrame({comp: per_day[comp] for comp in todo})
+            # Σ over diaries of euros/period_days == Σ over rows of euros/that row's
+            # period_days; grouped by the client's position (the same groups, rows and order
+            # as by its number)
+            rates = frame.groupby(code, sort=False).sum()
+            at = rates.index.to_numpy(dtype=np.intp)
+            r = out[["client_id", "arm", "pilot"]].copy()
+            for comp in todo:
+                col = np.full(len(out), np.nan)
+                col[at] = rates[comp].to_numpy(dtype=float)
+                r[comp] = col
+            imputed = _impute(r, todo, observed, rule)
+            made = {comp: imputed[comp].to_numpy(dtype=float) for comp in todo}
+            if keys:
+                memo.update({keys[comp]: v for comp, v in made.items()})
+        else:
+            made = {}
         for comp in comps:
-            col = np.full(len(out), np.nan)
-            col[at] = rates[comp].to_numpy(dtype=float)
-            r[comp] = col
-        imputed = _impute(r, list(comps), observed, rule)
-        for comp in comps:
-            out[f"{comp}_rate"] = imputed[comp].to_numpy()
+            rate = made[comp] if comp in made else memo[keys[comp]]
+            out[f"{comp}_rate"] = rate.copy()
             out[comp] = out[f"{comp}_rate"] * out["days"]
         out[f"imputed_{role}"] = ~observed
     out["rule"] = rule
     out.attrs["diary_rows_unattributed"] = n_unattributed
     out.attrs["cutoff"] = str(pd.Timestamp(cutoff).date())
     return out
+
+
+def _digest(a: np.ndarray) -> bytes:
+    """A short fingerprint of an array's bytes (a memo key)."""
+    return hashlib.blake2b(np.ascontiguousarray(a).tobytes(), digest_size=20).digest()
 
 
 def _impute(r: pd.DataFrame, comps: list[str], observed: np.ndarray,
@@ -458,8 +504,8 @@ def price_services(service_costs: pd.DataFrame, unit_costs: Any) -> pd.DataFrame
         missing from ``price_index`` (names the file and row).
     """
     uc = unit_cost_values(unit_costs)
-    s = service_costs.copy()
-    unknown = ~s["funding"].astype(str).isin(list(FUNDING))
+    s = service_costs.copy(deep=False)  # new columns only: the rows' own stay shared
+    unknown = _funding_codes(s["funding"], {f: 0 for f in FUNDING}) < 0
     if unknown.any():
         bad = s[unknown].iloc[0]
         raise InputError(f"unknown funding code; expected one of {', '.join(FUNDING)}",
@@ -475,22 +521,28 @@ def price_services(service_costs: pd.DataFrame, unit_costs: Any) -> pd.DataFrame
         raise InputError("service episode has no amount", file=_s(bad.get("file")),
                          row=_i(bad.get("row")), column="Summa €")
     s["price_year_basis"] = year.astype(int)
+    none = pd.Series([None] * len(s)) if not {"file", "row"} <= set(s.columns) else None
     s["price_year_amount"] = amount.to_numpy() * _year_factors(
-        year.astype(int), uc, s.get("file", pd.Series([None] * len(s))),
-        s.get("row", pd.Series([None] * len(s))))
+        year.astype(int), uc, s["file"] if "file" in s else none,
+        s["row"] if "row" in s else none)
     s.attrs["sum_mismatch"] = int(s.get("sum_mismatch", pd.Series(False, index=s.index))
                                   .fillna(False).astype(bool).sum())
     return s
 
 
 def service_costs_by_client(service_costs: pd.DataFrame, clients: pd.DataFrame,
-                            unit_costs: Any) -> pd.DataFrame:
+                            unit_costs: Any, *, priced: pd.DataFrame | None = None,
+                            client_pos: np.ndarray | None = None) -> pd.DataFrame:
     """Per client: price-year euros by funding (``services_hb_budget``, ``services_usual``,
     ``client_fees`` as fees paid, positive), every episode counted in full.
 
     ``attrs``: ``sum_mismatch`` (rows flagged and kept as given), ``rows_outside_clientship``
     (episodes starting before the client-ship start or after its end; counted in full all the
     same), ``rows_unknown_client`` (rows naming a client not in ``clients``; not counted).
+
+    ``priced`` (:func:`price_services` of ``service_costs`` with these unit costs) and
+    ``client_pos`` (:func:`service_client_positions`) when already made: then the rows are
+    summed by their client's position instead of merged on the ids (the same sums).
     """
     c = clients.loc[:, ["client_id"]].astype(str)
     out = c.copy()
@@ -499,6 +551,8 @@ def service_costs_by_client(service_costs: pd.DataFrame, clients: pd.DataFrame,
     if service_costs is None or len(service_costs) == 0:
         out.attrs.update(sum_mismatch=0, rows_outside_clientship=0, rows_unknown_client=0)
         return out
+    if priced is not None and client_pos is not None:
+        return _service_sums_by_position(priced, clients, client_pos, out)
     # the columns used here (pricing copies the frame; the others are large strings)
     s = price_services(service_costs.loc[:, [c for c in (
         "client_id", "funding", "start_date", "end_date", "amount", "sum_mismatch", "file",
@@ -515,6 +569,58 @@ def service_costs_by_client(service_costs: pd.DataFrame, clients: pd.DataFrame,
     st = pd.to_datetime(s["start_date"])
     cs = pd.to_datetime(s["client_id"].map(cl["start_date"]))
     ce = pd.to_datetime(s["client_id"].map(cl["end_date"]))
+    outside = known & ((st < cs) | (st > ce))
+    out.attrs.update(sum_mismatch=s.attrs["sum_mismatch"],
+                     rows_outside_clientship=int(outside.sum()),
+                     rows_unknown_client=int((~known).sum()))
+    return out
+
+
+def service_client_positions(service_costs: pd.DataFrame, clients: pd.DataFrame
+                             ) -> np.ndarray | None:
+    """Each service row's client as its position in ``clients`` (-1: a client not in it), the
+    ids compared as text; None when ``clients`` lists a client twice (then the callers merge
+    on the ids, and say so in their own words)."""
+    ids = clients["client_id"].astype(str)
+    if not ids.is_unique:
+        return None
+    return np.asarray(pd.Index(ids).get_indexer(service_costs["client_id"].astype(str)),
+                      dtype=np.intp)
+
+
+def _funding_codes(funding: pd.Series, codes: Mapping[str, int]) -> np.ndarray:
+    """``codes`` of each row's funding as text (-1: another one), looked up once per distinct
+    value (a category's code) rather than once per row."""
+    f = funding if isinstance(funding.dtype, pd.CategoricalDtype) else funding.astype("category")
+    table = np.array([codes.get(str(v), -1) for v in f.cat.categories] + [-1], dtype=np.intp)
+    return table[f.cat.codes.to_numpy()]  # code -1 (missing) reads the last entry: -1
+
+
+def _service_sums_by_position(s: pd.DataFrame, clients: pd.DataFrame, pos: np.ndarray,
+                              out: pd.DataFrame) -> pd.DataFrame:
+    """:func:`service_costs_by_client` from the priced rows and their clients' positions, with
+    the very same sums: pandas sums a group in row order, or by ``reduceat`` when the rows
+    come sorted by group, so the rows are grouped by a key that sorts as the pivot's (client
+    id as text, then component), not by the position alone."""
+    known = pos >= 0
+    comps = sorted(FUNDING.values())
+    code = _funding_codes(s["funding"], {f: comps.index(c) for f, c in FUNDING.items()})
+    ids = clients["client_id"].astype(str).to_numpy(dtype=object)
+    by_id = np.argsort(ids, kind="stable")           # position of the client of each rank
+    rank = np.empty(len(ids), dtype=np.intp)
+    rank[by_id] = np.arange(len(ids))
+    key = rank[pos[known]] * len(comps) + code[known]
+    sums = pd.Series(s["price_year_amount"].to_numpy(dtype=float)[known]).groupby(key).sum()
+    k = sums.index.to_numpy(dtype=np.intp)
+    at, comp = by_id[k // len(comps)], k % len(comps)
+    for j, col in enumerate(comps):
+        vals = np.zeros(len(out))
+        vals[at[comp == j]] = sums.to_numpy(dtype=float)[comp == j]
+        out[col] = vals
+    st = s["start_date"].to_numpy(dtype="datetime64[ns]")
+    at = np.where(known, pos, 0)
+    cs = pd.to_datetime(clients["start_date"]).to_numpy(dtype="datetime64[ns]")[at]
+    ce = pd.to_datetime(clients["end_date"]).to_numpy(dtype="datetime64[ns]")[at]
     outside = known & ((st < cs) | (st > ce))
     out.attrs.update(sum_mismatch=s.attrs["sum_mismatch"],
                      rows_outside_clientship=int(outside.sum()),
@@ -566,6 +672,8 @@ class PreparedCosts:
         self._joined: _JoinedDiaries | None = None
         self._layout: RateLayout | None = None
         self._services: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._priced: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._client_pos: tuple[np.ndarray | None] | None = None
 
     def joined(self) -> _JoinedDiaries:
         """The diary rows joined to their diaries (computed on first use)."""
@@ -581,12 +689,37 @@ class PreparedCosts:
 
     def services(self, uc: UnitCostValues | None) -> pd.DataFrame:
         """:func:`service_costs_by_client`, once per price year and price index."""
-        key = ((uc.price_year, tuple(sorted(uc.price_index.items()))) if uc is not None
-               else (None,))
+        key = _price_key(uc)
         if key not in self._services:
+            sc = self.tables["service_costs"]
+            shared = uc is not None and sc is not None and len(sc) > 0 \
+                and self.service_client_pos() is not None
             self._services[key] = service_costs_by_client(
-                self.tables["service_costs"], self.tables["clients"], uc)
+                sc, self.tables["clients"], uc,
+                priced=self.priced_services(uc) if shared else None,
+                client_pos=self.service_client_pos() if shared else None)
         return self._services[key]  # read, never changed, by client_costs
+
+    def priced_services(self, uc: UnitCostValues) -> pd.DataFrame:
+        """:func:`price_services` of the service rows (every column), once per price year and
+        price index; shared by the services, the costs and the sensitivity analyses (read,
+        never changed)."""
+        key = _price_key(uc)
+        if key not in self._priced:
+            self._priced[key] = price_services(self.tables["service_costs"], uc)
+        return self._priced[key]
+
+    def service_client_pos(self) -> np.ndarray | None:
+        """:func:`service_client_positions` of the service rows (computed on first use)."""
+        if self._client_pos is None:
+            self._client_pos = (service_client_positions(self.tables["service_costs"],
+                                                         self.tables["clients"]),)
+        return self._client_pos[0]
+
+
+def _price_key(uc: UnitCostValues | None) -> tuple[Any, ...]:
+    """What the price-year euros of the service rows depend on."""
+    return (uc.price_year, tuple(sorted(uc.price_index.items()))) if uc is not None else (None,)
 
 
 def _tables(ds_or_tables: Any) -> dict[str, Any]:
@@ -746,13 +879,20 @@ def cost_summary(costs: pd.DataFrame) -> pd.DataFrame:
     return out.loc[:, ["perspective", "component", "arm", "per", "mean", "sd", "n"]]
 
 
-def costs_block(costs: pd.DataFrame) -> dict[str, Any]:
-    """The results.json ``costs.<perspective>`` block: mean per arm and components per arm."""
+def costs_block(costs: pd.DataFrame, summary: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The results.json ``costs.<perspective>`` block: mean per arm and components per arm.
+
+    ``summary``: :func:`cost_summary` of these costs when already made (it may hold other
+    perspectives too, stacked: their rows are left out; the means are the same numbers)."""
     def f(v: Any) -> float | None:
         v = float(v)
         return None if not np.isfinite(v) else v
 
-    s = cost_summary(costs)
+    if summary is None:
+        s = cost_summary(costs)
+    else:
+        mine = set(costs["perspective"].astype(str)) if "perspective" in costs else set()
+        s = summary[summary["perspective"].astype(str).isin(mine)]
     s = s[s["per"] == "client"]
     arms = ("HB", "Verrokki")
     get = {(r.component, str(r.arm)): r.mean for r in s.itertuples()}

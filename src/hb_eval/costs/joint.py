@@ -11,6 +11,7 @@ calls (up to rounding in the last digits) at about the cost of one of them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ import pandas as pd
 from ..errors import HbEvalError
 from ..stats.bootstrap import Progress, as_rng, cluster_means, stratified_sums
 from .cea import CEAResult, _arm_codes, cea_sample, run_cea
-from .sur import SURResult, solve_normal, sur_cea, sur_columns, sur_fit
+from .sur import SURResult, solve_normal, sur_cea, sur_columns, sur_design, sur_fit
 
 __all__ = ["cea_and_sur"]
 
@@ -84,23 +85,29 @@ def cea_and_sur(costs: Mapping[str, pd.DataFrame], effects: pd.DataFrame, config
                             + [s["change"].to_numpy(float)])          # costs..., change
         k = Y.shape[1]
         try:
-            fitted = {p: sur_fit(samples[p], covariates) for p in g}
-            Xn = fitted[g[0]][1].to_numpy(float)
+            designed = {p: sur_design(samples[p], covariates) for p in g}
+            Xn = designed[g[0]][1].to_numpy(float)
             terms = sur_columns(Xn, Y)
             sur_error = None
         except HbEvalError as exc:
-            fitted, terms, sur_error = {}, np.empty((len(s), 0)), exc
+            designed, terms, sur_error = {}, np.empty((len(s), 0)), exc
         n_s = np.bincount(strata, minlength=2).astype(float)
-        if cfg.cea_resample == "clients":
-            sums = stratified_sums(np.hstack([Y, terms]), strata, B, as_rng(seed),
-                                   progress=hook())
-            means = sums[:, :, :k] / n_s[None, :, None]
-            sur_sums = sums[:, :, k:].sum(axis=1)
-        else:
-            workers = s["worker"].astype(str).to_numpy()
-            means = cluster_means(Y, strata, workers, B, as_rng(seed), progress=hook())
-            sur_sums = (stratified_sums(terms, strata, B, as_rng(seed), progress=hook())
-                        .sum(axis=1) if terms.shape[1] else None)
+        # the models' point estimates (linearmodels) are fitted while the bootstrap draws:
+        # numbers of their own, the same whichever finishes first
+        with ThreadPoolExecutor(1, "hb_eval-sur") as pool:
+            fits = {p: pool.submit(sur_fit, samples[p], covariates, designed=d)
+                    for p, d in designed.items()}
+            if cfg.cea_resample == "clients":
+                sums = stratified_sums(np.hstack([Y, terms]), strata, B, as_rng(seed),
+                                       progress=hook())
+                means = sums[:, :, :k] / n_s[None, :, None]
+                sur_sums = sums[:, :, k:].sum(axis=1)
+            else:
+                workers = s["worker"].astype(str).to_numpy()
+                means = cluster_means(Y, strata, workers, B, as_rng(seed), progress=hook())
+                sur_sums = (stratified_sums(terms, strata, B, as_rng(seed), progress=hook())
+                            .sum(axis=1) if terms.shape[1] else None)
+            fitted = {p: f.result() for p, f in fits.items()}
         coef = (solve_normal(sur_sums, Xn.shape[1], k)[:, 1, :]       # the hb row
                 if sur_error is None else None)
         for j, p in enumerate(g):

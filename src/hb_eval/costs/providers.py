@@ -124,6 +124,32 @@ def _with_provider(service_costs: pd.DataFrame) -> pd.DataFrame:
     return s
 
 
+def _arm_rows(service_costs: pd.DataFrame, clients: pd.DataFrame,
+              client_pos: np.ndarray | None, funding: str, arm: str,
+              columns: list[str]) -> pd.DataFrame:
+    """The rows of ``funding`` whose client is a client of ``arm`` in ``clients``, in their
+    order, with client_id as text and ``provider_id`` (:func:`_with_provider`): the rows of
+    the inner merge with the clients, selected by the rows' client positions in ``clients``
+    (``client_pos``; None: by the merge)."""
+    if client_pos is None:
+        c = clients.loc[:, ["client_id", "arm"]].assign(
+            client_id=clients["client_id"].astype(str), arm=clients["arm"].astype(str))
+        s = _with_provider(service_costs).merge(c, on="client_id", how="inner")
+        s = s[(s["funding"].astype(str) == funding) & (s["arm"] == arm)]
+        return s.loc[:, columns]
+    pos = np.asarray(client_pos, dtype=np.intp)
+    of_arm = clients["arm"].astype(str).to_numpy(dtype=object) == arm
+    m = (service_costs["funding"] == funding).fillna(False).to_numpy(dtype=bool) & (pos >= 0)
+    m[m] = of_arm[pos[m]]
+    have = [c for c in columns if c in service_costs]
+    rows = service_costs.loc[m, have].reset_index(drop=True)
+    if "client_id" in rows:
+        rows["client_id"] = rows["client_id"].astype(str)
+    if "provider_id" in columns and "provider_id" not in rows:
+        rows["provider_id"] = pd.Series(pd.NA, index=rows.index, dtype="string")
+    return rows.loc[:, columns]
+
+
 def _sector_sums(rows: pd.DataFrame) -> pd.Series:
     return rows.groupby(rows["sector"].astype(str))["amount"].sum().reindex(
         list(SECTORS), fill_value=0.0)
@@ -131,7 +157,8 @@ def _sector_sums(rows: pd.DataFrame) -> pd.Series:
 
 def provider_mix(service_costs: pd.DataFrame, clients: pd.DataFrame,
                  providers: pd.DataFrame | None = None,
-                 cutoff: pd.Timestamp | str | None = None) -> ProviderMix:
+                 cutoff: pd.Timestamp | str | None = None, *,
+                 client_pos: np.ndarray | None = None) -> ProviderMix:
     """HB euros by sector beside the usual services' sector mix, providers per client, and new
     entrants' share (see the module notes).
 
@@ -146,13 +173,15 @@ def provider_mix(service_costs: pd.DataFrame, clients: pd.DataFrame,
         statistics beyond the sector mix.
     cutoff
         End of the data (the latest date of the costing data); default the latest service date.
+    client_pos
+        Each service row's client as its position in ``clients`` (-1: none), when already
+        made (:func:`hb_eval.costs.costing.service_client_positions`): the rows of each arm
+        are then taken by position instead of by a merge on the ids (the same rows).
     """
     c = clients.loc[:, ["client_id", "arm", "start_date"]].assign(
         client_id=clients["client_id"].astype(str), arm=clients["arm"].astype(str))
-    s = _with_provider(service_costs)
-    s = s.merge(c[["client_id", "arm"]], on="client_id", how="inner")
-    fund = s["funding"].astype(str)
-    hb = s[(fund == "HB-budjetti") & (s["arm"] == "HB")]
+    cols = ["client_id", "sector", "amount", "provider_id"]
+    hb = _arm_rows(service_costs, clients, client_pos, "HB-budjetti", "HB", cols)
     hb_sum = _sector_sums(hb)
     hb_tot = hb_sum.sum()
     t = pd.DataFrame({"sector": list(SECTORS), "hb_euros": hb_sum.to_numpy(),
@@ -160,7 +189,8 @@ def provider_mix(service_costs: pd.DataFrame, clients: pd.DataFrame,
                       "n_clients_hb": hb.groupby(hb["sector"].astype(str))["client_id"].nunique()
                       .reindex(list(SECTORS), fill_value=0).astype(int).to_numpy()})
     for arm in ("HB", "Verrokki"):
-        u = _sector_sums(s[(fund == "tavanomainen") & (s["arm"] == arm)])
+        u = _sector_sums(_arm_rows(service_costs, clients, client_pos, "tavanomainen", arm,
+                                   ["sector", "amount"]))
         t[f"usual_euros_{arm}"] = u.to_numpy()
         t[f"usual_share_{arm}"] = (u / u.sum()).to_numpy() if u.sum() > 0 else np.nan
 
@@ -171,7 +201,10 @@ def provider_mix(service_costs: pd.DataFrame, clients: pd.DataFrame,
     hbr = hb[registered.to_numpy(dtype=bool)].assign(provider_id=pid[registered].astype(str))
     per_client = (hbr.groupby("client_id").agg(n_providers=("provider_id", "nunique"),
                                                hb_euros=("amount", "sum")).reset_index())
-    if cutoff is None:
+    if cutoff is None:  # the latest end date of the clients' rows
+        s = service_costs.loc[:, ["client_id", "end_date"]].merge(
+            c[["client_id"]], on="client_id", how="inner") if client_pos is None else \
+            service_costs.loc[np.asarray(client_pos) >= 0, ["end_date"]]
         dates = pd.to_datetime(s["end_date"]).max() if len(s) else pd.NaT
         cutoff = None if pd.isna(dates) else dates
     start = pd.to_datetime(c["start_date"]).min()
@@ -200,18 +233,20 @@ def provider_mix(service_costs: pd.DataFrame, clients: pd.DataFrame,
 
 
 def provider_table(service_costs: pd.DataFrame, clients: pd.DataFrame,
-                   providers: pd.DataFrame, mix: ProviderMix) -> pd.DataFrame:
+                   providers: pd.DataFrame, mix: ProviderMix, *,
+                   client_pos: np.ndarray | None = None) -> pd.DataFrame:
     """Registered providers paid from HB budgets, with their names: **internal reports only**.
+
+    ``client_pos``: as in :func:`provider_mix`.
 
     Returns
     -------
     DataFrame
         provider_id, name, sector, approved, new_entrant, hb_euros, n_clients; most euros first.
     """
-    c = clients.loc[:, ["client_id", "arm"]].assign(client_id=clients["client_id"].astype(str),
-                                                   arm=clients["arm"].astype(str))
-    s = _with_provider(service_costs).merge(c, on="client_id", how="inner")
-    s = s[(s["funding"].astype(str) == "HB-budjetti") & (s["arm"] == "HB") & s["provider_id"].notna()]
+    s = _arm_rows(service_costs, clients, client_pos, "HB-budjetti", "HB",
+                  ["client_id", "amount", "provider_id"])
+    s = s[s["provider_id"].notna()]
     g = (s.assign(provider_id=s["provider_id"].astype(str)).groupby("provider_id")
          .agg(hb_euros=("amount", "sum"), n_clients=("client_id", "nunique")).reset_index())
     reg = providers.drop_duplicates("provider_id").assign(

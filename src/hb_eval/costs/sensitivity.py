@@ -42,8 +42,10 @@ class _Sample:
     of the same clients: the clients' positions in the cost table are found once, so that each
     costing only reads its totals (every costing lists the clients in the same order)."""
 
-    def __init__(self, costs: pd.DataFrame, effects: pd.DataFrame) -> None:
-        cea_sample(costs, effects)  # the checks (arms agree, arms known), once
+    def __init__(self, costs: pd.DataFrame, effects: pd.DataFrame, checked: bool = False
+                 ) -> None:
+        if not checked:  # rows of an effects frame already checked pass the checks too
+            cea_sample(costs, effects)  # the checks (arms agree, arms known), once
         e = effects.loc[effects["baseline"].notna() & effects["end"].notna()
                         & effects["change"].notna()]
         self.ids = costs["client_id"].astype(str).to_numpy()
@@ -168,8 +170,8 @@ def one_way_sensitivity(ds_or_tables: Any, effects: pd.DataFrame, config: Any = 
         no_kompassi = effects[~effects["harmonised"].fillna(False).astype(bool)]
     else:
         no_kompassi = effects
-    samples = {id(effects): _Sample(base_costs, effects),
-               id(no_kompassi): _Sample(base_costs, no_kompassi)}
+    samples = {id(effects): _Sample(base_costs, effects)}
+    samples[id(no_kompassi)] = _Sample(base_costs, no_kompassi, checked=True)  # its rows
 
     def _point(c: pd.DataFrame, e: pd.DataFrame, wtp: float) -> tuple[float, float, float]:
         return samples[id(e)].point(c, wtp)

@@ -103,12 +103,31 @@ def solve_normal(sums: np.ndarray, p: int, q: int) -> np.ndarray:
         return np.linalg.pinv(A) @ rhs
 
 
-def sur_fit(sample: pd.DataFrame, covariates: tuple[str, ...] = ("baseline", "pilot")
+def sur_design(sample: pd.DataFrame, covariates: tuple[str, ...] = ("baseline", "pilot")
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sample (a RangeIndex) and its regressors (:func:`design`), checked of full rank.
+
+    Raises
+    ------
+    HbEvalError
+        Collinear regressors (e.g. a pilot with clients of one arm only).
+    """
+    s = sample.reset_index(drop=True)
+    X = design(s, covariates)
+    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+        raise HbEvalError("the SUR regressors are collinear (e.g. a pilot with clients of "
+                          "one arm only and no other variation)")
+    return s, X
+
+
+def sur_fit(sample: pd.DataFrame, covariates: tuple[str, ...] = ("baseline", "pilot"), *,
+            designed: tuple[pd.DataFrame, pd.DataFrame] | None = None
             ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
     """The SUR point estimates of :func:`sur_cea`: (sample, design, est, se_model).
 
     ``est`` and ``se_model`` are the HB coefficients (ΔC, ΔE) of
-    :class:`linearmodels.system.SUR` and their robust standard errors.
+    :class:`linearmodels.system.SUR` and their robust standard errors. ``designed``:
+    :func:`sur_design` of this sample when already made.
 
     Raises
     ------
@@ -117,11 +136,7 @@ def sur_fit(sample: pd.DataFrame, covariates: tuple[str, ...] = ("baseline", "pi
     """
     from linearmodels.system import SUR
 
-    s = sample.reset_index(drop=True)
-    X = design(s, covariates)
-    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
-        raise HbEvalError("the SUR regressors are collinear (e.g. a pilot with clients of "
-                          "one arm only and no other variation)")
+    s, X = designed if designed is not None else sur_design(sample, covariates)
     eqs = {"cost": {"dependent": s["cost"].astype(float), "exog": X},
            "effect": {"dependent": s["change"].astype(float), "exog": X}}
     fit = SUR(eqs).fit(method="gls", cov_type="robust")
