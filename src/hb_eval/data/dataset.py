@@ -30,7 +30,7 @@ import pandas as pd
 from ..config import Config, load_config, real_path
 from ..errors import HbEvalError, InputError
 from .. import privacy
-from .loaders.common import LoadContext, display_path
+from .loaders.common import LoadContext, display_path, display_paths
 from .loaders.tables import ARMS, conform, empty
 from .inventory import UNREAD_FILE_COLUMNS, unmatched_files
 from .plausibility import Limits, client_amount_over, wave_order
@@ -416,6 +416,17 @@ def load(config: Config | str | Path, *, errors: str = "raise",
     -------
     Dataset
     """
+    started: list = []  # work started in other processes, stopped when the load fails
+    try:
+        return _load(config, errors=errors, progress=progress, started=started)
+    finally:
+        for pending in started:
+            pending.close()
+
+
+def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | None,
+          started: list) -> Dataset:
+    """:func:`load`; the diary reading it starts early is appended to ``started``."""
     from .loaders import (budgets as l_bud, esr as l_esr, kompassi as l_kom, kykyviisari as l_kyky, osallisuus as l_osa, providers as l_prov, roster as l_roster, satisfaction as l_sat, service_costs as l_svc, time_diary as l_diary, unit_costs as l_uc)
     from .loaders.waves import assign_waves
 
@@ -458,6 +469,15 @@ def load(config: Config | str | Path, *, errors: str = "raise",
 
     def files(source: str) -> list[Path]:
         return listed[source]
+
+    # the diaries (thousands of small workbooks) are read by a pool while this process loads
+    # the roster and the questionnaires; they are parsed in their turn, as if read then
+    diary_ahead = None
+    if listed["time_diary"]:
+        diary_ahead = l_diary.read_ahead(
+            listed["time_diary"], ctx("time_diary"),
+            shown=display_paths(listed["time_diary"], cfg.base_dir, gate=False))
+        started.append(diary_ahead)
 
     # progress: one step, advanced per file by its bytes (a few large workbooks weigh as much
     # as many small diaries)
@@ -564,7 +584,7 @@ def load(config: Config | str | Path, *, errors: str = "raise",
         done_d[0] = k
 
     d_outs = [l_diary.load(diary_files, ctx("time_diary"), on_error=file_error("time_diary"),
-                           on_read=diaries_read)]
+                           on_read=diaries_read, ahead=diary_ahead)]
     diaries, diary_rows = cat_tables(d_outs, 0), cat_tables(d_outs, 1)
     service_costs = cat_tables(guarded("service_costs", l_svc.load, files("service_costs")))
     unit_costs = None

@@ -46,10 +46,14 @@ def display_path(path: str | Path, base_dir: str | Path | None) -> str:
     return privacy.shown_path(path, base_dir)
 
 
-def display_paths(paths: Iterable[str | Path], base_dir: str | Path | None) -> list[str]:
-    """:func:`display_path` of many paths (the config folder is resolved once)."""
+def display_paths(paths: Iterable[str | Path], base_dir: str | Path | None, *,
+                  gate: bool = True) -> list[str]:
+    """:func:`display_path` of many paths (the config folder is resolved once).
+
+    ``gate=False``: the names inside the config folder without the privacy gate, None for the
+    others (to compare with the gated names later, without numbering placeholders now)."""
     if base_dir is None:
-        return [privacy.shown_path(p, None) for p in paths]
+        return [privacy.shown_path(p, None) if gate else None for p in paths]
     # os.path on strings: the same answer as Path.resolve().relative_to(), without pathlib's
     # per-call parsing (thousands of diaries)
     base = os.path.realpath(base_dir)
@@ -69,9 +73,10 @@ def display_paths(paths: Iterable[str | Path], base_dir: str | Path | None) -> l
         elif real.startswith(prefix):
             out.append(real[len(prefix):].replace(os.sep, "/"))
         else:  # outside after resolving links: as written, or [outside]/<name>
-            out.append(privacy.shown_path(p, base_dir))
+            out.append(privacy.shown_path(p, base_dir) if gate else None)
             continue
-        out[-1] = privacy.gate(out[-1])
+        if gate:
+            out[-1] = privacy.gate(out[-1])
     return out
 
 
