@@ -44,9 +44,20 @@ def _load(root, monkeypatch, pool_from):
 
 
 def test_pool_started_early_gives_the_one_process_load(messy_demo, monkeypatch):
+    taken = []
+    take = batch.GridsAhead.take
+
+    def counted(self, *args):
+        got = take(self, *args)
+        taken.append(got is not None)
+        return got
+
+    monkeypatch.setattr(batch.GridsAhead, "take", counted)
+    monkeypatch.setattr(batch, "default_workers", lambda: 2)  # a pool even on one core
     one = _load(messy_demo, monkeypatch, 10 ** 9)   # every file read in this process
-    pooled = _load(messy_demo, monkeypatch, 1)      # the diaries by a pool of workers
-    assert batch.default_workers() >= 1
+    assert not taken
+    pooled = _load(messy_demo, monkeypatch, 1)      # diaries and sheets read by a pool
+    assert sum(taken) >= 8  # the questionnaires' and the other sources' sheets read ahead
     for f in dataclasses.fields(one):
         a, b = getattr(one, f.name), getattr(pooled, f.name)
         if isinstance(a, pd.DataFrame):

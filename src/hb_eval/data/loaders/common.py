@@ -24,7 +24,7 @@ import pandas as pd
 from ... import privacy
 from ...errors import InputError
 from .accounting import check_source, note_unread_sheets
-from ..io import RawTable, read_input, read_table, split_table
+from ..io import RawTable, read_input, read_table, split_table, table_of
 from ..quarantine import Quarantine, sheet_key
 
 __all__ = ["LoadContext", "SourceSheet", "display_path", "display_paths", "open_sheet", "open_table",
@@ -92,6 +92,8 @@ class LoadContext:
     schemas: dict[str, Any] | None = None
     #: plausibility limits (:class:`hb_eval.data.plausibility.Limits`); None: no checks
     limits: Any = None
+    #: sheets read ahead by a pool (:class:`hb_eval.data.io.batch.GridsAhead`), or None
+    ahead: Any = None
 
 
 #: Characters in a henkilötunnus typed without its century sign (DDMMYY, NNN, check
@@ -342,8 +344,11 @@ def open_tables(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
     shown = display_path(path, ctx.base_dir)
     names = list(known) if known is not None else P.header_known(ctx.schema)
     data, read = read_input(path, file=shown)
-    table = read_table(path, names, sheet=sheet, file=shown, min_hits=P.min_hits(ctx.schema),
-                       data=data)
+    grid = (ctx.ahead.take(path, sheet, shown, read.sha256) if ctx.ahead is not None
+            else None)
+    table = (read_table(path, names, sheet=sheet, file=shown, min_hits=P.min_hits(ctx.schema),
+                        data=data) if grid is None
+             else table_of(grid, names, min_hits=P.min_hits(ctx.schema)))
     check_source(ctx, table)
     real_sheet = table.sheet
     # sheet names and headers leave the package in quarantine records and messages

@@ -290,7 +290,7 @@ def _rows(b: _Batch, schema) -> pd.DataFrame:
 
 
 def read_ahead(files: list[Path], ctx: LoadContext, *, workers: int | None = None,
-               shown: list[str | None] | None = None) -> PendingReads:
+               shown: list[str | None] | None = None, pool=None) -> PendingReads:
     """Start reading the diary workbooks (a process pool for many, :func:`~hb_eval.data.io.
     batch.start_reads`) so that :func:`load` (``ahead=``) finds them read; the reads are the
     same whenever they are made.
@@ -299,13 +299,15 @@ def read_ahead(files: list[Path], ctx: LoadContext, *, workers: int | None = Non
     time, the files are named without the privacy gate (``display_paths(gate=False)``: the gate
     numbers its placeholders in the order it meets codes, so it runs when :func:`load` comes to
     the diaries); a file whose name the gate changes (or None) is read again there.
+    ``pool``: a running pool to read with (:func:`~hb_eval.data.io.batch.start_pool`).
     """
     if shown is None:
         shown = display_paths(files, ctx.base_dir)
     keep = [i for i, f in enumerate(shown) if f is not None]
     return start_reads([files[i] for i in keep], [shown[i] for i in keep],
                        P.header_known(ctx.schema), sheet=P.layout_sheet(ctx.schema, None),
-                       min_hits=P.min_hits(ctx.schema), workers=workers, post=_meta_of)
+                       min_hits=P.min_hits(ctx.schema), workers=workers, post=_meta_of,
+                       pool=pool)
 
 
 def _collect(ahead: PendingReads, files: list[Path], ctx: LoadContext,
