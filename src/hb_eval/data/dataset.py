@@ -478,7 +478,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     def files(source: str) -> list[Path]:
         return listed[source]
 
-    # Many diaries (thousands of small workbooks): a pool reads them, and the other sources'
+    # Many diaries (thousands of small workbooks): a pool reads them, and the questionnaires'
     # sheets, while this process loads the roster and parses each source in its turn (as if
     # read then: same results with one process). Names are taken without the privacy gate
     # here (it numbers placeholders in the order it meets codes); a file whose gated name
@@ -499,14 +499,14 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
                     listed[src], display_paths(listed[src], cfg.base_dir, gate=False))
                     if p.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".txt")]
             return out
-        first = ("kykyviisari", "kompassi", "osallisuus", "satisfaction", "esr")
-        then = ("service_costs", "budgets", "providers")
-        grids_ahead = batch.GridsAhead(pool, items(first))
+        # (the sources after the diaries are read in their turn: held ready while the diaries
+        # are parsed, their grids raised the load's peak memory at 100,000 clients)
+        grids_ahead = batch.GridsAhead(pool, items(("kykyviisari", "kompassi", "osallisuus",
+                                                    "satisfaction", "esr")))
         started.append(grids_ahead)
         diary_ahead = l_diary.read_ahead(
             listed["time_diary"], ctx("time_diary"), pool=pool,
             shown=display_paths(listed["time_diary"], cfg.base_dir, gate=False))
-        grids_ahead.add(pool, items(then))
 
     # progress: one step, advanced per file by its bytes (a few large workbooks weigh as much
     # as many small diaries)
