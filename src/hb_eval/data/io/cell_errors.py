@@ -84,32 +84,29 @@ def _only_sheet_xml(data: bytes) -> bytes | None:
     of small diaries: :mod:`zipfile` costs more than the check itself); None when the file is
     anything else (several sheets, a comment, ZIP64, an unusual compression), and
     :mod:`zipfile` decides."""
-    try:
-        from .guard import zip_directory
+    from .guard import zip_directory
 
-        listed = zip_directory(data)
-        if listed is None:
-            return None
-        entries = {name: rest for name, *rest in listed}
-        part = _only_sheet_part(list(entries))
-        if part is None or len(entries) != len(listed):  # (a name twice: zipfile decides)
-            return None
-        method, csize, size, local = entries[part]
-        if 0xFFFFFFFF in (csize, size, local):
-            return None
-        sig, *_rest, name_len, extra_len = _LOCAL.unpack_from(data, local)
-        if sig != b"PK\x03\x04":
-            return None
-        start = local + _LOCAL.size + name_len + extra_len
-        raw = data[start:start + csize]
-        if method == 0:
-            return raw if len(raw) == size else None
-        if method == 8:
-            xml = zlib.decompress(raw, -15)
-            return xml if len(xml) == size else None
-    except (struct.error, zlib.error):
-        pass
-    return None
+    listed = zip_directory(data)
+    if listed is None:
+        return None
+    entries = {name: rest for name, *rest in listed}
+    part = _only_sheet_part(list(entries))
+    if part is None or len(entries) != len(listed):  # (a name twice: zipfile decides)
+        return None
+    return _inflate(data, _entry_data(data, entries[part]))
+
+
+def _inflate(data: bytes, got: tuple | None) -> bytes | None:
+    """A part's bytes from its :func:`_entry_data`, inflated; None when anything is off."""
+    if got is None:
+        return None
+    method, csize, size, start = got
+    raw = data[start:start + csize]
+    try:
+        out = raw if method == 0 else zlib.decompress(raw, -15)
+    except zlib.error:
+        return None
+    return out if len(out) == size else None
 
 
 #: Compressed bytes inflated at a time by :func:`_may_hold_errors`.
@@ -132,17 +129,7 @@ def _part_entry(data: bytes, sheet: str) -> tuple | None:
         return None
 
     def raw_of(name: str) -> bytes | None:
-        got = _entry_data(data, entries.get(name))
-        if got is None:
-            return None
-        method, csize, size, start = got
-        raw = data[start:start + csize]
-        if method == 0:
-            return raw if len(raw) == size else None
-        if method == 8:
-            out = zlib.decompress(raw, -15)
-            return out if len(out) == size else None
-        return None
+        return _inflate(data, _entry_data(data, entries.get(name)))
 
     part = _only_sheet_part(list(entries))
     if part is None:
@@ -170,6 +157,8 @@ def _entry_data(data: bytes, entry) -> tuple | None:
     if entry is None:
         return None
     method, csize, size, local = entry
+    if 0xFFFFFFFF in (csize, size, local):  # ZIP64: zipfile decides
+        return None
     try:
         sig, *_rest, name_len, extra_len = _LOCAL.unpack_from(data, local)
     except struct.error:
