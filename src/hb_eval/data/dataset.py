@@ -491,7 +491,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         modules = {"kykyviisari": l_kyky, "kompassi": l_kom, "osallisuus": l_osa,
                    "roster": l_roster}
 
-        def items(sources):
+        def sheets_of(sources):
             out = []
             for src in sources:
                 sheet = layout_sheet(schemas.get(src), getattr(modules.get(src), "SHEET", None))
@@ -499,9 +499,9 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
                     listed[src], display_paths(listed[src], cfg.base_dir, gate=False))
                     if p.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".txt")]
             return out
-        # (the sources after the diaries are read in their turn: held ready while the diaries
-        # are parsed, their grids raised the load's peak memory at 100,000 clients)
-        grids_ahead = batch.GridsAhead(pool, items(("kykyviisari", "kompassi", "osallisuus",
+        # (the sources after the diaries are given to the pool when the diaries' turn comes:
+        # read from the start, their grids were all held at once and raised the peak memory)
+        grids_ahead = batch.GridsAhead(pool, sheets_of(("kykyviisari", "kompassi", "osallisuus",
                                                     "satisfaction", "esr")))
         started.append(grids_ahead)
         diary_ahead = l_diary.read_ahead(
@@ -612,6 +612,8 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         advance(diary_files[done_d[0]:k])
         done_d[0] = k
 
+    if grids_ahead is not None:  # read while the diaries are parsed
+        grids_ahead.add(pool, sheets_of(("service_costs", "budgets", "providers")))
     d_outs = [l_diary.load(diary_files, ctx("time_diary"), on_error=file_error("time_diary"),
                            on_read=diaries_read, ahead=diary_ahead)]
     diaries, diary_rows = cat_tables(d_outs, 0), cat_tables(d_outs, 1)
