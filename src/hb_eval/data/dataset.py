@@ -30,7 +30,9 @@ import pandas as pd
 from ..config import Config, load_config, real_path
 from ..errors import HbEvalError, InputError
 from .. import privacy
-from .loaders.common import LoadContext, display_path
+from .io import batch
+from .loaders.common import LoadContext, display_path, display_paths
+from .loaders.parse import layout_sheet
 from .loaders.tables import ARMS, conform, empty
 from .inventory import UNREAD_FILE_COLUMNS, unmatched_files
 from .plausibility import Limits, client_amount_over, wave_order
@@ -416,6 +418,20 @@ def load(config: Config | str | Path, *, errors: str = "raise",
     -------
     Dataset
     """
+    started: list = []  # work started in other processes, stopped when the load fails
+    try:
+        return _load(config, errors=errors, progress=progress, started=started)
+    finally:
+        for pending in reversed(started):
+            if hasattr(pending, "shutdown"):  # the pool
+                pending.shutdown(wait=True, cancel_futures=True)
+            else:
+                pending.close()
+
+
+def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | None,
+          started: list) -> Dataset:
+    """:func:`load`; the diary reading it starts early is appended to ``started``."""
     from .loaders import (budgets as l_bud, esr as l_esr, kompassi as l_kom, kykyviisari as l_kyky, osallisuus as l_osa, providers as l_prov, roster as l_roster, satisfaction as l_sat, service_costs as l_svc, time_diary as l_diary, unit_costs as l_uc)
     from .loaders.waves import assign_waves
 
@@ -429,9 +445,12 @@ def load(config: Config | str | Path, *, errors: str = "raise",
     file_errors: list[dict[str, Any]] = []
     owner: dict[Path, str] = {}  # each file belongs to one source
 
+    grids_ahead = None  # sheets read ahead by the pool (set below)
+
     def ctx(source: str) -> LoadContext:
         return LoadContext(source=source, schema=schemas.get(source), quarantine=q,
-                           base_dir=cfg.base_dir, schemas=schemas, limits=limits)
+                           base_dir=cfg.base_dir, schemas=schemas, limits=limits,
+                           ahead=grids_ahead)
 
     folders: dict[str, str] = {}  # each folder resolved once
 
@@ -458,6 +477,36 @@ def load(config: Config | str | Path, *, errors: str = "raise",
 
     def files(source: str) -> list[Path]:
         return listed[source]
+
+    # Many diaries (thousands of small workbooks): a pool reads them, and the questionnaires'
+    # sheets, while this process loads the roster and parses each source in its turn (as if
+    # read then: same results with one process). Names are taken without the privacy gate
+    # here (it numbers placeholders in the order it meets codes); a file whose gated name
+    # differs is read in its turn.
+    diary_ahead = pool = None
+    if len(listed["time_diary"]) >= batch.POOL_FROM:
+        pool = batch.start_pool(batch.default_workers())
+    if pool is not None:
+        started.append(pool)
+        modules = {"kykyviisari": l_kyky, "kompassi": l_kom, "osallisuus": l_osa,
+                   "roster": l_roster}
+
+        def sheets_of(sources):
+            out = []
+            for src in sources:
+                sheet = layout_sheet(schemas.get(src), getattr(modules.get(src), "SHEET", None))
+                out += [(p, sheet, f) for p, f in zip(
+                    listed[src], display_paths(listed[src], cfg.base_dir, gate=False))
+                    if p.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".txt")]
+            return out
+        # (the sources after the diaries are given to the pool when the diaries' turn comes:
+        # read from the start, their grids were all held at once and raised the peak memory)
+        grids_ahead = batch.GridsAhead(pool, sheets_of(("kykyviisari", "kompassi", "osallisuus",
+                                                    "satisfaction", "esr")))
+        started.append(grids_ahead)
+        diary_ahead = l_diary.read_ahead(
+            listed["time_diary"], ctx("time_diary"), pool=pool,
+            shown=display_paths(listed["time_diary"], cfg.base_dir, gate=False))
 
     # progress: one step, advanced per file by its bytes (a few large workbooks weigh as much
     # as many small diaries)
@@ -563,8 +612,10 @@ def load(config: Config | str | Path, *, errors: str = "raise",
         advance(diary_files[done_d[0]:k])
         done_d[0] = k
 
+    if grids_ahead is not None:  # read while the diaries are parsed
+        grids_ahead.add(pool, sheets_of(("service_costs", "budgets", "providers")))
     d_outs = [l_diary.load(diary_files, ctx("time_diary"), on_error=file_error("time_diary"),
-                           on_read=diaries_read)]
+                           on_read=diaries_read, ahead=diary_ahead)]
     diaries, diary_rows = cat_tables(d_outs, 0), cat_tables(d_outs, 1)
     service_costs = cat_tables(guarded("service_costs", l_svc.load, files("service_costs")))
     unit_costs = None

@@ -11,7 +11,7 @@ from .guard import unsupported_message
 from .grid import RawGrid, RawTable, find_header_row, norm_header, split_table
 from .snapshot import InputRead, check_unchanged, read_input
 
-__all__ = ["RawGrid", "RawTable", "read_grid", "read_table", "read_csv", "read_xlsx",
+__all__ = ["RawGrid", "RawTable", "read_grid", "read_table", "table_of", "read_csv", "read_xlsx",
            "sheet_names", "find_header_row", "split_table", "norm_header", "sha256_file",
            "InputRead", "read_input", "check_unchanged"]
 
@@ -52,7 +52,12 @@ def read_table(path: str | Path, known_columns, *, sheet: str | None = None,
     data
         The file's bytes when already read (parsed from them, not read again).
     """
-    grid = read_grid(path, sheet, file=file, data=data)
+    return table_of(read_grid(path, sheet, file=file, data=data), known_columns,
+                    min_hits=min_hits)
+
+
+def table_of(grid: RawGrid, known_columns, *, min_hits: int = 2) -> RawTable:
+    """A grid cut at its header row (:func:`read_table` of a grid already read)."""
     if grid.cells.shape[0] == 0:
         raise InputError("the file is empty", file=grid.file, sheet=grid.sheet, code="empty")
     return split_table(grid, find_header_row(grid, known_columns, min_hits=min_hits))

@@ -21,7 +21,8 @@ from ...errors import InputError
 from .cell_errors import cell_errors
 from .grid import find_header_row, gc_paused, split_rows
 
-__all__ = ["FileRows", "read_many", "POOL_FROM", "default_workers"]
+__all__ = ["FileRows", "read_many", "start_reads", "PendingReads", "start_pool", "GridsAhead",
+           "POOL_FROM", "default_workers"]
 
 #: Below this many files the pool costs more than it saves (its start, and sending each file's
 #: cells back: measured on 2 cores, 200 diaries read in 0.3 s in this process and 0.45 s with
@@ -182,6 +183,19 @@ def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence
     list
         Per file its :class:`FileRows`, or the :class:`InputError` that made it unreadable.
     """
+    return start_reads(paths, files, known, sheet=sheet, min_hits=min_hits, workers=workers,
+                       post=post).collect(on_read=on_read)
+
+
+def start_reads(paths: Sequence[str | Path], files: Sequence[str], known: Sequence[str], *,
+                sheet: str | None = None, min_hits: int = 2, workers: int | None = None,
+                post: Callable[[FileRows], object] | None = None,
+                pool: ProcessPoolExecutor | None = None) -> "PendingReads":
+    """:func:`read_many` started now and collected later (:meth:`PendingReads.collect`): with a
+    pool the workers read while this process does other work (the load parses the
+    questionnaires meanwhile); in this process (one worker) the files are read at collection.
+    Same parameters as :func:`read_many`; ``pool``: a running pool (:func:`start_pool`) to
+    read with instead of one of their own."""
     known = list(known)
     args = [(p if isinstance(p, Path) else Path(p), f, sheet, known, min_hits, post)
             for p, f in zip(paths, files)]
@@ -191,29 +205,153 @@ def read_many(paths: Sequence[str | Path], files: Sequence[str], known: Sequence
     if workers is None:
         workers = default_workers() if len(args) >= POOL_FROM and can_fork else 1
     workers = max(1, min(int(workers), -(-len(args) // _CHUNK) if args else 1))
-    out: list = []
-    if workers == 1:
-        with gc_paused():
-            for a in args:
-                out.append(_read_one(*a))
-                if on_read is not None and (len(out) % _CHUNK == 0 or len(out) == len(args)):
-                    on_read(len(out))
-    else:
-        ctx = multiprocessing.get_context("fork" if can_fork else "spawn")
-        chunks = [args[i:i + _CHUNK] for i in range(0, len(args), _CHUNK)]
-        # the objects of this process out of the collector's reach while the workers run: a
-        # collection in a forked worker would otherwise touch (and so copy) all of its memory
-        gc.freeze()
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                for part in pool.map(_read_chunk, chunks):
-                    out.extend(part)
+    if pool is not None:
+        return PendingReads(args, 1, can_fork, pool=pool)
+    return PendingReads(args, workers, can_fork)
+
+
+class PendingReads:
+    """Files being read (:func:`start_reads`); :meth:`collect` gives them in order."""
+
+    def __init__(self, args: list[tuple], workers: int, can_fork: bool,
+                 pool: ProcessPoolExecutor | None = None) -> None:
+        self.paths = [a[0] for a in args]
+        self.files = [a[1] for a in args]
+        self._args, self._pool, self._futures = args, None, None
+        if pool is not None:  # another's pool: it is stopped by its owner
+            self._futures = [pool.submit(_read_chunk, args[i:i + _CHUNK])
+                             for i in range(0, len(args), _CHUNK)]
+        elif workers > 1:
+            ctx = multiprocessing.get_context("fork" if can_fork else "spawn")
+            chunks = [args[i:i + _CHUNK] for i in range(0, len(args), _CHUNK)]
+            # the objects of this process out of the collector's reach in the workers (forked
+            # at the first submit): a collection there would touch, and so copy, all of them
+            gc.freeze()
+            try:
+                self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+                self._futures = [self._pool.submit(_read_chunk, c) for c in chunks]
+            except BaseException:
+                self.close()
+                raise
+            finally:
+                gc.unfreeze()
+
+    def collect(self, on_read: Callable[[int], None] | None = None
+                ) -> list[FileRows | InputError]:
+        """Per file (in the order given) its :class:`FileRows` or :class:`InputError`;
+        ``on_read`` is called with the number of files read so far, as they come in."""
+        out: list = []
+        if self._futures is None:
+            with gc_paused():
+                for a in self._args:
+                    out.append(_read_one(*a))
+                    if on_read is not None and (len(out) % _CHUNK == 0
+                                                or len(out) == len(self._args)):
+                        on_read(len(out))
+        else:
+            try:
+                for fut in self._futures:
+                    out.extend(fut.result())
                     if on_read is not None:
                         on_read(len(out))
-        finally:
-            gc.unfreeze()
-    out = [_error_back(r) for r in out]
-    for r in out:
-        if isinstance(r, FileRows):
-            r.extra = _error_back(r.extra)
-    return out
+            finally:
+                self.close()
+        out = [_error_back(r) for r in out]
+        for r in out:
+            if isinstance(r, FileRows):
+                r.extra = _error_back(r.extra)
+        return out
+
+    def close(self) -> None:
+        """Stop the workers (unread files are not read); collecting afterwards is an error."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def start_pool(workers: int) -> ProcessPoolExecutor | None:
+    """A pool of ``workers`` forked processes, started now (while this process is small:
+    forked later, a worker would share more memory with it), or None where processes cannot
+    be forked or ``workers`` is 1."""
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    pool = ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("fork"))
+    gc.freeze()  # (see PendingReads)
+    try:
+        pool.submit(int).result()  # the workers are forked at the first task
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        gc.unfreeze()
+    return pool
+
+
+def _grid_ahead(path: Path, sheet: str | None, file: str) -> tuple[str, object] | None:
+    """A file's SHA-256 and :func:`~hb_eval.data.io.read_grid` of its bytes (a worker's
+    part of :class:`GridsAhead`); None when it cannot be read (the loader then says why)."""
+    from . import read_grid
+    from .snapshot import read_input
+
+    try:
+        with gc_paused():
+            data, read = read_input(path, file=file)
+            grid = read_grid(path, sheet, file=file, data=data)
+    except InputError:
+        return None
+    if grid.cells.size:  # equal texts as one object: each is pickled once
+        memo: dict[str, str] = {}
+        flat = grid.cells.reshape(-1)
+        grid.cells = np.fromiter((memo.setdefault(c, c) if c is not None else None
+                                  for c in flat), dtype=object,
+                                 count=flat.size).reshape(grid.cells.shape)
+    return read.sha256, grid
+
+
+class GridsAhead:
+    """Sheets read by a pool ahead of their loader (``LoadContext.ahead``): the loader reads
+    the file's bytes itself and takes the grid read ahead only when it asks for the same
+    sheet under the same name and the bytes have the same SHA-256, so the result is that of
+    reading it then (else it reads the sheet itself).
+
+    Parameters
+    ----------
+    pool
+        A running pool (:func:`start_pool`).
+    items
+        ``(path, sheet, file)`` to read, in the order wanted; ``file`` None: not read ahead.
+    """
+
+    def __init__(self, pool: ProcessPoolExecutor, items: Sequence[tuple[Path, str | None,
+                                                                        str | None]]) -> None:
+        self._futures: dict = {}
+        self.add(pool, items)
+
+    def add(self, pool: ProcessPoolExecutor, items: Sequence[tuple[Path, str | None,
+                                                                   str | None]]) -> None:
+        """Read these too (after the tasks already given to the pool)."""
+        for p, sheet, file in items:
+            if file is not None:
+                self._futures[(Path(p), sheet, file)] = pool.submit(_grid_ahead, Path(p),
+                                                                    sheet, file)
+
+    def take(self, path: str | Path, sheet: str | None, file: str, sha256: str):
+        """The grid read ahead of ``path`` (its ``sheet``, named ``file``) when its bytes had
+        ``sha256``, else None."""
+        fut = self._futures.pop((Path(path), sheet, file), None)
+        if fut is None:
+            return None
+        try:
+            got = fut.result()
+        except Exception:  # noqa: BLE001 - a worker lost: read here
+            return None
+        if got is None or got[0] != sha256:
+            return None
+        return got[1]
+
+    def close(self) -> None:
+        """Forget what was not taken (the tasks not begun are cancelled)."""
+        for fut in self._futures.values():
+            fut.cancel()
+        self._futures.clear()

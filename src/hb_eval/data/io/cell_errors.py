@@ -84,32 +84,119 @@ def _only_sheet_xml(data: bytes) -> bytes | None:
     of small diaries: :mod:`zipfile` costs more than the check itself); None when the file is
     anything else (several sheets, a comment, ZIP64, an unusual compression), and
     :mod:`zipfile` decides."""
-    try:
-        from .guard import zip_directory
+    from .guard import zip_directory
 
-        listed = zip_directory(data)
-        if listed is None:
+    listed = zip_directory(data)
+    if listed is None:
+        return None
+    entries = {name: rest for name, *rest in listed}
+    part = _only_sheet_part(list(entries))
+    if part is None or len(entries) != len(listed):  # (a name twice: zipfile decides)
+        return None
+    return _inflate(data, _entry_data(data, entries[part]))
+
+
+def _inflate(data: bytes, got: tuple | None) -> bytes | None:
+    """A part's bytes from its :func:`_entry_data`, inflated; None when anything is off."""
+    if got is None:
+        return None
+    method, csize, size, start = got
+    raw = data[start:start + csize]
+    try:
+        out = raw if method == 0 else zlib.decompress(raw, -15)
+    except zlib.error:
+        return None
+    return out if len(out) == size else None
+
+
+#: Compressed bytes inflated at a time by :func:`_may_hold_errors`.
+_SCAN_IN = 1 << 18
+#: What a sheet holding an error value or a formula must contain.
+_MARKS = (b't="e"', b"<f")
+
+
+def _part_entry(data: bytes, sheet: str) -> tuple | None:
+    """``(method, compressed size, size, data offset)`` of the sheet's part, read straight
+    from the ZIP's directory (the part named by workbook.xml and its relationships, or the
+    only sheet); None when anything is unusual (then :mod:`zipfile` decides)."""
+    from .guard import zip_directory
+
+    listed = zip_directory(data)
+    if listed is None:
+        return None
+    entries = {name: rest for name, *rest in listed}
+    if len(entries) != len(listed):  # a name twice
+        return None
+
+    def raw_of(name: str) -> bytes | None:
+        return _inflate(data, _entry_data(data, entries.get(name)))
+
+    part = _only_sheet_part(list(entries))
+    if part is None:
+        try:
+            part = _sheet_part(_Parts(raw_of), sheet)
+        except KeyError:
             return None
-        entries = {name: rest for name, *rest in listed}
-        part = _only_sheet_part(list(entries))
-        if part is None or len(entries) != len(listed):  # (a name twice: zipfile decides)
-            return None
-        method, csize, size, local = entries[part]
-        if 0xFFFFFFFF in (csize, size, local):
-            return None
+    return _entry_data(data, entries.get(part)) if part is not None else None
+
+
+class _Parts:
+    """The two small parts :func:`_sheet_part` reads, as a ZipFile would give them."""
+
+    def __init__(self, raw_of) -> None:
+        self._raw_of = raw_of
+
+    def read(self, name: str) -> bytes:
+        out = self._raw_of(name)
+        if out is None:
+            raise KeyError(name)
+        return out
+
+
+def _entry_data(data: bytes, entry) -> tuple | None:
+    if entry is None:
+        return None
+    method, csize, size, local = entry
+    if 0xFFFFFFFF in (csize, size, local):  # ZIP64: zipfile decides
+        return None
+    try:
         sig, *_rest, name_len, extra_len = _LOCAL.unpack_from(data, local)
-        if sig != b"PK\x03\x04":
-            return None
-        start = local + _LOCAL.size + name_len + extra_len
-        raw = data[start:start + csize]
-        if method == 0:
-            return raw if len(raw) == size else None
-        if method == 8:
-            xml = zlib.decompress(raw, -15)
-            return xml if len(xml) == size else None
-    except (struct.error, zlib.error):
-        pass
-    return None
+    except struct.error:
+        return None
+    if sig != b"PK\x03\x04" or method not in (0, 8):
+        return None
+    return method, csize, size, local + _LOCAL.size + name_len + extra_len
+
+
+def _may_hold_errors(data: bytes, sheet: str) -> bool | None:
+    """Whether the sheet's XML contains ``t="e"`` or ``<f`` (an error value or a formula),
+    inflated a piece at a time and never held whole (a big sheet's XML is ten times its
+    compressed size); None when the part cannot be found this way."""
+    got = _part_entry(data, sheet)
+    if got is None:
+        return None
+    method, csize, size, start = got
+    raw = memoryview(data)[start:start + csize]
+    if method == 0:
+        return any(m in raw.tobytes() for m in _MARKS) if len(raw) == size else None
+    d = zlib.decompressobj(-15)
+    tail = b""
+    n = 0
+    try:
+        for i in range(0, len(raw), _SCAN_IN):
+            out = d.decompress(raw[i:i + _SCAN_IN])
+            n += len(out)
+            piece = tail + out
+            if any(m in piece for m in _MARKS):
+                return True
+            tail = piece[-4:]  # a mark split between two pieces
+        out = d.flush()
+        n += len(out)
+        if any(m in tail + out for m in _MARKS):
+            return True
+    except zlib.error:
+        return None
+    return False if n == size else None
 
 
 def _col_index(letters: str) -> int:
@@ -126,6 +213,8 @@ def xlsx_cell_errors(path: str | Path, sheet: str,
     ``what`` is the error text (``#N/A``) or ``"formula without a value"``. A workbook that
     cannot be inspected gives an empty list (the readers report unreadable files).
     """
+    if data is not None and _may_hold_errors(data, sheet) is False:
+        return []  # (most sheets: nothing to parse)
     xml = _only_sheet_xml(data) if data is not None else None
     if xml is None:
         try:

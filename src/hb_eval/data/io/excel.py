@@ -46,7 +46,17 @@ def sheet_names(path: str | Path, data: bytes | None = None, *,
                              file=file or str(path), code="unreadable") from None
 
 
-def _calamine_rows(path: Path, sheet: str, wb=None, data: bytes | None = None) -> list[list]:
+#: A sheet of more rows than this is converted a block of rows at a time (python-calamine's
+#: ``iter_rows``), so that it never exists whole as Python lists of cell values (a 190,000-row
+#: questionnaire sheet's lists take several hundred MB).
+BLOCK_ROWS = 20_000
+
+
+def _calamine_cells(path: Path, sheet: str, wb=None, data: bytes | None = None) -> np.ndarray:
+    """The sheet's cells as texts (:func:`~.grid.rows_to_cells`; row ``i`` is Excel row
+    ``i + 1``), a sheet of more than :data:`BLOCK_ROWS` rows converted block by block."""
+    from itertools import islice
+
     from python_calamine import CalamineWorkbook
 
     own = wb is None
@@ -54,8 +64,29 @@ def _calamine_rows(path: Path, sheet: str, wb=None, data: bytes | None = None) -
         wb = (CalamineWorkbook.from_filelike(_io.BytesIO(data)) if data is not None
               else CalamineWorkbook.from_path(str(path)))
     try:
-        # skip_empty_area=False: list index i is Excel row i + 1
-        return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        ws = wb.get_sheet_by_name(sheet)
+        start, end = ws.start, ws.end
+        if start is None or end is None or end[0] + 1 <= BLOCK_ROWS:
+            return rows_to_cells(ws.to_python(skip_empty_area=False))
+        # iter_rows gives every row from the first (Excel row 1) and the columns from the
+        # first one used: they go to the right of the empty ones
+        c0, width = start[1], end[1] - start[1] + 1
+        cells = np.empty((end[0] + 1, end[1] + 1), dtype=object)
+        rows = ws.iter_rows()
+        at = 0
+        while block := list(islice(rows, BLOCK_ROWS)):
+            part = rows_to_cells(block)
+            del block
+            if (part.shape[1] != width or at + part.shape[0] > cells.shape[0]):
+                break
+            cells[at:at + part.shape[0], c0:] = part
+            at += part.shape[0]
+        else:
+            if at == cells.shape[0]:
+                return cells
+        # not the shape expected: the whole sheet at once
+        del cells
+        return rows_to_cells(ws.to_python(skip_empty_area=False))
     finally:
         if own:
             wb.close()
@@ -84,9 +115,9 @@ def _openpyxl_rows(path: Path, sheet: str, data: bytes | None = None) -> list[li
         wb.close()
 
 
-def _to_grid(rows: list[list], file: str, sheet: str, path: Path,
+def _to_grid(rows: list[list] | np.ndarray, file: str, sheet: str, path: Path,
              names: list[str]) -> RawGrid:
-    cells = rows_to_cells(rows)
+    cells = rows if isinstance(rows, np.ndarray) else rows_to_cells(rows)
     return RawGrid(cells=cells, rows=np.arange(1, cells.shape[0] + 1), file=file, sheet=sheet,
                    path=path, sheets=tuple(names))
 
@@ -145,7 +176,7 @@ def _read_sheet(path: Path, shown: str, names: list[str], sheet: str | None, eng
     for eng in engines:
         try:
             with gc_paused():
-                rows = (_calamine_rows(path, sheet, wb, data) if eng == "calamine"
+                rows = (_calamine_cells(path, sheet, wb, data) if eng == "calamine"
                         else _openpyxl_rows(path, sheet, data))
                 grid = _to_grid(rows, shown, sheet, path, names)
                 del rows  # freed before the collector runs again

@@ -24,7 +24,7 @@ import pandas as pd
 from ... import privacy
 from ...errors import InputError
 from .accounting import check_source, note_unread_sheets
-from ..io import RawTable, read_input, read_table, split_table
+from ..io import RawTable, read_input, read_table, split_table, table_of
 from ..quarantine import Quarantine, sheet_key
 
 __all__ = ["LoadContext", "SourceSheet", "display_path", "display_paths", "open_sheet", "open_table",
@@ -46,10 +46,14 @@ def display_path(path: str | Path, base_dir: str | Path | None) -> str:
     return privacy.shown_path(path, base_dir)
 
 
-def display_paths(paths: Iterable[str | Path], base_dir: str | Path | None) -> list[str]:
-    """:func:`display_path` of many paths (the config folder is resolved once)."""
+def display_paths(paths: Iterable[str | Path], base_dir: str | Path | None, *,
+                  gate: bool = True) -> list[str]:
+    """:func:`display_path` of many paths (the config folder is resolved once).
+
+    ``gate=False``: the names inside the config folder without the privacy gate, None for the
+    others (to compare with the gated names later, without numbering placeholders now)."""
     if base_dir is None:
-        return [privacy.shown_path(p, None) for p in paths]
+        return [privacy.shown_path(p, None) if gate else None for p in paths]
     # os.path on strings: the same answer as Path.resolve().relative_to(), without pathlib's
     # per-call parsing (thousands of diaries)
     base = os.path.realpath(base_dir)
@@ -69,9 +73,10 @@ def display_paths(paths: Iterable[str | Path], base_dir: str | Path | None) -> l
         elif real.startswith(prefix):
             out.append(real[len(prefix):].replace(os.sep, "/"))
         else:  # outside after resolving links: as written, or [outside]/<name>
-            out.append(privacy.shown_path(p, base_dir))
+            out.append(privacy.shown_path(p, base_dir) if gate else None)
             continue
-        out[-1] = privacy.gate(out[-1])
+        if gate:
+            out[-1] = privacy.gate(out[-1])
     return out
 
 
@@ -87,6 +92,8 @@ class LoadContext:
     schemas: dict[str, Any] | None = None
     #: plausibility limits (:class:`hb_eval.data.plausibility.Limits`); None: no checks
     limits: Any = None
+    #: sheets read ahead by a pool (:class:`hb_eval.data.io.batch.GridsAhead`), or None
+    ahead: Any = None
 
 
 #: Characters in a henkilötunnus typed without its century sign (DDMMYY, NNN, check
@@ -337,8 +344,11 @@ def open_tables(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
     shown = display_path(path, ctx.base_dir)
     names = list(known) if known is not None else P.header_known(ctx.schema)
     data, read = read_input(path, file=shown)
-    table = read_table(path, names, sheet=sheet, file=shown, min_hits=P.min_hits(ctx.schema),
-                       data=data)
+    grid = (ctx.ahead.take(path, sheet, shown, read.sha256) if ctx.ahead is not None
+            else None)
+    table = (read_table(path, names, sheet=sheet, file=shown, min_hits=P.min_hits(ctx.schema),
+                        data=data) if grid is None
+             else table_of(grid, names, min_hits=P.min_hits(ctx.schema)))
     check_source(ctx, table)
     real_sheet = table.sheet
     # sheet names and headers leave the package in quarantine records and messages

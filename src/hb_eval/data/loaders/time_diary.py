@@ -28,14 +28,14 @@ import pandas as pd
 from .. import parsing
 from ... import privacy
 from ...errors import InputError
-from ..io.batch import FileRows, read_many
+from ..io.batch import FileRows, PendingReads, start_reads
 from ..io.grid import norm_header
 from . import parse as P
 from ..plausibility import screen_dates, screen_durations
 from .accounting import check_source, unread_message
 from .common import LoadContext, display_paths, hetu_mask, record_cell_errors
 
-__all__ = ["load", "read_meta", "ROLES"]
+__all__ = ["load", "read_ahead", "read_meta", "ROLES"]
 
 #: metadata label (normalised) -> role
 ROLES = {"työntekijä": "worker", "asiakas": "client", "avustaja": "assistant",
@@ -46,8 +46,9 @@ _WORKER_RE = re.compile(r"^\s*(0[1-6])\s*[-–]\s*(\d{2})\s*$")
 _ASSIST_RE = re.compile(r"^\s*A\s*[-–]\s*(0[1-6])\s*[-–]\s*(\d{2})\s*$", re.IGNORECASE)
 
 
-def read_meta(meta: list[list[str]], file: str, sheet: str | None) -> dict:
-    """Diarist, role, title and sample period from the metadata rows.
+def read_meta(meta: list[list[str]], file: str, sheet: str | None, *, gate: bool = True) -> dict:
+    """Diarist, role, title and sample period from the metadata rows (``gate=False``: the
+    title not yet through the privacy gate).
 
     Raises
     ------
@@ -90,15 +91,20 @@ def read_meta(meta: list[list[str]], file: str, sheet: str | None) -> dict:
     if person is None:
         raise InputError(f"the diarist of this {role} diary is not a valid code "
                          "(worker 04-07, client 0410712, assistant A-04-03)", file=file, sheet=sheet)
-    title = next((fields[k] for k in _TITLE if k in fields), None)
-    title = privacy.gate(" ".join(title.split())) if title else None
     raw_period = next((fields[k] for k in _PERIOD if k in fields), None)
     period = _period(raw_period) if raw_period else None
     if period is None:
         raise InputError("diary metadata lacks a readable sample period (Seurantajakso: "
                          "1.3.2018–31.3.2018)", file=file, sheet=sheet)
-    return {"role": role, "person": person, "title": title if role != "client" else None,
-            "period_start": period[0], "period_end": period[1]}
+    title = next((fields[k] for k in _TITLE if k in fields), None)
+    title = " ".join(title.split()) if title else None
+    if gate and title:
+        title = privacy.gate(title)
+    out = {"role": role, "person": person, "title": title if role != "client" else None,
+           "period_start": period[0], "period_end": period[1]}
+    if not gate:
+        out["_title"] = title  # to be gated, whatever the role
+    return out
 
 
 @lru_cache(maxsize=4096)  # diaries of one sample period share its text
@@ -220,8 +226,9 @@ class _Batch:
 
 
 def _meta_of(r: FileRows) -> dict:
-    """:func:`read_meta` of a workbook read (run in the reading process)."""
-    return read_meta(r.meta, r.file, r.sheet)
+    """:func:`read_meta` of a workbook read (run in the reading process; the title is gated
+    in the loading process, where the placeholders are numbered)."""
+    return read_meta(r.meta, r.file, r.sheet, gate=False)
 
 
 def _rows(b: _Batch, schema) -> pd.DataFrame:
@@ -282,10 +289,49 @@ def _rows(b: _Batch, schema) -> pd.DataFrame:
     })[b.alive].reset_index(drop=True)
 
 
+def read_ahead(files: list[Path], ctx: LoadContext, *, workers: int | None = None,
+               shown: list[str | None] | None = None, pool=None) -> PendingReads:
+    """Start reading the diary workbooks (a process pool for many, :func:`~hb_eval.data.io.
+    batch.start_reads`) so that :func:`load` (``ahead=``) finds them read; the reads are the
+    same whenever they are made.
+
+    ``shown``: how each file is named (default: :func:`~.common.display_paths`). Read ahead of
+    time, the files are named without the privacy gate (``display_paths(gate=False)``: the gate
+    numbers its placeholders in the order it meets codes, so it runs when :func:`load` comes to
+    the diaries); a file whose name the gate changes (or None) is read again there.
+    ``pool``: a running pool to read with (:func:`~hb_eval.data.io.batch.start_pool`).
+    """
+    if shown is None:
+        shown = display_paths(files, ctx.base_dir)
+    keep = [i for i, f in enumerate(shown) if f is not None]
+    return start_reads([files[i] for i in keep], [shown[i] for i in keep],
+                       P.header_known(ctx.schema), sheet=P.layout_sheet(ctx.schema, None),
+                       min_hits=P.min_hits(ctx.schema), workers=workers, post=_meta_of,
+                       pool=pool)
+
+
+def _collect(ahead: PendingReads, files: list[Path], ctx: LoadContext,
+             on_read: Callable[[int], None] | None) -> list:
+    """The reads of ``files`` from ``ahead`` (:func:`read_ahead`); a file it did not read
+    under the name shown now (or at all) is read in this process."""
+    shown = display_paths(files, ctx.base_dir)
+    paths = [Path(p) for p in files]
+    if ahead.paths == paths and ahead.files == shown:
+        return ahead.collect(on_read=on_read)
+    got = dict(zip(zip(ahead.paths, ahead.files), ahead.collect()))
+    missing = [(p, f) for p, f in zip(paths, shown) if (p, f) not in got]
+    if missing:
+        got.update(zip(missing, read_ahead([p for p, _ in missing], ctx, workers=1,
+                                           shown=[f for _, f in missing]).collect()))
+    if on_read is not None:
+        on_read(len(files))
+    return [got[k] for k in zip(paths, shown)]
+
+
 def load(files: list[Path], ctx: LoadContext, *,
          on_error: Callable[[Path, InputError], None] | None = None,
-         workers: int | None = None, on_read: Callable[[int], None] | None = None
-         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+         workers: int | None = None, on_read: Callable[[int], None] | None = None,
+         ahead: PendingReads | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Load diary workbooks: (``diaries``, ``diary_rows``).
 
     The workbooks are read first (a process pool for many: :func:`hb_eval.data.io.batch.read_many`),
@@ -307,13 +353,25 @@ def load(files: list[Path], ctx: LoadContext, *,
         depend on it.
     on_read
         Called with the number of workbooks read so far, as the reading goes (progress).
+    ahead
+        The workbooks' reading started earlier (:func:`read_ahead` of these files or more):
+        collected here instead of reading them now.
     """
     if not files:
+        if ahead is not None:
+            ahead.close()
         return pd.DataFrame(), pd.DataFrame()
-    shown = display_paths(files, ctx.base_dir)
-    reads = read_many(files, shown, P.header_known(ctx.schema),
-                      sheet=P.layout_sheet(ctx.schema, None), min_hits=P.min_hits(ctx.schema),
-                      workers=workers, post=_meta_of, on_read=on_read)
+    if ahead is None:
+        reads = read_ahead(files, ctx, workers=workers).collect(on_read=on_read)
+    else:
+        reads = _collect(ahead, files, ctx, on_read)
+    for r in reads:  # titles through the gate here, in file order, whoever read them
+        if isinstance(r, FileRows) and isinstance(r.extra, dict):
+            title = r.extra.pop("_title", None)
+            if title:
+                title = privacy.gate(title)
+                if r.extra["title"] is not None:
+                    r.extra["title"] = title
     ok: list[FileRows] = []
     metas: list[dict] = []
     cols: list[dict[str, int]] = []

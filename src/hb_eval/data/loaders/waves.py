@@ -80,7 +80,7 @@ def assign_waves(responses: pd.DataFrame, clients: pd.DataFrame, *,
         recorded wave nor a date get wave NA and are returned in ``kept`` (the loaders quarantine
         undated responses before this).
     """
-    r = responses.reset_index(drop=True).copy()
+    r = responses.reset_index(drop=True)  # a new frame (copy-on-write): responses unchanged
     n = len(r)
     if n == 0:
         empty = r.assign(wave=pd.Series([], dtype=WAVE_DTYPE), wave_rule=pd.Series([], dtype=object))

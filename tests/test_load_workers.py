@@ -1,0 +1,92 @@
+"""The whole load reads the diaries with a pool started before the questionnaires are loaded
+(issue 23): every table, quarantine record, file entry, message and placeholder number is the
+same as with one reading process, also when file names and diary titles hold identity codes."""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+import hb_eval
+from hb_eval.data.io import batch
+from hb_eval.demo.simulate import hetu
+
+
+@pytest.fixture(scope="module")
+def messy_demo(demo_dir, tmp_path_factory):
+    root = tmp_path_factory.mktemp("messy_demo")
+    shutil.copytree(demo_dir, root, dirs_exist_ok=True)
+    rng = np.random.default_rng(23)
+    diaries = sorted((root / "paivakirjat").glob("tyontekija_*.xlsx"))
+    codes = [hetu(rng)[0] for _ in range(3)]
+    # a title and a client-number cell holding codes (gated; the row quarantined)
+    wb = openpyxl.load_workbook(diaries[0])
+    ws = wb.active
+    ws.cell(row=2, column=1, value=f"Tehtävänimike: ohjaaja {codes[0]}")
+    ws.cell(row=6, column=2, value=codes[1])
+    wb.save(diaries[0])
+    # a code in a diary's file name: shown as a placeholder, numbered in load order
+    diaries[1].rename(diaries[1].with_name(f"tyontekija_{codes[2]}.xlsx"))
+    # an unusable diary (no sample period)
+    wb = openpyxl.load_workbook(diaries[2])
+    wb.active.cell(row=3, column=1, value="")
+    wb.save(diaries[2])
+    return root
+
+
+def _load(root, monkeypatch, pool_from):
+    monkeypatch.setattr(batch, "POOL_FROM", pool_from)
+    return hb_eval.load(root / "evaluation.yaml", errors="collect")
+
+
+def test_pool_started_early_gives_the_one_process_load(messy_demo, monkeypatch):
+    taken = []
+    take = batch.GridsAhead.take
+
+    def counted(self, *args):
+        got = take(self, *args)
+        taken.append(got is not None)
+        return got
+
+    monkeypatch.setattr(batch.GridsAhead, "take", counted)
+    monkeypatch.setattr(batch, "default_workers", lambda: 2)  # a pool even on one core
+    one = _load(messy_demo, monkeypatch, 10 ** 9)   # every file read in this process
+    assert not taken
+    pooled = _load(messy_demo, monkeypatch, 1)      # diaries and sheets read by a pool
+    # kykyviisari (2), kompassi, osallisuus, satisfaction (2), esr; service costs (6), budgets,
+    # providers (given to the pool at the diaries' turn)
+    assert sum(taken) == 15
+    for f in dataclasses.fields(one):
+        a, b = getattr(one, f.name), getattr(pooled, f.name)
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b, check_exact=True, obj=f.name)
+        elif f.name == "inputs_read":
+            assert [(r.path, r.sha256, r.size) for r in a] == [(r.path, r.sha256, r.size)
+                                                              for r in b]
+        elif f.name not in ("config", "schemas", "unit_costs", "limits"):
+            assert a == b, f.name
+    # the codes were met and replaced: placeholders in the quarantine and the files, no code
+    text = pd.concat([one.quarantine.astype(str), one.files.astype(str),
+                      one.file_errors.astype(str)]).to_string()
+    assert "[hetu-" in text
+    assert not pd.Series([text]).str.contains(r"\d{6}[-+A]\d{3}[0-9A-Y]", regex=True).any()
+    assert (one.file_errors["reason"].astype(str) != "").all() and len(one.file_errors) == 1
+    titles = one.diaries["title"].dropna().astype(str)
+    assert titles.str.contains(r"\[hetu-\d+\]", regex=True).sum() == 1
+
+
+def test_a_failing_load_stops_the_diary_pool(messy_demo, monkeypatch, tmp_path):
+    """The roster must load: when it cannot, the load raises and no reading process is left."""
+    import multiprocessing
+
+    root = tmp_path / "d"
+    shutil.copytree(messy_demo, root)
+    (root / "roster.xlsx").write_bytes(b"not a workbook")
+    monkeypatch.setattr(batch, "POOL_FROM", 1)
+    with pytest.raises(hb_eval.errors.InputError):
+        hb_eval.load(root / "evaluation.yaml")
+    assert not multiprocessing.active_children()
