@@ -21,6 +21,7 @@ as failed (the rest of the report is still written, and the command exits with s
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,9 +35,10 @@ from .alt_text import figure_alt
 from .budget_sections import suppress_budget_results
 from .html import img_tag, render_html
 from .figure_gallery import CAPTIONS, FIGURES, FigureGallery, draw_figure
+from .figure_jobs import both_ends, default_workers
 from .format import fmt_int
 from .i18n import t
-from .privacy_gate import gate_html, gate_table
+from .privacy_gate import figure_holds_code, gate_html, gate_table
 from .references import reference_rows
 from .manifest import build_manifest, created_with, redact_manifest, write_manifest
 from .output import OutputFolder
@@ -105,19 +107,45 @@ def _redact_table(table: Table) -> Table:
 
 
 def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fig_dir: Path,
-             run: RunProgress, failures: list[str], wtp: float | None = None
+             run: RunProgress, failures: list[str], wtp: float | None = None,
+             workers: int | None = None, beside: Callable[[], None] | None = None
              ) -> dict[str, dict]:
-    out = {}
+    """Draw and save every figure (two processes where two cores may be used, see
+    :mod:`hb_eval.report.figure_jobs`: the same files); their ``<img>``, caption and alt.
+    ``beside``: one more job that touches no figure and no placeholder (the workbook), done
+    after the figures or, in parallel, by the other process first."""
     run.part("figures")
-    for i, name in enumerate(FIGURES):
-        run.update(0.2 + 0.6 * i / len(FIGURES), 1, count=f"{i:,}/{len(FIGURES):,} figures")
+    parallel = (default_workers() if workers is None else workers) > 1
+    n = len(FIGURES)
+
+    def draw(i: int, in_order: bool = False) -> dict[str, Any] | None:
+        if i == n:
+            beside()  # type: ignore[misc]
+            return None
+        name = FIGURES[i]
+        notes: list[str] = []
+        failed: list[str] = []
         caption = t(CAPTIONS[name], lang)
-        (fig, phone), spec = draw_figure(figure_data, name, lang, public, run.note, failures)
+        (fig, phone), spec = draw_figure(figure_data, name, lang, public, notes.append, failed)
+        if parallel and not in_order and figure_holds_code(fig):
+            return None  # the gate numbers codes in figure order: drawn again afterwards
         png = F.save_figure(fig, fig_dir, name)
         # the alternative text states the numbers the figure shows (WCAG 2.1 1.1.1)
         alt = figure_alt(name, spec, caption, lang, wtp=wtp)
-        out[name] = {"img": img_tag(png, alt, name, F.png_bytes(phone, close=True)),
-                     "caption": caption, "alt": alt}
+        return {"png": png, "phone": F.png_bytes(phone, close=True), "alt": alt,
+                "caption": caption, "notes": notes, "failed": failed}
+
+    drawn = both_ends(n + (beside is not None), draw, workers=1 if not parallel else workers,
+                      on_done=lambda k: run.update(0.2 + 0.6 * min(k, n) / n, 1,
+                                                   count=f"{min(k, n):,}/{n:,} figures"))
+    out = {}
+    for i, name in enumerate(FIGURES):
+        d = drawn[i] if drawn[i] is not None else draw(i, in_order=True)
+        for note in d["notes"]:
+            run.note(note)
+        failures.extend(d["failed"])
+        out[name] = {"img": img_tag(d["png"], d["alt"], name, d["phone"]),
+                     "caption": d["caption"], "alt": d["alt"]}
     return out
 
 
@@ -210,11 +238,14 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     for tab in tables.values():
         with dest.writing(f"tables/{tab.name}.csv"):
             write_csv(tab, out / "tables", lang)
-    with dest.writing("tables.xlsx") as path:
-        write_workbook(list(tables.values()), path, lang)
 
+    def workbook() -> None:
+        with dest.writing("tables.xlsx") as path:
+            write_workbook(list(tables.values()), path, lang)
+
+    # the workbook is written beside the figures (by the other process, when there are two)
     figs = _figures(figure_data, lang, public, out / "figures", run, failures,
-                    wtp=config.analysis.wtp)
+                    wtp=config.analysis.wtp, beside=workbook)
 
     run.part("results.json")
     run.update(0.8, 1, count="")
