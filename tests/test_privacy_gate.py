@@ -195,22 +195,3 @@ def test_paths_outside_the_configuration_folder_show_only_their_name(tmp_path):
     assert shown_pattern("../matti/salainen/*.xlsx", base) == "[outside]/*.xlsx"
     assert shown_pattern(str(outside), base) == "[outside]/roster.xlsx"
     assert shown_pattern("kyky/../roster.xlsx", base) == "roster.xlsx"
-
-
-def test_gate_nested_is_gate_value():
-    """The screened gate of results.json/manifest.json gives gate_value's result and numbering
-    (keys gated too); without a code the structure comes back unchanged."""
-    from hb_eval import privacy
-    from hb_eval.report.privacy_gate import gate_nested
-
-    value = {"files": [{"path": "kykyviisari/a.xlsx", "sha256": "0" * 64},
-                       {"path": "päiväkirja 010190-123M.xlsx", "rows": 3}],
-             "note 131052-308T": ("x", "again 131052-308T and 010190-123M"), "n": 1.5}
-    privacy.reset_placeholders()
-    expected = privacy.gate_value(value)
-    privacy.reset_placeholders()
-    assert gate_nested(value) == expected
-    assert expected["files"][1]["path"] == "päiväkirja [hetu-1].xlsx"
-    assert expected["note [hetu-2]"] == ("x", "again [hetu-2] and [hetu-1]")
-    clean = {"files": [{"path": "a.xlsx", "sha256": "123456" * 10}], "k": ["long text 1234567"]}
-    assert gate_nested(clean) is clean

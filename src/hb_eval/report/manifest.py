@@ -164,10 +164,10 @@ def redact_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
 def write_manifest(manifest: Mapping[str, Any], path: str | Path) -> Path:
     """Write manifest.json (sorted keys, UTF-8; every string through the privacy gate); see
     :meth:`OutputFolder.commit` for the fsync and the place of the manifest in the run."""
-    from .privacy_gate import gate_nested
+    from ..privacy import gate_value
 
     path = Path(path)
-    path.write_text(json.dumps(gate_nested(dict(manifest)), sort_keys=True, indent=2, ensure_ascii=False) + "\n",
+    path.write_text(json.dumps(gate_value(dict(manifest)), sort_keys=True, indent=2, ensure_ascii=False) + "\n",
                     encoding="utf-8")
     return path
 

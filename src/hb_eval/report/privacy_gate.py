@@ -12,11 +12,9 @@ import dataclasses
 import re
 from typing import Any
 
-import pandas as pd
+from ..privacy import contains_hetu, gate, gate_frame
 
-from ..privacy import contains_hetu, contains_hetu_series, gate, gate_frame, gate_value
-
-__all__ = ["gate_table", "gate_figure", "figure_holds_code", "gate_html", "gate_nested"]
+__all__ = ["gate_table", "gate_figure", "figure_holds_code", "gate_html"]
 
 # embedded images are data, not text: gated text must not touch their base64
 _DATA_URI = re.compile(r"(data:[a-z/+.-]+;base64,[A-Za-z0-9+/=]+)")
@@ -56,28 +54,3 @@ def gate_html(html: str) -> str:
     # odd positions are the data URIs captured by the split
     return "".join(p if i % 2 else gate(p) for i, p in enumerate(parts))
 
-
-def _texts(value: Any, out: list[str]) -> None:
-    """Every string of a nested structure (dict keys too), in :func:`gate_value`'s order."""
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            if isinstance(k, str):
-                out.append(k)
-            _texts(v, out)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _texts(v, out)
-
-
-def gate_nested(value: Any) -> Any:
-    """:func:`~hb_eval.privacy.gate_value` of a large structure (results.json, manifest.json):
-    its texts are screened at once, each distinct text once, by the vectorised test
-    (:func:`~hb_eval.privacy.contains_hetu_series`); with no code anywhere (nearly always) the
-    structure itself, else ``gate_value`` (the same placeholders, numbered in the same order)."""
-    texts: list[str] = []
-    _texts(value, texts)
-    if texts and contains_hetu_series(pd.Series(texts, dtype=object)).any():
-        return gate_value(value)
-    return value

@@ -89,9 +89,9 @@ def to_jsonable(obj: Any, digits: int = SIGNIFICANT_DIGITS) -> Any:
 def dumps_results(results: Mapping[str, Any], digits: int = SIGNIFICANT_DIGITS) -> str:
     """The exact text of results.json for ``results`` (sorted keys, rounded floats; every
     string through the privacy gate)."""
-    from .privacy_gate import gate_nested
+    from ..privacy import gate_value
 
-    return json.dumps(gate_nested(to_jsonable(results, digits)), sort_keys=True, indent=2,
+    return json.dumps(gate_value(to_jsonable(results, digits)), sort_keys=True, indent=2,
                       ensure_ascii=False, allow_nan=False) + "\n"
 
 
