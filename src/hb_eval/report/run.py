@@ -108,20 +108,20 @@ def _redact_table(table: Table) -> Table:
 
 def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fig_dir: Path,
              run: RunProgress, failures: list[str], wtp: float | None = None,
-             workers: int | None = None, beside: Callable[[], None] | None = None
-             ) -> dict[str, dict]:
+             workers: int | None = None, beside: tuple[Callable[[], Any], ...] = ()
+             ) -> tuple[dict[str, dict], list[Any]]:
     """Draw and save every figure (two processes where two cores may be used, see
-    :mod:`hb_eval.report.figure_jobs`: the same files); their ``<img>``, caption and alt.
-    ``beside``: one more job that touches no figure and no placeholder (the workbook), done
-    after the figures or, in parallel, by the other process first."""
+    :mod:`hb_eval.report.figure_jobs`: the same files); their ``<img>``, caption and alt, and
+    the results of ``beside``: jobs that draw no figure and number no placeholder (the workbook,
+    the internal report's would-be disclosure control), done after the figures or, in
+    parallel, by the other process first (the last first)."""
     run.part("figures")
     parallel = (default_workers() if workers is None else workers) > 1
     n = len(FIGURES)
 
-    def draw(i: int, in_order: bool = False) -> dict[str, Any] | None:
-        if i == n:
-            beside()  # type: ignore[misc]
-            return None
+    def draw(i: int, in_order: bool = False) -> Any:
+        if i >= n:
+            return beside[i - n]()
         name = FIGURES[i]
         notes: list[str] = []
         failed: list[str] = []
@@ -135,7 +135,7 @@ def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fi
         return {"png": png, "phone": F.png_bytes(phone, close=True), "alt": alt,
                 "caption": caption, "notes": notes, "failed": failed}
 
-    drawn = both_ends(n + (beside is not None), draw, workers=1 if not parallel else workers,
+    drawn = both_ends(n + len(beside), draw, workers=1 if not parallel else workers,
                       on_done=lambda k: run.update(0.2 + 0.6 * min(k, n) / n, 1,
                                                    count=f"{min(k, n):,}/{n:,} figures"))
     out = {}
@@ -146,7 +146,7 @@ def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fi
         failures.extend(d["failed"])
         out[name] = {"img": img_tag(d["png"], d["alt"], name, d["phone"]),
                      "caption": d["caption"], "alt": d["alt"]}
-    return out
+    return out, drawn[n:]
 
 
 def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = None,
@@ -221,14 +221,20 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     figure_data = ev.figure_data
     # one disclosure-control step for every public output; internal: what it would do
     run.step("report", "disclosure control")
-    checked, records = disclose_tables(tables, rules)
-    checked, records = apply_dominance(checked, records, dominance_masks(ev, frames, rules),
-                                       frames, rules)
-    checked_figures = dominance_figures(public_figure_data(ev, checked, rules), checked,
-                                        config.analysis.perspective)
-    records += figure_records(ev.figure_data, checked_figures)
+
+    made = tables  # (the tables are gated below; disclosure control reads them as made)
+
+    def disclosure() -> tuple[dict[str, Table], dict[str, Any], list]:
+        checked, records = disclose_tables(made, rules)
+        checked, records = apply_dominance(checked, records, dominance_masks(ev, frames, rules),
+                                           frames, rules)
+        checked_figures = dominance_figures(public_figure_data(ev, checked, rules), checked,
+                                            config.analysis.perspective)
+        return checked, checked_figures, records + figure_records(ev.figure_data,
+                                                                   checked_figures)
+
     if public:
-        tables, figure_data = checked, checked_figures
+        tables, figure_data, records = disclosure()
         results = align_dominance(align_results(suppress_results(results), tables), tables)
     tables = {k: gate_table(_redact_table(v) if public else v) for k, v in tables.items()}
     results = to_jsonable(results)
@@ -243,9 +249,13 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
         with dest.writing("tables.xlsx") as path:
             write_workbook(list(tables.values()), path, lang)
 
-    # the workbook is written beside the figures (by the other process, when there are two)
-    figs = _figures(figure_data, lang, public, out / "figures", run, failures,
-                    wtp=config.analysis.wtp, beside=workbook)
+    # beside the figures (by the other process, when there are two): the workbook and, in an
+    # internal report, what disclosure control would do (it changes none of its outputs)
+    would_be = () if public else (lambda: disclosure()[2],)
+    figs, done = _figures(figure_data, lang, public, out / "figures", run, failures,
+                          wtp=config.analysis.wtp, beside=(workbook, *would_be))
+    if not public:
+        records = done[1]
 
     run.part("results.json")
     run.update(0.8, 1, count="")
