@@ -1,10 +1,12 @@
-"""The report's figures drawn on two cores: the same files as drawn one after the other.
+"""The report's figures (and its other independent jobs) on two cores: the same files as
+done one after the other.
 
 Each figure is drawn, laid out and saved on its own (its bytes depend on its data only), so a
 forked process can draw some of them while this one draws the others: this process takes the
-figures from the first up, the forked one from the last down, until they meet. The result is
+jobs from the first up, the forked one from the last down, until they meet. The result is
 the same whatever the split and the number of processes (one where only one core may be used,
-where processes cannot be forked, or inside a daemonic process).
+where processes cannot be forked, or inside a daemonic process). The same two ends serve the
+disclosure step (the counts' audit here, the dominance masks there) and the workbook.
 
 One thing is not local to a figure: the privacy gate numbers identity codes ``[hetu-N]`` in the
 order it first meets them in the run. A figure whose text holds a code is therefore never saved

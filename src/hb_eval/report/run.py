@@ -224,10 +224,11 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
 
     made = tables  # (the tables are gated below; disclosure control reads them as made)
 
-    def disclosure() -> tuple[dict[str, Table], dict[str, Any], list]:
-        checked, records = disclose_tables(made, rules)
-        checked, records = apply_dominance(checked, records, dominance_masks(ev, frames, rules),
-                                           frames, rules)
+    def disclosure(workers: int | None = None) -> tuple[dict[str, Table], dict[str, Any], list]:
+        # the counts' audit here, the dominance masks (over the service rows) beside it
+        (checked, records), masks = both_ends(2, lambda i: disclose_tables(made, rules) if i == 0
+                                              else dominance_masks(ev, frames, rules), workers)
+        checked, records = apply_dominance(checked, records, masks, frames, rules)
         checked_figures = dominance_figures(public_figure_data(ev, checked, rules), checked,
                                             config.analysis.perspective)
         return checked, checked_figures, records + figure_records(ev.figure_data,
@@ -251,7 +252,7 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
 
     # beside the figures (by the other process, when there are two): the workbook and, in an
     # internal report, what disclosure control would do (it changes none of its outputs)
-    would_be = () if public else (lambda: disclosure()[2],)
+    would_be = () if public else (lambda: disclosure(workers=1)[2],)
     figs, done = _figures(figure_data, lang, public, out / "figures", run, failures,
                           wtp=config.analysis.wtp, beside=(workbook, *would_be))
     if not public:
