@@ -207,3 +207,23 @@ def test_cea_difference_protects_a_dominated_arm_total():
         assert len(sec) == 5
         assert bool(sec[3] or sec[4]) is verrokki_hidden, dc
         assert sec[0] or sec[1]  # a component of HB's total goes in both cases
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["HB", "Verrokki", None]),
+                          st.sampled_from(["a", "b"]), st.sampled_from(["c1", "c2", "c3", None]),
+                          st.integers(-50, 1000)), min_size=1, max_size=40))
+def test_dominated_groups_two_keys_and_missing_keys(rows):
+    """Two ``by`` columns (one categorical), rows of one client summed first, rows with a missing
+    key or client dropped: each group equals the scalar rules on its clients' |sums|, and the
+    groups come in sorted order."""
+    d = pd.DataFrame(rows, columns=["arm", "g", "client_id", "x"])
+    d["arm"] = pd.Categorical(d["arm"], categories=["Verrokki", "HB"])
+    out = dominated_groups(d, ["arm", "g"], "x", Rules())
+    kept = d.dropna(subset=["arm", "client_id"])
+    expect = {}
+    for (arm, g), grp in kept.groupby(["arm", "g"], observed=True, sort=True):
+        sums = [abs(v) for v in grp.groupby("client_id")["x"].sum()]
+        expect[(arm, g)] = nk_dominated(sums, 2, 85.0) or p_percent_unsafe(sums, 10.0)
+    assert list(zip(out["arm"], out["g"])) == list(expect)  # Verrokki first (category order)
+    assert out["dominated"].tolist() == list(expect.values())

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path, PurePath
 from typing import Any
@@ -48,6 +49,7 @@ __all__ = [
     "INVISIBLE",
     "OUTSIDE",
     "shown_path",
+    "shown_paths",
     "shown_pattern",
 ]
 
@@ -483,6 +485,35 @@ def shown_path(path: str | os.PathLike[str], base_dir: str | os.PathLike[str] | 
     if rel is None:
         rel = f"{OUTSIDE}/{Path(p).name}"
     return str(gate(rel))
+
+
+def shown_paths(paths: Iterable[str | os.PathLike[str]],
+                base_dir: str | os.PathLike[str] | None) -> list[str]:
+    """``[shown_path(p, base_dir) for p in paths]``, with the configuration's folder resolved
+    once and each folder of the paths once (a file itself only when it is a link or a special
+    name): thousands of diaries in one folder."""
+    base = os.fspath(base_dir) if base_dir is not None else os.getcwd()
+    real_base = os.path.realpath(base)
+    norm_base = os.path.normpath(os.path.abspath(base))
+    real_dirs: dict[str, str] = {}
+    out = []
+    for path in paths:
+        p = os.fspath(path)
+        full = os.path.abspath(p)
+        head, tail = os.path.split(full)
+        if tail in ("", ".", "..") or os.path.islink(full):
+            real = os.path.realpath(full)
+        else:  # realpath resolves the folder, then appends a name that is no link
+            if head not in real_dirs:
+                real_dirs[head] = os.path.realpath(head)
+            real = os.path.join(real_dirs[head], tail)
+        rel = _inside(real, real_base)
+        if rel is None:
+            rel = _inside(os.path.normpath(full), norm_base)
+        if rel is None:
+            rel = f"{OUTSIDE}/{Path(p).name}"
+        out.append(str(gate(rel)))
+    return out
 
 
 def shown_pattern(pattern: str, base_dir: str | os.PathLike[str] | None) -> str:

@@ -393,6 +393,7 @@ def protect_table(cells: np.ndarray, *, row_totals: bool = False, col_totals: bo
             vals.append(np.nansum(x[:, j]))
             rels.append(([i * c + j for i in range(r)], len(vals) - 1))
     code = protect(vals, rels, rules)
+    value = np.asarray(vals, dtype=float)
     sym = [symbol(vals[k], code[k], rules) if code[k] else None for k in range(len(vals))]
     inner = [sym[i * c:(i + 1) * c] for i in range(r)]
     rest = sym[r * c:]
@@ -549,6 +550,7 @@ def disclose_tables(tables: Mapping[str, Any], rules: Rules = Rules()
                 rels.append(([cell(name, i, c) for c in inner], cell(name, i, t.total_col)))
     rels += _shared_margins(frames, cell)
     code = protect(vals, rels, rules)
+    value = np.asarray(vals, dtype=float)
 
     out, records = {}, []
     for name, t in tables.items():
@@ -557,17 +559,17 @@ def disclose_tables(tables: Mapping[str, Any], rules: Rules = Rules()
         counts = [c for c in f.columns if _is_count(c)]
         hidden = pd.DataFrame(False, index=f.index, columns=counts)
         for c in counts:
-            col = f[c].astype(object)
-            for i in range(len(f)):
-                k = keys[(name, i, c)]
-                if not math.isnan(vals[k]):
-                    rec.cells += 1
-                if code[k]:
-                    col.iloc[i] = symbol(vals[k], code[k], rules)
-                    hidden.iloc[i, counts.index(c)] = True
-                    rec.primary += code[k] in (PRIMARY, PRIMARY_HIDDEN)
-                    rec.secondary += code[k] == SECOND
-            f[c] = col
+            at = np.array([keys[(name, i, c)] for i in range(len(f))], dtype=np.int64)
+            v, cd = value[at], np.asarray(code)[at]
+            rec.cells += int((~np.isnan(v)).sum())
+            col = f[c].astype(object).to_numpy(copy=True)
+            on = np.flatnonzero(cd)
+            for i in on:  # the hidden cells only (set one by one, they were seconds at 100k)
+                col[i] = symbol(v[i], cd[i], rules)
+            hidden[c] = cd != PUBLISHED
+            rec.primary += int(np.isin(cd, (PRIMARY, PRIMARY_HIDDEN)).sum())
+            rec.secondary += int((cd == SECOND).sum())
+            f[c] = pd.Series(col, index=f.index, dtype=object)
         linked = {d: (b,) if isinstance(b, str) else tuple(b) for d, b in t.linked.items()}
         for d, b in _LINKED_EXTRA.get(name, {}).items():
             if d in f.columns:

@@ -40,18 +40,103 @@ def dominated_groups(contrib: pd.DataFrame, by: Sequence[str], value: str,
         ``by`` columns, total, largest, second, dominated (bool).
     """
     by = list(by)
-    d = (contrib.groupby([*by, unit], observed=True, sort=False)[value].sum()
-         .abs().rename("_x").reset_index())
+    # grouped as by the ``by`` columns and the unit, on integer keys (grouping millions of rows
+    # by text keys is mostly hashing): each ``by`` column and the unit factorised once, the
+    # ``by`` codes (sorted) combined into one group number, so that the groups come out in the
+    # order of a sorted groupby; the sums take the same rows in the same order
+    ok = np.ones(len(contrib), bool)
+    gid = np.zeros(len(contrib), np.int64)
+    uniques = []
+    for col in by:
+        codes, u = pd.factorize(contrib[col], sort=True)
+        ok &= codes >= 0
+        gid = gid * max(len(u), 1) + codes
+        uniques.append(u)
+    ucode = _unit_codes(contrib[unit])
+    ok &= ucode >= 0
+    span = int(ucode[ok].max()) + 1 if ok.any() else 1
+    # the same calls on the same sequences as grouping by the columns themselves (pandas sums
+    # a group in row order, compensated, unless the groups come sorted: the same path here)
+    s = contrib[value][ok].groupby(gid[ok] * span + ucode[ok], sort=False).sum().abs()
+    d = pd.DataFrame({"_g": s.index.to_numpy() // span, "_x": s.to_numpy()})
     d = d.sort_values("_x", ascending=False, kind="stable")
-    rank = d.groupby(by, observed=True, sort=False).cumcount().to_numpy()
+    rank = d.groupby("_g", sort=False).cumcount().to_numpy()
     x = d["_x"].to_numpy(float)
     d = d.assign(_top=np.where(rank < rules.nk_n, x, 0.0), _x1=np.where(rank == 0, x, 0.0),
                  _x2=np.where(rank == 1, x, 0.0))
-    g = d.groupby(by, observed=True, sort=True)[["_x", "_top", "_x1", "_x2"]].sum()
+    g = d.groupby("_g", sort=True)[["_x", "_top", "_x1", "_x2"]].sum()
     nk = (g["_x"] > 0) & (g["_top"] > rules.nk_k / 100 * g["_x"])
     pp = (g["_x1"] > 0) & (g["_x"] - g["_x1"] - g["_x2"] < rules.p_percent / 100 * g["_x1"])
-    return pd.DataFrame({"total": g["_x"], "largest": g["_x1"], "second": g["_x2"],
-                         "dominated": nk | pp}).reset_index()
+    out, rest = {}, g.index.to_numpy()
+    for col, u in zip(reversed(by), reversed(uniques)):  # the group number back to its keys
+        out[col] = u.take(rest % max(len(u), 1))
+        rest = rest // max(len(u), 1)
+    out = pd.DataFrame({col: out[col] for col in by})
+    for col, v in (("total", g["_x"]), ("largest", g["_x1"]), ("second", g["_x2"]),
+                   ("dominated", nk | pp)):
+        out[col] = v.to_numpy()
+    return out
+
+
+def _unit_codes(units: pd.Series) -> np.ndarray:
+    """Integer codes of the contributing units, -1 where missing (as a missing key, dropped)."""
+    if pd.api.types.is_integer_dtype(units.dtype) and not units.hasnans:
+        return units.to_numpy(np.int64)
+    return pd.factorize(units)[0]
+
+
+#: The column of integer unit codes :func:`dominance_masks` adds (one factorisation per frame).
+_UNIT = "_unit"
+
+
+def _with_units(frame: pd.DataFrame, cols: Sequence[str] | None) -> pd.DataFrame:
+    """``frame`` (its columns ``cols``, all when None) with the clients as integer codes."""
+    sub = frame if cols is None else frame.loc[:, [c for c in cols if c in frame.columns]]
+    return sub.assign(**{_UNIT: _unit_codes(frame["client_id"])})
+
+
+def _long_components(wide: pd.DataFrame, comps: Sequence[str]) -> pd.DataFrame:
+    """Per-client cost components one row per (client, component) with a value, in the order
+    ``melt`` gives (component after component): perspective, component, arm, unit codes,
+    value."""
+    n, k = len(wide), len(comps)
+    values = [wide[c] for c in comps]
+    if not all(pd.api.types.is_float_dtype(v.dtype) for v in values):  # melt's own dtype rules
+        long = wide.loc[:, ["client_id", "perspective", "arm", *comps]].melt(
+            id_vars=["client_id", "perspective", "arm"], var_name="component")
+        return _with_units(long.dropna(subset=["value"]), None)
+    value = np.concatenate([v.to_numpy(float) for v in values]) if k else np.empty(0)
+    keep = ~np.isnan(value)
+    comp = pd.Categorical.from_codes(np.repeat(np.arange(k), n), categories=list(comps))
+    long = pd.DataFrame({"perspective": _tiled(wide["perspective"], k), "component": comp,
+                         "arm": _tiled(wide["arm"], k),
+                         _UNIT: np.tile(_unit_codes(wide["client_id"]), k), "value": value})
+    return long.loc[keep].reset_index(drop=True)
+
+
+def _tiled(col: pd.Series, k: int) -> pd.Categorical:
+    """``col`` repeated ``k`` times, as categories (its own or its sorted values)."""
+    c = col.astype("category") if not isinstance(col.dtype, pd.CategoricalDtype) else col
+    return pd.Categorical.from_codes(np.tile(c.cat.codes.to_numpy(), k), dtype=c.dtype)
+
+
+def _hb_budget_rows(sc: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+    """The service-cost rows paid from an HB budget to clients of the HB arm (sector as text),
+    in their order: the rows of the inner merge on client_id (text) the rule was written as."""
+    ids = clients["client_id"].astype(str)
+    if not ids.is_unique:  # a merge would repeat rows: keep its exact semantics
+        s = sc.assign(client_id=sc["client_id"].astype(str)).merge(
+            clients.loc[:, ["client_id", "arm"]].astype({"client_id": str, "arm": str}),
+            on="client_id", how="inner")
+        hb = s[(s["funding"].astype(str) == "HB-budjetti") & (s["arm"] == "HB")]
+    else:
+        sub = sc.loc[(sc["funding"].astype(object) == "HB-budjetti").to_numpy(bool),
+                     ["client_id", "sector", "amount"]]
+        pos = pd.Index(ids).get_indexer(sub["client_id"].astype(str))
+        arm = clients["arm"].astype(str).to_numpy(object)
+        hb = sub.loc[(pos >= 0) & (np.where(pos >= 0, arm[pos], None) == "HB")]
+    hb = hb.assign(sector=hb["sector"].astype(str))
+    return _with_units(hb, ["sector", "amount"])
 
 
 def _mask(frame: pd.DataFrame, groups: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
@@ -72,23 +157,23 @@ def dominance_masks(ev: Any, frames: Mapping[str, pd.DataFrame], rules: Rules = 
     svc = [n for n in ("services_by_funding", "services_by_sector") if n in frames]
     sc = objects.get("services")  # the priced episodes with their arm (pipeline's services)
     if svc and sc is not None:
+        sc = _with_units(sc, ["arm", "funding", "sector", "price_year_amount"])
         for name in svc:
             by = ["arm", "funding" if name.endswith("funding") else "sector"]
-            g = dominated_groups(sc, by, "price_year_amount", rules)
+            g = dominated_groups(sc, by, "price_year_amount", rules, unit=_UNIT)
             out[name] = {"amount": _mask(frames[name], g, by)}
     costs = objects.get("costs")
     if "costs_by_arm" in frames and isinstance(costs, Mapping) and costs:
         f = frames["costs_by_arm"]
         long = pd.concat(list(costs.values()), ignore_index=True)
         comps = [c for c in f["component"].astype(str).unique() if c in long.columns]
-        long = long.loc[:, ["client_id", "perspective", "arm", *comps]].melt(
-            id_vars=["client_id", "perspective", "arm"], var_name="component")
+        long = _long_components(long, comps)
         by = ["perspective", "component", "arm"]
-        m = _mask(f, dominated_groups(long.dropna(subset=["value"]), by, "value", rules), by)
+        m = _mask(f, dominated_groups(long, by, "value", rules, unit=_UNIT), by)
         out["costs_by_arm"] = {"mean": m, "sd": m}
     budget = objects.get("budget")
     if budget is not None:
-        c = budget.clients.assign(_all="all")
+        c = _with_units(budget.clients, None).assign(_all="all")
         for name, by in (("budget_followup", "_all"), ("budget_by_pilot", "pilot"),
                          ("budget_by_group", "client_group")):
             if name not in frames:
@@ -99,18 +184,15 @@ def dominance_masks(ev: Any, frames: Mapping[str, pd.DataFrame], rules: Rules = 
                            ("granted_per_month", "granted_per_month_mean"),
                            ("realised_per_month", "realised_per_month_mean")):
                 if col in f.columns and v in c.columns:
-                    cols[col] = _mask(f, dominated_groups(c, [by], v, rules), [by])
+                    cols[col] = _mask(f, dominated_groups(c, [by], v, rules, unit=_UNIT),
+                                      [by])
             out[name] = cols
     mix = objects.get("providers")
     if "provider_mix" in frames and mix is not None and getattr(ds, "service_costs", None) \
             is not None:
-        sc = ds.service_costs
-        s = sc.assign(client_id=sc["client_id"].astype(str)).merge(
-            ds.clients.loc[:, ["client_id", "arm"]].astype({"client_id": str, "arm": str}),
-            on="client_id", how="inner")
-        hb = s[(s["funding"].astype(str) == "HB-budjetti") & (s["arm"] == "HB")]
-        hb = hb.assign(sector=hb["sector"].astype(str))
-        m = _mask(frames["provider_mix"], dominated_groups(hb, ["sector"], "amount", rules),
+        hb = _hb_budget_rows(ds.service_costs, ds.clients)
+        m = _mask(frames["provider_mix"], dominated_groups(hb, ["sector"], "amount", rules,
+                                                            unit=_UNIT),
                   ["sector"])
         out["provider_mix"] = {"hb_euros": m, "hb_share": m}
     return out

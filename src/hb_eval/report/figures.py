@@ -214,6 +214,47 @@ def _axis_decimal(ax, lang: str, which: str = "both", digits: int | None = None)
         ax.yaxis.set_major_formatter(fmt)
 
 
+def _drawing_disabled(renderer: Any) -> bool:
+    """Whether ``renderer`` (or the vector renderer inside a mixed-mode one) is within
+    matplotlib's ``_draw_disabled``, which sets no-op ``draw_*`` methods on the instance."""
+    for r in (renderer, getattr(renderer, "_renderer", None)):
+        try:
+            if "draw_path" in vars(r):
+                return True
+        except TypeError:  # no instance dictionary (Agg's C++ renderer)
+            continue
+    return False
+
+
+@contextmanager
+def _layout_before_saving(fig: Figure) -> Iterator[None]:
+    """Within ``savefig``: the draw it makes before saving only to lay the figure out (on a
+    renderer whose drawing is disabled) runs what ``Figure.draw`` runs up to and including the
+    layout engine, not the rest of the draw, which draws nothing and is done again in full
+    right after (a third of the cost of saving a figure; the same bytes)."""
+
+    def draw(renderer: Any) -> None:
+        if not _drawing_disabled(renderer) or not hasattr(fig, "_get_draw_artists") \
+                or not hasattr(fig, "_render_lock"):  # drawing for real (or another matplotlib)
+            return Figure.draw(fig, renderer)
+        if not fig.get_visible():
+            return None
+        with fig._render_lock:
+            fig._get_draw_artists(renderer)  # as Figure.draw: aspects and locators first
+            if fig.axes and fig.get_layout_engine() is not None:
+                try:
+                    fig.get_layout_engine().execute(fig)
+                except ValueError:  # as Figure.draw
+                    pass
+        return None
+
+    fig.draw = draw
+    try:
+        yield
+    finally:
+        del fig.draw
+
+
 def png_bytes(fig: Figure, close: bool = False) -> bytes:
     """The figure as deterministic PNG bytes (no software or date metadata).
 
@@ -221,7 +262,7 @@ def png_bytes(fig: Figure, close: bool = False) -> bytes:
     pyplot, so there is nothing to close (they are freed with their last reference).
     """
     buf = io.BytesIO()
-    with report_style():  # the report's resolution, whatever the caller's rcParams
+    with report_style(), _layout_before_saving(fig):  # the report's resolution
         fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
 
@@ -239,7 +280,7 @@ def save_figure(fig: Figure, fig_dir: str | Path, name: str) -> bytes:
     fig_dir.mkdir(parents=True, exist_ok=True)
     png = png_bytes(fig)
     (fig_dir / f"{name}.png").write_bytes(png)
-    with report_style():  # fixed hash salt, text as text
+    with report_style(), _layout_before_saving(fig):  # fixed hash salt, text as text
         fig.savefig(fig_dir / f"{name}.svg", format="svg",
                     metadata={"Date": None, "Creator": None})
     return png

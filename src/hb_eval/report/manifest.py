@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import SOURCES, Config
-from ..privacy import OUTSIDE, shown_path
+from ..privacy import OUTSIDE, shown_path, shown_paths
 from ..support.versions import PACKAGES, created_with, package_versions
 from .results_json import to_jsonable
 
@@ -53,10 +53,14 @@ def _inputs_read(config: Config, files_table: Any) -> list[dict[str, Any]]:
     """Inputs as the loaders read them (one entry per file, its sheets' accounting)."""
     out: dict[tuple[str, Any], dict[str, Any]] = {}
     base = os.path.abspath(config.base_dir)
-    for rec in files_table.to_dict("records"):
-        path = str(rec.get("path"))  # as the loaders show it: relative, or [outside]/<name>
-        if not path.startswith(OUTSIDE + "/"):
-            path = shown_path(os.path.join(base, path), base)
+    records = files_table.to_dict("records")
+    # as the loaders show it: relative, or [outside]/<name>; each distinct path shown once
+    read = list(dict.fromkeys(p for p in (str(r.get("path")) for r in records)
+                              if not p.startswith(OUTSIDE + "/")))
+    shown = dict(zip(read, shown_paths([os.path.join(base, p) for p in read], base)))
+    for rec in records:
+        path = str(rec.get("path"))
+        path = shown.get(path, path)
         # two files outside the folder may share a name: one entry per file read
         f = out.setdefault((path, rec.get("sha256")), {
             "source": rec.get("source"), "path": path, "sha256": rec.get("sha256"),

@@ -12,9 +12,9 @@ import dataclasses
 import re
 from typing import Any
 
-from ..privacy import gate, gate_frame
+from ..privacy import contains_hetu, gate, gate_frame
 
-__all__ = ["gate_table", "gate_figure", "gate_html"]
+__all__ = ["gate_table", "gate_figure", "figure_holds_code", "gate_html"]
 
 # embedded images are data, not text: gated text must not touch their base64
 _DATA_URI = re.compile(r"(data:[a-z/+.-]+;base64,[A-Za-z0-9+/=]+)")
@@ -41,8 +41,16 @@ def gate_figure(fig: Any) -> Any:
     return fig
 
 
+def figure_holds_code(fig: Any) -> bool:
+    """Whether :func:`gate_figure` would replace an identity code in the figure's text."""
+    from matplotlib.text import Text
+
+    return any(contains_hetu(artist.get_text()) for artist in fig.findobj(Text))
+
+
 def gate_html(html: str) -> str:
     """Gate an HTML page, leaving embedded ``data:`` images untouched."""
     parts = _DATA_URI.split(html)
     # odd positions are the data URIs captured by the split
     return "".join(p if i % 2 else gate(p) for i, p in enumerate(parts))
+

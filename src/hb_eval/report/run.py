@@ -21,6 +21,7 @@ as failed (the rest of the report is still written, and the command exits with s
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,9 +35,10 @@ from .alt_text import figure_alt
 from .budget_sections import suppress_budget_results
 from .html import img_tag, render_html
 from .figure_gallery import CAPTIONS, FIGURES, FigureGallery, draw_figure
+from .figure_jobs import both_ends, default_workers
 from .format import fmt_int
 from .i18n import t
-from .privacy_gate import gate_html, gate_table
+from .privacy_gate import figure_holds_code, gate_html, gate_table
 from .references import reference_rows
 from .manifest import build_manifest, created_with, redact_manifest, write_manifest
 from .output import OutputFolder
@@ -105,20 +107,46 @@ def _redact_table(table: Table) -> Table:
 
 
 def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fig_dir: Path,
-             run: RunProgress, failures: list[str], wtp: float | None = None
-             ) -> dict[str, dict]:
-    out = {}
+             run: RunProgress, failures: list[str], wtp: float | None = None,
+             workers: int | None = None, beside: tuple[Callable[[], Any], ...] = ()
+             ) -> tuple[dict[str, dict], list[Any]]:
+    """Draw and save every figure (two processes where two cores may be used, see
+    :mod:`hb_eval.report.figure_jobs`: the same files); their ``<img>``, caption and alt, and
+    the results of ``beside``: jobs that draw no figure and number no placeholder (the workbook,
+    the internal report's would-be disclosure control), done after the figures or, in
+    parallel, by the other process first (the last first)."""
     run.part("figures")
-    for i, name in enumerate(FIGURES):
-        run.update(0.2 + 0.6 * i / len(FIGURES), 1, count=f"{i:,}/{len(FIGURES):,} figures")
+    parallel = (default_workers() if workers is None else workers) > 1
+    n = len(FIGURES)
+
+    def draw(i: int, in_order: bool = False) -> Any:
+        if i >= n:
+            return beside[i - n]()
+        name = FIGURES[i]
+        notes: list[str] = []
+        failed: list[str] = []
         caption = t(CAPTIONS[name], lang)
-        (fig, phone), spec = draw_figure(figure_data, name, lang, public, run.note, failures)
+        (fig, phone), spec = draw_figure(figure_data, name, lang, public, notes.append, failed)
+        if parallel and not in_order and figure_holds_code(fig):
+            return None  # the gate numbers codes in figure order: drawn again afterwards
         png = F.save_figure(fig, fig_dir, name)
         # the alternative text states the numbers the figure shows (WCAG 2.1 1.1.1)
         alt = figure_alt(name, spec, caption, lang, wtp=wtp)
-        out[name] = {"img": img_tag(png, alt, name, F.png_bytes(phone, close=True)),
-                     "caption": caption, "alt": alt}
-    return out
+        return {"png": png, "phone": F.png_bytes(phone, close=True), "alt": alt,
+                "caption": caption, "notes": notes, "failed": failed}
+
+    drawn = both_ends(n + len(beside), draw, workers=1 if not parallel else workers,
+                      on_done=lambda k: run.update(0.2 + 0.6 * min(k, n) / n, 1,
+                                                   count=f"{min(k, n):,}/{n:,} figures"))
+    out = {}
+    for i, name in enumerate(FIGURES):
+        d = drawn[i] if drawn[i] is not None else draw(i, in_order=True)
+        for note in d["notes"]:
+            run.note(note)
+        failures.extend(d["failed"])
+        out[name] = {"img": img_tag(d["png"], d["alt"], name, d["phone"]),
+                     "caption": d["caption"], "alt": d["alt"]}
+    return out, drawn[n:]
 
 
 def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = None,
@@ -193,14 +221,21 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     figure_data = ev.figure_data
     # one disclosure-control step for every public output; internal: what it would do
     run.step("report", "disclosure control")
-    checked, records = disclose_tables(tables, rules)
-    checked, records = apply_dominance(checked, records, dominance_masks(ev, frames, rules),
-                                       frames, rules)
-    checked_figures = dominance_figures(public_figure_data(ev, checked, rules), checked,
-                                        config.analysis.perspective)
-    records += figure_records(ev.figure_data, checked_figures)
+
+    made = tables  # (the tables are gated below; disclosure control reads them as made)
+
+    def disclosure(workers: int | None = None) -> tuple[dict[str, Table], dict[str, Any], list]:
+        # the counts' audit here, the dominance masks (over the service rows) beside it
+        (checked, records), masks = both_ends(2, lambda i: disclose_tables(made, rules) if i == 0
+                                              else dominance_masks(ev, frames, rules), workers)
+        checked, records = apply_dominance(checked, records, masks, frames, rules)
+        checked_figures = dominance_figures(public_figure_data(ev, checked, rules), checked,
+                                            config.analysis.perspective)
+        return checked, checked_figures, records + figure_records(ev.figure_data,
+                                                                   checked_figures)
+
     if public:
-        tables, figure_data = checked, checked_figures
+        tables, figure_data, records = disclosure()
         results = align_dominance(align_results(suppress_results(results), tables), tables)
     tables = {k: gate_table(_redact_table(v) if public else v) for k, v in tables.items()}
     results = to_jsonable(results)
@@ -210,11 +245,18 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     for tab in tables.values():
         with dest.writing(f"tables/{tab.name}.csv"):
             write_csv(tab, out / "tables", lang)
-    with dest.writing("tables.xlsx") as path:
-        write_workbook(list(tables.values()), path, lang)
 
-    figs = _figures(figure_data, lang, public, out / "figures", run, failures,
-                    wtp=config.analysis.wtp)
+    def workbook() -> None:
+        with dest.writing("tables.xlsx") as path:
+            write_workbook(list(tables.values()), path, lang)
+
+    # beside the figures (by the other process, when there are two): the workbook and, in an
+    # internal report, what disclosure control would do (it changes none of its outputs)
+    would_be = () if public else (lambda: disclosure(workers=1)[2],)
+    figs, done = _figures(figure_data, lang, public, out / "figures", run, failures,
+                          wtp=config.analysis.wtp, beside=(workbook, *would_be))
+    if not public:
+        records = done[1]
 
     run.part("results.json")
     run.update(0.8, 1, count="")
