@@ -58,7 +58,7 @@ def test_figures_on_two_processes_are_the_serial_files(tmp_path, lang):
         privacy.reset_placeholders()
         failures: list[str] = []
         fig_dir = tmp_path / str(workers)
-        figs = R._figures(_figure_data(), lang, False, fig_dir, as_progress(False), failures,
+        figs = R.render_figures(_figure_data(), lang, False, fig_dir, as_progress(False), failures,
                           wtp=3000.0, workers=workers)
         files = {p.name: p.read_bytes() for p in sorted(fig_dir.iterdir())}
         got[workers] = (figs, files, failures)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import hb_eval.report.figures as FIG
 import hb_eval.report.run as R
 from hb_eval.cli import main
 from hb_eval.data.io.snapshot import read_input
@@ -60,7 +61,7 @@ def quick(analysed, monkeypatch, tmp_path):
     """Report runs that reuse the analysis; ``out`` holds an earlier, complete run."""
     cfg, ds, built, _ = analysed
     monkeypatch.setattr(R, "evaluate_config", lambda *a, **k: built)
-    monkeypatch.setattr(R.F, "save_figure", _fast_figure)
+    monkeypatch.setattr(FIG, "save_figure", _fast_figure)
     out = tmp_path / "out"
     R.run_report(cfg, out, progress=False, dataset=ds)
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -84,7 +85,7 @@ STAGES = {  # stage -> (attribute of hb_eval.report.run, call that fails)
     "analysis": ("evaluate_config", 1),
     "tables": ("write_csv", 3),
     "workbook": ("write_workbook", 1),
-    "figures": ("_figures", 1),
+    "figures": ("render_figures", 1),
     "results": ("dumps_results", 1),
     "html": ("render_html", 1),
     "manifest": ("build_manifest", 1),
@@ -222,12 +223,12 @@ def test_killed_at_figures_then_moved_inputs_reproduce(demo_run, tmp_path, monke
     # 1. a second run killed (no cleanup at all) while drawing figures over the first
     script = textwrap.dedent("""
         import os, sys
-        import hb_eval.report.run as R
-        real = R.F.save_figure
+        import hb_eval.report.figures as F
+        real = F.save_figure
         def die(*a, **k):
             real(*a, **k)
             os._exit(9)
-        R.F.save_figure = die
+        F.save_figure = die
         from hb_eval.cli import main
         sys.exit(main(sys.argv[1:]))
     """)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 import math
 import multiprocessing
-import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,6 +34,7 @@ from .dr_did import dr_did
 from .heterogeneity import interaction_test, subgroup_estimates
 from .mixed import mixed_did
 from ..stats.multiplicity import holm
+from ..support.cores import can_fork, usable_cores
 from ..support.display import ResultDisplay
 
 PRIMARY = "kykyviisari_total"
@@ -233,12 +233,9 @@ def _workers(workers: int | None, n_outcomes: int, n_clients: int) -> int:
     """Processes for the estimators: ``workers`` as given, or None: the cores this process may
     use when it can fork and there are at least :data:`POOL_FROM_CLIENTS` clients, else 1."""
     if workers is None:
-        if n_clients < POOL_FROM_CLIENTS or "fork" not in multiprocessing.get_all_start_methods():
+        if n_clients < POOL_FROM_CLIENTS or not can_fork():
             return 1
-        try:
-            workers = len(os.sched_getaffinity(0))
-        except AttributeError:  # pragma: no cover - not on Linux
-            workers = os.cpu_count() or 1
+        workers = usable_cores()
     return max(1, min(int(workers), n_outcomes))
 
 

@@ -17,12 +17,21 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
-__all__ = ["both_ends", "default_workers"]
+from ..support.cores import can_fork, usable_cores
+from ..support.progress import RunProgress
+from . import figures as F
+from .alt_text import figure_alt
+from .figure_gallery import CAPTIONS, FIGURES, draw_figure
+from .html import img_tag
+from .i18n import t
+from .privacy_gate import figure_holds_code
+
+__all__ = ["both_ends", "default_workers", "render_figures"]
 
 #: The job and the shared next-index pair of the current :func:`both_ends` (inherited by the
 #: forked process; a lock-protected multiprocessing Array cannot be pickled).
@@ -31,14 +40,7 @@ _STATE: dict[str, Any] = {}
 
 def default_workers() -> int:
     """Processes for the figures: 2 where this process may use two cores and fork, else 1."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cores = os.cpu_count() or 1
-    if "fork" not in multiprocessing.get_all_start_methods() or \
-            multiprocessing.current_process().daemon:
-        return 1
-    return 2 if cores >= 2 else 1
+    return 2 if can_fork() and usable_cores() >= 2 else 1
 
 
 def _take(front: bool) -> int | None:
@@ -94,3 +96,47 @@ def both_ends(n: int, job: Callable[[int], Any], workers: int | None = None,
         gc.unfreeze()
         _STATE.clear()
     return [results[i] for i in range(n)]
+
+
+def render_figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool,
+                   fig_dir: Path, run: RunProgress, failures: list[str],
+                   wtp: float | None = None, workers: int | None = None,
+                   beside: tuple[Callable[[], Any], ...] = ()
+                   ) -> tuple[dict[str, dict], list[Any]]:
+    """Draw and save every figure (two processes where two cores may be used, see
+    :mod:`hb_eval.report.figure_jobs`: the same files); their ``<img>``, caption and alt, and
+    the results of ``beside``: jobs that draw no figure and number no placeholder (the workbook,
+    the internal report's would-be disclosure control), done after the figures or, in
+    parallel, by the other process first (the last first)."""
+    run.part("figures")
+    parallel = (default_workers() if workers is None else workers) > 1
+    n = len(FIGURES)
+
+    def draw(i: int, in_order: bool = False) -> Any:
+        if i >= n:
+            return beside[i - n]()
+        name = FIGURES[i]
+        notes: list[str] = []
+        failed: list[str] = []
+        caption = t(CAPTIONS[name], lang)
+        (fig, phone), spec = draw_figure(figure_data, name, lang, public, notes.append, failed)
+        if parallel and not in_order and figure_holds_code(fig):
+            return None  # the gate numbers codes in figure order: drawn again afterwards
+        png = F.save_figure(fig, fig_dir, name)
+        # the alternative text states the numbers the figure shows (WCAG 2.1 1.1.1)
+        alt = figure_alt(name, spec, caption, lang, wtp=wtp)
+        return {"png": png, "phone": F.png_bytes(phone, close=True), "alt": alt,
+                "caption": caption, "notes": notes, "failed": failed}
+
+    drawn = both_ends(n + len(beside), draw, workers=1 if not parallel else workers,
+                      on_done=lambda k: run.update(0.2 + 0.6 * min(k, n) / n, 1,
+                                                   count=f"{min(k, n):,}/{n:,} figures"))
+    out = {}
+    for i, name in enumerate(FIGURES):
+        d = drawn[i] if drawn[i] is not None else draw(i, in_order=True)
+        for note in d["notes"]:
+            run.note(note)
+        failures.extend(d["failed"])
+        out[name] = {"img": img_tag(d["png"], d["alt"], name, d["phone"]),
+                     "caption": d["caption"], "alt": d["alt"]}
+    return out, drawn[n:]

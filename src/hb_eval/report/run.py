@@ -21,7 +21,6 @@ as failed (the rest of the report is still written, and the command exits with s
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,15 +29,13 @@ import pandas as pd
 from ..config import Config, config_table
 from ..data.loaders.unit_costs import unit_cost_value
 from ..support.progress import RunProgress, as_progress
-from . import figures as F
-from .alt_text import figure_alt
 from .budget_sections import suppress_budget_results
-from .html import img_tag, render_html
-from .figure_gallery import CAPTIONS, FIGURES, FigureGallery, draw_figure
-from .figure_jobs import both_ends, default_workers
+from .html import render_html
+from .figure_gallery import FIGURES, FigureGallery
+from .figure_jobs import both_ends, render_figures
 from .format import fmt_int
 from .i18n import t
-from .privacy_gate import figure_holds_code, gate_html, gate_table
+from .privacy_gate import gate_html, gate_table
 from .references import reference_rows
 from .manifest import build_manifest, created_with, redact_manifest, write_manifest
 from .output import OutputFolder
@@ -103,50 +100,6 @@ def _redact_table(table: Table) -> Table:
             f[c] = f[c].map(lambda v: redact_client_numbers(v) if isinstance(v, str) else v)
     table.frame = f
     return table
-
-
-
-def _figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bool, fig_dir: Path,
-             run: RunProgress, failures: list[str], wtp: float | None = None,
-             workers: int | None = None, beside: tuple[Callable[[], Any], ...] = ()
-             ) -> tuple[dict[str, dict], list[Any]]:
-    """Draw and save every figure (two processes where two cores may be used, see
-    :mod:`hb_eval.report.figure_jobs`: the same files); their ``<img>``, caption and alt, and
-    the results of ``beside``: jobs that draw no figure and number no placeholder (the workbook,
-    the internal report's would-be disclosure control), done after the figures or, in
-    parallel, by the other process first (the last first)."""
-    run.part("figures")
-    parallel = (default_workers() if workers is None else workers) > 1
-    n = len(FIGURES)
-
-    def draw(i: int, in_order: bool = False) -> Any:
-        if i >= n:
-            return beside[i - n]()
-        name = FIGURES[i]
-        notes: list[str] = []
-        failed: list[str] = []
-        caption = t(CAPTIONS[name], lang)
-        (fig, phone), spec = draw_figure(figure_data, name, lang, public, notes.append, failed)
-        if parallel and not in_order and figure_holds_code(fig):
-            return None  # the gate numbers codes in figure order: drawn again afterwards
-        png = F.save_figure(fig, fig_dir, name)
-        # the alternative text states the numbers the figure shows (WCAG 2.1 1.1.1)
-        alt = figure_alt(name, spec, caption, lang, wtp=wtp)
-        return {"png": png, "phone": F.png_bytes(phone, close=True), "alt": alt,
-                "caption": caption, "notes": notes, "failed": failed}
-
-    drawn = both_ends(n + len(beside), draw, workers=1 if not parallel else workers,
-                      on_done=lambda k: run.update(0.2 + 0.6 * min(k, n) / n, 1,
-                                                   count=f"{min(k, n):,}/{n:,} figures"))
-    out = {}
-    for i, name in enumerate(FIGURES):
-        d = drawn[i] if drawn[i] is not None else draw(i, in_order=True)
-        for note in d["notes"]:
-            run.note(note)
-        failures.extend(d["failed"])
-        out[name] = {"img": img_tag(d["png"], d["alt"], name, d["phone"]),
-                     "caption": d["caption"], "alt": d["alt"]}
-    return out, drawn[n:]
 
 
 def write_report(ev: Evaluation, out_dir: str | Path, language: str | None = None,
@@ -253,7 +206,7 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
     # beside the figures (by the other process, when there are two): the workbook and, in an
     # internal report, what disclosure control would do (it changes none of its outputs)
     would_be = () if public else (lambda: disclosure(workers=1)[2],)
-    figs, done = _figures(figure_data, lang, public, out / "figures", run, failures,
+    figs, done = render_figures(figure_data, lang, public, out / "figures", run, failures,
                           wtp=config.analysis.wtp, beside=(workbook, *would_be))
     if not public:
         records = done[1]

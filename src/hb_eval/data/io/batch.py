@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError
+from ...support.cores import usable_cores
 from .cell_errors import cell_errors
 from .grid import find_header_row, gc_paused, split_rows
 
@@ -83,10 +83,7 @@ class FileRows:
 
 def default_workers() -> int:
     """The cores this process may use (at least 1)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
+    return usable_cores()
 
 
 def _error_parts(exc: InputError) -> tuple[str, str, str | None, str | None, str]:
