@@ -3,18 +3,15 @@ results.json keys, and a public report without provider names."""
 from __future__ import annotations
 
 import json
-import shutil
 import zipfile
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from hb_eval.config import load_config
 from hb_eval.costs.budget import budget_followup
 from hb_eval.costs.costing import latest_data_date
 from hb_eval.demo.budgets import BUDGET_FILE, PROVIDER_FILE
-from hb_eval.report.run import run_report
 
 from conftest import DEMO_SEED
 
@@ -97,14 +94,10 @@ def test_demo_truth_tables_equal_the_loaded_ones(demo_dataset):
 
 
 @pytest.fixture(scope="module")
-def public_en(demo_dir, demo_dataset, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("demo_public")
-    data = tmp / "data"
-    shutil.copytree(demo_dir, data)
-    cfg = load_config(data / "evaluation.yaml").with_overrides(
-        bootstrap_reps=200, audience="public", language="en")
-    out = tmp / "out"
-    run_report(cfg, out, progress=False, dataset=demo_dataset)
+def public_en(demo_evaluation, tmp_path_factory):
+    """The session's demo evaluation (200 replicates) as a public English report."""
+    out = tmp_path_factory.mktemp("demo_public") / "out"
+    demo_evaluation.write_report(out, language="en", audience="public")
     return out
 
 

@@ -10,11 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hb_eval.config import load_config
 from hb_eval.errors import ConfigError
 from hb_eval.privacy import contains_hetu
 from hb_eval.report import export as X
-from hb_eval.report.run import evaluate_config
 
 pyreadstat = pytest.importorskip("pyreadstat")
 pytestmark = pytest.mark.slow
@@ -23,9 +21,8 @@ VALID_HETU = "131052-308T"  # the tax administration's example code (checksum va
 
 
 @pytest.fixture(scope="module")
-def ev(demo_dir, demo_dataset):
-    cfg = load_config(demo_dir / "evaluation.yaml").with_overrides(bootstrap_reps=50)
-    return evaluate_config(cfg, progress=False, dataset=demo_dataset)
+def ev(demo_evaluation):
+    return demo_evaluation  # the session's (exporting reads it, changes nothing)
 
 
 @pytest.fixture(scope="module")
