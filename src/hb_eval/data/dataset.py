@@ -37,6 +37,7 @@ from .loaders.tables import ARMS, conform, empty
 from .inventory import UNREAD_FILE_COLUMNS, unmatched_files
 from .plausibility import Limits, client_amount_over, wave_order
 from .quarantine import LISTED_WHEN_FOUND, REASONS, Quarantine
+from ..support.cores import fork_pool
 from ..support.progress import RunProgress
 
 __all__ = ["Dataset", "load", "FILE_ERROR_COLUMNS", "UNREAD_SHEET_COLUMNS", "UNREAD_FILE_COLUMNS"]
@@ -485,7 +486,8 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     # differs is read in its turn.
     diary_ahead = pool = None
     if len(listed["time_diary"]) >= batch.POOL_FROM:
-        pool = batch.start_pool(batch.default_workers())
+        workers = batch.default_workers()
+        pool = fork_pool(workers) if workers > 1 else None
     if pool is not None:
         started.append(pool)
         modules = {"kykyviisari": l_kyky, "kompassi": l_kom, "osallisuus": l_osa,

@@ -13,11 +13,8 @@ NaN with the reason in ``note``; nothing is dropped silently.
 """
 from __future__ import annotations
 
-import gc
 import math
-import multiprocessing
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -34,7 +31,7 @@ from .dr_did import dr_did
 from .heterogeneity import interaction_test, subgroup_estimates
 from .mixed import mixed_did
 from ..stats.multiplicity import holm
-from ..support.cores import can_fork, usable_cores
+from ..support.cores import can_fork, fork_pool, usable_cores
 from ..support.display import ResultDisplay
 
 PRIMARY = "kykyviisari_total"
@@ -393,14 +390,10 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
         seeds = np.random.SeedSequence(config.seed).spawn(len(todo) + 1)
         job = _Job(index, todo, seeds, config, covariates, wild_reps, mixed, heterogeneity)
         workers = _workers(workers, len(todo), len(clients))
-        pool = None
-        if workers > 1:
-            # the estimators of each outcome in a forked process (they read ``_JOB``, inherited),
-            # this process meanwhile does Cronbach's alpha and the effect sizes
-            _JOB = job
-            gc.freeze()
-            pool = ProcessPoolExecutor(max_workers=workers,
-                                       mp_context=multiprocessing.get_context("fork"))
+        # the estimators of each outcome in forked processes (they read ``_JOB``, inherited),
+        # this process meanwhile does Cronbach's alpha and the effect sizes
+        _JOB = job
+        pool = fork_pool(workers) if workers > 1 else None
         try:
             done = [pool.submit(_estimate_outcome, k) for k in range(len(todo))] if pool else []
             alpha, alpha_full = _baseline_alpha(items, schemas)
@@ -440,8 +433,7 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
-                gc.unfreeze()
-                _JOB = None
+            _JOB = None
 
     cols = ESTIMATE_COLUMNS + WILD_COLUMNS + ["note"]
     estimates = (pd.concat(est_parts, ignore_index=True) if est_parts

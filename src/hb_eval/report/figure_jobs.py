@@ -15,14 +15,12 @@ order, as a run one figure after the other would (no other figure assigns a numb
 """
 from __future__ import annotations
 
-import gc
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ..support.cores import can_fork, usable_cores
+from ..support.cores import can_fork, fork_pool, usable_cores
 from ..support.progress import RunProgress
 from . import figures as F
 from .alt_text import figure_alt
@@ -80,12 +78,14 @@ def both_ends(n: int, job: Callable[[int], Any], workers: int | None = None,
             if on_done is not None:
                 on_done(i + 1)
         return out
-    ctx = multiprocessing.get_context("fork")
-    _STATE.update(job=job, ends=ctx.Array("l", [0, n - 1]))
+    _STATE.update(job=job, ends=multiprocessing.get_context("fork").Array("l", [0, n - 1]))
     results: dict[int, Any] = {}
-    gc.freeze()  # a collection in the forked process would touch (and copy) all our memory
+    pool = fork_pool(1)  # one forked process; this one is the other end
+    if pool is None:
+        _STATE.clear()
+        return both_ends(n, job, 1, on_done)
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        with pool:
             back = pool.submit(_from_the_back)
             while (i := _take(True)) is not None:
                 results[i] = job(i)
@@ -93,7 +93,6 @@ def both_ends(n: int, job: Callable[[int], Any], workers: int | None = None,
                     on_done(len(results))
             results.update(back.result())
     finally:
-        gc.unfreeze()
         _STATE.clear()
     return [results[i] for i in range(n)]
 

@@ -6,10 +6,12 @@ decide how many are started.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 
-__all__ = ["usable_cores", "can_fork"]
+__all__ = ["usable_cores", "can_fork", "fork_pool"]
 
 
 def usable_cores() -> int:
@@ -25,3 +27,26 @@ def can_fork() -> bool:
     from a daemonic process, which may have no children)."""
     return ("fork" in multiprocessing.get_all_start_methods()
             and not multiprocessing.current_process().daemon)
+
+
+def fork_pool(workers: int) -> ProcessPoolExecutor | None:
+    """A pool of ``workers`` processes forked now, or None where processes cannot be forked
+    (:func:`can_fork`) or ``workers`` is below 1; the caller shuts it down.
+
+    The workers are forked at once with this process's objects frozen out of the collector's
+    reach (``gc.freeze``): a collection in a worker would touch, and so copy, everything it
+    inherited. Set whatever the workers should inherit before calling.
+    """
+    if workers < 1 or not can_fork():
+        return None
+    pool = ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("fork"))
+    gc.freeze()
+    try:
+        pool.submit(int).result()  # a fork pool starts all its workers at the first task
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        gc.unfreeze()
+    return pool

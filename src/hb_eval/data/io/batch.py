@@ -7,7 +7,6 @@ workers (each file is read by the same function; the pool only changes where).
 """
 from __future__ import annotations
 
-import gc
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -17,11 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError
-from ...support.cores import usable_cores
+from ...support.cores import fork_pool, usable_cores
 from .cell_errors import cell_errors
 from .grid import find_header_row, gc_paused, split_rows
 
-__all__ = ["FileRows", "read_many", "start_reads", "PendingReads", "start_pool", "GridsAhead",
+__all__ = ["FileRows", "read_many", "start_reads", "PendingReads", "GridsAhead",
            "POOL_FROM", "default_workers"]
 
 #: Below this many files the pool costs more than it saves (its start, and sending each file's
@@ -191,7 +190,7 @@ def start_reads(paths: Sequence[str | Path], files: Sequence[str], known: Sequen
     """:func:`read_many` started now and collected later (:meth:`PendingReads.collect`): with a
     pool the workers read while this process does other work (the load parses the
     questionnaires meanwhile); in this process (one worker) the files are read at collection.
-    Same parameters as :func:`read_many`; ``pool``: a running pool (:func:`start_pool`) to
+    Same parameters as :func:`read_many`; ``pool``: a running pool (:func:`~hb_eval.support.cores.fork_pool`) to
     read with instead of one of their own."""
     known = list(known)
     args = [(p if isinstance(p, Path) else Path(p), f, sheet, known, min_hits, post)
@@ -219,19 +218,15 @@ class PendingReads:
             self._futures = [pool.submit(_read_chunk, args[i:i + _CHUNK])
                              for i in range(0, len(args), _CHUNK)]
         elif workers > 1:
-            ctx = multiprocessing.get_context("fork" if can_fork else "spawn")
-            chunks = [args[i:i + _CHUNK] for i in range(0, len(args), _CHUNK)]
-            # the objects of this process out of the collector's reach in the workers (forked
-            # at the first submit): a collection there would touch, and so copy, all of them
-            gc.freeze()
-            try:
-                self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-                self._futures = [self._pool.submit(_read_chunk, c) for c in chunks]
-            except BaseException:
-                self.close()
-                raise
-            finally:
-                gc.unfreeze()
+            self._pool = fork_pool(workers) if can_fork else ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            if self._pool is not None:  # (None: cannot fork here after all; read in turn)
+                try:
+                    self._futures = [self._pool.submit(_read_chunk, args[i:i + _CHUNK])
+                                     for i in range(0, len(args), _CHUNK)]
+                except BaseException:
+                    self.close()
+                    raise
 
     def collect(self, on_read: Callable[[int], None] | None = None
                 ) -> list[FileRows | InputError]:
@@ -266,25 +261,6 @@ class PendingReads:
             self._pool = None
 
 
-def start_pool(workers: int) -> ProcessPoolExecutor | None:
-    """A pool of ``workers`` forked processes, started now (while this process is small:
-    forked later, a worker would share more memory with it), or None where processes cannot
-    be forked or ``workers`` is 1."""
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    pool = ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("fork"))
-    gc.freeze()  # (see PendingReads)
-    try:
-        pool.submit(int).result()  # the workers are forked at the first task
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        gc.unfreeze()
-    return pool
-
-
 def _grid_ahead(path: Path, sheet: str | None, file: str) -> tuple[str, object] | None:
     """A file's SHA-256 and :func:`~hb_eval.data.io.read_grid` of its bytes (a worker's
     part of :class:`GridsAhead`); None when it cannot be read (the loader then says why)."""
@@ -315,7 +291,7 @@ class GridsAhead:
     Parameters
     ----------
     pool
-        A running pool (:func:`start_pool`).
+        A running pool (:func:`~hb_eval.support.cores.fork_pool`).
     items
         ``(path, sheet, file)`` to read, in the order wanted; ``file`` None: not read ahead.
     """

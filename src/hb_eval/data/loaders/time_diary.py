@@ -299,7 +299,7 @@ def read_ahead(files: list[Path], ctx: LoadContext, *, workers: int | None = Non
     time, the files are named without the privacy gate (``display_paths(gate=False)``: the gate
     numbers its placeholders in the order it meets codes, so it runs when :func:`load` comes to
     the diaries); a file whose name the gate changes (or None) is read again there.
-    ``pool``: a running pool to read with (:func:`~hb_eval.data.io.batch.start_pool`).
+    ``pool``: a running pool to read with (:func:`~hb_eval.support.cores.fork_pool`).
     """
     if shown is None:
         shown = display_paths(files, ctx.base_dir)
