@@ -623,5 +623,6 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
         ev.__dict__.pop("_progress", None)
         ev.__dict__.pop("_change", None)
         ev.__dict__.pop("_prepared_costs", None)
+        ev.__dict__.pop("_attrition", None)
     ev.results["analyses"] = {k: v.status for k, v in sorted(ev.sections.items())}
     data_tables(ev)
