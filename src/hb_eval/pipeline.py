@@ -33,7 +33,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from .outcomes import comparability, experience, scores as scoring
@@ -42,6 +41,7 @@ from .outcomes import plan as plan_mod
 from .costs import budget as budget_mod
 from .costs import costing, evpi, joint, neutrality, sensitivity
 from .costs import providers as providers_mod
+from .costs import service_summary
 from .data.loaders.unit_costs import unit_cost_value
 from .data.plausibility import plausibility_table
 from .config import config_table
@@ -311,39 +311,7 @@ def _services(ev: Evaluation) -> None:
     ev.objects["services"] = sc  # the priced episodes: the report's dominance check reads them
     client = pd.factorize(who)[0]  # a code per client (positions, or ids when merged)
     for by, name in (("funding", "services_by_funding"), ("sector", "services_by_sector")):
-        grouped = sc.loc[:, ["arm", by, "price_year_amount"]].groupby(
-            ["arm", by], observed=True, sort=True)
-        g = grouped.agg(n_episodes=("price_year_amount", "size"),
-                        amount=("price_year_amount", "sum")).reset_index()
-        # distinct clients per group: the (group, client) pairs met, counted by group
-        group = _group_numbers(sc["arm"], sc[by], g, by)
-        n_codes = int(client.max()) + 1 if len(client) else 0
-        met = np.zeros((len(g), n_codes), dtype=bool)
-        ok = (group >= 0) & (client >= 0)  # a group, a client (a missing id is not one)
-        met[group[ok], client[ok]] = True
-        g.insert(2, "n_clients", met.sum(axis=1).astype(np.int64))
-        _table(ev, name, g)
-
-
-def _group_numbers(arm: pd.Series, by: pd.Series, table: pd.DataFrame, name: str
-                   ) -> np.ndarray:
-    """Each row's row in ``table`` (the observed, sorted ``arm`` × ``by`` groups; -1: in none),
-    from the categories' codes when both are categorical (no sort of the rows); otherwise, or
-    when the table's groups are not the codes' order, pandas' own numbering."""
-    if isinstance(arm.dtype, pd.CategoricalDtype) and isinstance(by.dtype, pd.CategoricalDtype):
-        a, b = arm.cat.codes.to_numpy(np.int64), by.cat.codes.to_numpy(np.int64)
-        nb = len(by.cat.categories)
-        key = np.where((a >= 0) & (b >= 0), a * nb + b, -1)
-        met = np.bincount(key[key >= 0], minlength=len(arm.cat.categories) * nb) > 0
-        keys = np.flatnonzero(met)
-        if (len(keys) == len(table)
-                and list(arm.cat.categories[keys // nb]) == list(table["arm"])
-                and list(by.cat.categories[keys % nb]) == list(table[name])):
-            rank = np.cumsum(met) - 1
-            return np.where(key >= 0, rank[np.maximum(key, 0)], -1)
-    n = pd.DataFrame({"arm": arm, name: by}).groupby(
-        ["arm", name], observed=True, sort=True).ngroup()  # NaN: in no group
-    return n.fillna(-1).to_numpy(dtype=np.int64)
+        _table(ev, name, service_summary.services_by(sc, by, client))
 
 
 def _costs(ev: Evaluation) -> None:
