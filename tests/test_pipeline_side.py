@@ -125,7 +125,8 @@ def test_failed_and_not_estimable_side_stages_keep_their_states_and_notes(demo_e
     np.testing.assert_array_equal(two.objects["special"], [0, 1, 2])
 
     def notes(text):
-        return sorted(ln.split("] ", 1)[1] for ln in text.splitlines() if not ln.endswith(" …"))
+        return sorted(ln.split("] ", 1)[1] for ln in text.splitlines()
+                      if not ln.endswith(" …") and "in the side process" not in ln)
 
     assert notes(one_text) == notes(two_text) and len(notes(two_text)) == 2
 

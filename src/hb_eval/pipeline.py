@@ -29,6 +29,7 @@ Adding an analysis
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -651,6 +652,7 @@ class _Done:
     added: dict[str, dict[str, Any]]
     failures: list[str]
     notes: list[str]
+    took: tuple[float, float] = (0.0, 0.0)  # wall and CPU seconds (of this process)
 
 
 class _Notes:
@@ -676,11 +678,13 @@ def _run_recorded(ev: Evaluation, stage: Stage, run: Any, debug: bool, values: b
     n_failed = len(ev.failures)
     notes = getattr(run, "notes", None)
     n_notes = len(notes) if notes is not None else 0
+    wall, cpu = time.perf_counter(), time.process_time()
     _run_one(ev, stage, run, debug)
+    took = (time.perf_counter() - wall, time.process_time() - cpu)
     added = {k: {key: (getattr(ev, k)[key] if values else None) for key in getattr(ev, k)
                  if key not in before[k]} for k in _KEPT}
     return _Done(stage.name, added, ev.failures[n_failed:],
-                 notes[n_notes:] if notes is not None else [])
+                 notes[n_notes:] if notes is not None else [], took)
 
 
 def _side_chain() -> tuple[list[_Done], str | None]:
@@ -780,6 +784,9 @@ def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
                 getattr(ev, k).update(d.added[k])
             for msg in d.notes:
                 run.note(msg)
+            if ev.sections.get(d.name) is not None and d.took[0] > 0.05:  # for the log
+                run.say(f"{d.name} took {d.took[0]:.1f} s ({d.took[1]:.1f} s CPU) in the "
+                        "side process")
             done[d.name] = d
     _keep_order(ev, stages, kept_before, failed_before, done)
 
