@@ -31,12 +31,14 @@ def _fresh(demo_evaluation) -> Evaluation:
     return ev
 
 
-def _run(demo_evaluation, stages, workers, debug=False):
+def _run(demo_evaluation, stages, workers, debug=False, runs=None):
     ev = _fresh(demo_evaluation)
     buf = io.StringIO()
     run = RunProgress(True, mode="lines", stream=buf)
     run_stages(ev, stages=stages, progress=run, debug=debug,
                scores=demo_evaluation.scores.copy(), workers=workers)
+    if runs is not None:
+        runs.append(run)
     return ev, buf.getvalue()
 
 
@@ -68,7 +70,9 @@ CHEAP = tuple(s for s in pipeline.STAGES if s.name not in ("outcomes", "imputati
 
 def test_side_process_gives_what_one_process_gives(demo_evaluation):
     one, one_text = _run(demo_evaluation, CHEAP, workers=1)
-    two, two_text = _run(demo_evaluation, CHEAP, workers=2)
+    runs = []
+    two, two_text = _run(demo_evaluation, CHEAP, workers=2, runs=runs)
+    two_run = runs[0]
     assert dumps_results(one.results) == dumps_results(two.results)
     for k in KEPT:
         assert list(getattr(one, k)) == list(getattr(two, k)), k  # also the order
@@ -82,6 +86,7 @@ def test_side_process_gives_what_one_process_gives(demo_evaluation):
     assert sorted(_steps(one_text)) == sorted(_steps(two_text))
     assert _steps(two_text)[:3] == ["scoring", "services", "comparability"]
     assert _steps(two_text)[-2:] == ["cea", "sensitivity"]
+    assert "cea (side)" in two_run.times and two_run.cpu_times["cea (side)"] > 0
     assert not hasattr(two, "_prepared_costs") and "_change" not in two.__dict__
 
 

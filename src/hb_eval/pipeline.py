@@ -784,7 +784,10 @@ def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
                 getattr(ev, k).update(d.added[k])
             for msg in d.notes:
                 run.note(msg)
-            if ev.sections.get(d.name) is not None and d.took[0] > 0.05:  # for the log
+            # the step shown here is the wait for it: its own time for the log and the
+            # benchmark (``run.times["cea (side)"]``)
+            run.times[f"{d.name} (side)"], run.cpu_times[f"{d.name} (side)"] = d.took
+            if d.took[0] > 0.05:
                 run.say(f"{d.name} took {d.took[0]:.1f} s ({d.took[1]:.1f} s CPU) in the "
                         "side process")
             done[d.name] = d
