@@ -1,5 +1,5 @@
-"""The side process of the stage runner (pipeline.run_stages, workers=2): the cost side and the
-satisfaction survey in a forked process give what one process gives - the same results,
+"""The side process of the stage runner (pipeline.run_stages, workers=2): the cost side in a
+forked process gives what one process gives - the same results,
 tables, figure inputs, objects, sections, failures and notes, in the same order - and a bad
 input, ``debug`` and a dead side process behave as in one process."""
 from __future__ import annotations
