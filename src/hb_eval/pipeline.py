@@ -18,12 +18,18 @@ input error; ``failed`` for any other exception (the rest still runs). A stage w
 earlier stage already set is skipped (the satisfaction stage also does the employment
 transitions); a stage that runs ``after`` another one takes that one's status when it is not ok.
 
+From :data:`SIDE_FROM_CLIENTS` clients on two cores the ``side`` stages (the cost side after the
+services) run in a forked process while this one runs the others (:func:`run_stages`); the
+Evaluation ends up as one process leaves it, in the same order.
+
 Adding an analysis
 ------------------
 1. Write ``def _my_analysis(ev: Evaluation) -> None`` below: compute with the estimator
    modules, put the plain block into ``ev.results["my_analysis"]`` and tidy frames into
    ``ev.tables``.
-2. Register it in :data:`STAGES`: ``Stage("my_analysis", _my_analysis, needs=("source",))``.
+2. Register it in :data:`STAGES`: ``Stage("my_analysis", _my_analysis, needs=("source",))``
+   (``side=True`` only when it reads nothing a non-side stage after :data:`BEFORE_SIDE` makes and
+   only adds keys to ``ev``).
 3. In the report: a title ``tab_<table>`` in ``report/i18n.py``, and if the table has count
    columns with derived columns, an entry in ``report/table_specs.py``.
 """
