@@ -304,7 +304,7 @@ def test_config_sources_and_cost_margin(tmp_path):
 def test_service_group_numbers_are_pandas_own():
     """The services stage numbers the arm x funding/sector groups from the category codes;
     pandas' ngroup is the oracle (a missing sector is in no group; text falls back)."""
-    from hb_eval.pipeline import _group_numbers
+    from hb_eval.costs.service_summary import group_numbers as _group_numbers
 
     rng = np.random.default_rng(5)
     arm = pd.Categorical(rng.choice(["HB", "Verrokki"], 500), ["HB", "Verrokki"])

@@ -1,6 +1,7 @@
 """Costing against hand-computed examples (docs/data_sources.md §7–9, docs/methods.md "Costs")."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -347,3 +348,26 @@ def test_prepared_costs_recompute_only_what_a_change_moves_and_equal_a_fresh_cos
     client_costs(prepared, unit_costs=vary_unit_costs(uc, volunteer_hour_value=3.0))
     # only the volunteers' time moved: one new component's rates
     assert len(memo) == size + 1
+
+
+@pytest.mark.parametrize("categorical", [True, False])
+def test_services_by_counts_distinct_clients_episodes_and_euros_by_hand(categorical):
+    from hb_eval.costs.service_summary import services_by
+
+    # HB/a: client 0 twice (15 €); HB/b: client 1 (1 €); Verrokki/a: clients 2 and 3 and a row
+    # of no client (2 + 3 + 4 €); a row of no funding is in no group
+    sc = pd.DataFrame({
+        "arm": ["HB", "HB", "HB", "Verrokki", "Verrokki", "HB", "Verrokki"],
+        "funding": ["a", "a", "b", "a", "a", None, "a"],
+        "price_year_amount": [10.0, 5.0, 1.0, 2.0, 3.0, 7.0, 4.0]})
+    if categorical:
+        sc = sc.astype({"arm": pd.CategoricalDtype(["HB", "Verrokki"]),
+                        "funding": pd.CategoricalDtype(["a", "b", "c"])})
+    client = np.array([0, 0, 1, 2, 3, 1, -1])
+    g = services_by(sc, "funding", client)
+    assert list(g.columns) == ["arm", "funding", "n_clients", "n_episodes", "amount"]
+    assert [(str(a), str(f)) for a, f in zip(g["arm"], g["funding"])] == [
+        ("HB", "a"), ("HB", "b"), ("Verrokki", "a")]
+    assert g["n_clients"].tolist() == [1, 1, 2]
+    assert g["n_episodes"].tolist() == [2, 1, 3]
+    assert g["amount"].tolist() == [15.0, 1.0, 9.0]
