@@ -123,7 +123,8 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
             else:
                 col = pd.Series([None] * n, index=df.index, dtype=object).astype(dt)
         out[name] = col
-    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+    # no copy of columns already in their dtype (copy-on-write keeps ``df`` and the result apart)
+    return pd.DataFrame(out, index=df.index, copy=False).reset_index(drop=True)
 
 
 def shared_strings(col: pd.Series) -> pd.Series:
