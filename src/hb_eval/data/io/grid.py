@@ -145,11 +145,12 @@ def rows_to_cells(rows: Sequence[Sequence[object]]) -> np.ndarray:
     (:func:`column_texts`).
     """
     n = len(rows)
-    width = max((len(r) for r in rows), default=0)
+    lengths = list(map(len, rows))
+    width = max(lengths, default=0)
     cells = np.empty((n, width), dtype=object)
     if n == 0 or width == 0:
         return cells
-    if any(len(r) != width for r in rows):
+    if lengths.count(width) != n:
         rows = [list(r) + [None] * (width - len(r)) for r in rows]
     flat = list(chain.from_iterable(rows))
     types = set(map(type, flat))
