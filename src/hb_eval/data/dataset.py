@@ -386,6 +386,15 @@ def _items_of(items: pd.DataFrame | None, responses: pd.DataFrame | None,
     return pd.DataFrame(out, copy=False)
 
 
+def _ids_in(client_id: pd.Series, ids: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(in ``ids``, not blank) per row: ``client_id.astype("string").isin(ids)`` with NA as
+    False, and its ``notna()``, decided once per distinct number."""
+    codes, uniq = pd.factorize(client_id.to_numpy(dtype=object), use_na_sentinel=True)
+    hit = np.zeros(len(uniq) + 1, dtype=bool)  # the last: blank (code -1)
+    hit[:-1] = [str(u) in ids for u in uniq]
+    return hit[codes], codes >= 0
+
+
 def _drop_rows(q: Quarantine, table: pd.DataFrame, mask: pd.Series | np.ndarray, source_of,
                reason: str, detail: str, sheets: dict[str, str | None]) -> pd.DataFrame:
     """Quarantine the input rows of ``table`` where ``mask`` (one record per input row)."""
@@ -696,11 +705,10 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     for name, t in tables.items():
         if t is None or not len(t):
             continue
-        cid = t["client_id"].astype("string")
-        m_nc = cid.isin(no_consent_ids).fillna(False).to_numpy(dtype=bool)
+        m_nc, _ = _ids_in(t["client_id"], no_consent_ids)
         t = _drop_rows(q, t, m_nc, src_of[name], "no_consent", "client without consent", sheets)
-        cid = t["client_id"].astype("string")
-        m_or = (cid.notna() & ~cid.isin(roster_ids)).fillna(False).to_numpy(dtype=bool)
+        known, present = _ids_in(t["client_id"], roster_ids)
+        m_or = present & ~known
         if m_or.any():
             o = t.loc[m_or, ["client_id", "file", "row"]].copy()
             o["source"] = src_of[name](t.loc[m_or])
@@ -708,7 +716,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         t = _drop_rows(q, t, m_or, src_of[name], "orphan", "client number not in the roster",
                        sheets)
         tables[name] = t
-    t = cid = m_nc = m_or = None
+    t = m_nc = m_or = known = present = None
 
     # 4. waves and duplicates
     responses = tables["responses"]
