@@ -32,7 +32,7 @@ from ..errors import HbEvalError, InputError
 from .. import privacy
 from .io import batch
 from .loaders.common import LoadContext, display_path, display_paths
-from .loaders.parse import forget_client_ids, layout_sheet
+from .loaders.parse import layout_sheet
 from .loaders.tables import ARMS, conform, empty
 from .inventory import UNREAD_FILE_COLUMNS, unmatched_files
 from .plausibility import Limits, client_amount_over, wave_order
@@ -448,7 +448,6 @@ def load(config: Config | str | Path, *, errors: str = "raise",
                 pending.shutdown(wait=True, cancel_futures=True)
             else:
                 pending.close()
-        forget_client_ids()
         _return_freed_memory()
 
 
@@ -667,7 +666,6 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         unit_costs = ucs[0] if ucs else None
     budgets = cat_tables(guarded("budgets", l_bud.load, files("budgets")))
     providers = cat_tables(guarded("providers", l_prov.load, files("providers")))
-    forget_client_ids()  # every source is read: the memo of client-number texts is done
 
     sheets = {r.path: r.sheet for r in q.file_records}
     tables = {"responses": responses, "satisfaction": satisfaction, "esr": esr,

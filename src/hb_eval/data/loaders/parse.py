@@ -69,45 +69,6 @@ def _float_per_unique(s: pd.Series, fn, vector_fn=None) -> tuple[pd.Series, pd.S
 # scalar parser once and the result is spread back by index: linear in the rows, no per-cell
 # Python work beyond one factorisation per column.
 
-#: cell text -> (client_id, pilot_code, group_code, worker), for the texts met in this load: the
-#: same numbers come back in every source and file (a service-cost file repeats the roster's
-#: 100,000 numbers), each is parsed once
-_CID_MEMO: dict[str, tuple] = {}
-#: client_id -> its parts: one set of string objects per client over all files and sources
-_CID_PARTS: dict[str, tuple] = {}
-_NO_CID = (None, None, None, None)
-
-
-def forget_client_ids() -> None:
-    """Empty the memo of :func:`client_ids` (the load calls this when its sources are read)."""
-    _CID_MEMO.clear()
-    _CID_PARTS.clear()
-
-
-def _cid_parts(u: object) -> tuple:
-    """(client_id, pilot_code, group_code, worker) of one distinct cell value."""
-    if type(u) is str:
-        got = _CID_MEMO.get(u)
-        if got is not None:
-            return got
-        # a text (every grid cell is one) through the scalar parser's own fast path, with
-        # its length limit
-        cid = parsing._cid_of_text(u) if len(u) <= 64 else None
-    else:  # anything else through the scalar parser (not memoised: 1 == 1.0 == True)
-        cid = parsing.normalize_client_id(u)
-    if cid is None:
-        parts = _NO_CID
-    else:
-        parts = _CID_PARTS.get(cid)
-        if parts is None:
-            parts = _CID_PARTS[cid] = (cid, cid[0:2], cid[2:3], f"{cid[0:2]}-{cid[3:5]}")
-    if type(u) is str:
-        if len(_CID_MEMO) > 2_000_000:  # outside a load nobody empties it: stay bounded
-            forget_client_ids()
-        _CID_MEMO[u] = parts
-    return parts
-
-
 def client_ids(s: pd.Series) -> pd.DataFrame:
     """Client numbers normalised to the canonical 7-digit string (:mod:`hb_eval.data.parsing`).
 
@@ -118,18 +79,24 @@ def client_ids(s: pd.Series) -> pd.DataFrame:
         worker ("04-07"), status (``ok``, ``blank``, ``invalid``); index as ``s``.
     """
     codes, uniq = _factorize(s)
-    # the parts of each distinct number (the last row: blank cells), spread back over the cells
-    get = _CID_MEMO.get
-    parts = [(get(u) or _cid_parts(u)) if type(u) is str else _cid_parts(u) for u in uniq]
-    table = np.empty((len(uniq) + 1, 4), dtype=object)
-    if parts:
-        table[:-1] = parts
-    table[-1] = None
-    ok = np.array([p[0] is not None for p in parts] + [False], dtype=bool)[codes]
+    ids = np.empty(len(uniq) + 1, dtype=object)
+    # a text (every grid cell is one) through the scalar parser's own fast path, with its
+    # length limit; anything else through the scalar parser
+    cid_of_text = parsing._cid_of_text
+    ids[:-1] = [(cid_of_text(u) if len(u) <= 64 else None) if type(u) is str
+                else parsing.normalize_client_id(u) for u in uniq]
+    ids[-1] = None
+
+    # the parts of each distinct number, spread back over the cells
+    pilot, group, worker = (np.empty(len(ids), dtype=object) for _ in range(3))
+    pilot[:] = [c[0:2] if c is not None else None for c in ids]
+    group[:] = [c[2:3] if c is not None else None for c in ids]
+    worker[:] = [f"{c[0:2]}-{c[3:5]}" if c is not None else None for c in ids]
+    ok = np.array([c is not None for c in ids], dtype=bool)[codes]
     status = np.where(codes < 0, "blank", np.where(ok, "ok", "invalid"))
-    return pd.DataFrame({"client_id": table[:, 0][codes], "pilot_code": table[:, 1][codes],
-                         "group_code": table[:, 2][codes], "worker": table[:, 3][codes],
-                         "status": status}, index=s.index)
+    return pd.DataFrame({"client_id": ids[codes], "pilot_code": pilot[codes],
+                         "group_code": group[codes], "worker": worker[codes], "status": status},
+                        index=s.index)
 
 
 def numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
