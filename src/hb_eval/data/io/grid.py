@@ -196,6 +196,10 @@ class RawGrid:
     sheet: str | None = None
     path: Path | None = None
     sheets: tuple[str, ...] = ()
+    #: sheet -> whether its XML may hold error values or formulas
+    #: (:func:`~hb_eval.data.io.cell_errors.may_hold_errors` of the bytes read), when the
+    #: process that read the grid scanned it already
+    error_scan: dict[str, bool | None] = field(default_factory=dict)
 
 
 @dataclass
