@@ -73,3 +73,23 @@ def test_unusual_zip_is_left_to_zipfile():
         dst.comment = b"a comment"
     assert C._may_hold_errors(commented.getvalue(), "S0") is None  # zipfile decides
     assert C.xlsx_cell_errors("w.xlsx", "S0", commented.getvalue()) == [(1, 1, "#N/A")]
+
+
+def test_scan_made_ahead_gives_the_same_cell_errors(tmp_path):
+    # a sheet read ahead by the pool carries its pre-scan; the loader's cell errors are those
+    # it finds scanning the bytes itself (error value, formula without a value, clean sheet)
+    from hb_eval.data.io.batch import _grid_ahead
+
+    for k, (rows, err) in enumerate((([["a", "b"], ["x", "#N/A"], ["y", "=1/0"]], {(0, 1, 1)}),
+                                     ([["a", "b"], ["x", 1]], set()))):
+        path = tmp_path / f"w{k}.xlsx"
+        path.write_bytes(_workbook([rows], err))
+        got = _grid_ahead(path, "S0", path.name)
+        assert got is not None
+        grid = got[1]
+        data = path.read_bytes()
+        assert grid.error_scan == {"S0": C._may_hold_errors(data, "S0")}
+        assert grid.error_scan["S0"] is bool(err or k == 0)
+        ahead = C.xlsx_cell_errors(path, "S0", data, scans=grid.error_scan)
+        assert ahead == C.xlsx_cell_errors(path, "S0", data)
+        assert (len(ahead) == 2) is (k == 0)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...errors import InputError
 from ...support.cores import fork_pool, usable_cores
-from .cell_errors import cell_errors
+from .cell_errors import cell_errors, may_hold_errors
 from .grid import find_header_row, gc_paused, split_rows
 
 __all__ = ["FileRows", "read_many", "start_reads", "PendingReads", "GridsAhead",
@@ -271,6 +271,8 @@ def _grid_ahead(path: Path, sheet: str | None, file: str) -> tuple[str, object] 
         with gc_paused():
             data, read = read_input(path, file=file)
             grid = read_grid(path, sheet, file=file, data=data)
+            # the sheet's cell-error pre-scan (inflating its XML) here, not in the loader
+            grid.error_scan = {grid.sheet: may_hold_errors(path, grid.sheet, data)}
     except InputError:
         return None
     if grid.cells.size:  # equal texts as one object: each is pickled once

@@ -206,14 +206,27 @@ def _col_index(letters: str) -> int:
     return n - 1
 
 
-def xlsx_cell_errors(path: str | Path, sheet: str,
-                     data: bytes | None = None) -> list[tuple[int, int, str]]:
+def may_hold_errors(path: str | Path, sheet: str | None, data: bytes) -> bool | None:
+    """The pre-scan of :func:`xlsx_cell_errors` for a sheet of a workbook's bytes: False
+    when its XML holds neither ``t="e"`` nor ``<f`` (then nothing needs parsing); None for a
+    file that is no .xlsx/.xlsm or a part not found this way."""
+    if sheet is None or os.path.splitext(path)[1].lower() not in (".xlsx", ".xlsm"):
+        return None
+    return _may_hold_errors(data, sheet)
+
+
+def xlsx_cell_errors(path: str | Path, sheet: str, data: bytes | None = None, *,
+                     scans: dict[str, bool | None] | None = None
+                     ) -> list[tuple[int, int, str]]:
     """``(excel_row, column_index, what)`` of error cells and formulas without a value.
 
     ``what`` is the error text (``#N/A``) or ``"formula without a value"``. A workbook that
     cannot be inspected gives an empty list (the readers report unreadable files).
+    ``scans``: :func:`may_hold_errors` of these bytes per sheet, when known (scanned by the
+    process that read the sheet ahead).
     """
-    if data is not None and _may_hold_errors(data, sheet) is False:
+    if data is not None and (scans[sheet] if scans and sheet in scans
+                             else _may_hold_errors(data, sheet)) is False:
         return []  # (most sheets: nothing to parse)
     xml = _only_sheet_xml(data) if data is not None else None
     if xml is None:
@@ -259,11 +272,12 @@ def text_errors(cells: np.ndarray, rows: np.ndarray) -> list[tuple[int, int, str
 
 
 def cell_errors(path: str | Path, sheet: str | None, data: bytes | None, cells: np.ndarray,
-                rows: np.ndarray) -> list[tuple[int, int, str]]:
+                rows: np.ndarray, *, scans: dict[str, bool | None] | None = None
+                ) -> list[tuple[int, int, str]]:
     """Both kinds in a sheet read: error texts in ``cells`` (CSV, the openpyxl fallback) and,
     for a workbook, error values and formulas without a value in the sheet's XML
     (:func:`xlsx_cell_errors`; ``data``: the workbook's bytes as read)."""
     found = text_errors(cells, rows)
     if sheet is not None and os.path.splitext(path)[1].lower() in (".xlsx", ".xlsm"):
-        found += xlsx_cell_errors(path, sheet, data)
+        found += xlsx_cell_errors(path, sheet, data, scans=scans)
     return found

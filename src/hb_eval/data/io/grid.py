@@ -145,11 +145,12 @@ def rows_to_cells(rows: Sequence[Sequence[object]]) -> np.ndarray:
     (:func:`column_texts`).
     """
     n = len(rows)
-    width = max((len(r) for r in rows), default=0)
+    lengths = list(map(len, rows))
+    width = max(lengths, default=0)
     cells = np.empty((n, width), dtype=object)
     if n == 0 or width == 0:
         return cells
-    if any(len(r) != width for r in rows):
+    if lengths.count(width) != n:
         rows = [list(r) + [None] * (width - len(r)) for r in rows]
     flat = list(chain.from_iterable(rows))
     types = set(map(type, flat))
@@ -195,6 +196,10 @@ class RawGrid:
     sheet: str | None = None
     path: Path | None = None
     sheets: tuple[str, ...] = ()
+    #: sheet -> whether its XML may hold error values or formulas
+    #: (:func:`~hb_eval.data.io.cell_errors.may_hold_errors` of the bytes read), when the
+    #: process that read the grid scanned it already
+    error_scan: dict[str, bool | None] = field(default_factory=dict)
 
 
 @dataclass

@@ -358,7 +358,8 @@ def open_tables(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
                               read_same=same_header)
     ctx.quarantine.add_file(ctx.source, shown, read.sha256, table.sheet,
                             table.excel_rows.tolist(), read=read)
-    _quarantine_cell_errors(ctx, path, real_sheet, table, data=data)
+    _quarantine_cell_errors(ctx, path, real_sheet, table, data=data,
+                            scans=grid.error_scan if grid is not None else None)
     tables = [table]
     for name, grid, at in same:
         t = split_table(grid, at)
@@ -375,13 +376,14 @@ def open_tables(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
 
 
 def _quarantine_cell_errors(ctx: LoadContext, path: str | Path, real_sheet: str | None,
-                            table: RawTable, *, data: bytes | None = None) -> None:
+                            table: RawTable, *, data: bytes | None = None,
+                            scans: dict[str, bool | None] | None = None) -> None:
     """Excel error values and formulas without a value in data rows: quarantined cells
     (reason ``excel_error``), emptied, never read as "not answered" without a record."""
     from ..io.cell_errors import cell_errors
 
     found = cell_errors(path, real_sheet, data, table.data.to_numpy(dtype=object),
-                        table.excel_rows)
+                        table.excel_rows, scans=scans)
     for col, rows in record_cell_errors(ctx, table.file, table.sheet, table.header,
                                         table.excel_rows, table.data.shape[1], found):
         table.data.loc[rows, table.data.columns[col]] = None

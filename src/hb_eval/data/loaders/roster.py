@@ -56,8 +56,9 @@ def _read_one(path: Path, ctx: LoadContext) -> pd.DataFrame:
 
     pilot_code = ids["pilot_code"]
     group_code = ids["group_code"]
-    pilot_from_id = pilot_code.map(lambda c: PILOTS[int(c) - 1] if isinstance(c, str) else None)
-    group_from_id = group_code.map(lambda c: GROUPS[int(c) - 1] if isinstance(c, str) else None)
+    # once per distinct code (the codes are texts, or None where the number is not valid)
+    pilot_from_id = P.per_unique(pilot_code, lambda c: PILOTS[int(c) - 1])
+    group_from_id = P.per_unique(group_code, lambda c: GROUPS[int(c) - 1])
     for name, from_id, reason, what in (("pilot", pilot_from_id, "pilot_mismatch", "pilot"),
                                         ("client_group", group_from_id, "group_mismatch",
                                          "client group")):
@@ -114,7 +115,7 @@ def _read_one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     for name, what in (("end_reason", "end reason"), ("sex", "sex"), ("age_group", "age group")):
         val, bad = P.codes(ctx.schema, name, sh.raw(name))
         if name == "age_group":
-            val = val.map(P.age_group, na_action="ignore")
+            val = P.per_unique(val, P.age_group)  # once per distinct spelling
             bad = bad | (val.notna() & ~val.isin(AGE_GROUPS))
             val = val.where(val.isin(AGE_GROUPS))
         sh.bad_cells(ok & bad.to_numpy(), name, "unknown_code", f"not a known {what}")

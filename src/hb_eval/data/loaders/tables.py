@@ -104,11 +104,7 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
             if isinstance(dt, pd.CategoricalDtype) and col.dtype == dt:
                 pass
             elif isinstance(dt, pd.CategoricalDtype):
-                vals = col.astype(object).where(col.notna(), None)
-                bad = vals.notna() & ~vals.isin(list(dt.categories))
-                if bad.any():
-                    raise ValueError(f"{table}.{name}: value outside the categories (a bug)")
-                col = pd.Series(pd.Categorical(vals, dtype=dt), index=df.index)
+                col = pd.Series(_categorical(col, dt, f"{table}.{name}"), index=df.index)
             elif dt == _D:
                 col = pd.to_datetime(col).astype(_D)
             elif dt == _S and (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
@@ -123,7 +119,22 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
             else:
                 col = pd.Series([None] * n, index=df.index, dtype=object).astype(dt)
         out[name] = col
-    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+    # no copy of columns already in their dtype (copy-on-write keeps ``df`` and the result apart)
+    return pd.DataFrame(out, index=df.index, copy=False).reset_index(drop=True)
+
+
+def _categorical(col: pd.Series, dt: pd.CategoricalDtype, what: str) -> pd.Categorical:
+    """``pd.Categorical(col, dtype=dt)`` with a value outside the categories refused (a
+    bug: it would become NA silently), each distinct value looked up once."""
+    codes, uniq = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+    at = {c: i for i, c in enumerate(dt.categories)}
+    to = np.empty(len(uniq) + 1, dtype=np.int64)
+    to[-1] = -1  # NA stays NA
+    for i, u in enumerate(uniq):
+        if u not in at:
+            raise ValueError(f"{what}: value outside the categories (a bug)")
+        to[i] = at[u]
+    return pd.Categorical.from_codes(to[codes], dtype=dt)
 
 
 def shared_strings(col: pd.Series) -> pd.Series:

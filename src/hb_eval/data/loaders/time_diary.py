@@ -315,7 +315,7 @@ def _collect(ahead: PendingReads, files: list[Path], ctx: LoadContext,
     """The reads of ``files`` from ``ahead`` (:func:`read_ahead`); a file it did not read
     under the name shown now (or at all) is read in this process."""
     shown = display_paths(files, ctx.base_dir)
-    paths = [Path(p) for p in files]
+    paths = [p if isinstance(p, Path) else Path(p) for p in files]  # (no new Path per file)
     if ahead.paths == paths and ahead.files == shown:
         return ahead.collect(on_read=on_read)
     got = dict(zip(zip(ahead.paths, ahead.files), ahead.collect()))
