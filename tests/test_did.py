@@ -167,3 +167,14 @@ def test_ancova_equals_statsmodels_hc2_without_clusters():
     assert out.loc[0, "estimate"] == pytest.approx(ref.params["hb"], abs=1e-10)
     assert out.loc[0, "se"] == pytest.approx(ref.bse["hb"], abs=1e-10)
     assert out.loc[0, "covariates"] == "baseline" and out.loc[0, "se_type"] == "HC2"
+
+
+def test_holm_equals_statsmodels_exactly():
+    """holm (pingouin) gives statsmodels' multipletests numbers bit for bit, ties included."""
+    from statsmodels.stats.multitest import multipletests
+    from hb_eval.stats.multiplicity import holm
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 5, 8, 30):
+        p = rng.uniform(0, 0.6, n) ** 2
+        p[: n // 3] = p[0]                       # ties
+        assert holm(p).tolist() == multipletests(p, method="holm")[1].tolist()
