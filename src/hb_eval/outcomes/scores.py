@@ -360,12 +360,7 @@ def _join_rules(df: pd.DataFrame, rule_items: pd.DataFrame) -> pd.DataFrame:
     if codes is None or (codes < 0).any():
         df["item"] = item.astype(str)
         return df.merge(rule_items, on="item", how="left", validate="many_to_one")
-    used = np.zeros(len(item.cat.categories), dtype=bool)
-    used[codes] = True
-    at = np.cumsum(used) - 1                     # category -> row of the small join
-    names = pd.Series(item.cat.categories[used], dtype=object).astype(str)
-    small = pd.DataFrame({"item": names}).merge(rule_items, on="item", how="left",
-                                                validate="many_to_one")
+    small, at = _category_rules(item, rule_items)
     rows = at[codes]
     out = df.drop(columns="item").reset_index(drop=True)
     out.insert(out.columns.get_loc("wave") + 1, "item", small["item"].take(rows)
@@ -373,6 +368,20 @@ def _join_rules(df: pd.DataFrame, rule_items: pd.DataFrame) -> pd.DataFrame:
     for c in small.columns.drop("item"):
         out[c] = small[c].take(rows).reset_index(drop=True)
     return out
+
+
+def _category_rules(item: pd.Series, rule_items: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rules of the items a categorical ``item`` column uses: the left join of its used
+    categories (as text) to ``rule_items`` (``validate="many_to_one"``), and the row of that
+    small table for each category (-1 for a category no row uses)."""
+    codes = item.cat.codes.to_numpy()
+    used = np.zeros(len(item.cat.categories), dtype=bool)
+    used[codes[codes >= 0]] = True
+    at = np.where(used, np.cumsum(used) - 1, -1)     # category -> row of the small join
+    names = pd.Series(item.cat.categories[used], dtype=object).astype(str)
+    small = pd.DataFrame({"item": names}).merge(rule_items, on="item", how="left",
+                                                validate="many_to_one")
+    return small, at
 
 
 def _group_of(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
