@@ -29,6 +29,7 @@ from ..stats.estimability import WILD_PRIMARY_MIN_REPS, primary_inference
 from ..stats.wild_bootstrap import wild_cluster_bootstrap
 from ..support.checks import CHANGE_FRAME, check_confidence, require_columns
 from ..errors import TooFewClients
+from .scores import text_equals
 
 TREATED, CONTROL = "HB", "Verrokki"
 MISSING_LEVEL = "(puuttuu)"
@@ -56,13 +57,13 @@ def complete_pairs(frame: pd.DataFrame, columns: Iterable[str] = ("baseline", "e
     f = frame.copy()
     if "change" not in f.columns:
         f["change"] = f["end"] - f["baseline"]
-    arm = f["arm"].astype("string")
-    bad = ~arm.isin([TREATED, CONTROL]) | arm.isna()
+    hb = text_equals(f["arm"], TREATED)          # (a missing arm is neither)
+    bad = ~(hb | text_equals(f["arm"], CONTROL))
     if bad.any():
         raise ValueError(f"{int(bad.sum())} row(s) have an arm other than HB/Verrokki")
-    keep = f.loc[:, list(columns) + ["change"]].notna().all(axis=1)
+    keep = f.loc[:, list(columns) + ["change"]].notna().all(axis=1).to_numpy()
     f = f.loc[keep].reset_index(drop=True)
-    f["hb"] = (f["arm"].astype("string") == TREATED).astype(float).to_numpy()
+    f["hb"] = hb[keep].astype(float)
     return f
 
 
@@ -116,10 +117,10 @@ def covariate_design(f: pd.DataFrame, covariates: Iterable[str]) -> pd.DataFrame
 
 def _row(outcome, estimator, res: dict, f: pd.DataFrame, n_clusters: int, se_type: str,
          cluster: str | None, confidence: float, **extra) -> dict:
-    arm = f["arm"].astype("string")
     r = {"outcome": outcome, "estimator": estimator, **{k: res.get(k, np.nan) for k in
          ("estimate", "se", "df", "ci_low", "ci_high", "p")},
-         "n_HB": int((arm == TREATED).sum()), "n_Verrokki": int((arm == CONTROL).sum()),
+         "n_HB": int(text_equals(f["arm"], TREATED).sum()),
+         "n_Verrokki": int(text_equals(f["arm"], CONTROL).sum()),
          "n_clusters": int(n_clusters), "se_type": se_type,
          "cluster": cluster if cluster is not None else "none", "confidence": confidence}
     r.update(extra)
