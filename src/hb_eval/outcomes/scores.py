@@ -343,6 +343,8 @@ def text_equals(col: pd.Series, text: str) -> np.ndarray:
     if isinstance(col.dtype, pd.CategoricalDtype):
         return _is_text(col, text)
     if isinstance(col.dtype, pd.StringDtype) and isinstance(text, str) and text != "":
+        if col.dtype.na_value is np.nan:   # ``str``: a missing value is NaN, equal to no text
+            return col.to_numpy(dtype=object) == text
         return col.to_numpy(dtype=object, na_value="") == text
     return (col.astype(str) == text).to_numpy()
 
@@ -366,8 +368,18 @@ def _join_rules(df: pd.DataFrame, rule_items: pd.DataFrame) -> pd.DataFrame:
     out.insert(out.columns.get_loc("wave") + 1, "item", small["item"].take(rows)
                .reset_index(drop=True))
     for c in small.columns.drop("item"):
-        out[c] = small[c].take(rows).reset_index(drop=True)
+        if c == "domain":      # a categorical of the domains in text order: grouping by it
+            out[c] = _sorted_categorical(small[c], rows)    # takes its codes, not a hash
+        else:
+            out[c] = small[c].take(rows).reset_index(drop=True)
     return out
+
+
+def _sorted_categorical(values: pd.Series, rows: np.ndarray) -> pd.Categorical:
+    """``values.take(rows)`` as a categorical whose categories are the distinct non-missing
+    values in sorted order (so its codes are ``pd.factorize(..., sort=True)``'s)."""
+    cats = pd.Index(sorted(set(values.dropna())))
+    return pd.Categorical.from_codes(cats.get_indexer(values)[rows], categories=cats)
 
 
 def _category_rules(item: pd.Series, rule_items: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -429,7 +441,10 @@ def _domain_scores(df: pd.DataFrame, rules: ScaleRules, key: str) -> pd.DataFram
     out = pd.DataFrame({c: df[c].take(first).reset_index(drop=True) for c in keys})
     out["score"] = agg["mean"].to_numpy()
     out["n_items"] = agg["count"].to_numpy()
-    k = out[key].map(k_total) if key == "domain" else len(rules.items)
+    # each row's number of domain items: a hash lookup per row (Series.map of a text
+    # column maps every value in Python)
+    k = (k_total.reindex(out[key].to_numpy(dtype=object)).to_numpy() if key == "domain"
+         else len(rules.items))
     if rules.min_items is not None:
         need = np.minimum(float(rules.min_items), np.asarray(k, float))
     else:
