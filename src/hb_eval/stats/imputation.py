@@ -159,12 +159,16 @@ class _MainEffectsMICEData(MICEData):
         return self.data[vname].to_numpy(float), x
 
     def get_split_data(self, vname):  # type: ignore[override]
-        y, x = self._xy(vname)
+        # an update fits (get_fitting_data), perturbs the fit and imputes (here) without
+        # changing the data in between: the design of its fit is this one, not made again
+        made = self.__dict__.pop("_made", None)
+        y, x = made[1:] if made is not None and made[0] == vname else self._xy(vname)
         ixo, ixm = self.ix_obs[vname], self.ix_miss[vname]
         return y[ixo], x[ixo], x[ixm], {}, {}
 
     def get_fitting_data(self, vname):  # type: ignore[override]
         y, x = self._xy(vname)
+        self._made = (vname, y, x)      # for the get_split_data of the same update
         ixo = self.ix_obs[vname]
         return y[ixo], x[ixo], {}, {}
 
