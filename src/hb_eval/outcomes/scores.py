@@ -294,8 +294,12 @@ def _resolve_rules(schemas: Mapping[str, Any] | None) -> dict[str, ScaleRules]:
 # -- scoring --------------------------------------------------------------------------------
 
 def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
-    """Join one source's items to its rules; reverse-code and rescale (vectorised)."""
-    df = items.loc[:, ["response_id", "client_id", "wave", "item", "value"]].copy()
+    """Join one source's items to its rules; reverse-code and rescale (vectorised).
+
+    Returns response_id, client_id, wave, item, domain and the prepared answer ``x`` (the
+    rules' scale columns and the raw value are let go once ``x`` is made)."""
+    # (copy on write: the selection is the frame's own, setting its columns leaves ``items``)
+    df = items.loc[:, ["response_id", "client_id", "wave", "item", "value"]]
     df["value"] = pd.to_numeric(df["value"], errors="raise").astype(float)
     if "missing" in items.columns:  # a cell flagged missing (don't know, quarantined) is missing
         df.loc[items["missing"].notna().to_numpy(), "value"] = np.nan
@@ -319,6 +323,7 @@ def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     if rules.rescale:
         a, b = rules.rescale_to
         v = a + (v - lo) / (hi - lo) * (b - a)
+    df = df.drop(columns=["value", "scale_min", "scale_max", "reverse"])
     df["x"] = v
     return df
 
@@ -477,7 +482,9 @@ def _score_source(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
         s["outcome"] = rules.outcome
         s["n_domains"] = pd.NA
     else:
-        df = df[df["domain"].notna()]  # items outside every domain are not scored
+        in_domain = df["domain"].notna().to_numpy()
+        if not in_domain.all():        # items outside every domain are not scored
+            df = df[in_domain]
         dom = _domain_scores(df, rules, "domain")
         tot = _totals(dom, rules)
         dom["outcome"] = "kykyviisari_" + dom["domain"].astype(str)
@@ -526,9 +533,12 @@ def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
     for source in ("kykyviisari", "kompassi", "osallisuus"):
         if source == "kompassi" and not include_kompassi:
             continue
-        sub = items[_is_text(items["source"], source)]
+        sub = items.loc[_is_text(items["source"], source),     # the columns scoring reads
+                        [c for c in ("response_id", "client_id", "wave", "item", "value",
+                                     "missing") if c in items.columns]]
         if len(sub):
             parts.append(_score_source(sub, rules[source]))
+        del sub
     if not parts:
         return _empty_scores()
     s = pd.concat(parts, ignore_index=True)
