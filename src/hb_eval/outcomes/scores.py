@@ -816,6 +816,29 @@ def _stacked(c: pd.DataFrame, by_id: np.ndarray, at: np.ndarray, wave: pd.Catego
     return f.loc[:, cols]
 
 
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal neighbouring values starts (``values`` without ``pd.NA``)."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+
+
+def _outcome_rows(scores: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``scores.groupby(scores["outcome"].astype(str).to_numpy(), sort=False).indices``: each
+    outcome's rows. The scores come sorted by outcome, so each outcome is one run of rows,
+    found without hashing every row's text; otherwise (or with a missing outcome) the groupby
+    itself."""
+    outcome = scores["outcome"]
+    if isinstance(outcome.dtype, pd.StringDtype) and outcome.dtype.na_value is np.nan:
+        values = outcome.to_numpy(dtype=object)
+        starts = _run_starts(values)
+        heads = values[starts]
+        if all(isinstance(h, str) for h in heads) and len(set(heads)) == len(heads):
+            ends = np.append(starts[1:], len(values))
+            return {h: np.arange(a, b) for h, a, b in zip(heads, starts, ends)}
+    return scores.groupby(outcome.astype(str).to_numpy(), sort=False).indices
+
+
 class OutcomeIndex:
     """The long scores indexed once, for the change and long frames of every outcome.
 
@@ -834,8 +857,7 @@ class OutcomeIndex:
     def __init__(self, scores: pd.DataFrame, clients: pd.DataFrame) -> None:
         _check_inputs(scores, clients, "change_frame")
         self.scores, self.clients = scores, clients
-        self.rows_of = scores.groupby(scores["outcome"].astype(str).to_numpy(),
-                                      sort=False).indices
+        self.rows_of = _outcome_rows(scores)
         c, index, by_id = _prepared(clients, "table", lambda: _client_table(clients))
         self.c, self.by_id = c, by_id
         ids = scores["client_id"]
