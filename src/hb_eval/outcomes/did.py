@@ -88,6 +88,24 @@ def cluster_ids(f: pd.DataFrame, cluster: str | None) -> np.ndarray | None:
     return ids.to_numpy(dtype=object)
 
 
+def _level_codes(s: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """``pd.factorize(s.astype("string").fillna(MISSING_LEVEL))`` as (codes, levels): each
+    row's level (its text, a missing value :data:`MISSING_LEVEL`). A categorical of text
+    categories is coded from its own codes, without making and hashing every row's text (the
+    levels are then in category order, not order of appearance: only the mapping matters)."""
+    cats = s.cat.categories if isinstance(s.dtype, pd.CategoricalDtype) else None
+    if cats is None or not all(isinstance(v, str) for v in cats):
+        codes, uniq = pd.factorize(s.astype("string").fillna(MISSING_LEVEL))
+        return codes, list(uniq)
+    raw = s.cat.codes.to_numpy()
+    seen = np.bincount(raw + 1, minlength=len(cats) + 1) > 0    # [missing, categories...]
+    names = [MISSING_LEVEL, *cats]
+    levels = list(dict.fromkeys(n for n, here in zip(names, seen) if here))
+    level_of = np.array([levels.index(n) if here else -1 for n, here in zip(names, seen)],
+                        dtype=np.int64)
+    return level_of[raw + 1], levels
+
+
 def covariate_design(f: pd.DataFrame, covariates: Iterable[str]) -> pd.DataFrame:
     """Dummy-coded (first level dropped) categorical covariates and numeric ones as they are.
 
@@ -104,8 +122,7 @@ def covariate_design(f: pd.DataFrame, covariates: Iterable[str]) -> pd.DataFrame
                                  "value(s); impute or drop those clients explicitly")
             parts.append(s.astype(float).rename(c).to_frame())
         else:
-            s = s.astype("string").fillna(MISSING_LEVEL)
-            codes, uniq = pd.factorize(s)    # one pass over the text; dummies from the codes
+            codes, uniq = _level_codes(s)    # one code per row; dummies from the codes
             at = {lv: k for k, lv in enumerate(uniq)}
             levels = sorted(at)
             d = pd.DataFrame({f"{c}[{lv}]": (codes == at[lv]).astype(float)
