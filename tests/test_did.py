@@ -167,3 +167,27 @@ def test_ancova_equals_statsmodels_hc2_without_clusters():
     assert out.loc[0, "estimate"] == pytest.approx(ref.params["hb"], abs=1e-10)
     assert out.loc[0, "se"] == pytest.approx(ref.bse["hb"], abs=1e-10)
     assert out.loc[0, "covariates"] == "baseline" and out.loc[0, "se_type"] == "HC2"
+
+
+def test_holm_equals_statsmodels_exactly():
+    """holm (pingouin) gives statsmodels' multipletests numbers bit for bit, ties included."""
+    from statsmodels.stats.multitest import multipletests
+    from hb_eval.stats.multiplicity import holm
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 5, 8, 30):
+        p = rng.uniform(0, 0.6, n) ** 2
+        p[: n // 3] = p[0]                       # ties
+        assert holm(p).tolist() == multipletests(p, method="holm")[1].tolist()
+
+
+def test_covariate_design_of_a_categorical_equals_that_of_its_text():
+    """Dummies from a categorical's own codes equal those from its values as text, missing
+    values (their own level) and a category named like that level included."""
+    from hb_eval.outcomes.did import covariate_design
+    rng = np.random.default_rng(3)
+    for cats in (["b", "a", "c"], ["x", "(puuttuu)", "a"]):
+        s = pd.Series(pd.Categorical.from_codes(rng.integers(-1, 3, 60), categories=cats))
+        got = covariate_design(pd.DataFrame({"g": s}), ["g"])
+        want = covariate_design(pd.DataFrame({"g": s.astype(object)}), ["g"])
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert len(got.columns) >= 2

@@ -163,3 +163,19 @@ def test_non_number_error_does_not_quote_the_cell():
     with pytest.raises(HbEvalError) as e:
         mice_did(f, covariates=(), m=2, seed=1)
     assert "end" in str(e.value) and "131052" not in str(e.value)
+
+
+def test_imputed_sets_are_snapshots_and_pool_as_listed():
+    """The m sets are the chain's state at each draw (a later draw does not change an earlier
+    set), and mice_pool, which takes them one at a time, pools the listed sets' estimates."""
+    from hb_eval.stats.imputation import mice_pool
+    f = _frame(2, n=120)
+    sets = impute_frames(f, covariates=("pilot",), m=4, seed=3)
+    miss = f["end"].isna().to_numpy()
+    assert miss.any()
+    assert len({tuple(s.loc[miss, "end"]) for s in sets}) > 1
+    est = np.array([did_estimate(s) for s in sets])
+    want = rubin_pool(est[:, 0], est[:, 1], n=len(f), n_params=2)
+    got = mice_pool(f, did_estimate, covariates=("pilot",), m=4, seed=3)
+    assert got.loc[0, "estimate"] == want.loc[0, "estimate"]
+    assert got.loc[0, "se"] == want.loc[0, "se"] and got.loc[0, "n_imputed"] == miss.sum()

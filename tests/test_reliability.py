@@ -73,3 +73,22 @@ def test_alpha_table_reverse_codes_before_alpha():
     raw = items[items.wave == "alku"].pivot(index="response_id", columns="item", values="value")
     assert pg.cronbach_alpha(raw)[0] < 0
     assert set(tab.wave.astype(str)) == {"alku", "loppu"}
+
+
+def test_alpha_table_from_the_codes_equals_the_prepared_answers(demo_dataset, monkeypatch):
+    """The lean path (answers made from the items' categorical codes) gives the very table of
+    the path through scoring's prepared frame, and leaves the items as they were."""
+    from hb_eval.outcomes import reliability
+
+    items, schemas = demo_dataset.items, getattr(demo_dataset, "schemas", None) or None
+    before = items.copy()
+    lean = []
+    real = reliability._lean_coded
+    monkeypatch.setattr(reliability, "_lean_coded", lambda *a: lean.append(real(*a)) or lean[-1])
+    fast = alpha_table(items, schemas)
+    assert len(lean) == 3 and all(x is not None for x in lean)   # every source the lean way
+    pd.testing.assert_frame_equal(items, before, check_exact=True)
+    monkeypatch.setattr(reliability, "_lean_coded", lambda *a: None)
+    slow = alpha_table(items, schemas)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert len(fast) > 20

@@ -398,3 +398,16 @@ def test_text_equals_is_astype_str_equals():
         for text in ("a", "b", "nan", "<NA>", "c"):
             np.testing.assert_array_equal(text_equals(col, text),
                                           (col.astype(str) == text).to_numpy(bool))
+
+
+def test_outcome_rows_are_the_groupby_indices_sorted_or_not():
+    """OutcomeIndex finds each outcome's rows as runs of the sorted scores; shuffled scores
+    (and a missing outcome) take the groupby, with the same answer."""
+    from hb_eval.outcomes.scores import _outcome_rows
+    s = pd.DataFrame({"outcome": pd.array(["a", "a", "b", "c", "c", "c"], dtype="str")})
+    for frame in (s, s.iloc[[3, 0, 2, 1, 5, 4]], s.assign(outcome=pd.array(
+            ["a", None, "b", "a", "c", "c"], dtype="str"))):
+        got = _outcome_rows(frame)
+        want = frame.groupby(frame["outcome"].astype(str).to_numpy(), sort=False).indices
+        assert list(got) == list(want)
+        assert all(got[k].tolist() == want[k].tolist() for k in want)

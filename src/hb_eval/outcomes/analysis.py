@@ -318,9 +318,28 @@ def _result(future) -> _Estimated | None:
 
 
 def _estimate_outcome(k: int) -> _Estimated:
-    """:meth:`_Job.estimate` in a forked worker (the job came with the fork)."""
+    """:meth:`_Job.estimate` in a forked worker (the job came with the fork); the memory its
+    estimators freed is handed back to the system before the next outcome."""
     assert _JOB is not None
-    return _JOB.estimate(k)
+    try:
+        return _JOB.estimate(k)
+    finally:
+        _trim_heap()
+
+
+def _trim_heap() -> None:
+    """Return the C heap's free pages to the system (glibc ``malloc_trim``; nothing elsewhere).
+
+    The estimators allocate and free designs of n x k doubles; glibc keeps freed blocks of a
+    size it has seen in the heap, so without this a worker's resident memory stays at its
+    largest outcome's (plus fragmentation) for the whole stage.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
 
 
 def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: AnalysisConfig,

@@ -252,7 +252,8 @@ def baseline_table(clients: pd.DataFrame, change_frame_or_scores: pd.DataFrame |
     if change_frame_or_scores is not None:
         wide = _baseline_wide(change_frame_or_scores)
         cont = [x for x in wide.columns if x != "client_id"]
-        stray = ~wide["client_id"].isin(set(c["client_id"]))
+        # isin with the ids themselves (one hash table), not a Python set built row by row
+        stray = ~wide["client_id"].isin(c["client_id"])
         if stray.any():
             raise HbEvalError(f"{int(stray.sum())} scored client(s) are not in the clients table")
         is_change = "baseline" in change_frame_or_scores.columns

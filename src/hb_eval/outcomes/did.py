@@ -29,6 +29,7 @@ from ..stats.estimability import WILD_PRIMARY_MIN_REPS, primary_inference
 from ..stats.wild_bootstrap import wild_cluster_bootstrap
 from ..support.checks import CHANGE_FRAME, check_confidence, require_columns
 from ..errors import TooFewClients
+from .scores import text_equals
 
 TREATED, CONTROL = "HB", "Verrokki"
 MISSING_LEVEL = "(puuttuu)"
@@ -56,13 +57,13 @@ def complete_pairs(frame: pd.DataFrame, columns: Iterable[str] = ("baseline", "e
     f = frame.copy()
     if "change" not in f.columns:
         f["change"] = f["end"] - f["baseline"]
-    arm = f["arm"].astype("string")
-    bad = ~arm.isin([TREATED, CONTROL]) | arm.isna()
+    hb = text_equals(f["arm"], TREATED)          # (a missing arm is neither)
+    bad = ~(hb | text_equals(f["arm"], CONTROL))
     if bad.any():
         raise ValueError(f"{int(bad.sum())} row(s) have an arm other than HB/Verrokki")
-    keep = f.loc[:, list(columns) + ["change"]].notna().all(axis=1)
+    keep = f.loc[:, list(columns) + ["change"]].notna().all(axis=1).to_numpy()
     f = f.loc[keep].reset_index(drop=True)
-    f["hb"] = (f["arm"].astype("string") == TREATED).astype(float).to_numpy()
+    f["hb"] = hb[keep].astype(float)
     return f
 
 
@@ -87,6 +88,24 @@ def cluster_ids(f: pd.DataFrame, cluster: str | None) -> np.ndarray | None:
     return ids.to_numpy(dtype=object)
 
 
+def _level_codes(s: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """``pd.factorize(s.astype("string").fillna(MISSING_LEVEL))`` as (codes, levels): each
+    row's level (its text, a missing value :data:`MISSING_LEVEL`). A categorical of text
+    categories is coded from its own codes, without making and hashing every row's text (the
+    levels are then in category order, not order of appearance: only the mapping matters)."""
+    cats = s.cat.categories if isinstance(s.dtype, pd.CategoricalDtype) else None
+    if cats is None or not all(isinstance(v, str) for v in cats):
+        codes, uniq = pd.factorize(s.astype("string").fillna(MISSING_LEVEL))
+        return codes, list(uniq)
+    raw = s.cat.codes.to_numpy()
+    seen = np.bincount(raw + 1, minlength=len(cats) + 1) > 0    # [missing, categories...]
+    names = [MISSING_LEVEL, *cats]
+    levels = list(dict.fromkeys(n for n, here in zip(names, seen) if here))
+    level_of = np.array([levels.index(n) if here else -1 for n, here in zip(names, seen)],
+                        dtype=np.int64)
+    return level_of[raw + 1], levels
+
+
 def covariate_design(f: pd.DataFrame, covariates: Iterable[str]) -> pd.DataFrame:
     """Dummy-coded (first level dropped) categorical covariates and numeric ones as they are.
 
@@ -103,8 +122,7 @@ def covariate_design(f: pd.DataFrame, covariates: Iterable[str]) -> pd.DataFrame
                                  "value(s); impute or drop those clients explicitly")
             parts.append(s.astype(float).rename(c).to_frame())
         else:
-            s = s.astype("string").fillna(MISSING_LEVEL)
-            codes, uniq = pd.factorize(s)    # one pass over the text; dummies from the codes
+            codes, uniq = _level_codes(s)    # one code per row; dummies from the codes
             at = {lv: k for k, lv in enumerate(uniq)}
             levels = sorted(at)
             d = pd.DataFrame({f"{c}[{lv}]": (codes == at[lv]).astype(float)
@@ -116,10 +134,10 @@ def covariate_design(f: pd.DataFrame, covariates: Iterable[str]) -> pd.DataFrame
 
 def _row(outcome, estimator, res: dict, f: pd.DataFrame, n_clusters: int, se_type: str,
          cluster: str | None, confidence: float, **extra) -> dict:
-    arm = f["arm"].astype("string")
     r = {"outcome": outcome, "estimator": estimator, **{k: res.get(k, np.nan) for k in
          ("estimate", "se", "df", "ci_low", "ci_high", "p")},
-         "n_HB": int((arm == TREATED).sum()), "n_Verrokki": int((arm == CONTROL).sum()),
+         "n_HB": int(text_equals(f["arm"], TREATED).sum()),
+         "n_Verrokki": int(text_equals(f["arm"], CONTROL).sum()),
          "n_clusters": int(n_clusters), "se_type": se_type,
          "cluster": cluster if cluster is not None else "none", "confidence": confidence}
     r.update(extra)

@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from .did import ESTIMATE_COLUMNS, TREATED, CONTROL, outcome_of
+from .scores import text_equals
 from ..support.checks import LONG_FRAME, check_confidence, require_columns
 
 WAVES = ("alku", "väli", "loppu")
@@ -111,27 +112,30 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
                     maker=LONG_FRAME, arg="long")
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-    d = long.loc[long["score"].notna()].copy()
-    arm = d["arm"].astype("string")
-    if (~arm.isin([TREATED, CONTROL])).any():
+    d = long.loc[long["score"].notna()]
+    # text comparisons on the categories / objects (text_equals), not the string array's
+    hb = text_equals(d["arm"], TREATED)
+    if not (hb | text_equals(d["arm"], CONTROL)).all():
         raise ValueError("arm must be HB or Verrokki")
-    wave = d["wave"].astype("string")
-    if (~wave.isin(WAVES)).any():
+    wave = {w: text_equals(d["wave"], w) for w in WAVES}
+    if not (wave["alku"] | wave["väli"] | wave["loppu"]).all():
         raise ValueError(f"wave must be one of {WAVES}")
     d = pd.DataFrame({
         "score": d["score"].to_numpy(float),
-        "hb": (arm == TREATED).astype(float).to_numpy(),
-        "vali": (wave == "väli").astype(float).to_numpy(),
-        "loppu": (wave == "loppu").astype(float).to_numpy(),
+        "hb": hb.astype(float),
+        "vali": wave["väli"].astype(float),
+        "loppu": wave["loppu"].astype(float),
         "client_id": d["client_id"].astype(str).to_numpy(),
         "grp": d[group].astype(str).to_numpy(),
     })
     d["hb_vali"] = d["hb"] * d["vali"]
     d["hb_loppu"] = d["hb"] * d["loppu"]
-    clients = d.drop_duplicates("client_id")
-    n_hb = int(clients["hb"].sum())
+    # the clients (each one's first row, as drop_duplicates("client_id") keeps)
+    first = np.unique(pd.factorize(d["client_id"])[0], return_index=True)[1]
+    n_clients = len(first)
+    n_hb = int(d["hb"].to_numpy()[first].sum())
     row = {"outcome": outcome_of(long, outcome), "estimator": "mixed", "n_HB": n_hb,
-           "n_Verrokki": int(len(clients) - n_hb), "n_clusters": int(d["grp"].nunique()),
+           "n_Verrokki": int(n_clients - n_hb), "n_clusters": int(d["grp"].nunique()),
            "se_type": "MixedLM-Wald", "cluster": group, "confidence": confidence,
            "df": np.inf, "n_obs": len(d), "converged": False, "singular": False,
            "note": ""}
@@ -141,7 +145,7 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
     terms = ["vali", "loppu", "hb_vali", "hb_loppu"]
     if d["vali"].sum() == 0:  # no middle wave at all: leave its terms out
         terms = ["loppu", "hb_loppu"]
-    if reml and len(clients) > CLOSED_FORM_FROM:
+    if reml and n_clients > CLOSED_FORM_FROM:
         return _closed_form(d, ["hb", *terms], row, confidence)
 
     def fit(drop: str | None = None):

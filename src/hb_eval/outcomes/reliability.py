@@ -14,7 +14,8 @@ import pandas as pd
 import pingouin as pg
 from scipy import stats
 
-from .scores import CORE_DOMAINS, WAVES, _prepare, _is_text, _resolve_rules
+from .scores import (CORE_DOMAINS, WAVES, ScaleRules, _category_rules, _prepare,
+                     _is_text, _resolve_rules)
 
 __all__ = ["cronbach_alpha", "alpha_table"]
 
@@ -71,24 +72,26 @@ class _Coded:
     def __call__(self, col: str, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
         if col not in self._codes:
             s = self.df[col]
-            if isinstance(s.dtype, pd.CategoricalDtype):
-                codes, uniq = s.cat.codes.to_numpy().astype(np.int64), s.cat.categories
+            if isinstance(s.dtype, pd.CategoricalDtype):   # the codes as they are (int8..32)
+                codes, uniq = s.cat.codes.to_numpy(), s.cat.categories
             else:
                 codes, uniq = pd.factorize(s, sort=sort)
                 uniq = pd.Index(uniq)
             if col in self.as_text:
                 uniq = uniq.astype(str)
-            self._codes[col] = (np.asarray(codes, dtype=np.int64), uniq)
+            self._codes[col] = (codes, uniq)
         return self._codes[col]
 
     def constant(self, col: str, value: Any) -> None:
         """``col`` holds ``value`` in every row (one group, no factorization)."""
-        self._codes[col] = (np.zeros(len(self.df), dtype=np.int64), pd.Index([value]))
+        self._codes[col] = (np.zeros(len(self.df), dtype=np.int8), pd.Index([value]))
 
-    def items_from(self, item: pd.Series, derived: tuple[str, ...] = ()) -> None:
+    def items_from(self, item: pd.Series, derived: tuple[str, ...] = (),
+                   per_category: dict[str, pd.Series] | None = None) -> None:
         """Code ``item`` (the text of the frame's ``item`` column) from the categorical it was
         made of, in the order of the text, and the columns ``derived`` from the item (a value
-        per item: the rules' domain) from the first row of each item."""
+        per item: the rules' domain) from the first row of each item, or, given
+        ``per_category``, from its value per category of ``item``."""
         if not isinstance(item.dtype, pd.CategoricalDtype) or (item.cat.codes < 0).any():
             return
         names = pd.Index(item.cat.categories.astype(str))
@@ -97,14 +100,22 @@ class _Coded:
         order = np.argsort(names.to_numpy(dtype=object), kind="stable")
         rank = np.empty(len(names), dtype=np.int64)
         rank[order] = np.arange(len(names))
-        codes = rank[item.cat.codes.to_numpy()]
+        cat_codes = item.cat.codes.to_numpy()
+        codes = rank.astype(cat_codes.dtype)[cat_codes]   # small integers, as the categories'
         self._codes["item"] = (codes, names.take(order))
-        present, first = np.unique(codes, return_index=True)
+        seen = np.zeros(len(names), dtype=bool)
+        seen[codes] = True
+        present = np.flatnonzero(seen)                   # the items used, in text order
         for col in derived:
-            vcodes, uniq = pd.factorize(self.df[col].take(first))
+            if per_category is not None:
+                values = per_category[col].take(order[present])
+            else:       # each item's first row (all rows of an item hold its value)
+                values = self.df[col].take(np.unique(codes, return_index=True)[1])
+            vcodes, uniq = pd.factorize(values)
             per_item = np.full(len(names), -1, dtype=np.int64)
             per_item[present] = vcodes
-            self._codes[col] = (per_item[codes], pd.Index(uniq))
+            self._codes[col] = (per_item.astype(np.int8 if len(uniq) < 127 else np.int64)
+                                [codes], pd.Index(uniq))
 
 
 def _ranks(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -114,6 +125,24 @@ def _ranks(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     present = np.flatnonzero(seen)
     rank = np.cumsum(seen) - 1
     return present, rank[codes]
+
+
+def _group_rows(g: np.ndarray, rows: np.ndarray):
+    """``rows`` split by their group number ``g`` (small non-negative integers), groups in
+    ascending order and each group's rows in their order in ``rows`` (the parts of a stable
+    sort by ``g``). A few groups are found by one comparison each, without sorting (or
+    copying) all rows; many by the stable sort."""
+    if not len(g):
+        return
+    counts = np.bincount(g) if g.dtype == np.int16 else np.zeros(0)
+    groups = np.flatnonzero(counts)
+    if 0 < len(groups) <= 64:
+        for value in groups:
+            yield rows[g == value]
+        return
+    perm = np.argsort(g, kind="stable")      # the same permutation whatever the algorithm
+    order, g = rows[perm], g[perm]
+    yield from np.split(order, np.flatnonzero(np.diff(g)) + 1)
 
 
 def _wide_blocks(coded: _Coded, rows: np.ndarray, group_by: list[str]):
@@ -131,18 +160,19 @@ def _wide_blocks(coded: _Coded, rows: np.ndarray, group_by: list[str]):
     icodes, inames = coded("item", sort=True)
     x = coded.df["x"].to_numpy(float)
     known = (rcodes[rows] >= 0) & (icodes[rows] >= 0)
-    gcode = np.zeros(len(rows), dtype=np.int64)
+    size = int(np.prod([max(len(uniq), 1) for _, uniq in keys]))
+    gcode = np.zeros(len(rows), dtype=np.int16 if size < np.iinfo(np.int16).max else np.int64)
     for codes, uniq in keys:
         c = codes[rows]
         known &= c >= 0
-        gcode = gcode * max(len(uniq), 1) + c
-    gk = gcode[known]
-    if len(gk) and gk.max() < np.iinfo(np.int16).max:
-        gk = gk.astype(np.int16)            # a stable sort of small integers is a radix sort
-    perm = np.argsort(gk, kind="stable")    # the same permutation whatever the algorithm
-    order = rows[known][perm]
-    g = gk[perm]
-    for part in np.split(order, np.flatnonzero(np.diff(g)) + 1) if len(order) else []:
+        gcode *= max(len(uniq), 1)
+        gcode += c
+        del c
+    every = bool(known.all())
+    gk = gcode if every else gcode[known]
+    rows_k = rows if every else rows[known]
+    del gcode, known
+    for part in _group_rows(gk, rows_k):
         key = tuple(uniq[codes[part[0]]] for codes, uniq in keys)
         ur, rinv = _ranks(rcodes[part], len(rnames))
         ui, iinv = _ranks(icodes[part], len(inames))
@@ -152,6 +182,77 @@ def _wide_blocks(coded: _Coded, rows: np.ndarray, group_by: list[str]):
         wide[rinv, iinv] = x[part]
         yield key, pd.DataFrame(wide, index=pd.Index(rnames.take(ur), name="response_id"),
                                 columns=pd.Index(inames.take(ui), name="item"))
+
+
+def _coded(items: pd.DataFrame, in_source: np.ndarray, r: ScaleRules,
+           total_domains: Sequence[str]) -> tuple[_Coded, np.ndarray, np.ndarray]:
+    """One source's answers (rows ``in_source`` of ``items``) prepared as in scoring
+    (:func:`~hb_eval.outcomes.scores._prepare`) and coded, and which rows are in a domain and
+    in one of ``total_domains``."""
+    sub = items[in_source]
+    df = _prepare(sub, r)
+    df["source"] = r.source
+    coded = _Coded(df, as_text=("wave",))   # the wave as text, as the table shows it
+    coded.items_from(sub["item"], () if r.source == "osallisuus" else ("domain",))
+    coded.constant("source", r.source)
+    return coded, df["domain"].notna().to_numpy(), df["domain"].isin(total_domains).to_numpy()
+
+
+#: Answers prepared per chunk in :func:`_lean_coded` (the expressions' temporaries stay small).
+_CHUNK = 1 << 20
+
+
+def _lean_coded(items: pd.DataFrame, in_source: np.ndarray, r: ScaleRules,
+                by: Sequence[str], total_domains: Sequence[str]
+                ) -> tuple[_Coded, np.ndarray, np.ndarray] | None:
+    """:func:`_coded` from the categorical codes of ``items``, or None where it cannot be
+    (then :func:`_coded` decides, and raises as scoring does).
+
+    The same answers ``x`` (reverse-coded and rescaled by the same expressions, from the
+    rules of each item category), the same codes and the same rows in a domain; but only the
+    response, wave and answer are kept per row, not the prepared frame of scoring (about a
+    gigabyte at 100,000 clients).
+    """
+    cat = [c for c in ("response_id", "wave", "item") if c in items.columns
+           and isinstance(items[c].dtype, pd.CategoricalDtype)]
+    if len(cat) < 3 or items["value"].dtype != np.float64 or set(by) - {"source", "wave"}:
+        return None
+    item = pd.Series(items["item"].array[in_source], copy=False)
+    codes = item.cat.codes.to_numpy()
+    if (codes < 0).any() or not pd.Index(item.cat.categories.astype(str)).is_unique:
+        return None
+    small, at = _category_rules(item, r.items)      # the rules of each item category
+    lo_c = small["scale_min"].to_numpy(float)
+    if np.isnan(lo_c).any():                        # an item not in the schema
+        return None
+    at = np.maximum(at, 0)                          # (categories no answer uses: any row)
+    lo_c, hi_c = lo_c[at], small["scale_max"].to_numpy(float)[at]
+    rev_c = small["reverse"].to_numpy(bool)[at]
+    x = items["value"].to_numpy(float)[in_source]   # the answers, made x chunk by chunk
+    miss = (items["missing"].notna().to_numpy()[in_source] if "missing" in items.columns
+            else None)             # a cell flagged missing (don't know, quarantined) is missing
+    for start in range(0, len(x), _CHUNK):
+        part = slice(start, start + _CHUNK)
+        c, v = codes[part], x[part]
+        if miss is not None:
+            v[miss[part]] = np.nan
+        lo, hi = lo_c[c], hi_c[c]
+        if (~np.isnan(v) & ((v < lo) | (v > hi))).any():    # an answer outside its scale
+            return None
+        v = np.where(rev_c[c], lo + hi - v, v)
+        if r.rescale:
+            a, b = r.rescale_to
+            v = a + (v - lo) / (hi - lo) * (b - a)
+        x[part] = v
+    del miss
+    df = pd.DataFrame({"response_id": items["response_id"].array[in_source],
+                       "wave": items["wave"].array[in_source], "x": x}, copy=False)
+    coded = _Coded(df, as_text=("wave",))
+    per_category = {"domain": small["domain"].take(at).reset_index(drop=True)}
+    coded.items_from(item, () if r.source == "osallisuus" else ("domain",), per_category)
+    coded.constant("source", r.source)
+    dom = per_category["domain"]
+    return coded, dom.notna().to_numpy()[codes], dom.isin(total_domains).to_numpy()[codes]
 
 
 def alpha_table(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
@@ -188,46 +289,48 @@ def alpha_table(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
         k (items).
     """
     rules = _resolve_rules(schemas)
-    # (scale, or None: one per domain; the source's coded frame; its rows)
-    pieces: list[tuple[str | None, _Coded, np.ndarray]] = []
+    cols = ["scale", "source", "wave", "alpha", "ci_low", "ci_high", "ci_method", "confidence",
+            "n", "k"]
+    keys = ["scale", *by]
+    rows: list[dict] = []
+    found = False
+    # one source at a time (its coded answers are let go before the next source's are made)
     for source, r in rules.items():
         if source == "kompassi" and not include_kompassi:
             continue
-        sub = items[_is_text(items["source"], source)]
-        if not len(sub):
+        in_source = _is_text(items["source"], source)
+        if not in_source.any():
             continue
-        df = _prepare(sub, r)
-        df["source"] = source
-        coded = _Coded(df, as_text=("wave",))   # the wave as text, as the table shows it
-        coded.items_from(sub["item"], () if source == "osallisuus" else ("domain",))
-        coded.constant("source", source)
+        found = True
+        # (scale, or None: one per domain; its rows of the source's coded answers)
+        total_domains = r.total_domains or CORE_DOMAINS
+        coded, in_domain, in_total = (_lean_coded(items, in_source, r, by, total_domains)
+                                      or _coded(items, in_source, r, total_domains))
+        # (scale, or None: one per domain; which of the source's rows), rows found when used
         if source == "osallisuus":
-            pieces.append(("osallisuus", coded, np.arange(len(df))))
+            pieces = [("osallisuus", None)]
         else:
-            in_domain = df["domain"].notna().to_numpy()
-            pieces.append((None, coded, np.flatnonzero(in_domain)))
-            total_domains = r.total_domains or CORE_DOMAINS
+            pieces = [(None, in_domain)]
             covered = set(r.items["domain"].dropna()) & set(total_domains)
             if len(covered) >= r.total_min_domains:  # a total can exist for this source
-                pieces.append((r.outcome or "kykyviisari_total", coded, np.flatnonzero(
-                    in_domain & df["domain"].isin(total_domains).to_numpy())))
-    cols = ["scale", "source", "wave", "alpha", "ci_low", "ci_high", "ci_method", "confidence",
-            "n", "k"]
-    if not pieces:
+                pieces.append((r.outcome or "kykyviisari_total", in_domain & in_total))
+        del in_domain, in_total
+        # One wide matrix per scale x group (a handful of scales and waves), made from integer
+        # codes: no groupby or pivot over the long frame (each would rehash its text columns).
+        for scale, which in pieces:
+            group_by = list(by) if scale is not None else ["domain", *by]
+            rows_of = np.arange(len(coded.df)) if which is None else np.flatnonzero(which)
+            for key, wide in _wide_blocks(coded, rows_of, group_by):
+                if wide.shape[1] < 2:
+                    continue
+                name = scale if scale is not None else "kykyviisari_" + str(key[0])
+                res = cronbach_alpha(wide, ci_method=ci_method, confidence=confidence)
+                rows.append({"scale": name, **dict(zip(by, key[-len(by):] if by else ())),
+                             **res.to_dict()})
+            del rows_of
+        del coded, pieces
+    if not found:
         return pd.DataFrame(columns=cols)
-    keys = ["scale", *by]
-    rows = []
-    # One wide matrix per scale x group (a handful of scales and waves), made from integer
-    # codes: no groupby or pivot over the long frame (each would rehash its text columns).
-    for scale, coded, rows_of in pieces:
-        group_by = list(by) if scale is not None else ["domain", *by]
-        for key, wide in _wide_blocks(coded, rows_of, group_by):
-            if wide.shape[1] < 2:
-                continue
-            name = scale if scale is not None else "kykyviisari_" + str(key[0])
-            res = cronbach_alpha(wide, ci_method=ci_method, confidence=confidence)
-            rows.append({"scale": name, **dict(zip(by, key[-len(by):] if by else ())),
-                         **res.to_dict()})
     if rows:  # the order of a sorted groupby over the keys
         rows = pd.DataFrame(rows).sort_values(keys, kind="stable").to_dict("records")
     out = pd.DataFrame(rows)

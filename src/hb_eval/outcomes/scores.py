@@ -294,8 +294,12 @@ def _resolve_rules(schemas: Mapping[str, Any] | None) -> dict[str, ScaleRules]:
 # -- scoring --------------------------------------------------------------------------------
 
 def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
-    """Join one source's items to its rules; reverse-code and rescale (vectorised)."""
-    df = items.loc[:, ["response_id", "client_id", "wave", "item", "value"]].copy()
+    """Join one source's items to its rules; reverse-code and rescale (vectorised).
+
+    Returns response_id, client_id, wave, item, domain and the prepared answer ``x`` (the
+    rules' scale columns and the raw value are let go once ``x`` is made)."""
+    # (copy on write: the selection is the frame's own, setting its columns leaves ``items``)
+    df = items.loc[:, ["response_id", "client_id", "wave", "item", "value"]]
     df["value"] = pd.to_numeric(df["value"], errors="raise").astype(float)
     if "missing" in items.columns:  # a cell flagged missing (don't know, quarantined) is missing
         df.loc[items["missing"].notna().to_numpy(), "value"] = np.nan
@@ -319,6 +323,7 @@ def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     if rules.rescale:
         a, b = rules.rescale_to
         v = a + (v - lo) / (hi - lo) * (b - a)
+    df = df.drop(columns=["value", "scale_min", "scale_max", "reverse"])
     df["x"] = v
     return df
 
@@ -343,6 +348,8 @@ def text_equals(col: pd.Series, text: str) -> np.ndarray:
     if isinstance(col.dtype, pd.CategoricalDtype):
         return _is_text(col, text)
     if isinstance(col.dtype, pd.StringDtype) and isinstance(text, str) and text != "":
+        if col.dtype.na_value is np.nan:   # ``str``: a missing value is NaN, equal to no text
+            return col.to_numpy(dtype=object) == text
         return col.to_numpy(dtype=object, na_value="") == text
     return (col.astype(str) == text).to_numpy()
 
@@ -360,19 +367,38 @@ def _join_rules(df: pd.DataFrame, rule_items: pd.DataFrame) -> pd.DataFrame:
     if codes is None or (codes < 0).any():
         df["item"] = item.astype(str)
         return df.merge(rule_items, on="item", how="left", validate="many_to_one")
-    used = np.zeros(len(item.cat.categories), dtype=bool)
-    used[codes] = True
-    at = np.cumsum(used) - 1                     # category -> row of the small join
-    names = pd.Series(item.cat.categories[used], dtype=object).astype(str)
-    small = pd.DataFrame({"item": names}).merge(rule_items, on="item", how="left",
-                                                validate="many_to_one")
+    small, at = _category_rules(item, rule_items)
     rows = at[codes]
     out = df.drop(columns="item").reset_index(drop=True)
     out.insert(out.columns.get_loc("wave") + 1, "item", small["item"].take(rows)
                .reset_index(drop=True))
     for c in small.columns.drop("item"):
-        out[c] = small[c].take(rows).reset_index(drop=True)
+        if c == "domain":      # a categorical of the domains in text order: grouping by it
+            out[c] = _sorted_categorical(small[c], rows)    # takes its codes, not a hash
+        else:
+            out[c] = small[c].take(rows).reset_index(drop=True)
     return out
+
+
+def _sorted_categorical(values: pd.Series, rows: np.ndarray) -> pd.Categorical:
+    """``values.take(rows)`` as a categorical whose categories are the distinct non-missing
+    values in sorted order (so its codes are ``pd.factorize(..., sort=True)``'s)."""
+    cats = pd.Index(sorted(set(values.dropna())))
+    return pd.Categorical.from_codes(cats.get_indexer(values)[rows], categories=cats)
+
+
+def _category_rules(item: pd.Series, rule_items: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rules of the items a categorical ``item`` column uses: the left join of its used
+    categories (as text) to ``rule_items`` (``validate="many_to_one"``), and the row of that
+    small table for each category (-1 for a category no row uses)."""
+    codes = item.cat.codes.to_numpy()
+    used = np.zeros(len(item.cat.categories), dtype=bool)
+    used[codes[codes >= 0]] = True
+    at = np.where(used, np.cumsum(used) - 1, -1)     # category -> row of the small join
+    names = pd.Series(item.cat.categories[used], dtype=object).astype(str)
+    small = pd.DataFrame({"item": names}).merge(rule_items, on="item", how="left",
+                                                validate="many_to_one")
+    return small, at
 
 
 def _group_of(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -420,7 +446,10 @@ def _domain_scores(df: pd.DataFrame, rules: ScaleRules, key: str) -> pd.DataFram
     out = pd.DataFrame({c: df[c].take(first).reset_index(drop=True) for c in keys})
     out["score"] = agg["mean"].to_numpy()
     out["n_items"] = agg["count"].to_numpy()
-    k = out[key].map(k_total) if key == "domain" else len(rules.items)
+    # each row's number of domain items: a hash lookup per row (Series.map of a text
+    # column maps every value in Python)
+    k = (k_total.reindex(out[key].to_numpy(dtype=object)).to_numpy() if key == "domain"
+         else len(rules.items))
     if rules.min_items is not None:
         need = np.minimum(float(rules.min_items), np.asarray(k, float))
     else:
@@ -453,7 +482,9 @@ def _score_source(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
         s["outcome"] = rules.outcome
         s["n_domains"] = pd.NA
     else:
-        df = df[df["domain"].notna()]  # items outside every domain are not scored
+        in_domain = df["domain"].notna().to_numpy()
+        if not in_domain.all():        # items outside every domain are not scored
+            df = df[in_domain]
         dom = _domain_scores(df, rules, "domain")
         tot = _totals(dom, rules)
         dom["outcome"] = "kykyviisari_" + dom["domain"].astype(str)
@@ -502,9 +533,12 @@ def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
     for source in ("kykyviisari", "kompassi", "osallisuus"):
         if source == "kompassi" and not include_kompassi:
             continue
-        sub = items[_is_text(items["source"], source)]
+        sub = items.loc[_is_text(items["source"], source),     # the columns scoring reads
+                        [c for c in ("response_id", "client_id", "wave", "item", "value",
+                                     "missing") if c in items.columns]]
         if len(sub):
             parts.append(_score_source(sub, rules[source]))
+        del sub
     if not parts:
         return _empty_scores()
     s = pd.concat(parts, ignore_index=True)
@@ -782,6 +816,29 @@ def _stacked(c: pd.DataFrame, by_id: np.ndarray, at: np.ndarray, wave: pd.Catego
     return f.loc[:, cols]
 
 
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal neighbouring values starts (``values`` without ``pd.NA``)."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+
+
+def _outcome_rows(scores: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``scores.groupby(scores["outcome"].astype(str).to_numpy(), sort=False).indices``: each
+    outcome's rows. The scores come sorted by outcome, so each outcome is one run of rows,
+    found without hashing every row's text; otherwise (or with a missing outcome) the groupby
+    itself."""
+    outcome = scores["outcome"]
+    if isinstance(outcome.dtype, pd.StringDtype) and outcome.dtype.na_value is np.nan:
+        values = outcome.to_numpy(dtype=object)
+        starts = _run_starts(values)
+        heads = values[starts]
+        if all(isinstance(h, str) for h in heads) and len(set(heads)) == len(heads):
+            ends = np.append(starts[1:], len(values))
+            return {h: np.arange(a, b) for h, a, b in zip(heads, starts, ends)}
+    return scores.groupby(outcome.astype(str).to_numpy(), sort=False).indices
+
+
 class OutcomeIndex:
     """The long scores indexed once, for the change and long frames of every outcome.
 
@@ -800,8 +857,7 @@ class OutcomeIndex:
     def __init__(self, scores: pd.DataFrame, clients: pd.DataFrame) -> None:
         _check_inputs(scores, clients, "change_frame")
         self.scores, self.clients = scores, clients
-        self.rows_of = scores.groupby(scores["outcome"].astype(str).to_numpy(),
-                                      sort=False).indices
+        self.rows_of = _outcome_rows(scores)
         c, index, by_id = _prepared(clients, "table", lambda: _client_table(clients))
         self.c, self.by_id = c, by_id
         ids = scores["client_id"]

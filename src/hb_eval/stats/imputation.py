@@ -25,7 +25,7 @@ DiD variance in each imputed set is HC2 by default (for a two-group difference o
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -159,12 +159,16 @@ class _MainEffectsMICEData(MICEData):
         return self.data[vname].to_numpy(float), x
 
     def get_split_data(self, vname):  # type: ignore[override]
-        y, x = self._xy(vname)
+        # an update fits (get_fitting_data), perturbs the fit and imputes (here) without
+        # changing the data in between: the design of its fit is this one, not made again
+        made = self.__dict__.pop("_made", None)
+        y, x = made[1:] if made is not None and made[0] == vname else self._xy(vname)
         ixo, ixm = self.ix_obs[vname], self.ix_miss[vname]
         return y[ixo], x[ixo], x[ixm], {}, {}
 
     def get_fitting_data(self, vname):  # type: ignore[override]
         y, x = self._xy(vname)
+        self._made = (vname, y, x)      # for the get_split_data of the same update
         ixo = self.ix_obs[vname]
         return y[ixo], x[ixo], {}, {}
 
@@ -219,6 +223,17 @@ def impute_frames(frame: pd.DataFrame, outcome_cols: Sequence[str] = ("baseline"
     imputation model). Each copy has an ``imputed`` column: True for rows with at least one
     imputed outcome value, and ``imputation`` (1..m).
     """
+    return list(_imputed_frames(frame, outcome_cols, covariates, m, seed, k_pmm, n_burnin,
+                                n_skip))
+
+
+def _imputed_frames(frame: pd.DataFrame, outcome_cols: Sequence[str],
+                    covariates: Sequence[str], m: int,
+                    seed: int | np.random.Generator | None, k_pmm: int, n_burnin: int,
+                    n_skip: int) -> Iterator[pd.DataFrame]:
+    """:func:`impute_frames` one imputed frame at a time: the chain runs on to the next set
+    only when the caller asks for it, so one frame (not ``m``) is held at a time. The same
+    frames: the caller's use of a frame draws nothing from the chain's generator."""
     if seed is None:
         raise HbEvalError("impute_frames needs a seed (int) or a numpy Generator")
     if m < 1:
@@ -230,34 +245,39 @@ def impute_frames(frame: pd.DataFrame, outcome_cols: Sequence[str] = ("baseline"
         raise HbEvalError("every row needs arm HB or Verrokki")
     data, names = _imputation_data(frame, outcome_cols, covariates)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    miss_any = np.zeros(len(frame), bool)
+    for c in outcome_cols:
+        miss_any |= frame[c].isna().to_numpy()
+
+    def cycles(n: int) -> None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", category=FutureWarning)
+                mdata.update_all(n)
+        except ValueError as exc:  # e.g. a variable with no observed values
+            raise HbEvalError(f"MICE failed: {exc}") from exc
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=FutureWarning)
             mdata = _MainEffectsMICEData(data, perturbation_method="gaussian", k_pmm=k_pmm,
                                          rng=rng)
-            if len(mdata.data) != len(data):
-                raise HbEvalError("a row has every imputation variable missing")
-            mdata.update_all(n_burnin)
-            imputed = []
-            for _ in range(m):
-                mdata.update_all(n_skip)
-                imputed.append(mdata.data.copy())
-    except ValueError as exc:  # e.g. a variable with no observed values
+    except ValueError as exc:
         raise HbEvalError(f"MICE failed: {exc}") from exc
-    miss_any = np.zeros(len(frame), bool)
-    for c in outcome_cols:
-        miss_any |= frame[c].isna().to_numpy()
-    out = []
-    for j, d in enumerate(imputed, start=1):
+    if len(mdata.data) != len(data):
+        raise HbEvalError("a row has every imputation variable missing")
+    cycles(n_burnin)
+    for j in range(1, m + 1):
+        cycles(n_skip)
+        d = mdata.data
         f = frame.copy()
         for c in outcome_cols:
-            f[c] = d[names[c]].to_numpy(float)
+            f[c] = d[names[c]].to_numpy(float, copy=True)   # the chain's values now
         if "baseline" in f.columns and "end" in f.columns:
             f["change"] = f["end"] - f["baseline"]
         f["imputed"] = miss_any
         f["imputation"] = j
-        out.append(f)
-    return out
+        yield f
 
 
 def mice_pool(frame: pd.DataFrame,
@@ -276,12 +296,17 @@ def mice_pool(frame: pd.DataFrame,
     """
     if m < 2:
         raise HbEvalError("pooling needs m >= 2")
-    sets = impute_frames(frame, outcome_cols, covariates, m, seed, **mice_kwargs)
-    res = np.array([estimator(f) for f in sets], float)
+    opts = {"k_pmm": 5, "n_burnin": 10, "n_skip": 2, **mice_kwargs}
+    res, n_imputed = [], 0
+    # one imputed frame at a time (estimated, then let go), not all m held at once
+    for f in _imputed_frames(frame, outcome_cols, covariates, m, seed, **opts):
+        res.append(estimator(f))
+        n_imputed = int(f["imputed"].sum())
+    res = np.array(res, float)
     pooled = rubin_pool(res[:, 0], res[:, 1], n=len(frame), n_params=n_params,
                         confidence=confidence)
     pooled["n"] = len(frame)
-    pooled["n_imputed"] = int(sets[0]["imputed"].sum())
+    pooled["n_imputed"] = n_imputed
     return pooled
 
 

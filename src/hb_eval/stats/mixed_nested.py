@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import optimize
 
 __all__ = ["NestedREML", "fit_nested_reml"]
@@ -122,6 +123,14 @@ def _profile(ratios: np.ndarray, sums: _Sums, n: int, k: int) -> tuple[float, np
     return val, beta, s2, XVX
 
 
+def _text_codes(labels: np.ndarray) -> np.ndarray:
+    """``np.unique(np.asarray(labels).astype(str), return_inverse=True)[1]`` (codes in the
+    order of the labels as text), with the text made and sorted for the distinct labels only
+    (they are hashed first), not for every observation."""
+    raw, uniq = pd.factorize(np.asarray(labels).reshape(-1), use_na_sentinel=False)
+    return np.unique(np.asarray(uniq).astype(str), return_inverse=True)[1].reshape(-1)[raw]
+
+
 def fit_nested_reml(X: np.ndarray, y: np.ndarray, client: np.ndarray,
                     worker: np.ndarray) -> NestedREML:
     """REML fit of ``y ~ X`` with random intercepts for ``client`` nested in ``worker``.
@@ -143,9 +152,8 @@ def fit_nested_reml(X: np.ndarray, y: np.ndarray, client: np.ndarray,
     """
     X = np.asarray(X, float)
     y = np.asarray(y, float)
-    c_codes = np.unique(np.asarray(client).astype(str), return_inverse=True)[1]
-    w_lab = np.asarray(worker).astype(str)
-    w_codes = np.unique(w_lab, return_inverse=True)[1]
+    c_codes = _text_codes(client)
+    w_codes = _text_codes(worker)
     n_c = c_codes.max() + 1
     w_of_c = np.zeros(n_c, dtype=np.int64)
     w_of_c[c_codes] = w_codes
