@@ -38,6 +38,7 @@ from .inventory import UNREAD_FILE_COLUMNS, unmatched_files
 from .plausibility import Limits, client_amount_over, wave_order
 from .quarantine import LISTED_WHEN_FOUND, REASONS, Quarantine
 from ..support.cores import fork_pool
+from ..support.heap import return_freed_memory
 from ..support.progress import RunProgress
 
 __all__ = ["Dataset", "load", "FILE_ERROR_COLUMNS", "UNREAD_SHEET_COLUMNS", "UNREAD_FILE_COLUMNS"]
@@ -448,23 +449,7 @@ def load(config: Config | str | Path, *, errors: str = "raise",
                 pending.shutdown(wait=True, cancel_futures=True)
             else:
                 pending.close()
-        _return_freed_memory()
-
-
-def _return_freed_memory() -> None:
-    """Give the heap memory the load freed back to the system (glibc's ``malloc_trim``).
-
-    The load's transients (sheets' cells, intermediate tables) are freed inside the C
-    allocator's heap, which glibc keeps for the process: at 100,000 clients the process held
-    1.5 GiB after the load for 0.5 GiB of tables, and the analyses' peak came on top of that.
-    Elsewhere (no glibc) nothing happens. Values are untouched.
-    """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
+        return_freed_memory()
 
 
 def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | None,

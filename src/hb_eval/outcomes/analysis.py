@@ -33,6 +33,7 @@ from .mixed import mixed_did
 from ..stats.multiplicity import holm
 from ..support.cores import can_fork, fork_pool, usable_cores
 from ..support.display import ResultDisplay
+from ..support.heap import return_freed_memory
 
 PRIMARY = "kykyviisari_total"
 DOMAINS = ("general_wellbeing", "participation", "mental_wellbeing", "everyday_life", "skills",
@@ -324,22 +325,7 @@ def _estimate_outcome(k: int) -> _Estimated:
     try:
         return _JOB.estimate(k)
     finally:
-        _trim_heap()
-
-
-def _trim_heap() -> None:
-    """Return the C heap's free pages to the system (glibc ``malloc_trim``; nothing elsewhere).
-
-    The estimators allocate and free designs of n x k doubles; glibc keeps freed blocks of a
-    size it has seen in the heap, so without this a worker's resident memory stays at its
-    largest outcome's (plus fragmentation) for the whole stage.
-    """
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
+        return_freed_memory()
 
 
 def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: AnalysisConfig,
