@@ -136,9 +136,10 @@ def cli_plan(args: Any) -> int:
         print(res.summary())
     if args.figure:
         from .report import figures as F
+        from .report.privacy_gate import gate_figure
 
         lang = config.report.language
-        fig = F.plan_curve(res.curve(), lang, marks=res.rows)
+        fig = gate_figure(F.plan_curve(res.curve(), lang, marks=res.rows))  # texts as drawn
         fig.savefig(args.figure, dpi=150, bbox_inches="tight")
     return 0
 
