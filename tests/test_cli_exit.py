@@ -54,3 +54,25 @@ def test_the_ordinary_exit_tears_down(tmp_path):
     """The marker above is seen when the heap is torn down (the first test's oracle works)."""
     r = _run("sys.exit(0)", tmp_path)
     assert r.returncode == 0 and r.stderr == " torn down"
+
+
+def test_a_run_starts_without_the_analysis_and_drawing_libraries():
+    """What ``hb-eval report`` imports before its first line (the load): not the analyses'
+    libraries nor the report's (they come when their stage starts)."""
+    script = textwrap.dedent("""
+        import sys
+        import hb_eval.cli, hb_eval.report.command, hb_eval.evaluation, hb_eval.data.dataset
+        heavy = ("matplotlib.figure", "matplotlib.axes", "scipy.optimize", "statsmodels",
+                 "pingouin", "openpyxl", "hb_eval.pipeline")
+        print(" ".join(m for m in heavy if m in sys.modules))
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == []
+
+
+def test_the_primary_outcome_is_the_pipelines():
+    from hb_eval import evaluation, pipeline
+
+    assert evaluation.PRIMARY == pipeline.PRIMARY

@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 __all__ = ["Rules", "SECONDARY", "primary_symbol", "protect", "protect_table",
            "disclose_tables", "public_figure_data", "nk_dominated", "p_percent_unsafe",
@@ -156,6 +155,14 @@ def _bounds(v: np.ndarray, code: np.ndarray, cells: Sequence[int], rules: Rules
     known = (code[k] == PRIMARY) & (v[k] >= 1) & (v[k] < rules.min_count)
     return np.column_stack([np.where(known, 1.0, 0.0),
                             np.where(known, rules.min_count - 1.0, np.inf)])
+
+
+def linprog(*args: Any, **kwargs: Any) -> Any:
+    """:func:`scipy.optimize.linprog` (scipy.optimize is imported at the first audit: it takes
+    a while, and a run's first line should not wait for it)."""
+    from scipy.optimize import linprog as scipy_linprog
+
+    return scipy_linprog(*args, **kwargs)
 
 
 def _solve(blocks: Sequence[tuple[int, list[int], list[int]]], v: np.ndarray, code: np.ndarray,

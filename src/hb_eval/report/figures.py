@@ -24,15 +24,15 @@ import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+
+if TYPE_CHECKING:  # matplotlib's figures, axes and Agg are imported at the first figure
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 from .format import fmt_num
 from .i18n import t
@@ -237,6 +237,8 @@ def _layout_before_saving(fig: Figure) -> Iterator[None]:
     laid out (tick labels hold theirs now) passes the privacy gate
     (:func:`~hb_eval.report.privacy_gate.gate_figure`), before the figure is drawn for real."""
 
+    from matplotlib.figure import Figure
+
     def draw(renderer: Any) -> None:
         if not _drawing_disabled(renderer):  # drawing for real
             return Figure.draw(fig, renderer)
@@ -291,6 +293,9 @@ def save_figure(fig: Figure, fig_dir: str | Path, name: str) -> bytes:
 
 
 def _fig(width: float = 6.5, height: float = 3.6) -> tuple[Figure, Axes]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     style()
     if _phone:  # narrower canvas, a little taller for the larger type
         width, height = PHONE_WIDTH, height * 1.15 + 0.3
@@ -743,6 +748,8 @@ def budget_utilisation(df: pd.DataFrame, lang: str = "fi", *, min_n: int = 5) ->
     from the 10th to the 90th percentile; no individual client is drawn. Smaller pilots are
     named with ``<5`` and no box. Dashed lines mark half and full use.
     """
+    from matplotlib.patches import Rectangle
+
     title = t("fig_budget_utilisation", lang)
     d = df.loc[np.isfinite(pd.to_numeric(df["utilisation"], errors="coerce").to_numpy(float))]
     if d.empty:
