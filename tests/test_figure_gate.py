@@ -82,3 +82,27 @@ def test_tick_label_codes_are_gated_in_every_rendition(tmp_path):
             images = _DATA.findall(str(figs[name]["img"]))
             assert len(images) == 2
             assert images == _DATA.findall(str(planted[0][name]["img"])), (workers, name)
+
+
+def test_results_json_made_beside_the_figures_numbers_codes_as_one_process(
+        demo_evaluation, tmp_path, monkeypatch):
+    """results.json's text is made by the other process while this one draws: a code the gate
+    has not numbered yet (here after a figure's) sends it back to be made in order."""
+    import copy
+
+    import hb_eval.report.figure_jobs as FJ
+
+    ev = copy.copy(demo_evaluation)  # the session's evaluation is shared: a shallow copy
+    ev.results = {**demo_evaluation.results, "note": f"huom {CODE_A}"}
+    ev.figure_data = {"forest_pilot": _figure_data(CODE_B, "")["forest_pilot"]}
+    got = {}
+    for workers in (1, 2):
+        monkeypatch.setattr(FJ, "default_workers", lambda w=workers: w)
+        privacy.reset_placeholders()
+        out = ev.write_report(tmp_path / str(workers), progress=False)
+        got[workers] = {p.name: p.read_bytes() for p in (out.parent / "figures").iterdir()}
+        got[workers]["results.json"] = (out.parent / "results.json").read_bytes()
+    assert got[2] == got[1]
+    # numbered in the order of one process: the figure's code first, then results.json's
+    assert b'"note": "huom [hetu-2]"' in got[1]["results.json"]
+    assert b"Pori [hetu-1]" in got[1]["forest_pilot.svg"]
