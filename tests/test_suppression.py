@@ -170,3 +170,17 @@ def test_suppress_table_nested_relations():
         assert m[i, 1:].sum() + m[i, 0] != 1
     for j in range(3):
         assert m[:2, j].sum() + m[2, j] != 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.integers(-3, 12), st.sampled_from([0.5, 4.999, 5.0, -0.0, 2.5]),
+                          st.just(float("nan"))), min_size=1, max_size=9),
+       st.booleans(), st.integers(1, 6))
+def test_a_mapping_is_suppressed_as_its_one_row_table(values, total_shown, threshold):
+    # identity: suppress_mapping's plain-Python row (a file's rows kept and quarantined, ...)
+    # marks what suppress_matrix marks for the same one-row table
+    counts = {f"k{i}": v for i, v in enumerate(values)}
+    mask = suppress_matrix(np.array([[float(v) for v in values]]), row_totals=total_shown,
+                           threshold=threshold)[0][0]
+    out = suppress_mapping(counts, total_shown=total_shown, threshold=threshold)
+    assert [is_suppressed(out[k]) for k in counts] == mask.tolist()

@@ -20,16 +20,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .config import Config, load_config
 from .errors import InputError
-from .pipeline import PRIMARY, Section, run_stages
 from .support.progress import RunProgress, as_progress
 from .support.threads import one_blas_thread
 from .support.versions import SCHEMA_VERSION, created_with, package_versions
+
+if TYPE_CHECKING:
+    from .pipeline import Section
+
+#: The primary outcome (:data:`hb_eval.pipeline.PRIMARY`; the pipeline, with the analyses'
+#: libraries, is imported when the analyses start, so a run's first line comes sooner).
+PRIMARY = "kykyviisari_total"
 
 __all__ = ["Evaluation", "evaluate"]
 
@@ -411,6 +417,8 @@ def _analyse(cfg: Config, dataset: Any, run: RunProgress, debug: bool,
     ev.results["data"] = dataset.data_block()
     ev.results["manifest"] = {"seed": cfg.analysis.seed, "config": cfg.to_dict(),
                               "versions": package_versions(), "created_with": created_with()}
+    from .pipeline import run_stages  # the analyses' libraries (statsmodels, ...) from here
+
     with one_blas_thread():  # the same numbers whatever the machine's number of cores
         run_stages(ev, progress=run, debug=debug, scores=scores)
     return ev

@@ -371,6 +371,13 @@ def reset_placeholders() -> None:
     _PLACEHOLDERS.clear()
 
 
+def placeholders_numbered() -> int:
+    """How many codes :func:`gate` has numbered in this run: a step that leaves it unchanged
+    wrote the text it would write at any other point of the run (the report serialises
+    results.json beside its figures, in another process, on that condition)."""
+    return len(_PLACEHOLDERS)
+
+
 def _placeholder(key: str) -> str:
     n = _PLACEHOLDERS.setdefault(key, len(_PLACEHOLDERS) + 1)
     return f"[hetu-{n}]"

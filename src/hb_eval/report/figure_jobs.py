@@ -119,7 +119,7 @@ def render_figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bo
         failed: list[str] = []
         caption = t(CAPTIONS[name], lang)
         (fig, phone), spec = draw_figure(figure_data, name, lang, public, notes.append, failed)
-        if parallel and not in_order and figure_holds_code(fig):
+        if parallel and not in_order and (figure_holds_code(fig) or figure_holds_code(phone)):
             return None  # the gate numbers codes in figure order: drawn again afterwards
         png = F.save_figure(fig, fig_dir, name)
         # the alternative text states the numbers the figure shows (WCAG 2.1 1.1.1)

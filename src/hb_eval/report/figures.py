@@ -24,18 +24,19 @@ import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+
+if TYPE_CHECKING:  # matplotlib's figures, axes and Agg are imported at the first figure
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 from .format import fmt_num
 from .i18n import t
+from .privacy_gate import gate_figure
 
 __all__ = [
     "PALETTE",
@@ -150,6 +151,7 @@ def _styled(maker: Callable[..., Figure]) -> Callable[..., Figure]:
 
 def _notebook_png(fig: Figure) -> bytes:
     """The PNG Jupyter shows for a report figure (at screen resolution)."""
+    gate_figure(fig)  # a notebook's output is an output too
     buf = io.BytesIO()
     with report_style():
         fig.savefig(buf, format="png", dpi=matplotlib.rcParams["figure.dpi"])
@@ -231,21 +233,26 @@ def _layout_before_saving(fig: Figure) -> Iterator[None]:
     """Within ``savefig``: the draw it makes before saving only to lay the figure out (on a
     renderer whose drawing is disabled) runs what ``Figure.draw`` runs up to and including the
     layout engine, not the rest of the draw, which draws nothing and is done again in full
-    right after (a third of the cost of saving a figure; the same bytes)."""
+    right after (a third of the cost of saving a figure; the same bytes). Then every text as
+    laid out (tick labels hold theirs now) passes the privacy gate
+    (:func:`~hb_eval.report.privacy_gate.gate_figure`), before the figure is drawn for real."""
+
+    from matplotlib.figure import Figure
 
     def draw(renderer: Any) -> None:
-        if not _drawing_disabled(renderer) or not hasattr(fig, "_get_draw_artists") \
-                or not hasattr(fig, "_render_lock"):  # drawing for real (or another matplotlib)
+        if not _drawing_disabled(renderer):  # drawing for real
             return Figure.draw(fig, renderer)
-        if not fig.get_visible():
-            return None
-        with fig._render_lock:
-            fig._get_draw_artists(renderer)  # as Figure.draw: aspects and locators first
-            if fig.axes and fig.get_layout_engine() is not None:
-                try:
-                    fig.get_layout_engine().execute(fig)
-                except ValueError:  # as Figure.draw
-                    pass
+        if not hasattr(fig, "_get_draw_artists") or not hasattr(fig, "_render_lock"):
+            Figure.draw(fig, renderer)  # another matplotlib: its whole no-op draw
+        elif fig.get_visible():
+            with fig._render_lock:
+                fig._get_draw_artists(renderer)  # as Figure.draw: aspects and locators first
+                if fig.axes and fig.get_layout_engine() is not None:
+                    try:
+                        fig.get_layout_engine().execute(fig)
+                    except ValueError:  # as Figure.draw
+                        pass
+        gate_figure(fig)
         return None
 
     fig.draw = draw
@@ -261,6 +268,7 @@ def png_bytes(fig: Figure, close: bool = False) -> bytes:
     ``close`` is kept for callers of earlier versions: the figures are not registered with
     pyplot, so there is nothing to close (they are freed with their last reference).
     """
+    gate_figure(fig)  # no personal identity code in any figure text (phone renditions too)
     buf = io.BytesIO()
     with report_style(), _layout_before_saving(fig):  # the report's resolution
         fig.savefig(buf, format="png", metadata={"Software": None})
@@ -273,8 +281,6 @@ def save_figure(fig: Figure, fig_dir: str | Path, name: str) -> bytes:
     The files are deterministic: the SVG has no date and a fixed hash salt, the PNG only
     the matplotlib version as metadata.
     """
-    from .privacy_gate import gate_figure
-
     gate_figure(fig)  # no personal identity code in any figure text
     fig_dir = Path(fig_dir)
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -287,6 +293,9 @@ def save_figure(fig: Figure, fig_dir: str | Path, name: str) -> bytes:
 
 
 def _fig(width: float = 6.5, height: float = 3.6) -> tuple[Figure, Axes]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     style()
     if _phone:  # narrower canvas, a little taller for the larger type
         width, height = PHONE_WIDTH, height * 1.15 + 0.3
@@ -739,6 +748,8 @@ def budget_utilisation(df: pd.DataFrame, lang: str = "fi", *, min_n: int = 5) ->
     from the 10th to the 90th percentile; no individual client is drawn. Smaller pilots are
     named with ``<5`` and no box. Dashed lines mark half and full use.
     """
+    from matplotlib.patches import Rectangle
+
     title = t("fig_budget_utilisation", lang)
     d = df.loc[np.isfinite(pd.to_numeric(df["utilisation"], errors="coerce").to_numpy(float))]
     if d.empty:

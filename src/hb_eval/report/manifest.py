@@ -26,7 +26,8 @@ from ..privacy import OUTSIDE, shown_path, shown_paths
 from ..support.versions import PACKAGES, created_with, package_versions
 from .results_json import to_jsonable
 
-__all__ = ["MANIFEST_VERSION", "PACKAGES", "sha256_file", "package_versions", "input_files", "build_manifest",
+__all__ = ["MANIFEST_VERSION", "PACKAGES", "sha256_file", "package_versions", "input_files",
+           "inputs_read", "build_manifest",
            "write_manifest", "read_manifest", "created_with", "redact_manifest"]
 
 #: Version of the manifest's own shape.
@@ -49,8 +50,9 @@ def _rel(path: str | Path, base: str | Path) -> str:
         return p.resolve().as_posix()
 
 
-def _inputs_read(config: Config, files_table: Any) -> list[dict[str, Any]]:
-    """Inputs as the loaders read them (one entry per file, its sheets' accounting)."""
+def inputs_read(config: Config, files_table: Any) -> list[dict[str, Any]]:
+    """The manifest's ``inputs``: as the loaders read them (one entry per file, its sheets'
+    accounting; ``Dataset.files``), paths shown as :func:`~hb_eval.privacy.shown_paths`."""
     out: dict[tuple[str, Any], dict[str, Any]] = {}
     base = os.path.abspath(config.base_dir)
     records = files_table.to_dict("records")
@@ -90,7 +92,8 @@ def input_files(config: Config) -> list[dict[str, Any]]:
 
 
 def build_manifest(config: Config, *, files_table: Any = None, out_dir: str | Path | None = None,
-                   results_sha256: str | None = None, timestamp: bool = True) -> dict[str, Any]:
+                   results_sha256: str | None = None, timestamp: bool = True,
+                   inputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The manifest of one report run.
 
     Parameters
@@ -109,9 +112,14 @@ def build_manifest(config: Config, *, files_table: Any = None, out_dir: str | Pa
         SHA-256 of the results.json written by the run.
     timestamp
         Record the wall-clock time of the run (``created``, UTC).
+    inputs
+        ``inputs_read(config, files_table)`` when already made (the report makes it beside its
+        figures).
     """
-    if files_table is not None:
-        inputs = _inputs_read(config, files_table)
+    if inputs is not None:
+        pass
+    elif files_table is not None:
+        inputs = inputs_read(config, files_table)
     else:
         inputs = input_files(config)
     base = Path(config.base_dir).resolve()

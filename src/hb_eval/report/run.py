@@ -21,12 +21,14 @@ as failed (the rest of the report is still written, and the command exits with s
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..config import Config, config_table
+from ..privacy import placeholders_numbered
 from ..data.loaders.unit_costs import unit_cost_value
 from ..support.progress import RunProgress, as_progress
 from .budget_sections import suppress_budget_results
@@ -37,7 +39,8 @@ from .format import fmt_int
 from .i18n import t
 from .privacy_gate import gate_html, gate_table
 from .references import reference_rows
-from .manifest import build_manifest, created_with, redact_manifest, write_manifest
+from .manifest import (build_manifest, created_with, inputs_read, redact_manifest,
+                       write_manifest)
 from .output import OutputFolder
 from .pdf import PdfError, print_pdf
 from .results_json import dumps_results, to_jsonable
@@ -203,17 +206,32 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
         with dest.writing("tables.xlsx") as path:
             write_workbook(list(tables.values()), path, lang)
 
-    # beside the figures (by the other process, when there are two): the workbook and, in an
-    # internal report, what disclosure control would do (it changes none of its outputs)
+    numbered, here = placeholders_numbered(), os.getpid()
+
+    def results_text() -> bytes | None:
+        # the other process's text, unless the gate numbered a code there: then it is made
+        # here after the figures, in the order one process numbers codes (so never made here
+        # before them)
+        if os.getpid() == here:
+            return None
+        text = dumps_results(results).encode("utf-8")
+        return text if placeholders_numbered() == numbered else None
+
+    files = getattr(ev.dataset, "files", None)
+    # beside the figures (by the other process, when there are two): the workbook, the
+    # manifest's inputs, results.json's text and, in an internal report, what disclosure
+    # control would do (it changes none of its outputs)
     would_be = () if public else (lambda: disclosure(workers=1)[2],)
     figs, done = render_figures(figure_data, lang, public, out / "figures", run, failures,
-                          wtp=config.analysis.wtp, beside=(workbook, *would_be))
+                                wtp=config.analysis.wtp, beside=(
+                                    workbook, lambda: None if files is None else
+                                    inputs_read(config, files), *would_be, results_text))
     if not public:
-        records = done[1]
+        records = done[2]
 
     run.part("results.json")
     run.update(0.8, 1, count="")
-    text = dumps_results(results).encode("utf-8")
+    text = done[-1] if done[-1] is not None else dumps_results(results).encode("utf-8")
     with dest.writing("results.json") as path:
         path.write_bytes(text)
 
@@ -257,8 +275,8 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
         check()
     base = Path(config.base_dir).resolve()
     anchor = out if base.is_relative_to(out.resolve()) else dest.out  # inputs inside: the demo
-    manifest = build_manifest(config, files_table=getattr(ev.dataset, "files", None),
-                              out_dir=anchor, results_sha256=hashlib.sha256(text).hexdigest())
+    manifest = build_manifest(config, files_table=files, out_dir=anchor, inputs=done[1],
+                              results_sha256=hashlib.sha256(text).hexdigest())
     manifest["failures"] = failures
     if printed is not None:  # the browser that printed it (another gives other bytes)
         manifest["pdf"] = {"pages": printed.pages, "printed_with": printed.printed_with}

@@ -20,6 +20,7 @@ Decisions where the spec is silent:
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -343,12 +344,37 @@ def suppress_mapping(counts: Mapping[str, Any], *, total_shown: bool = False,
     out = dict(counts)
     if not keys:
         return out
-    vals = np.array([[float(counts[k]) for k in keys]])
-    mask, *_ = suppress_matrix(vals, row_totals=total_shown, threshold=threshold)
-    for k, m in zip(keys, mask[0]):
+    row = [float(counts[k]) for k in keys]
+    mask = _row_mask(row, total_shown, threshold)
+    if mask is None:
+        mask = suppress_matrix(np.array([row]), row_totals=total_shown, threshold=threshold)[0][0]
+    for k, m in zip(keys, mask):
         if m:
             out[k] = symbol_of(counts[k], threshold)
     return out
+
+
+def _row_mask(row: list[float], total_shown: bool, threshold: int) -> list[bool] | None:
+    """``suppress_matrix([row], row_totals=total_shown)``'s cell mask for a short row of finite
+    or NaN values, without arrays (None for a longer row or an infinite value: use
+    :func:`suppress_matrix`). :func:`suppress_mapping` runs once per input file in a public
+    results.json (16,410 files at 100,000 clients); a row has one relation, its total."""
+    if len(row) >= 8 or any(math.isinf(v) for v in row):
+        return None
+    shown = [not math.isnan(v) for v in row]
+    mask = [s and 0 <= v < threshold for s, v in zip(shown, row)]
+    if not total_shown:
+        return mask
+    total = 0.0
+    for v, s in zip(row, shown):  # np.nansum's order for fewer than 8 values
+        if s:
+            total += v
+    if sum(mask) + (0 <= total < threshold) != 1:
+        return mask
+    cand = [i for i, (s, m) in enumerate(zip(shown, mask)) if s and not m]
+    if cand:  # the smallest other value (the first of equal ones); else the total goes
+        mask[min(cand, key=lambda i: row[i])] = True
+    return mask
 
 
 def _numeric(v: Any) -> bool:
