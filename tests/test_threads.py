@@ -4,7 +4,7 @@ from __future__ import annotations
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import hb_eval
-from hb_eval import evaluation
+from hb_eval import pipeline
 from hb_eval.support.threads import one_blas_thread
 
 
@@ -24,7 +24,8 @@ def test_one_blas_thread_limits_and_restores():
 def test_evaluate_runs_the_stages_with_one_blas_thread(demo_config_path, demo_dataset,
                                                         monkeypatch):
     seen = []
-    monkeypatch.setattr(evaluation, "run_stages",
+    # evaluate() imports run_stages from the pipeline when the analyses start
+    monkeypatch.setattr(pipeline, "run_stages",
                         lambda ev, **kw: seen.append(_blas_threads()))
     with threadpool_limits(limits=2, user_api="blas"):  # as on a machine with two cores
         hb_eval.evaluate(demo_config_path, dataset=demo_dataset, progress=False)
