@@ -55,6 +55,7 @@ from .config import config_table
 from .errors import ConfigError, HbEvalError, InputError, SchemaError
 from .outcomes import analysis, confounding
 from .support.cores import can_fork, usable_cores
+from .support.heap import return_freed_memory
 from .support.progress import RunProgress, as_progress
 from .support.values import plain_value
 
@@ -561,6 +562,7 @@ def _run_one(ev: Evaluation, stage: Stage, run: RunProgress, debug: bool) -> Non
     run.step(stage.name)
     try:
         stage.run(ev)
+        return_freed_memory()
     except (ConfigError, InputError, SchemaError):
         raise  # bad configuration or input: one-line error, no report
     except HbEvalError as exc:  # the data do not allow this analysis (too few clients, ...)
@@ -614,6 +616,7 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
         run.step("scoring")
         ev.scores = scores if scores is not None else scoring.score_all(
             ev.dataset, include_kompassi=ev.config.analysis.include_kompassi)
+        return_freed_memory()
         if _side_workers(ev, todo, workers) > 1:
             _run_with_side(ev, todo, run, debug)
         else:

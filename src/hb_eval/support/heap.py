@@ -8,8 +8,9 @@ def return_freed_memory() -> None:
     glibc keeps blocks a process has freed in its heap, so a process's resident memory stays
     at its largest step's: after the 100,000-client load it held 1.5 GiB for 0.5 GiB of tables,
     and an outcome worker stayed at its largest outcome's designs. Called where a large step
-    ends (the load, each outcome in a worker). Values are untouched; elsewhere than glibc
-    nothing happens.
+    ends (the load, scoring and each analysis stage, each outcome in a worker), so the
+    processes forked later (the side stages, the figures) start from less. Values are
+    untouched; elsewhere than glibc nothing happens.
     """
     try:
         import ctypes
