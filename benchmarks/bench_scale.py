@@ -13,13 +13,15 @@ Targets (issue 10): diary load of about 1,000 workbooks <= 3 x the raw read; rep
 clients < 60 s and at 100,000 < 5 min; peak memory at 100,000 < 8 GiB.
 
 The 100,000-client size runs only with ``HB_BENCH_100K=1`` (or ``--sizes``): it takes minutes.
-``--report`` (issue 23) measures instead the whole load and the full report of each size
-against the raw read of all its inputs (every workbook through python-calamine, every CSV
-through the csv module), measured in the same process, interleaved, best of
-:data:`LOAD_REPEATS`; with the time of each step of the run (the progress display's clock: the
-load, every analysis stage, the report) and the peak resident set. Targets (issue 23): whole
-load <= 2x the raw read; report at 20,000 clients <= 8x the raw read; at 100,000 < 60 s and
-< 2 GiB.
+``--report`` (issue 23) measures instead, for each size, the whole load against the raw read
+of all its inputs (every workbook through python-calamine, every CSV through the csv module),
+in one process, interleaved, best of :data:`LOAD_REPEATS`; then the full report in a fresh
+process, as a user's run, with the time of each step (the progress display's clock: the load,
+every analysis stage, the report), the peak resident set of one process (a forked worker's
+counts the pages it shares with its parent) and the peak of the report's whole process tree
+as summed PSS (a shared page split among its holders: the memory the run holds). Targets
+(issue 23): whole load <= 2x the raw read; report at 20,000 clients <= 8x the raw read; at
+100,000 < 60 s and < 2 GiB.
 
 Usage: ``python benchmarks/bench_scale.py [--sizes 1000 6000 20000 100000] [--keep DIR]
 [--report]``.
@@ -93,14 +95,55 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _tree_pss_mib(pid: int) -> float:
+    """Summed proportional set size (PSS) of ``pid`` and its descendants, in MiB (Linux).
+
+    Forked workers share the parent's pages, so each one's resident set counts them again;
+    PSS splits a shared page among the processes holding it, so the sum is the memory the
+    run holds."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(ln.split()[1]) for ln in f if ln.startswith("Pss:"))
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (OSError, StopIteration, ValueError):  # gone meanwhile, or not Linux
+            pass
+    return total / 1024
+
+
+class _PeakTreePss:
+    """Samples :func:`_tree_pss_mib` of this process every ``every`` s in a thread; ``peak``."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        import threading
+
+        self.peak, self._every = 0.0, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_pss_mib(os.getpid()))
+            self._stop.wait(self._every)
+
+    def __enter__(self) -> "_PeakTreePss":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def run_report_only(n: int, root: Path) -> dict:
-    """The whole load and the full report against the raw read of the same inputs, with the
-    time of each step (the run's progress clock), in the measured process."""
+    """The whole load against the raw read of the same inputs, interleaved, in the measured
+    process (the report is measured in a fresh one: :func:`run_report_alone`)."""
     import hb_eval
     from hb_eval.config import SOURCES, load_config
-    from hb_eval.report.command import read_analyses
-    from hb_eval.report.run import run_report
-    from hb_eval.support.progress import RunProgress
 
     cfg = load_config(root / "evaluation.yaml")
     inputs = sorted({p for s in SOURCES if cfg.has_source(s) for p in cfg.source_files(s)})
@@ -122,19 +165,35 @@ def run_report_only(n: int, root: Path) -> dict:
                load_ratio_median=med(loads) / med(raws), raw_read_cpu_s=min(raw_cpus),
                load_cpu_ratio=min(load_cpus) / min(raw_cpus),
                consenting_clients=len(ds.clients))
-    del ds
+    return out
+
+
+def run_report_alone(n: int, root: Path) -> dict:
+    """The full report in a fresh process, as a user's run: wall and CPU time (with the forked
+    workers), the time of each step (the run's progress clock: the load, every stage, the
+    report), the peak resident set of one process and the peak summed PSS of the process tree."""
+    from hb_eval.config import load_config
+    from hb_eval.report.command import read_analyses
+    from hb_eval.report.run import run_report
+    from hb_eval.support.progress import RunProgress
+
+    cfg = load_config(root / "evaluation.yaml")
+    out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
-        run = RunProgress(False)  # its clock times each step: load, every stage, the report
+        run = RunProgress(False)
         t0, c0 = time.perf_counter(), _cpu()
-        run_report(cfg, Path(tmp) / "out", progress=run)
+        with _PeakTreePss() as pss:
+            run_report(cfg, Path(tmp) / "out", progress=run)
         run.close()
         out["report_s"] = time.perf_counter() - t0
         out["report_cpu_s"] = _cpu() - c0
-        out["report_ratio"] = out["report_s"] / raw
-        out["report_cpu_ratio"] = out["report_cpu_s"] / min(raw_cpus)
+        out["report_peak_tree_pss_gib"] = pss.peak / 1024
         out["steps_s"] = {k: round(v, 2) for k, v in run.times.items()}
         out["steps_cpu_s"] = {k: round(v, 2) for k, v in run.cpu_times.items()}
         out["analyses"] = read_analyses(Path(tmp) / "out")
+    out["report_peak_rss_gib"] = max(
+        resource.getrusage(who).ru_maxrss
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 2 ** 20
     return out
 
 
@@ -190,12 +249,17 @@ def run_one(n: int, root: Path) -> dict:
 
 def _measure(n: int, root: Path) -> dict:
     """Run :func:`run_one` in a child and add its peak resident set (this process's children)."""
-    r = subprocess.run([sys.executable, __file__, "--run-report" if REPORT_ONLY else "--run",
-                        str(n), str(root)], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"size {n} failed:\n{r.stderr[-3000:]}")
-    res = json.loads(r.stdout.strip().splitlines()[-1])
+    res: dict = {}
+    for flag in (["--run-report", "--run-report-alone"] if REPORT_ONLY else ["--run"]):
+        r = subprocess.run([sys.executable, __file__, flag, str(n), str(root)],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"size {n} failed:\n{r.stderr[-3000:]}")
+        res.update(json.loads(r.stdout.strip().splitlines()[-1]))
     res["peak_rss_gib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2 ** 20
+    if REPORT_ONLY:
+        res["report_ratio"] = res["report_s"] / res["raw_read_s"]
+        res["report_cpu_ratio"] = res["report_cpu_s"] / res["raw_read_cpu_s"]
     return res
 
 
@@ -211,6 +275,7 @@ def main() -> int:
                     help=f"--report: raw reads and loads per size (default {LOAD_REPEATS})")
     ap.add_argument("--run", nargs=2, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--run-report", nargs=2, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--run-report-alone", nargs=2, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--measure", nargs=2, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.run:  # the measured process
@@ -224,6 +289,10 @@ def main() -> int:
     if args.run_report:
         print(json.dumps(run_report_only(int(args.run_report[0]), Path(args.run_report[1])),
                          default=str))
+        return 0
+    if args.run_report_alone:
+        print(json.dumps(run_report_alone(int(args.run_report_alone[0]),
+                                          Path(args.run_report_alone[1])), default=str))
         return 0
     REPORT_ONLY = args.report
     if args.measure:  # parent of exactly one measured process
@@ -262,7 +331,9 @@ def main() -> int:
                   f"{m['load_cpu_ratio']:.1f}x the raw read's {m['raw_read_cpu_s']:.2f} s) | "
                   f"report {m['report_s']:.1f} s wall, {m['report_cpu_s']:.1f} s CPU = "
                   f"{m['report_ratio']:.1f}x the raw read (CPU {m['report_cpu_ratio']:.1f}x) "
-                  f"| peak RSS {m['peak_rss_gib']:.2f} GiB | steps (s, wall/CPU of the main "
+                  f"| peak RSS of one process {m['report_peak_rss_gib']:.2f} GiB, of the report's "
+                  f"process tree (summed PSS) {m['report_peak_tree_pss_gib']:.2f} GiB "
+                  f"| steps (s, wall/CPU of the main "
                   f"process): {steps} | sections "
                   f"{'all ok' if ok else m['analyses']} | load average "
                   f"{os.getloadavg()[0]:.1f}", flush=True)
