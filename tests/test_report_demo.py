@@ -13,22 +13,22 @@ import shutil
 
 import pytest
 
-from hb_eval.config import load_config
 from hb_eval.report.reproduce import reproduce
-from hb_eval.report.run import FIGURES, run_report
+from hb_eval.report.run import FIGURES
 from test_report import SECTION_IDS, check_numbers_match, parse_html
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo_run(demo_dir, demo_dataset, tmp_path_factory):
+def demo_run(demo_dir, demo_evaluation, tmp_path_factory):
+    """The session's demo evaluation written as ``hb-eval report`` writes it (test_evaluate
+    shows the two byte-identical), beside a copy of its inputs for ``reproduce --inputs``."""
     tmp = tmp_path_factory.mktemp("demo_report")
     data = tmp / "data"
     shutil.copytree(demo_dir, data)
-    cfg = load_config(data / "evaluation.yaml").with_overrides(bootstrap_reps=200)
     out = tmp / "out"
-    run_report(cfg, out, progress=False, dataset=demo_dataset)
+    demo_evaluation.write_report(out)
     return data, out
 
 
@@ -62,7 +62,7 @@ def test_demo_results_match_planted(demo_run):
 
 def test_reproduce_identical_then_names_changed_input(demo_run, tmp_path):
     data, out = demo_run
-    res = reproduce(out, tmp_path / "rerun", progress=False)
+    res = reproduce(out, tmp_path / "rerun", progress=False, inputs=data)
     assert res.input_changes == {}
     assert res.identical, res.summary()
     assert "byte-identical" in res.summary()
@@ -70,7 +70,7 @@ def test_reproduce_identical_then_names_changed_input(demo_run, tmp_path):
     roster = sorted(data.glob("roster*"))[0]
     roster.write_bytes(roster.read_bytes() + b"\n")
     try:
-        res2 = reproduce(out, progress=False)
+        res2 = reproduce(out, progress=False, inputs=data)
         assert res2.identical is None
         assert any(roster.name in p for p in res2.input_changes), res2.input_changes
         assert roster.name in res2.summary()
