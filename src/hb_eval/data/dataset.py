@@ -331,10 +331,48 @@ def _schemas(cfg: Config) -> dict[str, Any]:
     return load_schemas(cfg.schemas)
 
 
+def _concat_items(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame | None, bool]:
+    """The questionnaires' item parts as one frame, and whether their ``item`` categories
+    differ (several sources).
+
+    Parts whose categoricals differ would be concatenated by pandas as 7 million Python
+    objects (then factorised again by :func:`_items_of`): here they share one dtype (the union
+    of the categories, recoded per part), and ``_items_of(sort_items=True)`` gives the column
+    the categories pandas would have inferred from those texts.
+    """
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        return None, False
+    dts = [p["item"].dtype for p in parts]
+    if not (all(isinstance(d, pd.CategoricalDtype) for d in dts)
+            and any(d != dts[0] for d in dts)):
+        return pd.concat(parts, ignore_index=True), False
+    cats = pd.Index(pd.unique(np.concatenate([np.asarray(d.categories, dtype=object)
+                                              for d in dts])), dtype=object)
+    parts = [p.assign(item=p["item"].cat.set_categories(cats)) for p in parts]
+    return pd.concat(parts, ignore_index=True), True
+
+
+def _present_sorted(item: pd.Categorical) -> pd.Categorical:
+    """``pd.Categorical(item.astype(object))``: the categories present, in the order pandas
+    infers for those values, found on the distinct values only."""
+    codes = np.asarray(item.codes)
+    n_cat = len(item.categories)
+    used = np.bincount(codes[codes >= 0] if (codes < 0).any() else codes,
+                       minlength=n_cat) > 0
+    present = np.flatnonzero(used)
+    inferred = pd.Categorical(pd.Series(np.asarray(item.categories, dtype=object)[present],
+                                        dtype=object))  # (as the concatenated object column)
+    to = np.full(n_cat + 1, -1, dtype=inferred.codes.dtype)  # the last: NA (code -1)
+    to[present] = inferred.codes
+    return pd.Categorical.from_codes(to[codes], dtype=inferred.dtype)
+
+
 def _items_of(items: pd.DataFrame | None, responses: pd.DataFrame | None,
-              n_responses: int) -> pd.DataFrame | None:
+              n_responses: int, *, sort_items: bool = False) -> pd.DataFrame | None:
     """Items of the responses kept, with response_id, client_id, source and wave taken from
-    their response by position (``_rix``), never by joining on text."""
+    their response by position (``_rix``), never by joining on text (``sort_items``: the
+    item categories of :func:`_concat_items`' parts differed)."""
     if items is None or not len(items) or responses is None or not len(responses):
         return None
     from .loaders.waves import WAVE_DTYPE
@@ -370,7 +408,9 @@ def _items_of(items: pd.DataFrame | None, responses: pd.DataFrame | None,
     rid_codes = rid_codes[at]
     cid_cat = pd.Categorical(responses["client_id"].astype(str))
     item = column("item")
-    item_cat = item.array if isinstance(item.dtype, pd.CategoricalDtype) else pd.Categorical(item)
+    item_cat = (_present_sorted(item.array) if sort_items
+                else item.array if isinstance(item.dtype, pd.CategoricalDtype)
+                else pd.Categorical(item))
     item = None
     out = {
         "response_id": pd.Categorical.from_codes(
@@ -387,13 +427,18 @@ def _items_of(items: pd.DataFrame | None, responses: pd.DataFrame | None,
     return pd.DataFrame(out, copy=False)
 
 
-def _ids_in(client_id: pd.Series, ids: set[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(in ``ids``, not blank) per row: ``client_id.astype("string").isin(ids)`` with NA as
-    False, and its ``notna()``, decided once per distinct number."""
+def _ids_in(client_id: pd.Series, *sets: set[str]) -> tuple[np.ndarray, ...]:
+    """(in the first set, in the next, ..., not blank) per row: for each set
+    ``client_id.astype("string").isin(ids)`` with NA as False, then ``notna()``; each
+    distinct number decided once (one factorisation for all the sets)."""
     codes, uniq = pd.factorize(client_id.to_numpy(dtype=object), use_na_sentinel=True)
-    hit = np.zeros(len(uniq) + 1, dtype=bool)  # the last: blank (code -1)
-    hit[:-1] = [str(u) in ids for u in uniq]
-    return hit[codes], codes >= 0
+    texts = [str(u) for u in uniq]
+    out = []
+    for ids in sets:
+        hit = np.zeros(len(uniq) + 1, dtype=bool)  # the last: blank (code -1)
+        hit[:-1] = [u in ids for u in texts]
+        out.append(hit[codes])
+    return (*out, codes >= 0)
 
 
 def _drop_rows(q: Quarantine, table: pd.DataFrame, mask: pd.Series | np.ndarray, source_of,
@@ -617,7 +662,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
             item_parts.append(i.assign(_rix=i["_rix"] + offset))
             offset += len(r)
     responses = cat_tables(resp_parts)
-    items = cat_tables(item_parts)
+    items, mixed_items = _concat_items(item_parts)
     resp_parts = item_parts = r = i = None  # held twice otherwise (items: 7 million rows at 100k)
     satisfaction = cat_tables(guarded("satisfaction", l_sat.load, files("satisfaction")))
     esr = cat_tables(guarded("esr", l_esr.load, files("esr")))
@@ -688,10 +733,9 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     for name, t in tables.items():
         if t is None or not len(t):
             continue
-        m_nc, _ = _ids_in(t["client_id"], no_consent_ids)
+        m_nc, known, present = _ids_in(t["client_id"], no_consent_ids, roster_ids)
         t = _drop_rows(q, t, m_nc, src_of[name], "no_consent", "client without consent", sheets)
-        known, present = _ids_in(t["client_id"], roster_ids)
-        m_or = present & ~known
+        m_or = (present & ~known)[~m_nc]  # of the rows left
         if m_or.any():
             o = t.loc[m_or, ["client_id", "file", "row"]].copy()
             o["source"] = src_of[name](t.loc[m_or])
@@ -720,7 +764,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
                           "baseline (alku) of the same source; the baseline is kept", sheets)
         tables["responses"] = kept
         kept = dups = bad = None
-    items = _items_of(items, tables["responses"], offset)
+    items = _items_of(items, tables["responses"], offset, sort_items=mixed_items)
 
     # 5. budget decisions against the roster and each other; providers of service rows
     if tables["budgets"] is not None and len(tables["budgets"]):
