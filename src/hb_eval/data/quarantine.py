@@ -194,6 +194,21 @@ class Quarantine:
         })
         self._parts.append(part)
 
+    def mark(self) -> int:
+        """A mark of the records made so far (for :meth:`take_since`)."""
+        return len(self._parts)
+
+    def take_since(self, mark: int) -> list[pd.DataFrame]:
+        """Remove and return the records made since ``mark``, to be put back later with
+        :meth:`put_back` (a step done early keeps its records where a later step's go)."""
+        taken = self._parts[mark:]
+        del self._parts[mark:]
+        return taken
+
+    def put_back(self, parts: list[pd.DataFrame]) -> None:
+        """Append records taken with :meth:`take_since`, in their order."""
+        self._parts.extend(parts)
+
     def __len__(self) -> int:
         return int(sum(len(p) for p in self._parts))
 
