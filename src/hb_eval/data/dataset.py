@@ -317,7 +317,7 @@ def _without_ids(quarantine: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
     without a clear consent (records written by a loader before consent was applied)."""
     if not ids or not len(quarantine):
         return quarantine
-    hit = quarantine["client_id"].isin(ids).fillna(False).to_numpy(dtype=bool)
+    hit = _ids_in(quarantine["client_id"], ids)[0]  # isin, NA as False: once per number
     if hit.any():
         quarantine = quarantine.copy()
         quarantine.loc[hit, "client_id"] = pd.NA
