@@ -678,6 +678,14 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         return _drop_rows(q, t, m_or, src_of[name], "orphan", "client number not in the roster",
                           sheets)
 
+    def checked(tables: dict[str, pd.DataFrame | None]) -> tuple[list, list]:
+        """:func:`consent` of tables whose sources are all read: the tables, and their
+        quarantine records taken aside."""
+        sheets = {r.path: r.sheet for r in q.file_records}
+        mark = q.mark()
+        got = [consent(n, t, sheets) for n, t in tables.items()]
+        return got, q.take_since(mark)
+
     def conformed(name: str, t: pd.DataFrame | None) -> pd.DataFrame:
         return conform(t, name) if t is not None else empty(name)
 
@@ -698,12 +706,9 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     esr = cat_tables(guarded("esr", l_esr.load, files("esr")))
 
     # the questionnaires', satisfaction's and ESR's steps
+    (responses, satisfaction, esr), parked["consent"] = checked(
+        {"responses": responses, "satisfaction": satisfaction, "esr": esr})
     sheets = {r.path: r.sheet for r in q.file_records}
-    mark = q.mark()
-    responses = consent("responses", responses, sheets)
-    satisfaction = consent("satisfaction", satisfaction, sheets)
-    esr = consent("esr", esr, sheets)
-    parked["consent"] = q.take_since(mark)
     # 4. waves and duplicates
     mark = q.mark()
     if responses is not None and len(responses):
@@ -777,9 +782,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
             dr = m_nc = m_or = None
         diaries = diaries[~diaries["diary_id"].isin(nc_diaries | orphan_diaries)].reset_index(drop=True)
     parked["diarist"] = q.take_since(mark)
-    mark = q.mark()
-    diary_rows = consent("diary_rows", diary_rows, sheets)
-    parked["diary_rows"] = q.take_since(mark)
+    (diary_rows,), parked["diary_rows"] = checked({"diary_rows": diary_rows})
     out["diary_rows"] = conformed("diary_rows", diary_rows)
     diaries_df = conformed("diaries", diaries)
     diaries = diary_rows = None
@@ -792,11 +795,9 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     budgets = cat_tables(guarded("budgets", l_bud.load, files("budgets")))
     providers = cat_tables(guarded("providers", l_prov.load, files("providers")))
 
+    (service_costs, budgets), late = checked({"service_costs": service_costs,
+                                               "budgets": budgets})
     sheets = {r.path: r.sheet for r in q.file_records}
-    mark = q.mark()
-    service_costs = consent("service_costs", service_costs, sheets)
-    budgets = consent("budgets", budgets, sheets)
-    late = q.take_since(mark)
     # the records in the order of the steps done after the last source: consent and orphans
     # per table (the diarists' first), then waves
     for key in ("diarist", "consent", "diary_rows"):
