@@ -15,6 +15,11 @@ Order of work (ARCHITECTURE.md, docs/data_sources.md):
    rows' provider ids and sectors are checked against the provider register
    (:func:`hb_eval.data.loaders.providers.check_service_providers`: cell flags, rows kept).
 6. Per-file accounting: rows read = kept + quarantined, checked.
+
+Steps 2–4 and the tables' conforming run for each source as soon as its tables are whole (the
+questionnaires', satisfaction's and ESR's while the pool still reads the diaries); their
+quarantine records are put back in the order above, so the result is that of doing them after
+the last source.
 """
 from __future__ import annotations
 
