@@ -147,3 +147,32 @@ def test_excel_errors_in_diaries_are_quarantined_in_the_pool_too(demo_dir, tmp_p
     early = {r: w for r, w in zip(mine["row"], mine["reason"]) if r < 8}
     assert early == {6: "missing_required", 7: "missing_required"}
     assert not one[1]["row"][one[1]["file"] == rel[0]].isin([6, 7]).any()
+
+
+def test_one_array_of_cells_equals_the_per_file_columns(demo_dir, monkeypatch):
+    """Diaries of one layout are parsed from one array of all their cells; the per-file
+    columns (the path for mixed layouts) give the same tables and records."""
+    files = sorted((demo_dir / "paivakirjat").glob("*.xlsx"))
+    wide = _load(files, demo_dir, workers=1)
+    monkeypatch.setattr(time_diary._Batch, "_one_layout", lambda self: None)
+    per_file = _load(files, demo_dir, workers=1)
+    for a, b in zip(wide[:3], per_file[:3]):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert wide[3] == per_file[3]
+
+
+def test_diaries_of_two_layouts_as_one_by_one(demo_dir, tmp_path):
+    """A diary whose columns are in another order is read by its own header among the others."""
+    shutil.copytree(demo_dir / "paivakirjat", tmp_path / "paivakirjat")
+    files = sorted((tmp_path / "paivakirjat").glob("*.xlsx"))
+    wb = openpyxl.load_workbook(files[0])
+    ws = wb.active
+    for row in range(5, ws.max_row + 1):  # header (row 5) and data: columns 3 and 4 swapped
+        a, b = ws.cell(row=row, column=3).value, ws.cell(row=row, column=4).value
+        ws.cell(row=row, column=3, value=b)
+        ws.cell(row=row, column=4, value=a)
+    wb.save(files[0])
+    batch = _load(files, tmp_path, workers=1)
+    single = _load(files, tmp_path, one_by_one=True)
+    _same(batch, single)
+    assert len(batch[1]) > 1000

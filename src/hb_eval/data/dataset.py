@@ -15,6 +15,11 @@ Order of work (ARCHITECTURE.md, docs/data_sources.md):
    rows' provider ids and sectors are checked against the provider register
    (:func:`hb_eval.data.loaders.providers.check_service_providers`: cell flags, rows kept).
 6. Per-file accounting: rows read = kept + quarantined, checked.
+
+Steps 2–4 and the tables' conforming run for each source as soon as its tables are whole (the
+questionnaires', satisfaction's and ESR's while the pool still reads the diaries); their
+quarantine records are put back in the order above, so the result is that of doing them after
+the last source.
 """
 from __future__ import annotations
 
@@ -317,7 +322,7 @@ def _without_ids(quarantine: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
     without a clear consent (records written by a loader before consent was applied)."""
     if not ids or not len(quarantine):
         return quarantine
-    hit = quarantine["client_id"].isin(ids).fillna(False).to_numpy(dtype=bool)
+    hit = _ids_in(quarantine["client_id"], ids)[0]  # isin, NA as False: once per number
     if hit.any():
         quarantine = quarantine.copy()
         quarantine.loc[hit, "client_id"] = pd.NA
@@ -331,10 +336,48 @@ def _schemas(cfg: Config) -> dict[str, Any]:
     return load_schemas(cfg.schemas)
 
 
+def _concat_items(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame | None, bool]:
+    """The questionnaires' item parts as one frame, and whether their ``item`` categories
+    differ (several sources).
+
+    Parts whose categoricals differ would be concatenated by pandas as 7 million Python
+    objects (then factorised again by :func:`_items_of`): here they share one dtype (the union
+    of the categories, recoded per part), and ``_items_of(sort_items=True)`` gives the column
+    the categories pandas would have inferred from those texts.
+    """
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        return None, False
+    dts = [p["item"].dtype for p in parts]
+    if not (all(isinstance(d, pd.CategoricalDtype) for d in dts)
+            and any(d != dts[0] for d in dts)):
+        return pd.concat(parts, ignore_index=True), False
+    cats = pd.Index(pd.unique(np.concatenate([np.asarray(d.categories, dtype=object)
+                                              for d in dts])), dtype=object)
+    parts = [p.assign(item=p["item"].cat.set_categories(cats)) for p in parts]
+    return pd.concat(parts, ignore_index=True), True
+
+
+def _present_sorted(item: pd.Categorical) -> pd.Categorical:
+    """``pd.Categorical(item.astype(object))``: the categories present, in the order pandas
+    infers for those values, found on the distinct values only."""
+    codes = np.asarray(item.codes)
+    n_cat = len(item.categories)
+    used = np.bincount(codes[codes >= 0] if (codes < 0).any() else codes,
+                       minlength=n_cat) > 0
+    present = np.flatnonzero(used)
+    inferred = pd.Categorical(pd.Series(np.asarray(item.categories, dtype=object)[present],
+                                        dtype=object))  # (as the concatenated object column)
+    to = np.full(n_cat + 1, -1, dtype=inferred.codes.dtype)  # the last: NA (code -1)
+    to[present] = inferred.codes
+    return pd.Categorical.from_codes(to[codes], dtype=inferred.dtype)
+
+
 def _items_of(items: pd.DataFrame | None, responses: pd.DataFrame | None,
-              n_responses: int) -> pd.DataFrame | None:
+              n_responses: int, *, sort_items: bool = False) -> pd.DataFrame | None:
     """Items of the responses kept, with response_id, client_id, source and wave taken from
-    their response by position (``_rix``), never by joining on text."""
+    their response by position (``_rix``), never by joining on text (``sort_items``: the
+    item categories of :func:`_concat_items`' parts differed)."""
     if items is None or not len(items) or responses is None or not len(responses):
         return None
     from .loaders.waves import WAVE_DTYPE
@@ -370,7 +413,9 @@ def _items_of(items: pd.DataFrame | None, responses: pd.DataFrame | None,
     rid_codes = rid_codes[at]
     cid_cat = pd.Categorical(responses["client_id"].astype(str))
     item = column("item")
-    item_cat = item.array if isinstance(item.dtype, pd.CategoricalDtype) else pd.Categorical(item)
+    item_cat = (_present_sorted(item.array) if sort_items
+                else item.array if isinstance(item.dtype, pd.CategoricalDtype)
+                else pd.Categorical(item))
     item = None
     out = {
         "response_id": pd.Categorical.from_codes(
@@ -387,13 +432,18 @@ def _items_of(items: pd.DataFrame | None, responses: pd.DataFrame | None,
     return pd.DataFrame(out, copy=False)
 
 
-def _ids_in(client_id: pd.Series, ids: set[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(in ``ids``, not blank) per row: ``client_id.astype("string").isin(ids)`` with NA as
-    False, and its ``notna()``, decided once per distinct number."""
+def _ids_in(client_id: pd.Series, *sets: set[str]) -> tuple[np.ndarray, ...]:
+    """(in the first set, in the next, ..., not blank) per row: for each set
+    ``client_id.astype("string").isin(ids)`` with NA as False, then ``notna()``; each
+    distinct number decided once (one factorisation for all the sets)."""
     codes, uniq = pd.factorize(client_id.to_numpy(dtype=object), use_na_sentinel=True)
-    hit = np.zeros(len(uniq) + 1, dtype=bool)  # the last: blank (code -1)
-    hit[:-1] = [str(u) in ids for u in uniq]
-    return hit[codes], codes >= 0
+    texts = [str(u) for u in uniq]
+    out = []
+    for ids in sets:
+        hit = np.zeros(len(uniq) + 1, dtype=bool)  # the last: blank (code -1)
+        hit[:-1] = [u in ids for u in texts]
+        out.append(hit[codes])
+    return (*out, codes >= 0)
 
 
 def _drop_rows(q: Quarantine, table: pd.DataFrame, mask: pd.Series | np.ndarray, source_of,
@@ -606,6 +656,44 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         parts = [p for p in parts if p is not None and len(p)]
         return pd.concat(parts, ignore_index=True) if parts else None
 
+    # Each source's own steps after its read (consent, orphans, waves, items, conform) run as
+    # soon as its tables are whole: the questionnaires', satisfaction's and ESR's while the
+    # pool still reads the diaries, the diaries' while it reads the service costs. Their
+    # quarantine records are kept aside (``parked``) and put back in the order of a load that
+    # does every step after the last source, so the records, and the tables, are the same.
+    src_of = {"responses": lambda t: t["source"].astype(str).to_numpy(),
+              "satisfaction": lambda t: "satisfaction", "esr": lambda t: "esr",
+              "diary_rows": lambda t: "time_diary", "service_costs": lambda t: "service_costs",
+              "budgets": lambda t: "budgets"}
+    parked: dict[str, list] = {}
+    orphans_of: dict[str, pd.DataFrame] = {}  # the rows of client numbers not in the roster
+    out: dict[str, pd.DataFrame] = {}  # the tidy tables, conformed
+
+    def consent(name: str, t: pd.DataFrame | None, sheets) -> pd.DataFrame | None:
+        """3. consent and orphans of a table, before anything else uses its rows."""
+        if t is None or not len(t):
+            return t
+        m_nc, known, present = _ids_in(t["client_id"], no_consent_ids, roster_ids)
+        t = _drop_rows(q, t, m_nc, src_of[name], "no_consent", "client without consent", sheets)
+        m_or = (present & ~known)[~m_nc]  # of the rows left
+        if m_or.any():
+            o = t.loc[m_or, ["client_id", "file", "row"]].copy()
+            o["source"] = src_of[name](t.loc[m_or])
+            orphans_of[name] = o
+        return _drop_rows(q, t, m_or, src_of[name], "orphan", "client number not in the roster",
+                          sheets)
+
+    def checked(tables: dict[str, pd.DataFrame | None]) -> tuple[list, list]:
+        """:func:`consent` of tables whose sources are all read: the tables, and their
+        quarantine records taken aside."""
+        sheets = {r.path: r.sheet for r in q.file_records}
+        mark = q.mark()
+        got = [consent(n, t, sheets) for n, t in tables.items()]
+        return got, q.take_since(mark)
+
+    def conformed(name: str, t: pd.DataFrame | None) -> pd.DataFrame:
+        return conform(t, name) if t is not None else empty(name)
+
     resp_parts, item_parts = [], []
     offset = 0
     for mod, source in ((l_kyky, "kykyviisari"), (l_kom, "kompassi"), (l_osa, "osallisuus")):
@@ -617,10 +705,41 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
             item_parts.append(i.assign(_rix=i["_rix"] + offset))
             offset += len(r)
     responses = cat_tables(resp_parts)
-    items = cat_tables(item_parts)
+    items, mixed_items = _concat_items(item_parts)
     resp_parts = item_parts = r = i = None  # held twice otherwise (items: 7 million rows at 100k)
     satisfaction = cat_tables(guarded("satisfaction", l_sat.load, files("satisfaction")))
     esr = cat_tables(guarded("esr", l_esr.load, files("esr")))
+
+    # the questionnaires', satisfaction's and ESR's steps
+    (responses, satisfaction, esr), parked["consent"] = checked(
+        {"responses": responses, "satisfaction": satisfaction, "esr": esr})
+    sheets = {r.path: r.sheet for r in q.file_records}
+    # 4. waves and duplicates
+    mark = q.mark()
+    if responses is not None and len(responses):
+        kept, dups = assign_waves(responses, clients)
+        if len(dups):
+            for (src, f), g in dups.groupby(["source", "file"], sort=False, observed=True):
+                det = [f"second {w} response of the client; the one kept is row {kr}"
+                       + ("" if kf == f else f" of {kf}")
+                       for w, kr, kf in zip(g["wave"].astype(str).tolist(), g["kept_row"].tolist(),
+                                            g["kept_file"].tolist())]
+                q.rows(str(src), str(f), sheets.get(str(f)), g["row"].to_numpy(), "duplicate",
+                       det, client_id=g["client_id"].astype(object).to_numpy())
+        # a follow-up dated before the client's baseline: quarantined, the baseline kept
+        bad = wave_order(kept)
+        responses = _drop_rows(q, kept, bad, src_of["responses"], "wave_order", "a follow-up "
+                               "(väli or loppu) dated before the client's baseline (alku) of "
+                               "the same source; the baseline is kept", sheets)
+        kept = dups = bad = None
+    parked["waves"] = q.take_since(mark)
+    items = _items_of(items, responses, offset, sort_items=mixed_items)
+    out["responses"] = conformed("responses", responses)
+    items_df = conformed("items", items)
+    out["satisfaction"] = conformed("satisfaction", satisfaction)
+    out["esr"] = conformed("esr", esr)
+    responses = items = satisfaction = esr = None
+
     # diaries: many small workbooks, read first (in parallel) and parsed together
     diary_files: list[Path] = []
     done_d = [0]  # diaries read so far (their progress)
@@ -644,6 +763,35 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
                            on_read=diaries_read, ahead=diary_ahead)]
     diaries, diary_rows = cat_tables(d_outs, 0), cat_tables(d_outs, 1)
     d_outs = None
+
+    # the diaries' steps
+    sheets = {r.path: r.sheet for r in q.file_records}
+    mark = q.mark()
+    if diaries is not None:
+        # a client's own diary: the diarist decides for every row of it
+        client_diary = diaries["role"].astype(str).eq("client")
+        nc_diaries = set(diaries.loc[client_diary & diaries["person"].astype(str).isin(no_consent_ids),
+                                     "diary_id"])
+        orphan_diaries = set(diaries.loc[client_diary & ~diaries["person"].astype(str).isin(roster_ids),
+                                         "diary_id"])
+        if diary_rows is not None and (nc_diaries or orphan_diaries):
+            dr = diary_rows
+            m_nc = dr["diary_id"].isin(nc_diaries).to_numpy()
+            dr = _drop_rows(q, dr, m_nc, src_of["diary_rows"], "no_consent",
+                            "diary of a client without consent", sheets)
+            m_or = dr["diary_id"].isin(orphan_diaries).to_numpy()
+            if m_or.any():
+                orphans_of["diarist"] = dr.loc[m_or].assign(source="time_diary")
+            diary_rows = _drop_rows(q, dr, m_or, src_of["diary_rows"], "orphan",
+                                    "diary of a client number not in the roster", sheets)
+            dr = m_nc = m_or = None
+        diaries = diaries[~diaries["diary_id"].isin(nc_diaries | orphan_diaries)].reset_index(drop=True)
+    parked["diarist"] = q.take_since(mark)
+    (diary_rows,), parked["diary_rows"] = checked({"diary_rows": diary_rows})
+    out["diary_rows"] = conformed("diary_rows", diary_rows)
+    diaries_df = conformed("diaries", diaries)
+    diaries = diary_rows = None
+
     service_costs = cat_tables(guarded("service_costs", l_svc.load, files("service_costs")))
     unit_costs = None
     if cfg.has_source("unit_costs"):
@@ -652,120 +800,58 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     budgets = cat_tables(guarded("budgets", l_bud.load, files("budgets")))
     providers = cat_tables(guarded("providers", l_prov.load, files("providers")))
 
+    (service_costs, budgets), late = checked({"service_costs": service_costs,
+                                               "budgets": budgets})
     sheets = {r.path: r.sheet for r in q.file_records}
-    tables = {"responses": responses, "satisfaction": satisfaction, "esr": esr,
-              "diary_rows": diary_rows, "service_costs": service_costs, "budgets": budgets}
-    src_of = {"responses": lambda t: t["source"].astype(str).to_numpy(),
-              "satisfaction": lambda t: "satisfaction", "esr": lambda t: "esr",
-              "diary_rows": lambda t: "time_diary", "service_costs": lambda t: "service_costs",
-              "budgets": lambda t: "budgets"}
-    # from here on each table is held by ``tables`` alone: a step's new table frees the old one
-    responses = satisfaction = esr = diary_rows = service_costs = budgets = None
-
-    # 3. consent and orphans, before anything else uses the rows
-    orphan_parts = []
-    if diaries is not None:
-        # a client's own diary: the diarist decides for every row of it
-        client_diary = diaries["role"].astype(str).eq("client")
-        nc_diaries = set(diaries.loc[client_diary & diaries["person"].astype(str).isin(no_consent_ids),
-                                     "diary_id"])
-        orphan_diaries = set(diaries.loc[client_diary & ~diaries["person"].astype(str).isin(roster_ids),
-                                         "diary_id"])
-        if tables["diary_rows"] is not None and (nc_diaries or orphan_diaries):
-            dr = tables["diary_rows"]
-            m_nc = dr["diary_id"].isin(nc_diaries).to_numpy()
-            dr = _drop_rows(q, dr, m_nc, src_of["diary_rows"], "no_consent",
-                            "diary of a client without consent", sheets)
-            m_or = dr["diary_id"].isin(orphan_diaries).to_numpy()
-            if m_or.any():
-                orphan_parts.append(dr.loc[m_or].assign(source="time_diary"))
-            dr = _drop_rows(q, dr, m_or, src_of["diary_rows"], "orphan",
-                            "diary of a client number not in the roster", sheets)
-            tables["diary_rows"] = dr
-            dr = None
-        diaries = diaries[~diaries["diary_id"].isin(nc_diaries | orphan_diaries)].reset_index(drop=True)
-
-    for name, t in tables.items():
-        if t is None or not len(t):
-            continue
-        m_nc, _ = _ids_in(t["client_id"], no_consent_ids)
-        t = _drop_rows(q, t, m_nc, src_of[name], "no_consent", "client without consent", sheets)
-        known, present = _ids_in(t["client_id"], roster_ids)
-        m_or = present & ~known
-        if m_or.any():
-            o = t.loc[m_or, ["client_id", "file", "row"]].copy()
-            o["source"] = src_of[name](t.loc[m_or])
-            orphan_parts.append(o)
-        t = _drop_rows(q, t, m_or, src_of[name], "orphan", "client number not in the roster",
-                       sheets)
-        tables[name] = t
-    t = m_nc = m_or = known = present = None
-
-    # 4. waves and duplicates
-    responses = tables["responses"]
-    if responses is not None and len(responses):
-        kept, dups = assign_waves(responses, clients)
-        if len(dups):
-            for (src, f), g in dups.groupby(["source", "file"], sort=False, observed=True):
-                det = [f"second {w} response of the client; the one kept is row {kr}"
-                       + ("" if kf == f else f" of {kf}")
-                       for w, kr, kf in zip(g["wave"].astype(str).tolist(), g["kept_row"].tolist(),
-                                            g["kept_file"].tolist())]
-                q.rows(str(src), str(f), sheets.get(str(f)), g["row"].to_numpy(), "duplicate",
-                       det, client_id=g["client_id"].astype(object).to_numpy())
-        # a follow-up dated before the client's baseline: quarantined, the baseline kept
-        bad = wave_order(kept)
-        kept = _drop_rows(q, kept, bad, lambda t: t["source"].astype(str).to_numpy(),
-                          "wave_order", "a follow-up (väli or loppu) dated before the client's "
-                          "baseline (alku) of the same source; the baseline is kept", sheets)
-        tables["responses"] = kept
-        kept = dups = bad = None
-    items = _items_of(items, tables["responses"], offset)
+    # the records in the order of the steps done after the last source: consent and orphans
+    # per table (the diarists' first), then waves
+    for key in ("diarist", "consent", "diary_rows"):
+        q.put_back(parked.pop(key))
+    q.put_back(late)
+    q.put_back(parked.pop("waves"))
+    late = None
 
     # 5. budget decisions against the roster and each other; providers of service rows
-    if tables["budgets"] is not None and len(tables["budgets"]):
-        kept_b, dropped = l_bud.check_decisions(tables["budgets"], clients)
+    if budgets is not None and len(budgets):
+        kept_b, dropped = l_bud.check_decisions(budgets, clients)
         for (reason, f), g in dropped.groupby(["reason", "file"], sort=False):
             q.rows("budgets", str(f), sheets.get(str(f)), g["row"].to_numpy(), str(reason),
                    g["detail"].to_numpy(), client_id=g["client_id"].astype(object).to_numpy())
-        tables["budgets"] = kept_b
+        budgets = kept_b
+        kept_b = dropped = None
     if providers is not None and len(providers):
         dup = l_prov.duplicate_ids(providers)
         for f, g in dup.groupby("file", sort=False):
             q.rows("providers", str(f), sheets.get(str(f)), g["row"].to_numpy(), "duplicate",
                    g["detail"].to_numpy(), column="Tuottajatunnus")
         providers = providers.drop(index=dup.index).reset_index(drop=True)
-        svc = tables["service_costs"]
-        if svc is not None and len(svc):
-            svc, flags = l_prov.check_service_providers(svc, providers)
+        if service_costs is not None and len(service_costs):
+            service_costs, flags = l_prov.check_service_providers(service_costs, providers)
             heads = {c: (schemas["service_costs"].columns[c].aliases or (c,))[0]
                      for c in ("provider_id", "sector")} if schemas.get("service_costs") else {}
             for (col, reason, f), g in flags.groupby(["column", "reason", "file"], sort=False):
                 q.cells("service_costs", str(f), sheets.get(str(f)), g["row"].to_numpy(),
                         heads.get(col, col), str(reason), g["detail"].to_numpy(),
                         client_id=g["client_id"].astype(object).to_numpy())
-            tables["service_costs"] = svc
-            svc = flags = None
+            flags = None
 
-    svc = tables["service_costs"]
-    if svc is not None and len(svc):  # a client's services over the plausible sum
-        tables["service_costs"] = _drop_rows(
-            q, svc, client_amount_over(svc, limits), src_of["service_costs"],
-            "implausible_amount", "the client's service rows add up to more than the plausible "
-            f"maximum ({limits.max_client_services_eur:,.0f} €, "
+    if service_costs is not None and len(service_costs):  # a client's services over the plausible sum
+        service_costs = _drop_rows(
+            q, service_costs, client_amount_over(service_costs, limits),
+            src_of["service_costs"], "implausible_amount", "the client's service rows add up to "
+            f"more than the plausible maximum ({limits.max_client_services_eur:,.0f} €, "
             "data.max_client_services_eur)", sheets)
-    svc = None
 
     # each table conformed and its loaded form freed in turn (the load's peak memory is here)
-    out = {}
-    for n in list(tables):
-        t = tables.pop(n)
-        out[n] = conform(t, n) if t is not None else empty(n)
-        t = None
-    items_df = conform(items, "items") if items is not None else empty("items")
-    items = None
-    diaries_df = conform(diaries, "diaries") if diaries is not None else empty("diaries")
-    providers_df = conform(providers, "providers") if providers is not None else empty("providers")
+    out["service_costs"] = conformed("service_costs", service_costs)
+    service_costs = None
+    out["budgets"] = conformed("budgets", budgets)
+    budgets = None
+    providers_df = conformed("providers", providers)
+    orphan_parts = [orphans_of[n] for n in ("diarist", "responses", "satisfaction", "esr",
+                                            "diary_rows", "service_costs", "budgets")
+                    if n in orphans_of]
+    orphans_of = None
 
     # 6. accounting
     kept_parts = ([clients[["file", "row"]]] + [out[n][["file", "row"]] for n in _CLIENT_TABLES]

@@ -139,8 +139,19 @@ def client_amount_over(services: pd.DataFrame, limits: Limits | None) -> np.ndar
     if limits is None or not len(services):
         return np.zeros(len(services), dtype=bool)
     amount = pd.to_numeric(services["amount"], errors="coerce").abs().fillna(0.0)
-    total = amount.groupby(services["client_id"].astype(str).to_numpy()).transform("sum")
+    # grouped by the client number's code (blank: a group of its own, as its text "<NA>" was)
+    total = amount.groupby(_codes(services["client_id"])).transform("sum")
     return (total > limits.max_client_services_eur).to_numpy(dtype=bool)
+
+
+def _codes(*columns: pd.Series) -> np.ndarray:
+    """One integer per distinct combination of the columns' values (NA a value of its own):
+    the groups of the columns' texts joined, without building a text per row."""
+    out = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        c, uniq = pd.factorize(col, use_na_sentinel=False)
+        out = out * (len(uniq) + 1) + c
+    return out
 
 
 def wave_order(responses: pd.DataFrame) -> np.ndarray:
@@ -148,11 +159,12 @@ def wave_order(responses: pd.DataFrame) -> np.ndarray:
     baseline (``alku``) of the same source."""
     if not len(responses):
         return np.zeros(0, dtype=bool)
-    wave = responses["wave"].astype(str).to_numpy()
+    wave = responses["wave"]
     date = pd.to_datetime(responses["date"])
-    key = responses["source"].astype(str) + "\x1f" + responses["client_id"].astype(str)
-    base = date.where(wave == "alku").groupby(key.to_numpy()).transform("min")
-    follow = np.isin(wave, ["väli", "loppu"])
+    key = _codes(responses["source"], responses["client_id"])  # source x client
+    base = date.where((wave == "alku").fillna(False).to_numpy(dtype=bool)).groupby(
+        key).transform("min")
+    follow = wave.isin(["väli", "loppu"]).to_numpy(dtype=bool)
     return (follow & (date < base).fillna(False).to_numpy(dtype=bool))
 
 

@@ -194,6 +194,21 @@ class Quarantine:
         })
         self._parts.append(part)
 
+    def mark(self) -> int:
+        """A mark of the records made so far (for :meth:`take_since`)."""
+        return len(self._parts)
+
+    def take_since(self, mark: int) -> list[pd.DataFrame]:
+        """Remove and return the records made since ``mark``, to be put back later with
+        :meth:`put_back` (a step done early keeps its records where a later step's go)."""
+        taken = self._parts[mark:]
+        del self._parts[mark:]
+        return taken
+
+    def put_back(self, parts: list[pd.DataFrame]) -> None:
+        """Append records taken with :meth:`take_since`, in their order."""
+        self._parts.extend(parts)
+
     def __len__(self) -> int:
         return int(sum(len(p) for p in self._parts))
 
@@ -282,13 +297,20 @@ class Quarantine:
         bounds = np.arange(n_files + 1, dtype=np.int64) * big
         n_kept = np.diff(np.searchsorted(kept_keys, bounds))
         n_q = np.diff(np.searchsorted(q_keys, bounds))
-        reads = [_sorted_unique(np.asarray(rec.rows, dtype=np.int64)) for rec in self._files]
-        n_read = np.array([r.size for r in reads], dtype=np.int64)
-        read_keys = (np.concatenate([i * big + r for i, r in enumerate(reads)]) if reads
-                     else np.zeros(0, np.int64))
+        # each file's distinct rows read, as keys: the file's position first, so the keys of
+        # all files at once sorted and made unique are those of each file in turn
+        sizes = np.array([len(rec.rows) for rec in self._files], dtype=np.int64)
+        read_keys = (_sorted_unique(np.repeat(np.arange(n_files, dtype=np.int64) * big, sizes)
+                                    + np.concatenate([np.asarray(rec.rows, dtype=np.int64)
+                                                      for rec in self._files]))
+                     if n_files else np.zeros(0, np.int64))
+        n_read = np.bincount(read_keys // big, minlength=n_files).astype(np.int64)
         # kept and quarantined keys never read, per file (all sets sorted and unique)
         used = np.concatenate([kept_keys, q_keys])
-        stray_keys = used[~np.isin(used, read_keys, assume_unique=True)]
+        at = np.searchsorted(read_keys, used)  # read_keys is sorted
+        found = (at < read_keys.size) & (read_keys[np.minimum(at, read_keys.size - 1)] == used) \
+            if read_keys.size else np.zeros(used.size, dtype=bool)
+        stray_keys = used[~found]
         stray = np.bincount(stray_keys // big, minlength=n_files) if stray_keys.size \
             else np.zeros(n_files, dtype=np.int64)
         bad = np.flatnonzero((stray > 0) | (n_kept + n_q != n_read))
@@ -299,10 +321,11 @@ class Quarantine:
                 f"bug: rows of {rec.path} do not add up: read {n_read[i]}, kept {n_kept[i]}, "
                 f"quarantined {n_q[i]}, unaccounted {n_read[i] - n_kept[i] - n_q[i]}, "
                 f"not read {stray[i]}")
-        out = [{"source": rec.source, "path": rec.shown, "sha256": rec.sha256,
-                "sheet": rec.sheet, "rows_read": int(n_read[i]), "rows_kept": int(n_kept[i]),
-                "rows_quarantined": int(n_q[i])} for i, rec in enumerate(self._files)]
-        df = pd.DataFrame(out, columns=FILE_COLUMNS)
+        recs = self._files
+        df = pd.DataFrame({"source": [r.source for r in recs], "path": [r.shown for r in recs],
+                           "sha256": [r.sha256 for r in recs], "sheet": [r.sheet for r in recs],
+                           "rows_read": n_read, "rows_kept": n_kept, "rows_quarantined": n_q},
+                          columns=FILE_COLUMNS)
         for c in ("rows_read", "rows_kept", "rows_quarantined"):
             df[c] = df[c].astype("int64")
         return df

@@ -130,15 +130,29 @@ def check_service_providers(service_costs: pd.DataFrame, providers: pd.DataFrame
     cols = ["file", "row", "client_id", "column", "reason", "detail"]
     if service_costs is None or not len(service_costs) or "provider_id" not in service_costs:
         return service_costs, pd.DataFrame(columns=cols)
-    s = service_costs.copy()
+    s = service_costs.copy(deep=False)  # (copy-on-write: the columns set below are new)
     reg = providers.drop_duplicates("provider_id").set_index("provider_id")["sector"].astype(str)
-    pid = s["provider_id"].astype(object).where(s["provider_id"].notna(), None)
-    given = pid.notna()
-    known = pid.isin(reg.index)
-    unknown = (given & ~known).to_numpy()
-    reg_sector = pid.map(reg)
-    mism = (known & s["sector"].notna() & (s["sector"].astype(object) != reg_sector)).to_numpy()
-    fill = (known & s["sector"].isna()).to_numpy()  # blank sector: the register's is used
+    # every step is per value: done on the distinct provider ids and sectors (a few dozen),
+    # then spread to the rows by their codes
+    p_codes, p_uniq = pd.factorize(s["provider_id"].to_numpy(dtype=object), use_na_sentinel=True)
+    pid_u = pd.Series(list(p_uniq) + [None], dtype=object)  # the last: blank (code -1)
+    pid_u = pid_u.where(pid_u.notna(), None)
+    given_u = pid_u.notna().to_numpy()
+    known_u = pid_u.isin(reg.index).to_numpy()
+    reg_u = pid_u.map(reg).to_numpy(dtype=object)
+    sector = s["sector"].astype(object)
+    s_codes, s_uniq = pd.factorize(sector.to_numpy(), use_na_sentinel=True)
+    sec_u = pd.Series(list(s_uniq) + [sector.iat[int(np.flatnonzero(s_codes < 0)[0])]
+                                      if (s_codes < 0).any() else None], dtype=object)
+    has_sec_u = sec_u.notna().to_numpy()
+    # (provider, sector) pairs: the register's sector differs from the row's
+    differs = np.array([[h and bool(sv != rv) for sv, h in zip(sec_u, has_sec_u)]
+                        for rv in reg_u], dtype=bool).reshape(len(reg_u), len(sec_u))
+    mism_u = known_u[:, None] & has_sec_u[None, :] & differs
+    fill_u = known_u[:, None] & ~has_sec_u[None, :]
+    unknown = (given_u & ~known_u)[p_codes]
+    mism = mism_u[p_codes, s_codes]
+    fill = fill_u[p_codes, s_codes]
     flags = [
         s.loc[unknown, ["file", "row", "client_id"]].assign(
             column="provider_id", reason="unknown_provider",
@@ -147,9 +161,11 @@ def check_service_providers(service_costs: pd.DataFrame, providers: pd.DataFrame
             column="sector", reason="sector_mismatch",
             detail="the sector disagrees with the provider register (the register's is used)"),
     ]
-    s["provider_id"] = pid.mask(unknown)
-    new_sector = s["sector"].astype(object).where(~(mism | fill), reg_sector)
-    s["sector"] = new_sector
+    pid_out = pid_u.to_numpy(dtype=object).copy()
+    pid_out[(given_u & ~known_u)] = np.nan  # pid.mask(unknown)
+    s["provider_id"] = pd.Series(pid_out[p_codes], index=s.index, dtype=object)
+    new_sector = np.where(mism | fill, reg_u[p_codes], sector.to_numpy())
+    s["sector"] = pd.Series(new_sector, index=s.index, dtype=object)
     out = pd.concat([f for f in flags if len(f)], ignore_index=True) if any(
         len(f) for f in flags) else pd.DataFrame(columns=cols)
     return s, out[cols]

@@ -143,6 +143,10 @@ class _Batch:
         self._reads, self._cols = reads, cols
         self.role = np.array([m["role"] for m in metas], dtype=object)[self.fi]
         self.person = np.array([m["person"] for m in metas], dtype=object)[self.fi]
+        # a worker's pilot (the first two digits of the diarist code), per file then per row
+        self.diarist_pilot = np.array([m["person"][:2] if isinstance(m["person"], str) else None
+                                       for m in metas], dtype=object)[self.fi]
+        self._wide: np.ndarray | None = None  # every body at once when they share a layout
         self.start = np.array([m["period_start"] for m in metas], dtype="datetime64[ns]")[self.fi]
         self.end = np.array([m["period_end"] for m in metas], dtype="datetime64[ns]")[self.fi]
 
@@ -154,6 +158,11 @@ class _Batch:
 
     def raw(self, name: str) -> pd.Series:
         """Raw text of a canonical column over all rows (None where empty or absent)."""
+        wide = self._one_layout()
+        if wide is not None:
+            pos = self._cols[0].get(name)
+            return pd.Series(wide[:, pos] if pos is not None
+                             else np.full(self.n, None, dtype=object), dtype=object)
         parts = []
         for r, c in zip(self._reads, self._cols):
             pos = c.get(name)
@@ -161,6 +170,20 @@ class _Batch:
                          else np.full(len(r.rows), None, dtype=object))
         arr = np.concatenate(parts) if parts else np.zeros(0, dtype=object)
         return pd.Series(arr, dtype=object)
+
+    def _one_layout(self) -> np.ndarray | None:
+        """The bodies of all files as one array when every file has the same columns (diaries
+        share their template; read after the cell checks and the identity-code guard, which
+        write into the bodies), else None."""
+        if self._wide is None and self._reads:
+            first, width = self._cols[0], self._reads[0].body.shape[1]
+            if all(c == first for c in self._cols) and all(
+                    r.body.ndim == 2 and r.body.shape[1] == width for r in self._reads):
+                self._wide = np.concatenate([r.body for r in self._reads])
+            else:
+                self._wide = np.zeros((0, 0), dtype=object)  # (not one layout)
+        return self._wide if self._wide is not None and self._wide.shape[0] == self.n \
+            and self.n else None
 
     def _where(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.files[self.fi[m]], self.sheets[self.fi[m]]
@@ -244,9 +267,7 @@ def _rows(b: _Batch, schema) -> pd.DataFrame:
                            ids["client_id"].astype(object).where(ids["client_id"].notna(), None)
                            .to_numpy())
     pilot = ids["pilot_code"].to_numpy(dtype=object)
-    worker_pilot = np.array([p[:2] if isinstance(p, str) else None for p in b.person],
-                            dtype=object)
-    other = (b.role == "worker") & ids["pilot_code"].notna().to_numpy() & (pilot != worker_pilot)
+    other = (b.role == "worker") & ids["pilot_code"].notna().to_numpy() & (pilot != b.diarist_pilot)
     b.drop(other, "pilot_mismatch", "the client belongs to another pilot than the worker",
            "client_id")
 
