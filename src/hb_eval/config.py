@@ -521,11 +521,12 @@ def _glob_any_case(pattern: str, base_dir: Path) -> list[Path]:
         tail = m.group(1) + _any_case(m.group(2))
     pat = os.path.join(head, tail)
     if os.path.isabs(pat):
-        found = _glob.glob(pat)
-    else:
-        found = [os.path.join(base_dir, f) for f in _glob.glob(pat, root_dir=base_dir)]
+        found = list(map(Path, _glob.glob(pat)))
+    else:  # (a child of the folder's Path: only the relative part is parsed)
+        base = Path(base_dir)
+        found = [base / f for f in _glob.glob(pat, root_dir=base_dir)]
     # Path order is the order of the paths' parts: compared once per path, not per pair
-    return sorted(map(Path, found), key=_parts)
+    return sorted(found, key=_parts)
 
 
 def _parts(p: Path) -> tuple[str, ...]:
