@@ -337,6 +337,17 @@ def forget_parsed() -> None:
     _DATES.clear()
 
 
+def _remembered(memo: dict, parse, text: str):
+    """``parse(text)``, from ``memo`` when parsed before (a full memo starts again)."""
+    try:
+        return memo[text]
+    except KeyError:
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        out = memo[text] = parse(text)
+        return out
+
+
 def parse_number(value: object) -> float | None:
     """A number written the Finnish way (or any Python number) as float; None when not one.
 
@@ -344,13 +355,7 @@ def parse_number(value: object) -> float | None:
     ``""``, ``"abc"``, ``"1.234,5"`` -> None.
     """
     if type(value) is str:  # a cell's text: each one parsed once per load
-        try:
-            return _NUMBERS[value]
-        except KeyError:
-            if len(_NUMBERS) >= _MEMO_MAX:
-                _NUMBERS.clear()
-            out = _NUMBERS[value] = _parse_number(value)
-            return out
+        return _remembered(_NUMBERS, _parse_number, value)
     return _parse_number(value)
 
 
@@ -447,13 +452,7 @@ def parse_date(value: object) -> pd.Timestamp | None:
     ``datetime.date(2018, 3, 1)`` -> ``Timestamp("2018-03-01")``.
     """
     if type(value) is str:  # a cell's text: each one parsed once per load (a Timestamp is
-        try:                # immutable: sharing it is safe)
-            return _DATES[value]
-        except KeyError:
-            if len(_DATES) >= _MEMO_MAX:
-                _DATES.clear()
-            out = _DATES[value] = _parse_date(value)
-            return out
+        return _remembered(_DATES, _parse_date, value)  # immutable: sharing it is safe)
     return _parse_date(value)
 
 
