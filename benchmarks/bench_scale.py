@@ -161,7 +161,7 @@ def run_report_only(n: int, root: Path) -> dict:
     raw = min(raws)
     med = statistics.median
     # the best of the repeats has warm imports, like the raw read; the first load of the
-    # process (a command's one load) also imports the loaders and parses the schemas
+    # process (a command's one load) also imports pandas and the loaders, parses the schemas
     out.update(raw_read_s=raw, raw_read_median_s=med(raws), load_s=min(loads),
                load_first_s=loads[0], load_first_cpu_s=load_cpus[0],
                load_cpu_s=min(load_cpus), load_ratio=min(loads) / raw,
