@@ -360,7 +360,7 @@ class Config:
     def source_listing(self, source: str) -> tuple[list[Path], list[tuple[Path, str]]]:
         """``(files, own)``: :meth:`source_files`, and the files the patterns matched that the
         package wrote itself (path, why), which are not read."""
-        from .support.own_files import own_file_reason
+        from .support.own_files import own_file_reasons
 
         if source not in SOURCES:
             raise ConfigError(f"unknown source {source!r}; known sources: {', '.join(SOURCES)}")
@@ -382,16 +382,17 @@ class Config:
                 raise ConfigError(f"sources.{source}: file {pattern!r} does not exist "
                                   f"(looked in {self.base_dir})")
         seen: set[str] = set()
-        unique: list[Path] = []
-        own: list[tuple[Path, str]] = []
-        folders: dict[str, str] = {}  # each folder resolved once
-        manifests: dict[str, frozenset[str]] = {}  # each folder's manifest looked for once
+        first: list[Path] = []
+        folders: dict[str, Any] = {}  # each folder resolved (and listed for links) once
         for f in out:
             r = real_path(f, folders)  # never raises on a link loop (reading it says so)
             if r in seen:
                 continue
             seen.add(r)
-            why = own_file_reason(f, self.base_dir, manifests=manifests)
+            first.append(f)
+        unique: list[Path] = []
+        own: list[tuple[Path, str]] = []
+        for f, why in zip(first, own_file_reasons(first, self.base_dir)):
             if why is not None:
                 own.append((f, why))
             else:
@@ -476,17 +477,36 @@ def _any_case(ext: str) -> str:
                          for c in ext[1:])
 
 
-def real_path(path: str | os.PathLike[str], folders: dict[str, str]) -> str:
+def real_path(path: str | os.PathLike[str], folders: dict[str, Any]) -> str:
     """``os.path.realpath(path)``, with each folder resolved once (``folders``: the cache,
     folder as written -> resolved): a file that is no link is its resolved folder joined with
-    its name; a link (or ``.``, ``..``) is resolved whole. Never raises on a link loop."""
+    its name; a link (or ``.``, ``..``) is resolved whole. Never raises on a link loop.
+
+    Whether a name is a link is looked up in its folder's listing, read once per folder
+    (``os.scandir``: the entry's type, no ``lstat`` per file; the cache holds it under the
+    folder's name followed by a NUL, which no path holds); a folder that cannot be listed is
+    asked per file (``os.path.islink``)."""
     head, tail = os.path.split(os.fspath(path))
-    if not tail or tail in (".", "..") or os.path.islink(path):
+    if not tail or tail in (".", ".."):
+        return os.path.realpath(path)
+    links = folders.get(head + "\0")
+    if links is None:
+        links = folders[head + "\0"] = _links_in(head or ".")
+    if (tail in links) if links is not False else os.path.islink(path):
         return os.path.realpath(path)
     real = folders.get(head)
     if real is None:
         real = folders[head] = os.path.realpath(head or ".")
     return os.path.join(real, tail)
+
+
+def _links_in(folder: str) -> frozenset[str] | bool:
+    """Names of the symbolic links in ``folder`` (False when it cannot be listed)."""
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(e.name for e in entries if e.is_symlink())
+    except OSError:
+        return False
 
 
 def _glob_any_case(pattern: str, base_dir: Path) -> list[Path]:
@@ -501,10 +521,16 @@ def _glob_any_case(pattern: str, base_dir: Path) -> list[Path]:
         tail = m.group(1) + _any_case(m.group(2))
     pat = os.path.join(head, tail)
     if os.path.isabs(pat):
-        found = _glob.glob(pat)
-    else:
-        found = [os.path.join(base_dir, f) for f in _glob.glob(pat, root_dir=base_dir)]
-    return sorted(Path(f) for f in found)
+        found = list(map(Path, _glob.glob(pat)))
+    else:  # (a child of the folder's Path: only the relative part is parsed)
+        base = Path(base_dir)
+        found = [base / f for f in _glob.glob(pat, root_dir=base_dir)]
+    # Path order is the order of the paths' parts: compared once per path, not per pair
+    return sorted(found, key=_parts)
+
+
+def _parts(p: Path) -> tuple[str, ...]:
+    return p.parts
 
 
 def _relative(p: Path, base: Path) -> str:

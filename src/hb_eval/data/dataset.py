@@ -41,6 +41,7 @@ from .loaders.parse import layout_sheet
 from .loaders.tables import ARMS, conform, empty
 from .inventory import UNREAD_FILE_COLUMNS, unmatched_files
 from .plausibility import Limits, client_amount_over, wave_order
+from .parsing import forget_parsed
 from .quarantine import LISTED_WHEN_FOUND, REASONS, Quarantine
 from ..support.cores import fork_pool
 from ..support.heap import return_freed_memory
@@ -511,6 +512,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     if errors not in ("raise", "collect"):
         raise HbEvalError("errors must be 'raise' or 'collect'")
     privacy.reset_placeholders()  # a new run: the same inputs give the same placeholders
+    forget_parsed()  # (parse memos: one load's time does not depend on the ones before)
     cfg = config if isinstance(config, Config) else load_config(config)
     schemas = _schemas(cfg)
     limits = Limits.from_config(cfg)

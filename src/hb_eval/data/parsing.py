@@ -70,6 +70,7 @@ __all__ = [
     "parse_period",
     "normalize_text",
     "normalize_texts",
+    "forget_parsed",
 ]
 
 #: Pilot code -> pilot name (docs/data_sources.md).
@@ -320,12 +321,45 @@ def _num_from_match(m: re.Match[str] | None, text: str) -> float | None:
     return -v if m.group("sign") in ("-", "\u2212") else v
 
 
+#: Texts already parsed in this load (:func:`forget_parsed` empties them): dates and amounts
+#: repeat across a source's files (every diary of a period has its days), and each text has
+#: one answer.
+_NUMBERS: dict[str, float | None] = {}
+_DATES: dict[str, pd.Timestamp | None] = {}
+#: Texts each memo holds at most (then it starts again).
+_MEMO_MAX = 1 << 17
+
+
+def forget_parsed() -> None:
+    """Empty the memos of :func:`parse_number` and :func:`parse_date` (a load starts with
+    them empty, so that one load's time does not depend on the loads before it)."""
+    _NUMBERS.clear()
+    _DATES.clear()
+
+
+def _remembered(memo: dict, parse, text: str):
+    """``parse(text)``, from ``memo`` when parsed before (a full memo starts again)."""
+    try:
+        return memo[text]
+    except KeyError:
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        out = memo[text] = parse(text)
+        return out
+
+
 def parse_number(value: object) -> float | None:
     """A number written the Finnish way (or any Python number) as float; None when not one.
 
     Examples: ``"12,50"`` -> 12.5, ``"1 234,50 €"`` -> 1234.5, ``"−3"`` -> -3.0, ``7`` -> 7.0;
     ``""``, ``"abc"``, ``"1.234,5"`` -> None.
     """
+    if type(value) is str:  # a cell's text: each one parsed once per load
+        return _remembered(_NUMBERS, _parse_number, value)
+    return _parse_number(value)
+
+
+def _parse_number(value: object) -> float | None:
     if value is None or isinstance(value, (bool, np.bool_)):
         return None
     if isinstance(value, (int, float, np.integer, np.floating)):
@@ -417,6 +451,12 @@ def parse_date(value: object) -> pd.Timestamp | None:
     Examples: ``"1.3.2018"``, ``"01.03.2018"``, ``"2018-03-01"``, ``43160``,
     ``datetime.date(2018, 3, 1)`` -> ``Timestamp("2018-03-01")``.
     """
+    if type(value) is str:  # a cell's text: each one parsed once per load (a Timestamp is
+        return _remembered(_DATES, _parse_date, value)  # immutable: sharing it is safe)
+    return _parse_date(value)
+
+
+def _parse_date(value: object) -> pd.Timestamp | None:
     if value is None or isinstance(value, (bool, np.bool_)):
         return None
     if isinstance(value, (pd.Timestamp, _dt.datetime)):

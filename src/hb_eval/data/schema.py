@@ -11,6 +11,8 @@ file and the problem.
 """
 from __future__ import annotations
 
+import os
+import pickle
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -855,7 +857,8 @@ def _find(source: str, schema_dir: Path | None) -> Path:
     return p
 
 
-def load_schema(source: str, schema_dir: Path | None = None) -> Schema:
+def load_schema(source: str, schema_dir: Path | None = None, *,
+                _loaded: Mapping[str, Schema] | None = None) -> Schema:
     """Load and validate the schema of one source.
 
     Parameters
@@ -874,14 +877,17 @@ def load_schema(source: str, schema_dir: Path | None = None) -> Schema:
     SchemaError
         The schema is missing or wrong (the message names the file and the problem).
     """
+    def needed(name: str) -> Schema:  # read for this call unless ``_loaded`` holds it
+        return _loaded[name] if _loaded and name in _loaded else load_schema(name, schema_dir)
+
     path = _find(source, schema_dir)
     data = _read_yaml(path)
     kyky = None
     crosswalk_schema = None
     if source in ("kompassi_crosswalk", "kompassi"):
-        kyky = load_schema("kykyviisari", schema_dir)
+        kyky = needed("kykyviisari")  # only read: its domains check the crosswalk
     if source == "kompassi":
-        crosswalk_schema = load_schema("kompassi_crosswalk", schema_dir)
+        crosswalk_schema = needed("kompassi_crosswalk")  # only read (copied from)
     sch = schema_from_dict(data, file=str(path), source=source, kykyviisari=kyky)
     sch.path = path
     if crosswalk_schema is not None:
@@ -905,6 +911,34 @@ def _apply_crosswalk(sch: Schema, cw: Schema) -> None:
             sch.scoring[k] = cw.scoring[k]
 
 
+#: The last :func:`load_schemas` answer, pickled, under the stamps of the files it read.
+_LAST: dict[tuple, bytes] = {}
+
+
 def load_schemas(schema_dir: Path | None = None) -> dict[str, Schema]:
-    """Every source's schema (:data:`SOURCES`), adapted ones from ``schema_dir`` first."""
-    return {s: load_schema(s, schema_dir) for s in SOURCES}
+    """Every source's schema (:data:`SOURCES`), adapted ones from ``schema_dir`` first.
+
+    Each schema is read once per call (kompassi takes the kykyviisari and crosswalk schemas
+    read before it). A second call on unchanged files (the same path, size, modification and
+    change times and inode of every schema file) returns a fresh copy of the first call's
+    answer (unpickled: no object is shared between calls) instead of parsing them again."""
+    try:
+        key: tuple | None = (str(schema_dir),) + tuple(
+            (s, *_stamp(_find(s, schema_dir))) for s in SOURCES)
+    except (SchemaError, OSError):
+        key = None  # loading says what is wrong
+    blob = _LAST.get(key) if key is not None else None
+    if blob is not None:
+        return pickle.loads(blob)  # noqa: S301 (made by this process, below)
+    loaded: dict[str, Schema] = {}
+    for s in SOURCES:
+        loaded[s] = load_schema(s, schema_dir, _loaded=loaded)
+    _LAST.clear()
+    if key is not None:
+        _LAST[key] = pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)
+    return loaded
+
+
+def _stamp(path: Path) -> tuple:
+    st = os.stat(path)
+    return str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino

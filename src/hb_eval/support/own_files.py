@@ -14,7 +14,7 @@ from functools import lru_cache
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["QUARANTINE_FILE_NAME", "QUARANTINE_HEADER", "own_file_reason"]
+__all__ = ["QUARANTINE_FILE_NAME", "QUARANTINE_HEADER", "own_file_reason", "own_file_reasons"]
 
 #: The default name of the quarantine table ``hb-eval validate`` writes.
 QUARANTINE_FILE_NAME = "hb-eval-karanteeni.csv"
@@ -68,6 +68,77 @@ def own_file_reason(path: str | Path, base_dir: str | Path | None = None, *,
         rel = f"{os.path.basename(folder)}/{rel}"
         folder = up
     return None
+
+
+def own_file_reasons(paths: Sequence[str | Path],
+                     base_dir: str | Path | None = None) -> list[str | None]:
+    """:func:`own_file_reason` of many paths (thousands of diaries in a few folders): what a
+    file's folder decides (a run's temporary folder on the way, the manifests above it) is
+    found once per folder, the rest per name."""
+    out: list[str | None] = []
+    manifests: dict[str, frozenset[str]] = {}
+    per_folder: dict[str, tuple[bool, tuple[tuple[frozenset[str], str], ...]]] = {}
+    base = None if base_dir is None else os.path.abspath(base_dir)
+    prefix = None if base is None else base.rstrip(os.sep) + os.sep
+    for path in paths:
+        s = os.fspath(path)
+        folder, name = os.path.split(os.path.abspath(s))
+        if (not name or name in (".", "..") or name != os.path.basename(s)
+                or full_is_base(folder, name, base)):
+            out.append(own_file_reason(path, base_dir, manifests=manifests))  # an odd name
+            continue
+        if name.lower() == QUARANTINE_FILE_NAME:
+            out.append("the quarantine table hb-eval validate wrote (never an input)")
+            continue
+        known = per_folder.get(folder)
+        if known is None:
+            known = per_folder[folder] = _folder_facts(folder, prefix, manifests)
+        marked, chain = known
+        if marked or any(m in name for m in _MARKS):
+            out.append("a temporary or lock file of an hb-eval run (never an input)")
+        elif _suffix(name).lower() in (".csv", ".txt") and _quarantine_header(Path(s)):
+            out.append("a quarantine table hb-eval validate wrote (never an input)")
+        elif any(rel + name in listed for listed, rel in chain):
+            out.append("an output of an hb-eval report (listed in its manifest.json; never an "
+                       "input)")
+        else:
+            out.append(None)
+    return out
+
+
+def _suffix(name: str) -> str:
+    """``Path(name).suffix`` of a plain name."""
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
+
+
+def full_is_base(folder: str, name: str, base: str | None) -> bool:
+    """Whether ``folder``/``name`` is the configuration's folder itself."""
+    return base is not None and os.path.join(folder, name) == base
+
+
+def _folder_facts(folder: str, prefix: str | None, manifests: dict[str, frozenset[str]]
+                  ) -> tuple[bool, tuple[tuple[frozenset[str], str], ...]]:
+    """(a part of ``folder`` below the configuration's folder holds a run's mark, the
+    manifests' outputs of ``folder`` and the folders above it with the relative prefix of a
+    name in each): :func:`own_file_reason`'s per-folder facts."""
+    full = os.path.join(folder, "")
+    parts = (full[len(prefix):].split(os.sep)[:-1]
+             if prefix is not None and full.startswith(prefix) else [])
+    marked = any(m in part for part in parts for m in _MARKS)
+    chain = []
+    rel = ""
+    for _ in range(_UP + 1):
+        if folder not in manifests:
+            manifests[folder] = _manifest_outputs(folder)
+        if manifests[folder]:
+            chain.append((manifests[folder], rel))
+        up = os.path.dirname(folder)
+        if up == folder:
+            break
+        rel = f"{os.path.basename(folder)}/{rel}"
+        folder = up
+    return marked, tuple(chain)
 
 
 def _quarantine_header(p: Path) -> bool:

@@ -203,10 +203,31 @@ def _first(entry: tuple, head_of, find) -> int | None:
     return found
 
 
-def zip_directory(data: bytes) -> list[tuple] | None:
+#: A workbook of at most this many bytes keeps its ZIP directory for the next question about
+#: the same bytes (the guard, then the cell-error scan: thousands of diaries).
+_KEEP_DIRECTORY = 1 << 20
+#: The last such workbook's bytes and directory.
+_last_directory: list = [None, None]
+
+
+def zip_directory(data: bytes) -> tuple[tuple, ...] | None:
     """``(name, method, compressed size, size, local header offset)`` of every part, read
     straight from the ZIP's central directory; None for anything unusual (a comment, ZIP64, a
-    broken directory), which :mod:`zipfile` then reads."""
+    broken directory), which :mod:`zipfile` then reads. Asked again about the same bytes
+    object (a small workbook: the guard, then the cell-error scan), the answer is given again
+    without reading the directory twice."""
+    last = _last_directory
+    if last[0] is data:
+        return last[1]
+    out = _zip_directory(data)
+    if type(data) is bytes and len(data) <= _KEEP_DIRECTORY:  # (bytes cannot change)
+        last[0], last[1] = data, out
+    else:
+        last[0] = last[1] = None  # a big workbook's bytes are not held on to
+    return out
+
+
+def _zip_directory(data: bytes) -> tuple[tuple, ...] | None:
     from .cell_errors import _CDIR, _EOCD
 
     try:
@@ -225,7 +246,7 @@ def zip_directory(data: bytes) -> list[tuple] | None:
             name = data[pos + _CDIR.size:pos + _CDIR.size + name_len].decode("utf-8", "replace")
             pos += _CDIR.size + name_len + extra_len + com_len
             out.append((name, method, csize, size, local))
-        return out
+        return tuple(out)
     except struct.error:
         return None
 
@@ -260,6 +281,8 @@ def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, n: int = _HEAD) -> bytes:
 
 
 def _shared_strings(head: bytes) -> int | None:
+    if b"sst" not in head:  # (the pattern's literal, found without the pattern: 7x faster)
+        return None
     m = _SST.search(head)
     if m is None:
         return None
@@ -276,6 +299,8 @@ def _column(letters: bytes) -> int:
 
 
 def _cells(head: bytes) -> int | None:
+    if b"dimension" not in head:  # (the pattern's literal; most diaries have no dimension)
+        return None
     m = _DIMENSION.search(head)
     if m is None or not m.group(2):
         return None

@@ -1,0 +1,53 @@
+"""The source listing's fast paths equal the per-file answers they replace: ``real_path``
+(links looked up in the folder's listing) equals ``os.path.realpath``, and
+``own_file_reasons`` equals ``own_file_reason`` per file."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from hb_eval.config import real_path
+from hb_eval.support.own_files import own_file_reason, own_file_reasons
+
+
+def _tree(d: Path) -> list:
+    (d / "out" / "tables").mkdir(parents=True)
+    (d / "out" / "manifest.json").write_text(json.dumps(
+        {"created_with": "hb_eval 0.1", "outputs": {"tables/files.csv": 1, "report.html": 1}}))
+    for n in ("tables/files.csv", "tables/mine.csv", "report.html", "x.xlsx"):
+        (d / "out" / n).write_text("a")
+    (d / ".hb-eval-tmp-1").mkdir()
+    (d / ".hb-eval-tmp-1" / "a.xlsx").write_text("x")
+    header = "source;file;sheet;row;column;level;reason;detail;client_id\n"
+    (d / "q.csv").write_text("\ufeff" + header, encoding="utf-8")
+    (d / "..csv").write_text(header)
+    (d / "HB-EVAL-KARANTEENI.CSV").write_text("")
+    (d / "a.hb-eval.lock").write_text("")
+    (d / "plain.xlsx").write_text("")
+    os.symlink("plain.xlsx", d / "link.xlsx")
+    os.symlink("loop_b.xlsx", d / "loop_a.xlsx")
+    os.symlink("loop_a.xlsx", d / "loop_b.xlsx")
+    os.symlink("gone.xlsx", d / "dangling.xlsx")
+    os.symlink("out", d / "out_link")
+    return [d / "out/tables/files.csv", d / "out/tables/mine.csv", d / "out/report.html",
+            d / "out/x.xlsx", d / ".hb-eval-tmp-1/a.xlsx", d / "q.csv", d / "..csv",
+            d / "HB-EVAL-KARANTEENI.CSV", d / "a.hb-eval.lock", d, str(d) + "/.",
+            str(d / "out") + "/..", "relative.csv", Path("/"), d / "nope.txt",
+            d / "link.xlsx", d / "loop_a.xlsx", d / "dangling.xlsx", d / "out_link/x.xlsx",
+            d / "out_link" / "tables" / "files.csv", d / "missing_dir" / "a.xlsx", d / "plain.xlsx"]
+
+
+def test_real_path_equals_realpath(tmp_path):
+    paths = _tree(tmp_path)
+    folders: dict = {}
+    for p in paths + paths:  # the second time from the cache
+        assert real_path(p, folders) == os.path.realpath(p), p
+
+
+def test_own_file_reasons_equal_per_file(tmp_path):
+    paths = _tree(tmp_path)
+    for base in (tmp_path, tmp_path / "out", None, tmp_path / ".hb-eval-tmp-1"):
+        want = [own_file_reason(p, base) for p in paths]
+        assert own_file_reasons(paths, base) == want
+        assert sum(w is not None for w in want) >= 5  # the cases hold own files
