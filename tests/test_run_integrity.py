@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-import hb_eval.report.figures as FIG
 import hb_eval.report.run as R
 from hb_eval.cli import main
 from hb_eval.data.io.snapshot import read_input
@@ -45,6 +44,22 @@ def _fast_figure(fig, fig_dir, name):
     return png
 
 
+def _fast_figures(figure_data, lang, public, fig_dir, run, failures, wtp=None, workers=None,
+                  beside=()):
+    """``render_figures`` with a placeholder for every figure (none drawn: what these tests
+    check is the writing); the jobs done ``beside`` the figures (the workbook, ...) run."""
+    import matplotlib.pyplot as plt
+
+    from hb_eval.report.figure_gallery import FIGURES
+    from hb_eval.report.html import img_tag
+
+    out = {}
+    for name in FIGURES:
+        png = _fast_figure(plt.figure(), fig_dir, name)
+        out[name] = {"img": img_tag(png, name, name, png), "caption": name, "alt": name}
+    return out, [job() for job in beside]
+
+
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory):
     """A synthetic evaluation, its analysis done once, and an earlier report written."""
@@ -61,7 +76,7 @@ def quick(analysed, monkeypatch, tmp_path):
     """Report runs that reuse the analysis; ``out`` holds an earlier, complete run."""
     cfg, ds, built, _ = analysed
     monkeypatch.setattr(R, "evaluate_config", lambda *a, **k: built)
-    monkeypatch.setattr(FIG, "save_figure", _fast_figure)
+    monkeypatch.setattr(R, "render_figures", _fast_figures)
     out = tmp_path / "out"
     R.run_report(cfg, out, progress=False, dataset=ds)
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
