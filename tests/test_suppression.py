@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hb_eval.report.suppression import (CONFIDENTIAL, SUPPRESSED, is_small, is_suppressed, suppress_frame, suppress_mapping, suppress_table,
-                                        suppress_matrix, suppress_results)
+                                        suppress_matrix, suppress_results, suppress_rows,
+                                        symbol_of)
 
 
 def test_is_small_bounds():
@@ -172,15 +173,36 @@ def test_suppress_table_nested_relations():
         assert m[:2, j].sum() + m[2, j] != 1
 
 
+_VALUE = st.one_of(st.integers(-3, 12), st.sampled_from([0.5, 4.999, 5.0, -0.0, 2.5]),
+                   st.just(float("nan")), st.just(float("inf")))
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.integers(-3, 12), st.sampled_from([0.5, 4.999, 5.0, -0.0, 2.5]),
-                          st.just(float("nan"))), min_size=1, max_size=9),
-       st.booleans(), st.integers(1, 6))
-def test_a_mapping_is_suppressed_as_its_one_row_table(values, total_shown, threshold):
-    # identity: suppress_mapping's plain-Python row (a file's rows kept and quarantined, ...)
-    # marks what suppress_matrix marks for the same one-row table
-    counts = {f"k{i}": v for i, v in enumerate(values)}
-    mask = suppress_matrix(np.array([[float(v) for v in values]]), row_totals=total_shown,
-                           threshold=threshold)[0][0]
-    out = suppress_mapping(counts, total_shown=total_shown, threshold=threshold)
-    assert [is_suppressed(out[k]) for k in counts] == mask.tolist()
+@given(st.integers(1, 9).flatmap(lambda c: st.lists(st.lists(_VALUE, min_size=c, max_size=c),
+                                                    min_size=1, max_size=6)),
+       st.integers(1, 6))
+def test_rows_are_suppressed_as_each_one_row_table(rows, threshold):
+    # identity: suppress_rows (all files' rows kept and quarantined at once) marks what
+    # suppress_matrix's relation loop marks for each row alone with its total shown
+    mask, total = suppress_rows(np.array(rows, dtype=float), threshold=threshold)
+    for i, row in enumerate(rows):
+        m, t, _, _ = suppress_matrix(np.array([row], dtype=float), row_totals=True,
+                                     threshold=threshold)
+        assert mask[i].tolist() == m[0].tolist() and bool(total[i]) == bool(t[0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.integers(0, 9), st.none()), st.integers(0, 9),
+                          st.integers(0, 12)), max_size=12))
+def test_files_suppressed_together_as_one_by_one(triples):
+    # data.files of a public results.json: the same as suppress_mapping per file
+    files = [{"path": "paivakirjat/asiakas_0410712.xlsx", "rows_kept": k, "rows_quarantined": q,
+              "rows_read": r} for k, q, r in triples]
+    out = suppress_results({"data": {"files": files}})["data"]["files"]
+    for f, o in zip(files, out):
+        one = suppress_mapping({k: f[k] for k in ("rows_kept", "rows_quarantined")},
+                               total_shown=True)
+        assert {k: o[k] for k in one} == one
+        assert o["rows_read"] == (symbol_of(f["rows_read"]) if is_small(f["rows_read"])
+                                  else f["rows_read"])
+        assert "0410712" not in o["path"]

@@ -75,7 +75,8 @@ _DASHES = "\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
 _ANY = (r"(?<!\d)(?=((\d{2})(\d{2})(\d{2}) ?([-+A-Fa-fU-Yu-y" + _DASHES + r"]?) ?(\d{3})"
         r"([0-9A-Za-z]))(?!\d))")
 _ANY_RE = re.compile(_ANY)
-_SIX_DIGITS = re.compile(r"\d{6}")
+# The runs of six digits or more, each from its first digit (where a code may start).
+_DIGIT_RUN = re.compile(r"\d{6,}")
 # Loose shape for masking: six digits, any single separator-ish character (or none), three
 # digits and one alphanumeric, in any case; also six digits + space-separated rest.
 _LOOSE = r"(?<![0-9A-Za-z])\d{6}\s?[-+\u2010-\u2015\u2212A-Za-z]?\s?\d{3}[0-9A-Za-z](?![0-9A-Za-z])"
@@ -185,8 +186,12 @@ def _spans_in_views(text: str, find: Any) -> list[tuple[int, int, Any]]:
     if not _needs_views(text):
         return find(text)
     found = []
-    for drop in (True, False):
-        if not find(_quick_view(text, drop)):  # nearly always: no index map needed
+    dropped = _INVISIBLE_RE.sub("", text)
+    # without invisible characters both readings are the same text: it is searched once
+    readings = (True, False) if len(dropped) != len(text) else (True,)
+    for drop in readings:
+        quick = _SPACE_RUN_RE.sub(" ", dropped) if drop else _quick_view(text, drop)
+        if not find(quick):  # nearly always: no index map needed
             continue
         view, pos = _view(text, drop)
         found += [(pos[a], pos[b - 1] + 1, key) for a, b, key in find(view)]
@@ -236,12 +241,15 @@ def _codes(text: str) -> list[tuple[int, int, str]]:
 def _plain_codes(text: str) -> list[tuple[int, int, str]]:
     """:func:`_codes` of a text whose only spaces are single ASCII spaces."""
     out: list[tuple[int, int, str]] = []
-    if not _SIX_DIGITS.search(text):  # nearly every text: no six digits in a row
-        return out
     end = -1
-    for m in _ANY_RE.finditer(text):
-        start = m.start(1)
+    # a code starts where a run of six or more digits starts ((?<!\d)\d{6} of _ANY): the
+    # pattern is tried at those places only, not at every character of a long text (a page)
+    for run in _DIGIT_RUN.finditer(text):
+        start = run.start()
         if start < end:
+            continue
+        m = _ANY_RE.match(text, start)
+        if m is None:
             continue
         _, dd, mm, yy, sign, nnn, check = m.groups()
         if _valid_parts(dd, mm, yy, sign, nnn, check):

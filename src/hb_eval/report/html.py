@@ -27,7 +27,7 @@ from .results_json import get_path, to_jsonable
 from .suppression import is_suppressed
 from .tables import Table
 
-__all__ = ["render_html", "table_html", "number_span", "img_tag"]
+__all__ = ["render_html", "table_html", "number_span", "img_tag", "headline_img"]
 
 _KINDS = {
     "num": lambda v, lang, d: fmt_num(v, lang, d),
@@ -139,6 +139,18 @@ def img_tag(png: bytes, alt: str, name: str, phone: bytes | None = None) -> Mark
                                        img)
 
 
+def headline_img(name: str, fig: Mapping[str, Any]) -> str:
+    """Figure ``name``'s image as the summary's headline: its phone rendition (drawn for a
+    narrow column, legible beside the text) with its own id (see ``H()`` of
+    :func:`render_html`)."""
+    img = str(fig["img"])
+    phone = _SRCSET.search(img)
+    if phone:
+        return str(Markup('<img class="fig" id="headline-{}" alt="{}" src="{}">').format(
+            name, fig.get("alt", fig["caption"]), Markup(phone.group(1))))
+    return img.replace(f'id="fig-{name}"', f'id="headline-{name}"', 1)
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir())),
@@ -203,13 +215,7 @@ def render_html(results: Mapping[str, Any], context: Mapping[str, Any], lang: st
         fig = context.get("figures", {}).get(name)
         if fig is None:
             return Markup("")
-        img = str(fig["img"])
-        phone = _SRCSET.search(img)
-        if phone:
-            img = str(Markup('<img class="fig" id="headline-{}" alt="{}" src="{}">').format(
-                name, fig.get("alt", fig["caption"]), Markup(phone.group(1))))
-        else:
-            img = img.replace(f'id="fig-{name}"', f'id="headline-{name}"', 1)
+        img = fig["headline"] if "headline" in fig else headline_img(name, fig)
         return Markup('<figure class="headline" data-headline="{}">{}<figcaption>{}'
                       '</figcaption></figure>').format(name, Markup(img), fig["caption"])
 

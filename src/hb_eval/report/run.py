@@ -33,14 +33,15 @@ from ..data.loaders.unit_costs import unit_cost_value
 from ..support.progress import RunProgress, as_progress
 from .budget_sections import suppress_budget_results
 from .html import render_html
+from .page import marked_figures, with_figures
 from .figure_gallery import FIGURES, FigureGallery
 from .figure_jobs import both_ends, render_figures
 from .format import fmt_int
 from .i18n import t
 from .privacy_gate import gate_html, gate_table
 from .references import reference_rows
-from .manifest import (build_manifest, created_with, inputs_read, redact_manifest,
-                       write_manifest)
+from .manifest import (build_manifest, created_with, dumped_inputs, inputs_read,
+                       redact_manifest, write_manifest)
 from .output import OutputFolder
 from .pdf import PdfError, print_pdf
 from .results_json import dumps_results, to_jsonable
@@ -50,6 +51,7 @@ from .dominance import align_dominance, apply_dominance, dominance_figures, domi
 from .disclosure import (Rules, align_results, disclose_tables, figure_records, output_check,
                          output_check_html, public_figure_data)
 from .tables import Table, write_csv
+from .unchanged import confirm, hashed
 from .workbook import write_workbook
 
 if TYPE_CHECKING:
@@ -217,21 +219,57 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
         text = dumps_results(results).encode("utf-8")
         return text if placeholders_numbered() == numbered else None
 
+    a = config.analysis
+    uc = getattr(ev.dataset, "unit_costs", None)
+    context = {
+        "title": config.name, "audience": config.report.audience, "created_with": created_with(),
+        "sections": {k: SectionView(v.status, v.reason, lang, note=_inference_note(
+            results, lang, a.cluster) if k == "outcomes" else "")
+            for k, v in ev.sections.items()},
+        "tables": tables, "primary": PRIMARY, "perspective": a.perspective,
+        "cluster": a.cluster, "wild_primary": _wild_primary(results),
+        "reps": a.bootstrap_reps, "seed": a.seed, "wtp_max": a.wtp_max,
+        "diary_rule": a.diary_rule, "cea_resample": a.cea_resample,
+        "price_year": unit_cost_value(uc, "price_year"),
+        "references": reference_rows(lang),
+    }
+
+    def page_text() -> str | None:
+        # report.html, gated, with its figures to be put in (report.page), by the other
+        # process on results.json's condition
+        if os.getpid() == here:
+            return None
+        text = gate_html(render_html(results, {**context, "figures": marked_figures(lang)}, lang))
+        return text if placeholders_numbered() == numbered else None
+
     files = getattr(ev.dataset, "files", None)
+
+    def manifest_inputs() -> Any:
+        # the other process writes them as manifest.json's text, on the same condition (this
+        # one makes them after the figures: a figure drawn again in order may number a code)
+        if files is None or os.getpid() == here:
+            return None
+        text = dumped_inputs(inputs_read(config, files), public)
+        return text if placeholders_numbered() == numbered else None
+
     # beside the figures (by the other process, when there are two): the workbook, the
-    # manifest's inputs, results.json's text and, in an internal report, what disclosure
-    # control would do (it changes none of its outputs)
+    # manifest's inputs, the inputs hashed again (report.unchanged), report.html and
+    # results.json's text and, in an internal report, what disclosure control would do (it
+    # changes none of its outputs)
     would_be = () if public else (lambda: disclosure(workers=1)[2],)
     figs, done = render_figures(figure_data, lang, public, out / "figures", run, failures,
                                 wtp=config.analysis.wtp, beside=(
-                                    workbook, lambda: None if files is None else
-                                    inputs_read(config, files), *would_be, results_text))
+                                    workbook, manifest_inputs, lambda: hashed(ev.dataset),
+                                    *would_be, page_text, results_text))
+    _, inputs, changed, *would, page, text = done
+    if inputs is None and files is not None:  # here, in the order of one process
+        inputs = inputs_read(config, files)
     if not public:
-        records = done[2]
+        records = would[0]
 
     run.part("results.json")
     run.update(0.8, 1, count="")
-    text = done[-1] if done[-1] is not None else dumps_results(results).encode("utf-8")
+    text = text if text is not None else dumps_results(results).encode("utf-8")
     with dest.writing("results.json") as path:
         path.write_bytes(text)
 
@@ -242,21 +280,8 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
         path.write_text(output_check_html(oc, lang, rules), encoding="utf-8")
 
     run.part("report.html")
-    a = config.analysis
-    uc = getattr(ev.dataset, "unit_costs", None)
-    context = {
-        "title": config.name, "audience": config.report.audience, "created_with": created_with(),
-        "sections": {k: SectionView(v.status, v.reason, lang, note=_inference_note(
-            results, lang, a.cluster) if k == "outcomes" else "")
-            for k, v in ev.sections.items()},
-        "tables": tables, "figures": figs, "primary": PRIMARY, "perspective": a.perspective,
-        "cluster": a.cluster, "wild_primary": _wild_primary(results),
-        "reps": a.bootstrap_reps, "seed": a.seed, "wtp_max": a.wtp_max,
-        "diary_rule": a.diary_rule, "cea_resample": a.cea_resample,
-        "price_year": unit_cost_value(uc, "price_year"),
-        "references": reference_rows(lang),
-    }
-    html = gate_html(render_html(results, context, lang))
+    html = with_figures(page, figs) if page is not None else gate_html(render_html(
+        results, {**context, "figures": figs}, lang))
     with dest.writing("report.html") as path:
         path.write_text(html, encoding="utf-8")
     printed = None
@@ -270,12 +295,10 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
                 failures.append(f"pdf: {exc}")
                 run.note(f"no report.pdf: {exc}")
 
-    check = getattr(ev.dataset, "check_inputs_unchanged", None)
-    if check is not None:  # the manifest must describe the bytes analysed
-        check()
+    confirm(ev.dataset, changed)  # the manifest must describe the bytes analysed
     base = Path(config.base_dir).resolve()
     anchor = out if base.is_relative_to(out.resolve()) else dest.out  # inputs inside: the demo
-    manifest = build_manifest(config, files_table=files, out_dir=anchor, inputs=done[1],
+    manifest = build_manifest(config, files_table=files, out_dir=anchor, inputs=inputs,
                               results_sha256=hashlib.sha256(text).hexdigest())
     manifest["failures"] = failures
     if printed is not None:  # the browser that printed it (another gives other bytes)

@@ -20,7 +20,6 @@ Decisions where the spec is silent:
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -33,6 +32,7 @@ __all__ = [
     "SUPPRESSED",
     "is_small",
     "suppress_matrix",
+    "suppress_rows",
     "suppress_frame",
     "suppress_cells",
     "suppress_table",
@@ -185,6 +185,38 @@ def suppress_matrix(cells: np.ndarray, *, row_totals: bool = False, col_totals: 
     return (mask[:r, :c], mask[:r, c] if row_totals else np.zeros(r, bool),
             mask[r, :c] if col_totals else np.zeros(c, bool),
             bool(mask[r, c]) if (row_totals and col_totals) else False)
+
+
+def suppress_rows(cells: np.ndarray, *, threshold: int = THRESHOLD
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`suppress_matrix` of many one-relation rows at once: each row of ``cells`` is a
+    table with its total shown (``row_totals=True``, one relation: the row and its total), so
+    the row's masks are ``suppress_matrix(cells[i:i + 1], row_totals=True)``'s cell and row
+    total masks; vectorised over the rows (a public results.json has one such row per input
+    file, 16,410 at 100,000 clients).
+
+    Returns
+    -------
+    mask, total_mask
+        Boolean ``r x c`` mask of suppressed cells and length-``r`` mask of suppressed totals.
+    """
+    x = np.asarray(cells, dtype=float)
+    if x.ndim != 2:
+        raise ValueError("cells must be a 2-D array")
+    full = np.nan_to_num(x)
+    shown = ~np.isnan(x)
+    mask = shown & (full >= 0) & (full < threshold)
+    total = np.nansum(x, axis=1)
+    total_mask = (total >= 0) & (total < threshold)
+    # a relation with one suppressed member: the smallest other shown cell (the first of
+    # equal ones) is suppressed too, or the total when there is none
+    one = mask.sum(axis=1) + total_mask == 1
+    cand = shown & ~mask
+    has = cand.any(axis=1)
+    rows = np.flatnonzero(one & has)
+    mask[rows, np.argmin(np.where(cand, full, np.inf), axis=1)[rows]] = True
+    total_mask |= one & ~has
+    return mask, total_mask
 
 
 def suppress_cells(values: np.ndarray, relations: Sequence[tuple[Sequence[int], int]],
@@ -345,36 +377,11 @@ def suppress_mapping(counts: Mapping[str, Any], *, total_shown: bool = False,
     if not keys:
         return out
     row = [float(counts[k]) for k in keys]
-    mask = _row_mask(row, total_shown, threshold)
-    if mask is None:
-        mask = suppress_matrix(np.array([row]), row_totals=total_shown, threshold=threshold)[0][0]
+    mask = suppress_matrix(np.array([row]), row_totals=total_shown, threshold=threshold)[0][0]
     for k, m in zip(keys, mask):
         if m:
             out[k] = symbol_of(counts[k], threshold)
     return out
-
-
-def _row_mask(row: list[float], total_shown: bool, threshold: int) -> list[bool] | None:
-    """``suppress_matrix([row], row_totals=total_shown)``'s cell mask for a short row of finite
-    or NaN values, without arrays (None for a longer row or an infinite value: use
-    :func:`suppress_matrix`). :func:`suppress_mapping` runs once per input file in a public
-    results.json (16,410 files at 100,000 clients); a row has one relation, its total."""
-    if len(row) >= 8 or any(math.isinf(v) for v in row):
-        return None
-    shown = [not math.isnan(v) for v in row]
-    mask = [s and 0 <= v < threshold for s, v in zip(shown, row)]
-    if not total_shown:
-        return mask
-    total = 0.0
-    for v, s in zip(row, shown):  # np.nansum's order for fewer than 8 values
-        if s:
-            total += v
-    if sum(mask) + (0 <= total < threshold) != 1:
-        return mask
-    cand = [i for i, (s, m) in enumerate(zip(shown, mask)) if s and not m]
-    if cand:  # the smallest other value (the first of equal ones); else the total goes
-        mask[min(cand, key=lambda i: row[i])] = True
-    return mask
 
 
 def _numeric(v: Any) -> bool:
@@ -414,6 +421,36 @@ def _is_count_path(path: str) -> bool:
     return False
 
 
+_FILE_ROWS = ("rows_kept", "rows_quarantined")
+
+
+def _suppress_files(files: list[Any], threshold: int) -> None:
+    """``data.files`` in place: client numbers in file names redacted; per file, ``rows_read =
+    rows_kept + rows_quarantined`` is one relation (:func:`suppress_mapping` with its total
+    shown), every file's in one :func:`suppress_rows` call."""
+    numeric = []
+    for f in files:
+        if not isinstance(f, dict):
+            continue
+        if isinstance(f.get("path"), str):
+            f["path"] = redact_client_numbers(f["path"])
+        if all(k in f for k in _FILE_ROWS):
+            if all(_numeric(f[k]) for k in _FILE_ROWS):
+                numeric.append(f)
+            else:  # a value that is no number passes through
+                f.update(suppress_mapping({k: f[k] for k in _FILE_ROWS}, total_shown=True,
+                                          threshold=threshold))
+            if is_small(f.get("rows_read"), threshold):
+                f["rows_read"] = symbol_of(f["rows_read"], threshold)
+    if not numeric:
+        return
+    mask = suppress_rows(np.array([[float(f[k]) for k in _FILE_ROWS] for f in numeric]),
+                         threshold=threshold)[0]
+    for i, j in zip(*np.nonzero(mask)):
+        f, k = numeric[i], _FILE_ROWS[j]
+        f[k] = symbol_of(f[k], threshold)
+
+
 def suppress_results(results: Mapping[str, Any], threshold: int = THRESHOLD) -> dict[str, Any]:
     """The public form of a results dict (a deep copy; the input is not changed).
 
@@ -441,15 +478,7 @@ def suppress_results(results: Mapping[str, Any], threshold: int = THRESHOLD) -> 
             clients.update(suppress_mapping(arms, total_shown=True, threshold=threshold))
         files = data.get("files")
         if isinstance(files, list):
-            for f in files:
-                if isinstance(f, dict) and isinstance(f.get("path"), str):
-                    f["path"] = redact_client_numbers(f["path"])
-                if isinstance(f, dict) and all(k in f for k in ("rows_kept", "rows_quarantined")):
-                    f.update(suppress_mapping({"rows_kept": f["rows_kept"],
-                                               "rows_quarantined": f["rows_quarantined"]},
-                                              total_shown=True, threshold=threshold))
-                    if is_small(f.get("rows_read"), threshold):
-                        f["rows_read"] = symbol_of(f["rows_read"], threshold)
+            _suppress_files(files, threshold)
     outcomes = res.get("outcomes")
     if isinstance(outcomes, dict):
         for o in outcomes.values():
