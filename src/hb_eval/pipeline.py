@@ -18,9 +18,9 @@ input error; ``failed`` for any other exception (the rest still runs). A stage w
 earlier stage already set is skipped (the satisfaction stage also does the employment
 transitions); a stage that runs ``after`` another one takes that one's status when it is not ok.
 
-From :data:`SIDE_FROM_CLIENTS` clients on two cores the ``side`` stages (the cost side after the
-services) run in a forked process while this one runs the others (:func:`run_stages`); the
-Evaluation ends up as one process leaves it, in the same order.
+From :data:`SIDE_FROM_CLIENTS` clients on two cores the ``side`` stages (the experience and cost
+stages) run in a process forked before the scoring, while this one scores and runs the others
+(:func:`run_stages`); the Evaluation ends up as one process leaves it, in the same order.
 
 Adding an analysis
 ------------------
@@ -28,8 +28,8 @@ Adding an analysis
    modules, put the plain block into ``ev.results["my_analysis"]`` and tidy frames into
    ``ev.tables``.
 2. Register it in :data:`STAGES`: ``Stage("my_analysis", _my_analysis, needs=("source",))``
-   (``side=True`` only when it reads nothing a non-side stage after :data:`BEFORE_SIDE` makes and
-   only adds keys to ``ev``).
+   (``side=True`` only when it reads nothing a non-side stage makes, no scores but the primary
+   change frame (then also ``change=True``), and only adds keys to ``ev``).
 3. In the report: a title ``tab_<table>`` in ``report/i18n.py``, and if the table has count
    columns with derived columns, an entry in ``report/table_specs.py``.
 """
@@ -111,8 +111,12 @@ class Stage:
         Sections that must be ok first; otherwise this one takes the first failing one's state.
     side
         Runs in the side process when there is one (:func:`run_stages`): it reads only the
-        dataset, the configuration, the scores and what other side stages or the stages of
-        :data:`BEFORE_SIDE` left, and only adds keys to ``ev``'s dicts.
+        dataset, the configuration, what other side stages left and (when ``change``) the
+        primary change frame, never the scores, waits only for side stages, and only adds keys
+        to ``ev``'s dicts.
+    change
+        Reads the primary outcome's change frame (:func:`_primary_change`, made from the
+        scores): in the side process it waits for this process to send it.
     """
 
     name: str
@@ -120,6 +124,7 @@ class Stage:
     needs: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
     side: bool = False
+    change: bool = False
 
 
 def counter(ev: Evaluation, unit: str = "replicates", part: tuple[int, int] = (0, 1)
@@ -509,22 +514,25 @@ STAGES: tuple[Stage, ...] = (
     Stage("imputation", _imputation),
     Stage("comparability", _comparability),
     Stage("confounding", _confounding),
-    Stage("satisfaction", _satisfaction, needs=("satisfaction",)),
-    Stage("esr", _esr, needs=("esr",)),
+    Stage("satisfaction", _satisfaction, needs=("satisfaction",), side=True),
+    Stage("esr", _esr, needs=("esr",), side=True),
     Stage("services", _services, needs=("service_costs",)),
     Stage("budget", _budget, needs=("budgets", "service_costs"), side=True),
     Stage("providers", _providers, needs=("service_costs", "providers"), side=True),
     Stage("costs", _costs, needs=("unit_costs",), side=True),
-    Stage("cea", _cea, needs=("unit_costs",), after=("costs",), side=True),
-    Stage("sensitivity", _sensitivity, needs=("unit_costs",), after=("costs",), side=True),
+    Stage("cea", _cea, needs=("unit_costs",), after=("costs",), side=True, change=True),
+    Stage("sensitivity", _sensitivity, needs=("unit_costs",), after=("costs",), side=True,
+          change=True),
     Stage("plan", _plan),
 )
-#: With a side process, the stages this process runs before forking it (in this order): the
-#: outcome stage forks workers of its own (so the side process waits for its end), and the
-#: services stage prices the service rows the side's cost stages reuse. The side stages are the
-#: cost side from the budget on (at 100,000 clients about 9.5 s CPU, the CEA's on two threads),
-#: this process meanwhile runs imputation to plan (about 8.7 s).
-BEFORE_SIDE: tuple[str, ...] = ("outcomes", "services")
+#: Stages that fork workers of their own (the outcome estimators): with a side process, this
+#: process starts them only when the side process waits for the primary change frame, and
+#: sends it when they are done, so that no third heavy process runs beside their workers.
+#: The side process (forked before the scoring) meanwhile does the side stages that need no
+#: scores: at 100,000 clients satisfaction, budget, providers and costs (about 3.5 s CPU) beside
+#: the scoring (5.4 s); then cea and sensitivity (about 7 s) beside imputation to plan (about
+#: 8 s).
+FORKING: tuple[str, ...] = ("outcomes",)
 #: From this many clients the side stages run in a forked process beside this one's.
 SIDE_FROM_CLIENTS = 5000
 
@@ -603,9 +611,8 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
         The scores of this dataset and ``include_kompassi`` when already computed
         (:meth:`~hb_eval.evaluation.Evaluation.rerun`); None: score the questionnaires.
     workers
-        2: the ``side`` stages (the cost side after the services) run in a forked
-        process while this one runs the others, after the stages of :data:`BEFORE_SIDE`; 1:
-        every stage here. None: 2 from :data:`SIDE_FROM_CLIENTS` clients when two cores may be
+        2: the ``side`` stages run in a process forked before the scoring while this one
+        scores and runs the others (see :data:`FORKING`); 1: every stage here. None: 2 from :data:`SIDE_FROM_CLIENTS` clients when two cores may be
         used and processes can be forked (:mod:`hb_eval.support.cores`), else 1. The results,
         their order, the sections and the notes are the same either way.
     """
@@ -613,13 +620,10 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
     ev.__dict__["_progress"] = run  # for counter() while the stages run; not kept on the result
     todo = STAGES if stages is None else stages
     try:
-        run.step("scoring")
-        ev.scores = scores if scores is not None else scoring.score_all(
-            ev.dataset, include_kompassi=ev.config.analysis.include_kompassi)
-        return_freed_memory()
         if _side_workers(ev, todo, workers) > 1:
-            _run_with_side(ev, todo, run, debug)
+            _run_with_side(ev, todo, run, debug, scores)
         else:
+            _score(ev, run, scores)
             for stage in todo:
                 _run_one(ev, stage, run, debug)
     finally:
@@ -631,13 +635,20 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
     data_tables(ev)
 
 
+def _score(ev: Evaluation, run: RunProgress, scores: pd.DataFrame | None) -> None:
+    """The scoring step: ``ev.scores`` (``scores`` when given)."""
+    run.step("scoring")
+    ev.scores = scores if scores is not None else scoring.score_all(
+        ev.dataset, include_kompassi=ev.config.analysis.include_kompassi)
+    return_freed_memory()
+
+
 def _side_workers(ev: Evaluation, stages: tuple[Stage, ...], workers: int | None) -> int:
     """2 when the side stages run in a process of their own, else 1 (see :func:`run_stages`)."""
     side = {s.name for s in stages if s.side}
-    # a side stage may wait only for side stages or those run before the fork
+    # a side stage may wait only for side stages (the side process starts before the others)
     if (not side or len(side) == len(stages) or any(
-            dep not in side and dep not in BEFORE_SIDE
-            for s in stages if s.side for dep in s.after)):
+            dep not in side for s in stages if s.side for dep in s.after)):
         return 1
     if workers is None:
         if (len(ev.dataset.clients) < SIDE_FROM_CLIENTS or usable_cores() < 2
@@ -650,8 +661,12 @@ def _side_workers(ev: Evaluation, stages: tuple[Stage, ...], workers: int | None
 # ------------------------------------------------------------------------------ side process
 #: What a stage writes on the Evaluation (the side process sends back what its stages added).
 _KEPT = ("results", "tables", "figure_data", "objects", "sections")
-#: The side process' job (its stages and the Evaluation), inherited at the fork.
-_SIDE: tuple[Evaluation, tuple[Stage, ...], bool, Any] | None = None
+#: The side process' job (its stages, the Evaluation, debug, its end of the pipe of steps and
+#: that of the primary change frame), inherited at the fork.
+_SIDE: tuple[Evaluation, tuple[Stage, ...], bool, Any, Any] | None = None
+#: The side process' message that it waits for the primary change frame (its other messages are
+#: the names of the stages it starts).
+_PARKED = None
 
 
 @dataclass
@@ -673,7 +688,7 @@ class _Notes:
     def __init__(self, conn: Any) -> None:
         self.conn, self.notes = conn, []
 
-    def step(self, name: str) -> None:
+    def step(self, name: str | None) -> None:
         try:
             self.conn.send(name)
         except OSError:  # pragma: no cover - the parent stopped listening
@@ -700,13 +715,27 @@ def _run_recorded(ev: Evaluation, stage: Stage, run: Any, debug: bool, values: b
 
 def _side_chain() -> tuple[list[_Done], str | None]:
     """The side stages, in the forked process: what each added, and the stage that raised
-    (its exception is raised again when the parent runs the side stages itself)."""
+    (its exception is raised again when the parent runs the side stages itself). Before the
+    first stage that reads the primary change frame it waits for the parent to send it; when
+    the parent has none (its scoring or change frame raised), the stages from there on are
+    left to the parent (they are not in the list)."""
     assert _SIDE is not None
-    ev, stages, debug, conn = _SIDE
+    ev, stages, debug, conn, change = _SIDE
     ev.__dict__["_progress"] = None  # no display here: the parent's shows the steps
     run = _Notes(conn)
     done: list[_Done] = []
+    waited = False
     for stage in stages:
+        if stage.change and not waited:
+            waited = True
+            run.step(_PARKED)
+            try:
+                frame = change.recv()
+            except EOFError:
+                frame = None
+            if frame is None:
+                return done, None
+            ev.__dict__.setdefault("_change", {})[PRIMARY] = frame
         try:
             done.append(_run_recorded(ev, stage, run, debug, values=True))
         except BaseException:  # a bad input or debug: the parent raises it (same stage)
@@ -715,16 +744,19 @@ def _side_chain() -> tuple[list[_Done], str | None]:
 
 
 def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
-                   debug: bool) -> None:
-    """:func:`run_stages`' stages with the ``side`` ones in a forked process.
+                   debug: bool, scores: pd.DataFrame | None) -> None:
+    """:func:`run_stages` with the ``side`` stages in a process forked before the scoring.
 
-    This process runs the stages of :data:`BEFORE_SIDE`, forks the side process (which
-    inherits the Evaluation as it is then), runs the other stages, then shows the side's steps
-    as it goes on and takes what its stages added. The dicts of the Evaluation are then put in
-    the order the stages have in ``stages``, and the failures too, as one process gives them.
-    When the side process dies or a side stage raises (a bad input; anything with ``debug``)
-    the side stages run here again, after the others (each has its own seed: the same
-    numbers); of two raising stages the one earlier in ``stages`` is raised.
+    The side process inherits the Evaluation without scores and runs the side stages in turn;
+    before the first one that reads the primary change frame it waits until this process has
+    scored, run the stages of :data:`FORKING` (started once the side process waits, so their
+    workers never run beside it) and sends the frame. This process scores, runs the other
+    stages, then shows the side's steps and takes what its stages added. The dicts of the
+    Evaluation are then put in the order the stages have in ``stages``, and the failures too,
+    as one process gives them. When the side process dies or a side stage raises (a bad input;
+    anything with ``debug``) the side stages run here again, after the others (each has its
+    own seed: the same numbers); of two raising stages the one earlier in ``stages`` is raised.
+    Side stages the side process left (no change frame) run here after the others.
     """
     global _SIDE
     import multiprocessing
@@ -732,51 +764,72 @@ def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
     from .support.cores import fork_pool
 
     order = {s.name: i for i, s in enumerate(stages)}
-    first = [s for name in BEFORE_SIDE for s in stages if s.name == name and not s.side]
     side = tuple(s for s in stages if s.side)
-    rest = [s for s in stages if not s.side and s not in first]
+    rest = [s for s in stages if not s.side]
+    forking = [s for s in rest if s.name in FORKING]
     kept_before = {k: list(getattr(ev, k)) for k in _KEPT}
     failed_before = list(ev.failures)
     done: dict[str, _Done] = {}
-    for stage in first:
-        try:
-            done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
-        except Exception:  # the stages before it in turn first: one of them may raise first
-            for s in stages:
-                if order[s.name] < order[stage.name] and s.name not in done:
-                    _run_one(ev, s, run, debug)
-            raise
-    try:  # the primary change frame once, for both processes
-        _primary_change(ev)
-    except Exception:  # noqa: S110 - the stages that need it say why it cannot be made
-        pass
-    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
-    _SIDE = (ev, side, debug, send)
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)          # steps: side -> here
+    change_in, change_out = ctx.Pipe(duplex=False)  # the primary change frame: here -> side
+    _SIDE = (ev, side, debug, send, change_in)
     try:
         pool = fork_pool(1)
     finally:
         _SIDE = None
     if pool is None:  # pragma: no cover - can_fork() said yes
-        receive.close()
-        send.close()
-        for stage in side + tuple(rest):
+        for conn in (receive, send, change_in, change_out):
+            conn.close()
+        _score(ev, run, scores)
+        for stage in stages:
             done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
         _keep_order(ev, stages, kept_before, failed_before, done)
         return
+    steps: list[str] = []   # the side's steps, shown when this process waits for it
+    released = False
+
+    def release() -> None:  # the primary change frame to the side process (None: there is none)
+        nonlocal released
+        if released:
+            return
+        released = True
+        try:
+            frame = _primary_change(ev)
+        except Exception:  # noqa: BLE001 - the stages that need it say why (run here)
+            frame = None
+        try:
+            change_out.send(frame)
+        except OSError:  # the side process has ended
+            pass
+
     try:
         future = pool.submit(_side_chain)
         raised: tuple[str, BaseException] | None = None
+        try:
+            _score(ev, run, scores)
+        except BaseException:
+            release()  # (None: the scores are not there) the side process stops there
+            raise
+        if not forking:
+            release()
         for stage in rest:
+            if forking and stage is forking[0]:
+                _await_parked(future, receive, steps)
             try:
                 done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
             except Exception as exc:  # raised after the side's, if that one comes first
                 raised = (stage.name, exc)
                 break
-        side_done, side_raised = _follow_side(future, receive, run)
+            finally:
+                if forking and stage is forking[-1]:
+                    release()
+        release()
+        side_done, side_raised = _follow_side(future, receive, run, steps)
     finally:
         pool.shutdown(cancel_futures=True)
-        receive.close()
-        send.close()
+        for conn in (receive, send, change_in, change_out):
+            conn.close()
     if side_done is None or (side_raised is not None and (
             raised is None or order[side_raised] < order[raised[0]])):
         # the side process died, or its stage raised before ours would have: here, in order
@@ -802,15 +855,36 @@ def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
                 run.say(f"{d.name} took {d.took[0]:.1f} s ({d.took[1]:.1f} s CPU) in the "
                         "side process")
             done[d.name] = d
+        for stage in side:  # those the side process left to this one
+            if stage.name not in done:
+                done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
     _keep_order(ev, stages, kept_before, failed_before, done)
 
 
-def _follow_side(future: Any, receive: Any, run: RunProgress
+def _await_parked(future: Any, receive: Any, steps: list[str]) -> None:
+    """Wait until the side process waits for the primary change frame (or has ended); the
+    names of the stages it started meanwhile go to ``steps``."""
+    while not future.done():
+        if receive.poll(0.05):
+            msg = receive.recv()
+            if msg is _PARKED:
+                return
+            steps.append(msg)
+
+
+def _follow_side(future: Any, receive: Any, run: RunProgress, steps: list[str]
                  ) -> tuple[list[_Done] | None, str | None]:
-    """Show the side's stages as steps until it is done; its result (None: it died)."""
+    """Show the side's stages as steps (``steps``: those it started before) until it is
+    done; its result (None: it died)."""
     def show() -> None:
+        while steps:
+            run.step(steps.pop(0))
         while receive.poll():
-            run.step(receive.recv())
+            msg = receive.recv()
+            if msg is not _PARKED:
+                run.step(msg)
+
+    show()
 
     while not future.done():
         if receive.poll(0.2):
