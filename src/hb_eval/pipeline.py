@@ -533,6 +533,9 @@ STAGES: tuple[Stage, ...] = (
 #: the scoring (5.4 s); then cea and sensitivity (about 7 s) beside imputation to plan (about
 #: 8 s).
 FORKING: tuple[str, ...] = ("outcomes",)
+#: With a side process, stages of this process that need no scores and feed no other stage:
+#: run right after the scoring, while the side process ends the stages it runs beside it.
+EARLY: tuple[str, ...] = ("services",)
 #: From this many clients the side stages run in a forked process beside this one's.
 SIDE_FROM_CLIENTS = 5000
 
@@ -751,7 +754,8 @@ def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
     before the first one that reads the primary change frame it waits until this process has
     scored, run the stages of :data:`FORKING` (started once the side process waits, so their
     workers never run beside it) and sends the frame. This process scores, runs the other
-    stages, then shows the side's steps and takes what its stages added. The dicts of the
+    stages (those of :data:`EARLY` first), then shows the side's steps and takes what its
+    stages added. The dicts of the
     Evaluation are then put in the order the stages have in ``stages``, and the failures too,
     as one process gives them. When the side process dies or a side stage raises (a bad input;
     anything with ``debug``) the side stages run here again, after the others (each has its
@@ -765,7 +769,8 @@ def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
 
     order = {s.name: i for i, s in enumerate(stages)}
     side = tuple(s for s in stages if s.side)
-    rest = [s for s in stages if not s.side]
+    rest = [s for s in stages if not s.side and s.name in EARLY]
+    rest += [s for s in stages if not s.side and s.name not in EARLY]
     forking = [s for s in rest if s.name in FORKING]
     kept_before = {k: list(getattr(ev, k)) for k in _KEPT}
     failed_before = list(ev.failures)
