@@ -35,6 +35,7 @@ Adding an analysis
 """
 from __future__ import annotations
 
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,7 +117,8 @@ class Stage:
         to ``ev``'s dicts.
     change
         Reads the primary outcome's change frame (:func:`_primary_change`, made from the
-        scores): in the side process it waits for this process to send it.
+        scores): a side stage with it (and every side stage after it) runs in the side process
+        forked after the scoring and the stages of :data:`FORKING`.
     """
 
     name: str
@@ -525,17 +527,18 @@ STAGES: tuple[Stage, ...] = (
           change=True),
     Stage("plan", _plan),
 )
-#: Stages that fork workers of their own (the outcome estimators): with a side process, this
-#: process starts them only when the side process waits for the primary change frame, and
-#: sends it when they are done, so that no third heavy process runs beside their workers.
-#: The side process (forked before the scoring) meanwhile does the side stages that need no
-#: scores: at 100,000 clients satisfaction, budget, providers and costs (about 3.5 s CPU) beside
-#: the scoring (5.4 s); then cea and sensitivity (about 7 s) beside imputation to plan (about
-#: 8 s).
+#: Stages that fork workers of their own (the outcome estimators): with side processes, none
+#: runs beside them. The first side process (forked before the scoring) runs the side stages
+#: before the first one with ``change``: at 100,000 clients satisfaction, budget, providers and
+#: costs (about 3 s CPU) beside the scoring (about 2 s); this process waits for it before these
+#: stages and keeps its results pickled while they run. The second one (forked after the
+#: stages of :data:`BEFORE_SIDE`, with the primary change frame) runs cea and sensitivity
+#: (about 7.5 s) beside imputation to plan (about 8 s).
 FORKING: tuple[str, ...] = ("outcomes",)
-#: With a side process, stages of this process that need no scores and feed no other stage:
-#: run right after the scoring, while the side process ends the stages it runs beside it.
-EARLY: tuple[str, ...] = ("services",)
+#: With side processes, the stages this process runs (in this order) before forking the second
+#: one: those of :data:`FORKING`, and the services stage, which prices the service rows the cost
+#: stages of the second one reuse.
+BEFORE_SIDE: tuple[str, ...] = ("outcomes", "services")
 #: From this many clients the side stages run in a forked process beside this one's.
 SIDE_FROM_CLIENTS = 5000
 
@@ -664,12 +667,9 @@ def _side_workers(ev: Evaluation, stages: tuple[Stage, ...], workers: int | None
 # ------------------------------------------------------------------------------ side process
 #: What a stage writes on the Evaluation (the side process sends back what its stages added).
 _KEPT = ("results", "tables", "figure_data", "objects", "sections")
-#: The side process' job (its stages, the Evaluation, debug, its end of the pipe of steps and
-#: that of the primary change frame), inherited at the fork.
-_SIDE: tuple[Evaluation, tuple[Stage, ...], bool, Any, Any] | None = None
-#: The side process' message that it waits for the primary change frame (its other messages are
-#: the names of the stages it starts).
-_PARKED = None
+#: A side process' job (the Evaluation, its stages, debug and its end of the pipe of steps),
+#: inherited at the fork.
+_SIDE: tuple[Evaluation, tuple[Stage, ...], bool, Any] | None = None
 
 
 @dataclass
@@ -691,7 +691,7 @@ class _Notes:
     def __init__(self, conn: Any) -> None:
         self.conn, self.notes = conn, []
 
-    def step(self, name: str | None) -> None:
+    def step(self, name: str) -> None:
         try:
             self.conn.send(name)
         except OSError:  # pragma: no cover - the parent stopped listening
@@ -716,190 +716,200 @@ def _run_recorded(ev: Evaluation, stage: Stage, run: Any, debug: bool, values: b
                  notes[n_notes:] if notes is not None else [], took)
 
 
-def _side_chain() -> tuple[list[_Done], str | None]:
+def _side_chain() -> bytes:
     """The side stages, in the forked process: what each added, and the stage that raised
-    (its exception is raised again when the parent runs the side stages itself). Before the
-    first stage that reads the primary change frame it waits for the parent to send it; when
-    the parent has none (its scoring or change frame raised), the stages from there on are
-    left to the parent (they are not in the list)."""
+    (its exception is raised again when the parent runs the side stages itself), pickled (the
+    parent may keep them as bytes for a while: fewer pages than the objects)."""
     assert _SIDE is not None
-    ev, stages, debug, conn, change = _SIDE
+    ev, stages, debug, conn = _SIDE
     ev.__dict__["_progress"] = None  # no display here: the parent's shows the steps
     run = _Notes(conn)
     done: list[_Done] = []
-    waited = False
+    raised = None
     for stage in stages:
-        if stage.change and not waited:
-            waited = True
-            run.step(_PARKED)
-            try:
-                frame = change.recv()
-            except EOFError:
-                frame = None
-            if frame is None:
-                return done, None
-            ev.__dict__.setdefault("_change", {})[PRIMARY] = frame
         try:
             done.append(_run_recorded(ev, stage, run, debug, values=True))
         except BaseException:  # a bad input or debug: the parent raises it (same stage)
-            return done, stage.name
-    return done, None
+            raised = stage.name
+            break
+    return pickle.dumps((done, raised), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _Leg:
+    """Side stages in a process forked now (:func:`_side_chain` on the Evaluation as it is)."""
+
+    def __init__(self, ev: Evaluation, stages: tuple[Stage, ...], debug: bool) -> None:
+        global _SIDE
+        import multiprocessing
+
+        from .support.cores import fork_pool
+
+        self.stages = stages
+        self.receive, self.send = multiprocessing.get_context("fork").Pipe(duplex=False)
+        _SIDE = (ev, stages, debug, self.send)
+        try:
+            self.pool = fork_pool(1)
+        finally:
+            _SIDE = None
+        self.future = self.pool.submit(_side_chain) if self.pool is not None else None
+
+    def finish(self, step: Callable[[str], None]) -> bytes | None:
+        """Wait for it, giving ``step`` the names of the stages it starts; what
+        :func:`_side_chain` gave (None: it died)."""
+        try:
+            if self.future is None:  # pragma: no cover - can_fork() said yes
+                return None
+            while not self.future.done():
+                if self.receive.poll(0.2):
+                    step(self.receive.recv())
+            try:
+                out = self.future.result()
+            except Exception:  # a dead process (BrokenProcessPool), a result that did not unpickle
+                out = None
+            while self.receive.poll():
+                step(self.receive.recv())
+            return out
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+            self.receive.close()
+            self.send.close()
 
 
 def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
                    debug: bool, scores: pd.DataFrame | None) -> None:
-    """:func:`run_stages` with the ``side`` stages in a process forked before the scoring.
+    """:func:`run_stages` with the ``side`` stages in two forked processes in turn.
 
-    The side process inherits the Evaluation without scores and runs the side stages in turn;
-    before the first one that reads the primary change frame it waits until this process has
-    scored, run the stages of :data:`FORKING` (started once the side process waits, so their
-    workers never run beside it) and sends the frame. This process scores, runs the other
-    stages (those of :data:`EARLY` first), then shows the side's steps and takes what its
-    stages added. The dicts of the
-    Evaluation are then put in the order the stages have in ``stages``, and the failures too,
-    as one process gives them. When the side process dies or a side stage raises (a bad input;
-    anything with ``debug``) the side stages run here again, after the others (each has its
-    own seed: the same numbers); of two raising stages the one earlier in ``stages`` is raised.
-    Side stages the side process left (no change frame) run here after the others.
+    The first is forked before the scoring and runs the side stages before the first one that
+    reads the primary change frame (they need no scores) while this process scores; this
+    process waits for it before the stages of :data:`FORKING` (their workers never run beside
+    a side process) and keeps what it sent pickled while they run. After the stages of
+    :data:`BEFORE_SIDE` this process adds what the first one's stages added to the
+    Evaluation, makes the primary change frame and forks the second one (which inherits both)
+    for the other side stages, then runs its own other stages. The side's steps are shown
+    when this process waits for the second one. The dicts of the Evaluation are then put in
+    the order the stages have in ``stages``, and the failures too, as one process gives them.
+    When a side process dies or a side stage raises (a bad input; anything with ``debug``) the
+    side stages from its first on run here again, after the others (each has its own seed: the
+    same numbers); of two raising stages the one earlier in ``stages`` is raised.
     """
-    global _SIDE
-    import multiprocessing
-
-    from .support.cores import fork_pool
-
     order = {s.name: i for i, s in enumerate(stages)}
     side = tuple(s for s in stages if s.side)
-    rest = [s for s in stages if not s.side and s.name in EARLY]
-    rest += [s for s in stages if not s.side and s.name not in EARLY]
+    cut = next((i for i, s in enumerate(side) if s.change), len(side))
+    first = [s for name in BEFORE_SIDE for s in stages if s.name == name and not s.side]
+    rest = first + [s for s in stages if not s.side and s not in first]
     forking = [s for s in rest if s.name in FORKING]
     kept_before = {k: list(getattr(ev, k)) for k in _KEPT}
     failed_before = list(ev.failures)
     done: dict[str, _Done] = {}
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)          # steps: side -> here
-    change_in, change_out = ctx.Pipe(duplex=False)  # the primary change frame: here -> side
-    _SIDE = (ev, side, debug, send, change_in)
-    try:
-        pool = fork_pool(1)
-    finally:
-        _SIDE = None
-    if pool is None:  # pragma: no cover - can_fork() said yes
-        for conn in (receive, send, change_in, change_out):
-            conn.close()
-        _score(ev, run, scores)
-        for stage in stages:
-            done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
-        _keep_order(ev, stages, kept_before, failed_before, done)
-        return
-    steps: list[str] = []   # the side's steps, shown when this process waits for it
-    released = False
+    steps: list[str] = []                 # the side's steps, shown at the end
+    side_done: list[_Done] = []           # what the side processes' stages added
+    lost: list[Stage] = []                # side stages left to this process
+    side_raised: str | None = None
+    leg: _Leg | None = None
+    held: tuple[tuple[Stage, ...], bytes | None] | None = None  # a side process' result
 
-    def release() -> None:  # the primary change frame to the side process (None: there is none)
-        nonlocal released
-        if released:
+    def collect(step: Callable[[str], None] = steps.append, absorb: bool = True) -> None:
+        """Wait for the running side process; absorb: add what its stages added to the
+        Evaluation now (else keep it pickled until :func:`absorb_held`)."""
+        nonlocal leg, held
+        if leg is not None:
+            held = (leg.stages, leg.finish(step))
+            leg = None
+        if absorb:
+            absorb_held()
+
+    def absorb_held() -> None:
+        nonlocal held, side_raised
+        if held is None:
             return
-        released = True
-        try:
-            frame = _primary_change(ev)
-        except Exception:  # noqa: BLE001 - the stages that need it say why (run here)
-            frame = None
-        try:
-            change_out.send(frame)
-        except OSError:  # the side process has ended
-            pass
+        (stages_of, blob), held = held, None
+        out, name = pickle.loads(blob) if blob is not None else (None, None)
+        if out is None or name is not None:  # it died, or a stage raised: here, from there on
+            lost.extend(s for s in side if order[s.name] >= order[stages_of[0].name])
+            side_raised = name
+            return
+        side_done.extend(out)
+        for d in out:  # the second side process and this one's stages see them
+            for k in _KEPT:
+                getattr(ev, k).update(d.added[k])
 
+    def fork(part: tuple[Stage, ...]) -> None:
+        nonlocal leg
+        if part and not lost:  # after a failure the rest of the side runs here
+            leg = _Leg(ev, part, debug)
+
+    raised: tuple[str, BaseException] | None = None
     try:
-        future = pool.submit(_side_chain)
-        raised: tuple[str, BaseException] | None = None
+        fork(side[:cut])
         try:
             _score(ev, run, scores)
         except BaseException:
-            release()  # (None: the scores are not there) the side process stops there
+            collect()
             raise
-        if not forking:
-            release()
+        late_forked = False
+
+        def fork_late() -> None:
+            nonlocal late_forked
+            late_forked = True
+            collect()
+            try:  # the primary change frame once, for both processes
+                _primary_change(ev)
+            except Exception:  # noqa: S110 - the stages that need it say why it cannot be made
+                pass
+            fork(side[cut:])
+
         for stage in rest:
             if forking and stage is forking[0]:
-                _await_parked(future, receive, steps)
+                # (kept pickled while the workers run: fewer pages shared with them)
+                collect(absorb=False)
+            if not late_forked and stage.name not in BEFORE_SIDE:
+                fork_late()
             try:
                 done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
             except Exception as exc:  # raised after the side's, if that one comes first
+                if not late_forked:  # before its turn: the stages before it first
+                    collect()
+                    for s in stages:
+                        if order[s.name] < order[stage.name] and s.name not in done:
+                            _run_one(ev, s, run, debug)
+                    raise
                 raised = (stage.name, exc)
                 break
-            finally:
-                if forking and stage is forking[-1]:
-                    release()
-        release()
-        side_done, side_raised = _follow_side(future, receive, run, steps)
+        if not late_forked and raised is None:
+            fork_late()
+        while steps:
+            run.step(steps.pop(0))
+        collect(run.step)  # the second side process, its steps shown as they start
     finally:
-        pool.shutdown(cancel_futures=True)
-        for conn in (receive, send, change_in, change_out):
-            conn.close()
-    if side_done is None or (side_raised is not None and (
-            raised is None or order[side_raised] < order[raised[0]])):
-        # the side process died, or its stage raised before ours would have: here, in order
+        if leg is not None:
+            leg.finish(lambda name: None)
+    if lost and (side_raised is None or raised is None or order[side_raised] < order[raised[0]]):
+        # a side process died, or its stage raised before ours would have: here, in order
         if raised is None:
-            for stage in side:
+            for stage in lost:
                 done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
         else:  # ours raised: the side stages up to it, which raise theirs or ours
-            for stage in side:
+            for stage in lost:
                 if order[stage.name] < order[raised[0]]:
                     _run_one(ev, stage, run, debug)
     if raised is not None:
         raise raised[1]
-    if side_done is not None and side_raised is None:
-        for d in side_done:
-            for k in _KEPT:
-                getattr(ev, k).update(d.added[k])
-            for msg in d.notes:
-                run.note(msg)
-            # the step shown here is the wait for it: its own time for the log and the
-            # benchmark (``run.times["cea (side)"]``)
-            run.times[f"{d.name} (side)"], run.cpu_times[f"{d.name} (side)"] = d.took
-            if d.took[0] > 0.05:
-                run.say(f"{d.name} took {d.took[0]:.1f} s ({d.took[1]:.1f} s CPU) in the "
-                        "side process")
-            done[d.name] = d
-        for stage in side:  # those the side process left to this one
-            if stage.name not in done:
-                done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
+    for d in side_done:
+        if d.name in done:  # (run here again)
+            continue
+        for k in _KEPT:
+            getattr(ev, k).update(d.added[k])
+        for msg in d.notes:
+            run.note(msg)
+        # the step shown here is the wait for it: its own time for the log and the
+        # benchmark (``run.times["cea (side)"]``)
+        run.times[f"{d.name} (side)"], run.cpu_times[f"{d.name} (side)"] = d.took
+        if d.took[0] > 0.05:
+            run.say(f"{d.name} took {d.took[0]:.1f} s ({d.took[1]:.1f} s CPU) in the side "
+                    "process")
+        done[d.name] = d
     _keep_order(ev, stages, kept_before, failed_before, done)
-
-
-def _await_parked(future: Any, receive: Any, steps: list[str]) -> None:
-    """Wait until the side process waits for the primary change frame (or has ended); the
-    names of the stages it started meanwhile go to ``steps``."""
-    while not future.done():
-        if receive.poll(0.05):
-            msg = receive.recv()
-            if msg is _PARKED:
-                return
-            steps.append(msg)
-
-
-def _follow_side(future: Any, receive: Any, run: RunProgress, steps: list[str]
-                 ) -> tuple[list[_Done] | None, str | None]:
-    """Show the side's stages as steps (``steps``: those it started before) until it is
-    done; its result (None: it died)."""
-    def show() -> None:
-        while steps:
-            run.step(steps.pop(0))
-        while receive.poll():
-            msg = receive.recv()
-            if msg is not _PARKED:
-                run.step(msg)
-
-    show()
-
-    while not future.done():
-        if receive.poll(0.2):
-            show()
-    try:
-        out = future.result()
-    except Exception:  # a dead process (BrokenProcessPool), a result that did not unpickle
-        return None, None
-    show()
-    return out
 
 
 def _keep_order(ev: Evaluation, stages: tuple[Stage, ...], kept_before: dict[str, list[str]],
