@@ -63,8 +63,8 @@ def _steps(text: str) -> list[str]:
     return [ln.split("] ", 1)[1][:-2] for ln in text.splitlines() if ln.endswith(" …")]
 
 
-# the demo's stages but the slow outcome ones (mixed models, MICE): both sides, the side
-# process forked before the scoring, cea and sensitivity after costs in the side process
+# the demo's stages but the slow outcome ones (mixed models, MICE): both sides, the first side
+# process forked before the scoring, cea and sensitivity in the second one
 CHEAP = tuple(s for s in pipeline.STAGES if s.name not in ("outcomes", "imputation"))
 
 
@@ -178,10 +178,11 @@ def test_one_process_below_the_threshold_or_on_one_core(demo_evaluation, monkeyp
     assert pipeline._side_workers(ev, odd, 2) == 1
 
 
-def test_the_side_process_waits_for_the_change_frame_and_never_beside_a_forking_stage(
+def test_side_stages_before_and_after_a_forking_stage_never_beside_it(
         demo_evaluation, monkeypatch, tmp_path):
-    """The side stages that need no scores run before a stage of FORKING starts here; those
-    reading the primary change frame get this process' frame, after that stage ended."""
+    """The side stages that need no scores run (forked before the scoring) and end before a
+    stage of FORKING starts here; those reading the primary change frame run after it ended,
+    on this process' frame."""
     early, late = tmp_path / "early", tmp_path / "late"
 
     def side_early(ev):
@@ -206,3 +207,25 @@ def test_the_side_process_waits_for_the_change_frame_and_never_beside_a_forking_
     assert two.results["side_early"] is True
     assert two.results["side_late"] == [len(cf), float(cf["change"].sum())]
     assert list(two.results)[-4:-1] == ["forking", "side_early", "side_late"]  # then analyses
+
+
+def test_a_second_side_process_that_dies_costs_time_not_results(demo_evaluation, monkeypatch):
+    parent = os.getpid()
+
+    def early(ev):
+        ev.results["early"] = 1
+
+    def late(ev):
+        if os.getpid() != parent:
+            os._exit(3)
+        ev.results["late"] = len(pipeline._primary_change(ev))
+
+    stages = (Stage("forking", lambda ev: None), Stage("early", early, side=True),
+              Stage("late", late, side=True, change=True), Stage("last", lambda ev: None))
+    monkeypatch.setattr(pipeline, "FORKING", ("forking",))
+    one, _ = _run(demo_evaluation, stages, workers=1)
+    two, _ = _run(demo_evaluation, stages, workers=2)
+    for k in KEPT:
+        assert list(getattr(one, k)) == list(getattr(two, k)), k
+    assert one.results["late"] == two.results["late"] > 0 and two.results["early"] == 1
+    assert one.sections == two.sections and one.failures == two.failures == []
