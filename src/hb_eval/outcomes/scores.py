@@ -671,7 +671,7 @@ def _coded_scores(s: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame | None:
     key = (oc[rows] * n_ids + rank[cc[rows]]) * len(WAVES) + at[wc[rows]]
     take = rows[np.argsort(key, kind="stable")]
     n = len(take)
-    out = pd.DataFrame({
+    out = {
         "client_id": pd.array(ids, dtype="string").take(cc[take]),
         "wave": pd.Categorical.from_codes(at[wc[take]], categories=WAVES, ordered=True),
         "outcome": pd.array(np.asarray(outcome.cat.categories.astype(str), dtype=object),
@@ -683,8 +683,9 @@ def _coded_scores(s: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame | None:
         "source": pd.array(np.array(SCORED_SOURCES, dtype=object), dtype="string").take(
             s["source"].cat.codes.to_numpy()[take].astype(np.int64)),
         "n_domains": s["n_domains"].array.take(take),
-    })
-    return out.loc[:, SCORE_COLUMNS]
+    }
+    # the columns are new arrays: the table takes them as they are (no copy)
+    return pd.DataFrame({c: out[c] for c in SCORE_COLUMNS}, copy=False)
 
 
 def _empty_scores() -> pd.DataFrame:
