@@ -84,8 +84,8 @@ def test_side_process_gives_what_one_process_gives(demo_evaluation):
     assert one.sections == two.sections and one.failures == two.failures == []
     # every stage a step of the one display: this process' stages, then the side's
     assert sorted(_steps(one_text)) == sorted(_steps(two_text))
-    assert _steps(two_text)[:5] == ["scoring", "services", "comparability", "confounding",
-                                    "plan"]
+    assert _steps(two_text)[:6] == ["scoring", "satisfaction", "services", "comparability",
+                                    "confounding", "plan"]
     assert _steps(two_text)[-2:] == ["cea", "sensitivity"]
     assert "cea (side)" in two_run.times and two_run.cpu_times["cea (side)"] > 0
     assert not hasattr(two, "_prepared_costs") and "_change" not in two.__dict__

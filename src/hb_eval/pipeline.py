@@ -18,9 +18,10 @@ input error; ``failed`` for any other exception (the rest still runs). A stage w
 earlier stage already set is skipped (the satisfaction stage also does the employment
 transitions); a stage that runs ``after`` another one takes that one's status when it is not ok.
 
-From :data:`SIDE_FROM_CLIENTS` clients on two cores the ``side`` stages (the experience and cost
-stages) run in a process forked before the scoring, while this one scores and runs the others
-(:func:`run_stages`); the Evaluation ends up as one process leaves it, in the same order.
+From :data:`SIDE_FROM_CLIENTS` clients on two cores the ``side`` stages (the cost stages) run in
+two forked processes in turn, the first beside the scoring, the second after the outcome
+stage, while this one scores and runs the others (:func:`run_stages`); the Evaluation ends up
+as one process leaves it, in the same order.
 
 Adding an analysis
 ------------------
@@ -516,8 +517,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("imputation", _imputation),
     Stage("comparability", _comparability),
     Stage("confounding", _confounding),
-    Stage("satisfaction", _satisfaction, needs=("satisfaction",), side=True),
-    Stage("esr", _esr, needs=("esr",), side=True),
+    Stage("satisfaction", _satisfaction, needs=("satisfaction",)),
+    Stage("esr", _esr, needs=("esr",)),
     Stage("services", _services, needs=("service_costs",)),
     Stage("budget", _budget, needs=("budgets", "service_costs"), side=True),
     Stage("providers", _providers, needs=("service_costs", "providers"), side=True),
@@ -529,12 +530,16 @@ STAGES: tuple[Stage, ...] = (
 )
 #: Stages that fork workers of their own (the outcome estimators): with side processes, none
 #: runs beside them. The first side process (forked before the scoring) runs the side stages
-#: before the first one with ``change``: at 100,000 clients satisfaction, budget, providers and
-#: costs (about 3 s CPU) beside the scoring (about 2 s); this process waits for it before these
-#: stages and keeps its results pickled while they run. The second one (forked after the
+#: before the first one with ``change``: at 100,000 clients budget, providers and costs (about
+#: 2.5 s CPU) beside the scoring and the stages of :data:`EARLY`; this process waits for it
+#: before these stages and keeps its results pickled while they run. The second one (forked after the
 #: stages of :data:`BEFORE_SIDE`, with the primary change frame) runs cea and sensitivity
 #: (about 7.5 s) beside imputation to plan (about 8 s).
 FORKING: tuple[str, ...] = ("outcomes",)
+#: With side processes, stages of this process that need no scores and that no other stage
+#: feeds: run right after the scoring, beside the first side process (at 100,000 clients the
+#: scoring, about 2 s CPU, and these, 0.7 s, against its 2.5 s).
+EARLY: tuple[str, ...] = ("satisfaction", "esr")
 #: With side processes, the stages this process runs (in this order) before forking the second
 #: one: those of :data:`FORKING`, and the services stage, which prices the service rows the cost
 #: stages of the second one reuse.
@@ -617,8 +622,8 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
         The scores of this dataset and ``include_kompassi`` when already computed
         (:meth:`~hb_eval.evaluation.Evaluation.rerun`); None: score the questionnaires.
     workers
-        2: the ``side`` stages run in a process forked before the scoring while this one
-        scores and runs the others (see :data:`FORKING`); 1: every stage here. None: 2 from :data:`SIDE_FROM_CLIENTS` clients when two cores may be
+        2: the ``side`` stages run in two forked processes in turn while this one scores and
+        runs the others (see :data:`FORKING`); 1: every stage here. None: 2 from :data:`SIDE_FROM_CLIENTS` clients when two cores may be
         used and processes can be forked (:mod:`hb_eval.support.cores`), else 1. The results,
         their order, the sections and the notes are the same either way.
     """
@@ -781,7 +786,8 @@ def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
     """:func:`run_stages` with the ``side`` stages in two forked processes in turn.
 
     The first is forked before the scoring and runs the side stages before the first one that
-    reads the primary change frame (they need no scores) while this process scores; this
+    reads the primary change frame (they need no scores) while this process scores and runs
+    the stages of :data:`EARLY`; this
     process waits for it before the stages of :data:`FORKING` (their workers never run beside
     a side process) and keeps what it sent pickled while they run. After the stages of
     :data:`BEFORE_SIDE` this process adds what the first one's stages added to the
@@ -796,8 +802,9 @@ def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
     order = {s.name: i for i, s in enumerate(stages)}
     side = tuple(s for s in stages if s.side)
     cut = next((i for i, s in enumerate(side) if s.change), len(side))
+    early = [s for s in stages if s.name in EARLY and not s.side]
     first = [s for name in BEFORE_SIDE for s in stages if s.name == name and not s.side]
-    rest = first + [s for s in stages if not s.side and s not in first]
+    rest = early + first + [s for s in stages if not s.side and s not in early + first]
     forking = [s for s in rest if s.name in FORKING]
     kept_before = {k: list(getattr(ev, k)) for k in _KEPT}
     failed_before = list(ev.failures)
@@ -863,7 +870,7 @@ def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
             if forking and stage is forking[0]:
                 # (kept pickled while the workers run: fewer pages shared with them)
                 collect(absorb=False)
-            if not late_forked and stage.name not in BEFORE_SIDE:
+            if not late_forked and stage not in early + first:
                 fork_late()
             try:
                 done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
