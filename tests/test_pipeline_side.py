@@ -63,8 +63,8 @@ def _steps(text: str) -> list[str]:
     return [ln.split("] ", 1)[1][:-2] for ln in text.splitlines() if ln.endswith(" …")]
 
 
-# the demo's stages but the slow outcome ones (mixed models, MICE): both sides, the services
-# stage before the fork, cea and sensitivity after costs in the side process
+# the demo's stages but the slow outcome ones (mixed models, MICE): both sides, the first side
+# process forked before the scoring, cea and sensitivity in the second one
 CHEAP = tuple(s for s in pipeline.STAGES if s.name not in ("outcomes", "imputation"))
 
 
@@ -84,7 +84,8 @@ def test_side_process_gives_what_one_process_gives(demo_evaluation):
     assert one.sections == two.sections and one.failures == two.failures == []
     # every stage a step of the one display: this process' stages, then the side's
     assert sorted(_steps(one_text)) == sorted(_steps(two_text))
-    assert _steps(two_text)[:3] == ["scoring", "services", "comparability"]
+    assert _steps(two_text)[:6] == ["scoring", "satisfaction", "services", "comparability",
+                                    "confounding", "plan"]
     assert _steps(two_text)[-2:] == ["cea", "sensitivity"]
     assert "cea (side)" in two_run.times and two_run.cpu_times["cea (side)"] > 0
     assert not hasattr(two, "_prepared_costs") and "_change" not in two.__dict__
@@ -175,3 +176,56 @@ def test_one_process_below_the_threshold_or_on_one_core(demo_evaluation, monkeyp
     # a side stage waiting for a stage run after the fork: one process
     odd = (Stage("a", lambda ev: None), Stage("b", lambda ev: None, after=("a",), side=True))
     assert pipeline._side_workers(ev, odd, 2) == 1
+
+
+def test_side_stages_before_and_after_a_forking_stage_never_beside_it(
+        demo_evaluation, monkeypatch, tmp_path):
+    """The side stages that need no scores run (forked before the scoring) and end before a
+    stage of FORKING starts here; those reading the primary change frame run after it ended,
+    on this process' frame."""
+    early, late = tmp_path / "early", tmp_path / "late"
+
+    def side_early(ev):
+        early.write_text("done")
+        ev.results["side_early"] = ev.scores is None  # forked before the scoring
+
+    def forking(ev):
+        ev.results["forking"] = [early.exists(), late.exists()]
+
+    def side_late(ev):
+        late.write_text("done")
+        cf = pipeline._primary_change(ev)
+        ev.results["side_late"] = [len(cf), float(cf["change"].sum())]
+
+    stages = (Stage("forking", forking), Stage("side_early", side_early, side=True),
+              Stage("side_late", side_late, side=True, change=True), Stage("last", lambda ev: None))
+    monkeypatch.setattr(pipeline, "FORKING", ("forking",))
+    two, _ = _run(demo_evaluation, stages, workers=2)
+    cf = pipeline.scoring.change_frame(demo_evaluation.scores, demo_evaluation.dataset.clients,
+                                       pipeline.PRIMARY)
+    assert two.results["forking"] == [True, False]
+    assert two.results["side_early"] is True
+    assert two.results["side_late"] == [len(cf), float(cf["change"].sum())]
+    assert list(two.results)[-4:-1] == ["forking", "side_early", "side_late"]  # then analyses
+
+
+def test_a_second_side_process_that_dies_costs_time_not_results(demo_evaluation, monkeypatch):
+    parent = os.getpid()
+
+    def early(ev):
+        ev.results["early"] = 1
+
+    def late(ev):
+        if os.getpid() != parent:
+            os._exit(3)
+        ev.results["late"] = len(pipeline._primary_change(ev))
+
+    stages = (Stage("forking", lambda ev: None), Stage("early", early, side=True),
+              Stage("late", late, side=True, change=True), Stage("last", lambda ev: None))
+    monkeypatch.setattr(pipeline, "FORKING", ("forking",))
+    one, _ = _run(demo_evaluation, stages, workers=1)
+    two, _ = _run(demo_evaluation, stages, workers=2)
+    for k in KEPT:
+        assert list(getattr(one, k)) == list(getattr(two, k)), k
+    assert one.results["late"] == two.results["late"] > 0 and two.results["early"] == 1
+    assert one.sections == two.sections and one.failures == two.failures == []

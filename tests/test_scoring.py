@@ -411,3 +411,43 @@ def test_outcome_rows_are_the_groupby_indices_sorted_or_not():
         want = frame.groupby(frame["outcome"].astype(str).to_numpy(), sort=False).indices
         assert list(got) == list(want)
         assert all(got[k].tolist() == want[k].tolist() for k in want)
+
+
+def _categorical(items: pd.DataFrame) -> pd.DataFrame:
+    """The items as the loader gives them: ids, source, wave and item as categoricals."""
+    return items.astype({"response_id": "category", "client_id": "category",
+                         "source": "category", "item": "category",
+                         "wave": pd.CategoricalDtype(["alku", "väli", "loppu"], ordered=True)})
+
+
+def test_scores_from_the_codes_equal_those_from_the_texts(demo_dataset, caplog):
+    """score_items on categorical items (the codes' path) gives the text path's table: the
+    demo's items, and a Kompassi response superseded by a Kykyviisari one (logged the same)."""
+    from hb_eval.outcomes import scores as scoring
+
+    items = demo_dataset.items
+    assert isinstance(items["client_id"].dtype, pd.CategoricalDtype)
+    as_text = items.astype({"client_id": object, "wave": object})
+    coded = score_items(items)
+    assert scoring._coded_scores(pd.concat(scoring._one_category_set(
+        [scoring._score_source(items[items.source == "osallisuus"],
+                               scoring._resolve_rules(None)["osallisuus"])], "outcome")),
+        items) is not None
+    pd.testing.assert_frame_equal(coded, score_items(as_text), check_exact=True)
+    kom = {"KOM01": 4, "KOM02": 4, "KOM03": 1, "KOM04": 4, "KOM05": 4, "KOM06": 4}
+    small = pd.concat([_resp("0110101", "alku", HAND), _resp("0110102", "alku", HAND),
+                       _resp("0110101", "alku", kom, source="kompassi"),
+                       _resp("0110101", "loppu", kom, source="kompassi"),
+                       _resp("0110102", "loppu", kom, source="kompassi")], ignore_index=True)
+    logs = []
+    for frame in (small, _categorical(small)):
+        caplog.clear()
+        with caplog.at_level("INFO", logger="hb_eval.outcomes.scores"):
+            logs.append((score_items(frame, schemas={"kompassi": KOMPASSI_SCHEMA}),
+                         caplog.text.count("Kompassi scores of 1 client-wave(s) not used")))
+    pd.testing.assert_frame_equal(logs[0][0], logs[1][0], check_exact=True)
+    assert logs[0][1] == logs[1][1] == 1 and len(logs[1][0]) == 2 * 7 + 2 * 4  # 6 domains + total
+    twice = pd.concat([_resp("0110101", "alku", HAND, rid="a"),
+                       _resp("0110101", "alku", HAND, rid="b")], ignore_index=True)
+    with pytest.raises(HbEvalError, match="first: client 0110101, wave alku"):
+        score_items(_categorical(twice))

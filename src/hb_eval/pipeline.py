@@ -18,9 +18,10 @@ input error; ``failed`` for any other exception (the rest still runs). A stage w
 earlier stage already set is skipped (the satisfaction stage also does the employment
 transitions); a stage that runs ``after`` another one takes that one's status when it is not ok.
 
-From :data:`SIDE_FROM_CLIENTS` clients on two cores the ``side`` stages (the cost side after the
-services) run in a forked process while this one runs the others (:func:`run_stages`); the
-Evaluation ends up as one process leaves it, in the same order.
+From :data:`SIDE_FROM_CLIENTS` clients on two cores the ``side`` stages (the cost stages) run in
+two forked processes in turn, the first beside the scoring, the second after the outcome
+stage, while this one scores and runs the others (:func:`run_stages`); the Evaluation ends up
+as one process leaves it, in the same order.
 
 Adding an analysis
 ------------------
@@ -28,13 +29,14 @@ Adding an analysis
    modules, put the plain block into ``ev.results["my_analysis"]`` and tidy frames into
    ``ev.tables``.
 2. Register it in :data:`STAGES`: ``Stage("my_analysis", _my_analysis, needs=("source",))``
-   (``side=True`` only when it reads nothing a non-side stage after :data:`BEFORE_SIDE` makes and
-   only adds keys to ``ev``).
+   (``side=True`` only when it reads nothing a non-side stage makes, no scores but the primary
+   change frame (then also ``change=True``), and only adds keys to ``ev``).
 3. In the report: a title ``tab_<table>`` in ``report/i18n.py``, and if the table has count
    columns with derived columns, an entry in ``report/table_specs.py``.
 """
 from __future__ import annotations
 
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -111,8 +113,13 @@ class Stage:
         Sections that must be ok first; otherwise this one takes the first failing one's state.
     side
         Runs in the side process when there is one (:func:`run_stages`): it reads only the
-        dataset, the configuration, the scores and what other side stages or the stages of
-        :data:`BEFORE_SIDE` left, and only adds keys to ``ev``'s dicts.
+        dataset, the configuration, what other side stages left and (when ``change``) the
+        primary change frame, never the scores, waits only for side stages, and only adds keys
+        to ``ev``'s dicts.
+    change
+        Reads the primary outcome's change frame (:func:`_primary_change`, made from the
+        scores): a side stage with it (and every side stage after it) runs in the side process
+        forked after the scoring and the stages of :data:`FORKING`.
     """
 
     name: str
@@ -120,6 +127,7 @@ class Stage:
     needs: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
     side: bool = False
+    change: bool = False
 
 
 def counter(ev: Evaluation, unit: str = "replicates", part: tuple[int, int] = (0, 1)
@@ -515,15 +523,26 @@ STAGES: tuple[Stage, ...] = (
     Stage("budget", _budget, needs=("budgets", "service_costs"), side=True),
     Stage("providers", _providers, needs=("service_costs", "providers"), side=True),
     Stage("costs", _costs, needs=("unit_costs",), side=True),
-    Stage("cea", _cea, needs=("unit_costs",), after=("costs",), side=True),
-    Stage("sensitivity", _sensitivity, needs=("unit_costs",), after=("costs",), side=True),
+    Stage("cea", _cea, needs=("unit_costs",), after=("costs",), side=True, change=True),
+    Stage("sensitivity", _sensitivity, needs=("unit_costs",), after=("costs",), side=True,
+          change=True),
     Stage("plan", _plan),
 )
-#: With a side process, the stages this process runs before forking it (in this order): the
-#: outcome stage forks workers of its own (so the side process waits for its end), and the
-#: services stage prices the service rows the side's cost stages reuse. The side stages are the
-#: cost side from the budget on (at 100,000 clients about 9.5 s CPU, the CEA's on two threads),
-#: this process meanwhile runs imputation to plan (about 8.7 s).
+#: Stages that fork workers of their own (the outcome estimators): with side processes, none
+#: runs beside them. The first side process (forked before the scoring) runs the side stages
+#: before the first one with ``change``: at 100,000 clients budget, providers and costs (about
+#: 2.5 s CPU) beside the scoring and the stages of :data:`EARLY`; this process waits for it
+#: before these stages and keeps its results pickled while they run. The second one (forked after the
+#: stages of :data:`BEFORE_SIDE`, with the primary change frame) runs cea and sensitivity
+#: (about 7.5 s) beside imputation to plan (about 8 s).
+FORKING: tuple[str, ...] = ("outcomes",)
+#: With side processes, stages of this process that need no scores and that no other stage
+#: feeds: run right after the scoring, beside the first side process (at 100,000 clients the
+#: scoring, about 2 s CPU, and these, 0.7 s, against its 2.5 s).
+EARLY: tuple[str, ...] = ("satisfaction", "esr")
+#: With side processes, the stages this process runs (in this order) before forking the second
+#: one: those of :data:`FORKING`, and the services stage, which prices the service rows the cost
+#: stages of the second one reuse.
 BEFORE_SIDE: tuple[str, ...] = ("outcomes", "services")
 #: From this many clients the side stages run in a forked process beside this one's.
 SIDE_FROM_CLIENTS = 5000
@@ -603,9 +622,8 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
         The scores of this dataset and ``include_kompassi`` when already computed
         (:meth:`~hb_eval.evaluation.Evaluation.rerun`); None: score the questionnaires.
     workers
-        2: the ``side`` stages (the cost side after the services) run in a forked
-        process while this one runs the others, after the stages of :data:`BEFORE_SIDE`; 1:
-        every stage here. None: 2 from :data:`SIDE_FROM_CLIENTS` clients when two cores may be
+        2: the ``side`` stages run in two forked processes in turn while this one scores and
+        runs the others (see :data:`FORKING`); 1: every stage here. None: 2 from :data:`SIDE_FROM_CLIENTS` clients when two cores may be
         used and processes can be forked (:mod:`hb_eval.support.cores`), else 1. The results,
         their order, the sections and the notes are the same either way.
     """
@@ -613,13 +631,10 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
     ev.__dict__["_progress"] = run  # for counter() while the stages run; not kept on the result
     todo = STAGES if stages is None else stages
     try:
-        run.step("scoring")
-        ev.scores = scores if scores is not None else scoring.score_all(
-            ev.dataset, include_kompassi=ev.config.analysis.include_kompassi)
-        return_freed_memory()
         if _side_workers(ev, todo, workers) > 1:
-            _run_with_side(ev, todo, run, debug)
+            _run_with_side(ev, todo, run, debug, scores)
         else:
+            _score(ev, run, scores)
             for stage in todo:
                 _run_one(ev, stage, run, debug)
     finally:
@@ -631,13 +646,20 @@ def run_stages(ev: Evaluation, *, stages: tuple[Stage, ...] | None = None,
     data_tables(ev)
 
 
+def _score(ev: Evaluation, run: RunProgress, scores: pd.DataFrame | None) -> None:
+    """The scoring step: ``ev.scores`` (``scores`` when given)."""
+    run.step("scoring")
+    ev.scores = scores if scores is not None else scoring.score_all(
+        ev.dataset, include_kompassi=ev.config.analysis.include_kompassi)
+    return_freed_memory()
+
+
 def _side_workers(ev: Evaluation, stages: tuple[Stage, ...], workers: int | None) -> int:
     """2 when the side stages run in a process of their own, else 1 (see :func:`run_stages`)."""
     side = {s.name for s in stages if s.side}
-    # a side stage may wait only for side stages or those run before the fork
+    # a side stage may wait only for side stages (the side process starts before the others)
     if (not side or len(side) == len(stages) or any(
-            dep not in side and dep not in BEFORE_SIDE
-            for s in stages if s.side for dep in s.after)):
+            dep not in side for s in stages if s.side for dep in s.after)):
         return 1
     if workers is None:
         if (len(ev.dataset.clients) < SIDE_FROM_CLIENTS or usable_cores() < 2
@@ -650,7 +672,8 @@ def _side_workers(ev: Evaluation, stages: tuple[Stage, ...], workers: int | None
 # ------------------------------------------------------------------------------ side process
 #: What a stage writes on the Evaluation (the side process sends back what its stages added).
 _KEPT = ("results", "tables", "figure_data", "objects", "sections")
-#: The side process' job (its stages and the Evaluation), inherited at the fork.
+#: A side process' job (the Evaluation, its stages, debug and its end of the pipe of steps),
+#: inherited at the fork.
 _SIDE: tuple[Evaluation, tuple[Stage, ...], bool, Any] | None = None
 
 
@@ -698,129 +721,202 @@ def _run_recorded(ev: Evaluation, stage: Stage, run: Any, debug: bool, values: b
                  notes[n_notes:] if notes is not None else [], took)
 
 
-def _side_chain() -> tuple[list[_Done], str | None]:
+def _side_chain() -> bytes:
     """The side stages, in the forked process: what each added, and the stage that raised
-    (its exception is raised again when the parent runs the side stages itself)."""
+    (its exception is raised again when the parent runs the side stages itself), pickled (the
+    parent may keep them as bytes for a while: fewer pages than the objects)."""
     assert _SIDE is not None
     ev, stages, debug, conn = _SIDE
     ev.__dict__["_progress"] = None  # no display here: the parent's shows the steps
     run = _Notes(conn)
     done: list[_Done] = []
+    raised = None
     for stage in stages:
         try:
             done.append(_run_recorded(ev, stage, run, debug, values=True))
         except BaseException:  # a bad input or debug: the parent raises it (same stage)
-            return done, stage.name
-    return done, None
+            raised = stage.name
+            break
+    return pickle.dumps((done, raised), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _Leg:
+    """Side stages in a process forked now (:func:`_side_chain` on the Evaluation as it is)."""
+
+    def __init__(self, ev: Evaluation, stages: tuple[Stage, ...], debug: bool) -> None:
+        global _SIDE
+        import multiprocessing
+
+        from .support.cores import fork_pool
+
+        self.stages = stages
+        self.receive, self.send = multiprocessing.get_context("fork").Pipe(duplex=False)
+        _SIDE = (ev, stages, debug, self.send)
+        try:
+            self.pool = fork_pool(1)
+        finally:
+            _SIDE = None
+        self.future = self.pool.submit(_side_chain) if self.pool is not None else None
+
+    def finish(self, step: Callable[[str], None]) -> bytes | None:
+        """Wait for it, giving ``step`` the names of the stages it starts; what
+        :func:`_side_chain` gave (None: it died)."""
+        try:
+            if self.future is None:  # pragma: no cover - can_fork() said yes
+                return None
+            while not self.future.done():
+                if self.receive.poll(0.2):
+                    step(self.receive.recv())
+            try:
+                out = self.future.result()
+            except Exception:  # a dead process (BrokenProcessPool), a result that did not unpickle
+                out = None
+            while self.receive.poll():
+                step(self.receive.recv())
+            return out
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+            self.receive.close()
+            self.send.close()
 
 
 def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
-                   debug: bool) -> None:
-    """:func:`run_stages`' stages with the ``side`` ones in a forked process.
+                   debug: bool, scores: pd.DataFrame | None) -> None:
+    """:func:`run_stages` with the ``side`` stages in two forked processes in turn.
 
-    This process runs the stages of :data:`BEFORE_SIDE`, forks the side process (which
-    inherits the Evaluation as it is then), runs the other stages, then shows the side's steps
-    as it goes on and takes what its stages added. The dicts of the Evaluation are then put in
+    The first is forked before the scoring and runs the side stages before the first one that
+    reads the primary change frame (they need no scores) while this process scores and runs
+    the stages of :data:`EARLY`; this
+    process waits for it before the stages of :data:`FORKING` (their workers never run beside
+    a side process) and keeps what it sent pickled while they run. After the stages of
+    :data:`BEFORE_SIDE` this process adds what the first one's stages added to the
+    Evaluation, makes the primary change frame and forks the second one (which inherits both)
+    for the other side stages, then runs its own other stages. The side's steps are shown
+    when this process waits for the second one. The dicts of the Evaluation are then put in
     the order the stages have in ``stages``, and the failures too, as one process gives them.
-    When the side process dies or a side stage raises (a bad input; anything with ``debug``)
-    the side stages run here again, after the others (each has its own seed: the same
-    numbers); of two raising stages the one earlier in ``stages`` is raised.
+    When a side process dies or a side stage raises (a bad input; anything with ``debug``) the
+    side stages from its first on run here again, after the others (each has its own seed: the
+    same numbers); of two raising stages the one earlier in ``stages`` is raised.
     """
-    global _SIDE
-    import multiprocessing
-
-    from .support.cores import fork_pool
-
     order = {s.name: i for i, s in enumerate(stages)}
-    first = [s for name in BEFORE_SIDE for s in stages if s.name == name and not s.side]
     side = tuple(s for s in stages if s.side)
-    rest = [s for s in stages if not s.side and s not in first]
+    cut = next((i for i, s in enumerate(side) if s.change), len(side))
+    early = [s for s in stages if s.name in EARLY and not s.side]
+    first = [s for name in BEFORE_SIDE for s in stages if s.name == name and not s.side]
+    rest = early + first + [s for s in stages if not s.side and s not in early + first]
+    forking = [s for s in rest if s.name in FORKING]
     kept_before = {k: list(getattr(ev, k)) for k in _KEPT}
     failed_before = list(ev.failures)
     done: dict[str, _Done] = {}
-    for stage in first:
+    steps: list[str] = []                 # the side's steps, shown at the end
+    side_done: list[_Done] = []           # what the side processes' stages added
+    lost: list[Stage] = []                # side stages left to this process
+    side_raised: str | None = None
+    leg: _Leg | None = None
+    held: tuple[tuple[Stage, ...], bytes | None] | None = None  # a side process' result
+
+    def collect(step: Callable[[str], None] = steps.append, absorb: bool = True) -> None:
+        """Wait for the running side process; absorb: add what its stages added to the
+        Evaluation now (else keep it pickled until :func:`absorb_held`)."""
+        nonlocal leg, held
+        if leg is not None:
+            held = (leg.stages, leg.finish(step))
+            leg = None
+        if absorb:
+            absorb_held()
+
+    def absorb_held() -> None:
+        nonlocal held, side_raised
+        if held is None:
+            return
+        (stages_of, blob), held = held, None
+        out, name = pickle.loads(blob) if blob is not None else (None, None)
+        if out is None or name is not None:  # it died, or a stage raised: here, from there on
+            lost.extend(s for s in side if order[s.name] >= order[stages_of[0].name])
+            side_raised = name
+            return
+        side_done.extend(out)
+        for d in out:  # the second side process and this one's stages see them
+            for k in _KEPT:
+                getattr(ev, k).update(d.added[k])
+
+    def fork(part: tuple[Stage, ...]) -> None:
+        nonlocal leg
+        if part and not lost:  # after a failure the rest of the side runs here
+            leg = _Leg(ev, part, debug)
+
+    raised: tuple[str, BaseException] | None = None
+    try:
+        fork(side[:cut])
         try:
-            done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
-        except Exception:  # the stages before it in turn first: one of them may raise first
-            for s in stages:
-                if order[s.name] < order[stage.name] and s.name not in done:
-                    _run_one(ev, s, run, debug)
+            _score(ev, run, scores)
+        except BaseException:
+            collect()
             raise
-    try:  # the primary change frame once, for both processes
-        _primary_change(ev)
-    except Exception:  # noqa: S110 - the stages that need it say why it cannot be made
-        pass
-    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
-    _SIDE = (ev, side, debug, send)
-    try:
-        pool = fork_pool(1)
-    finally:
-        _SIDE = None
-    if pool is None:  # pragma: no cover - can_fork() said yes
-        receive.close()
-        send.close()
-        for stage in side + tuple(rest):
-            done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
-        _keep_order(ev, stages, kept_before, failed_before, done)
-        return
-    try:
-        future = pool.submit(_side_chain)
-        raised: tuple[str, BaseException] | None = None
+        late_forked = False
+
+        def fork_late() -> None:
+            nonlocal late_forked
+            late_forked = True
+            collect()
+            try:  # the primary change frame once, for both processes
+                _primary_change(ev)
+            except Exception:  # noqa: S110 - the stages that need it say why it cannot be made
+                pass
+            fork(side[cut:])
+
         for stage in rest:
+            if forking and stage is forking[0]:
+                # (kept pickled while the workers run: fewer pages shared with them)
+                collect(absorb=False)
+            if not late_forked and stage not in early + first:
+                fork_late()
             try:
                 done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
             except Exception as exc:  # raised after the side's, if that one comes first
+                if not late_forked:  # before its turn: the stages before it first
+                    collect()
+                    for s in stages:
+                        if order[s.name] < order[stage.name] and s.name not in done:
+                            _run_one(ev, s, run, debug)
+                    raise
                 raised = (stage.name, exc)
                 break
-        side_done, side_raised = _follow_side(future, receive, run)
+        if not late_forked and raised is None:
+            fork_late()
+        while steps:
+            run.step(steps.pop(0))
+        collect(run.step)  # the second side process, its steps shown as they start
     finally:
-        pool.shutdown(cancel_futures=True)
-        receive.close()
-        send.close()
-    if side_done is None or (side_raised is not None and (
-            raised is None or order[side_raised] < order[raised[0]])):
-        # the side process died, or its stage raised before ours would have: here, in order
+        if leg is not None:
+            leg.finish(lambda name: None)
+    if lost and (side_raised is None or raised is None or order[side_raised] < order[raised[0]]):
+        # a side process died, or its stage raised before ours would have: here, in order
         if raised is None:
-            for stage in side:
+            for stage in lost:
                 done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
         else:  # ours raised: the side stages up to it, which raise theirs or ours
-            for stage in side:
+            for stage in lost:
                 if order[stage.name] < order[raised[0]]:
                     _run_one(ev, stage, run, debug)
     if raised is not None:
         raise raised[1]
-    if side_done is not None and side_raised is None:
-        for d in side_done:
-            for k in _KEPT:
-                getattr(ev, k).update(d.added[k])
-            for msg in d.notes:
-                run.note(msg)
-            # the step shown here is the wait for it: its own time for the log and the
-            # benchmark (``run.times["cea (side)"]``)
-            run.times[f"{d.name} (side)"], run.cpu_times[f"{d.name} (side)"] = d.took
-            if d.took[0] > 0.05:
-                run.say(f"{d.name} took {d.took[0]:.1f} s ({d.took[1]:.1f} s CPU) in the "
-                        "side process")
-            done[d.name] = d
+    for d in side_done:
+        if d.name in done:  # (run here again)
+            continue
+        for k in _KEPT:
+            getattr(ev, k).update(d.added[k])
+        for msg in d.notes:
+            run.note(msg)
+        # the step shown here is the wait for it: its own time for the log and the
+        # benchmark (``run.times["cea (side)"]``)
+        run.times[f"{d.name} (side)"], run.cpu_times[f"{d.name} (side)"] = d.took
+        if d.took[0] > 0.05:
+            run.say(f"{d.name} took {d.took[0]:.1f} s ({d.took[1]:.1f} s CPU) in the side "
+                    "process")
+        done[d.name] = d
     _keep_order(ev, stages, kept_before, failed_before, done)
-
-
-def _follow_side(future: Any, receive: Any, run: RunProgress
-                 ) -> tuple[list[_Done] | None, str | None]:
-    """Show the side's stages as steps until it is done; its result (None: it died)."""
-    def show() -> None:
-        while receive.poll():
-            run.step(receive.recv())
-
-    while not future.done():
-        if receive.poll(0.2):
-            show()
-    try:
-        out = future.result()
-    except Exception:  # a dead process (BrokenProcessPool), a result that did not unpickle
-        return None, None
-    show()
-    return out
 
 
 def _keep_order(ev: Evaluation, stages: tuple[Stage, ...], kept_before: dict[str, list[str]],

@@ -261,12 +261,14 @@ class _Job:
     mixed: bool
     heterogeneity: bool
 
-    def estimate(self, k: int) -> _Estimated:
+    def estimate(self, k: int, cf: pd.DataFrame | None = None) -> _Estimated:
         """The estimators of outcome ``k`` of :attr:`todo`, with its own seed ``seeds[k]`` (so
-        the numbers do not depend on which process runs which outcome)."""
+        the numbers do not depend on which process runs which outcome); ``cf``: its change
+        frame when already made (the estimators read it, never change it)."""
         config, outcome, covariates = self.config, self.todo[k], self.covariates
         cluster, conf, wild_reps = config.cluster, config.confidence, self.wild_reps
-        cf = self.index.change_frame(outcome)
+        if cf is None:
+            cf = self.index.change_frame(outcome)
         arm = cf["arm"].astype("string")
         n = {"HB": int((arm == "HB").sum()), "Verrokki": int((arm == "Verrokki").sum())}
         out = _Estimated([], [])
@@ -403,6 +405,7 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
             done = [pool.submit(_estimate_outcome, k) for k in range(len(todo))] if pool else []
             alpha, alpha_full = _baseline_alpha(items, schemas)
             effect_notes = {}
+            here: dict[int, _Estimated] = {}  # without workers: estimated from the same frame
             for k, outcome in enumerate(todo):
                 cf = index.change_frame(outcome)
                 arm = cf["arm"].astype("string")
@@ -423,8 +426,10 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
                                    "analysis.reliability) available")
                 else:
                     own.append("within-arm effect sizes: fewer than 2 complete cases in an arm")
+                if pool is None:  # (the effect sizes above read cf, never change it)
+                    here[k] = job.estimate(k, cf)
             for k, outcome in enumerate(todo):
-                res = _result(done[k]) if pool else None
+                res = _result(done[k]) if pool else here.pop(k)
                 if res is None:           # in this process (also when a worker died)
                     res = job.estimate(k)
                 est_parts.extend(res.rows)

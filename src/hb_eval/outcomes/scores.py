@@ -475,25 +475,57 @@ def _totals(dom: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
 
 
 def _score_source(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
+    """One source's scores; ``outcome`` and ``source`` are categoricals (``source`` of
+    :data:`SCORED_SOURCES`), ``n_domains`` an Int64 column (missing but for the totals)."""
     df = _prepare(items, rules)
     if rules.source == "osallisuus":
         df["scale"] = "osallisuus"
         s = _domain_scores(df, rules, "scale")
-        s["outcome"] = rules.outcome
-        s["n_domains"] = pd.NA
+        s["outcome"] = _constant(rules.outcome, len(s))
+        s["n_domains"] = _missing_ints(len(s))
     else:
         in_domain = df["domain"].notna().to_numpy()
         if not in_domain.all():        # items outside every domain are not scored
             df = df[in_domain]
         dom = _domain_scores(df, rules, "domain")
         tot = _totals(dom, rules)
-        dom["outcome"] = "kykyviisari_" + dom["domain"].astype(str)
-        dom["n_domains"] = pd.NA
-        tot["outcome"] = rules.outcome
-        s = pd.concat([dom.drop(columns="domain"), tot], ignore_index=True)
-    s["source"] = rules.source
+        domain = dom["domain"]
+        if isinstance(domain.dtype, pd.CategoricalDtype) and (domain.cat.codes >= 0).all():
+            # the domains' outcome names made once per category, not per row
+            dom["outcome"] = pd.Categorical.from_codes(
+                domain.cat.codes.to_numpy(),
+                categories=["kykyviisari_" + str(c) for c in domain.cat.categories])
+        else:
+            dom["outcome"] = pd.Categorical("kykyviisari_" + domain.astype(str))
+        dom["n_domains"] = _missing_ints(len(dom))
+        tot["outcome"] = _constant(rules.outcome, len(tot))
+        parts = _one_category_set([dom.drop(columns="domain"), tot], "outcome")
+        s = pd.concat(parts, ignore_index=True)
+    s["source"] = pd.Categorical.from_codes(
+        np.full(len(s), SCORED_SOURCES.index(rules.source), dtype=np.int8), dtype=_SOURCES)
     s["harmonised"] = rules.source == "kompassi"
     return s
+
+
+#: The ``source`` column of the scores while scoring (the scores table has it as text).
+_SOURCES = pd.CategoricalDtype(list(SCORED_SOURCES))
+
+
+def _constant(value: str, n: int) -> pd.Categorical:
+    """``n`` times ``value`` as a categorical of one category."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
+
+
+def _missing_ints(n: int) -> pd.arrays.IntegerArray:
+    """``n`` missing values of an Int64 column."""
+    return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+
+
+def _one_category_set(frames: list[pd.DataFrame], col: str) -> list[pd.DataFrame]:
+    """The frames with their categorical ``col`` on one sorted set of categories (the union),
+    so that concatenating them keeps the categorical (its codes then sort as the texts)."""
+    cats = sorted(set().union(*(set(f[col].cat.categories) for f in frames)))
+    return [f.assign(**{col: f[col].cat.set_categories(cats)}) for f in frames]
 
 
 def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
@@ -541,7 +573,11 @@ def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
         del sub
     if not parts:
         return _empty_scores()
-    s = pd.concat(parts, ignore_index=True)
+    s = pd.concat(_one_category_set(parts, "outcome"), ignore_index=True)
+    coded = _coded_scores(s, items)
+    if coded is not None:
+        return coded
+    s["outcome"] = s["outcome"].astype(str)
     # one integer per client x wave x outcome cell (codes of the categoricals), for the check
     # of two responses in one cell below; rows with a missing key are not checked
     cell, _ = _group_of(s, ["client_id", "wave", "outcome"])
@@ -581,6 +617,75 @@ def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
                           "duplicates must be resolved by the loader (waves.py)")
     s = s.drop(columns="response_id")
     return _finish(s)
+
+
+def _coded_scores(s: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame | None:
+    """The rest of :func:`score_items` on the codes of the categoricals: the Kompassi scores
+    Kykyviisari supersedes left out, the check of two responses in one cell, and
+    :func:`_finish`'s table (its columns, dtypes and order), without turning millions of client
+    ids into text and sorting them.
+
+    None when this does not apply (client and wave not categoricals of the items' own dtypes,
+    a missing key, a wave not in :data:`WAVES`, two responses in one cell, ...): the text path
+    then does it (and raises its error)."""
+    cid, wave, outcome = s["client_id"], s["wave"], s["outcome"]
+    if not (isinstance(cid.dtype, pd.CategoricalDtype) and cid.dtype == items["client_id"].dtype
+            and isinstance(wave.dtype, pd.CategoricalDtype) and wave.dtype == items["wave"].dtype
+            and s["score"].dtype == np.float64 and s["n_items"].dtype == np.int64
+            and s["n_domains"].dtype == "Int64" and s["harmonised"].dtype == bool
+            and s["source"].dtype == _SOURCES):
+        return None
+    cc = cid.cat.codes.to_numpy().astype(np.int64)
+    wc = wave.cat.codes.to_numpy().astype(np.int64)
+    oc = outcome.cat.codes.to_numpy().astype(np.int64)
+    ids = np.asarray(cid.cat.categories.astype(str), dtype=object)
+    n_ids, n_waves = len(ids), len(wave.cat.categories)
+    # the texts the text path compares: each category its own, none like a missing one's
+    if ((cc < 0) | (wc < 0) | (oc < 0)).any() or len(set(ids)) < n_ids or "nan" in set(ids):
+        return None
+    at = np.array([WAVES.index(w) if w in WAVES else -1
+                   for w in wave.cat.categories.astype(str)], dtype=np.int64)
+    if (at[wc] < 0).any():       # a wave the table's categorical lacks: the text path's order
+        return None
+    pair = cc * n_waves + wc     # client x wave
+    # Kykyviisari wins over Kompassi for the same client and wave (whole response)
+    komp = s["source"].cat.codes.to_numpy() == SCORED_SOURCES.index("kompassi")
+    superseded = np.zeros(len(s), dtype=bool)
+    if komp.any():
+        kyky = _is_text(items["source"], "kykyviisari")
+        kc = items["client_id"].cat.codes.to_numpy()[kyky].astype(np.int64)
+        kw = items["wave"].cat.codes.to_numpy()[kyky].astype(np.int64)
+        superseded[komp] = np.isin(pair[komp], kc[(kc >= 0) & (kw >= 0)] * n_waves
+                                   + kw[(kc >= 0) & (kw >= 0)])
+    rows = np.flatnonzero(~superseded)
+    cell = np.sort(pair[rows] * len(outcome.cat.categories) + oc[rows])
+    if (cell[1:] == cell[:-1]).any():     # two responses in one cell: the text path's error
+        return None
+    if superseded.any():
+        log.info("Kompassi scores of %d client-wave(s) not used: the same client has a "
+                 "Kykyviisari response in that wave", len(np.unique(pair[superseded])))
+    # _finish's order: outcome, client id (as text), wave in WAVES' order; the keys are unique,
+    # so any sort gives sort_values' rows
+    rank = np.empty(n_ids, dtype=np.int64)
+    rank[np.argsort(ids, kind="stable")] = np.arange(n_ids)
+    key = (oc[rows] * n_ids + rank[cc[rows]]) * len(WAVES) + at[wc[rows]]
+    take = rows[np.argsort(key, kind="stable")]
+    n = len(take)
+    out = {
+        "client_id": pd.array(ids, dtype="string").take(cc[take]),
+        "wave": pd.Categorical.from_codes(at[wc[take]], categories=WAVES, ordered=True),
+        "outcome": pd.array(np.asarray(outcome.cat.categories.astype(str), dtype=object),
+                            dtype="str").take(oc[take]),
+        "score": s["score"].to_numpy()[take],
+        "n_items": pd.arrays.IntegerArray(s["n_items"].to_numpy()[take],
+                                          np.zeros(n, dtype=bool)),
+        "harmonised": s["harmonised"].to_numpy()[take],
+        "source": pd.array(np.array(SCORED_SOURCES, dtype=object), dtype="string").take(
+            s["source"].cat.codes.to_numpy()[take].astype(np.int64)),
+        "n_domains": s["n_domains"].array.take(take),
+    }
+    # the columns are new arrays: the table takes them as they are (no copy)
+    return pd.DataFrame({c: out[c] for c in SCORE_COLUMNS}, copy=False)
 
 
 def _empty_scores() -> pd.DataFrame:

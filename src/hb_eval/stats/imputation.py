@@ -212,10 +212,14 @@ def _imputation_data(frame: pd.DataFrame, outcome_cols: Sequence[str],
     return data, names
 
 
+#: The chain's defaults: PMM donors, cycles before the first imputed set, cycles between sets.
+K_PMM, N_BURNIN, N_SKIP = 5, 10, 2
+
+
 def impute_frames(frame: pd.DataFrame, outcome_cols: Sequence[str] = ("baseline", "end"),
                   covariates: Sequence[str] = MICE_COVARIATES, m: int = 20,
-                  seed: int | np.random.Generator | None = None, k_pmm: int = 5,
-                  n_burnin: int = 10, n_skip: int = 2) -> list[pd.DataFrame]:
+                  seed: int | np.random.Generator | None = None, k_pmm: int = K_PMM,
+                  n_burnin: int = N_BURNIN, n_skip: int = N_SKIP) -> list[pd.DataFrame]:
     """``m`` imputed copies of ``frame`` (missing outcome columns and covariate values filled
     by MICE with PMM), with ``change = end − baseline`` recomputed when both columns exist.
 
@@ -229,8 +233,8 @@ def impute_frames(frame: pd.DataFrame, outcome_cols: Sequence[str] = ("baseline"
 
 def _imputed_frames(frame: pd.DataFrame, outcome_cols: Sequence[str],
                     covariates: Sequence[str], m: int,
-                    seed: int | np.random.Generator | None, k_pmm: int, n_burnin: int,
-                    n_skip: int) -> Iterator[pd.DataFrame]:
+                    seed: int | np.random.Generator | None, k_pmm: int = K_PMM,
+                    n_burnin: int = N_BURNIN, n_skip: int = N_SKIP) -> Iterator[pd.DataFrame]:
     """:func:`impute_frames` one imputed frame at a time: the chain runs on to the next set
     only when the caller asks for it, so one frame (not ``m``) is held at a time. The same
     frames: the caller's use of a frame draws nothing from the chain's generator."""
@@ -287,7 +291,8 @@ def mice_pool(frame: pd.DataFrame,
               seed: int | np.random.Generator | None = None, n_params: int = 2,
               confidence: float = 0.95, **mice_kwargs: Any) -> pd.DataFrame:
     """Impute ``m`` times, apply ``estimator`` (frame → (estimate, variance)) to each imputed
-    set and pool by Rubin's rules with Barnard–Rubin df (``n`` = rows of ``frame``).
+    set and pool by Rubin's rules with Barnard–Rubin df (``n`` = rows of ``frame``);
+    ``mice_kwargs`` (``k_pmm``, ``n_burnin``, ``n_skip``) as :func:`impute_frames` takes them.
 
     Returns
     -------
@@ -296,10 +301,9 @@ def mice_pool(frame: pd.DataFrame,
     """
     if m < 2:
         raise HbEvalError("pooling needs m >= 2")
-    opts = {"k_pmm": 5, "n_burnin": 10, "n_skip": 2, **mice_kwargs}
     res, n_imputed = [], 0
     # one imputed frame at a time (estimated, then let go), not all m held at once
-    for f in _imputed_frames(frame, outcome_cols, covariates, m, seed, **opts):
+    for f in _imputed_frames(frame, outcome_cols, covariates, m, seed, **mice_kwargs):
         res.append(estimator(f))
         n_imputed = int(f["imputed"].sum())
     res = np.array(res, float)
@@ -313,8 +317,8 @@ def mice_pool(frame: pd.DataFrame,
 def mice_did(frame_incomplete: pd.DataFrame, outcome_cols: Sequence[str] = ("baseline", "end"),
              covariates: Sequence[str] = MICE_COVARIATES, m: int = 20,
              seed: int | np.random.Generator | None = None, se_type: str = "HC2",
-             confidence: float = 0.95, k_pmm: int = 5, n_burnin: int = 10,
-             n_skip: int = 2) -> pd.DataFrame:
+             confidence: float = 0.95, k_pmm: int = K_PMM, n_burnin: int = N_BURNIN,
+             n_skip: int = N_SKIP) -> pd.DataFrame:
     """The DiD (difference of mean changes, HB − Verrokki) under multiple imputation.
 
     Parameters
