@@ -252,16 +252,16 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
         text = dumped_inputs(inputs_read(config, files), public)
         return text if placeholders_numbered() == numbered else None
 
-    # beside the figures (by the other process, when there are two): the workbook, the
-    # manifest's inputs, the inputs hashed again (report.unchanged), report.html and
-    # results.json's text and, in an internal report, what disclosure control would do (it
-    # changes none of its outputs)
+    # beside the figures (by the other process, when there are two; it takes them from the
+    # last: first those only it may do, then the long ones, so the two meet at a short job):
+    # the inputs hashed again (report.unchanged), the workbook, in an internal report what
+    # disclosure control would do, the manifest's inputs, report.html and results.json's text
     would_be = () if public else (lambda: disclosure(workers=1)[2],)
     figs, done = render_figures(figure_data, lang, public, out / "figures", run, failures,
                                 wtp=config.analysis.wtp, beside=(
-                                    workbook, manifest_inputs, lambda: hashed(ev.dataset),
-                                    *would_be, page_text, results_text))
-    _, inputs, changed, *would, page, text = done
+                                    lambda: hashed(ev.dataset), workbook, *would_be,
+                                    manifest_inputs, page_text, results_text))
+    changed, _, *would, inputs, page, text = done
     if inputs is None and files is not None:  # here, in the order of one process
         inputs = inputs_read(config, files)
     if not public:
