@@ -29,19 +29,15 @@ import pandas as pd
 
 from ..config import Config, config_table
 from ..privacy import placeholders_numbered
-from ..data.loaders.unit_costs import unit_cost_value
 from ..support.progress import RunProgress, as_progress
 from .budget_sections import suppress_budget_results
 from .html import render_html
-from .page import marked_figures, with_figures
+from .page import SectionView, marked_figures, page_context, with_figures
 from .figure_gallery import FIGURES, FigureGallery
 from .figure_jobs import both_ends, render_figures
-from .format import fmt_int
-from .i18n import t
 from .privacy_gate import gate_html, gate_table
-from .references import reference_rows
-from .manifest import (build_manifest, created_with, dumped_inputs, inputs_read,
-                       redact_manifest, write_manifest)
+from .manifest import (build_manifest, dumped_inputs, inputs_read, redact_manifest,
+                       write_manifest)
 from .output import OutputFolder
 from .pdf import PdfError, print_pdf
 from .results_json import dumps_results, to_jsonable
@@ -59,43 +55,6 @@ if TYPE_CHECKING:
 
 __all__ = ["run_report", "write_report", "write_into", "evaluate_config", "FIGURES",
            "FigureGallery", "SectionView"]
-
-PRIMARY = "kykyviisari_total"
-#: Section status -> (i18n key of its sentence, name of the sentence's placeholder).
-_STATUS_NOTES = {"absent": ("not_configured", "source"),
-                 "not_estimable": ("not_estimable", "reason"),
-                 "failed": ("failed", "error")}
-
-
-class SectionView:
-    """A section's status and its sentence in the report's language (for the template)."""
-
-    def __init__(self, status: str, reason: str, lang: str, note: str = "") -> None:
-        self.status = status
-        key = _STATUS_NOTES.get(status)
-        self.note = t(key[0], lang, **{key[1]: reason}) if key else note
-
-
-def _inference_note(results: dict[str, Any], lang: str, cluster: str) -> str:
-    """The sentence saying why the wild bootstrap is primary, or why the DiD is missing."""
-    did = ((results.get("outcomes") or {}).get(PRIMARY) or {}).get("did") or {}
-    if did.get("inference") == "wild_cluster_bootstrap":
-        n, reps = did.get("n_clusters"), did.get("wild_reps")
-        reps_text = fmt_int(int(reps), lang) if isinstance(reps, (int, float)) else "–"
-        power = str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))  # 6⁶
-        weights = t("wild_enumerated" if did.get("wild_enumerated") else "wild_drawn", lang,
-                    reps=reps_text, n=power)
-        return t("wild_primary", lang, n=n, cluster=cluster, weights=weights)
-    if did.get("reason"):
-        return t("clusters_not_estimable", lang, reason=did["reason"])
-    return ""
-
-
-def _wild_primary(results: dict[str, Any]) -> bool:
-    """Whether the primary outcome's DiD has the wild cluster bootstrap as primary inference."""
-    did = ((results.get("outcomes") or {}).get(PRIMARY) or {}).get("did") or {}
-    return did.get("inference") == "wild_cluster_bootstrap"
-
 
 def _redact_table(table: Table) -> Table:
     """Public tables: anything shaped like a client number in a text cell is redacted."""
@@ -219,20 +178,7 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
         text = dumps_results(results).encode("utf-8")
         return text if placeholders_numbered() == numbered else None
 
-    a = config.analysis
-    uc = getattr(ev.dataset, "unit_costs", None)
-    context = {
-        "title": config.name, "audience": config.report.audience, "created_with": created_with(),
-        "sections": {k: SectionView(v.status, v.reason, lang, note=_inference_note(
-            results, lang, a.cluster) if k == "outcomes" else "")
-            for k, v in ev.sections.items()},
-        "tables": tables, "primary": PRIMARY, "perspective": a.perspective,
-        "cluster": a.cluster, "wild_primary": _wild_primary(results),
-        "reps": a.bootstrap_reps, "seed": a.seed, "wtp_max": a.wtp_max,
-        "diary_rule": a.diary_rule, "cea_resample": a.cea_resample,
-        "price_year": unit_cost_value(uc, "price_year"),
-        "references": reference_rows(lang),
-    }
+    context = page_context(ev, config, results, tables, lang)
 
     def page_text() -> str | None:
         # report.html, gated, with its figures to be put in (report.page), by the other
