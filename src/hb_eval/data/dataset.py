@@ -759,8 +759,13 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         advance(diary_files[done_d[0]:k])
         done_d[0] = k
 
-    if grids_ahead is not None:  # read while the diaries are parsed
-        grids_ahead.add(pool, sheets_of(("service_costs", "budgets", "providers")))
+    if grids_ahead is not None:  # read (the service costs parsed) while the diaries are parsed
+        grids_ahead.add_parsed(
+            pool, list(zip(listed["service_costs"], display_paths(
+                listed["service_costs"], cfg.base_dir, gate=False))),
+            l_svc.parse_ahead, "service_costs", schemas.get("service_costs"), cfg.base_dir,
+            schemas, limits)
+        grids_ahead.add(pool, sheets_of(("budgets", "providers")))
     d_outs = [l_diary.load(diary_files, ctx("time_diary"), on_error=file_error("time_diary"),
                            on_read=diaries_read, ahead=diary_ahead)]
     diaries, diary_rows = cat_tables(d_outs, 0), cat_tables(d_outs, 1)

@@ -311,6 +311,31 @@ class GridsAhead:
                 self._futures[(Path(p), sheet, file)] = pool.submit(_grid_ahead, Path(p),
                                                                     sheet, file)
 
+    def add_parsed(self, pool: ProcessPoolExecutor,
+                   items: Sequence[tuple[Path, str | None]], parse: Callable, *args) -> None:
+        """Files parsed whole by the pool: ``parse(path, file, *args)`` (a module-level
+        function) runs in a worker and returns ``(sha256, result)``, or None when its result
+        could differ from a parse in this process (the loader then parses the file itself);
+        ``file`` None: not given to the pool."""
+        for p, file in items:
+            if file is not None:
+                self._futures[(Path(p), None, file, "parsed")] = pool.submit(parse, Path(p), file,
+                                                                       *args)
+
+    def take_parsed(self, path: str | Path, file: str, sha256: str):
+        """What :meth:`add_parsed`'s function made of ``path`` (named ``file``) when it parsed
+        bytes with ``sha256``, else None."""
+        fut = self._futures.pop((Path(path), None, file, "parsed"), None)
+        if fut is None:
+            return None
+        try:
+            got = fut.result()
+        except Exception:  # noqa: BLE001 - a worker lost: parse here
+            return None
+        if got is None or got[0] != sha256:
+            return None
+        return got[1]
+
     def take(self, path: str | Path, sheet: str | None, file: str, sha256: str):
         """The grid read ahead of ``path`` (its ``sheet``, named ``file``) when its bytes had
         ``sha256``, else None."""
