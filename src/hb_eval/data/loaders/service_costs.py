@@ -26,6 +26,7 @@ from ... import privacy
 from ..io import read_input
 from ..quarantine import Quarantine
 from .common import LoadContext, display_path, open_sheet
+from .tables import shared_strings
 
 __all__ = ["load", "CENT"]
 
@@ -87,20 +88,25 @@ def parse_ahead(path: Path, file: str, source: str, schema, base_dir, schemas, l
     (table, files, records, unread sheets))`` with the quarantine's part of it, or None when
     the result could differ from a parse in the loading process: the file cannot be used
     (the loader then says why), is shown under another name, or the privacy gate numbered a
-    placeholder (placeholders are numbered in the order of the whole load)."""
+    placeholder (placeholders are numbered in the order of the whole load).
+
+    Only in a worker process: it forgets the worker's placeholders, so that any code the
+    gate meets is numbered anew and seen."""
     q = Quarantine()
     ctx = LoadContext(source=source, schema=schema, quarantine=q, base_dir=base_dir,
                       schemas=schemas, limits=limits)
-    numbered = privacy.placeholders_numbered()
+    privacy.reset_placeholders()
     try:
         df = _one(path, ctx)
     except Exception:  # noqa: BLE001 - the loader reads it again and reports it
         return None
     files = q.file_records
-    if (privacy.placeholders_numbered() != numbered or len(files) != 1
+    if (privacy.placeholders_numbered() or len(files) != 1
             or files[0].path != file or files[0].display is not None):
         return None
     rec = files[0]
+    for c in ("service", "unit", "file"):  # cast here (the tidy table's dtype), not by conform
+        df[c] = shared_strings(df[c])
     return rec.sha256, (df, [(rec.source, rec.path, rec.sheet, rec.rows)], q.take_since(0),
                         q.unread_sheets_frame().to_dict("records"))
 
