@@ -105,7 +105,8 @@ def parse_ahead(path: Path, file: str, source: str, schema, base_dir, schemas, l
             or files[0].path != file or files[0].display is not None):
         return None
     rec = files[0]
-    for c in ("service", "unit", "file"):  # cast here (the tidy table's dtype), not by conform
+    # cast here to the tidy table's string dtype, not by conform (client_id: never blank here)
+    for c in ("client_id", "service", "unit", "file"):
         df[c] = shared_strings(df[c])
     return rec.sha256, (df, [(rec.source, rec.path, rec.sheet, rec.rows)], q.take_since(0),
                         q.unread_sheets_frame().to_dict("records"))
