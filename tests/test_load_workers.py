@@ -44,24 +44,19 @@ def _load(root, monkeypatch, pool_from):
 
 
 def test_pool_started_early_gives_the_one_process_load(messy_demo, monkeypatch):
-    taken = []
-    take = batch.GridsAhead.take
+    taken, parsed = [], []
 
-    def counted(self, *args):
-        got = take(self, *args)
-        taken.append(got is not None)
-        return got
+    def counting(name, into):
+        orig = getattr(batch.GridsAhead, name)
 
-    monkeypatch.setattr(batch.GridsAhead, "take", counted)
-    parsed = []
-    take_parsed = batch.GridsAhead.take_parsed
+        def counted(self, *args):
+            got = orig(self, *args)
+            into.append(got is not None)
+            return got
+        monkeypatch.setattr(batch.GridsAhead, name, counted)
 
-    def counted_parsed(self, *args):
-        got = take_parsed(self, *args)
-        parsed.append(got is not None)
-        return got
-
-    monkeypatch.setattr(batch.GridsAhead, "take_parsed", counted_parsed)
+    counting("take", taken)
+    counting("take_parsed", parsed)
     monkeypatch.setattr(batch, "default_workers", lambda: 2)  # a pool even on one core
     one = _load(messy_demo, monkeypatch, 10 ** 9)   # every file read in this process
     assert not taken and not parsed

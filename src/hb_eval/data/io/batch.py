@@ -330,21 +330,17 @@ class GridsAhead:
     def take_parsed(self, path: str | Path, file: str, sha256: str):
         """What :meth:`add_parsed`'s function made of ``path`` (named ``file``) when it parsed
         bytes with ``sha256``, else None."""
-        fut = self._futures.pop((Path(path), None, file, "parsed"), None)
-        if fut is None:
-            return None
-        try:
-            got = fut.result()
-        except Exception:  # noqa: BLE001 - a worker lost: parse here
-            return None
-        if got is None or got[0] != sha256:
-            return None
-        return got[1]
+        return self._result((Path(path), None, file, "parsed"), sha256)
 
     def take(self, path: str | Path, sheet: str | None, file: str, sha256: str):
         """The grid read ahead of ``path`` (its ``sheet``, named ``file``) when its bytes had
         ``sha256``, else None."""
-        fut = self._futures.pop((Path(path), sheet, file), None)
+        return self._result((Path(path), sheet, file), sha256)
+
+    def _result(self, key: tuple, sha256: str):
+        """The task's ``(sha256, result)`` result when it is of bytes with ``sha256``, else
+        None (no such task, a worker lost, or other bytes: the loader reads it here)."""
+        fut = self._futures.pop(key, None)
         if fut is None:
             return None
         try:
