@@ -44,22 +44,27 @@ def _load(root, monkeypatch, pool_from):
 
 
 def test_pool_started_early_gives_the_one_process_load(messy_demo, monkeypatch):
-    taken = []
-    take = batch.GridsAhead.take
+    taken, parsed = [], []
 
-    def counted(self, *args):
-        got = take(self, *args)
-        taken.append(got is not None)
-        return got
+    def counting(name, into):
+        orig = getattr(batch.GridsAhead, name)
 
-    monkeypatch.setattr(batch.GridsAhead, "take", counted)
+        def counted(self, *args):
+            got = orig(self, *args)
+            into.append(got is not None)
+            return got
+        monkeypatch.setattr(batch.GridsAhead, name, counted)
+
+    counting("take", taken)
+    counting("take_parsed", parsed)
     monkeypatch.setattr(batch, "default_workers", lambda: 2)  # a pool even on one core
     one = _load(messy_demo, monkeypatch, 10 ** 9)   # every file read in this process
-    assert not taken
+    assert not taken and not parsed
     pooled = _load(messy_demo, monkeypatch, 1)      # diaries and sheets read by a pool
-    # kykyviisari (2), kompassi, osallisuus, satisfaction (2), esr; service costs (6), budgets,
-    # providers (given to the pool at the diaries' turn)
-    assert sum(taken) == 15
+    # kykyviisari (2), kompassi, osallisuus, satisfaction (2), esr; budgets, providers (given
+    # to the pool at the diaries' turn); the service costs (6) parsed by the pool
+    assert sum(taken) == 9
+    assert sum(parsed) == 6
     for f in dataclasses.fields(one):
         a, b = getattr(one, f.name), getattr(pooled, f.name)
         if isinstance(a, pd.DataFrame):

@@ -330,6 +330,14 @@ def _without_ids(quarantine: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
     return quarantine
 
 
+def _unmatched(cfg: Config, paths: list, folders: dict[str, Any] | None = None
+               ) -> list[dict[str, Any]]:
+    """:func:`~hb_eval.data.inventory.unmatched_files` beside ``paths``, the files the
+    sources match (a task of the load's pool, or done in the loading process)."""
+    folders = {} if folders is None else folders
+    return unmatched_files(cfg, {real_path(p, folders) for p in paths})
+
+
 def _schemas(cfg: Config) -> dict[str, Any]:
     """Every source's schema; an adapted one in ``cfg.schemas`` replaces the shipped one."""
     from .schema import load_schemas
@@ -521,6 +529,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     owner: dict[Path, str] = {}  # each file belongs to one source
 
     grids_ahead = None  # sheets read ahead by the pool (set below)
+    unmatched_ahead = None  # the pool's listing of the files no source matches (set below)
 
     def ctx(source: str) -> LoadContext:
         return LoadContext(source=source, schema=schemas.get(source), quarantine=q,
@@ -759,8 +768,16 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         advance(diary_files[done_d[0]:k])
         done_d[0] = k
 
-    if grids_ahead is not None:  # read while the diaries are parsed
-        grids_ahead.add(pool, sheets_of(("service_costs", "budgets", "providers")))
+    if grids_ahead is not None:  # read (the service costs parsed) while the diaries are parsed
+        grids_ahead.add_parsed(
+            pool, list(zip(listed["service_costs"], display_paths(
+                listed["service_costs"], cfg.base_dir, gate=False))),
+            l_svc.parse_ahead, "service_costs", schemas.get("service_costs"), cfg.base_dir,
+            schemas, limits)
+        grids_ahead.add(pool, sheets_of(("budgets", "providers")))
+        # 7.'s listing of the sources' folders, done by the pool while this process parses
+        unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
+                                                        for p in files(src)])
     d_outs = [l_diary.load(diary_files, ctx("time_diary"), on_error=file_error("time_diary"),
                            on_read=diaries_read, ahead=diary_ahead)]
     diaries, diary_rows = cat_tables(d_outs, 0), cat_tables(d_outs, 1)
@@ -872,8 +889,15 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
                                 "n_rows": pd.Series(dtype="int64")})
 
     # 7. every file in a source's folder accounted for: the ones no pattern matched
-    taken = {real_path(p, folders) for src in SOURCES for p in files(src)}
-    for r in unmatched_files(cfg, taken):
+    found = None
+    if unmatched_ahead is not None:
+        try:
+            found = unmatched_ahead.result()
+        except Exception:  # noqa: BLE001 - a worker lost: list them here
+            found = None
+    if found is None:
+        found = _unmatched(cfg, [p for src in SOURCES for p in files(src)], folders)
+    for r in found:
         unread_files.append({**r, "path": display_path(r["path"], cfg.base_dir),
                              "message": privacy.gate(r["message"])})
 

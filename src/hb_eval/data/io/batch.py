@@ -29,6 +29,11 @@ __all__ = ["FileRows", "read_many", "start_reads", "PendingReads", "GridsAhead",
 POOL_FROM = 1000
 #: Files per task sent to a worker (amortises the inter-process round trip).
 _CHUNK = 32
+#: Files per task given to another's pool (the load's): a pool feeds its workers from a
+#: thread of this process, which waits for the interpreter while this process runs long
+#: pandas steps (the questionnaires' after-read steps at 100,000 clients); with tasks of 32
+#: diaries (~15 ms) the workers stood idle then, with 128 they have work four times longer.
+_SHARED_CHUNK = 128
 
 
 @dataclass
@@ -215,8 +220,8 @@ class PendingReads:
         self.files = [a[1] for a in args]
         self._args, self._pool, self._futures = args, None, None
         if pool is not None:  # another's pool: it is stopped by its owner
-            self._futures = [pool.submit(_read_chunk, args[i:i + _CHUNK])
-                             for i in range(0, len(args), _CHUNK)]
+            self._futures = [pool.submit(_read_chunk, args[i:i + _SHARED_CHUNK])
+                             for i in range(0, len(args), _SHARED_CHUNK)]
         elif workers > 1:
             self._pool = fork_pool(workers) if can_fork else ProcessPoolExecutor(
                 max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
@@ -311,10 +316,31 @@ class GridsAhead:
                 self._futures[(Path(p), sheet, file)] = pool.submit(_grid_ahead, Path(p),
                                                                     sheet, file)
 
+    def add_parsed(self, pool: ProcessPoolExecutor,
+                   items: Sequence[tuple[Path, str | None]], parse: Callable, *args) -> None:
+        """Files parsed whole by the pool: ``parse(path, file, *args)`` (a module-level
+        function) runs in a worker and returns ``(sha256, result)``, or None when its result
+        could differ from a parse in this process (the loader then parses the file itself);
+        ``file`` None: not given to the pool."""
+        for p, file in items:
+            if file is not None:
+                self._futures[(Path(p), None, file, "parsed")] = pool.submit(parse, Path(p), file,
+                                                                       *args)
+
+    def take_parsed(self, path: str | Path, file: str, sha256: str):
+        """What :meth:`add_parsed`'s function made of ``path`` (named ``file``) when it parsed
+        bytes with ``sha256``, else None."""
+        return self._result((Path(path), None, file, "parsed"), sha256)
+
     def take(self, path: str | Path, sheet: str | None, file: str, sha256: str):
         """The grid read ahead of ``path`` (its ``sheet``, named ``file``) when its bytes had
         ``sha256``, else None."""
-        fut = self._futures.pop((Path(path), sheet, file), None)
+        return self._result((Path(path), sheet, file), sha256)
+
+    def _result(self, key: tuple, sha256: str):
+        """The task's ``(sha256, result)`` result when it is of bytes with ``sha256``, else
+        None (no such task, a worker lost, or other bytes: the loader reads it here)."""
+        fut = self._futures.pop(key, None)
         if fut is None:
             return None
         try:

@@ -22,7 +22,11 @@ import pandas as pd
 
 from . import parse as P
 from ..plausibility import screen_amounts, screen_dates
-from .common import LoadContext, open_sheet
+from ... import privacy
+from ..io import read_input
+from ..quarantine import Quarantine
+from .common import LoadContext, display_path, open_sheet
+from .tables import shared_strings
 
 __all__ = ["load", "CENT"]
 
@@ -79,7 +83,60 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     return df[sh.alive].reset_index(drop=True)
 
 
+def parse_ahead(path: Path, file: str, source: str, schema, base_dir, schemas, limits):
+    """:func:`_one` of a file in a pool's worker (``GridsAhead.add_parsed``): ``(sha256,
+    (table, files, records, unread sheets))`` with the quarantine's part of it, or None when
+    the result could differ from a parse in the loading process: the file cannot be used
+    (the loader then says why), is shown under another name, or the privacy gate numbered a
+    placeholder (placeholders are numbered in the order of the whole load).
+
+    Only in a worker process: it forgets the worker's placeholders, so that any code the
+    gate meets is numbered anew and seen."""
+    q = Quarantine()
+    ctx = LoadContext(source=source, schema=schema, quarantine=q, base_dir=base_dir,
+                      schemas=schemas, limits=limits)
+    privacy.reset_placeholders()
+    try:
+        df = _one(path, ctx)
+    except Exception:  # noqa: BLE001 - the loader reads it again and reports it
+        return None
+    files = q.file_records
+    if (privacy.placeholders_numbered() or len(files) != 1
+            or files[0].path != file or files[0].display is not None):
+        return None
+    rec = files[0]
+    # cast here to the tidy table's string dtype, not by conform (client_id: never blank here)
+    for c in ("client_id", "service", "unit", "file"):
+        df[c] = shared_strings(df[c])
+    return rec.sha256, (df, [(rec.source, rec.path, rec.sheet, rec.rows)], q.take_since(0),
+                        q.unread_sheets_frame().to_dict("records"))
+
+
+def _taken(path: Path, ctx: LoadContext) -> pd.DataFrame | None:
+    """The file as parsed ahead by the pool (its records put in the quarantine as the parse
+    here would), or None: parse it here. The bytes are read and hashed here: the file is
+    taken only when they are the bytes the worker parsed."""
+    if ctx.ahead is None or not hasattr(ctx.ahead, "take_parsed"):
+        return None
+    shown = display_path(path, ctx.base_dir)
+    _, read = read_input(path, file=shown)
+    got = ctx.ahead.take_parsed(path, shown, read.sha256)
+    if got is None:
+        return None
+    df, files, records, unread = got
+    for source, file, sheet, rows in files:
+        ctx.quarantine.add_file(source, file, read.sha256, sheet, rows, read=read)
+    ctx.quarantine.put_back(records)
+    for u in unread:
+        ctx.quarantine.add_unread_sheet(**u)
+    return df
+
+
 def load(files: list[Path], ctx: LoadContext) -> pd.DataFrame:
-    """Load service-cost extracts: the ``service_costs`` table columns."""
-    parts = [_one(p, ctx) for p in files]
+    """Load service-cost extracts: the ``service_costs`` table columns (a file parsed ahead by
+    a pool, :func:`parse_ahead`, is taken from it)."""
+    parts = []
+    for p in files:
+        got = _taken(p, ctx)
+        parts.append(got if got is not None else _one(p, ctx))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -31,6 +31,7 @@ ITEM_MISSING = ["not_answered", "dont_know", "quarantined", "not_in_form"]
 
 _S = "string"
 _D = "datetime64[ns]"
+_STRING = pd.api.types.pandas_dtype(_S)
 
 
 def cat(values, categories, ordered: bool = False) -> pd.Categorical:
@@ -107,6 +108,8 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
                 col = pd.Series(_categorical(col, dt, f"{table}.{name}"), index=df.index)
             elif dt == _D:
                 col = pd.to_datetime(col).astype(_D)
+            elif dt == _S and col.dtype == _STRING:
+                pass  # (cast already, e.g. by the pool's worker: the same values and dtype)
             elif dt == _S and (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
                 col = shared_strings(col)
             else:

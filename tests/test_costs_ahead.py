@@ -1,0 +1,121 @@
+"""Service-cost files parsed whole by the load's pool (issue 23): the table, the quarantine
+records and the file's accounting taken from the worker equal a parse in the loading process;
+a parse that numbered a privacy placeholder, or other bytes, are parsed again here."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from hb_eval import privacy
+from hb_eval.data.schema import load_schemas
+from hb_eval.data.io.batch import GridsAhead
+from hb_eval.data.loaders import service_costs as S
+from hb_eval.data.loaders.common import LoadContext
+from hb_eval.data.loaders.tables import conform
+from hb_eval.data.plausibility import Limits
+from hb_eval.support.cores import fork_pool
+from hb_eval.data.quarantine import Quarantine
+
+import loader_fixtures as F
+
+
+def _files(tmp_path: Path, header: list[str]) -> list[Path]:
+    rows = [r for r, _ in F.SERVICE_ROWS] + [
+        ["0410715", "Kotipalvelu", "yksityinen", "HB-budjetti", "1.6.2018", "31.2.2018", "x",
+         "h", "30,00", "90,00"],                     # bad date, bad number
+        ["0410715", F.HETU, "kunta", "HB-budjetti", "1.6.2018", "3.6.2018", "1", "h", "1",
+         "1"],                                       # a code in a cell, an unknown sector
+        [F.HETU, "Kotipalvelu", "julkinen", "HB-budjetti", "1.6.2018", "3.6.2018", "1", "h",
+         "1", "1"],                                  # a code as the client number
+        ["9999999", "Kotipalvelu", "julkinen", "HB-budjetti", "1.6.2018", "3.6.2018", "1",
+         "h", "1", "1"],                             # not a client number
+    ]
+    out = []
+    for name in ("a.csv", "b.csv"):
+        out.append(F._csv(tmp_path / name, [header] + rows, encoding="cp1252"))
+    return out
+
+
+def _load(files: list[Path], tmp_path: Path, ahead: bool):
+    cfg_schemas = load_schemas()
+    privacy.reset_placeholders()
+    q = Quarantine()
+    ctx = LoadContext(source="service_costs", schema=cfg_schemas["service_costs"], quarantine=q,
+                      base_dir=tmp_path, schemas=cfg_schemas, limits=Limits())
+    pool = None
+    if ahead:
+        pool = fork_pool(1)  # (the worker's placeholders are its own)
+        ctx.ahead = GridsAhead(pool, [])
+        ctx.ahead.add_parsed(pool, [(p, p.name) for p in files], S.parse_ahead,
+                             "service_costs", ctx.schema, tmp_path, cfg_schemas, ctx.limits)
+    try:
+        df = S.load(files, ctx)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    recs = [(r.source, r.path, r.sha256, r.sheet, r.rows.tolist(), r.read.sha256, r.display)
+            for r in q.file_records]
+    return df, q.frame(), recs, privacy.placeholders_numbered(), ctx.ahead
+
+
+def test_parsed_by_the_pool_equals_parsed_here(tmp_path: Path) -> None:
+    files = _files(tmp_path, F.SERVICE_HEADER)
+    here, q_here, recs_here, _, _ = _load(files, tmp_path, ahead=False)
+    ahead, q_ahead, recs_ahead, _, left = _load(files, tmp_path, ahead=True)
+    assert len(here) == 2 * 7 and not left._futures  # (both files taken from the pool)
+    assert set(q_here["reason"]) >= {"bad_date", "bad_value", "personal_id_found",
+                                     "unknown_code", "bad_client_id", "sum_mismatch"}
+    # (the worker casts the text columns service, unit and file: equal once conformed)
+    assert ahead["file"].dtype == "string" and here["file"].dtype != ahead["file"].dtype
+    pd.testing.assert_frame_equal(conform(ahead, "service_costs"), conform(here, "service_costs"),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(q_ahead, q_here, check_exact=True)
+    assert recs_ahead == recs_here
+
+
+def test_a_placeholder_numbered_or_other_bytes_parse_here(tmp_path: Path) -> None:
+    # a code in the header: the gate numbers a placeholder, which the worker must not do
+    files = _files(tmp_path, F.SERVICE_HEADER + [F.HETU])
+    schemas = load_schemas()
+    pool = fork_pool(1)
+    try:
+        assert pool.submit(S.parse_ahead, files[0], files[0].name, "service_costs",
+                           schemas["service_costs"], tmp_path, schemas, Limits()).result() is None
+    finally:
+        pool.shutdown()
+    here = _load(files, tmp_path, ahead=False)
+    ahead = _load(files, tmp_path, ahead=True)
+    assert here[3] == ahead[3] == 1  # one code, one placeholder, numbered here
+    pd.testing.assert_frame_equal(ahead[0], here[0], check_exact=True)  # (both parsed here)
+    pd.testing.assert_frame_equal(ahead[1], here[1], check_exact=True)
+    # a second file with the same code in one worker: still refused (the worker's own
+    # numbering must not hide a code that main numbers otherwise)
+    pool = fork_pool(1)
+    try:
+        assert [pool.submit(S.parse_ahead, p, p.name, "service_costs", schemas["service_costs"],
+                            tmp_path, schemas, Limits()).result() for p in files] == [None, None]
+    finally:
+        pool.shutdown()
+    # bytes changed after the worker parsed them (the SHA-256 differs) or the file shown
+    # otherwise: parsed here
+    files = _files(tmp_path, F.SERVICE_HEADER)
+    pool = fork_pool(1)
+    try:
+        got = pool.submit(S.parse_ahead, files[0], files[0].name, "service_costs",
+                          schemas["service_costs"], tmp_path, schemas, Limits()).result()
+    finally:
+        pool.shutdown()
+    assert got is not None
+    threads = ThreadPoolExecutor(1)
+    try:
+        ga = GridsAhead(threads, [])
+        ga.add_parsed(threads, [(files[0], files[0].name)], lambda *a: got)
+        assert ga.take_parsed(files[0], files[0].name, "0" * 64) is None
+        ga.add_parsed(threads, [(files[0], files[0].name)], lambda *a: got)
+        assert ga.take_parsed(files[0], "other.csv", got[0]) is None
+        ga.add_parsed(threads, [(files[0], files[0].name)], lambda *a: got)
+        assert ga.take_parsed(files[0], files[0].name, got[0]) is got[1]
+    finally:
+        threads.shutdown()
