@@ -123,11 +123,31 @@ def _profile(ratios: np.ndarray, sums: _Sums, n: int, k: int) -> tuple[float, np
     return val, beta, s2, XVX
 
 
+def _sorted_text_runs(lab: np.ndarray) -> np.ndarray | None:
+    """The codes of :func:`_text_codes` when ``lab`` holds only texts, in sorted (code point)
+    order: each text is one run of equal neighbours and its code is the run's number (the
+    text's place among the sorted distinct texts). None otherwise."""
+    if len(lab) < 2 or lab.dtype != object or pd.api.types.infer_dtype(
+            lab, skipna=False) != "string":
+        return None
+    new = lab[1:] != lab[:-1]
+    if not (lab[1:][new] > lab[:-1][new]).all():  # not sorted (a text after a larger one)
+        return None
+    out = np.zeros(len(lab), dtype=np.int64)
+    np.cumsum(new, out=out[1:])
+    return out
+
+
 def _text_codes(labels: np.ndarray) -> np.ndarray:
     """``np.unique(np.asarray(labels).astype(str), return_inverse=True)[1]`` (codes in the
     order of the labels as text), with the text made and sorted for the distinct labels only
-    (they are hashed first), not for every observation."""
-    raw, uniq = pd.factorize(np.asarray(labels).reshape(-1), use_na_sentinel=False)
+    (they are hashed first), not for every observation. Texts already in sorted order (a long
+    frame sorted by client) are not hashed at all: their codes are the run numbers."""
+    lab = np.asarray(labels).reshape(-1)
+    runs = _sorted_text_runs(lab)
+    if runs is not None:
+        return runs
+    raw, uniq = pd.factorize(lab, use_na_sentinel=False)
     return np.unique(np.asarray(uniq).astype(str), return_inverse=True)[1].reshape(-1)[raw]
 
 
