@@ -90,3 +90,24 @@ def test_reml_parts_by_client_size_equal_the_dense_covariance():
     np.testing.assert_allclose(XVy, X.T @ Hi @ y, rtol=1e-10)
     assert yVy == pytest.approx(y @ Hi @ y, rel=1e-10)
     assert logdet == pytest.approx(np.linalg.slogdet(H)[1], rel=1e-10)
+
+
+def test_text_codes_of_sorted_runs_equal_numpy_unique():
+    """The run codes of ids sorted as text (a long frame sorted by client) are numpy's codes of
+    the ids as text; unsorted ids, missing ones and non-texts take the hashing path."""
+    from hb_eval.stats.mixed_nested import _sorted_text_runs, _text_codes
+
+    rng = np.random.default_rng(3)
+    for t in range(60):
+        ids = np.array([f"c{v}" for v in rng.integers(0, 25, size=rng.integers(2, 40))],
+                       dtype=object)
+        if t % 2:
+            ids = np.sort(ids)
+            assert _sorted_text_runs(ids) is not None
+        ref = np.unique(ids.astype(str), return_inverse=True)[1].reshape(-1)
+        np.testing.assert_array_equal(_text_codes(ids), ref)
+    odd = np.array(sorted(["ä", "a", "Z", "b", "å", "aa", "a"]), dtype=object)
+    np.testing.assert_array_equal(_text_codes(odd), [0, 1, 1, 2, 3, 4, 5])
+    assert _sorted_text_runs(np.array(["b", "a"], dtype=object)) is None
+    assert _sorted_text_runs(np.array(["a", None], dtype=object)) is None
+    assert _sorted_text_runs(np.array([1, 2], dtype=object)) is None
