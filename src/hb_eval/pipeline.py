@@ -543,7 +543,7 @@ EARLY: tuple[str, ...] = ("satisfaction", "esr")
 #: With side processes, the stages this process runs (in this order) before forking the second
 #: one: those of :data:`FORKING`, and the services stage, which prices the service rows the cost
 #: stages of the second one reuse.
-BEFORE_SIDE: tuple[str, ...] = ("outcomes", "services")
+BEFORE_SIDE: tuple[str, ...] = (*FORKING, "services")
 #: From this many clients the side stages run in a forked process beside this one's.
 SIDE_FROM_CLIENTS = 5000
 
@@ -902,11 +902,7 @@ def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
                     _run_one(ev, stage, run, debug)
     if raised is not None:
         raise raised[1]
-    for d in side_done:
-        if d.name in done:  # (run here again)
-            continue
-        for k in _KEPT:
-            getattr(ev, k).update(d.added[k])
+    for d in side_done:  # (their additions are in ev already: absorb_held)
         for msg in d.notes:
             run.note(msg)
         # the step shown here is the wait for it: its own time for the log and the
