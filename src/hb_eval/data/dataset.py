@@ -680,7 +680,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     orphans_of: dict[str, pd.DataFrame] = {}  # the rows of client numbers not in the roster
     out: dict[str, pd.DataFrame] = {}  # the tidy tables, conformed
 
-    def consent(name: str, t: pd.DataFrame | None, sheets) -> pd.DataFrame | None:
+    def without_unconsented(name: str, t: pd.DataFrame | None, sheets) -> pd.DataFrame | None:
         """3. consent and orphans of a table, before anything else uses its rows."""
         if t is None or not len(t):
             return t
@@ -695,11 +695,11 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
                           sheets)
 
     def checked(tables: dict[str, pd.DataFrame | None]) -> tuple[list, list]:
-        """:func:`consent` of tables whose sources are all read: the tables, and their
-        quarantine records taken aside."""
+        """:func:`without_unconsented` of tables whose sources are all read: the tables, and
+        their quarantine records taken aside."""
         sheets = {r.path: r.sheet for r in q.file_records}
         mark = q.mark()
-        got = [consent(n, t, sheets) for n, t in tables.items()]
+        got = [without_unconsented(n, t, sheets) for n, t in tables.items()]
         return got, q.take_since(mark)
 
     def conformed(name: str, t: pd.DataFrame | None) -> pd.DataFrame:
