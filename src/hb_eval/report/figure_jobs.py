@@ -104,8 +104,9 @@ def render_figures(figure_data: dict[str, dict[str, Any]], lang: str, public: bo
                    ) -> tuple[dict[str, dict], list[Any]]:
     """Draw and save every figure (two processes where two cores may be used, see
     :mod:`hb_eval.report.figure_jobs`: the same files); their ``<img>``, caption and alt, and
-    the results of ``beside``: jobs that draw no figure and number no placeholder (the workbook,
-    the internal report's would-be disclosure control), done after the figures or, in
+    the results of ``beside``: jobs that draw no figure (the workbook, the internal report's
+    would-be disclosure control, the texts :func:`hb_eval.report.run.write_into` keeps only when
+    the other process numbered no placeholder making them), done after the figures or, in
     parallel, by the other process first (the last first)."""
     run.part("figures")
     parallel = (default_workers() if workers is None else workers) > 1

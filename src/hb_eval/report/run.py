@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,34 +170,26 @@ def write_into(ev: Evaluation, dest: OutputFolder, language: str | None = None,
 
     numbered, here = placeholders_numbered(), os.getpid()
 
-    def results_text() -> bytes | None:
-        # the other process's text, unless the gate numbered a code there: then it is made
-        # here after the figures, in the order one process numbers codes (so never made here
-        # before them)
-        if os.getpid() == here:
-            return None
-        text = dumps_results(results).encode("utf-8")
-        return text if placeholders_numbered() == numbered else None
+    def elsewhere(make: Callable[[], Any]) -> Callable[[], Any]:
+        # a job only the other process does; what it made is kept unless the gate numbered a
+        # code there: then it is made here after the figures, in the order one process numbers
+        # codes (so never made here before them)
+        def job() -> Any:
+            if os.getpid() == here:
+                return None
+            made = make()
+            return made if placeholders_numbered() == numbered else None
+        return job
 
     context = page_context(ev, config, results, tables, lang)
-
-    def page_text() -> str | None:
-        # report.html, gated, with its figures to be put in (report.page), by the other
-        # process on results.json's condition
-        if os.getpid() == here:
-            return None
-        text = gate_html(render_html(results, {**context, "figures": marked_figures(lang)}, lang))
-        return text if placeholders_numbered() == numbered else None
-
     files = getattr(ev.dataset, "files", None)
-
-    def manifest_inputs() -> Any:
-        # the other process writes them as manifest.json's text, on the same condition (this
-        # one makes them after the figures: a figure drawn again in order may number a code)
-        if files is None or os.getpid() == here:
-            return None
-        text = dumped_inputs(inputs_read(config, files), public)
-        return text if placeholders_numbered() == numbered else None
+    # results.json's text; report.html, gated, with its figures to be put in (report.page);
+    # manifest.json's inputs as its text
+    results_text = elsewhere(lambda: dumps_results(results).encode("utf-8"))
+    page_text = elsewhere(lambda: gate_html(render_html(
+        results, {**context, "figures": marked_figures(lang)}, lang)))
+    manifest_inputs = elsewhere(lambda: None if files is None else dumped_inputs(
+        inputs_read(config, files), public))
 
     # beside the figures (by the other process, when there are two; it takes them from the
     # last: first those only it may do, then the long ones, so the two meet at a short job):
