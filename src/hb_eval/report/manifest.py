@@ -152,12 +152,9 @@ def build_manifest(config: Config, *, files_table: Any = None, out_dir: str | Pa
         ``inputs_read(config, files_table)`` when already made (the report makes it beside its
         figures), or its text (:func:`dumped_inputs`).
     """
-    if inputs is not None:
-        pass
-    elif files_table is not None:
-        inputs = inputs_read(config, files_table)
-    else:
-        inputs = input_files(config)
+    if inputs is None:
+        inputs = (inputs_read(config, files_table) if files_table is not None
+                  else input_files(config))
     base = Path(config.base_dir).resolve()
     m: dict[str, Any] = {
         "manifest_version": MANIFEST_VERSION,
