@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -132,6 +133,8 @@ def test_an_input_changed_after_the_check_beside_the_figures_fails_the_run(tmp_p
     noted = hashed(ds)
     confirm(ds, noted)  # unchanged
     f.write_bytes(b"a;b\n1;3\n")  # same size, after the hash
+    st = f.stat()  # in a later tick even where the kernel's timestamps are coarse
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     with pytest.raises(InputChangedError, match="file roster.csv: the file changed"):
         confirm(ds, noted)
     with pytest.raises(InputChangedError, match="file roster.csv: the file changed"):

@@ -6,8 +6,9 @@ hashing now runs beside the figures (:func:`hashed`), which first notes each fil
 ``os.stat`` identity: device, inode, size, modification and change time. Right before the
 commit :func:`confirm` compares the files' identities again (a stat per file, no reading) and
 hashes everything again when any differs: a file rewritten after it was hashed has another
-change time (``st_ctime``, which no program can set back), so nothing written after the hash
-goes unseen.
+change time (``st_ctime``, which no program can set back). The one limit is the file system's
+clock: a rewrite keeping the size within the same timestamp tick as the hash (a few
+milliseconds on kernels with coarse timestamps) keeps the identity too.
 """
 from __future__ import annotations
 
