@@ -30,7 +30,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from .support.config_yaml import read_yaml
 from .errors import ConfigError
 
-__all__ = ["config_table", "SOURCES", "REQUIRED_SOURCES", "SCHEMA_FILE", "Sources", "AnalysisConfig",
+__all__ = ["config_table", "PRIMARY", "SOURCES", "REQUIRED_SOURCES", "SCHEMA_FILE", "Sources", "AnalysisConfig",
            "ReportConfig", "DataConfig", "DisclosureConfig", "EvaluationFile", "Config", "parse_config", "load_config",
            "json_schema", "json_schema_text", "reference_rows", "reference_markdown",
            "write_generated"]
@@ -287,6 +287,9 @@ class EvaluationFile(BaseModel):
 
 
 SOURCES: tuple[str, ...] = tuple(f.name for f in fields(Sources))
+#: The analysis plan's primary outcome (the Kykyviisari total score); every other outcome is
+#: secondary. Defined here, on the ground floor, so that every floor names it from one place.
+PRIMARY = "kykyviisari_total"
 REQUIRED_SOURCES: tuple[str, ...] = tuple(
     name for name, info in Sources.__pydantic_fields__.items() if info.is_required())
 _SECTIONS: dict[str, Any] = {"sources": Sources, "analysis": AnalysisConfig,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .config import Config, load_config
+from .config import PRIMARY, Config, load_config
 from .errors import InputError
 from .support.progress import RunProgress, as_progress
 from .support.threads import one_blas_thread
@@ -33,9 +33,6 @@ from .support.versions import SCHEMA_VERSION, created_with, package_versions
 if TYPE_CHECKING:
     from .pipeline import Section
 
-#: The primary outcome (:data:`hb_eval.pipeline.PRIMARY`; the pipeline, with the analyses'
-#: libraries, is imported when the analyses start, so a run's first line comes sooner).
-PRIMARY = "kykyviisari_total"
 
 __all__ = ["Evaluation", "evaluate"]
 

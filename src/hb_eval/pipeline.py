@@ -53,7 +53,7 @@ from .costs import providers as providers_mod
 from .costs import service_summary
 from .data.loaders.unit_costs import unit_cost_value
 from .data.plausibility import plausibility_table
-from .config import config_table
+from .config import PRIMARY, config_table
 from .errors import ConfigError, HbEvalError, InputError, SchemaError
 from .outcomes import analysis, confounding
 from .support.cores import can_fork, usable_cores
@@ -66,7 +66,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Section", "Stage", "STAGES", "PRIMARY", "run_stages", "select"]
 
-PRIMARY = "kykyviisari_total"
 RC_CATEGORIES = ("improved", "unchanged", "deteriorated")
 ARMS = ("HB", "Verrokki")
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["cea_inputs"]
+from ..config import PRIMARY
 
-PRIMARY = "kykyviisari_total"
+__all__ = ["cea_inputs"]
 
 
 def cea_inputs(source: Any, perspective: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame,

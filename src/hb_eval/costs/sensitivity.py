@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..config import PRIMARY
 from .cea import SIGN_CONVENTION, cea_sample
 from .costing import (ASSISTANT_TITLE, RULES, PreparedCosts, _tables, client_costs,
                       latest_data_date, unit_cost_values, vary_unit_costs)
@@ -222,5 +223,5 @@ def tornado_table(ds: Any, scores: pd.DataFrame, config: Any,
     """:func:`one_way_sensitivity` for a Dataset and its scores (primary outcome's change)."""
     from ..outcomes.scores import change_frame
 
-    effects = change_frame(scores, ds.clients, "kykyviisari_total")
+    effects = change_frame(scores, ds.clients, PRIMARY)
     return one_way_sensitivity(ds, effects, config, progress=progress)

@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from ..config import AnalysisConfig
+from ..config import PRIMARY, AnalysisConfig
 from ..errors import HbEvalError
 from .ancova import ancova
 from .did import DEFAULT_COVARIATES, ESTIMATE_COLUMNS, WILD_COLUMNS, did_2x2, did_adjusted
@@ -35,7 +35,6 @@ from ..support.cores import can_fork, fork_pool, usable_cores
 from ..support.display import ResultDisplay
 from ..support.heap import return_freed_memory
 
-PRIMARY = "kykyviisari_total"
 DOMAINS = ("general_wellbeing", "participation", "mental_wellbeing", "everyday_life", "skills",
            "physical_functioning", "work_and_future")
 SECONDARY = tuple(f"kykyviisari_{d}" for d in DOMAINS) + ("osallisuus",)
@@ -474,7 +473,7 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
         alpha_full=alpha_full)
 
 
-def adjust_secondary(estimates: pd.DataFrame, primary: str = "kykyviisari_total",
+def adjust_secondary(estimates: pd.DataFrame, primary: str = PRIMARY,
                      p_column: str = "p") -> pd.DataFrame:
     """Add ``holm_p`` beside ``p``: Holm within each estimator across the secondary outcomes.
 

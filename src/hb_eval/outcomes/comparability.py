@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from ..config import PRIMARY
 from ..errors import HbEvalError
 from ..support.values import plain_value
 from ..support.display import ResultDisplay
@@ -480,7 +481,7 @@ def _completion(clients: pd.DataFrame, scores: pd.DataFrame, outcome: str,
     return c
 
 
-def attrition(clients: pd.DataFrame, scores: pd.DataFrame, outcome: str = "kykyviisari_total",
+def attrition(clients: pd.DataFrame, scores: pd.DataFrame, outcome: str = PRIMARY,
               baseline: str = "alku", end: str = "loppu") -> pd.DataFrame:
     """Who has a baseline but no end measure, by arm and pilot.
 
@@ -533,7 +534,7 @@ def attrition(clients: pd.DataFrame, scores: pd.DataFrame, outcome: str = "kykyv
 
 
 def completers_vs_dropouts(clients: pd.DataFrame, scores: pd.DataFrame,
-                           outcome: str = "kykyviisari_total",
+                           outcome: str = PRIMARY,
                            covariates: Sequence[str] = CATEGORICAL,
                            baseline: str = "alku", end: str = "loppu") -> pd.DataFrame:
     """Baseline comparison of completers and dropouts (clients with a baseline of ``outcome``),
@@ -565,7 +566,7 @@ def completers_vs_dropouts(clients: pd.DataFrame, scores: pd.DataFrame,
 
 
 def end_reasons(clients: pd.DataFrame, scores: pd.DataFrame | None = None,
-                outcome: str = "kykyviisari_total", baseline: str = "alku",
+                outcome: str = PRIMARY, baseline: str = "alku",
                 end: str = "loppu") -> pd.DataFrame:
     """Why client-ships ended, by arm: every client, and (with ``scores``) the dropouts.
 
@@ -662,7 +663,7 @@ class ComparabilityResults(ResultDisplay):
 
 
 def analyse_comparability(clients: pd.DataFrame, scores: pd.DataFrame,
-                          outcome: str = "kykyviisari_total", config: Any = None,
+                          outcome: str = PRIMARY, config: Any = None,
                           run_mice: bool = True) -> ComparabilityResults:
     """Table 1, propensity scores and weights, overlap, balance, attrition, end reasons and the
     MICE sensitivity DiD for one outcome.

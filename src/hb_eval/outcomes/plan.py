@@ -35,13 +35,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..config import PRIMARY
 from ..errors import HbEvalError
 from ..support.values import plain_value
 
 __all__ = ["worker_icc", "pooled_sd", "t_power", "detectable_d", "mde_for_n", "n_for_mde", "plan_from_inputs",
            "plan_next_phase", "PlanResult", "REPORT_N_PER_ARM"]
 
-PRIMARY = "kykyviisari_total"
 #: Clients per arm shown in the report's planning section.
 REPORT_N_PER_ARM = (50, 100, 200, 400)
 ICC_METHOD = "anova_icc1_within_arm"

@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..config import PRIMARY as PRIMARY_OUTCOME
+
 __all__ = ["Rules", "SECONDARY", "primary_symbol", "protect", "protect_table",
            "disclose_tables", "public_figure_data", "nk_dominated", "p_percent_unsafe",
            "CheckRecord"]
@@ -454,7 +456,7 @@ def _shared_margins(frames: Mapping[str, pd.DataFrame], cell: Any) -> list[tuple
         if a is not None and b is not None:
             rel.append(([a], b))
 
-    primary = "kykyviisari_total"
+    primary = PRIMARY_OUTCOME
     wa, rc, oe, ep = (frames.get(k) for k in ("within_arm", "reliable_change",
                                                "outcome_effects", "estimators_primary"))
     n_of: dict[tuple[str, str], Any] = {}

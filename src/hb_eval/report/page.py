@@ -21,6 +21,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..config import PRIMARY
 from ..data.loaders.unit_costs import unit_cost_value
 from .figure_gallery import CAPTIONS, FIGURES
 from .format import fmt_int
@@ -32,7 +33,6 @@ from .references import reference_rows
 
 __all__ = ["SectionView", "marked_figures", "page_context", "with_figures"]
 
-PRIMARY = "kykyviisari_total"
 #: Section status -> (i18n key of its sentence, name of the sentence's placeholder).
 _STATUS_NOTES = {"absent": ("not_configured", "source"),
                  "not_estimable": ("not_estimable", "reason"),

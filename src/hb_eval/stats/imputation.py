@@ -25,6 +25,7 @@ DiD variance in each imputed set is HC2 by default (for a two-group difference o
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -231,6 +232,18 @@ def impute_frames(frame: pd.DataFrame, outcome_cols: Sequence[str] = ("baseline"
                                 n_skip))
 
 
+@contextmanager
+def _statsmodels_mice() -> Iterator[None]:
+    """statsmodels' MICE without its FutureWarnings, its ValueError (e.g. a variable with no
+    observed values) raised as :class:`HbEvalError`."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=FutureWarning)
+            yield
+    except ValueError as exc:
+        raise HbEvalError(f"MICE failed: {exc}") from exc
+
+
 def _imputed_frames(frame: pd.DataFrame, outcome_cols: Sequence[str],
                     covariates: Sequence[str], m: int,
                     seed: int | np.random.Generator | None, k_pmm: int = K_PMM,
@@ -253,26 +266,16 @@ def _imputed_frames(frame: pd.DataFrame, outcome_cols: Sequence[str],
     for c in outcome_cols:
         miss_any |= frame[c].isna().to_numpy()
 
-    def cycles(n: int) -> None:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", category=FutureWarning)
-                mdata.update_all(n)
-        except ValueError as exc:  # e.g. a variable with no observed values
-            raise HbEvalError(f"MICE failed: {exc}") from exc
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=FutureWarning)
-            mdata = _MainEffectsMICEData(data, perturbation_method="gaussian", k_pmm=k_pmm,
-                                         rng=rng)
-    except ValueError as exc:
-        raise HbEvalError(f"MICE failed: {exc}") from exc
+    with _statsmodels_mice():
+        mdata = _MainEffectsMICEData(data, perturbation_method="gaussian", k_pmm=k_pmm,
+                                     rng=rng)
     if len(mdata.data) != len(data):
         raise HbEvalError("a row has every imputation variable missing")
-    cycles(n_burnin)
+    with _statsmodels_mice():
+        mdata.update_all(n_burnin)
     for j in range(1, m + 1):
-        cycles(n_skip)
+        with _statsmodels_mice():
+            mdata.update_all(n_skip)
         d = mdata.data
         f = frame.copy()
         for c in outcome_cols:
