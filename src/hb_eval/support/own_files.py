@@ -26,6 +26,13 @@ _MARKS = (".hb-eval-tmp-", ".hb-eval-old-", ".hb-eval.lock")
 _UP = 2
 
 
+#: why a file is one of the package's own (the sentences of :func:`own_file_reason`)
+_QUARANTINE_FILE = "the quarantine table hb-eval validate wrote (never an input)"
+_RUN_FILE = "a temporary or lock file of an hb-eval run (never an input)"
+_QUARANTINE_TABLE = "a quarantine table hb-eval validate wrote (never an input)"
+_REPORT_OUTPUT = "an output of an hb-eval report (listed in its manifest.json; never an input)"
+
+
 def own_file_reason(path: str | Path, base_dir: str | Path | None = None, *,
                     manifests: dict[str, frozenset[str]] | None = None) -> str | None:
     """Why ``path`` is a file hb-eval wrote (a sentence), or None when it is not one.
@@ -38,7 +45,7 @@ def own_file_reason(path: str | Path, base_dir: str | Path | None = None, *,
     p = Path(path)
     name = p.name
     if name.lower() == QUARANTINE_FILE_NAME:
-        return "the quarantine table hb-eval validate wrote (never an input)"
+        return _QUARANTINE_FILE
     parts: Sequence[str] = (name,)
     full = os.path.abspath(p)
     if base_dir is not None:
@@ -48,9 +55,9 @@ def own_file_reason(path: str | Path, base_dir: str | Path | None = None, *,
         elif full.startswith(base.rstrip(os.sep) + os.sep):
             parts = full[len(base.rstrip(os.sep)) + 1:].split(os.sep)
     if any(m in part for part in parts for m in _MARKS):
-        return "a temporary or lock file of an hb-eval run (never an input)"
+        return _RUN_FILE
     if p.suffix.lower() in (".csv", ".txt") and _quarantine_header(p):
-        return "a quarantine table hb-eval validate wrote (never an input)"
+        return _QUARANTINE_TABLE
     folder = os.path.dirname(full) if name else os.path.abspath(p.parent)
     rel = name
     for _ in range(_UP + 1):
@@ -61,7 +68,7 @@ def own_file_reason(path: str | Path, base_dir: str | Path | None = None, *,
         else:
             listed = manifests[folder] = _manifest_outputs(folder)
         if rel in listed:
-            return "an output of an hb-eval report (listed in its manifest.json; never an input)"
+            return _REPORT_OUTPUT
         up = os.path.dirname(folder)
         if up == folder:
             break
@@ -88,19 +95,18 @@ def own_file_reasons(paths: Sequence[str | Path],
             out.append(own_file_reason(path, base_dir, manifests=manifests))  # an odd name
             continue
         if name.lower() == QUARANTINE_FILE_NAME:
-            out.append("the quarantine table hb-eval validate wrote (never an input)")
+            out.append(_QUARANTINE_FILE)
             continue
         known = per_folder.get(folder)
         if known is None:
             known = per_folder[folder] = _folder_facts(folder, prefix, manifests)
         marked, chain = known
         if marked or any(m in name for m in _MARKS):
-            out.append("a temporary or lock file of an hb-eval run (never an input)")
+            out.append(_RUN_FILE)
         elif _suffix(name).lower() in (".csv", ".txt") and _quarantine_header(Path(s)):
-            out.append("a quarantine table hb-eval validate wrote (never an input)")
+            out.append(_QUARANTINE_TABLE)
         elif any(rel + name in listed for listed, rel in chain):
-            out.append("an output of an hb-eval report (listed in its manifest.json; never an "
-                       "input)")
+            out.append(_REPORT_OUTPUT)
         else:
             out.append(None)
     return out
