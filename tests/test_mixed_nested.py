@@ -95,7 +95,7 @@ def test_reml_parts_by_client_size_equal_the_dense_covariance():
 def test_text_codes_of_sorted_runs_equal_numpy_unique():
     """The run codes of ids sorted as text (a long frame sorted by client) are numpy's codes of
     the ids as text; unsorted ids, missing ones and non-texts take the hashing path."""
-    from hb_eval.stats.mixed_nested import _sorted_text_runs, _text_codes
+    from hb_eval.stats.mixed_nested import _sorted_text_runs, text_codes
 
     rng = np.random.default_rng(3)
     for t in range(60):
@@ -105,9 +105,9 @@ def test_text_codes_of_sorted_runs_equal_numpy_unique():
             ids = np.sort(ids)
             assert _sorted_text_runs(ids) is not None
         ref = np.unique(ids.astype(str), return_inverse=True)[1].reshape(-1)
-        np.testing.assert_array_equal(_text_codes(ids), ref)
+        np.testing.assert_array_equal(text_codes(ids), ref)
     odd = np.array(sorted(["ä", "a", "Z", "b", "å", "aa", "a"]), dtype=object)
-    np.testing.assert_array_equal(_text_codes(odd), [0, 1, 1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(text_codes(odd), [0, 1, 1, 2, 3, 4, 5])
     assert _sorted_text_runs(np.array(["b", "a"], dtype=object)) is None
     assert _sorted_text_runs(np.array(["a", None], dtype=object)) is None
     assert _sorted_text_runs(np.array([1, 2], dtype=object)) is None

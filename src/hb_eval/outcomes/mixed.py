@@ -34,7 +34,7 @@ from scipy import stats
 
 from .did import ESTIMATE_COLUMNS, TREATED, CONTROL, outcome_of
 from .scores import text_equals
-from ..stats.mixed_nested import _text_codes
+from ..stats.mixed_nested import text_codes
 from ..support.checks import LONG_FRAME, check_confidence, require_columns
 
 WAVES = ("alku", "väli", "loppu")
@@ -132,7 +132,7 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
     d["hb_vali"] = d["hb"] * d["vali"]
     d["hb_loppu"] = d["hb"] * d["loppu"]
     # the clients (each one's first row, as drop_duplicates("client_id") keeps)
-    first = np.unique(_text_codes(d["client_id"].to_numpy()), return_index=True)[1]
+    first = np.unique(text_codes(d["client_id"].to_numpy()), return_index=True)[1]
     n_clients = len(first)
     n_hb = int(d["hb"].to_numpy()[first].sum())
     row = {"outcome": outcome_of(long, outcome), "estimator": "mixed", "n_HB": n_hb,

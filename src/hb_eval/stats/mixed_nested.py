@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-__all__ = ["NestedREML", "fit_nested_reml"]
+__all__ = ["NestedREML", "fit_nested_reml", "text_codes"]
 
 #: Bounds of the variance ratios (s2_c / s2, s2_w / s2); zero is allowed (a boundary fit).
 _RATIO_BOUNDS = (0.0, 1e8)
@@ -124,7 +124,7 @@ def _profile(ratios: np.ndarray, sums: _Sums, n: int, k: int) -> tuple[float, np
 
 
 def _sorted_text_runs(lab: np.ndarray) -> np.ndarray | None:
-    """The codes of :func:`_text_codes` when ``lab`` holds only texts, in sorted (code point)
+    """The codes of :func:`text_codes` when ``lab`` holds only texts, in sorted (code point)
     order: each text is one run of equal neighbours and its code is the run's number (the
     text's place among the sorted distinct texts). None otherwise."""
     if len(lab) < 2 or lab.dtype != object or pd.api.types.infer_dtype(
@@ -138,7 +138,7 @@ def _sorted_text_runs(lab: np.ndarray) -> np.ndarray | None:
     return out
 
 
-def _text_codes(labels: np.ndarray) -> np.ndarray:
+def text_codes(labels: np.ndarray) -> np.ndarray:
     """``np.unique(np.asarray(labels).astype(str), return_inverse=True)[1]`` (codes in the
     order of the labels as text), with the text made and sorted for the distinct labels only
     (they are hashed first), not for every observation. Texts already in sorted order (a long
@@ -172,8 +172,8 @@ def fit_nested_reml(X: np.ndarray, y: np.ndarray, client: np.ndarray,
     """
     X = np.asarray(X, float)
     y = np.asarray(y, float)
-    c_codes = _text_codes(client)
-    w_codes = _text_codes(worker)
+    c_codes = text_codes(client)
+    w_codes = text_codes(worker)
     n_c = c_codes.max() + 1
     w_of_c = np.zeros(n_c, dtype=np.int64)
     w_of_c[c_codes] = w_codes
