@@ -16,6 +16,7 @@ from hb_eval.errors import HbEvalError, InputError
 from hb_eval.evaluation import Evaluation
 from hb_eval.pipeline import Stage, run_stages
 from hb_eval.report.results_json import dumps_results
+from hb_eval.support import cores
 from hb_eval.support.cores import can_fork
 from hb_eval.support.progress import RunProgress
 
@@ -171,7 +172,7 @@ def test_one_process_below_the_threshold_or_on_one_core(demo_evaluation, monkeyp
     assert pipeline._side_workers(ev, pipeline.STAGES, 1) == 1
     monkeypatch.setattr(pipeline, "SIDE_FROM_CLIENTS", 1)
     assert pipeline._side_workers(ev, pipeline.STAGES, None) == 2
-    monkeypatch.setattr(pipeline, "usable_cores", lambda: 1)
+    monkeypatch.setattr(cores, "usable_cores", lambda: 1)
     assert pipeline._side_workers(ev, pipeline.STAGES, None) == 1
     # a side stage waiting for a stage run after the fork: one process
     odd = (Stage("a", lambda ev: None), Stage("b", lambda ev: None, after=("a",), side=True))

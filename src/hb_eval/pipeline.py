@@ -56,7 +56,7 @@ from .data.plausibility import plausibility_table
 from .config import PRIMARY, config_table
 from .errors import ConfigError, HbEvalError, InputError, SchemaError
 from .outcomes import analysis, confounding
-from .support.cores import can_fork, usable_cores
+from .support.cores import can_fork, fork_workers
 from .support.heap import return_freed_memory
 from .support.progress import RunProgress, as_progress
 from .support.values import plain_value
@@ -661,10 +661,7 @@ def _side_workers(ev: Evaluation, stages: tuple[Stage, ...], workers: int | None
             dep not in side for s in stages if s.side for dep in s.after)):
         return 1
     if workers is None:
-        if (len(ev.dataset.clients) < SIDE_FROM_CLIENTS or usable_cores() < 2
-                or not can_fork()):
-            return 1
-        workers = 2
+        workers = fork_workers(len(ev.dataset.clients), SIDE_FROM_CLIENTS, most=2)
     return 2 if workers > 1 and can_fork() else 1
 
 

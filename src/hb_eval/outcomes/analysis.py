@@ -31,7 +31,7 @@ from .dr_did import dr_did
 from .heterogeneity import interaction_test, subgroup_estimates
 from .mixed import mixed_did
 from ..stats.multiplicity import holm
-from ..support.cores import can_fork, fork_pool, usable_cores
+from ..support.cores import fork_pool, fork_workers
 from ..support.display import ResultDisplay
 from ..support.heap import return_freed_memory
 
@@ -230,9 +230,7 @@ def _workers(workers: int | None, n_outcomes: int, n_clients: int) -> int:
     """Processes for the estimators: ``workers`` as given, or None: the cores this process may
     use when it can fork and there are at least :data:`POOL_FROM_CLIENTS` clients, else 1."""
     if workers is None:
-        if n_clients < POOL_FROM_CLIENTS or not can_fork():
-            return 1
-        workers = usable_cores()
+        workers = fork_workers(n_clients, POOL_FROM_CLIENTS)
     return max(1, min(int(workers), n_outcomes))
 
 

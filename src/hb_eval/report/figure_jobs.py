@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..support.cores import can_fork, fork_pool, usable_cores
+from ..support.cores import fork_pool, fork_workers
 from ..support.progress import RunProgress
 from . import figures as F
 from .alt_text import figure_alt
@@ -38,7 +38,7 @@ _STATE: dict[str, Any] = {}
 
 def default_workers() -> int:
     """Processes for the figures: 2 where this process may use two cores and fork, else 1."""
-    return 2 if can_fork() and usable_cores() >= 2 else 1
+    return fork_workers(most=2)
 
 
 def _take(front: bool) -> int | None:

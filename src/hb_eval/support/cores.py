@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 
-__all__ = ["usable_cores", "can_fork", "fork_pool"]
+__all__ = ["usable_cores", "can_fork", "fork_pool", "fork_workers"]
 
 
 def usable_cores() -> int:
@@ -27,6 +27,16 @@ def can_fork() -> bool:
     from a daemonic process, which may have no children)."""
     return ("fork" in multiprocessing.get_all_start_methods()
             and not multiprocessing.current_process().daemon)
+
+
+def fork_workers(size: int = 0, start: int = 0, most: int | None = None) -> int:
+    """Processes for a step of ``size`` (clients, files) that forks workers from ``start``: 1
+    below it or where processes cannot be forked (:func:`can_fork`), else the usable cores
+    (:func:`usable_cores`), at most ``most``."""
+    if size < start or not can_fork():
+        return 1
+    cores = usable_cores()
+    return cores if most is None else max(1, min(cores, most))
 
 
 def fork_pool(workers: int) -> ProcessPoolExecutor | None:
