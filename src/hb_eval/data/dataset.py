@@ -338,6 +338,84 @@ def _unmatched(cfg: Config, paths: list, folders: dict[str, Any] | None = None
     return unmatched_files(cfg, {real_path(p, folders) for p in paths})
 
 
+#: Sources whose files the pool of a small load parses whole, one task per file
+#: (:func:`_parsed_whole`), in the order the load needs them; the service costs have their
+#: own (:func:`~hb_eval.data.loaders.service_costs.parse_ahead`), the diaries one task for all
+#: (:func:`_diaries_whole`).
+_PARSED_WHOLE = ("kykyviisari", "kompassi", "osallisuus", "satisfaction", "esr")
+_PARSED_LATE = ("budgets", "providers")
+
+
+def _worker_context(source: str, schema, base_dir, schemas, limits) -> LoadContext:
+    """A load context of a pool's worker: its own quarantine, no reads ahead, and the
+    placeholders forgotten, so that any code the privacy gate meets is numbered anew and seen
+    (placeholders are numbered in the order of the whole load, in the loading process)."""
+    privacy.reset_placeholders()
+    return LoadContext(source=source, schema=schema, quarantine=Quarantine(),
+                       base_dir=base_dir, schemas=schemas, limits=limits)
+
+
+def _parsed_whole(path: Path, file: str, source: str, schema, base_dir, schemas, limits):
+    """The source's ``load([path], ctx)`` in a pool's worker (``GridsAhead.add_parsed``):
+    ``(sha256, (result, files, records, unread sheets))``, or None when the result could differ
+    from the loader's in the loading process: the file cannot be used (the loader then says
+    why), is shown under another name, or the privacy gate numbered a placeholder."""
+    import importlib
+
+    loader = importlib.import_module(f"{__package__}.loaders.{source}")
+    ctx = _worker_context(source, schema, base_dir, schemas, limits)
+    try:
+        got = loader.load([path], ctx)
+    except Exception:  # noqa: BLE001 - the loader reads it again and reports it
+        return None
+    q = ctx.quarantine
+    recs = q.file_records
+    if (privacy.placeholders_numbered() or not recs or any(r.shown != file for r in recs)
+            or len({r.sha256 for r in recs}) != 1):
+        return None
+    return recs[0].sha256, (got, [(r.source, r.path, r.sheet, r.rows, r.display) for r in recs],
+                            q.take_since(0), q.unread_sheets_frame().to_dict("records"))
+
+
+def _taken_whole(ahead: batch.GridsAhead, path: Path, q: Quarantine, base_dir) -> Any:
+    """The file as :func:`_parsed_whole` parsed it (its files, records and unread sheets put in
+    ``q`` as the loader here would), or None: load it here. The bytes are read and hashed
+    here, and taken only when they are the bytes the worker parsed."""
+    from .io import read_input
+
+    shown = display_path(path, base_dir)
+    _, read = read_input(path, file=shown)
+    got = ahead.take_parsed(path, shown, read.sha256)
+    if got is None:
+        return None
+    result, recs, records, unread = got
+    for source, file, sheet, rows, display in recs:
+        q.add_file(source, file, read.sha256, sheet, rows, read=read, display=display)
+    q.put_back(records)
+    for u in unread:
+        q.add_unread_sheet(**u)
+    return result
+
+
+def _diaries_whole(paths: list[Path], schema, base_dir, schemas, limits):
+    """The diaries' whole load in a pool's worker (a small load: one task): ``(paths,
+    (diaries, rows), files, records, unread sheets)``, or None when the result could differ
+    from the load in the loading process (a diary cannot be used, or the privacy gate
+    numbered a placeholder)."""
+    from .loaders import time_diary
+
+    ctx = _worker_context("time_diary", schema, base_dir, schemas, limits)
+    try:
+        got = time_diary.load(paths, ctx, workers=1)
+    except Exception:  # noqa: BLE001 - loaded again in the loading process, which reports it
+        return None
+    if privacy.placeholders_numbered():
+        return None
+    q = ctx.quarantine
+    return (paths, got, q.file_records, q.take_since(0),
+            q.unread_sheets_frame().to_dict("records"))
+
+
 def _schemas(cfg: Config) -> dict[str, Any]:
     """Every source's schema; an adapted one in ``cfg.schemas`` replaces the shipped one."""
     from .schema import load_schemas
@@ -530,6 +608,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
 
     grids_ahead = None  # sheets read ahead by the pool (set below)
     unmatched_ahead = None  # the pool's listing of the files no source matches (set below)
+    parsed_whole: set[str] = set()  # sources whose files the pool parses whole (set below)
 
     def ctx(source: str) -> LoadContext:
         return LoadContext(source=source, schema=schemas.get(source), quarantine=q,
@@ -567,11 +646,41 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     # read then: same results with one process). Names are taken without the privacy gate
     # here (it numbers placeholders in the order it meets codes); a file whose gated name
     # differs is read in its turn.
-    diary_ahead = pool = None
-    if len(listed["time_diary"]) >= batch.POOL_FROM:
+    # A small load (fewer diaries than batch.POOL_FROM, at least batch.PARSE_FROM files): the
+    # pool parses whole files (the diaries all in one task) while this process loads the
+    # roster and does each source's after-read steps; a file is taken from the pool only on
+    # proof that its parse here would give the same (_parsed_whole).
+    diary_ahead = pool = diaries_whole = None
+    many = len(listed["time_diary"]) >= batch.POOL_FROM
+    if many or sum(map(len, listed.values())) >= batch.PARSE_FROM:
         workers = batch.default_workers()
         pool = fork_pool(workers) if workers > 1 else None
-    if pool is not None:
+    if pool is not None and not many:
+        started.append(pool)
+        grids_ahead = batch.GridsAhead(pool, [])
+        started.append(grids_ahead)
+
+        def parse_whole(sources):
+            for src in sources:
+                grids_ahead.add_parsed(
+                    pool, list(zip(listed[src], display_paths(listed[src], cfg.base_dir,
+                                                              gate=False))),
+                    _parsed_whole, src, schemas.get(src), cfg.base_dir, schemas, limits)
+
+        parsed_whole.update(_PARSED_WHOLE + _PARSED_LATE)
+        parse_whole(_PARSED_WHOLE)
+        if listed["time_diary"]:
+            diaries_whole = pool.submit(_diaries_whole, listed["time_diary"],
+                                        schemas.get("time_diary"), cfg.base_dir, schemas, limits)
+        grids_ahead.add_parsed(
+            pool, list(zip(listed["service_costs"], display_paths(
+                listed["service_costs"], cfg.base_dir, gate=False))),
+            l_svc.parse_ahead, "service_costs", schemas.get("service_costs"), cfg.base_dir,
+            schemas, limits)
+        parse_whole(_PARSED_LATE)
+        unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
+                                                        for p in files(src)])
+    elif pool is not None:
         started.append(pool)
         modules = {"kykyviisari": l_kyky, "kompassi": l_kom, "osallisuus": l_osa,
                    "roster": l_roster}
@@ -629,7 +738,9 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         for p in paths:
             try:
                 claim(source, p)
-                outs.append(fn([p], ctx(source), *args))
+                got = (_taken_whole(grids_ahead, p, q, cfg.base_dir)
+                       if source in parsed_whole else None)
+                outs.append(got if got is not None else fn([p], ctx(source), *args))
             except InputError as exc:
                 file_error(source)(p, exc)
             advance([p])
@@ -768,7 +879,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         advance(diary_files[done_d[0]:k])
         done_d[0] = k
 
-    if grids_ahead is not None:  # read (the service costs parsed) while the diaries are parsed
+    if diary_ahead is not None:  # read (the service costs parsed) while the diaries are parsed
         grids_ahead.add_parsed(
             pool, list(zip(listed["service_costs"], display_paths(
                 listed["service_costs"], cfg.base_dir, gate=False))),
@@ -778,8 +889,29 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         # 7.'s listing of the sources' folders, done by the pool while this process parses
         unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
                                                         for p in files(src)])
-    d_outs = [l_diary.load(diary_files, ctx("time_diary"), on_error=file_error("time_diary"),
-                           on_read=diaries_read, ahead=diary_ahead)]
+    whole = None
+    if diaries_whole is not None:  # parsed by the pool: taken when they are these files
+        try:
+            whole = diaries_whole.result()
+        except Exception:  # noqa: BLE001 - a worker lost: parsed here
+            whole = None
+        if whole is not None and (whole[0] != diary_files or [r.path for r in whole[2]]
+                                  != display_paths(diary_files, cfg.base_dir)):
+            whole = None
+    if whole is not None:
+        for r in whole[2]:
+            q.add_file(r.source, r.path, r.sha256, r.sheet, r.rows, read=r.read,
+                       display=r.display)
+        q.put_back(whole[3])
+        for u in whole[4]:
+            q.add_unread_sheet(**u)
+        diaries_read(len(diary_files))
+        d_outs = [whole[1]]
+    else:
+        d_outs = [l_diary.load(diary_files, ctx("time_diary"),
+                               on_error=file_error("time_diary"), on_read=diaries_read,
+                               ahead=diary_ahead)]
+    whole = diaries_whole = None
     diaries, diary_rows = cat_tables(d_outs, 0), cat_tables(d_outs, 1)
     d_outs = None
 
