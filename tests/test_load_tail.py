@@ -28,7 +28,7 @@ def test_records_taken_aside_and_put_back_keep_their_order() -> None:
     record(early, 2, "orphan")
     early.put_back(aside)
     record(early, 4, "no_consent")
-    assert [p["row"].iat[0] for p in early._parts] == [2, 3, 4]
+    assert [p["row"][0] for p in early._parts] == [2, 3, 4]
     pd.testing.assert_frame_equal(early.frame(), in_order.frame(), check_exact=True)
 
 

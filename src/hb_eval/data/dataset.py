@@ -344,6 +344,7 @@ def _unmatched(cfg: Config, paths: list, folders: dict[str, Any] | None = None
 #: (:func:`_diaries_whole`).
 _PARSED_WHOLE = ("kykyviisari", "kompassi", "osallisuus", "satisfaction", "esr")
 _PARSED_LATE = ("budgets", "providers")
+_DIARIES_AFTER = 5
 
 
 def _worker_context(source: str, schema, base_dir, schemas, limits) -> LoadContext:
@@ -533,23 +534,42 @@ def _ids_in(client_id: pd.Series, *sets: set[str]) -> tuple[np.ndarray, ...]:
     return (*out, codes >= 0)
 
 
+def _record_rows(q: Quarantine, table: pd.DataFrame, m: np.ndarray, source_of, reason: str,
+                 detail: str, sheets: dict[str, str | None]) -> None:
+    """Quarantine records of the input rows of ``table`` where ``m`` (one per input row: a
+    (file, row) met twice is recorded once), as one batch; ``source_of(table, positions)``
+    gives their source. Only the columns recorded are gathered, never the rows' frame."""
+    idx = np.flatnonzero(m)
+    files = table["file"].take(idx).astype(object).to_numpy()
+    rows = table["row"].to_numpy()[idx]
+    source = source_of(table, idx)
+    client_id = table["client_id"].take(idx).astype(object).to_numpy()
+    codes, names = pd.factorize(files, use_na_sentinel=False)
+    if len(idx) > 1:  # the first record of each (file, row), in table order
+        key = codes.astype(np.int64) * (int(rows.max()) - int(rows.min()) + 1) + (rows - rows.min())
+        uniq, first = np.unique(key, return_index=True)
+        if len(uniq) < len(idx):
+            keep = np.sort(first)
+            codes, rows, client_id = codes[keep], rows[keep], client_id[keep]
+            source = source if isinstance(source, str) else np.asarray(source)[keep]
+            used, codes = np.unique(codes, return_inverse=True)  # (names in order met)
+            names = np.asarray(names, dtype=object)[used]
+    # one batch of records (the quarantine table is sorted by source, file, sheet and row)
+    names = np.array([str(f) for f in names], dtype=object)
+    where = np.array([sheets.get(f) for f in names], dtype=object)
+    q.rows(source if isinstance(source, str) else np.asarray(source, dtype=object),
+           names[codes], where[codes], rows, reason, detail, client_id=client_id)
+
+
 def _drop_rows(q: Quarantine, table: pd.DataFrame, mask: pd.Series | np.ndarray, source_of,
                reason: str, detail: str, sheets: dict[str, str | None]) -> pd.DataFrame:
-    """Quarantine the input rows of ``table`` where ``mask`` (one record per input row)."""
+    """Quarantine the input rows of ``table`` where ``mask`` (:func:`_record_rows`); the
+    table without them."""
     m = np.asarray(mask, dtype=bool)
     if not m.any():
         return table
-    gone = table.loc[m, ["file", "row", "client_id"]].copy()
-    gone["source"] = source_of(table.loc[m])
-    gone = gone.drop_duplicates(["file", "row"])
-    # one batch of records (the quarantine table is sorted by source, file, sheet and row)
-    codes, names = pd.factorize(gone["file"].astype(object), use_na_sentinel=False)
-    names = np.array([str(f) for f in names], dtype=object)
-    where = np.array([sheets.get(f) for f in names], dtype=object)
-    q.rows(np.asarray(gone["source"].astype(str), dtype=object), names[codes], where[codes],
-           gone["row"].to_numpy(), reason, detail,
-           client_id=gone["client_id"].astype(object).to_numpy())
-    return table.loc[~m].reset_index(drop=True)
+    _record_rows(q, table, m, source_of, reason, detail, sheets)
+    return table.take(np.flatnonzero(~m)).reset_index(drop=True)
 
 
 #: The sources in the order :func:`load` reads them.
@@ -657,7 +677,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         pool = fork_pool(workers) if workers > 1 else None
     if pool is not None and not many:
         started.append(pool)
-        grids_ahead = batch.GridsAhead(pool, [])
+        grids_ahead = batch.GridsAhead(pool, [], steal=batch.STEAL)
         started.append(grids_ahead)
 
         def parse_whole(sources):
@@ -668,10 +688,11 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
                     _parsed_whole, src, schemas.get(src), cfg.base_dir, schemas, limits)
 
         parsed_whole.update(_PARSED_WHOLE + _PARSED_LATE)
-        parse_whole(_PARSED_WHOLE)
+        parse_whole(_PARSED_WHOLE[:_DIARIES_AFTER])
         if listed["time_diary"]:
             diaries_whole = pool.submit(_diaries_whole, listed["time_diary"],
                                         schemas.get("time_diary"), cfg.base_dir, schemas, limits)
+        parse_whole(_PARSED_WHOLE[_DIARIES_AFTER:])
         grids_ahead.add_parsed(
             pool, list(zip(listed["service_costs"], display_paths(
                 listed["service_costs"], cfg.base_dir, gate=False))),
@@ -783,10 +804,10 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     # pool still reads the diaries, the diaries' while it reads the service costs. Their
     # quarantine records are kept aside (``parked``) and put back in the order of a load that
     # does every step after the last source, so the records, and the tables, are the same.
-    src_of = {"responses": lambda t: t["source"].astype(str).to_numpy(),
-              "satisfaction": lambda t: "satisfaction", "esr": lambda t: "esr",
-              "diary_rows": lambda t: "time_diary", "service_costs": lambda t: "service_costs",
-              "budgets": lambda t: "budgets"}
+    src_of = {"responses": lambda t, i: t["source"].take(i).astype(str).to_numpy(),
+              "satisfaction": lambda t, i: "satisfaction", "esr": lambda t, i: "esr",
+              "diary_rows": lambda t, i: "time_diary",
+              "service_costs": lambda t, i: "service_costs", "budgets": lambda t, i: "budgets"}
     parked: dict[str, list] = {}
     orphans_of: dict[str, pd.DataFrame] = {}  # the rows of client numbers not in the roster
     out: dict[str, pd.DataFrame] = {}  # the tidy tables, conformed
@@ -796,14 +817,19 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         if t is None or not len(t):
             return t
         m_nc, known, present = _ids_in(t["client_id"], no_consent_ids, roster_ids)
-        t = _drop_rows(q, t, m_nc, src_of[name], "no_consent", "client without consent", sheets)
-        m_or = (present & ~known)[~m_nc]  # of the rows left
+        m_or = present & ~known & ~m_nc
+        if m_nc.any():
+            _record_rows(q, t, m_nc, src_of[name], "no_consent", "client without consent",
+                         sheets)
         if m_or.any():
-            o = t.loc[m_or, ["client_id", "file", "row"]].copy()
-            o["source"] = src_of[name](t.loc[m_or])
+            at = np.flatnonzero(m_or)
+            o = t[["client_id", "file", "row"]].take(at).reset_index(drop=True)
+            o["source"] = src_of[name](t, at)
             orphans_of[name] = o
-        return _drop_rows(q, t, m_or, src_of[name], "orphan", "client number not in the roster",
-                          sheets)
+            _record_rows(q, t, m_or, src_of[name], "orphan", "client number not in the roster",
+                         sheets)
+        gone = m_nc | m_or
+        return t.take(np.flatnonzero(~gone)).reset_index(drop=True) if gone.any() else t
 
     def checked(tables: dict[str, pd.DataFrame | None]) -> tuple[list, list]:
         """:func:`without_unconsented` of tables whose sources are all read: the tables, and
@@ -890,8 +916,8 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
                                                         for p in files(src)])
     whole = None
-    if diaries_whole is not None:  # parsed by the pool: taken when they are these files
-        try:
+    if diaries_whole is not None and not (grids_ahead.steal and diaries_whole.cancel()):
+        try:  # parsed by the pool (not cancelled: begun): taken when they are these files
             whole = diaries_whole.result()
         except Exception:  # noqa: BLE001 - a worker lost: parsed here
             whole = None

@@ -90,6 +90,10 @@ def _dtype(spec):
     return spec
 
 
+#: each table's columns with their dtypes, made once
+_DTYPES: dict[str, list] = {}
+
+
 def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Select and order the contract columns of ``table`` and cast them to their dtypes.
 
@@ -98,8 +102,9 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """
     out = {}
     n = len(df)
-    for name, spec in COLUMNS[table]:
-        dt = _dtype(spec)
+    if table not in _DTYPES:  # (a categorical dtype checks its categories when made)
+        _DTYPES[table] = [(name, _dtype(spec)) for name, spec in COLUMNS[table]]
+    for name, dt in _DTYPES[table]:
         if name in df.columns:
             col = df[name]
             if isinstance(dt, pd.CategoricalDtype) and col.dtype == dt:
