@@ -344,7 +344,6 @@ def _unmatched(cfg: Config, paths: list, folders: dict[str, Any] | None = None
 #: (:func:`_diaries_whole`).
 _PARSED_WHOLE = ("kykyviisari", "kompassi", "osallisuus", "satisfaction", "esr")
 _PARSED_LATE = ("budgets", "providers")
-_DIARIES_AFTER = 5
 
 
 def _worker_context(source: str, schema, base_dir, schemas, limits) -> LoadContext:
@@ -677,7 +676,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         pool = fork_pool(workers) if workers > 1 else None
     if pool is not None and not many:
         started.append(pool)
-        grids_ahead = batch.GridsAhead(pool, [], steal=batch.STEAL)
+        grids_ahead = batch.GridsAhead(pool, [])
         started.append(grids_ahead)
 
         def parse_whole(sources):
@@ -688,11 +687,10 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
                     _parsed_whole, src, schemas.get(src), cfg.base_dir, schemas, limits)
 
         parsed_whole.update(_PARSED_WHOLE + _PARSED_LATE)
-        parse_whole(_PARSED_WHOLE[:_DIARIES_AFTER])
+        parse_whole(_PARSED_WHOLE)
         if listed["time_diary"]:
             diaries_whole = pool.submit(_diaries_whole, listed["time_diary"],
                                         schemas.get("time_diary"), cfg.base_dir, schemas, limits)
-        parse_whole(_PARSED_WHOLE[_DIARIES_AFTER:])
         grids_ahead.add_parsed(
             pool, list(zip(listed["service_costs"], display_paths(
                 listed["service_costs"], cfg.base_dir, gate=False))),
@@ -916,8 +914,8 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
                                                         for p in files(src)])
     whole = None
-    if diaries_whole is not None and not (grids_ahead.steal and diaries_whole.cancel()):
-        try:  # parsed by the pool (not cancelled: begun): taken when they are these files
+    if diaries_whole is not None:  # parsed by the pool: taken when they are these files
+        try:
             whole = diaries_whole.result()
         except Exception:  # noqa: BLE001 - a worker lost: parsed here
             whole = None

@@ -31,7 +31,6 @@ POOL_FROM = 1000
 #: forks a pool all the same, which parses whole files (each workbook, the diaries in one
 #: task) while the loading process does the rest (hb_eval.data.dataset).
 PARSE_FROM = 150
-STEAL = True
 #: Files per task sent to a worker (amortises the inter-process round trip).
 _CHUNK = 32
 #: Files per task given to another's pool (the load's): a pool feeds its workers from a
@@ -306,17 +305,11 @@ class GridsAhead:
         A running pool (:func:`~hb_eval.support.cores.fork_pool`).
     items
         ``(path, sheet, file)`` to read, in the order wanted; ``file`` None: not read ahead.
-    steal
-        A task not yet begun when its loader asks for it is cancelled, and the loader reads
-        (parses) the file itself rather than wait for it: the loading process takes on work
-        the workers have not reached (a small load, whose few tasks are not balanced).
     """
 
     def __init__(self, pool: ProcessPoolExecutor, items: Sequence[tuple[Path, str | None,
-                                                                        str | None]],
-                 *, steal: bool = False) -> None:
+                                                                        str | None]]) -> None:
         self._futures: dict = {}
-        self.steal = steal
         self.add(pool, items)
 
     def add(self, pool: ProcessPoolExecutor, items: Sequence[tuple[Path, str | None,
@@ -352,8 +345,8 @@ class GridsAhead:
         """The task's ``(sha256, result)`` result when it is of bytes with ``sha256``, else
         None (no such task, a worker lost, or other bytes: the loader reads it here)."""
         fut = self._futures.pop(key, None)
-        if fut is None or (self.steal and fut.cancel()):
-            return None  # (not begun: read here rather than wait for it)
+        if fut is None:
+            return None
         try:
             got = fut.result()
         except Exception:  # noqa: BLE001 - a worker lost: read here
