@@ -688,9 +688,13 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
 
         parsed_whole.update(_PARSED_WHOLE + _PARSED_LATE)
         parse_whole(_PARSED_WHOLE)
-        if listed["time_diary"]:
-            diaries_whole = pool.submit(_diaries_whole, listed["time_diary"],
-                                        schemas.get("time_diary"), cfg.base_dir, schemas, limits)
+        # the diaries in one task per worker (consecutive files: the records of a file are
+        # made in the same order, the quarantine table is sorted, the tables concatenated)
+        d_all = listed["time_diary"]
+        step = -(-len(d_all) // workers)
+        diaries_whole = [pool.submit(_diaries_whole, d_all[i:i + step],
+                                     schemas.get("time_diary"), cfg.base_dir, schemas, limits)
+                         for i in range(0, len(d_all), step)]
         grids_ahead.add_parsed(
             pool, list(zip(listed["service_costs"], display_paths(
                 listed["service_costs"], cfg.base_dir, gate=False))),
@@ -914,23 +918,26 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
                                                         for p in files(src)])
     whole = None
-    if diaries_whole is not None:  # parsed by the pool: taken when they are these files
+    if diaries_whole:  # parsed by the pool: taken when they are these files
         try:
-            whole = diaries_whole.result()
+            whole = [f.result() for f in diaries_whole]
         except Exception:  # noqa: BLE001 - a worker lost: parsed here
             whole = None
-        if whole is not None and (whole[0] != diary_files or [r.path for r in whole[2]]
-                                  != display_paths(diary_files, cfg.base_dir)):
+        if whole is not None and (
+                any(w is None for w in whole) or [p for w in whole for p in w[0]] != diary_files
+                or [r.path for w in whole for r in w[2]]
+                != display_paths(diary_files, cfg.base_dir)):
             whole = None
     if whole is not None:
-        for r in whole[2]:
-            q.add_file(r.source, r.path, r.sha256, r.sheet, r.rows, read=r.read,
-                       display=r.display)
-        q.put_back(whole[3])
-        for u in whole[4]:
-            q.add_unread_sheet(**u)
+        for _, _, recs, records, unread in whole:
+            for r in recs:
+                q.add_file(r.source, r.path, r.sha256, r.sheet, r.rows, read=r.read,
+                           display=r.display)
+            q.put_back(records)
+            for u in unread:
+                q.add_unread_sheet(**u)
         diaries_read(len(diary_files))
-        d_outs = [whole[1]]
+        d_outs = [w[1] for w in whole]
     else:
         d_outs = [l_diary.load(diary_files, ctx("time_diary"),
                                on_error=file_error("time_diary"), on_read=diaries_read,
