@@ -43,6 +43,18 @@ def _load(root, monkeypatch, pool_from):
     return hb_eval.load(root / "evaluation.yaml", errors="collect")
 
 
+def _equal_datasets(one, other) -> None:
+    for f in dataclasses.fields(one):
+        a, b = getattr(one, f.name), getattr(other, f.name)
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b, check_exact=True, obj=f.name)
+        elif f.name == "inputs_read":
+            assert [(r.path, r.sha256, r.size) for r in a] == [(r.path, r.sha256, r.size)
+                                                              for r in b]
+        elif f.name not in ("config", "schemas", "unit_costs", "limits"):
+            assert a == b, f.name
+
+
 def test_pool_started_early_gives_the_one_process_load(messy_demo, monkeypatch):
     taken, parsed = [], []
 
@@ -65,15 +77,7 @@ def test_pool_started_early_gives_the_one_process_load(messy_demo, monkeypatch):
     # to the pool at the diaries' turn); the service costs (6) parsed by the pool
     assert sum(taken) == 9
     assert sum(parsed) == 6
-    for f in dataclasses.fields(one):
-        a, b = getattr(one, f.name), getattr(pooled, f.name)
-        if isinstance(a, pd.DataFrame):
-            pd.testing.assert_frame_equal(a, b, check_exact=True, obj=f.name)
-        elif f.name == "inputs_read":
-            assert [(r.path, r.sha256, r.size) for r in a] == [(r.path, r.sha256, r.size)
-                                                              for r in b]
-        elif f.name not in ("config", "schemas", "unit_costs", "limits"):
-            assert a == b, f.name
+    _equal_datasets(one, pooled)
     # the codes were met and replaced: placeholders in the quarantine and the files, no code
     text = pd.concat([one.quarantine.astype(str), one.files.astype(str),
                       one.file_errors.astype(str)]).to_string()
@@ -84,29 +88,20 @@ def test_pool_started_early_gives_the_one_process_load(messy_demo, monkeypatch):
     assert titles.str.contains(r"\[hetu-\d+\]", regex=True).sum() == 1
 
 
-def test_a_failing_load_stops_the_diary_pool(messy_demo, monkeypatch, tmp_path):
-    """The roster must load: when it cannot, the load raises and no reading process is left."""
+@pytest.mark.parametrize("threshold", ["POOL_FROM", "PARSE_FROM"])
+def test_a_failing_load_stops_the_diary_pool(threshold, messy_demo, monkeypatch, tmp_path):
+    """The roster must load: when it cannot, the load raises and no reading process is left
+    (the pool of a large load, which reads, and of a small one, which parses whole files)."""
     import multiprocessing
 
     root = tmp_path / "d"
     shutil.copytree(messy_demo, root)
     (root / "roster.xlsx").write_bytes(b"not a workbook")
-    monkeypatch.setattr(batch, "POOL_FROM", 1)
+    monkeypatch.setattr(batch, "default_workers", lambda: 2)  # a pool even on one core
+    monkeypatch.setattr(batch, threshold, 1)
     with pytest.raises(hb_eval.errors.InputError):
         hb_eval.load(root / "evaluation.yaml")
     assert not multiprocessing.active_children()
-
-
-def _equal_datasets(one, other) -> None:
-    for f in dataclasses.fields(one):
-        a, b = getattr(one, f.name), getattr(other, f.name)
-        if isinstance(a, pd.DataFrame):
-            pd.testing.assert_frame_equal(a, b, check_exact=True, obj=f.name)
-        elif f.name == "inputs_read":
-            assert [(r.path, r.sha256, r.size) for r in a] == [(r.path, r.sha256, r.size)
-                                                              for r in b]
-        elif f.name not in ("config", "schemas", "unit_costs", "limits"):
-            assert a == b, f.name
 
 
 @pytest.mark.parametrize("messy", [False, True])
