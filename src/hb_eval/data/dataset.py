@@ -346,16 +346,34 @@ _PARSED_WHOLE = ("kykyviisari", "kompassi", "osallisuus", "satisfaction", "esr")
 _PARSED_LATE = ("budgets", "providers")
 
 
-def _worker_context(source: str, schema, base_dir, schemas, limits) -> LoadContext:
-    """A load context of a pool's worker: its own quarantine, no reads ahead, and the
-    placeholders forgotten, so that any code the privacy gate meets is numbered anew and seen
-    (placeholders are numbered in the order of the whole load, in the loading process)."""
+#: What a small load's workers inherit when they are forked: the load's ``schemas``,
+#: ``base_dir`` and ``limits`` (set just before the fork, emptied after it; sent with each
+#: task instead, the schemas alone cost ~2 ms of pickling per task).
+_FORKED: dict[str, Any] = {}
+
+
+def _worker_context(source: str) -> LoadContext:
+    """A load context of a pool's worker (:data:`_FORKED`): its own quarantine, no reads
+    ahead, and the placeholders forgotten, so that any code the privacy gate meets is numbered
+    anew and seen (placeholders are numbered in the order of the whole load, in the loading
+    process)."""
     privacy.reset_placeholders()
-    return LoadContext(source=source, schema=schema, quarantine=Quarantine(),
-                       base_dir=base_dir, schemas=schemas, limits=limits)
+    schemas = _FORKED["schemas"]
+    return LoadContext(source=source, schema=schemas.get(source), quarantine=Quarantine(),
+                       base_dir=_FORKED["base_dir"], schemas=schemas, limits=_FORKED["limits"])
 
 
-def _parsed_whole(path: Path, file: str, source: str, schema, base_dir, schemas, limits):
+def _costs_whole(path: Path, file: str):
+    """:func:`~hb_eval.data.loaders.service_costs.parse_ahead` of a file in a small load's
+    worker, with the schemas and limits it inherited (:data:`_FORKED`)."""
+    from .loaders import service_costs
+
+    ctx = _worker_context("service_costs")
+    return service_costs.parse_ahead(path, file, "service_costs", ctx.schema, ctx.base_dir,
+                                     ctx.schemas, ctx.limits)
+
+
+def _parsed_whole(path: Path, file: str, source: str):
     """The source's ``load([path], ctx)`` in a pool's worker (``GridsAhead.add_parsed``):
     ``(sha256, (result, files, records, unread sheets))``, or None when the result could differ
     from the loader's in the loading process: the file cannot be used (the loader then says
@@ -363,7 +381,7 @@ def _parsed_whole(path: Path, file: str, source: str, schema, base_dir, schemas,
     import importlib
 
     loader = importlib.import_module(f"{__package__}.loaders.{source}")
-    ctx = _worker_context(source, schema, base_dir, schemas, limits)
+    ctx = _worker_context(source)
     try:
         got = loader.load([path], ctx)
     except Exception:  # noqa: BLE001 - the loader reads it again and reports it
@@ -397,14 +415,14 @@ def _taken_whole(ahead: batch.GridsAhead, path: Path, q: Quarantine, base_dir) -
     return result
 
 
-def _diaries_whole(paths: list[Path], schema, base_dir, schemas, limits):
-    """The diaries' whole load in a pool's worker (a small load: one task): ``(paths,
+def _diaries_whole(paths: list[Path]):
+    """The diaries' load in a small load's worker (a run of consecutive diaries): ``(paths,
     (diaries, rows), files, records, unread sheets)``, or None when the result could differ
     from the load in the loading process (a diary cannot be used, or the privacy gate
     numbered a placeholder)."""
     from .loaders import time_diary
 
-    ctx = _worker_context("time_diary", schema, base_dir, schemas, limits)
+    ctx = _worker_context("time_diary")
     try:
         got = time_diary.load(paths, ctx, workers=1)
     except Exception:  # noqa: BLE001 - loaded again in the loading process, which reports it
@@ -673,7 +691,11 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     many = len(listed["time_diary"]) >= batch.POOL_FROM
     if many or sum(map(len, listed.values())) >= batch.PARSE_FROM:
         workers = batch.default_workers()
-        pool = fork_pool(workers) if workers > 1 else None
+        _FORKED.update(schemas=schemas, base_dir=cfg.base_dir, limits=limits)
+        try:
+            pool = fork_pool(workers) if workers > 1 else None
+        finally:
+            _FORKED.clear()  # (the workers have theirs: all are forked at the pool's start)
     if pool is not None and not many:
         started.append(pool)
         grids_ahead = batch.GridsAhead(pool, [])
@@ -684,7 +706,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
                 grids_ahead.add_parsed(
                     pool, list(zip(listed[src], display_paths(listed[src], cfg.base_dir,
                                                               gate=False))),
-                    _parsed_whole, src, schemas.get(src), cfg.base_dir, schemas, limits)
+                    _parsed_whole, src)
 
         parsed_whole.update(_PARSED_WHOLE + _PARSED_LATE)
         parse_whole(_PARSED_WHOLE)
@@ -692,14 +714,10 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         # made in the same order, the quarantine table is sorted, the tables concatenated)
         d_all = listed["time_diary"]
         step = -(-len(d_all) // workers)
-        diaries_whole = [pool.submit(_diaries_whole, d_all[i:i + step],
-                                     schemas.get("time_diary"), cfg.base_dir, schemas, limits)
+        diaries_whole = [pool.submit(_diaries_whole, d_all[i:i + step])
                          for i in range(0, len(d_all), step)]
-        grids_ahead.add_parsed(
-            pool, list(zip(listed["service_costs"], display_paths(
-                listed["service_costs"], cfg.base_dir, gate=False))),
-            l_svc.parse_ahead, "service_costs", schemas.get("service_costs"), cfg.base_dir,
-            schemas, limits)
+        grids_ahead.add_parsed(pool, list(zip(listed["service_costs"], display_paths(
+            listed["service_costs"], cfg.base_dir, gate=False))), _costs_whole)
         parse_whole(_PARSED_LATE)
         unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
                                                         for p in files(src)])
