@@ -28,7 +28,7 @@ def test_records_taken_aside_and_put_back_keep_their_order() -> None:
     record(early, 2, "orphan")
     early.put_back(aside)
     record(early, 4, "no_consent")
-    assert [p["row"].iat[0] for p in early._parts] == [2, 3, 4]
+    assert [p["row"][0] for p in early._parts] == [2, 3, 4]
     pd.testing.assert_frame_equal(early.frame(), in_order.frame(), check_exact=True)
 
 
@@ -105,3 +105,41 @@ def test_client_amount_over_equals_the_sum_per_client_text(rows) -> None:
     lim = Limits(max_client_services_eur=4e6)
     total = svc["amount"].abs().groupby(svc["client_id"].astype(str)).transform("sum")
     assert client_amount_over(svc, lim).tolist() == (total > 4e6).tolist()
+
+
+def test_conform_equals_pandas_casts() -> None:
+    """conform keeps a column already of its dtype and casts the others: the same frame as
+    pandas' own casts of every column (categories, dates in any unit, text, numbers)."""
+    from hb_eval.data.loaders.tables import COLUMNS, _dtype, conform
+
+    n = 4
+    df = pd.DataFrame({
+        "client_id": pd.Series(["0410712", None, "0410713", "0410712"], dtype=object),
+        "service": pd.array(["a", "b", None, "a"], dtype="string"),
+        "sector": pd.Series(["julkinen", None, "järjestö", "julkinen"], dtype=object),
+        "funding": pd.Categorical(["HB-budjetti", None, "tavanomainen", "asiakasmaksu"],
+                                  categories=["HB-budjetti", "tavanomainen", "asiakasmaksu"]),
+        "start_date": pd.to_datetime(["2018-01-02", None, "2019-03-04", "2018-05-06"]
+                                     ).astype("datetime64[s]"),
+        "end_date": pd.to_datetime(["2018-02-02", None, "2019-04-04", "2018-06-06"]),
+        "quantity": np.array([1, 2, 3, 4], dtype=np.int64),
+        "unit_price": np.array([1.5, np.nan, 2.0, 3.0]),
+        "amount": pd.Series([1, 2, None, 4], dtype=object),
+        "sum_mismatch": np.array([True, False, False, True]),
+        "file": pd.Series(["f.csv"] * n, dtype=object), "row": np.arange(2, 2 + n),
+    })  # (unit and provider_id absent: added empty)
+    got = conform(df, "service_costs")
+    want = {}
+    for name, spec in COLUMNS["service_costs"]:
+        dt = _dtype(spec)
+        col = df[name] if name in df else pd.Series([None] * n, dtype=object)
+        if isinstance(dt, pd.CategoricalDtype):
+            want[name] = pd.Series(pd.Categorical(col.astype(object), dtype=dt))
+        elif dt == "datetime64[ns]":
+            want[name] = pd.to_datetime(col).astype(dt)
+        elif dt == "bool" and name not in df:
+            want[name] = pd.Series(False, index=range(n))
+        else:
+            want[name] = col.astype(dt)
+    pd.testing.assert_frame_equal(got, pd.DataFrame(want), check_exact=True)
+    assert got["start_date"].dtype == "datetime64[ns]" and got["unit"].isna().all()

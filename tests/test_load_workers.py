@@ -43,6 +43,18 @@ def _load(root, monkeypatch, pool_from):
     return hb_eval.load(root / "evaluation.yaml", errors="collect")
 
 
+def _equal_datasets(one, other) -> None:
+    for f in dataclasses.fields(one):
+        a, b = getattr(one, f.name), getattr(other, f.name)
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b, check_exact=True, obj=f.name)
+        elif f.name == "inputs_read":
+            assert [(r.path, r.sha256, r.size) for r in a] == [(r.path, r.sha256, r.size)
+                                                              for r in b]
+        elif f.name not in ("config", "schemas", "unit_costs", "limits"):
+            assert a == b, f.name
+
+
 def test_pool_started_early_gives_the_one_process_load(messy_demo, monkeypatch):
     taken, parsed = [], []
 
@@ -65,15 +77,7 @@ def test_pool_started_early_gives_the_one_process_load(messy_demo, monkeypatch):
     # to the pool at the diaries' turn); the service costs (6) parsed by the pool
     assert sum(taken) == 9
     assert sum(parsed) == 6
-    for f in dataclasses.fields(one):
-        a, b = getattr(one, f.name), getattr(pooled, f.name)
-        if isinstance(a, pd.DataFrame):
-            pd.testing.assert_frame_equal(a, b, check_exact=True, obj=f.name)
-        elif f.name == "inputs_read":
-            assert [(r.path, r.sha256, r.size) for r in a] == [(r.path, r.sha256, r.size)
-                                                              for r in b]
-        elif f.name not in ("config", "schemas", "unit_costs", "limits"):
-            assert a == b, f.name
+    _equal_datasets(one, pooled)
     # the codes were met and replaced: placeholders in the quarantine and the files, no code
     text = pd.concat([one.quarantine.astype(str), one.files.astype(str),
                       one.file_errors.astype(str)]).to_string()
@@ -84,14 +88,53 @@ def test_pool_started_early_gives_the_one_process_load(messy_demo, monkeypatch):
     assert titles.str.contains(r"\[hetu-\d+\]", regex=True).sum() == 1
 
 
-def test_a_failing_load_stops_the_diary_pool(messy_demo, monkeypatch, tmp_path):
-    """The roster must load: when it cannot, the load raises and no reading process is left."""
+@pytest.mark.parametrize("threshold", ["POOL_FROM", "PARSE_FROM"])
+def test_a_failing_load_stops_the_diary_pool(threshold, messy_demo, monkeypatch, tmp_path):
+    """The roster must load: when it cannot, the load raises and no reading process is left
+    (the pool of a large load, which reads, and of a small one, which parses whole files)."""
     import multiprocessing
 
     root = tmp_path / "d"
     shutil.copytree(messy_demo, root)
     (root / "roster.xlsx").write_bytes(b"not a workbook")
-    monkeypatch.setattr(batch, "POOL_FROM", 1)
+    monkeypatch.setattr(batch, "default_workers", lambda: 2)  # a pool even on one core
+    monkeypatch.setattr(batch, threshold, 1)
     with pytest.raises(hb_eval.errors.InputError):
         hb_eval.load(root / "evaluation.yaml")
     assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("messy", [False, True])
+def test_small_load_parsed_whole_by_the_pool(messy, messy_demo, demo_dir, monkeypatch):
+    """Fewer diaries than POOL_FROM: the pool parses whole files (each workbook and CSV, the
+    diaries in one task) and the load equals the one-process load; a diary with an identity
+    code (the gate numbers a placeholder) or an unusable one: the diaries parsed here."""
+    from hb_eval.data.loaders import time_diary
+
+    root = messy_demo if messy else demo_dir
+    parsed, diaries_here = [], []
+    orig = batch.GridsAhead.take_parsed
+
+    def counted(self, *args):
+        got = orig(self, *args)
+        parsed.append(got is not None)
+        return got
+
+    def diary_load(*args, **kwargs):  # counted in this process only (a worker's is its own)
+        diaries_here.append(1)
+        return load_diaries(*args, **kwargs)
+
+    load_diaries = time_diary.load
+    monkeypatch.setattr(batch.GridsAhead, "take_parsed", counted)
+    monkeypatch.setattr(time_diary, "load", diary_load)
+    monkeypatch.setattr(batch, "default_workers", lambda: 2)  # a pool even on one core
+    monkeypatch.setattr(batch, "PARSE_FROM", 10 ** 9)
+    one = _load(root, monkeypatch, 10 ** 9)  # every file parsed in this process
+    assert not parsed and diaries_here == [1]
+    monkeypatch.setattr(batch, "PARSE_FROM", 1)
+    pooled = _load(root, monkeypatch, 10 ** 9)
+    # kykyviisari (2), kompassi, osallisuus, satisfaction (2), esr, service costs (6),
+    # budgets, providers: every one taken from the pool
+    assert len(parsed) == 15 and all(parsed)
+    assert diaries_here == ([1, 1] if messy else [1])
+    _equal_datasets(one, pooled)

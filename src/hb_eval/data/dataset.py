@@ -338,6 +338,102 @@ def _unmatched(cfg: Config, paths: list, folders: dict[str, Any] | None = None
     return unmatched_files(cfg, {real_path(p, folders) for p in paths})
 
 
+#: Sources whose files the pool of a small load parses whole, one task per file
+#: (:func:`_parsed_whole`), in the order the load needs them; the service costs have their
+#: own (:func:`~hb_eval.data.loaders.service_costs.parse_ahead`), the diaries one task for all
+#: (:func:`_diaries_whole`).
+_PARSED_WHOLE = ("kykyviisari", "kompassi", "osallisuus", "satisfaction", "esr")
+_PARSED_LATE = ("budgets", "providers")
+
+
+#: What a small load's workers inherit when they are forked: the load's ``schemas``,
+#: ``base_dir`` and ``limits`` (set just before the fork, emptied after it; sent with each
+#: task instead, the schemas alone cost ~2 ms of pickling per task).
+_FORKED: dict[str, Any] = {}
+
+
+def _worker_context(source: str) -> LoadContext:
+    """A load context of a pool's worker (:data:`_FORKED`): its own quarantine, no reads
+    ahead, and the placeholders forgotten, so that any code the privacy gate meets is numbered
+    anew and seen (placeholders are numbered in the order of the whole load, in the loading
+    process)."""
+    privacy.reset_placeholders()
+    schemas = _FORKED["schemas"]
+    return LoadContext(source=source, schema=schemas.get(source), quarantine=Quarantine(),
+                       base_dir=_FORKED["base_dir"], schemas=schemas, limits=_FORKED["limits"])
+
+
+def _costs_whole(path: Path, file: str):
+    """:func:`~hb_eval.data.loaders.service_costs.parse_ahead` of a file in a small load's
+    worker, with the schemas and limits it inherited (:data:`_FORKED`)."""
+    from .loaders import service_costs
+
+    ctx = _worker_context("service_costs")
+    return service_costs.parse_ahead(path, file, "service_costs", ctx.schema, ctx.base_dir,
+                                     ctx.schemas, ctx.limits)
+
+
+def _parsed_whole(path: Path, file: str, source: str):
+    """The source's ``load([path], ctx)`` in a pool's worker (``GridsAhead.add_parsed``):
+    ``(sha256, (result, files, records, unread sheets))``, or None when the result could differ
+    from the loader's in the loading process: the file cannot be used (the loader then says
+    why), is shown under another name, or the privacy gate numbered a placeholder."""
+    import importlib
+
+    loader = importlib.import_module(f"{__package__}.loaders.{source}")
+    ctx = _worker_context(source)
+    try:
+        got = loader.load([path], ctx)
+    except Exception:  # noqa: BLE001 - the loader reads it again and reports it
+        return None
+    q = ctx.quarantine
+    recs = q.file_records
+    if (privacy.placeholders_numbered() or not recs or any(r.shown != file for r in recs)
+            or len({r.sha256 for r in recs}) != 1):
+        return None
+    return recs[0].sha256, (got, [(r.source, r.path, r.sheet, r.rows, r.display) for r in recs],
+                            q.take_since(0), q.unread_sheets_frame().to_dict("records"))
+
+
+def _taken_whole(ahead: batch.GridsAhead, path: Path, q: Quarantine, base_dir) -> Any:
+    """The file as :func:`_parsed_whole` parsed it (its files, records and unread sheets put in
+    ``q`` as the loader here would), or None: load it here. The bytes are read and hashed
+    here, and taken only when they are the bytes the worker parsed."""
+    from .io import read_input
+
+    shown = display_path(path, base_dir)
+    _, read = read_input(path, file=shown)
+    got = ahead.take_parsed(path, shown, read.sha256)
+    if got is None:
+        return None
+    result, recs, records, unread = got
+    for source, file, sheet, rows, display in recs:
+        q.add_file(source, file, read.sha256, sheet, rows, read=read, display=display)
+    q.put_back(records)
+    for u in unread:
+        q.add_unread_sheet(**u)
+    return result
+
+
+def _diaries_whole(paths: list[Path]):
+    """The diaries' load in a small load's worker (a run of consecutive diaries): ``(paths,
+    (diaries, rows), files, records, unread sheets)``, or None when the result could differ
+    from the load in the loading process (a diary cannot be used, or the privacy gate
+    numbered a placeholder)."""
+    from .loaders import time_diary
+
+    ctx = _worker_context("time_diary")
+    try:
+        got = time_diary.load(paths, ctx, workers=1)
+    except Exception:  # noqa: BLE001 - loaded again in the loading process, which reports it
+        return None
+    if privacy.placeholders_numbered():
+        return None
+    q = ctx.quarantine
+    return (paths, got, q.file_records, q.take_since(0),
+            q.unread_sheets_frame().to_dict("records"))
+
+
 def _schemas(cfg: Config) -> dict[str, Any]:
     """Every source's schema; an adapted one in ``cfg.schemas`` replaces the shipped one."""
     from .schema import load_schemas
@@ -455,23 +551,42 @@ def _ids_in(client_id: pd.Series, *sets: set[str]) -> tuple[np.ndarray, ...]:
     return (*out, codes >= 0)
 
 
+def _record_rows(q: Quarantine, table: pd.DataFrame, m: np.ndarray, source_of, reason: str,
+                 detail: str, sheets: dict[str, str | None]) -> None:
+    """Quarantine records of the input rows of ``table`` where ``m`` (one per input row: a
+    (file, row) met twice is recorded once), as one batch; ``source_of(table, positions)``
+    gives their source. Only the columns recorded are gathered, never the rows' frame."""
+    idx = np.flatnonzero(m)
+    files = table["file"].take(idx).astype(object).to_numpy()
+    rows = table["row"].to_numpy()[idx]
+    source = source_of(table, idx)
+    client_id = table["client_id"].take(idx).astype(object).to_numpy()
+    codes, names = pd.factorize(files, use_na_sentinel=False)
+    if len(idx) > 1:  # the first record of each (file, row), in table order
+        key = codes.astype(np.int64) * (int(rows.max()) - int(rows.min()) + 1) + (rows - rows.min())
+        uniq, first = np.unique(key, return_index=True)
+        if len(uniq) < len(idx):
+            keep = np.sort(first)
+            codes, rows, client_id = codes[keep], rows[keep], client_id[keep]
+            source = source if isinstance(source, str) else np.asarray(source)[keep]
+            used, codes = np.unique(codes, return_inverse=True)  # (names in order met)
+            names = np.asarray(names, dtype=object)[used]
+    # one batch of records (the quarantine table is sorted by source, file, sheet and row)
+    names = np.array([str(f) for f in names], dtype=object)
+    where = np.array([sheets.get(f) for f in names], dtype=object)
+    q.rows(source if isinstance(source, str) else np.asarray(source, dtype=object),
+           names[codes], where[codes], rows, reason, detail, client_id=client_id)
+
+
 def _drop_rows(q: Quarantine, table: pd.DataFrame, mask: pd.Series | np.ndarray, source_of,
                reason: str, detail: str, sheets: dict[str, str | None]) -> pd.DataFrame:
-    """Quarantine the input rows of ``table`` where ``mask`` (one record per input row)."""
+    """Quarantine the input rows of ``table`` where ``mask`` (:func:`_record_rows`); the
+    table without them."""
     m = np.asarray(mask, dtype=bool)
     if not m.any():
         return table
-    gone = table.loc[m, ["file", "row", "client_id"]].copy()
-    gone["source"] = source_of(table.loc[m])
-    gone = gone.drop_duplicates(["file", "row"])
-    # one batch of records (the quarantine table is sorted by source, file, sheet and row)
-    codes, names = pd.factorize(gone["file"].astype(object), use_na_sentinel=False)
-    names = np.array([str(f) for f in names], dtype=object)
-    where = np.array([sheets.get(f) for f in names], dtype=object)
-    q.rows(np.asarray(gone["source"].astype(str), dtype=object), names[codes], where[codes],
-           gone["row"].to_numpy(), reason, detail,
-           client_id=gone["client_id"].astype(object).to_numpy())
-    return table.loc[~m].reset_index(drop=True)
+    _record_rows(q, table, m, source_of, reason, detail, sheets)
+    return table.take(np.flatnonzero(~m)).reset_index(drop=True)
 
 
 #: The sources in the order :func:`load` reads them.
@@ -530,6 +645,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
 
     grids_ahead = None  # sheets read ahead by the pool (set below)
     unmatched_ahead = None  # the pool's listing of the files no source matches (set below)
+    parsed_whole: set[str] = set()  # sources whose files the pool parses whole (set below)
 
     def ctx(source: str) -> LoadContext:
         return LoadContext(source=source, schema=schemas.get(source), quarantine=q,
@@ -567,11 +683,45 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     # read then: same results with one process). Names are taken without the privacy gate
     # here (it numbers placeholders in the order it meets codes); a file whose gated name
     # differs is read in its turn.
-    diary_ahead = pool = None
-    if len(listed["time_diary"]) >= batch.POOL_FROM:
+    # A small load (fewer diaries than batch.POOL_FROM, at least batch.PARSE_FROM files): the
+    # pool parses whole files (the diaries all in one task) while this process loads the
+    # roster and does each source's after-read steps; a file is taken from the pool only on
+    # proof that its parse here would give the same (_parsed_whole).
+    diary_ahead = pool = diaries_whole = None
+    many = len(listed["time_diary"]) >= batch.POOL_FROM
+    if many or sum(map(len, listed.values())) >= batch.PARSE_FROM:
         workers = batch.default_workers()
-        pool = fork_pool(workers) if workers > 1 else None
-    if pool is not None:
+        _FORKED.update(schemas=schemas, base_dir=cfg.base_dir, limits=limits)
+        try:
+            pool = fork_pool(workers) if workers > 1 else None
+        finally:
+            _FORKED.clear()  # (the workers have theirs: all are forked at the pool's start)
+    if pool is not None and not many:
+        started.append(pool)
+        grids_ahead = batch.GridsAhead(pool, [])
+        started.append(grids_ahead)
+
+        def parse_whole(sources):
+            for src in sources:
+                grids_ahead.add_parsed(
+                    pool, list(zip(listed[src], display_paths(listed[src], cfg.base_dir,
+                                                              gate=False))),
+                    _parsed_whole, src)
+
+        parsed_whole.update(_PARSED_WHOLE + _PARSED_LATE)
+        parse_whole(_PARSED_WHOLE)
+        # the diaries in one task per worker (consecutive files: the records of a file are
+        # made in the same order, the quarantine table is sorted, the tables concatenated)
+        d_all = listed["time_diary"]
+        step = -(-len(d_all) // workers)
+        diaries_whole = [pool.submit(_diaries_whole, d_all[i:i + step])
+                         for i in range(0, len(d_all), step)]
+        grids_ahead.add_parsed(pool, list(zip(listed["service_costs"], display_paths(
+            listed["service_costs"], cfg.base_dir, gate=False))), _costs_whole)
+        parse_whole(_PARSED_LATE)
+        unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
+                                                        for p in files(src)])
+    elif pool is not None:
         started.append(pool)
         modules = {"kykyviisari": l_kyky, "kompassi": l_kom, "osallisuus": l_osa,
                    "roster": l_roster}
@@ -629,7 +779,9 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         for p in paths:
             try:
                 claim(source, p)
-                outs.append(fn([p], ctx(source), *args))
+                got = (_taken_whole(grids_ahead, p, q, cfg.base_dir)
+                       if source in parsed_whole else None)
+                outs.append(got if got is not None else fn([p], ctx(source), *args))
             except InputError as exc:
                 file_error(source)(p, exc)
             advance([p])
@@ -672,10 +824,10 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     # pool still reads the diaries, the diaries' while it reads the service costs. Their
     # quarantine records are kept aside (``parked``) and put back in the order of a load that
     # does every step after the last source, so the records, and the tables, are the same.
-    src_of = {"responses": lambda t: t["source"].astype(str).to_numpy(),
-              "satisfaction": lambda t: "satisfaction", "esr": lambda t: "esr",
-              "diary_rows": lambda t: "time_diary", "service_costs": lambda t: "service_costs",
-              "budgets": lambda t: "budgets"}
+    src_of = {"responses": lambda t, i: t["source"].take(i).astype(str).to_numpy(),
+              "satisfaction": lambda t, i: "satisfaction", "esr": lambda t, i: "esr",
+              "diary_rows": lambda t, i: "time_diary",
+              "service_costs": lambda t, i: "service_costs", "budgets": lambda t, i: "budgets"}
     parked: dict[str, list] = {}
     orphans_of: dict[str, pd.DataFrame] = {}  # the rows of client numbers not in the roster
     out: dict[str, pd.DataFrame] = {}  # the tidy tables, conformed
@@ -685,14 +837,19 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         if t is None or not len(t):
             return t
         m_nc, known, present = _ids_in(t["client_id"], no_consent_ids, roster_ids)
-        t = _drop_rows(q, t, m_nc, src_of[name], "no_consent", "client without consent", sheets)
-        m_or = (present & ~known)[~m_nc]  # of the rows left
+        m_or = present & ~known & ~m_nc
+        if m_nc.any():
+            _record_rows(q, t, m_nc, src_of[name], "no_consent", "client without consent",
+                         sheets)
         if m_or.any():
-            o = t.loc[m_or, ["client_id", "file", "row"]].copy()
-            o["source"] = src_of[name](t.loc[m_or])
+            at = np.flatnonzero(m_or)
+            o = t[["client_id", "file", "row"]].take(at).reset_index(drop=True)
+            o["source"] = src_of[name](t, at)
             orphans_of[name] = o
-        return _drop_rows(q, t, m_or, src_of[name], "orphan", "client number not in the roster",
-                          sheets)
+            _record_rows(q, t, m_or, src_of[name], "orphan", "client number not in the roster",
+                         sheets)
+        gone = m_nc | m_or
+        return t.take(np.flatnonzero(~gone)).reset_index(drop=True) if gone.any() else t
 
     def checked(tables: dict[str, pd.DataFrame | None]) -> tuple[list, list]:
         """:func:`without_unconsented` of tables whose sources are all read: the tables, and
@@ -768,7 +925,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         advance(diary_files[done_d[0]:k])
         done_d[0] = k
 
-    if grids_ahead is not None:  # read (the service costs parsed) while the diaries are parsed
+    if diary_ahead is not None:  # read (the service costs parsed) while the diaries are parsed
         grids_ahead.add_parsed(
             pool, list(zip(listed["service_costs"], display_paths(
                 listed["service_costs"], cfg.base_dir, gate=False))),
@@ -778,8 +935,32 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         # 7.'s listing of the sources' folders, done by the pool while this process parses
         unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
                                                         for p in files(src)])
-    d_outs = [l_diary.load(diary_files, ctx("time_diary"), on_error=file_error("time_diary"),
-                           on_read=diaries_read, ahead=diary_ahead)]
+    whole = None
+    if diaries_whole:  # parsed by the pool: taken when they are these files
+        try:
+            whole = [f.result() for f in diaries_whole]
+        except Exception:  # noqa: BLE001 - a worker lost: parsed here
+            whole = None
+        if whole is not None and (
+                any(w is None for w in whole) or [p for w in whole for p in w[0]] != diary_files
+                or [r.path for w in whole for r in w[2]]
+                != display_paths(diary_files, cfg.base_dir)):
+            whole = None
+    if whole is not None:
+        for _, _, recs, records, unread in whole:
+            for r in recs:
+                q.add_file(r.source, r.path, r.sha256, r.sheet, r.rows, read=r.read,
+                           display=r.display)
+            q.put_back(records)
+            for u in unread:
+                q.add_unread_sheet(**u)
+        diaries_read(len(diary_files))
+        d_outs = [w[1] for w in whole]
+    else:
+        d_outs = [l_diary.load(diary_files, ctx("time_diary"),
+                               on_error=file_error("time_diary"), on_read=diaries_read,
+                               ahead=diary_ahead)]
+    whole = diaries_whole = None
     diaries, diary_rows = cat_tables(d_outs, 0), cat_tables(d_outs, 1)
     d_outs = None
 

@@ -96,6 +96,25 @@ def sheet_key(path: str, sheet: str) -> str:
     return f"{path} [{sheet}]"
 
 
+class _Records:
+    """One batch of quarantine records: per column of :data:`QUARANTINE_COLUMNS` a numpy
+    array (object; ``row`` int64), made into the table once, by :meth:`Quarantine.frame`
+    (a frame per batch cost more than the records' own work)."""
+
+    def __init__(self, columns: dict[str, np.ndarray]) -> None:
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns["row"])
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def where(self, keep: np.ndarray) -> "_Records":
+        """The records where ``keep``."""
+        return _Records({c: v[keep] for c, v in self.columns.items()})
+
+
 @dataclass
 class Quarantine:
     """Collects quarantine records and the files read.
@@ -104,7 +123,7 @@ class Quarantine:
     once (vectorised: arrays of rows and client ids with one reason).
     """
 
-    _parts: list[pd.DataFrame] = field(default_factory=list)
+    _parts: list[_Records] = field(default_factory=list)
     _files: list[FileRecord] = field(default_factory=list)
     _unread: list[dict] = field(default_factory=list)
 
@@ -127,7 +146,9 @@ class Quarantine:
 
         keys = {f.path for f in self._files if f.shown == str(path)} | {str(path)}
         self._files = [f for f in self._files if f.path not in keys or not mine(f.source)]
-        self._parts = [p[~p["file"].isin(keys) | ~p["source"].map(mine).astype(bool)]
+        self._parts = [p.where(np.fromiter((f not in keys or not mine(src) for f, src
+                                            in zip(p["file"], p["source"])), dtype=bool,
+                                           count=len(p)))
                        for p in self._parts]
         self._unread = [u for u in self._unread
                         if u["path"] != str(path) or not mine(u["source"])]
@@ -187,25 +208,24 @@ class Quarantine:
         cid = col(client_id)
         if reason == "no_consent":
             cid = np.full(n, None, dtype=object)
-        part = pd.DataFrame({
+        self._parts.append(_Records({
             "source": col(source), "file": col(file), "sheet": col(sheet), "row": rows,
-            "column": col(column), "level": level, "reason": reason, "detail": col(detail),
-            "client_id": cid,
-        })
-        self._parts.append(part)
+            "column": col(column), "level": col(level), "reason": col(reason),
+            "detail": col(detail), "client_id": cid,
+        }))
 
     def mark(self) -> int:
         """A mark of the records made so far (for :meth:`take_since`)."""
         return len(self._parts)
 
-    def take_since(self, mark: int) -> list[pd.DataFrame]:
+    def take_since(self, mark: int) -> list[_Records]:
         """Remove and return the records made since ``mark``, to be put back later with
         :meth:`put_back` (a step done early keeps its records where a later step's go)."""
         taken = self._parts[mark:]
         del self._parts[mark:]
         return taken
 
-    def put_back(self, parts: list[pd.DataFrame]) -> None:
+    def put_back(self, parts: list[_Records]) -> None:
         """Append records taken with :meth:`take_since`, in their order."""
         self._parts.extend(parts)
 
@@ -228,7 +248,8 @@ class Quarantine:
     def _frame(self) -> pd.DataFrame:
         """:meth:`frame` with each sheet's file key (one key per sheet read)."""
         if self._parts:
-            q = pd.concat(self._parts, ignore_index=True)
+            q = pd.DataFrame({c: np.concatenate([p[c] for p in self._parts])
+                              for c in QUARANTINE_COLUMNS})
         else:
             q = pd.DataFrame({c: pd.Series(dtype=object) for c in QUARANTINE_COLUMNS})
         q = q.astype({"row": "int64"})
@@ -279,10 +300,10 @@ class Quarantine:
             return _sorted_unique(at * big + np.asarray(rows, dtype=np.int64))
 
         # the row-level records' (file, row), straight from the records (no sorted table)
-        rec_parts = [p for p in self._parts if len(p) and p["level"].iat[0] == "row"]
-        q_files = (np.concatenate([p["file"].to_numpy(dtype=object) for p in rec_parts])
+        rec_parts = [p for p in self._parts if len(p) and p["level"][0] == "row"]
+        q_files = (np.concatenate([p["file"] for p in rec_parts])
                    if rec_parts else np.zeros(0, dtype=object))
-        q_rows = (np.concatenate([p["row"].to_numpy(dtype=np.int64) for p in rec_parts])
+        q_rows = (np.concatenate([p["row"] for p in rec_parts])
                   if rec_parts else np.zeros(0, dtype=np.int64))
         kept_keys = keys(kept["file"], kept["row"]) if len(kept) else np.zeros(0, np.int64)
         q_keys = keys(q_files, q_rows) if len(q_rows) else np.zeros(0, np.int64)

@@ -21,12 +21,16 @@ from .cell_errors import cell_errors, may_hold_errors
 from .grid import find_header_row, gc_paused, split_rows
 
 __all__ = ["FileRows", "read_many", "start_reads", "PendingReads", "GridsAhead",
-           "POOL_FROM", "default_workers"]
+           "POOL_FROM", "PARSE_FROM", "default_workers"]
 
 #: Below this many files the pool costs more than it saves (its start, and sending each file's
 #: cells back: measured on 2 cores, 200 diaries read in 0.3 s in this process and 0.45 s with
 #: the pool, 80 ms more CPU): read in this process.
 POOL_FROM = 1000
+#: From this many input files (every source) a load with fewer than :data:`POOL_FROM` diaries
+#: forks a pool all the same, which parses whole files (each workbook, the diaries in one
+#: task) while the loading process does the rest (hb_eval.data.dataset).
+PARSE_FROM = 150
 #: Files per task sent to a worker (amortises the inter-process round trip).
 _CHUNK = 32
 #: Files per task given to another's pool (the load's): a pool feeds its workers from a

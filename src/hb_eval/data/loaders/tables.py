@@ -5,6 +5,8 @@ gives the empty frame with the right columns and dtypes.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -90,34 +92,50 @@ def _dtype(spec):
     return spec
 
 
+#: each table's columns: (name, dtype, kind), made once (a categorical dtype checks its
+#: categories when made, pandas parses a dtype's name on each cast)
+_DTYPES: dict[str, list] = {}
+
+
+def _columns_of(table: str) -> list[tuple[str, Any, str]]:
+    if table not in _DTYPES:
+        out = []
+        for name, spec in COLUMNS[table]:
+            dt = _dtype(spec)
+            kind = ("cat" if isinstance(dt, pd.CategoricalDtype) else "date" if dt == _D
+                    else "str" if dt == _S else "other")
+            out.append((name, dt if kind == "cat" else pd.api.types.pandas_dtype(dt), kind))
+        _DTYPES[table] = out
+    return _DTYPES[table]
+
+
 def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Select and order the contract columns of ``table`` and cast them to their dtypes.
 
     Columns missing from ``df`` are added empty. Categorical values outside the categories would
-    become NA silently, so they are checked: the loaders map codes before this.
+    become NA silently, so they are checked: the loaders map codes before this. A column
+    already of its dtype is kept as it is.
     """
     out = {}
     n = len(df)
-    for name, spec in COLUMNS[table]:
-        dt = _dtype(spec)
-        if name in df.columns:
+    have = set(df.columns)
+    for name, dt, kind in _columns_of(table):
+        if name in have:
             col = df[name]
-            if isinstance(dt, pd.CategoricalDtype) and col.dtype == dt:
-                pass
-            elif isinstance(dt, pd.CategoricalDtype):
+            if col.dtype == dt:
+                pass  # (e.g. cast already by the pool's worker: the same values and dtype)
+            elif kind == "cat":
                 col = pd.Series(_categorical(col, dt, f"{table}.{name}"), index=df.index)
-            elif dt == _D:
-                col = pd.to_datetime(col).astype(_D)
-            elif dt == _S and col.dtype == _STRING:
-                pass  # (cast already, e.g. by the pool's worker: the same values and dtype)
-            elif dt == _S and (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
+            elif kind == "date":
+                col = pd.to_datetime(col).astype(dt)
+            elif kind == "str" and (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
                 col = shared_strings(col)
             else:
                 col = col.astype(dt)
         else:
-            if dt == "bool":
+            if kind == "other" and dt == np.dtype(bool):
                 col = pd.Series(False, index=df.index)
-            elif isinstance(dt, pd.CategoricalDtype):
+            elif kind == "cat":
                 col = pd.Series(pd.Categorical([None] * n, dtype=dt), index=df.index)
             else:
                 col = pd.Series([None] * n, index=df.index, dtype=object).astype(dt)
@@ -147,7 +165,7 @@ def shared_strings(col: pd.Series) -> pd.Series:
     dtype). Columns with anything but text (numbers, whose texts could differ for equal
     values) are cast by pandas."""
     codes, uniq = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
-    if not all(type(u) is str for u in uniq):
+    if not set(map(type, uniq)) <= {str}:  # (each value exactly a str)
         return col.astype(_S)
     arr = pd.array(np.asarray(uniq, dtype=object), dtype=_S).take(codes, allow_fill=True)
     return pd.Series(arr, index=col.index)

@@ -115,26 +115,29 @@ def assign_waves(responses: pd.DataFrame, clients: pd.DataFrame, *,
                                            (-day.fillna(-np.inf) * n + pos).to_numpy()),
                           index=r.index)
 
-    wave = pd.Series(None, index=r.index, dtype=object)
-    wave[recorded] = rec[recorded]
-    wave[alku_win] = "alku"
-    wave[loppu_win] = "loppu"
-    rest = rule & ~alku_win & ~loppu_win
-    both = rest & in_alku & in_loppu
-    nearer_start = (date - start).abs() <= (end - date).abs()
-    wave[rest & in_alku & ~in_loppu] = "alku"
-    wave[rest & in_loppu & ~in_alku] = "loppu"
-    wave[both & nearer_start] = "alku"
-    wave[both & ~nearer_start] = "loppu"
-    wave[rest & ~in_alku & ~in_loppu] = "väli"
+    # (the masks as numpy arrays: each assignment below is one array operation)
+    recorded_, rule_ = recorded.to_numpy(dtype=bool), rule.to_numpy(dtype=bool)
+    in_alku_, in_loppu_ = in_alku.to_numpy(dtype=bool), in_loppu.to_numpy(dtype=bool)
+    alku_, loppu_ = alku_win.to_numpy(dtype=bool), loppu_win.to_numpy(dtype=bool)
+    wave_np = np.full(n, None, dtype=object)
+    wave_np[recorded_] = rec.to_numpy(dtype=object)[recorded_]
+    wave_np[alku_] = "alku"
+    wave_np[loppu_] = "loppu"
+    rest = rule_ & ~alku_ & ~loppu_
+    both = rest & in_alku_ & in_loppu_
+    nearer_start = ((date - start).abs() <= (end - date).abs()).to_numpy(dtype=bool)
+    wave_np[rest & in_alku_ & ~in_loppu_] = "alku"
+    wave_np[rest & in_loppu_ & ~in_alku_] = "loppu"
+    wave_np[both & nearer_start] = "alku"
+    wave_np[both & ~nearer_start] = "loppu"
+    wave_np[rest & ~in_alku_ & ~in_loppu_] = "väli"
 
-    r["wave"] = pd.Categorical(wave, dtype=WAVE_DTYPE)
-    r["wave_rule"] = np.where(recorded, "recorded", np.where(rule, "date_rule", None))
+    r["wave"] = pd.Categorical(wave_np, dtype=WAVE_DTYPE)
+    r["wave_rule"] = np.where(recorded_, "recorded", np.where(rule_, "date_rule", None))
 
     # duplicates: per source × client × wave keep the best by the wave's rule
     middle = start + ((end.fillna(last_date) - start) / 2)
     dist = (date - middle).abs().dt.total_seconds().fillna(np.inf)
-    wave_np = wave.to_numpy(dtype=object)
     score = np.where(wave_np == "alku", day.fillna(np.inf),
                      np.where(wave_np == "loppu", -day.fillna(-np.inf), dist))
     has_wave = r["wave"].notna().to_numpy()
