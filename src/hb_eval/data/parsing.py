@@ -61,9 +61,11 @@ __all__ = [
     "split_client_ids",
     "parse_number",
     "parse_numbers",
+    "plain_numbers",
     "format_number",
     "parse_date",
     "parse_dates",
+    "plain_dates",
     "parse_duration",
     "parse_durations",
     "format_duration",
@@ -405,6 +407,88 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
             pd.Series(_spread(bad, codes, False), index=s.index, dtype=bool))
 
 
+# The common spellings read without Python work per text (:func:`plain_numbers`,
+# :func:`plain_dates`): each text's code points as a row of a matrix, its shape checked and its
+# parts taken out column-wise. A text they do not answer is left to the scalar parser.
+
+#: the longest text the fast paths read (a longer one: the scalar parser)
+_FAST_WIDTH = 24
+
+
+def _code_points(texts: np.ndarray, shortest: int, longest: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``str`` items of ``texts`` (an object array) of ``shortest`` to ``longest``
+    characters as a matrix of code points, one row per text, zeros after its end (as many
+    columns as the longest of them has characters).
+
+    Returns (positions in ``texts``, lengths, matrix of ``uint32``)."""
+    n = len(texts)
+    lens = np.fromiter((len(t) if type(t) is str else -1 for t in texts), np.intp, n)
+    at = np.flatnonzero((lens >= shortest) & (lens <= longest))
+    if not len(at):
+        return at, lens[at], np.zeros((0, longest), dtype=np.uint32)
+    lens = lens[at]
+    width = int(lens.max())
+    cells = texts[at].astype(f"U{width}")
+    return at, lens, cells.view(np.uint32).reshape(len(at), width)
+
+
+def plain_numbers(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_number` of the texts in ``texts`` (an object array) spelled the common
+    ways, without Python work per text; the others are left to :func:`parse_number`.
+
+    The common ways: ASCII digits, optionally in thousands groups of three after one to three
+    digits, each group after one of the thousands spaces (``2 547``), optionally followed by
+    one decimal mark (``.`` or ``,``) and digits; nothing else, no space around (``12``,
+    ``12,50``, ``12.5``, ``2 547,90``). Their value is the text without the spaces, with a
+    point as the decimal mark, as ``float`` reads it: what :func:`parse_number` answers.
+
+    Returns
+    -------
+    values : ndarray of float64
+        :func:`parse_number` of ``texts[i]`` where ``done[i]`` (NaN where it is None).
+    done : ndarray of bool
+        The texts answered here.
+    """
+    n = len(texts)
+    values, done = np.full(n, np.nan), np.zeros(n, dtype=bool)
+    at, lens, cp = _code_points(texts, 1, _FAST_WIDTH)
+    if not len(at):
+        return values, done
+    pos = np.arange(cp.shape[1])
+    inside = pos < lens[:, None]
+    digit = (cp - np.uint32(48)) < 10  # (below "0" the subtraction wraps round)
+    mark = (cp == 44) | (cp == 46)
+    space = (cp == 0x20) | (cp == 0xA0) | (cp == 0x202F) | (cp == 0x2009)  # _THOUSANDS
+    n_mark = mark.sum(axis=1)
+    ok = ((digit | mark | space) | ~inside).all(axis=1) & (n_mark <= 1)
+    ok &= digit[:, 0] & digit[np.arange(len(at)), lens - 1]
+    spaced = space.any(axis=1)
+    if spaced.any():
+        # the integer part ends at the decimal mark (or the text's end); thousands spaces
+        # stand every fourth character back from there, and nowhere else
+        int_end = np.where(n_mark > 0, mark.argmax(axis=1), lens)[:, None]
+        gaps = (pos < int_end) & ((int_end - pos) & 3 == 0)
+        ok &= ~spaced | (space == gaps).all(axis=1)
+    take = np.flatnonzero(ok)
+    if not len(take):
+        return values, done
+    plain = np.where(mark[take], np.uint32(46), cp[take])  # decimal point
+    r = np.flatnonzero(spaced[take])
+    if len(r):  # the spaces dropped: the other characters moved left, in order
+        keep = ~space[take[r]]
+        to = np.cumsum(keep, axis=1) - 1
+        moved = np.zeros((len(r), cp.shape[1]), dtype=np.uint32)
+        i, j = np.nonzero(keep)
+        moved[i, to[i, j]] = plain[r][i, j]
+        plain[r] = moved
+    texts_ = np.ascontiguousarray(plain, dtype=np.uint32).view(f"U{cp.shape[1]}").ravel()
+    v = np.fromiter(map(float, texts_.tolist()), np.float64, len(take))
+    values[at[take]] = np.where(np.isfinite(v), v, np.nan)
+    done[at[take]] = True
+    return values, done
+
+
 def format_number(value: float, decimals: int = 2, *, thousands: str = " ",
                   decimal: str = ",", euro: bool = False) -> str:
     """Write a number the Finnish way, e.g. ``1234.5`` -> ``"1 234,50"`` (for round-trip tests)."""
@@ -537,6 +621,71 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return (pd.Series(_spread(vals, codes, np.datetime64("NaT", "ns")), index=s.index,
                       dtype="datetime64[ns]"),
             pd.Series(_spread(bad, codes, False), index=s.index, dtype=bool))
+
+
+def _digits_value(cp: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The number written by the ASCII digits ``cp[i, start[i]:end[i]]`` (at most 4)."""
+    rows = np.arange(len(cp))
+    out = np.zeros(len(cp), dtype=np.int64)
+    for k in range(4):
+        p = start + k
+        d = cp[rows, np.minimum(p, cp.shape[1] - 1)].astype(np.int64) - 48
+        out = np.where(p < end, out * 10 + d, out)
+    return out
+
+
+#: years the fast path answers (the others: the scalar parser)
+_FAST_YEARS = (1900, 2199)
+
+
+def plain_dates(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_date` of the texts in ``texts`` (an object array) spelled the common ways,
+    as ``datetime64[ns]``, without Python work per text; the others are left to
+    :func:`parse_date`.
+
+    The common ways: ``d.m.yyyy`` and ``yyyy-mm-dd`` (day and month of one or two ASCII
+    digits), nothing else, no space around, an existing date of the years 1900-2199.
+
+    Returns
+    -------
+    values : ndarray of datetime64[ns]
+        The date where ``done`` (NaT elsewhere).
+    done : ndarray of bool
+        The texts answered here.
+    """
+    n = len(texts)
+    values = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    done = np.zeros(n, dtype=bool)
+    at, lens, cp = _code_points(texts, 8, 10)
+    if not len(at):
+        return values, done
+    inside = np.arange(cp.shape[1]) < lens[:, None]
+    digit = (cp - np.uint32(48)) < 10
+    dot, dash = cp == 46, cp == 45
+    sep = dot | dash
+    ok = ((digit | sep) | ~inside).all(axis=1) & (sep.sum(axis=1) == 2)
+    n_dot, n_dash = dot.sum(axis=1), dash.sum(axis=1)
+    a = sep.argmax(axis=1)  # the first separator
+    b = cp.shape[1] - 1 - sep[:, ::-1].argmax(axis=1)  # the second
+    mid, tail = b - a - 1, lens - b - 1
+    dmy = ok & (n_dot == 2) & ((a == 1) | (a == 2)) & ((mid == 1) | (mid == 2)) & (tail == 4)
+    iso = ok & (n_dash == 2) & (a == 4) & ((mid == 1) | (mid == 2)) & ((tail == 1) | (tail == 2))
+    zero = np.zeros(len(at), dtype=np.intp)
+    first, second = _digits_value(cp, zero, a), _digits_value(cp, a + 1, b)
+    third = _digits_value(cp, b + 1, lens)
+    y = np.where(dmy, third, first)
+    m = second
+    d = np.where(dmy, first, third)
+    ok = (dmy | iso) & (y >= _FAST_YEARS[0]) & (y <= _FAST_YEARS[1]) & (m >= 1) & (m <= 12)
+    month = np.where(ok, (y - 1970) * 12 + (m - 1), 0).astype("datetime64[M]")
+    day1 = month.astype("datetime64[D]")
+    days_in_month = ((month + 1).astype("datetime64[D]") - day1).astype(np.int64)
+    ok &= (d >= 1) & (d <= days_in_month)
+    take = np.flatnonzero(ok)
+    values[at[take]] = (day1[take] + (d[take] - 1).astype("timedelta64[D]")).astype(
+        "datetime64[ns]")
+    done[at[take]] = True
+    return values, done
 
 
 def parse_period(text: object) -> tuple[pd.Timestamp, pd.Timestamp] | None:

@@ -41,16 +41,27 @@ def per_unique(s: pd.Series, fn, empty=None) -> pd.Series:
 _VECTOR_FROM = 5000
 
 
+#: scalar parsers -> their vectorised path for the common spellings (values, done)
+_PLAIN = {parsing.parse_number: parsing.plain_numbers}
+
+
 def _floats_of_distinct(uniq: np.ndarray, fn, vector_fn=None) -> np.ndarray:
     """``fn`` (None when not parseable) of each distinct text, NaN where None, plus a trailing
-    NaN for blank cells (code -1); ``vector_fn`` instead when there are many texts."""
+    NaN for blank cells (code -1); the texts of the common spellings through ``fn``'s plain
+    path (:data:`_PLAIN`) first, the rest through ``vector_fn`` when there are many."""
     vals = np.full(len(uniq) + 1, np.nan)
-    if vector_fn is not None and len(uniq) > _VECTOR_FROM:
-        v, _ = vector_fn(pd.Series(uniq, dtype=object))
-        vals[:-1] = v.to_numpy(dtype="float64")
+    rest = np.arange(len(uniq))
+    plain = _PLAIN.get(fn)
+    if plain is not None and len(uniq):
+        v, done = plain(uniq)
+        vals[:-1] = v
+        rest = np.flatnonzero(~done)
+    if vector_fn is not None and len(rest) > _VECTOR_FROM:
+        v, _ = vector_fn(pd.Series(uniq[rest], dtype=object))
+        vals[rest] = v.to_numpy(dtype="float64")
     else:
-        for i, u in enumerate(uniq):
-            v = fn(u)
+        for i in rest.tolist():
+            v = fn(uniq[i])
             if v is not None:
                 vals[i] = v
     return vals
@@ -108,12 +119,15 @@ def dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Finnish, ISO and Excel serial dates to ``datetime64[ns]`` (NaT missing), bad mask."""
     codes, uniq = _factorize(s)
     vals = np.full(len(uniq) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
-    if len(uniq) > _VECTOR_FROM:
-        v, _ = parsing.parse_dates(pd.Series(uniq, dtype=object))
-        vals[:-1] = v.to_numpy(dtype="datetime64[ns]")
+    # the common spellings (d.m.yyyy, yyyy-mm-dd) column-wise, the rest as before
+    vals[:-1], done = parsing.plain_dates(uniq)
+    rest = np.flatnonzero(~done)
+    if len(rest) > _VECTOR_FROM:
+        v, _ = parsing.parse_dates(pd.Series(uniq[rest], dtype=object))
+        vals[rest] = v.to_numpy(dtype="datetime64[ns]")
     else:
-        for i, u in enumerate(uniq):
-            v = parsing.parse_date(u)
+        for i in rest.tolist():
+            v = parsing.parse_date(uniq[i])
             if v is not None:
                 vals[i] = np.datetime64(v.to_datetime64(), "ns")
     out = vals[codes]
