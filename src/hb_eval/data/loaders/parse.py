@@ -22,19 +22,25 @@ __all__ = ["client_ids", "dates", "numbers", "durations", "codes", "resolve", "l
            "worker_codes", "age_group"]
 
 
-def _factorize(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _factorize(s: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per cell the index into the distinct non-empty texts (-1 for empty), and the texts."""
-    codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    values = s if isinstance(s, np.ndarray) and s.dtype == object else s.to_numpy(dtype=object)
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
     return codes, np.asarray(uniq, dtype=object)
 
 
 def per_unique(s: pd.Series, fn, empty=None) -> pd.Series:
     """``fn`` applied once per distinct text, spread back over the column (object Series)."""
-    codes, uniq = _factorize(s)
+    return pd.Series(per_unique_array(s, fn, empty), index=s.index, dtype=object)
+
+
+def per_unique_array(cells: pd.Series | np.ndarray, fn, empty=None) -> np.ndarray:
+    """:func:`per_unique` of a column's cells (an object array or Series) as an object array."""
+    codes, uniq = _factorize(cells)
     mapped = np.empty(len(uniq) + 1, dtype=object)
     mapped[:-1] = [fn(u) for u in uniq]
     mapped[-1] = empty
-    return pd.Series(mapped[codes], index=s.index, dtype=object)
+    return mapped[codes]
 
 
 #: above this many distinct texts the column-wise (pandas ``.str``) parser is used
@@ -69,10 +75,16 @@ def _floats_of_distinct(uniq: np.ndarray, fn, vector_fn=None) -> np.ndarray:
 
 def _float_per_unique(s: pd.Series, fn, vector_fn=None) -> tuple[pd.Series, pd.Series]:
     """Float parser ``fn`` (None when not parseable) once per distinct text: (values, bad)."""
-    codes, uniq = _factorize(s)
-    out = _floats_of_distinct(uniq, fn, vector_fn)[codes]
-    bad = (codes >= 0) & np.isnan(out)
+    out, bad = _floats_array(s, fn, vector_fn)
     return pd.Series(out, index=s.index, dtype="float64"), pd.Series(bad, index=s.index)
+
+
+def _floats_array(cells: pd.Series | np.ndarray, fn, vector_fn=None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_float_per_unique` as arrays."""
+    codes, uniq = _factorize(cells)
+    out = _floats_of_distinct(uniq, fn, vector_fn)[codes]
+    return out, (codes >= 0) & np.isnan(out)
 
 
 # -- client numbers, numbers, dates, durations (hb_eval.data.parsing) ----------------------------
@@ -115,9 +127,20 @@ def numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return _float_per_unique(s, parsing.parse_number, parsing.parse_numbers)
 
 
+def numbers_array(cells: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`numbers` of a column's cells as arrays (float64 values, bool bad)."""
+    return _floats_array(cells, parsing.parse_number, parsing.parse_numbers)
+
+
 def dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Finnish, ISO and Excel serial dates to ``datetime64[ns]`` (NaT missing), bad mask."""
-    codes, uniq = _factorize(s)
+    out, bad = dates_array(s)
+    return (pd.Series(out, index=s.index, dtype="datetime64[ns]"), pd.Series(bad, index=s.index))
+
+
+def dates_array(cells: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`dates` of a column's cells as arrays (datetime64[ns] values, bool bad)."""
+    codes, uniq = _factorize(cells)
     vals = np.full(len(uniq) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
     # the common spellings (d.m.yyyy, yyyy-mm-dd) column-wise, the rest as before
     vals[:-1], done = parsing.plain_dates(uniq)
@@ -131,8 +154,7 @@ def dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
             if v is not None:
                 vals[i] = np.datetime64(v.to_datetime64(), "ns")
     out = vals[codes]
-    bad = (codes >= 0) & np.isnat(out)
-    return (pd.Series(out, index=s.index, dtype="datetime64[ns]"), pd.Series(bad, index=s.index))
+    return out, (codes >= 0) & np.isnat(out)
 
 
 def durations(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -238,6 +260,22 @@ def codes(schema: Any, column: str, s: pd.Series) -> tuple[pd.Series, pd.Series]
         return v, pd.Series(False, index=s.index)
     v = per_unique(s, spec.match_code)
     return v, (s.notna() & v.isna())
+
+
+def codes_array(schema: Any, column: str, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`codes` of a column's cells (an object array, None when empty) as arrays: the
+    canonical codes (object, None where none) and the unknown mask."""
+    spec = (getattr(schema, "columns", None) or {}).get(column)
+    if spec is None or not getattr(spec, "codes", None):
+        return codes(schema, column, pd.Series(cells, dtype=object))[0].to_numpy(), np.zeros(
+            len(cells), dtype=bool)
+    codes_, uniq = _factorize(cells)
+    mapped = np.empty(len(uniq) + 1, dtype=object)
+    mapped[:-1] = [spec.match_code(u) for u in uniq]
+    mapped[-1] = None
+    known = np.ones(len(uniq) + 1, dtype=bool)
+    known[:-1] = [m is not None for m in mapped[:-1]]
+    return mapped[codes_], ~known[codes_]
 
 
 def item_scales(schema: Any) -> dict[str, tuple[float, float]]:
