@@ -423,30 +423,42 @@ def _code_points(texts: np.ndarray, shortest: int, longest: int
 
     Returns (positions in ``texts``, lengths, matrix of ``uint32``)."""
     n = len(texts)
-    lens = np.fromiter((len(t) if type(t) is str else -1 for t in texts), np.intp, n)
+    try:  # (texts only, the usual case)
+        lens = np.fromiter(map(len, texts), np.intp, n)
+        if not all(map(str.__instancecheck__, texts)):
+            raise TypeError
+    except TypeError:
+        lens = np.fromiter((len(t) if isinstance(t, str) else -1 for t in texts), np.intp, n)
     at = np.flatnonzero((lens >= shortest) & (lens <= longest))
     if not len(at):
         return at, lens[at], np.zeros((0, longest), dtype=np.uint32)
     lens = lens[at]
     width = int(lens.max())
-    cells = texts[at].astype(f"U{width}")
+    cells = (texts if len(at) == n else texts[at]).astype(f"U{width}")
     return at, lens, cells.view(np.uint32).reshape(len(at), width)
+
+
+#: powers of ten: exact as int64 up to 10**18, as float64 up to 10**22
+_POW10 = 10 ** np.arange(19, dtype=np.int64)
+#: the most digits a fast-path number has: its digits as an integer stay below 2**53
+_FAST_DIGITS = 15
 
 
 def plain_numbers(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`parse_number` of the texts in ``texts`` (an object array) spelled the common
     ways, without Python work per text; the others are left to :func:`parse_number`.
 
-    The common ways: ASCII digits, optionally in thousands groups of three after one to three
-    digits, each group after one of the thousands spaces (``2 547``), optionally followed by
-    one decimal mark (``.`` or ``,``) and digits; nothing else, no space around (``12``,
-    ``12,50``, ``12.5``, ``2 547,90``). Their value is the text without the spaces, with a
-    point as the decimal mark, as ``float`` reads it: what :func:`parse_number` answers.
+    The common ways: up to 15 ASCII digits, optionally in thousands groups of three after one
+    to three digits, each group after one of the thousands spaces (``2 547``), optionally
+    followed by one decimal mark (``.`` or ``,``) and digits; nothing else, no space around
+    (``12``, ``12,50``, ``12.5``, ``2 547,90``). Such a text is the integer of its digits over
+    a power of ten, both exact as floats (below 2**53 and 10**22), so their quotient, rounded
+    once, is the nearest float to the decimal: what ``float`` (and :func:`parse_number`) reads.
 
     Returns
     -------
     values : ndarray of float64
-        :func:`parse_number` of ``texts[i]`` where ``done[i]`` (NaN where it is None).
+        :func:`parse_number` of ``texts[i]`` where ``done[i]`` (NaN elsewhere).
     done : ndarray of bool
         The texts answered here.
     """
@@ -470,21 +482,17 @@ def plain_numbers(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         int_end = np.where(n_mark > 0, mark.argmax(axis=1), lens)[:, None]
         gaps = (pos < int_end) & ((int_end - pos) & 3 == 0)
         ok &= ~spaced | (space == gaps).all(axis=1)
+    # each digit's weight: the digits after it; the scale: the digits after the mark
+    after = np.cumsum(digit[:, ::-1], axis=1)[:, ::-1] - digit
+    ok &= after[:, 0] < _FAST_DIGITS
     take = np.flatnonzero(ok)
     if not len(take):
         return values, done
-    plain = np.where(mark[take], np.uint32(46), cp[take])  # decimal point
-    r = np.flatnonzero(spaced[take])
-    if len(r):  # the spaces dropped: the other characters moved left, in order
-        keep = ~space[take[r]]
-        to = np.cumsum(keep, axis=1) - 1
-        moved = np.zeros((len(r), cp.shape[1]), dtype=np.uint32)
-        i, j = np.nonzero(keep)
-        moved[i, to[i, j]] = plain[r][i, j]
-        plain[r] = moved
-    texts_ = np.ascontiguousarray(plain, dtype=np.uint32).view(f"U{cp.shape[1]}").ravel()
-    v = np.fromiter(map(float, texts_.tolist()), np.float64, len(take))
-    values[at[take]] = np.where(np.isfinite(v), v, np.nan)
+    d = digit[take]
+    whole = (np.where(d, cp[take].astype(np.int64) - 48, 0)
+             * _POW10[np.where(d, after[take], 0)]).sum(axis=1)
+    scale = np.where(n_mark[take] > 0, after[take, mark[take].argmax(axis=1)], 0)
+    values[at[take]] = whole / _POW10[scale].astype(np.float64)
     done[at[take]] = True
     return values, done
 
