@@ -57,10 +57,10 @@ def _count_outside_quotes(line: str, ch: str) -> int:
     return n
 
 
-def _first_lines(text: str, n: int) -> list[str]:
+def _first_lines(text: str, n: int, size: int = 8192) -> list[str]:
     """``text.splitlines()[:n]``, splitting only a head of the text long enough to hold them
-    (a head with more than ``n`` lines holds the first ``n`` whole, line breaks included)."""
-    size = 8192
+    (a head with more than ``n`` lines holds the first ``n`` whole, line breaks included);
+    the first head tried has ``size`` characters."""
     while True:
         lines = text[:size].splitlines()
         if len(lines) > n or size >= len(text):
