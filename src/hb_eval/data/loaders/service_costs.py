@@ -41,12 +41,12 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     # each column's cells once, as an array; the checks on arrays (no Series per step)
     raw = {name: sh.raw(name).to_numpy(dtype=object) for name in _COLUMNS}
 
-    nums = {}
-    for name in ("quantity", "unit_price", "amount"):
-        v, bad = P.numbers_array(raw[name])
-        sh.bad_cells(bad, name, "bad_value", "not a number")
-        nums[name] = v
-    q, p, a = nums["quantity"], nums["unit_price"], nums["amount"]
+    # the three number columns parsed together (each distinct text once), checked in turn
+    names = ("quantity", "unit_price", "amount")
+    v, bad = P.numbers_array(np.concatenate([raw[name] for name in names]))
+    q, p, a = np.split(v, 3)
+    for name, b in zip(names, np.split(bad, 3)):
+        sh.bad_cells(b, name, "bad_value", "not a number")
     computed = q * p
     given = ~np.isnan(a)
     amount = np.where(given, a, computed)
@@ -64,8 +64,8 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
         sh.bad_cells(bad, name, "unknown_code", f"not a known {what}")
         v[bad] = np.nan  # (as Series.where leaves an unknown code)
         cats[name] = v
-    start, sbad = P.dates_array(raw["start_date"])
-    end, ebad = P.dates_array(raw["end_date"])
+    (start, end), (sbad, ebad) = (np.split(x, 2) for x in P.dates_array(
+        np.concatenate([raw["start_date"], raw["end_date"]])))
     sh.bad_cells(sbad, "start_date", "bad_date", "not a readable date")
     sh.bad_cells(ebad, "end_date", "bad_date", "not a readable date")
     start = screen_dates(sh, "start_date", pd.Series(start)).to_numpy()
@@ -74,17 +74,18 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     sh.bad_cells(before, "end_date", "bad_date", "the end date is before the start date")
     end = np.where(before, np.datetime64("NaT", "ns"), end)
 
-    def text(name: str) -> np.ndarray:  # inner spaces collapsed, once per distinct text
-        return P.per_unique_array(raw[name],
-                                  lambda v: " ".join(v.split()) if isinstance(v, str) else None)
+    # the text columns: inner spaces collapsed, once per distinct text
+    service, unit, provider = np.split(P.per_unique_array(
+        np.concatenate([raw["service"], raw["unit"], raw["provider_id"]]),
+        lambda v: " ".join(v.split()) if isinstance(v, str) else None), 3)
 
     df = pd.DataFrame({
-        "client_id": sh.client_id, "service": text("service"),
+        "client_id": sh.client_id, "service": service,
         "sector": cats["sector"], "funding": cats["funding"],
         "start_date": start, "end_date": end,
-        "quantity": q, "unit": text("unit"), "unit_price": p,
+        "quantity": q, "unit": unit, "unit_price": p,
         "amount": amount, "sum_mismatch": mismatch,
-        "provider_id": text("provider_id"), "file": sh.row_files, "row": sh.rows,
+        "provider_id": provider, "file": sh.row_files, "row": sh.rows,
     })
     return df[sh.alive].reset_index(drop=True)
 
