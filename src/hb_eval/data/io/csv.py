@@ -48,6 +48,8 @@ def decode(raw: bytes) -> tuple[str, str]:
 
 
 def _count_outside_quotes(line: str, ch: str) -> int:
+    if '"' not in line:  # (the usual line: every one is outside)
+        return line.count(ch)
     n, quoted = 0, False
     for c in line:
         if c == '"':
