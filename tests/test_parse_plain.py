@@ -93,6 +93,15 @@ def test_common_dates_take_the_fast_path(day, iso, padded):
 @given(st.lists(st.one_of(_NUMBER_TEXTS, _DATE_TEXTS, st.none()), max_size=40))
 def test_loader_columns_give_the_parsers_answer_cell_by_cell(cells):
     s = pd.Series(cells, dtype=object)
+    for plain_from in (0, P._PLAIN_FROM):  # through the fast paths, and not
+        saved, P._PLAIN_FROM = P._PLAIN_FROM, plain_from
+        try:
+            _check_cells(cells, s)
+        finally:
+            P._PLAIN_FROM = saved
+
+
+def _check_cells(cells, s):
     values, bad = P.numbers(s)
     for c, v, b in zip(cells, values, bad):
         want = parsing.parse_number(c)

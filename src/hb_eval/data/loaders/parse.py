@@ -49,6 +49,8 @@ _VECTOR_FROM = 5000
 
 #: scalar parsers -> their vectorised path for the common spellings (values, done)
 _PLAIN = {parsing.parse_number: parsing.plain_numbers}
+#: from this many distinct texts the vectorised path pays (below: its fixed cost is more)
+_PLAIN_FROM = 128
 
 
 def _floats_of_distinct(uniq: np.ndarray, fn, vector_fn=None) -> np.ndarray:
@@ -58,7 +60,7 @@ def _floats_of_distinct(uniq: np.ndarray, fn, vector_fn=None) -> np.ndarray:
     vals = np.full(len(uniq) + 1, np.nan)
     rest = np.arange(len(uniq))
     plain = _PLAIN.get(fn)
-    if plain is not None and len(uniq):
+    if plain is not None and len(uniq) >= _PLAIN_FROM:
         v, done = plain(uniq)
         vals[:-1] = v
         rest = np.flatnonzero(~done)
@@ -143,8 +145,10 @@ def dates_array(cells: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     codes, uniq = _factorize(cells)
     vals = np.full(len(uniq) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
     # the common spellings (d.m.yyyy, yyyy-mm-dd) column-wise, the rest as before
-    vals[:-1], done = parsing.plain_dates(uniq)
-    rest = np.flatnonzero(~done)
+    rest = np.arange(len(uniq))
+    if len(uniq) >= _PLAIN_FROM:
+        vals[:-1], done = parsing.plain_dates(uniq)
+        rest = np.flatnonzero(~done)
     if len(rest) > _VECTOR_FROM:
         v, _ = parsing.parse_dates(pd.Series(uniq[rest], dtype=object))
         vals[rest] = v.to_numpy(dtype="datetime64[ns]")
