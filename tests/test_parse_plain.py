@@ -36,15 +36,22 @@ def _same_number(got: float, want: float | None) -> bool:
     return np.isnan(got) if want is None else got == want
 
 
+def _fast_path_agrees(fast, same, texts: list, others: list) -> None:
+    """Every text ``fast`` answers, it answers as the scalar parser (``same(text, value)``);
+    ``others`` (not texts) are left to the scalar parser."""
+    arr = np.array(texts + others, dtype=object)
+    values, done = fast(arr)
+    for t, v, d in zip(arr, values, done):
+        if d:
+            assert same(t, v), t
+    assert not done[len(texts):].any()
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_NUMBER_TEXTS, max_size=30))
 def test_plain_numbers_answer_what_parse_number_answers(texts):
-    arr = np.array(texts + [None, 3.5], dtype=object)
-    values, done = parsing.plain_numbers(arr)
-    for t, v, d in zip(arr, values, done):
-        if d:
-            assert _same_number(v, parsing._parse_number(t)), t
-    assert not done[-2:].any()  # (not texts: the scalar parser's)
+    _fast_path_agrees(parsing.plain_numbers,
+                      lambda t, v: _same_number(v, parsing._parse_number(t)), texts, [None, 3.5])
 
 
 @settings(max_examples=200, deadline=None)
@@ -71,13 +78,11 @@ _DATE_TEXTS = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_DATE_TEXTS, max_size=30))
 def test_plain_dates_answer_what_parse_date_answers(texts):
-    arr = np.array(texts + [None, 43160.0], dtype=object)
-    values, done = parsing.plain_dates(arr)
-    for t, v, d in zip(arr, values, done):
-        if d:
-            want = parsing._parse_date(t)
-            assert want is not None and v == np.datetime64(want.to_datetime64(), "ns"), t
-    assert not done[-2:].any()
+    def same(t, v):
+        want = parsing._parse_date(t)
+        return want is not None and v == np.datetime64(want.to_datetime64(), "ns")
+
+    _fast_path_agrees(parsing.plain_dates, same, texts, [None, 43160.0])
 
 
 @settings(max_examples=100, deadline=None)
