@@ -63,6 +63,14 @@ def test_common_numbers_take_the_fast_path(texts):
     assert (done | long).all()
 
 
+# a time after the date, as exports write it, and near misses
+_TIMED = st.builds(lambda a, gap, h, m, s: f"{a}{gap}{h}:{m}{s}",
+                   st.sampled_from(["1.3.2018", "01.03.2018", "2018-03-01", "31.4.2018",
+                                    "1.3.1899"]),
+                   st.sampled_from([" ", "T", "  ", "t", ""]),
+                   st.sampled_from(["9", "09", "23", "123", ""]),
+                   st.sampled_from(["00", "5", "59", "123"]),
+                   st.sampled_from(["", ":00", ":5", ".00", ":00.5", " ", ":123"]))
 _DATE_TEXTS = st.one_of(
     st.builds(lambda d, m, y: f"{d}.{m}.{y}", st.integers(0, 32), st.integers(0, 13),
               st.integers(1890, 2210)),
@@ -70,14 +78,19 @@ _DATE_TEXTS = st.one_of(
               st.integers(1890, 2210)),
     st.builds(lambda y, m, d, w: f"{y}-{m:0{w}d}-{d:0{w}d}", st.integers(1890, 2210),
               st.integers(0, 13), st.integers(0, 32), st.integers(1, 2)),
-    st.text(alphabet="0123456789.-: T\u00a0", max_size=12),
+    st.text(alphabet="0123456789.-: T\u00a0", max_size=20),
     st.builds(lambda a, b: a + b, st.sampled_from(["1.3.2018", "2018-03-01", "29.2.2020"]),
-              st.sampled_from([" ", "T", " 12:00", ".", "0", "\n", "\x00"])))
+              st.sampled_from([" ", "T", " 12:00", ".", "0", "\n", "\x00"])),
+    _TIMED)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_DATE_TEXTS, max_size=30))
 def test_plain_dates_answer_what_parse_date_answers(texts):
+    _dates_agree(texts)
+
+
+def _dates_agree(texts: list) -> None:
     def same(t, v):
         want = parsing._parse_date(t)
         return want is not None and v == np.datetime64(want.to_datetime64(), "ns")
@@ -85,11 +98,18 @@ def test_plain_dates_answer_what_parse_date_answers(texts):
     _fast_path_agrees(parsing.plain_dates, same, texts, [None, 43160.0])
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TIMED, min_size=1, max_size=10))
+def test_plain_dates_with_a_time_answer_what_parse_date_answers(texts):
+    _dates_agree(texts)
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.dates(min_value=pd.Timestamp("1900-01-01").date(),
                 max_value=pd.Timestamp("2199-12-31").date()), st.booleans(), st.booleans())
 def test_common_dates_take_the_fast_path(day, iso, padded):
     f = "%Y-%m-%d" if iso else ("%d.%m.%Y" if padded else "%-d.%-m.%Y")
+    f += " %H:%M:%S" if padded and iso else (" %-H:%M" if padded else "")
     values, done = parsing.plain_dates(np.array([day.strftime(f)], dtype=object))
     assert done[0] and values[0] == np.datetime64(day, "ns")
 
@@ -127,5 +147,8 @@ def test_hand_cases():
     assert values[:5].tolist() == [12.0, 12.5, 2547.9, 1234567.5, 7.0]
     dates, ddone = parsing.plain_dates(arr)
     assert ddone.tolist() == [False] * 9 + [True, True, False, False]
+    timed = np.array(["2018-05-02 09:00:00", "1.3.2018 9:30", "2018-05-02 09:00:00.5"],
+                     dtype=object)
+    assert parsing.plain_dates(timed)[1].tolist() == [True, True, False]
     assert dates[9] == np.datetime64("2019-12-31") and dates[10] == np.datetime64("2019-01-05")
     assert parsing.parse_date("29.2.2019") is None  # (left to the parser, which refuses it)

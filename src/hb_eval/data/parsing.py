@@ -646,13 +646,29 @@ def _digits_value(cp: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndar
 _FAST_YEARS = (1900, 2199)
 
 
+def _plain_time(cp: np.ndarray, digit: np.ndarray, pos: np.ndarray, cut: np.ndarray,
+                lens: np.ndarray) -> np.ndarray:
+    """Whether each text's part from ``cut`` is empty or a time :func:`plain_dates` reads:
+    the space or T at ``cut``, then ``h:mm``, ``hh:mm``, ``h:mm:ss`` or ``hh:mm:ss``."""
+    size = lens - cut
+    seconds = size >= 8
+    hour = np.where(seconds, size - 7, size - 4)  # the hour's digits
+    rel = pos - cut[:, None]
+    colon = (rel == hour[:, None] + 1) | (seconds[:, None] & (rel == hour[:, None] + 4))
+    part = (rel >= 1) & (rel < size[:, None])
+    fits = (~part | np.where(colon, cp == 58, digit)).all(axis=1)
+    return (size == 0) | (np.isin(size, (5, 6, 8, 9)) & fits)
+
+
 def plain_dates(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`parse_date` of the texts in ``texts`` (an object array) spelled the common ways,
     as ``datetime64[ns]``, without Python work per text; the others are left to
     :func:`parse_date`.
 
     The common ways: ``d.m.yyyy`` and ``yyyy-mm-dd`` (day and month of one or two ASCII
-    digits), nothing else, no space around, an existing date of the years 1900-2199.
+    digits), maybe followed by a time after one space or ``T`` (``9:00``, ``09:00:00``: the
+    hour of one or two digits, colons; the time is dropped, as :func:`parse_date` drops it),
+    nothing else, no space around, an existing date of the years 1900-2199.
 
     Returns
     -------
@@ -664,23 +680,28 @@ def plain_dates(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(texts)
     values = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     done = np.zeros(n, dtype=bool)
-    at, lens, cp = _code_points(texts, 8, 10)
+    at, lens, cp = _code_points(texts, 8, 19)
     if not len(at):
         return values, done
-    inside = np.arange(cp.shape[1]) < lens[:, None]
+    pos = np.arange(cp.shape[1])
     digit = (cp - np.uint32(48)) < 10
-    dot, dash = cp == 46, cp == 45
+    # the date ends at the first space or T (or the text's end); a time may follow
+    gap = (cp == 32) | (cp == 84)
+    cut = np.where(gap.any(axis=1), gap.argmax(axis=1), lens)
+    ok = _plain_time(cp, digit, pos, cut, lens)
+    in_date = pos < cut[:, None]
+    dot, dash = (cp == 46) & in_date, (cp == 45) & in_date
     sep = dot | dash
-    ok = ((digit | sep) | ~inside).all(axis=1) & (sep.sum(axis=1) == 2)
+    ok &= ((digit | sep) | ~in_date).all(axis=1) & (sep.sum(axis=1) == 2)
     n_dot, n_dash = dot.sum(axis=1), dash.sum(axis=1)
     a = sep.argmax(axis=1)  # the first separator
     b = cp.shape[1] - 1 - sep[:, ::-1].argmax(axis=1)  # the second
-    mid, tail = b - a - 1, lens - b - 1
+    mid, tail = b - a - 1, cut - b - 1
     dmy = ok & (n_dot == 2) & ((a == 1) | (a == 2)) & ((mid == 1) | (mid == 2)) & (tail == 4)
     iso = ok & (n_dash == 2) & (a == 4) & ((mid == 1) | (mid == 2)) & ((tail == 1) | (tail == 2))
     zero = np.zeros(len(at), dtype=np.intp)
     first, second = _digits_value(cp, zero, a), _digits_value(cp, a + 1, b)
-    third = _digits_value(cp, b + 1, lens)
+    third = _digits_value(cp, b + 1, cut)
     y = np.where(dmy, third, first)
     m = second
     d = np.where(dmy, first, third)

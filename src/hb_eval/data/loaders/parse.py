@@ -262,8 +262,8 @@ def codes(schema: Any, column: str, s: pd.Series) -> tuple[pd.Series, pd.Series]
     if spec is None or not getattr(spec, "codes", None):
         v = s.astype(object).where(s.notna(), None)
         return v, pd.Series(False, index=s.index)
-    v = per_unique(s, spec.match_code)
-    return v, (s.notna() & v.isna())
+    v, unknown = codes_array(schema, column, s.to_numpy(dtype=object))
+    return pd.Series(v, index=s.index, dtype=object), pd.Series(unknown, index=s.index)
 
 
 def codes_array(schema: Any, column: str, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
