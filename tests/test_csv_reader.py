@@ -113,3 +113,25 @@ def test_read_csv_numbers_records_as_excel_rows(tmp_path):
     assert g.rows.tolist() == [1, 2, 3]
     assert g.cells.tolist() == [["Asiakasnumero", "Summa"], [None, None], ["0410712", "4,5"]]
     assert isinstance(g.cells, np.ndarray)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("ab;\r\n\x0b\x0c\x1c\x85\u2028 ")), max_size=60),
+       st.integers(0, 6), st.integers(1, 8))
+def test_first_lines_are_those_of_the_whole_text(text, n, size):
+    # sniff_separator looks at the first lines through a head of the text only
+    from hb_eval.data.io.csv import _first_lines
+
+    assert _first_lines(text, n, size) == text.splitlines()[:n]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list('ab;,\t" ')), max_size=30), st.sampled_from(";,\t"))
+def test_count_outside_quotes_counts_every_separator_outside_quotes(line, ch):
+    from hb_eval.data.io.csv import _count_outside_quotes
+
+    n, quoted = 0, False  # a character at a time: the count the quick path must give
+    for c in line:
+        quoted = not quoted if c == '"' else quoted
+        n += c == ch and not quoted
+    assert _count_outside_quotes(line, ch) == n

@@ -61,9 +61,11 @@ __all__ = [
     "split_client_ids",
     "parse_number",
     "parse_numbers",
+    "plain_numbers",
     "format_number",
     "parse_date",
     "parse_dates",
+    "plain_dates",
     "parse_duration",
     "parse_durations",
     "format_duration",
@@ -405,6 +407,96 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
             pd.Series(_spread(bad, codes, False), index=s.index, dtype=bool))
 
 
+# The common spellings read without Python work per text (:func:`plain_numbers`,
+# :func:`plain_dates`): each text's code points as a row of a matrix, its shape checked and its
+# parts taken out column-wise. A text they do not answer is left to the scalar parser.
+
+#: the longest text the fast paths read (a longer one: the scalar parser)
+_FAST_WIDTH = 24
+
+
+def _code_points(texts: np.ndarray, shortest: int, longest: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``str`` items of ``texts`` (an object array) of ``shortest`` to ``longest``
+    characters as a matrix of code points, one row per text, zeros after its end (as many
+    columns as the longest of them has characters).
+
+    Returns (positions in ``texts``, lengths, matrix of ``uint32``)."""
+    n = len(texts)
+    try:  # (texts only, the usual case)
+        lens = np.fromiter(map(len, texts), np.intp, n)
+        if not all(map(str.__instancecheck__, texts)):
+            raise TypeError
+    except TypeError:
+        lens = np.fromiter((len(t) if isinstance(t, str) else -1 for t in texts), np.intp, n)
+    at = np.flatnonzero((lens >= shortest) & (lens <= longest))
+    if not len(at):
+        return at, lens[at], np.zeros((0, longest), dtype=np.uint32)
+    lens = lens[at]
+    width = int(lens.max())
+    cells = (texts if len(at) == n else texts[at]).astype(f"U{width}")
+    return at, lens, cells.view(np.uint32).reshape(len(at), width)
+
+
+#: powers of ten: exact as int64 up to 10**18, as float64 up to 10**22
+_POW10 = 10 ** np.arange(19, dtype=np.int64)
+#: the most digits a fast-path number has: its digits as an integer stay below 2**53
+_FAST_DIGITS = 15
+
+
+def plain_numbers(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_number` of the texts in ``texts`` (an object array) spelled the common
+    ways, without Python work per text; the others are left to :func:`parse_number`.
+
+    The common ways: up to 15 ASCII digits, optionally in thousands groups of three after one
+    to three digits, each group after one of the thousands spaces (``2 547``), optionally
+    followed by one decimal mark (``.`` or ``,``) and digits; nothing else, no space around
+    (``12``, ``12,50``, ``12.5``, ``2 547,90``). Such a text is the integer of its digits over
+    a power of ten, both exact as floats (below 2**53 and 10**22), so their quotient, rounded
+    once, is the nearest float to the decimal: what ``float`` (and :func:`parse_number`) reads.
+
+    Returns
+    -------
+    values : ndarray of float64
+        :func:`parse_number` of ``texts[i]`` where ``done[i]`` (NaN elsewhere).
+    done : ndarray of bool
+        The texts answered here.
+    """
+    n = len(texts)
+    values, done = np.full(n, np.nan), np.zeros(n, dtype=bool)
+    at, lens, cp = _code_points(texts, 1, _FAST_WIDTH)
+    if not len(at):
+        return values, done
+    pos = np.arange(cp.shape[1])
+    inside = pos < lens[:, None]
+    digit = (cp - np.uint32(48)) < 10  # (below "0" the subtraction wraps round)
+    mark = (cp == 44) | (cp == 46)
+    space = (cp == 0x20) | (cp == 0xA0) | (cp == 0x202F) | (cp == 0x2009)  # _THOUSANDS
+    n_mark = mark.sum(axis=1)
+    ok = ((digit | mark | space) | ~inside).all(axis=1) & (n_mark <= 1)
+    ok &= digit[:, 0] & digit[np.arange(len(at)), lens - 1]
+    spaced = space.any(axis=1)
+    if spaced.any():
+        # the integer part ends at the decimal mark (or the text's end); thousands spaces
+        # stand every fourth character back from there, and nowhere else
+        int_end = np.where(n_mark > 0, mark.argmax(axis=1), lens)[:, None]
+        gaps = (pos < int_end) & ((int_end - pos) & 3 == 0)
+        ok &= ~spaced | (space == gaps).all(axis=1)
+    # each digit's weight: the digits after it; the scale: the digits after the mark
+    after = np.cumsum(digit[:, ::-1], axis=1)[:, ::-1] - digit
+    ok &= after[:, 0] < _FAST_DIGITS
+    take = np.flatnonzero(ok)
+    if not len(take):
+        return values, done
+    d = digit[take]
+    whole = (np.where(d, cp[take].astype(np.int64) - 48, 0)
+             * _POW10[np.where(d, after[take], 0)]).sum(axis=1)
+    scale = np.where(n_mark[take] > 0, after[take, mark[take].argmax(axis=1)], 0)
+    values[at[take]] = whole / _POW10[scale].astype(np.float64)
+    done[at[take]] = True
+    return values, done
+
+
 def format_number(value: float, decimals: int = 2, *, thousands: str = " ",
                   decimal: str = ",", euro: bool = False) -> str:
     """Write a number the Finnish way, e.g. ``1234.5`` -> ``"1 234,50"`` (for round-trip tests)."""
@@ -537,6 +629,92 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return (pd.Series(_spread(vals, codes, np.datetime64("NaT", "ns")), index=s.index,
                       dtype="datetime64[ns]"),
             pd.Series(_spread(bad, codes, False), index=s.index, dtype=bool))
+
+
+def _digits_value(cp: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The number written by the ASCII digits ``cp[i, start[i]:end[i]]`` (at most 4)."""
+    rows = np.arange(len(cp))
+    out = np.zeros(len(cp), dtype=np.int64)
+    for k in range(4):
+        p = start + k
+        d = cp[rows, np.minimum(p, cp.shape[1] - 1)].astype(np.int64) - 48
+        out = np.where(p < end, out * 10 + d, out)
+    return out
+
+
+#: years the fast path answers (the others: the scalar parser)
+_FAST_YEARS = (1900, 2199)
+
+
+def _plain_time(cp: np.ndarray, digit: np.ndarray, pos: np.ndarray, cut: np.ndarray,
+                lens: np.ndarray) -> np.ndarray:
+    """Whether each text's part from ``cut`` is empty or a time :func:`plain_dates` reads:
+    the space or T at ``cut``, then ``h:mm``, ``hh:mm``, ``h:mm:ss`` or ``hh:mm:ss``."""
+    size = lens - cut
+    seconds = size >= 8
+    hour = np.where(seconds, size - 7, size - 4)  # the hour's digits
+    rel = pos - cut[:, None]
+    colon = (rel == hour[:, None] + 1) | (seconds[:, None] & (rel == hour[:, None] + 4))
+    part = (rel >= 1) & (rel < size[:, None])
+    fits = (~part | np.where(colon, cp == 58, digit)).all(axis=1)
+    return (size == 0) | (np.isin(size, (5, 6, 8, 9)) & fits)
+
+
+def plain_dates(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_date` of the texts in ``texts`` (an object array) spelled the common ways,
+    as ``datetime64[ns]``, without Python work per text; the others are left to
+    :func:`parse_date`.
+
+    The common ways: ``d.m.yyyy`` and ``yyyy-mm-dd`` (day and month of one or two ASCII
+    digits), maybe followed by a time after one space or ``T`` (``9:00``, ``09:00:00``: the
+    hour of one or two digits, colons; the time is dropped, as :func:`parse_date` drops it),
+    nothing else, no space around, an existing date of the years 1900-2199.
+
+    Returns
+    -------
+    values : ndarray of datetime64[ns]
+        The date where ``done`` (NaT elsewhere).
+    done : ndarray of bool
+        The texts answered here.
+    """
+    n = len(texts)
+    values = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    done = np.zeros(n, dtype=bool)
+    at, lens, cp = _code_points(texts, 8, 19)
+    if not len(at):
+        return values, done
+    pos = np.arange(cp.shape[1])
+    digit = (cp - np.uint32(48)) < 10
+    # the date ends at the first space or T (or the text's end); a time may follow
+    gap = (cp == 32) | (cp == 84)
+    cut = np.where(gap.any(axis=1), gap.argmax(axis=1), lens)
+    ok = _plain_time(cp, digit, pos, cut, lens)
+    in_date = pos < cut[:, None]
+    dot, dash = (cp == 46) & in_date, (cp == 45) & in_date
+    sep = dot | dash
+    ok &= ((digit | sep) | ~in_date).all(axis=1) & (sep.sum(axis=1) == 2)
+    n_dot, n_dash = dot.sum(axis=1), dash.sum(axis=1)
+    a = sep.argmax(axis=1)  # the first separator
+    b = cp.shape[1] - 1 - sep[:, ::-1].argmax(axis=1)  # the second
+    mid, tail = b - a - 1, cut - b - 1
+    dmy = ok & (n_dot == 2) & ((a == 1) | (a == 2)) & ((mid == 1) | (mid == 2)) & (tail == 4)
+    iso = ok & (n_dash == 2) & (a == 4) & ((mid == 1) | (mid == 2)) & ((tail == 1) | (tail == 2))
+    zero = np.zeros(len(at), dtype=np.intp)
+    first, second = _digits_value(cp, zero, a), _digits_value(cp, a + 1, b)
+    third = _digits_value(cp, b + 1, cut)
+    y = np.where(dmy, third, first)
+    m = second
+    d = np.where(dmy, first, third)
+    ok = (dmy | iso) & (y >= _FAST_YEARS[0]) & (y <= _FAST_YEARS[1]) & (m >= 1) & (m <= 12)
+    month = np.where(ok, (y - 1970) * 12 + (m - 1), 0).astype("datetime64[M]")
+    day1 = month.astype("datetime64[D]")
+    days_in_month = ((month + 1).astype("datetime64[D]") - day1).astype(np.int64)
+    ok &= (d >= 1) & (d <= days_in_month)
+    take = np.flatnonzero(ok)
+    values[at[take]] = (day1[take] + (d[take] - 1).astype("timedelta64[D]")).astype(
+        "datetime64[ns]")
+    done[at[take]] = True
+    return values, done
 
 
 def parse_period(text: object) -> tuple[pd.Timestamp, pd.Timestamp] | None:

@@ -72,6 +72,14 @@ def _default_max(run_date: _dt.date | None) -> _dt.date:
 
 def _outside(values: pd.Series, limits: Limits) -> np.ndarray:
     lo, hi = pd.Timestamp(limits.date_min), pd.Timestamp(limits.date_max)
+    if values.dtype == "datetime64[ns]":  # (the parsed dates) compared as numpy: NaT is False
+        try:
+            lo64, hi64 = lo.as_unit("ns").to_datetime64(), hi.as_unit("ns").to_datetime64()
+        except (OverflowError, ValueError):  # a limit beyond the nanosecond range
+            pass
+        else:
+            v = values.to_numpy()
+            return (v < lo64) | (v > hi64)
     return ((values < lo) | (values > hi)).fillna(False).to_numpy(dtype=bool)
 
 

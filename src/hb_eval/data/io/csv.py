@@ -48,6 +48,8 @@ def decode(raw: bytes) -> tuple[str, str]:
 
 
 def _count_outside_quotes(line: str, ch: str) -> int:
+    if '"' not in line:  # (the usual line: every one is outside)
+        return line.count(ch)
     n, quoted = 0, False
     for c in line:
         if c == '"':
@@ -57,6 +59,17 @@ def _count_outside_quotes(line: str, ch: str) -> int:
     return n
 
 
+def _first_lines(text: str, n: int, size: int = 8192) -> list[str]:
+    """``text.splitlines()[:n]``, splitting only a head of the text long enough to hold them
+    (a head with more than ``n`` lines holds the first ``n`` whole, line breaks included);
+    the first head tried has ``size`` characters."""
+    while True:
+        lines = text[:size].splitlines()
+        if len(lines) > n or size >= len(text):
+            return lines[:n]
+        size *= 4
+
+
 def sniff_separator(text: str, candidates: str = ";,\t") -> str:
     """The field separator: the candidate that splits the first lines most consistently.
 
@@ -64,7 +77,7 @@ def sniff_separator(text: str, candidates: str = ";,\t") -> str:
     count is the same (and non-zero) on every line, then the larger count; ``;`` wins ties (Finnish
     Excel writes ``;`` and uses the comma as the decimal mark).
     """
-    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    lines = [ln for ln in _first_lines(text, 20) if ln.strip()]
     if not lines:
         return ";"
     best, best_key = ";", (-1, -1, 0)

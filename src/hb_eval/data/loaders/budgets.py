@@ -47,41 +47,39 @@ UNITS: dict[str, float | None] = {"€/kk": DAYS_PER_MONTH, "€/vuosi": DAYS_PE
 def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     sh = open_sheet(ctx, path, sheet=None, required=["client_id", "start_date", "amount", "unit"])
     sh.read_client_ids()
+    # each column's cells once, as an array; the checks on arrays (no Series per step)
+    raw = {name: sh.raw(name).to_numpy(dtype=object)
+           for name in ("start_date", "end_date", "amount", "unit", "decision_date")}
 
-    start, sbad = P.dates(sh.raw("start_date"))
-    sh.drop(sh.raw("start_date").isna().to_numpy(), "missing_required",
+    start, sbad = P.dates_array(raw["start_date"])
+    sh.drop(pd.isna(raw["start_date"]), "missing_required",
             "the budget period's start (Alkaa) is blank", "start_date")
-    sh.drop(sbad.to_numpy(), "bad_date", "the start (Alkaa) is not a readable date", "start_date")
-    end, ebad = P.dates(sh.raw("end_date"))
-    sh.drop(ebad.to_numpy(), "bad_date", "the end (Päättyy) is not a readable date", "end_date")
-    before = (end < start).fillna(False).to_numpy(dtype=bool)
+    sh.drop(sbad, "bad_date", "the start (Alkaa) is not a readable date", "start_date")
+    end, ebad = P.dates_array(raw["end_date"])
+    sh.drop(ebad, "bad_date", "the end (Päättyy) is not a readable date", "end_date")
+    before = end < start  # (False where either is NaT)
     sh.drop(before, "bad_date", "the end (Päättyy) is before the start (Alkaa)", "end_date")
 
-    amount, abad = P.numbers(sh.raw("amount"))
-    sh.drop(sh.raw("amount").isna().to_numpy(), "missing_required", "the sum (Summa) is blank",
-            "amount")
-    sh.drop(abad.to_numpy(), "bad_value", "the sum (Summa) is not a number", "amount")
-    sh.drop((amount < 0).to_numpy(), "out_of_range", "the sum (Summa) is negative", "amount")
+    amount, abad = P.numbers_array(raw["amount"])
+    sh.drop(pd.isna(raw["amount"]), "missing_required", "the sum (Summa) is blank", "amount")
+    sh.drop(abad, "bad_value", "the sum (Summa) is not a number", "amount")
+    sh.drop(amount < 0, "out_of_range", "the sum (Summa) is negative", "amount")
 
-    unit, ubad = P.codes(ctx.schema, "unit", sh.raw("unit"))
-    sh.drop(sh.raw("unit").isna().to_numpy(), "missing_required", "the unit (Yksikkö) is blank",
-            "unit")
-    sh.drop(ubad.to_numpy(), "unknown_code",
-            "the unit (Yksikkö) is not €/kk, €/vuosi or €/jakso", "unit")
-    jakso = (unit == "€/jakso").to_numpy() & end.isna().to_numpy()
+    unit, ubad = P.codes_array(ctx.schema, "unit", raw["unit"])
+    sh.drop(pd.isna(raw["unit"]), "missing_required", "the unit (Yksikkö) is blank", "unit")
+    sh.drop(ubad, "unknown_code", "the unit (Yksikkö) is not €/kk, €/vuosi or €/jakso", "unit")
+    jakso = (unit == "€/jakso") & np.isnat(end)
     sh.drop(jakso, "missing_required",
             "a €/jakso decision without an end (Päättyy): its sum cannot be spread over days",
             "end_date")
 
-    decided, dbad = P.dates(sh.raw("decision_date"))
-    sh.bad_cells(dbad.to_numpy(), "decision_date", "bad_date",
+    decided, dbad = P.dates_array(raw["decision_date"])
+    sh.bad_cells(dbad, "decision_date", "bad_date",
                  "the decision date (Päätöspvm) is not a readable date")
-    decided = decided.mask(dbad)
 
     df = pd.DataFrame({
-        "client_id": sh.client_id, "decision_date": decided.to_numpy(),
-        "start_date": start.to_numpy(), "end_date": end.to_numpy(),
-        "amount": amount.to_numpy(), "unit": unit.to_numpy(), "file": sh.row_files, "row": sh.rows,
+        "client_id": sh.client_id, "decision_date": decided, "start_date": start,
+        "end_date": end, "amount": amount, "unit": unit, "file": sh.row_files, "row": sh.rows,
     })
     df = df[sh.alive].reset_index(drop=True)
     df["eur_per_day"] = eur_per_day(df)

@@ -22,35 +22,54 @@ __all__ = ["client_ids", "dates", "numbers", "durations", "codes", "resolve", "l
            "worker_codes", "age_group"]
 
 
-def _factorize(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _factorize(s: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per cell the index into the distinct non-empty texts (-1 for empty), and the texts."""
-    codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    values = s if isinstance(s, np.ndarray) and s.dtype == object else s.to_numpy(dtype=object)
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
     return codes, np.asarray(uniq, dtype=object)
 
 
 def per_unique(s: pd.Series, fn, empty=None) -> pd.Series:
     """``fn`` applied once per distinct text, spread back over the column (object Series)."""
-    codes, uniq = _factorize(s)
+    return pd.Series(per_unique_array(s, fn, empty), index=s.index, dtype=object)
+
+
+def per_unique_array(cells: pd.Series | np.ndarray, fn, empty=None) -> np.ndarray:
+    """:func:`per_unique` of a column's cells (an object array or Series) as an object array."""
+    codes, uniq = _factorize(cells)
     mapped = np.empty(len(uniq) + 1, dtype=object)
     mapped[:-1] = [fn(u) for u in uniq]
     mapped[-1] = empty
-    return pd.Series(mapped[codes], index=s.index, dtype=object)
+    return mapped[codes]
 
 
 #: above this many distinct texts the column-wise (pandas ``.str``) parser is used
 _VECTOR_FROM = 5000
 
 
+#: scalar parsers -> their vectorised path for the common spellings (values, done)
+_PLAIN = {parsing.parse_number: parsing.plain_numbers}
+#: from this many distinct texts the vectorised path pays (below: its fixed cost is more)
+_PLAIN_FROM = 128
+
+
 def _floats_of_distinct(uniq: np.ndarray, fn, vector_fn=None) -> np.ndarray:
     """``fn`` (None when not parseable) of each distinct text, NaN where None, plus a trailing
-    NaN for blank cells (code -1); ``vector_fn`` instead when there are many texts."""
+    NaN for blank cells (code -1); the texts of the common spellings through ``fn``'s plain
+    path (:data:`_PLAIN`) first, the rest through ``vector_fn`` when there are many."""
     vals = np.full(len(uniq) + 1, np.nan)
-    if vector_fn is not None and len(uniq) > _VECTOR_FROM:
-        v, _ = vector_fn(pd.Series(uniq, dtype=object))
-        vals[:-1] = v.to_numpy(dtype="float64")
+    rest = np.arange(len(uniq))
+    plain = _PLAIN.get(fn)
+    if plain is not None and len(uniq) >= _PLAIN_FROM:
+        v, done = plain(uniq)
+        vals[:-1] = v
+        rest = np.flatnonzero(~done)
+    if vector_fn is not None and len(rest) > _VECTOR_FROM:
+        v, _ = vector_fn(pd.Series(uniq[rest], dtype=object))
+        vals[rest] = v.to_numpy(dtype="float64")
     else:
-        for i, u in enumerate(uniq):
-            v = fn(u)
+        for i in rest.tolist():
+            v = fn(uniq[i])
             if v is not None:
                 vals[i] = v
     return vals
@@ -58,10 +77,16 @@ def _floats_of_distinct(uniq: np.ndarray, fn, vector_fn=None) -> np.ndarray:
 
 def _float_per_unique(s: pd.Series, fn, vector_fn=None) -> tuple[pd.Series, pd.Series]:
     """Float parser ``fn`` (None when not parseable) once per distinct text: (values, bad)."""
-    codes, uniq = _factorize(s)
-    out = _floats_of_distinct(uniq, fn, vector_fn)[codes]
-    bad = (codes >= 0) & np.isnan(out)
+    out, bad = _floats_array(s, fn, vector_fn)
     return pd.Series(out, index=s.index, dtype="float64"), pd.Series(bad, index=s.index)
+
+
+def _floats_array(cells: pd.Series | np.ndarray, fn, vector_fn=None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_float_per_unique` as arrays."""
+    codes, uniq = _factorize(cells)
+    out = _floats_of_distinct(uniq, fn, vector_fn)[codes]
+    return out, (codes >= 0) & np.isnan(out)
 
 
 # -- client numbers, numbers, dates, durations (hb_eval.data.parsing) ----------------------------
@@ -104,21 +129,36 @@ def numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return _float_per_unique(s, parsing.parse_number, parsing.parse_numbers)
 
 
+def numbers_array(cells: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`numbers` of a column's cells as arrays (float64 values, bool bad)."""
+    return _floats_array(cells, parsing.parse_number, parsing.parse_numbers)
+
+
 def dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Finnish, ISO and Excel serial dates to ``datetime64[ns]`` (NaT missing), bad mask."""
-    codes, uniq = _factorize(s)
+    out, bad = dates_array(s)
+    return (pd.Series(out, index=s.index, dtype="datetime64[ns]"), pd.Series(bad, index=s.index))
+
+
+def dates_array(cells: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`dates` of a column's cells as arrays (datetime64[ns] values, bool bad)."""
+    codes, uniq = _factorize(cells)
     vals = np.full(len(uniq) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
-    if len(uniq) > _VECTOR_FROM:
-        v, _ = parsing.parse_dates(pd.Series(uniq, dtype=object))
-        vals[:-1] = v.to_numpy(dtype="datetime64[ns]")
+    # the common spellings (d.m.yyyy, yyyy-mm-dd) column-wise, the rest as before
+    rest = np.arange(len(uniq))
+    if len(uniq) >= _PLAIN_FROM:
+        vals[:-1], done = parsing.plain_dates(uniq)
+        rest = np.flatnonzero(~done)
+    if len(rest) > _VECTOR_FROM:
+        v, _ = parsing.parse_dates(pd.Series(uniq[rest], dtype=object))
+        vals[rest] = v.to_numpy(dtype="datetime64[ns]")
     else:
-        for i, u in enumerate(uniq):
-            v = parsing.parse_date(u)
+        for i in rest.tolist():
+            v = parsing.parse_date(uniq[i])
             if v is not None:
                 vals[i] = np.datetime64(v.to_datetime64(), "ns")
     out = vals[codes]
-    bad = (codes >= 0) & np.isnat(out)
-    return (pd.Series(out, index=s.index, dtype="datetime64[ns]"), pd.Series(bad, index=s.index))
+    return out, (codes >= 0) & np.isnat(out)
 
 
 def durations(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -222,8 +262,24 @@ def codes(schema: Any, column: str, s: pd.Series) -> tuple[pd.Series, pd.Series]
     if spec is None or not getattr(spec, "codes", None):
         v = s.astype(object).where(s.notna(), None)
         return v, pd.Series(False, index=s.index)
-    v = per_unique(s, spec.match_code)
-    return v, (s.notna() & v.isna())
+    v, unknown = codes_array(schema, column, s.to_numpy(dtype=object))
+    return pd.Series(v, index=s.index, dtype=object), pd.Series(unknown, index=s.index)
+
+
+def codes_array(schema: Any, column: str, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`codes` of a column's cells (an object array, None when empty) as arrays: the
+    canonical codes (object, None where none) and the unknown mask."""
+    spec = (getattr(schema, "columns", None) or {}).get(column)
+    if spec is None or not getattr(spec, "codes", None):
+        return codes(schema, column, pd.Series(cells, dtype=object))[0].to_numpy(), np.zeros(
+            len(cells), dtype=bool)
+    codes_, uniq = _factorize(cells)
+    mapped = np.empty(len(uniq) + 1, dtype=object)
+    mapped[:-1] = [spec.match_code(u) for u in uniq]
+    mapped[-1] = None
+    known = np.ones(len(uniq) + 1, dtype=bool)
+    known[:-1] = [m is not None for m in mapped[:-1]]
+    return mapped[codes_], ~known[codes_]
 
 
 def item_scales(schema: Any) -> dict[str, tuple[float, float]]:

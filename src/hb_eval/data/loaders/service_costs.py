@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import parse as P
@@ -37,50 +38,61 @@ CENT = 0.01
 def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     sh = open_sheet(ctx, path, sheet=None, required=["client_id", "amount"])
     sh.read_client_ids()
+    # each column's cells once, as an array; the checks on arrays (no Series per step)
+    raw = {name: sh.raw(name).to_numpy(dtype=object) for name in _COLUMNS}
 
-    nums = {}
-    for name in ("quantity", "unit_price", "amount"):
-        v, bad = P.numbers(sh.raw(name))
-        sh.bad_cells(bad.to_numpy(), name, "bad_value", "not a number")
-        nums[name] = v
-    q, p, a = nums["quantity"], nums["unit_price"], nums["amount"]
+    # the three number columns parsed together (each distinct text once), checked in turn
+    names = ("quantity", "unit_price", "amount")
+    v, bad = P.numbers_array(np.concatenate([raw[name] for name in names]))
+    q, p, a = np.split(v, 3)
+    for name, b in zip(names, np.split(bad, 3)):
+        sh.bad_cells(b, name, "bad_value", "not a number")
     computed = q * p
-    amount = a.where(a.notna(), computed)
-    sh.drop(amount.isna().to_numpy(), "missing_required",
+    given = ~np.isnan(a)
+    amount = np.where(given, a, computed)
+    sh.drop(np.isnan(amount), "missing_required",
             "no amount: Summa is blank and quantity × unit price cannot be computed", "amount")
-    screen_amounts(sh, "amount", amount)  # a keying error of 1,000,000,000 € never a cost
-    mismatch = (a.notna() & computed.notna() & ((a - computed).abs() > CENT + 1e-9)).to_numpy()
+    screen_amounts(sh, "amount", pd.Series(amount))  # a keying error of 1,000,000,000 € never a cost
+    with np.errstate(invalid="ignore"):
+        mismatch = given & ~np.isnan(computed) & (np.abs(a - computed) > CENT + 1e-9)
     sh.bad_cells(mismatch, "amount", "sum_mismatch",
                  "Summa differs from Määrä × Yksikköhinta by more than a cent (kept, flagged)")
 
     cats = {}
     for name, what in (("sector", "provider sector"), ("funding", "funding")):
-        v, bad = P.codes(ctx.schema, name, sh.raw(name))
-        sh.bad_cells(bad.to_numpy(), name, "unknown_code", f"not a known {what}")
-        cats[name] = v.where(~bad)
-    start, sbad = P.dates(sh.raw("start_date"))
-    end, ebad = P.dates(sh.raw("end_date"))
-    sh.bad_cells(sbad.to_numpy(), "start_date", "bad_date", "not a readable date")
-    sh.bad_cells(ebad.to_numpy(), "end_date", "bad_date", "not a readable date")
-    start = screen_dates(sh, "start_date", start)
-    end = screen_dates(sh, "end_date", end)
-    before = (end < start).fillna(False).to_numpy(dtype=bool)
+        v, bad = P.codes_array(ctx.schema, name, raw[name])
+        sh.bad_cells(bad, name, "unknown_code", f"not a known {what}")
+        v[bad] = np.nan  # (as Series.where leaves an unknown code)
+        cats[name] = v
+    (start, end), (sbad, ebad) = (np.split(x, 2) for x in P.dates_array(
+        np.concatenate([raw["start_date"], raw["end_date"]])))
+    sh.bad_cells(sbad, "start_date", "bad_date", "not a readable date")
+    sh.bad_cells(ebad, "end_date", "bad_date", "not a readable date")
+    start = screen_dates(sh, "start_date", pd.Series(start)).to_numpy()
+    end = screen_dates(sh, "end_date", pd.Series(end)).to_numpy()
+    before = end < start  # (False where either is NaT)
     sh.bad_cells(before, "end_date", "bad_date", "the end date is before the start date")
-    end = end.mask(before)
+    end = np.where(before, np.datetime64("NaT", "ns"), end)
 
-    def text(name: str) -> pd.Series:  # inner spaces collapsed, once per distinct text
-        return P.per_unique(sh.raw(name),
-                            lambda v: " ".join(v.split()) if isinstance(v, str) else None)
+    # the text columns: inner spaces collapsed, once per distinct text
+    service, unit, provider = np.split(P.per_unique_array(
+        np.concatenate([raw["service"], raw["unit"], raw["provider_id"]]),
+        lambda v: " ".join(v.split()) if isinstance(v, str) else None), 3)
 
     df = pd.DataFrame({
-        "client_id": sh.client_id, "service": text("service").to_numpy(),
-        "sector": cats["sector"].to_numpy(), "funding": cats["funding"].to_numpy(),
-        "start_date": start.to_numpy(), "end_date": end.to_numpy(),
-        "quantity": q.to_numpy(), "unit": text("unit").to_numpy(), "unit_price": p.to_numpy(),
-        "amount": amount.to_numpy(), "sum_mismatch": mismatch,
-        "provider_id": text("provider_id").to_numpy(), "file": sh.row_files, "row": sh.rows,
+        "client_id": sh.client_id, "service": service,
+        "sector": cats["sector"], "funding": cats["funding"],
+        "start_date": start, "end_date": end,
+        "quantity": q, "unit": unit, "unit_price": p,
+        "amount": amount, "sum_mismatch": mismatch,
+        "provider_id": provider, "file": sh.row_files, "row": sh.rows,
     })
     return df[sh.alive].reset_index(drop=True)
+
+
+#: the columns :func:`_one` reads
+_COLUMNS = ("quantity", "unit_price", "amount", "sector", "funding", "start_date", "end_date",
+            "service", "unit", "provider_id")
 
 
 def parse_ahead(path: Path, file: str, source: str, schema, base_dir, schemas, limits):
