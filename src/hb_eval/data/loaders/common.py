@@ -134,8 +134,8 @@ def _may_hold_hetu(texts: list[str]) -> list[str]:
     return [texts[i] for i in np.unique(np.searchsorted(ends, starts, side="right"))]
 
 
-def hetu_mask(s: pd.Series) -> np.ndarray:
-    """Boolean mask of cells holding a valid henkilötunnus.
+def hetu_mask(s: pd.Series | np.ndarray) -> np.ndarray:
+    """Boolean mask of cells holding a valid henkilötunnus (``s``: a Series or a 1-D array).
 
     Each distinct text is looked at once; texts shorter than a code (10 characters) are
     skipped, and the others are screened together by one regular-expression search for six
@@ -143,7 +143,7 @@ def hetu_mask(s: pd.Series) -> np.ndarray:
     any code (nearly every column) is answered from the set of its distinct values, without
     factorising it.
     """
-    values = s.to_numpy(dtype=object)
+    values = (s if isinstance(s, np.ndarray) else s.to_numpy()).astype(object, copy=False)
     distinct = set(values.tolist())
     distinct.discard(None)
     if set(map(type, distinct)) <= {str}:
@@ -197,6 +197,10 @@ class SourceSheet:
                            else np.full(self.n, table.sheet, dtype=object))
         self.alive = np.ones(self.n, dtype=bool)
         self.client_id: np.ndarray = np.full(self.n, None, dtype=object)
+        #: the cells column by column (``_cells[i]``: column ``table.data.columns[i]``), each
+        #: column contiguous: :meth:`values` and :meth:`raw` read them without pandas
+        self._cells = np.array(table.data.to_numpy(dtype=object).T, order="C")  # a copy
+        self._at = {pos: i for i, pos in enumerate(table.data.columns)}
 
     @property
     def file(self) -> str:
@@ -226,7 +230,19 @@ class SourceSheet:
         pos = self.cols.get(name)
         if pos is None:
             return pd.Series([None] * self.n, dtype=object)
-        return self.table.data[pos].reset_index(drop=True)
+        return pd.Series(self._cells[self._at[pos]], dtype=object, name=pos)
+
+    def values(self, name: str) -> np.ndarray:
+        """:meth:`raw` as a 1-D object array (read only: a view of the sheet's cells)."""
+        pos = self.cols.get(name)
+        if pos is None:
+            return np.full(self.n, None, dtype=object)
+        return self._cells[self._at[pos]]
+
+    def block(self, names: Iterable[str]) -> np.ndarray:
+        """The columns ``names`` (each present) side by side: a (rows x columns) object
+        array, a copy."""
+        return self._cells[[self._at[self.cols[n]] for n in names]].T
 
     def drop(self, mask, reason: str, detail: str | Iterable[str], column: str | None = None) -> np.ndarray:
         """Quarantine the rows where ``mask`` and still alive; returns the rows newly dropped."""
@@ -286,15 +302,19 @@ class SourceSheet:
         free_pos = {self.cols[c] for c in free_text if c in self.cols}
         key_pos = {self.cols[c]: c for c in key_columns if c in self.cols}
         data = self.table.data
-        for pos in list(data.columns):
-            col = data[pos]
-            mask = hetu_mask(col)
+        cells = self._cells
+        # every cell at once: a sheet without any code (nearly all) is done in one pass
+        hits = hetu_mask(cells.ravel()).reshape(cells.shape)
+        if not hits.any():
+            return
+        for i, pos in enumerate(data.columns):
+            mask = hits[i]
             if not mask.any():
                 continue
-            vals = col.to_numpy(dtype=object).copy()
+            vals = cells[i].copy()
             if pos in free_pos:
                 vals[mask] = [privacy.redact(v) for v in vals[mask]]
-                data[pos] = vals
+                data[pos] = cells[i] = vals
                 continue
             if pos in key_pos:
                 # a code where the client number should be: the row cannot be loaded
@@ -302,7 +322,7 @@ class SourceSheet:
                           "a personal identity code where the client number should be; "
                           "row not loaded", key_pos[pos])
                 vals[mask] = None
-                data[pos] = vals
+                data[pos] = cells[i] = vals
                 continue
             head = self.table.header[pos] if pos < len(self.table.header) else ""
             self.ctx.quarantine.cells(
@@ -310,7 +330,7 @@ class SourceSheet:
                 head or f"column {pos + 1}", "personal_id_found",
                 "the cell holds a personal identity code; not loaded")
             vals[mask] = None
-            data[pos] = vals
+            data[pos] = cells[i] = vals
 
 
 def open_table(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,

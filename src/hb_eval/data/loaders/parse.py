@@ -18,7 +18,7 @@ from .. import parsing
 from ..io import RawTable
 
 __all__ = ["client_ids", "dates", "numbers", "durations", "codes", "resolve", "layout_sheet",
-           "item_columns", "item_scales", "item_values", "items_not_in_form",
+           "item_columns", "item_scales", "item_values", "item_answers", "items_not_in_form",
            "worker_codes", "age_group"]
 
 
@@ -243,7 +243,18 @@ def item_values(schema: Any, s: pd.Series, column: str | None = None) -> tuple[p
         None (answered), ``not_answered`` (blank), a missing reason of the schema
         (``dont_know``), or ``bad`` (non-blank, no number, label or missing code).
     """
-    codes, uniq = _factorize(s)
+    codes, vals, miss = item_answers(schema, s.to_numpy(dtype=object))
+    return (pd.Series(vals[codes], index=s.index, dtype="float64"),
+            pd.Series(miss[codes], index=s.index, dtype=object))
+
+
+def item_answers(schema: Any, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`item_values` of any number of cells (a 1-D object array, e.g. several item
+    columns raveled) as arrays: per cell the index into the distinct texts (-1: blank), and
+    per distinct text (a last entry for blanks) its value and its missing marker, so
+    ``values[codes]`` and ``missing[codes]`` are the cells'."""
+    codes, uniq = pd.factorize(cells, use_na_sentinel=True)
+    uniq = np.asarray(uniq, dtype=object)
     # per distinct text: the number (as numbers() parses it), else a missing code, an answer
     # label or "bad"; spread back over the cells by index
     vals = _floats_of_distinct(uniq, parsing.parse_number, parsing.parse_numbers)
@@ -262,8 +273,7 @@ def item_values(schema: Any, s: pd.Series, column: str | None = None) -> tuple[p
             vals[i] = lab
         else:
             miss[i] = "bad"
-    return (pd.Series(vals[codes], index=s.index, dtype="float64"),
-            pd.Series(miss[codes], index=s.index, dtype=object))
+    return codes, vals, miss
 
 
 def items_not_in_form(schema: Any, form: pd.Series) -> dict[str, np.ndarray]:

@@ -110,36 +110,45 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
     })[keep].reset_index(drop=True)
     responses["_rix"] = np.arange(n_keep, dtype=np.int64)
 
-    # items, long, response-major: a (responses x items) grid of values and missing codes,
-    # filled one item column at a time (vectorised per column)
+    # items, long, response-major: a (responses x items) grid of values and missing codes.
+    # The item columns are parsed together (each distinct answer once, over all of them),
+    # then checked column by column as whole arrays
     scales = P.item_scales(schema)
     not_in_form = P.items_not_in_form(schema, form)
     codes = list(scales)
     V = np.full((n, len(codes)), np.nan)
     M = np.full((n, len(codes)), MISSING_CODE["not_in_form"], dtype=np.int8)
-    for k, code in enumerate(codes):
-        if code not in item_pos:
-            continue  # no column for the item: structurally absent
-        lo, hi = scales[code]
-        name = f"item:{code}"
-        sh.cols[name] = item_pos[code]
-        val, missing = P.item_values(schema, sh.raw(name))
-        v = val.to_numpy(dtype="float64").copy()
-        out_rng = ~np.isnan(v) & ((v < lo) | (v > hi))
-        non_int = ~np.isnan(v) & ~out_rng & (v != np.round(v))
-        bad = missing.eq("bad").to_numpy()
-        sh.bad_cells(out_rng, name, "out_of_range", f"outside the item's scale {lo:g}–{hi:g}")
-        sh.bad_cells(non_int, name, "bad_value", "not a whole number on the item's scale")
-        sh.bad_cells(bad, name, "bad_value", "neither a number nor a known code")
-        m = missing_codes(missing)
+    present = [k for k, code in enumerate(codes) if code in item_pos]
+    if present:
+        names = [f"item:{codes[k]}" for k in present]
+        for k, name in zip(present, names):
+            sh.cols[name] = item_pos[codes[k]]
+        cell_codes, vals, miss = P.item_answers(schema, sh.block(names).ravel())
+        cell_codes = cell_codes.reshape(n, len(present))
+        v = vals[cell_codes]
+        m = missing_table(miss)[cell_codes]
+        bad = np.array([x == "bad" for x in miss], dtype=bool)[cell_codes]
+        lo = np.array([scales[codes[k]][0] for k in present])
+        hi = np.array([scales[codes[k]][1] for k in present])
+        answered = ~np.isnan(v)
+        out_rng = answered & ((v < lo) | (v > hi))
+        non_int = answered & ~out_rng & (v != np.round(v))
+        for j, (k, name) in enumerate(zip(present, names)):
+            lo_k, hi_k = scales[codes[k]]
+            sh.bad_cells(out_rng[:, j], name, "out_of_range",
+                         f"outside the item's scale {lo_k:g}–{hi_k:g}")
+            sh.bad_cells(non_int[:, j], name, "bad_value", "not a whole number on the item's scale")
+            sh.bad_cells(bad[:, j], name, "bad_value", "neither a number nor a known code")
         q_mask = out_rng | non_int | bad
         m[q_mask] = MISSING_CODE["quarantined"]
         v[q_mask] = np.nan
-        structural = not_in_form.get(code)
-        if structural is not None:
-            m[structural & (m == MISSING_CODE["not_answered"])] = MISSING_CODE["not_in_form"]
-        V[:, k] = v
-        M[:, k] = m
+        for j, k in enumerate(present):
+            structural = not_in_form.get(codes[k])
+            if structural is not None:
+                col = m[:, j]
+                col[structural & (col == MISSING_CODE["not_answered"])] = MISSING_CODE["not_in_form"]
+        V[:, present] = v
+        M[:, present] = m
     items = pd.DataFrame({
         "_rix": np.repeat(np.arange(n_keep, dtype=np.int64), len(codes)),
         "item": pd.Categorical.from_codes(np.tile(np.arange(len(codes)), n_keep),
@@ -150,8 +159,8 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
     return responses, items
 
 
-def missing_codes(missing: pd.Series) -> np.ndarray:
-    """Category codes of the item ``missing`` column from :func:`parse.item_values`' markers.
+def missing_table(markers) -> np.ndarray:
+    """Category codes (int8) of the item ``missing`` markers of :func:`parse.item_answers`.
 
     None (answered) is NA (-1); a schema missing reason that is not one of the contract's
     categories counts as ``dont_know`` (*decision*: every shipped missing code is a don't-know).
@@ -161,6 +170,4 @@ def missing_codes(missing: pd.Series) -> np.ndarray:
             return -1
         return MISSING_CODE.get(m, MISSING_CODE["dont_know"])
 
-    codes, uniq = pd.factorize(missing.to_numpy(dtype=object), use_na_sentinel=True)
-    table = np.array([code(u) for u in uniq] + [-1], dtype=np.int8)
-    return table[codes]
+    return np.array([code(u) for u in markers], dtype=np.int8)
