@@ -275,16 +275,25 @@ class SourceSheet:
         """
         from . import parse as P
 
-        ids = P.client_ids(self.raw("client_id"))
+        codes, ids = self._client_ids(blank_ok)
+        return P.client_id_frame(codes, ids, pd.RangeIndex(self.n))
+
+    def check_client_ids(self, *, blank_ok: bool = False) -> None:
+        """:meth:`read_client_ids` for a loader that needs no more than :attr:`client_id`
+        (no table of the parts is made)."""
+        self._client_ids(blank_ok)
+
+    def _client_ids(self, blank_ok: bool) -> tuple[np.ndarray, np.ndarray]:
+        from . import parse as P
+
+        codes, ids = P.client_id_codes(self.values("client_id"))
         if not blank_ok:
-            self.drop(ids["status"].eq("blank"), "missing_required", "client number is blank",
-                      "client_id")
-        self.drop(ids["status"].eq("invalid"), "bad_client_id",
+            self.drop(codes < 0, "missing_required", "client number is blank", "client_id")
+        self.drop((codes >= 0) & np.equal(ids, None)[codes], "bad_client_id",
                   "not a valid client number (7 digits: pilot 01-06, group 1-6, worker, "
                   "sequence)", "client_id")
-        self.client_id = ids["client_id"].astype(object).where(ids["client_id"].notna(),
-                                                               None).to_numpy()
-        return ids
+        self.client_id = ids[codes]
+        return codes, ids
 
     def guard_personal_ids(self, free_text: Iterable[str] | None = None,
                            key_columns: Iterable[str] = ("client_id",)) -> None:

@@ -78,15 +78,44 @@ def client_ids(s: pd.Series) -> pd.DataFrame:
         client_id (NA unless valid), pilot_code ("01".."06"), group_code ("1".."6"),
         worker ("04-07"), status (``ok``, ``blank``, ``invalid``); index as ``s``.
     """
-    codes, uniq = _factorize(s)
+    codes, ids = client_id_codes(s.to_numpy(dtype=object))
+    return client_id_frame(codes, ids, s.index)
+
+
+def client_id_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`client_ids` as arrays: per cell the index into the distinct values (-1:
+    blank), and per distinct value (a last entry for blanks) its client number or None, so
+    ``ids[codes]`` is the cells'."""
+    codes, uniq = pd.factorize(cells, use_na_sentinel=True)
+    uniq = np.asarray(uniq, dtype=object)
     ids = np.empty(len(uniq) + 1, dtype=object)
+    ids[-1] = None
+    rest = np.arange(len(uniq))
+    if len(uniq) and set(map(type, uniq)) == {str}:
+        # seven ASCII digits (nearly every cell) as the scalar parser's fast path takes them:
+        # the text itself when its pilot (01-06) and group (1-6) exist, else None; compared
+        # as code points, without a Python call per text
+        seven = np.flatnonzero(np.fromiter(map(len, uniq), dtype=np.int64,
+                                           count=len(uniq)) == 7)
+        if seven.size:
+            cp = uniq[seven].astype("U7").view(np.uint32).reshape(-1, 7)
+            digits = ((cp >= 48) & (cp <= 57)).all(axis=1)
+            d = cp.astype(np.int64) - 48
+            known = (np.isin(d[:, 0] * 10 + d[:, 1], [int(k) for k in parsing.PILOTS])
+                     & np.isin(d[:, 2], [int(k) for k in parsing.GROUPS]))
+            done = seven[digits]
+            ids[done] = np.where(known[digits], uniq[done], None)
+            rest = np.setdiff1d(rest, done, assume_unique=True)
     # a text (every grid cell is one) through the scalar parser's own fast path, with its
     # length limit; anything else through the scalar parser
     cid_of_text = parsing._cid_of_text
-    ids[:-1] = [(cid_of_text(u) if len(u) <= 64 else None) if type(u) is str
-                else parsing.normalize_client_id(u) for u in uniq]
-    ids[-1] = None
+    ids[rest] = [(cid_of_text(u) if len(u) <= 64 else None) if type(u) is str
+                 else parsing.normalize_client_id(u) for u in uniq[rest]]
+    return codes, ids
 
+
+def client_id_frame(codes: np.ndarray, ids: np.ndarray, index) -> pd.DataFrame:
+    """The :func:`client_ids` table of :func:`client_id_codes`' arrays."""
     # the parts of each distinct number, spread back over the cells
     pilot, group, worker = (np.empty(len(ids), dtype=object) for _ in range(3))
     pilot[:] = [c[0:2] if c is not None else None for c in ids]
@@ -96,7 +125,7 @@ def client_ids(s: pd.Series) -> pd.DataFrame:
     status = np.where(codes < 0, "blank", np.where(ok, "ok", "invalid"))
     return pd.DataFrame({"client_id": ids[codes], "pilot_code": pilot[codes],
                          "group_code": group[codes], "worker": worker[codes], "status": status},
-                        index=s.index)
+                        index=index)
 
 
 def numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:

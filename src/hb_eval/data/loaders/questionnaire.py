@@ -63,7 +63,7 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
     item_pos = P.item_columns(schema, sh.table, sh.cols)
     n = sh.n
 
-    sh.read_client_ids()
+    sh.check_client_ids()
 
     wave, wave_bad = (P.codes(schema, "wave", sh.raw("wave")) if sh.has("wave")
                       else (pd.Series([None] * n, dtype=object), pd.Series(False, index=range(n))))

@@ -32,7 +32,7 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     sh = open_sheet(ctx, path)
     version = "HB" if any(sh.has(h) for h in HB_ITEMS) else "Verrokki"
 
-    sh.read_client_ids()
+    sh.check_client_ids()
 
     out = {"client_id": sh.client_id, "version": version}
     scales = P.item_scales(ctx.schema)

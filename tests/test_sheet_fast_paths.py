@@ -1,0 +1,71 @@
+"""The workbook sources' array paths give the scalar parsers' answers, cell by cell: client
+numbers (:func:`hb_eval.data.loaders.parse.client_id_codes`, whose seven-digit fast path is
+compared as code points) against :func:`hb_eval.data.parsing.normalize_client_id`, and item
+answers parsed over several columns at once (:func:`~hb_eval.data.loaders.parse.item_answers`)
+against one column at a time (:func:`~hb_eval.data.loaders.parse.item_values`)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hb_eval.data.loaders import parse as P
+from hb_eval.data.parsing import normalize_client_id
+
+_ID_PARTS = st.sampled_from(["0", "1", "4", "6", "7", "9", "04", "0410712", "410712", " ",
+                             "-", "–", ".0", ",0", "\u00a0", "٣", "²", "x", "00"])
+_IDS = st.one_of(st.none(), st.lists(_ID_PARTS, max_size=5).map("".join),
+                 st.text(alphabet="0123456789", min_size=6, max_size=8))
+
+
+def test_client_id_codes_known_spellings():
+    cells = np.array(["0410712", "0710712", "0400712", "0470712", "0010712", "410712",
+                      " 0410712", "04-1-07-12", "041O712", "0６10712", None, "0410712",
+                      "0611299", "0160000", "x" * 70], dtype=object)
+    codes, ids = P.client_id_codes(cells)
+    assert ids[codes].tolist() == [normalize_client_id(v) for v in cells]
+    assert codes[10] == -1 and ids[codes[0]] == "0410712"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_IDS, max_size=40))
+def test_client_id_codes_equal_the_scalar_parser(values):
+    cells = np.array(values, dtype=object)
+    codes, ids = P.client_id_codes(cells)
+    assert ids[codes].tolist() == [normalize_client_id(v) if v is None or len(v) <= 64
+                                   else None for v in cells]
+    frame = P.client_ids(pd.Series(cells, dtype=object))
+    assert frame["status"].tolist() == [
+        "blank" if v is None else "ok" if normalize_client_id(v) else "invalid" for v in cells]
+
+
+class _Schema:
+    """The two look-ups item_values makes of a questionnaire schema."""
+    value_labels = {"hyvä": 4.0}
+
+    @staticmethod
+    def match_missing(text):
+        return "dont_know" if text.strip().lower() in ("eos", "en osaa sanoa") else None
+
+    @staticmethod
+    def match_value_label(text):
+        return {"hyvä": 4.0, "huono": 1.0}.get(text.strip().lower())
+
+
+_ANSWERS = st.sampled_from(["1", "2", "5", "3,5", " 4 ", "EOS", "en osaa sanoa", "hyvä",
+                            "Huono", "x", "-", "1 000", "7", None])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 4).flatmap(
+    lambda k: st.lists(st.lists(_ANSWERS, min_size=k, max_size=k), max_size=12)))
+def test_item_answers_over_columns_equal_column_by_column(rows):
+    width = len(rows[0]) if rows else 1
+    block = np.array(rows, dtype=object).reshape(len(rows), width)
+    codes, vals, miss = P.item_answers(_Schema, block.ravel())
+    codes = codes.reshape(block.shape)
+    for j in range(width):
+        v, m = P.item_values(_Schema, pd.Series(block[:, j], dtype=object))
+        np.testing.assert_array_equal(vals[codes[:, j]], v.to_numpy())
+        assert miss[codes[:, j]].tolist() == m.tolist()
