@@ -82,6 +82,11 @@ def client_ids(s: pd.Series) -> pd.DataFrame:
     return client_id_frame(codes, ids, s.index)
 
 
+#: Pilot numbers (00-99) and group digits that exist, as look-up tables of code points' values.
+_PILOT_OK = np.isin(np.arange(100), [int(k) for k in parsing.PILOTS])
+_GROUP_OK = np.isin(np.arange(10), [int(k) for k in parsing.GROUPS])
+
+
 def client_id_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`client_ids` as arrays: per cell the index into the distinct values (-1:
     blank), and per distinct value (a last entry for blanks) its client number or None, so
@@ -92,20 +97,27 @@ def client_id_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ids[-1] = None
     rest = np.arange(len(uniq))
     if len(uniq) and set(map(type, uniq)) == {str}:
-        # seven ASCII digits (nearly every cell) as the scalar parser's fast path takes them:
-        # the text itself when its pilot (01-06) and group (1-6) exist, else None; compared
-        # as code points, without a Python call per text
-        seven = np.flatnonzero(np.fromiter(map(len, uniq), dtype=np.int64,
-                                           count=len(uniq)) == 7)
-        if seven.size:
-            cp = uniq[seven].astype("U7").view(np.uint32).reshape(-1, 7)
-            digits = ((cp >= 48) & (cp <= 57)).all(axis=1)
-            d = cp.astype(np.int64) - 48
-            known = (np.isin(d[:, 0] * 10 + d[:, 1], [int(k) for k in parsing.PILOTS])
-                     & np.isin(d[:, 2], [int(k) for k in parsing.GROUPS]))
-            done = seven[digits]
-            ids[done] = np.where(known[digits], uniq[done], None)
-            rest = np.setdiff1d(rest, done, assume_unique=True)
+        # six or seven ASCII digits (most cells) as the scalar parser's fast path takes them
+        # (six get the leading zero; a number whose pilot or group does not exist is None),
+        # compared as code points without a Python call per text
+        lengths = np.fromiter(map(len, uniq), dtype=np.int64, count=len(uniq))
+        done = []
+        for width in (7, 6):
+            at = np.flatnonzero(lengths == width)
+            if not at.size:
+                continue
+            points = uniq[at].astype(f"U{width}").view(np.uint32).reshape(-1, width)
+            d = points.astype(np.int64) - 48
+            digits = ((d >= 0) & (d <= 9)).all(axis=1)
+            at, d = at[digits], d[digits]
+            if width == 6:  # "0" + the text
+                d = np.concatenate([np.zeros((len(d), 1), dtype=np.int64), d], axis=1)
+            known = _PILOT_OK[d[:, 0] * 10 + d[:, 1]] & _GROUP_OK[d[:, 2]]
+            texts = uniq[at] if width == 7 else np.array(["0" + t for t in uniq[at]], dtype=object)
+            ids[at] = np.where(known, texts, None)
+            done.append(at)
+        if done:
+            rest = np.setdiff1d(rest, np.concatenate(done), assume_unique=True)
     # a text (every grid cell is one) through the scalar parser's own fast path, with its
     # length limit; anything else through the scalar parser
     cid_of_text = parsing._cid_of_text
