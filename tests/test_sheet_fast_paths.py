@@ -69,3 +69,14 @@ def test_item_answers_over_columns_equal_column_by_column(rows):
         v, m = P.item_values(_Schema, pd.Series(block[:, j], dtype=object))
         np.testing.assert_array_equal(vals[codes[:, j]], v.to_numpy())
         assert miss[codes[:, j]].tolist() == m.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([b"<", b"f", b"t", b"=", b'"', b"e", b"x", b'<c r="A1">',
+                                 b't="e"', b"<f", b"</c>"]), max_size=60),
+       st.integers(0, 3))
+def test_mark_search_equals_bytes_search(parts, pad):
+    from hb_eval.data.io import cell_errors as C
+
+    for piece in (b"".join(parts), b"y" * (C._NUMPY_FROM * pad) + b"".join(parts)):
+        assert C._has_mark(piece) == any(m in piece for m in C._MARKS)

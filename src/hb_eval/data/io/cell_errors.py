@@ -168,6 +168,25 @@ def _entry_data(data: bytes, entry) -> tuple | None:
     return method, csize, size, local + _LOCAL.size + name_len + extra_len
 
 
+#: Inflated XML longer than this is searched by :func:`_has_mark` with numpy (bytes' own
+#: search is slow for ``<f``: ``<`` starts every tag).
+_NUMPY_FROM = 1 << 16
+
+
+def _has_mark(piece: bytes) -> bool:
+    """Whether ``piece`` contains one of :data:`_MARKS` (``t="e"`` or ``<f``): ``in`` for a
+    short piece, a few whole-array comparisons for a long one."""
+    if len(piece) < _NUMPY_FROM:
+        return any(m in piece for m in _MARKS)
+    a = np.frombuffer(piece, dtype=np.uint8)
+    if ((a[:-1] == ord("<")) & (a[1:] == ord("f"))).any():
+        return True
+    hit = a[:-4] == ord("t")
+    for k, ch in enumerate('="e"', start=1):
+        hit &= a[k:len(a) - 4 + k] == ord(ch)
+    return bool(hit.any())
+
+
 def _may_hold_errors(data: bytes, sheet: str) -> bool | None:
     """Whether the sheet's XML contains ``t="e"`` or ``<f`` (an error value or a formula),
     inflated a piece at a time and never held whole (a big sheet's XML is ten times its
@@ -178,7 +197,7 @@ def _may_hold_errors(data: bytes, sheet: str) -> bool | None:
     method, csize, size, start = got
     raw = memoryview(data)[start:start + csize]
     if method == 0:
-        return any(m in raw.tobytes() for m in _MARKS) if len(raw) == size else None
+        return _has_mark(raw.tobytes()) if len(raw) == size else None
     d = zlib.decompressobj(-15)
     tail = b""
     n = 0
@@ -187,12 +206,12 @@ def _may_hold_errors(data: bytes, sheet: str) -> bool | None:
             out = d.decompress(raw[i:i + _SCAN_IN])
             n += len(out)
             piece = tail + out
-            if any(m in piece for m in _MARKS):
+            if _has_mark(piece):
                 return True
             tail = piece[-4:]  # a mark split between two pieces
         out = d.flush()
         n += len(out)
-        if any(m in tail + out for m in _MARKS):
+        if _has_mark(tail + out):
             return True
     except zlib.error:
         return None
