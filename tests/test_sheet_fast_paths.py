@@ -80,3 +80,14 @@ def test_mark_search_equals_bytes_search(parts, pad):
 
     for piece in (b"".join(parts), b"y" * (C._NUMPY_FROM * pad) + b"".join(parts)):
         assert C._has_mark(piece) == any(m in piece for m in C._MARKS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["1", "23", "456", "7890", "-", " ", "\u200b", "٣",
+                                          "ä", "x", "\n", "12345", "0"]), max_size=8)
+                .map("".join), max_size=12))
+def test_six_digit_screen_equals_the_regex(texts):
+    from hb_eval.data.loaders import common as C
+
+    want = {t for t in texts if C._SIX_DIGITS.search(t)}
+    assert set(C._may_hold_hetu(texts)) == want
