@@ -82,14 +82,15 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
     sh.bad_cells(date_bad.to_numpy() & recorded, "date", "bad_date", "not a readable date")
     date = screen_dates(sh, "date", date, row_level=~recorded)
 
-    rid = pd.Series([v.strip() if isinstance(v, str) else v
-                     for v in sh.raw("response_id").to_numpy(dtype=object)], dtype=object)
-    no_id = rid.isna().to_numpy()
+    rid = np.empty(n, dtype=object)
+    rid[:] = [v.strip() if isinstance(v, str) else v for v in sh.values("response_id")]
+    no_id = pd.isna(rid)
     if no_id.any():  # <source>:<file>:<row> where the file gives no id
         rid[no_id] = [f"{source}:{f}:{r}" for f, r in zip(sh.row_files[no_id], sh.rows[no_id])]
-    dup_id = (rid.duplicated(keep="first") & pd.Series(sh.alive)).to_numpy()
+    dup_id = pd.Series(rid, dtype=object).duplicated(keep="first").to_numpy() & sh.alive
     # a repeated id can only be a repeated response if it is not already gone
-    first_alive = ~rid.where(sh.alive).duplicated(keep="first").to_numpy()
+    first_alive = ~pd.Series(np.where(sh.alive, rid, np.nan), dtype=object).duplicated(
+        keep="first").to_numpy()
     sh.drop(dup_id & ~first_alive, "duplicate", "response id already on an earlier row",
             "response_id")
 
@@ -104,7 +105,7 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
     keep = sh.alive
     n_keep = int(keep.sum())
     responses = pd.DataFrame({
-        "response_id": rid.to_numpy(), "source": source, "client_id": sh.client_id,
+        "response_id": rid, "source": source, "client_id": sh.client_id,
         "date": date.to_numpy(), "wave_recorded": wave.to_numpy(), "form_version": form.to_numpy(),
         "language": language.to_numpy(), "file": sh.row_files, "row": sh.rows,
     })[keep].reset_index(drop=True)
