@@ -63,15 +63,17 @@ def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
 def _only_sheet_part(names: list[str]) -> str | None:
     """The sheet's part when the workbook has exactly one sheet of any kind (most small
     workbooks): it needs no look-up in workbook.xml and its relationships."""
-    sheets = [n for n in names if _is_sheet_part(n)]
+    sheets = [n for n in names if n.startswith(_SHEET_DIRS) and _is_sheet_part(n)]
     return sheets[0] if len(sheets) == 1 and sheets[0].startswith("xl/worksheets/") else None
+
+
+#: The folders of a workbook's sheets of any kind.
+_SHEET_DIRS = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/", "xl/macrosheets/")
 
 
 def _is_sheet_part(name: str) -> bool:
     """A sheet of any kind (worksheet, chart, dialog or macro sheet) in a workbook's ZIP."""
-    return (name.startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/",
-                             "xl/macrosheets/")) and name.endswith(".xml")
-            and name.count("/") == 2)
+    return name.startswith(_SHEET_DIRS) and name.endswith(".xml") and name.count("/") == 2
 
 
 _EOCD = struct.Struct("<4s4H2LH")          # end of central directory record
@@ -177,7 +179,7 @@ def _has_mark(piece: bytes) -> bool:
     """Whether ``piece`` contains one of :data:`_MARKS` (``t="e"`` or ``<f``): ``in`` for a
     short piece, a few whole-array comparisons for a long one."""
     if len(piece) < _NUMPY_FROM:
-        return any(m in piece for m in _MARKS)
+        return _MARKS[0] in piece or _MARKS[1] in piece
     a = np.frombuffer(piece, dtype=np.uint8)
     if ((a[:-1] == ord("<")) & (a[1:] == ord("f"))).any():
         return True
