@@ -93,3 +93,21 @@ def test_six_digit_screen_equals_the_regex(texts):
 
     want = {t for t in texts if C._SIX_DIGITS.search(t)}
     assert set(C._may_hold_hetu(texts)) == want
+
+
+_VALUES = st.one_of(st.none(), st.sampled_from(["", " ", "EOS", "131052-308T", "#N/A", "x "]),
+                    st.floats(allow_nan=True, allow_infinity=False, width=32),
+                    st.integers(-3, 3), st.booleans(), st.dates())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_VALUES, max_size=4), max_size=8))
+def test_grid_texts_are_the_cells_texts(rows):
+    """The texts a reader keeps beside the grid (the guard and the error-text check skip a
+    sheet by them) are exactly the cells' non-empty texts, whatever the cell types."""
+    from hb_eval.data.io.grid import cells_and_texts, rows_to_cells
+
+    cells, texts = cells_and_texts(rows)
+    np.testing.assert_array_equal(cells, rows_to_cells(rows))
+    if texts is not None:
+        assert texts == {c for c in cells.ravel().tolist() if c is not None}

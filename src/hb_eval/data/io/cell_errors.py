@@ -282,10 +282,13 @@ def xlsx_cell_errors(path: str | Path, sheet: str, data: bytes | None = None, *,
     return out
 
 
-def text_errors(cells: np.ndarray, rows: np.ndarray) -> list[tuple[int, int, str]]:
+def text_errors(cells: np.ndarray, rows: np.ndarray, *,
+                texts: frozenset[str] | None = None) -> list[tuple[int, int, str]]:
     """``(excel_row, column_index, text)`` of cells whose text is an Excel error value
-    (``cells``: a 2-D array of cell texts, ``rows``: the Excel row of each of its rows)."""
-    if not cells.size or ERROR_TEXTS.isdisjoint(cells.flat):  # errors are rare: one C pass
+    (``cells``: a 2-D array of cell texts, ``rows``: the Excel row of each of its rows;
+    ``texts``: texts that include every text of ``cells``, when known)."""
+    # errors are rare: one C pass over the cells, or none over a set of their texts
+    if not cells.size or ERROR_TEXTS.isdisjoint(cells.flat if texts is None else texts):
         return []
     width = cells.shape[1]
     return [(int(rows[k // width]), k % width, c) for k, c in enumerate(cells.flat)
@@ -293,12 +296,13 @@ def text_errors(cells: np.ndarray, rows: np.ndarray) -> list[tuple[int, int, str
 
 
 def cell_errors(path: str | Path, sheet: str | None, data: bytes | None, cells: np.ndarray,
-                rows: np.ndarray, *, scans: dict[str, bool | None] | None = None
-                ) -> list[tuple[int, int, str]]:
+                rows: np.ndarray, *, scans: dict[str, bool | None] | None = None,
+                texts: frozenset[str] | None = None) -> list[tuple[int, int, str]]:
     """Both kinds in a sheet read: error texts in ``cells`` (CSV, the openpyxl fallback) and,
     for a workbook, error values and formulas without a value in the sheet's XML
-    (:func:`xlsx_cell_errors`; ``data``: the workbook's bytes as read)."""
-    found = text_errors(cells, rows)
+    (:func:`xlsx_cell_errors`; ``data``: the workbook's bytes as read; ``texts``: see
+    :func:`text_errors`)."""
+    found = text_errors(cells, rows, texts=texts)
     if sheet is not None and os.path.splitext(path)[1].lower() in (".xlsx", ".xlsm"):
         found += xlsx_cell_errors(path, sheet, data, scans=scans)
     return found

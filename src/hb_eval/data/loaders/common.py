@@ -171,20 +171,24 @@ def hetu_mask(s: pd.Series | np.ndarray) -> np.ndarray:
     values = (s if isinstance(s, np.ndarray) else s.to_numpy()).astype(object, copy=False)
     distinct = set(values.tolist())
     distinct.discard(None)
-    if set(map(type, distinct)) <= {str}:
-        # the texts long enough to hold a code, picked without a Python-level loop
-        texts = list(distinct)
-        long = list(compress(texts, map(_HETU_LEN.__le__, map(len, texts))))
-        found = {u for u in _may_hold_hetu(long) if privacy.contains_hetu(u)}
-    else:
-        found = {u for u in distinct if len(str(u)) >= _HETU_LEN
-                 and privacy.contains_hetu(str(u))}
+    found = _with_hetu(distinct)
     if not found:
         return np.zeros(len(values), dtype=bool)
     codes, uniq = pd.factorize(values, use_na_sentinel=True)
     flags = np.zeros(len(uniq) + 1, dtype=bool)
     flags[:-1] = [u in found for u in uniq]
     return flags[codes]
+
+
+def _with_hetu(distinct) -> set:
+    """The values among ``distinct`` (a set of cell values, no None) that hold a valid
+    henkilötunnus (:func:`hetu_mask`'s screen)."""
+    if set(map(type, distinct)) <= {str}:
+        # the texts long enough to hold a code, picked without a Python-level loop
+        texts = list(distinct)
+        long = list(compress(texts, map(_HETU_LEN.__le__, map(len, texts))))
+        return {u for u in _may_hold_hetu(long) if privacy.contains_hetu(u)}
+    return {u for u in distinct if len(str(u)) >= _HETU_LEN and privacy.contains_hetu(str(u))}
 
 
 class SourceSheet:
@@ -335,12 +339,15 @@ class SourceSheet:
             free_text = [n for n, c in cols.items() if getattr(c, "dtype", "") == "free_text"]
         free_pos = {self.cols[c] for c in free_text if c in self.cols}
         key_pos = {self.cols[c]: c for c in key_columns if c in self.cols}
+        if self.table.texts is not None and not _with_hetu(self.table.texts):
+            return  # no text of the grid read holds a code (nearly every sheet)
         data = self.table.data
         cells = self._cells
-        # every cell at once: a sheet without any code (nearly all) is done in one pass
+        # every cell at once: a sheet without any code is done in one pass
         hits = hetu_mask(cells.ravel()).reshape(cells.shape)
         if not hits.any():
             return
+        self.table.texts = None  # (cells are rewritten below)
         for i, pos in enumerate(data.columns):
             mask = hits[i]
             if not mask.any():
@@ -437,7 +444,7 @@ def _quarantine_cell_errors(ctx: LoadContext, path: str | Path, real_sheet: str 
     from ..io.cell_errors import cell_errors
 
     found = cell_errors(path, real_sheet, data, table.data.to_numpy(dtype=object),
-                        table.excel_rows, scans=scans)
+                        table.excel_rows, scans=scans, texts=table.texts)
     for col, rows in record_cell_errors(ctx, table.file, table.sheet, table.header,
                                         table.excel_rows, table.data.shape[1], found):
         table.data.loc[rows, table.data.columns[col]] = None
