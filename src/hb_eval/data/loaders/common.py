@@ -228,7 +228,8 @@ class SourceSheet:
         self.client_id: np.ndarray = np.full(self.n, None, dtype=object)
         #: the cells column by column (``_cells[i]``: column ``table.data.columns[i]``), each
         #: column contiguous: :meth:`values` and :meth:`raw` read them without pandas
-        self._cells = np.array(table.data.to_numpy(dtype=object).T, order="C")  # a copy
+        # (a view of the table's cells where pandas gives one; copied before the guard writes)
+        self._cells = np.ascontiguousarray(table.data.to_numpy(dtype=object).T)
         self._at = {pos: i for i, pos in enumerate(table.data.columns)}
 
     @property
@@ -348,6 +349,8 @@ class SourceSheet:
         if not hits.any():
             return
         self.table.texts = None  # (cells are rewritten below)
+        if not cells.flags.writeable:
+            cells = self._cells = cells.copy()
         for i, pos in enumerate(data.columns):
             mask = hits[i]
             if not mask.any():

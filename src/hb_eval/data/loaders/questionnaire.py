@@ -31,6 +31,9 @@ __all__ = ["load_questionnaire", "MISSING_DTYPE"]
 MISSING_DTYPE = pd.CategoricalDtype(ITEM_MISSING)
 MISSING_CODE = {m: i for i, m in enumerate(ITEM_MISSING)}
 MISSING_CODE["bad"] = MISSING_CODE["quarantined"]
+#: Item cells parsed together at most (a questionnaire's item columns are taken this many
+#: cells at a time).
+_CHUNK_CELLS = 1 << 21
 
 def load_questionnaire(files: list[Path], ctx: LoadContext, *, sheet: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Load the files of one questionnaire source.
@@ -120,21 +123,25 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
     V = np.full((n, len(codes)), np.nan)
     M = np.full((n, len(codes)), MISSING_CODE["not_in_form"], dtype=np.int8)
     present = [k for k, code in enumerate(codes) if code in item_pos]
-    if present:
-        names = [f"item:{codes[k]}" for k in present]
-        for k, name in zip(present, names):
-            sh.cols[name] = item_pos[codes[k]]
-        cell_codes, vals, miss = P.item_answers(schema, sh.block(names).ravel())
-        cell_codes = cell_codes.reshape(n, len(present))
+    for k in present:
+        sh.cols[f"item:{codes[k]}"] = item_pos[codes[k]]
+    # a few item columns at a time (a chunk's temporaries stay small at any scale)
+    step = max(1, _CHUNK_CELLS // max(n, 1))
+    for at in range(0, len(present), step):
+        ks = present[at:at + step]
+        names = [f"item:{codes[k]}" for k in ks]
+        cell_codes, vals, miss = P.item_answers(schema, sh.block(names).ravel(order="F"))
+        cell_codes = cell_codes.reshape(n, len(ks), order="F")
         v = vals[cell_codes]
         m = missing_table(miss)[cell_codes]
         bad = np.array([x == "bad" for x in miss], dtype=bool)[cell_codes]
-        lo = np.array([scales[codes[k]][0] for k in present])
-        hi = np.array([scales[codes[k]][1] for k in present])
+        del cell_codes
+        lo = np.array([scales[codes[k]][0] for k in ks])
+        hi = np.array([scales[codes[k]][1] for k in ks])
         answered = ~np.isnan(v)
         out_rng = answered & ((v < lo) | (v > hi))
         non_int = answered & ~out_rng & (v != np.round(v))
-        for j, (k, name) in enumerate(zip(present, names)):
+        for j, (k, name) in enumerate(zip(ks, names)):
             lo_k, hi_k = scales[codes[k]]
             sh.bad_cells(out_rng[:, j], name, "out_of_range",
                          f"outside the item's scale {lo_k:g}–{hi_k:g}")
@@ -143,13 +150,13 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
         q_mask = out_rng | non_int | bad
         m[q_mask] = MISSING_CODE["quarantined"]
         v[q_mask] = np.nan
-        for j, k in enumerate(present):
+        for j, k in enumerate(ks):
             structural = not_in_form.get(codes[k])
             if structural is not None:
                 col = m[:, j]
                 col[structural & (col == MISSING_CODE["not_answered"])] = MISSING_CODE["not_in_form"]
-        V[:, present] = v
-        M[:, present] = m
+        V[:, ks] = v
+        M[:, ks] = m
     items = pd.DataFrame({
         "_rix": np.repeat(np.arange(n_keep, dtype=np.int64), len(codes)),
         "item": pd.Categorical.from_codes(np.tile(np.arange(len(codes)), n_keep),
