@@ -111,3 +111,28 @@ def test_grid_texts_are_the_cells_texts(rows):
     np.testing.assert_array_equal(cells, rows_to_cells(rows))
     if texts is not None:
         assert texts == {c for c in cells.ravel().tolist() if c is not None}
+
+
+def test_a_sheet_read_by_blocks_keeps_the_texts_of_all_blocks():
+    import datetime as dt
+    import io
+
+    import openpyxl
+
+    from hb_eval.data.io import excel
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for i in range(250):
+        ws.cell(row=i + 3, column=2, value=f"{i:07d}")
+        ws.cell(row=i + 3, column=3, value=dt.date(2018, 1, 1 + i % 28))
+        ws.cell(row=i + 3, column=4, value=i * 0.5)
+    buf = io.BytesIO()
+    wb.save(buf)
+    was, excel.BLOCK_ROWS = excel.BLOCK_ROWS, 40
+    try:
+        grid = excel.read_xlsx("w.xlsx", data=buf.getvalue())
+    finally:
+        excel.BLOCK_ROWS = was
+    assert grid.texts == {c for c in grid.cells.ravel().tolist() if c is not None}
+    assert "0000249" in grid.texts and "2018-01-28" in grid.texts and "124.5" in grid.texts

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError
-from .grid import RawGrid, cells_and_texts, gc_paused, rows_to_cells
+from .grid import RawGrid, cells_and_texts, gc_paused
 from .guard import check_workbook
 
 __all__ = ["sheet_names", "read_xlsx"]
@@ -60,8 +60,8 @@ def _calamine_cells(path: Path, sheet: str, wb=None, data: bytes | None = None) 
 
 def _calamine_grid(path: Path, sheet: str, wb=None, data: bytes | None = None
                    ) -> tuple[np.ndarray, frozenset[str] | None]:
-    """:func:`_calamine_cells` and the distinct texts of the cells (None for a sheet
-    converted block by block)."""
+    """:func:`_calamine_cells` and the distinct texts of the cells (None when a block was
+    converted column by column)."""
     from itertools import islice
 
     from python_calamine import CalamineWorkbook
@@ -81,16 +81,18 @@ def _calamine_grid(path: Path, sheet: str, wb=None, data: bytes | None = None
         cells = np.empty((end[0] + 1, end[1] + 1), dtype=object)
         rows = ws.iter_rows()
         at = 0
+        texts: set[str] | None = set()  # the blocks' texts together
         while block := list(islice(rows, BLOCK_ROWS)):
-            part = rows_to_cells(block)
+            part, part_texts = cells_and_texts(block)
             del block
             if (part.shape[1] != width or at + part.shape[0] > cells.shape[0]):
                 break
             cells[at:at + part.shape[0], c0:] = part
             at += part.shape[0]
+            texts = None if texts is None or part_texts is None else texts | part_texts
         else:
             if at == cells.shape[0]:
-                return cells, None
+                return cells, (frozenset(texts) if texts is not None else None)
         # not the shape expected: the whole sheet at once
         del cells
         return cells_and_texts(ws.to_python(skip_empty_area=False))
