@@ -38,8 +38,13 @@ def test_client_id_codes_equal_the_scalar_parser(values):
     assert ids[codes].tolist() == [normalize_client_id(v) if v is None or len(v) <= 64
                                    else None for v in cells]
     frame = P.client_ids(pd.Series(cells, dtype=object))
+    want = [normalize_client_id(v) if v is None or len(v) <= 64 else None for v in cells]
     assert frame["status"].tolist() == [
-        "blank" if v is None else "ok" if normalize_client_id(v) else "invalid" for v in cells]
+        "blank" if v is None else "ok" if c else "invalid" for v, c in zip(cells, want)]
+    for col, part in (("pilot_code", lambda c: c[:2]), ("group_code", lambda c: c[2]),
+                      ("worker", lambda c: c[:2] + "-" + c[3:5])):
+        got = frame[col].astype(object).where(frame[col].notna(), None).tolist()
+        assert got == [part(c) if c else None for c in want]
 
 
 class _Schema:

@@ -138,12 +138,17 @@ def client_id_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def client_id_frame(codes: np.ndarray, ids: np.ndarray, index) -> pd.DataFrame:
     """The :func:`client_ids` table of :func:`client_id_codes`' arrays."""
-    # the parts of each distinct number, spread back over the cells
-    pilot, group, worker = (np.empty(len(ids), dtype=object) for _ in range(3))
-    pilot[:] = [c[0:2] if c is not None else None for c in ids]
-    group[:] = [c[2:3] if c is not None else None for c in ids]
-    worker[:] = [f"{c[0:2]}-{c[3:5]}" if c is not None else None for c in ids]
-    ok = np.array([c is not None for c in ids], dtype=bool)[codes]
+    # the parts of each distinct number (seven digits), cut as fixed-width texts and spread
+    # back over the cells
+    valid = np.not_equal(ids, None)
+    pilot, group, worker = (np.full(len(ids), None, dtype=object) for _ in range(3))
+    if valid.any():
+        number = ids[valid].astype("U7")
+        pilot[valid] = np.strings.slice(number, 0, 2).astype(object)
+        group[valid] = np.strings.slice(number, 2, 3).astype(object)
+        worker[valid] = np.strings.add(np.strings.add(np.strings.slice(number, 0, 2), "-"),
+                                       np.strings.slice(number, 3, 5)).astype(object)
+    ok = valid[codes]
     status = np.where(codes < 0, "blank", np.where(ok, "ok", "invalid"))
     return pd.DataFrame({"client_id": ids[codes], "pilot_code": pilot[codes],
                          "group_code": group[codes], "worker": worker[codes], "status": status},
