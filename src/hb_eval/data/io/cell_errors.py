@@ -63,15 +63,17 @@ def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
 def _only_sheet_part(names: list[str]) -> str | None:
     """The sheet's part when the workbook has exactly one sheet of any kind (most small
     workbooks): it needs no look-up in workbook.xml and its relationships."""
-    sheets = [n for n in names if _is_sheet_part(n)]
+    sheets = [n for n in names if n.startswith(_SHEET_DIRS) and _is_sheet_part(n)]
     return sheets[0] if len(sheets) == 1 and sheets[0].startswith("xl/worksheets/") else None
+
+
+#: The folders of a workbook's sheets of any kind.
+_SHEET_DIRS = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/", "xl/macrosheets/")
 
 
 def _is_sheet_part(name: str) -> bool:
     """A sheet of any kind (worksheet, chart, dialog or macro sheet) in a workbook's ZIP."""
-    return (name.startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/",
-                             "xl/macrosheets/")) and name.endswith(".xml")
-            and name.count("/") == 2)
+    return name.startswith(_SHEET_DIRS) and name.endswith(".xml") and name.count("/") == 2
 
 
 _EOCD = struct.Struct("<4s4H2LH")          # end of central directory record
@@ -168,6 +170,25 @@ def _entry_data(data: bytes, entry) -> tuple | None:
     return method, csize, size, local + _LOCAL.size + name_len + extra_len
 
 
+#: Inflated XML longer than this is searched by :func:`_has_mark` with numpy (bytes' own
+#: search is slow for ``<f``: ``<`` starts every tag).
+_NUMPY_FROM = 1 << 16
+
+
+def _has_mark(piece: bytes) -> bool:
+    """Whether ``piece`` contains one of :data:`_MARKS` (``t="e"`` or ``<f``): ``in`` for a
+    short piece, a few whole-array comparisons for a long one."""
+    if len(piece) < _NUMPY_FROM:
+        return _MARKS[0] in piece or _MARKS[1] in piece
+    a = np.frombuffer(piece, dtype=np.uint8)
+    if ((a[:-1] == ord("<")) & (a[1:] == ord("f"))).any():
+        return True
+    hit = a[:-4] == ord("t")
+    for k, ch in enumerate('="e"', start=1):
+        hit &= a[k:len(a) - 4 + k] == ord(ch)
+    return bool(hit.any())
+
+
 def _may_hold_errors(data: bytes, sheet: str) -> bool | None:
     """Whether the sheet's XML contains ``t="e"`` or ``<f`` (an error value or a formula),
     inflated a piece at a time and never held whole (a big sheet's XML is ten times its
@@ -178,7 +199,7 @@ def _may_hold_errors(data: bytes, sheet: str) -> bool | None:
     method, csize, size, start = got
     raw = memoryview(data)[start:start + csize]
     if method == 0:
-        return any(m in raw.tobytes() for m in _MARKS) if len(raw) == size else None
+        return _has_mark(raw.tobytes()) if len(raw) == size else None
     d = zlib.decompressobj(-15)
     tail = b""
     n = 0
@@ -187,12 +208,12 @@ def _may_hold_errors(data: bytes, sheet: str) -> bool | None:
             out = d.decompress(raw[i:i + _SCAN_IN])
             n += len(out)
             piece = tail + out
-            if any(m in piece for m in _MARKS):
+            if _has_mark(piece):
                 return True
             tail = piece[-4:]  # a mark split between two pieces
         out = d.flush()
         n += len(out)
-        if any(m in tail + out for m in _MARKS):
+        if _has_mark(tail + out):
             return True
     except zlib.error:
         return None
@@ -261,10 +282,13 @@ def xlsx_cell_errors(path: str | Path, sheet: str, data: bytes | None = None, *,
     return out
 
 
-def text_errors(cells: np.ndarray, rows: np.ndarray) -> list[tuple[int, int, str]]:
+def text_errors(cells: np.ndarray, rows: np.ndarray, *,
+                texts: frozenset[str] | None = None) -> list[tuple[int, int, str]]:
     """``(excel_row, column_index, text)`` of cells whose text is an Excel error value
-    (``cells``: a 2-D array of cell texts, ``rows``: the Excel row of each of its rows)."""
-    if not cells.size or ERROR_TEXTS.isdisjoint(cells.flat):  # errors are rare: one C pass
+    (``cells``: a 2-D array of cell texts, ``rows``: the Excel row of each of its rows;
+    ``texts``: texts that include every text of ``cells``, when known)."""
+    # errors are rare: one C pass over the cells, or none over a set of their texts
+    if not cells.size or ERROR_TEXTS.isdisjoint(cells.flat if texts is None else texts):
         return []
     width = cells.shape[1]
     return [(int(rows[k // width]), k % width, c) for k, c in enumerate(cells.flat)
@@ -272,12 +296,13 @@ def text_errors(cells: np.ndarray, rows: np.ndarray) -> list[tuple[int, int, str
 
 
 def cell_errors(path: str | Path, sheet: str | None, data: bytes | None, cells: np.ndarray,
-                rows: np.ndarray, *, scans: dict[str, bool | None] | None = None
-                ) -> list[tuple[int, int, str]]:
+                rows: np.ndarray, *, scans: dict[str, bool | None] | None = None,
+                texts: frozenset[str] | None = None) -> list[tuple[int, int, str]]:
     """Both kinds in a sheet read: error texts in ``cells`` (CSV, the openpyxl fallback) and,
     for a workbook, error values and formulas without a value in the sheet's XML
-    (:func:`xlsx_cell_errors`; ``data``: the workbook's bytes as read)."""
-    found = text_errors(cells, rows)
+    (:func:`xlsx_cell_errors`; ``data``: the workbook's bytes as read; ``texts``: see
+    :func:`text_errors`)."""
+    found = text_errors(cells, rows, texts=texts)
     if sheet is not None and os.path.splitext(path)[1].lower() in (".xlsx", ".xlsm"):
         found += xlsx_cell_errors(path, sheet, data, scans=scans)
     return found

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError
-from .grid import RawGrid, gc_paused, rows_to_cells
+from .grid import RawGrid, cells_and_texts, gc_paused
 from .guard import check_workbook
 
 __all__ = ["sheet_names", "read_xlsx"]
@@ -55,6 +55,13 @@ BLOCK_ROWS = 20_000
 def _calamine_cells(path: Path, sheet: str, wb=None, data: bytes | None = None) -> np.ndarray:
     """The sheet's cells as texts (:func:`~.grid.rows_to_cells`; row ``i`` is Excel row
     ``i + 1``), a sheet of more than :data:`BLOCK_ROWS` rows converted block by block."""
+    return _calamine_grid(path, sheet, wb, data)[0]
+
+
+def _calamine_grid(path: Path, sheet: str, wb=None, data: bytes | None = None
+                   ) -> tuple[np.ndarray, frozenset[str] | None]:
+    """:func:`_calamine_cells` and the distinct texts of the cells (None when a block was
+    converted column by column)."""
     from itertools import islice
 
     from python_calamine import CalamineWorkbook
@@ -67,26 +74,28 @@ def _calamine_cells(path: Path, sheet: str, wb=None, data: bytes | None = None) 
         ws = wb.get_sheet_by_name(sheet)
         start, end = ws.start, ws.end
         if start is None or end is None or end[0] + 1 <= BLOCK_ROWS:
-            return rows_to_cells(ws.to_python(skip_empty_area=False))
+            return cells_and_texts(ws.to_python(skip_empty_area=False))
         # iter_rows gives every row from the first (Excel row 1) and the columns from the
         # first one used: they go to the right of the empty ones
         c0, width = start[1], end[1] - start[1] + 1
         cells = np.empty((end[0] + 1, end[1] + 1), dtype=object)
         rows = ws.iter_rows()
         at = 0
+        texts: set[str] | None = set()  # the blocks' texts together
         while block := list(islice(rows, BLOCK_ROWS)):
-            part = rows_to_cells(block)
+            part, part_texts = cells_and_texts(block)
             del block
             if (part.shape[1] != width or at + part.shape[0] > cells.shape[0]):
                 break
             cells[at:at + part.shape[0], c0:] = part
             at += part.shape[0]
+            texts = None if texts is None or part_texts is None else texts | part_texts
         else:
             if at == cells.shape[0]:
-                return cells
+                return cells, (frozenset(texts) if texts is not None else None)
         # not the shape expected: the whole sheet at once
         del cells
-        return rows_to_cells(ws.to_python(skip_empty_area=False))
+        return cells_and_texts(ws.to_python(skip_empty_area=False))
     finally:
         if own:
             wb.close()
@@ -115,11 +124,11 @@ def _openpyxl_rows(path: Path, sheet: str, data: bytes | None = None) -> list[li
         wb.close()
 
 
-def _to_grid(rows: list[list] | np.ndarray, file: str, sheet: str, path: Path,
-             names: list[str]) -> RawGrid:
-    cells = rows if isinstance(rows, np.ndarray) else rows_to_cells(rows)
+def _to_grid(rows: list[list] | tuple[np.ndarray, frozenset[str] | None], file: str,
+             sheet: str, path: Path, names: list[str]) -> RawGrid:
+    cells, texts = rows if isinstance(rows, tuple) else cells_and_texts(rows)
     return RawGrid(cells=cells, rows=np.arange(1, cells.shape[0] + 1), file=file, sheet=sheet,
-                   path=path, sheets=tuple(names))
+                   path=path, sheets=tuple(names), texts=texts)
 
 
 def read_xlsx(path: str | Path, sheet: str | None = None, *, file: str | None = None,
@@ -176,7 +185,7 @@ def _read_sheet(path: Path, shown: str, names: list[str], sheet: str | None, eng
     for eng in engines:
         try:
             with gc_paused():
-                rows = (_calamine_cells(path, sheet, wb, data) if eng == "calamine"
+                rows = (_calamine_grid(path, sheet, wb, data) if eng == "calamine"
                         else _openpyxl_rows(path, sheet, data))
                 grid = _to_grid(rows, shown, sheet, path, names)
                 del rows  # freed before the collector runs again

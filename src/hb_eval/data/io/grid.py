@@ -135,7 +135,15 @@ _DICT_SAFE = frozenset({str, type(None), float, int, _dt.datetime, _dt.date, _dt
 
 
 def rows_to_cells(rows: Sequence[Sequence[object]]) -> np.ndarray:
-    """Rows of cell values (as a reader returns them) to a 2-D object array of texts.
+    """Rows of cell values (as a reader returns them) to a 2-D object array of texts
+    (:func:`cells_and_texts` without the texts)."""
+    return cells_and_texts(rows)[0]
+
+
+def cells_and_texts(rows: Sequence[Sequence[object]]
+                    ) -> tuple[np.ndarray, frozenset[str] | None]:
+    """Rows of cell values (as a reader returns them) to a 2-D object array of texts, and
+    the set of the distinct texts in it (None when the grid was converted column by column).
 
     Each distinct value is converted once. For the cell types the readers give (str, float,
     int, naive dates and times), where equal values always have equal texts, the whole grid is
@@ -149,7 +157,7 @@ def rows_to_cells(rows: Sequence[Sequence[object]]) -> np.ndarray:
     width = max(lengths, default=0)
     cells = np.empty((n, width), dtype=object)
     if n == 0 or width == 0:
-        return cells
+        return cells, frozenset()
     if lengths.count(width) != n:
         rows = [list(r) + [None] * (width - len(r)) for r in rows]
     flat = list(chain.from_iterable(rows))
@@ -162,13 +170,16 @@ def rows_to_cells(rows: Sequence[Sequence[object]]) -> np.ndarray:
             # other values need an entry: conv.get(v, v)
             conv = {v: cell_text(v) for v in distinct
                     if type(v) is not str or not v or v.isspace()}
-            return np.fromiter(map(conv.get, flat, flat), dtype=object,
-                               count=len(flat)).reshape(n, width)
+            texts = distinct.difference(conv)  # the non-blank str: their own texts
+            texts.update(conv.values())
+            texts.discard(None)
+            return (np.fromiter(map(conv.get, flat, flat), dtype=object,
+                                count=len(flat)).reshape(n, width), frozenset(texts))
     raw = np.empty((n, width), dtype=object)
     raw.reshape(-1)[:] = flat  # cells keep their Python values
     for j in range(width):
         cells[:, j] = column_texts(raw[:, j])
-    return cells
+    return cells, None
 
 
 @dataclass
@@ -200,6 +211,10 @@ class RawGrid:
     #: (:func:`~hb_eval.data.io.cell_errors.may_hold_errors` of the bytes read), when the
     #: process that read the grid scanned it already
     error_scan: dict[str, bool | None] = field(default_factory=dict)
+    #: the distinct texts of ``cells`` when the reader collected them
+    #: (:func:`cells_and_texts`), else None; lets a check that looks for certain texts
+    #: (personal identity codes, Excel error values) skip a grid that holds none
+    texts: frozenset[str] | None = None
 
 
 @dataclass
@@ -226,6 +241,9 @@ class RawTable:
     sheet: str | None = None
     meta: list[list[str]] = field(default_factory=list)
     path: Path | None = None
+    #: texts that include every text of ``data`` (the grid's :attr:`RawGrid.texts`), or None;
+    #: set to None by whoever writes new texts into ``data``
+    texts: frozenset[str] | None = None
 
     @property
     def excel_rows(self) -> np.ndarray:
@@ -339,4 +357,5 @@ def split_table(grid: RawGrid, header_index: int) -> RawTable:
     header, meta, body, rows = split_rows(grid, header_index)
     data = pd.DataFrame(body, index=pd.Index(rows, name="row"), dtype=object)
     return RawTable(header=header, data=data, header_row=int(grid.rows[header_index]) if len(grid.rows) else 1,
-                    file=grid.file, sheet=grid.sheet, meta=meta, path=grid.path)
+                    file=grid.file, sheet=grid.sheet, meta=meta, path=grid.path,
+                    texts=grid.texts)

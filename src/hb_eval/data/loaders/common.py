@@ -123,19 +123,44 @@ _SIX_DIGITS = re.compile(r"\d(?:[" + _ranges(privacy.INVISIBLE) + r"]*\d){5}")
 
 def _may_hold_hetu(texts: list[str]) -> list[str]:
     """The texts among ``texts`` with six digits in a row (:data:`_SIX_DIGITS`), found by one
-    search over all of them joined (a line break between two texts joins no digits)."""
+    search over all of them joined (a line break between two texts joins no digits): the
+    ASCII texts (no invisible character, no digit but 0-9) by whole-array arithmetic on their
+    bytes, the others by the regular expression."""
     if not texts:
         return []
-    joined = "\n".join(texts)
-    starts = [m.start() for m in _SIX_DIGITS.finditer(joined)]
-    if not starts:
+    ascii_ = list(map(str.isascii, texts))
+    out = _six_ascii_digits(list(compress(texts, ascii_)))
+    if not all(ascii_):
+        others = [t for t, a in zip(texts, ascii_) if not a]
+        joined = "\n".join(others)
+        starts = [m.start() for m in _SIX_DIGITS.finditer(joined)]
+        out += _texts_at(others, starts)
+    return out
+
+
+def _six_ascii_digits(texts: list[str]) -> list[str]:
+    """:func:`_may_hold_hetu` of ASCII texts: six of 0-9 in a row, counted in a sliding
+    window over the bytes of the texts joined."""
+    if not texts:
+        return []
+    b = np.frombuffer("\n".join(texts).encode("ascii"), dtype=np.uint8)
+    if len(b) < 6:
+        return []
+    digit = ((b >= ord("0")) & (b <= ord("9"))).astype(np.int32)
+    total = np.concatenate([[0], np.cumsum(digit)])
+    return _texts_at(texts, np.flatnonzero(total[6:] - total[:-6] == 6))
+
+
+def _texts_at(texts: list[str], starts) -> list[str]:
+    """The texts in which the offsets ``starts`` into ``"\n".join(texts)`` fall."""
+    if not len(starts):
         return []
     ends = np.cumsum([len(t) + 1 for t in texts])  # one past each text's separator
     return [texts[i] for i in np.unique(np.searchsorted(ends, starts, side="right"))]
 
 
-def hetu_mask(s: pd.Series) -> np.ndarray:
-    """Boolean mask of cells holding a valid henkilötunnus.
+def hetu_mask(s: pd.Series | np.ndarray) -> np.ndarray:
+    """Boolean mask of cells holding a valid henkilötunnus (``s``: a Series or a 1-D array).
 
     Each distinct text is looked at once; texts shorter than a code (10 characters) are
     skipped, and the others are screened together by one regular-expression search for six
@@ -143,23 +168,27 @@ def hetu_mask(s: pd.Series) -> np.ndarray:
     any code (nearly every column) is answered from the set of its distinct values, without
     factorising it.
     """
-    values = s.to_numpy(dtype=object)
+    values = (s if isinstance(s, np.ndarray) else s.to_numpy()).astype(object, copy=False)
     distinct = set(values.tolist())
     distinct.discard(None)
-    if set(map(type, distinct)) <= {str}:
-        # the texts long enough to hold a code, picked without a Python-level loop
-        texts = list(distinct)
-        long = list(compress(texts, map(_HETU_LEN.__le__, map(len, texts))))
-        found = {u for u in _may_hold_hetu(long) if privacy.contains_hetu(u)}
-    else:
-        found = {u for u in distinct if len(str(u)) >= _HETU_LEN
-                 and privacy.contains_hetu(str(u))}
+    found = _with_hetu(distinct)
     if not found:
         return np.zeros(len(values), dtype=bool)
     codes, uniq = pd.factorize(values, use_na_sentinel=True)
     flags = np.zeros(len(uniq) + 1, dtype=bool)
     flags[:-1] = [u in found for u in uniq]
     return flags[codes]
+
+
+def _with_hetu(distinct) -> set:
+    """The values among ``distinct`` (a set of cell values, no None) that hold a valid
+    henkilötunnus (:func:`hetu_mask`'s screen)."""
+    if set(map(type, distinct)) <= {str}:
+        # the texts long enough to hold a code, picked without a Python-level loop
+        texts = list(distinct)
+        long = list(compress(texts, map(_HETU_LEN.__le__, map(len, texts))))
+        return {u for u in _may_hold_hetu(long) if privacy.contains_hetu(u)}
+    return {u for u in distinct if len(str(u)) >= _HETU_LEN and privacy.contains_hetu(str(u))}
 
 
 class SourceSheet:
@@ -197,6 +226,11 @@ class SourceSheet:
                            else np.full(self.n, table.sheet, dtype=object))
         self.alive = np.ones(self.n, dtype=bool)
         self.client_id: np.ndarray = np.full(self.n, None, dtype=object)
+        #: the cells column by column (``_cells[i]``: column ``table.data.columns[i]``), each
+        #: column contiguous: :meth:`values` and :meth:`raw` read them without pandas
+        # (a view of the table's cells where pandas gives one; copied before the guard writes)
+        self._cells = np.ascontiguousarray(table.data.to_numpy(dtype=object).T)
+        self._at = {pos: i for i, pos in enumerate(table.data.columns)}
 
     @property
     def file(self) -> str:
@@ -226,7 +260,19 @@ class SourceSheet:
         pos = self.cols.get(name)
         if pos is None:
             return pd.Series([None] * self.n, dtype=object)
-        return self.table.data[pos].reset_index(drop=True)
+        return pd.Series(self._cells[self._at[pos]], dtype=object, name=pos)
+
+    def values(self, name: str) -> np.ndarray:
+        """:meth:`raw` as a 1-D object array (read only: a view of the sheet's cells)."""
+        pos = self.cols.get(name)
+        if pos is None:
+            return np.full(self.n, None, dtype=object)
+        return self._cells[self._at[pos]]
+
+    def block(self, names: Iterable[str]) -> np.ndarray:
+        """The columns ``names`` (each present) side by side: a (rows x columns) object
+        array, a copy."""
+        return self._cells[[self._at[self.cols[n]] for n in names]].T
 
     def drop(self, mask, reason: str, detail: str | Iterable[str], column: str | None = None) -> np.ndarray:
         """Quarantine the rows where ``mask`` and still alive; returns the rows newly dropped."""
@@ -259,16 +305,25 @@ class SourceSheet:
         """
         from . import parse as P
 
-        ids = P.client_ids(self.raw("client_id"))
+        codes, ids = self._client_ids(blank_ok)
+        return P.client_id_frame(codes, ids, pd.RangeIndex(self.n))
+
+    def check_client_ids(self, *, blank_ok: bool = False) -> None:
+        """:meth:`read_client_ids` for a loader that needs no more than :attr:`client_id`
+        (no table of the parts is made)."""
+        self._client_ids(blank_ok)
+
+    def _client_ids(self, blank_ok: bool) -> tuple[np.ndarray, np.ndarray]:
+        from . import parse as P
+
+        codes, ids = P.client_id_codes(self.values("client_id"))
         if not blank_ok:
-            self.drop(ids["status"].eq("blank"), "missing_required", "client number is blank",
-                      "client_id")
-        self.drop(ids["status"].eq("invalid"), "bad_client_id",
+            self.drop(codes < 0, "missing_required", "client number is blank", "client_id")
+        self.drop((codes >= 0) & np.equal(ids, None)[codes], "bad_client_id",
                   "not a valid client number (7 digits: pilot 01-06, group 1-6, worker, "
                   "sequence)", "client_id")
-        self.client_id = ids["client_id"].astype(object).where(ids["client_id"].notna(),
-                                                               None).to_numpy()
-        return ids
+        self.client_id = ids[codes]
+        return codes, ids
 
     def guard_personal_ids(self, free_text: Iterable[str] | None = None,
                            key_columns: Iterable[str] = ("client_id",)) -> None:
@@ -285,16 +340,25 @@ class SourceSheet:
             free_text = [n for n, c in cols.items() if getattr(c, "dtype", "") == "free_text"]
         free_pos = {self.cols[c] for c in free_text if c in self.cols}
         key_pos = {self.cols[c]: c for c in key_columns if c in self.cols}
+        if self.table.texts is not None and not _with_hetu(self.table.texts):
+            return  # no text of the grid read holds a code (nearly every sheet)
         data = self.table.data
-        for pos in list(data.columns):
-            col = data[pos]
-            mask = hetu_mask(col)
+        cells = self._cells
+        # every cell at once: a sheet without any code is done in one pass
+        hits = hetu_mask(cells.ravel()).reshape(cells.shape)
+        if not hits.any():
+            return
+        self.table.texts = None  # (cells are rewritten below)
+        if not cells.flags.writeable:
+            cells = self._cells = cells.copy()
+        for i, pos in enumerate(data.columns):
+            mask = hits[i]
             if not mask.any():
                 continue
-            vals = col.to_numpy(dtype=object).copy()
+            vals = cells[i].copy()
             if pos in free_pos:
                 vals[mask] = [privacy.redact(v) for v in vals[mask]]
-                data[pos] = vals
+                data[pos] = cells[i] = vals
                 continue
             if pos in key_pos:
                 # a code where the client number should be: the row cannot be loaded
@@ -302,7 +366,7 @@ class SourceSheet:
                           "a personal identity code where the client number should be; "
                           "row not loaded", key_pos[pos])
                 vals[mask] = None
-                data[pos] = vals
+                data[pos] = cells[i] = vals
                 continue
             head = self.table.header[pos] if pos < len(self.table.header) else ""
             self.ctx.quarantine.cells(
@@ -310,7 +374,7 @@ class SourceSheet:
                 head or f"column {pos + 1}", "personal_id_found",
                 "the cell holds a personal identity code; not loaded")
             vals[mask] = None
-            data[pos] = vals
+            data[pos] = cells[i] = vals
 
 
 def open_table(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
@@ -383,7 +447,7 @@ def _quarantine_cell_errors(ctx: LoadContext, path: str | Path, real_sheet: str 
     from ..io.cell_errors import cell_errors
 
     found = cell_errors(path, real_sheet, data, table.data.to_numpy(dtype=object),
-                        table.excel_rows, scans=scans)
+                        table.excel_rows, scans=scans, texts=table.texts)
     for col, rows in record_cell_errors(ctx, table.file, table.sheet, table.header,
                                         table.excel_rows, table.data.shape[1], found):
         table.data.loc[rows, table.data.columns[col]] = None

@@ -19,7 +19,7 @@ __all__ = ["load"]
 
 def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     sh = open_sheet(ctx, path, sheet=None, required=["client_id", "form"])
-    sh.read_client_ids()
+    sh.check_client_ids()
 
     form, fbad = P.codes(ctx.schema, "form", sh.raw("form"))
     sh.drop(sh.raw("form").isna().to_numpy(), "missing_required", "form (Lomake) is blank", "form")

@@ -18,7 +18,7 @@ from .. import parsing
 from ..io import RawTable
 
 __all__ = ["client_ids", "dates", "numbers", "durations", "codes", "resolve", "layout_sheet",
-           "item_columns", "item_scales", "item_values", "items_not_in_form",
+           "item_columns", "item_scales", "item_values", "item_answers", "items_not_in_form",
            "worker_codes", "age_group"]
 
 
@@ -103,25 +103,88 @@ def client_ids(s: pd.Series) -> pd.DataFrame:
         client_id (NA unless valid), pilot_code ("01".."06"), group_code ("1".."6"),
         worker ("04-07"), status (``ok``, ``blank``, ``invalid``); index as ``s``.
     """
-    codes, uniq = _factorize(s)
+    codes, ids = client_id_codes(s.to_numpy(dtype=object))
+    return client_id_frame(codes, ids, s.index)
+
+
+#: Pilot numbers (00-99) and group digits that exist, as look-up tables of code points' values.
+_PILOT_OK = np.isin(np.arange(100), [int(k) for k in parsing.PILOTS])
+_GROUP_OK = np.isin(np.arange(10), [int(k) for k in parsing.GROUPS])
+#: (length, positions of the digits, positions of one-character separators) of the client
+#: number spellings :func:`client_id_codes` reads without the regex.
+_ID_LAYOUTS = ((7, list(range(7)), []), (6, list(range(6)), []),
+               (10, [0, 1, 3, 5, 6, 8, 9], [2, 4, 7]))
+#: The separators of those spellings (hyphen-minus, space): code points.
+_ID_SEPARATORS = [ord("-"), ord(" ")]
+
+
+def client_id_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`client_ids` as arrays: per cell the index into the distinct values (-1:
+    blank), and per distinct value (a last entry for blanks) its client number or None, so
+    ``ids[codes]`` is the cells'."""
+    codes, uniq = pd.factorize(cells, use_na_sentinel=True)
+    uniq = np.asarray(uniq, dtype=object)
     ids = np.empty(len(uniq) + 1, dtype=object)
+    ids[-1] = None
+    rest = np.arange(len(uniq))
+    if len(uniq) and set(map(type, uniq)) == {str}:
+        # the usual spellings (seven digits, six that lost the leading zero, PP-G-TT-NN or
+        # PP G TT NN) as the scalar parser reads them: the digits when the pilot (01-06) and
+        # group (1-6) exist, else None; compared as code points, no Python call per text
+        lengths = np.fromiter(map(len, uniq), dtype=np.int64, count=len(uniq))
+        done = []
+        for width, digit_at, sep_at in _ID_LAYOUTS:
+            at = np.flatnonzero(lengths == width)
+            if not at.size:
+                continue
+            points = uniq[at].astype(f"U{width}").view(np.uint32).reshape(-1, width)
+            d = points[:, digit_at].astype(np.int64) - ord("0")
+            fits = ((d >= 0) & (d <= 9)).all(axis=1)
+            if sep_at:
+                fits &= np.isin(points[:, sep_at], _ID_SEPARATORS).all(axis=1)
+            at, d = at[fits], d[fits]
+            if width == 6:  # "0" + the text
+                d = np.concatenate([np.zeros((len(d), 1), dtype=np.int64), d], axis=1)
+            known = _PILOT_OK[d[:, 0] * 10 + d[:, 1]] & _GROUP_OK[d[:, 2]]
+            texts = (uniq[at] if width == 7 else np.array(
+                ["0" + t for t in uniq[at]] if width == 6
+                else [t[0:2] + t[3] + t[5:7] + t[8:10] for t in uniq[at]], dtype=object))
+            ids[at] = np.where(known, texts, None)
+            done.append(at)
+        if done:
+            rest = np.setdiff1d(rest, np.concatenate(done), assume_unique=True)
     # a text (every grid cell is one) through the scalar parser's own fast path, with its
     # length limit; anything else through the scalar parser
     cid_of_text = parsing._cid_of_text
-    ids[:-1] = [(cid_of_text(u) if len(u) <= 64 else None) if type(u) is str
-                else parsing.normalize_client_id(u) for u in uniq]
-    ids[-1] = None
+    ids[rest] = [(cid_of_text(u) if len(u) <= 64 else None) if type(u) is str
+                 else parsing.normalize_client_id(u) for u in uniq[rest]]
+    return codes, ids
 
-    # the parts of each distinct number, spread back over the cells
-    pilot, group, worker = (np.empty(len(ids), dtype=object) for _ in range(3))
-    pilot[:] = [c[0:2] if c is not None else None for c in ids]
-    group[:] = [c[2:3] if c is not None else None for c in ids]
-    worker[:] = [f"{c[0:2]}-{c[3:5]}" if c is not None else None for c in ids]
-    ok = np.array([c is not None for c in ids], dtype=bool)[codes]
+
+def _texts_of_points(points: np.ndarray) -> np.ndarray:
+    """Rows of code points (uint32, no NUL) as an object array of str."""
+    width = points.shape[1]
+    return np.ascontiguousarray(points).view(f"U{width}").ravel().astype(object)
+
+
+def client_id_frame(codes: np.ndarray, ids: np.ndarray, index) -> pd.DataFrame:
+    """The :func:`client_ids` table of :func:`client_id_codes`' arrays."""
+    # the parts of each distinct number (seven digits), cut from its code points and spread
+    # back over the cells
+    valid = np.not_equal(ids, None)
+    pilot, group, worker = (np.full(len(ids), None, dtype=object) for _ in range(3))
+    if valid.any():
+        points = ids[valid].astype("U7").view(np.uint32).reshape(-1, 7)
+        dash = np.full((len(points), 1), ord("-"), dtype=np.uint32)
+        pilot[valid] = _texts_of_points(points[:, 0:2])
+        group[valid] = _texts_of_points(points[:, 2:3])
+        worker[valid] = _texts_of_points(np.concatenate([points[:, 0:2], dash, points[:, 3:5]],
+                                                        axis=1))
+    ok = valid[codes]
     status = np.where(codes < 0, "blank", np.where(ok, "ok", "invalid"))
     return pd.DataFrame({"client_id": ids[codes], "pilot_code": pilot[codes],
                          "group_code": group[codes], "worker": worker[codes], "status": status},
-                        index=s.index)
+                        index=index)
 
 
 def numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -299,7 +362,18 @@ def item_values(schema: Any, s: pd.Series, column: str | None = None) -> tuple[p
         None (answered), ``not_answered`` (blank), a missing reason of the schema
         (``dont_know``), or ``bad`` (non-blank, no number, label or missing code).
     """
-    codes, uniq = _factorize(s)
+    codes, vals, miss = item_answers(schema, s.to_numpy(dtype=object))
+    return (pd.Series(vals[codes], index=s.index, dtype="float64"),
+            pd.Series(miss[codes], index=s.index, dtype=object))
+
+
+def item_answers(schema: Any, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`item_values` of any number of cells (a 1-D object array, e.g. several item
+    columns raveled) as arrays: per cell the index into the distinct texts (-1: blank), and
+    per distinct text (a last entry for blanks) its value and its missing marker, so
+    ``values[codes]`` and ``missing[codes]`` are the cells'."""
+    codes, uniq = pd.factorize(cells, use_na_sentinel=True)
+    uniq = np.asarray(uniq, dtype=object)
     # per distinct text: the number (as numbers() parses it), else a missing code, an answer
     # label or "bad"; spread back over the cells by index
     vals = _floats_of_distinct(uniq, parsing.parse_number, parsing.parse_numbers)
@@ -318,8 +392,7 @@ def item_values(schema: Any, s: pd.Series, column: str | None = None) -> tuple[p
             vals[i] = lab
         else:
             miss[i] = "bad"
-    return (pd.Series(vals[codes], index=s.index, dtype="float64"),
-            pd.Series(miss[codes], index=s.index, dtype=object))
+    return codes, vals, miss
 
 
 def items_not_in_form(schema: Any, form: pd.Series) -> dict[str, np.ndarray]:

@@ -31,6 +31,9 @@ __all__ = ["load_questionnaire", "MISSING_DTYPE"]
 MISSING_DTYPE = pd.CategoricalDtype(ITEM_MISSING)
 MISSING_CODE = {m: i for i, m in enumerate(ITEM_MISSING)}
 MISSING_CODE["bad"] = MISSING_CODE["quarantined"]
+#: Item cells parsed together at most (a questionnaire's item columns are taken this many
+#: cells at a time).
+_CHUNK_CELLS = 1 << 21
 
 def load_questionnaire(files: list[Path], ctx: LoadContext, *, sheet: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Load the files of one questionnaire source.
@@ -63,7 +66,7 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
     item_pos = P.item_columns(schema, sh.table, sh.cols)
     n = sh.n
 
-    sh.read_client_ids()
+    sh.check_client_ids()
 
     wave, wave_bad = (P.codes(schema, "wave", sh.raw("wave")) if sh.has("wave")
                       else (pd.Series([None] * n, dtype=object), pd.Series(False, index=range(n))))
@@ -82,14 +85,15 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
     sh.bad_cells(date_bad.to_numpy() & recorded, "date", "bad_date", "not a readable date")
     date = screen_dates(sh, "date", date, row_level=~recorded)
 
-    rid = pd.Series([v.strip() if isinstance(v, str) else v
-                     for v in sh.raw("response_id").to_numpy(dtype=object)], dtype=object)
-    no_id = rid.isna().to_numpy()
+    rid = np.empty(n, dtype=object)
+    rid[:] = [v.strip() if isinstance(v, str) else v for v in sh.values("response_id")]
+    no_id = pd.isna(rid)
     if no_id.any():  # <source>:<file>:<row> where the file gives no id
         rid[no_id] = [f"{source}:{f}:{r}" for f, r in zip(sh.row_files[no_id], sh.rows[no_id])]
-    dup_id = (rid.duplicated(keep="first") & pd.Series(sh.alive)).to_numpy()
+    dup_id = pd.Series(rid, dtype=object).duplicated(keep="first").to_numpy() & sh.alive
     # a repeated id can only be a repeated response if it is not already gone
-    first_alive = ~rid.where(sh.alive).duplicated(keep="first").to_numpy()
+    first_alive = ~pd.Series(np.where(sh.alive, rid, np.nan), dtype=object).duplicated(
+        keep="first").to_numpy()
     sh.drop(dup_id & ~first_alive, "duplicate", "response id already on an earlier row",
             "response_id")
 
@@ -104,42 +108,55 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
     keep = sh.alive
     n_keep = int(keep.sum())
     responses = pd.DataFrame({
-        "response_id": rid.to_numpy(), "source": source, "client_id": sh.client_id,
+        "response_id": rid, "source": source, "client_id": sh.client_id,
         "date": date.to_numpy(), "wave_recorded": wave.to_numpy(), "form_version": form.to_numpy(),
         "language": language.to_numpy(), "file": sh.row_files, "row": sh.rows,
     })[keep].reset_index(drop=True)
     responses["_rix"] = np.arange(n_keep, dtype=np.int64)
 
-    # items, long, response-major: a (responses x items) grid of values and missing codes,
-    # filled one item column at a time (vectorised per column)
+    # items, long, response-major: a (responses x items) grid of values and missing codes.
+    # The item columns are parsed together (each distinct answer once, over all of them),
+    # then checked column by column as whole arrays
     scales = P.item_scales(schema)
     not_in_form = P.items_not_in_form(schema, form)
     codes = list(scales)
     V = np.full((n, len(codes)), np.nan)
     M = np.full((n, len(codes)), MISSING_CODE["not_in_form"], dtype=np.int8)
-    for k, code in enumerate(codes):
-        if code not in item_pos:
-            continue  # no column for the item: structurally absent
-        lo, hi = scales[code]
-        name = f"item:{code}"
-        sh.cols[name] = item_pos[code]
-        val, missing = P.item_values(schema, sh.raw(name))
-        v = val.to_numpy(dtype="float64").copy()
-        out_rng = ~np.isnan(v) & ((v < lo) | (v > hi))
-        non_int = ~np.isnan(v) & ~out_rng & (v != np.round(v))
-        bad = missing.eq("bad").to_numpy()
-        sh.bad_cells(out_rng, name, "out_of_range", f"outside the item's scale {lo:g}–{hi:g}")
-        sh.bad_cells(non_int, name, "bad_value", "not a whole number on the item's scale")
-        sh.bad_cells(bad, name, "bad_value", "neither a number nor a known code")
-        m = missing_codes(missing)
+    present = [k for k, code in enumerate(codes) if code in item_pos]
+    for k in present:
+        sh.cols[f"item:{codes[k]}"] = item_pos[codes[k]]
+    # a few item columns at a time (a chunk's temporaries stay small at any scale)
+    step = max(1, _CHUNK_CELLS // max(n, 1))
+    for at in range(0, len(present), step):
+        ks = present[at:at + step]
+        names = [f"item:{codes[k]}" for k in ks]
+        cell_codes, vals, miss = P.item_answers(schema, sh.block(names).ravel(order="F"))
+        cell_codes = cell_codes.reshape(n, len(ks), order="F")
+        v = vals[cell_codes]
+        m = missing_table(miss)[cell_codes]
+        bad = np.array([x == "bad" for x in miss], dtype=bool)[cell_codes]
+        del cell_codes
+        lo = np.array([scales[codes[k]][0] for k in ks])
+        hi = np.array([scales[codes[k]][1] for k in ks])
+        answered = ~np.isnan(v)
+        out_rng = answered & ((v < lo) | (v > hi))
+        non_int = answered & ~out_rng & (v != np.round(v))
+        for j, (k, name) in enumerate(zip(ks, names)):
+            lo_k, hi_k = scales[codes[k]]
+            sh.bad_cells(out_rng[:, j], name, "out_of_range",
+                         f"outside the item's scale {lo_k:g}–{hi_k:g}")
+            sh.bad_cells(non_int[:, j], name, "bad_value", "not a whole number on the item's scale")
+            sh.bad_cells(bad[:, j], name, "bad_value", "neither a number nor a known code")
         q_mask = out_rng | non_int | bad
         m[q_mask] = MISSING_CODE["quarantined"]
         v[q_mask] = np.nan
-        structural = not_in_form.get(code)
-        if structural is not None:
-            m[structural & (m == MISSING_CODE["not_answered"])] = MISSING_CODE["not_in_form"]
-        V[:, k] = v
-        M[:, k] = m
+        for j, k in enumerate(ks):
+            structural = not_in_form.get(codes[k])
+            if structural is not None:
+                col = m[:, j]
+                col[structural & (col == MISSING_CODE["not_answered"])] = MISSING_CODE["not_in_form"]
+        V[:, ks] = v
+        M[:, ks] = m
     items = pd.DataFrame({
         "_rix": np.repeat(np.arange(n_keep, dtype=np.int64), len(codes)),
         "item": pd.Categorical.from_codes(np.tile(np.arange(len(codes)), n_keep),
@@ -150,8 +167,8 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
     return responses, items
 
 
-def missing_codes(missing: pd.Series) -> np.ndarray:
-    """Category codes of the item ``missing`` column from :func:`parse.item_values`' markers.
+def missing_table(markers) -> np.ndarray:
+    """Category codes (int8) of the item ``missing`` markers of :func:`parse.item_answers`.
 
     None (answered) is NA (-1); a schema missing reason that is not one of the contract's
     categories counts as ``dont_know`` (*decision*: every shipped missing code is a don't-know).
@@ -161,6 +178,4 @@ def missing_codes(missing: pd.Series) -> np.ndarray:
             return -1
         return MISSING_CODE.get(m, MISSING_CODE["dont_know"])
 
-    codes, uniq = pd.factorize(missing.to_numpy(dtype=object), use_na_sentinel=True)
-    table = np.array([code(u) for u in uniq] + [-1], dtype=np.int8)
-    return table[codes]
+    return np.array([code(u) for u in markers], dtype=np.int8)

@@ -32,29 +32,36 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     sh = open_sheet(ctx, path)
     version = "HB" if any(sh.has(h) for h in HB_ITEMS) else "Verrokki"
 
-    sh.read_client_ids()
+    sh.check_client_ids()
 
     out = {"client_id": sh.client_id, "version": version}
     scales = P.item_scales(ctx.schema)
+    have = [code for code in ITEMS + HB_ITEMS if sh.has(code)]
+    if have:  # the item columns parsed together: each distinct answer once
+        cell_codes, vals, miss = P.item_answers(ctx.schema, sh.block(have).ravel(order="F"))
+        cell_codes = cell_codes.reshape(sh.n, len(have), order="F")
+        values = vals[cell_codes]
+        bads = np.array([m == "bad" for m in miss], dtype=bool)[cell_codes]
     for code in ITEMS + HB_ITEMS:
         if not sh.has(code):
             out[code] = np.full(sh.n, np.nan)
             continue
         lo, hi = scales.get(code, (1, 5))
-        val, missing = P.item_values(ctx.schema, sh.raw(code), column=code)
-        out_rng = (val.notna() & ((val < lo) | (val > hi) | (val != np.round(val)))).to_numpy()
-        bad = missing.eq("bad").to_numpy()
+        j = have.index(code)
+        v = values[:, j].copy()
+        out_rng = ~np.isnan(v) & ((v < lo) | (v > hi) | (v != np.round(v)))
+        bad = bads[:, j]
         sh.bad_cells(out_rng, code, "out_of_range", f"not a code {lo:g}–{hi:g}")
         sh.bad_cells(bad, code, "bad_value", "neither a code nor a known answer label")
-        v = val.to_numpy(dtype="float64").copy()
         v[out_rng | bad] = np.nan
         out[code] = v
 
     grade, gbad = P.numbers(sh.raw("grade"))
-    g_out = (grade.notna() & ((grade < 4) | (grade > 10))).to_numpy()
+    g = grade.to_numpy(dtype="float64")
+    g_out = ~np.isnan(g) & ((g < 4) | (g > 10))
     sh.bad_cells(gbad.to_numpy(), "grade", "bad_value", "not a number")
     sh.bad_cells(g_out, "grade", "out_of_range", "not a grade 4–10")
-    out["grade"] = grade.where(~pd.Series(g_out)).to_numpy()
+    out["grade"] = np.where(g_out, np.nan, g)
 
     ws, wbad = P.codes(ctx.schema, "work_status", sh.raw("work_status"))
     sh.bad_cells(wbad.to_numpy(), "work_status", "unknown_code", "not a known work status")
