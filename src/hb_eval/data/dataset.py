@@ -36,7 +36,7 @@ from ..config import Config, load_config, real_path
 from ..errors import HbEvalError, InputError
 from .. import privacy
 from .io import batch
-from .loaders.common import LoadContext, display_path, display_paths
+from .loaders.common import LoadContext, display_path, display_paths, parsed_for_taking, take_parsed
 from .loaders.parse import layout_sheet
 from .loaders.tables import ARMS, conform, empty
 from .inventory import UNREAD_FILE_COLUMNS, unmatched_files
@@ -386,33 +386,7 @@ def _parsed_whole(path: Path, file: str, source: str):
         got = loader.load([path], ctx)
     except Exception:  # noqa: BLE001 - the loader reads it again and reports it
         return None
-    q = ctx.quarantine
-    recs = q.file_records
-    if (privacy.placeholders_numbered() or not recs or any(r.shown != file for r in recs)
-            or len({r.sha256 for r in recs}) != 1):
-        return None
-    return recs[0].sha256, (got, [(r.source, r.path, r.sheet, r.rows, r.display) for r in recs],
-                            q.take_since(0), q.unread_sheets_frame().to_dict("records"))
-
-
-def _taken_whole(ahead: batch.GridsAhead, path: Path, q: Quarantine, base_dir) -> Any:
-    """The file as :func:`_parsed_whole` parsed it (its files, records and unread sheets put in
-    ``q`` as the loader here would), or None: load it here. The bytes are read and hashed
-    here, and taken only when they are the bytes the worker parsed."""
-    from .io import read_input
-
-    shown = display_path(path, base_dir)
-    _, read = read_input(path, file=shown)
-    got = ahead.take_parsed(path, shown, read.sha256)
-    if got is None:
-        return None
-    result, recs, records, unread = got
-    for source, file, sheet, rows, display in recs:
-        q.add_file(source, file, read.sha256, sheet, rows, read=read, display=display)
-    q.put_back(records)
-    for u in unread:
-        q.add_unread_sheet(**u)
-    return result
+    return parsed_for_taking(ctx.quarantine, file, got)
 
 
 def _diaries_whole(paths: list[Path]):
@@ -779,7 +753,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         for p in paths:
             try:
                 claim(source, p)
-                got = (_taken_whole(grids_ahead, p, q, cfg.base_dir)
+                got = (take_parsed(grids_ahead, p, q, cfg.base_dir)
                        if source in parsed_whole else None)
                 outs.append(got if got is not None else fn([p], ctx(source), *args))
             except InputError as exc:

@@ -28,6 +28,7 @@ from ..io import RawTable, read_input, read_table, split_table, table_of
 from ..quarantine import Quarantine, sheet_key
 
 __all__ = ["LoadContext", "SourceSheet", "display_path", "display_paths", "open_sheet", "open_table",
+           "parsed_for_taking", "take_parsed",
            "open_tables", "require", "hetu_mask"]
 
 
@@ -519,3 +520,40 @@ def require(sheet: SourceSheet, names: Iterable[str]) -> None:
                          f"{sheet.table.header_row}: check the column names or the schema's "
                          "aliases)", file=sheet.file, sheet=sheet.sheet,
                          code="missing_column")
+
+
+# -- files parsed in a pool's worker ---------------------------------------------------------
+def parsed_for_taking(q: Quarantine, file: str, result: Any) -> tuple | None:
+    """A worker's parse of one file, as the loading process takes it (:func:`take_parsed`):
+    ``(sha256, (result, file records, quarantine records, unread sheets))``, or None when the
+    result could differ from the parse in the loading process: the file is shown under another
+    name, its sheets were read from other bytes, or the privacy gate numbered a placeholder
+    (placeholders are numbered in the order of the whole load, in the loading process).
+
+    ``q``: the worker's own quarantine of this parse alone."""
+    recs = q.file_records
+    if (privacy.placeholders_numbered() or not recs or any(r.shown != file for r in recs)
+            or len({r.sha256 for r in recs}) != 1):
+        return None
+    return recs[0].sha256, (result, [(r.source, r.path, r.sheet, r.rows, r.display)
+                                     for r in recs],
+                            q.take_since(0), q.unread_sheets_frame().to_dict("records"))
+
+
+def take_parsed(ahead: Any, path: Path, q: Quarantine, base_dir: Path | None) -> Any:
+    """The file as a pool's worker parsed it (:func:`parsed_for_taking`; ``ahead``: the
+    load's ``GridsAhead``), its file records, quarantine records and unread sheets put in
+    ``q`` where the parse here would put them; or None: parse it here. The bytes are read and
+    hashed here, and taken only when they are the bytes the worker parsed."""
+    shown = display_path(path, base_dir)
+    _, read = read_input(path, file=shown)
+    got = ahead.take_parsed(path, shown, read.sha256)
+    if got is None:
+        return None
+    result, recs, records, unread = got
+    for source, file, sheet, rows, display in recs:
+        q.add_file(source, file, read.sha256, sheet, rows, read=read, display=display)
+    q.put_back(records)
+    for u in unread:
+        q.add_unread_sheet(**u)
+    return result

@@ -24,9 +24,8 @@ import pandas as pd
 from . import parse as P
 from ..plausibility import screen_amounts, screen_dates
 from ... import privacy
-from ..io import read_input
 from ..quarantine import Quarantine
-from .common import LoadContext, display_path, open_sheet
+from .common import LoadContext, open_sheet, parsed_for_taking, take_parsed
 from .tables import shared_strings
 
 __all__ = ["load", "CENT"]
@@ -112,16 +111,10 @@ def parse_ahead(path: Path, file: str, source: str, schema, base_dir, schemas, l
         df = _one(path, ctx)
     except Exception:  # noqa: BLE001 - the loader reads it again and reports it
         return None
-    files = q.file_records
-    if (privacy.placeholders_numbered() or len(files) != 1
-            or files[0].path != file or files[0].display is not None):
-        return None
-    rec = files[0]
     # cast here to the tidy table's string dtype, not by conform (client_id: never blank here)
     for c in ("client_id", "service", "unit", "file"):
         df[c] = shared_strings(df[c])
-    return rec.sha256, (df, [(rec.source, rec.path, rec.sheet, rec.rows)], q.take_since(0),
-                        q.unread_sheets_frame().to_dict("records"))
+    return parsed_for_taking(q, file, df)
 
 
 def _taken(path: Path, ctx: LoadContext) -> pd.DataFrame | None:
@@ -130,18 +123,7 @@ def _taken(path: Path, ctx: LoadContext) -> pd.DataFrame | None:
     taken only when they are the bytes the worker parsed."""
     if ctx.ahead is None or not hasattr(ctx.ahead, "take_parsed"):
         return None
-    shown = display_path(path, ctx.base_dir)
-    _, read = read_input(path, file=shown)
-    got = ctx.ahead.take_parsed(path, shown, read.sha256)
-    if got is None:
-        return None
-    df, files, records, unread = got
-    for source, file, sheet, rows in files:
-        ctx.quarantine.add_file(source, file, read.sha256, sheet, rows, read=read)
-    ctx.quarantine.put_back(records)
-    for u in unread:
-        ctx.quarantine.add_unread_sheet(**u)
-    return df
+    return take_parsed(ctx.ahead, path, ctx.quarantine, ctx.base_dir)
 
 
 def load(files: list[Path], ctx: LoadContext) -> pd.DataFrame:
