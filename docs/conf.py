@@ -65,7 +65,8 @@ numpydoc_validation_checks = {"GL08"}  # GL08: the object does not have a docstr
 # these are documented by "#:" comments, which numpydoc does not see
 numpydoc_validation_exclude = {r"\._[a-z]", r"\.__[a-z]+__$", r"^hb_eval\..*\.model_config$",
                                r"^hb_eval\.stats\.bootstrap\.THREADS$",
-                               r"^hb_eval\.data\.loaders\.common\.LoadContext\.(limits|schemas|ahead)$"}
+                               r"^hb_eval\.data\.loaders\.common\.LoadContext\.(limits|schemas|ahead)$",
+                               r"^hb_eval\.data\.io\.grid\.Raw(Grid|Table)\.texts$"}
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"hb_eval {version}"
