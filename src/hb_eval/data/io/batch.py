@@ -121,7 +121,7 @@ def _read_one(path: Path, file: str, sheet: str | None, known: Sequence[str],
             raise InputError("the file is empty", file=grid.file, sheet=grid.sheet, code="empty")
         at = find_header_row(grid, known, min_hits=min_hits)
         header, meta, body, rows = split_rows(grid, at)
-        errors = cell_errors(path, grid.sheet, data, body, rows)
+        errors = cell_errors(path, grid.sheet, data, body, rows, texts=grid.texts)
         others = [(name, n, same is not None) for name, _, same, n
                   in other_sheets(path, file, grid.sheet, header, data=data,
                                   names=grid.sheets)]

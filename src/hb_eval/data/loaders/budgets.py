@@ -46,7 +46,7 @@ UNITS: dict[str, float | None] = {"€/kk": DAYS_PER_MONTH, "€/vuosi": DAYS_PE
 
 def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     sh = open_sheet(ctx, path, sheet=None, required=["client_id", "start_date", "amount", "unit"])
-    sh.read_client_ids()
+    sh.check_client_ids()
     # each column's cells once, as an array; the checks on arrays (no Series per step)
     raw = {name: sh.raw(name).to_numpy(dtype=object)
            for name in ("start_date", "end_date", "amount", "unit", "decision_date")}

@@ -36,7 +36,7 @@ CENT = 0.01
 
 def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     sh = open_sheet(ctx, path, sheet=None, required=["client_id", "amount"])
-    sh.read_client_ids()
+    sh.check_client_ids()
     # each column's cells once, as an array; the checks on arrays (no Series per step)
     raw = {name: sh.raw(name).to_numpy(dtype=object) for name in _COLUMNS}
 
