@@ -2,7 +2,7 @@
 numbers (:func:`hb_eval.data.loaders.parse.client_id_codes`, whose seven-digit fast path is
 compared as code points) against :func:`hb_eval.data.parsing.normalize_client_id`, and item
 answers parsed over several columns at once (:func:`~hb_eval.data.loaders.parse.item_answers`)
-against one column at a time (:func:`~hb_eval.data.loaders.parse.item_values`)."""
+against the documented rule applied cell by cell with the scalar parser."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hb_eval.data.loaders import parse as P
-from hb_eval.data.parsing import normalize_client_id
+from hb_eval.data.parsing import normalize_client_id, parse_number
 
 _ID_PARTS = st.sampled_from(["0", "1", "4", "6", "7", "9", "04", "0410712", "410712", " ",
                              "-", "–", ".0", ",0", "\u00a0", "٣", "²", "x", "00"])
@@ -64,18 +64,34 @@ _ANSWERS = st.sampled_from(["1", "2", "5", "3,5", " 4 ", "EOS", "en osaa sanoa",
                             "Huono", "x", "-", "1 000", "7", None])
 
 
+def _one_answer(text):
+    """The documented rule for one cell, cell by cell: blank -> not_answered; a number (the
+    scalar parser's); else the schema's missing code; else its answer label; else bad."""
+    if text is None:
+        return np.nan, "not_answered"
+    number = parse_number(text)
+    if number is not None:
+        return number, None
+    missing = _Schema.match_missing(text)
+    if missing is not None:
+        return np.nan, missing
+    label = _Schema.match_value_label(text)
+    return (label, None) if label is not None else (np.nan, "bad")
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 4).flatmap(
     lambda k: st.lists(st.lists(_ANSWERS, min_size=k, max_size=k), max_size=12)))
-def test_item_answers_over_columns_equal_column_by_column(rows):
+def test_item_answers_over_columns_equal_cell_by_cell(rows):
     width = len(rows[0]) if rows else 1
     block = np.array(rows, dtype=object).reshape(len(rows), width)
     codes, vals, miss = P.item_answers(_Schema, block.ravel())
-    codes = codes.reshape(block.shape)
-    for j in range(width):
+    want = [_one_answer(t) for t in block.ravel()]
+    np.testing.assert_array_equal(vals[codes], np.array([v for v, _ in want], dtype=float))
+    assert miss[codes].tolist() == [m for _, m in want]
+    for j in range(width):  # item_values: one column, the same answers
         v, m = P.item_values(_Schema, pd.Series(block[:, j], dtype=object))
-        np.testing.assert_array_equal(vals[codes[:, j]], v.to_numpy())
-        assert miss[codes[:, j]].tolist() == m.tolist()
+        np.testing.assert_array_equal(v.to_numpy(), vals[codes.reshape(block.shape)[:, j]])
 
 
 @settings(max_examples=200, deadline=None)
