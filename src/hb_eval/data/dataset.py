@@ -368,9 +368,9 @@ def _costs_whole(path: Path, file: str):
     worker, with the schemas and limits it inherited (:data:`_FORKED`)."""
     from .loaders import service_costs
 
-    ctx = _worker_context("service_costs")
-    return service_costs.parse_ahead(path, file, "service_costs", ctx.schema, ctx.base_dir,
-                                     ctx.schemas, ctx.limits)
+    schemas = _FORKED["schemas"]
+    return service_costs.parse_ahead(path, file, "service_costs", schemas.get("service_costs"),
+                                     _FORKED["base_dir"], schemas, _FORKED["limits"])
 
 
 def _parsed_whole(path: Path, file: str, source: str):
@@ -661,6 +661,10 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     # pool parses whole files (the diaries all in one task) while this process loads the
     # roster and does each source's after-read steps; a file is taken from the pool only on
     # proof that its parse here would give the same (_parsed_whole).
+    def shown_pairs(source: str) -> list[tuple[Path, str]]:
+        """The source's files with their names as shown (not gated: see above)."""
+        return list(zip(listed[source], display_paths(listed[source], cfg.base_dir, gate=False)))
+
     diary_ahead = pool = diaries_whole = None
     many = len(listed["time_diary"]) >= batch.POOL_FROM
     if many or sum(map(len, listed.values())) >= batch.PARSE_FROM:
@@ -677,10 +681,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
 
         def parse_whole(sources):
             for src in sources:
-                grids_ahead.add_parsed(
-                    pool, list(zip(listed[src], display_paths(listed[src], cfg.base_dir,
-                                                              gate=False))),
-                    _parsed_whole, src)
+                grids_ahead.add_parsed(pool, shown_pairs(src), _parsed_whole, src)
 
         parsed_whole.update(_PARSED_WHOLE + _PARSED_LATE)
         parse_whole(_PARSED_WHOLE)
@@ -690,8 +691,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         step = -(-len(d_all) // workers)
         diaries_whole = [pool.submit(_diaries_whole, d_all[i:i + step])
                          for i in range(0, len(d_all), step)]
-        grids_ahead.add_parsed(pool, list(zip(listed["service_costs"], display_paths(
-            listed["service_costs"], cfg.base_dir, gate=False))), _costs_whole)
+        grids_ahead.add_parsed(pool, shown_pairs("service_costs"), _costs_whole)
         parse_whole(_PARSED_LATE)
         unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
                                                         for p in files(src)])
@@ -825,10 +825,9 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         gone = m_nc | m_or
         return t.take(np.flatnonzero(~gone)).reset_index(drop=True) if gone.any() else t
 
-    def checked(tables: dict[str, pd.DataFrame | None]) -> tuple[list, list]:
-        """:func:`without_unconsented` of tables whose sources are all read: the tables, and
-        their quarantine records taken aside."""
-        sheets = {r.path: r.sheet for r in q.file_records}
+    def checked(tables: dict[str, pd.DataFrame | None], sheets: dict) -> tuple[list, list]:
+        """:func:`without_unconsented` of tables whose sources are all read (``sheets``: each
+        recorded file's sheet): the tables, and their quarantine records taken aside."""
         mark = q.mark()
         got = [without_unconsented(n, t, sheets) for n, t in tables.items()]
         return got, q.take_since(mark)
@@ -853,9 +852,9 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     esr = cat_tables(guarded("esr", l_esr.load, files("esr")))
 
     # the questionnaires', satisfaction's and ESR's steps
-    (responses, satisfaction, esr), parked["consent"] = checked(
-        {"responses": responses, "satisfaction": satisfaction, "esr": esr})
     sheets = {r.path: r.sheet for r in q.file_records}
+    (responses, satisfaction, esr), parked["consent"] = checked(
+        {"responses": responses, "satisfaction": satisfaction, "esr": esr}, sheets)
     # 4. waves and duplicates
     mark = q.mark()
     if responses is not None and len(responses):
@@ -900,11 +899,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         done_d[0] = k
 
     if diary_ahead is not None:  # read (the service costs parsed) while the diaries are parsed
-        grids_ahead.add_parsed(
-            pool, list(zip(listed["service_costs"], display_paths(
-                listed["service_costs"], cfg.base_dir, gate=False))),
-            l_svc.parse_ahead, "service_costs", schemas.get("service_costs"), cfg.base_dir,
-            schemas, limits)
+        grids_ahead.add_parsed(pool, shown_pairs("service_costs"), _costs_whole)
         grids_ahead.add(pool, sheets_of(("budgets", "providers")))
         # 7.'s listing of the sources' folders, done by the pool while this process parses
         unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
@@ -961,7 +956,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
             dr = m_nc = m_or = None
         diaries = diaries[~diaries["diary_id"].isin(nc_diaries | orphan_diaries)].reset_index(drop=True)
     parked["diarist"] = q.take_since(mark)
-    (diary_rows,), parked["diary_rows"] = checked({"diary_rows": diary_rows})
+    (diary_rows,), parked["diary_rows"] = checked({"diary_rows": diary_rows}, sheets)
     out["diary_rows"] = conformed("diary_rows", diary_rows)
     diaries_df = conformed("diaries", diaries)
     diaries = diary_rows = None
@@ -974,9 +969,9 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     budgets = cat_tables(guarded("budgets", l_bud.load, files("budgets")))
     providers = cat_tables(guarded("providers", l_prov.load, files("providers")))
 
-    (service_costs, budgets), late = checked({"service_costs": service_costs,
-                                               "budgets": budgets})
     sheets = {r.path: r.sheet for r in q.file_records}
+    (service_costs, budgets), late = checked({"service_costs": service_costs,
+                                               "budgets": budgets}, sheets)
     # the records in the order of the steps done after the last source: consent and orphans
     # per table (the diarists' first), then waves
     for key in ("diarist", "consent", "diary_rows"):
