@@ -48,7 +48,7 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     sh = open_sheet(ctx, path, sheet=None, required=["client_id", "start_date", "amount", "unit"])
     sh.check_client_ids()
     # each column's cells once, as an array; the checks on arrays (no Series per step)
-    raw = {name: sh.raw(name).to_numpy(dtype=object)
+    raw = {name: sh.values(name)
            for name in ("start_date", "end_date", "amount", "unit", "decision_date")}
 
     start, sbad = P.dates_array(raw["start_date"])

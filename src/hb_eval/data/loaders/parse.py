@@ -122,8 +122,7 @@ def client_id_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`client_ids` as arrays: per cell the index into the distinct values (-1:
     blank), and per distinct value (a last entry for blanks) its client number or None, so
     ``ids[codes]`` is the cells'."""
-    codes, uniq = pd.factorize(cells, use_na_sentinel=True)
-    uniq = np.asarray(uniq, dtype=object)
+    codes, uniq = _factorize(cells)
     ids = np.empty(len(uniq) + 1, dtype=object)
     ids[-1] = None
     rest = np.arange(len(uniq))
@@ -372,8 +371,7 @@ def item_answers(schema: Any, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray
     columns raveled) as arrays: per cell the index into the distinct texts (-1: blank), and
     per distinct text (a last entry for blanks) its value and its missing marker, so
     ``values[codes]`` and ``missing[codes]`` are the cells'."""
-    codes, uniq = pd.factorize(cells, use_na_sentinel=True)
-    uniq = np.asarray(uniq, dtype=object)
+    codes, uniq = _factorize(cells)
     # per distinct text: the number (as numbers() parses it), else a missing code, an answer
     # label or "bad"; spread back over the cells by index
     vals = _floats_of_distinct(uniq, parsing.parse_number, parsing.parse_numbers)

@@ -136,16 +136,15 @@ def check_service_providers(service_costs: pd.DataFrame, providers: pd.DataFrame
     # then spread to the rows by their codes
     p_codes, p_uniq = pd.factorize(s["provider_id"].to_numpy(dtype=object), use_na_sentinel=True)
     pid_u = pd.Series(list(p_uniq) + [None], dtype=object)  # the last: blank (code -1)
-    pid_u = pid_u.where(pid_u.notna(), None)
     given_u = pid_u.notna().to_numpy()
     known_u = pid_u.isin(reg.index).to_numpy()
     reg_u = pid_u.map(reg).to_numpy(dtype=object)
     sector = s["sector"].astype(object)
     s_codes, s_uniq = pd.factorize(sector.to_numpy(), use_na_sentinel=True)
-    sec_u = pd.Series(list(s_uniq) + [sector.iat[int(np.flatnonzero(s_codes < 0)[0])]
-                                      if (s_codes < 0).any() else None], dtype=object)
+    sec_u = pd.Series(list(s_uniq) + [None], dtype=object)  # the last: blank (code -1)
     has_sec_u = sec_u.notna().to_numpy()
-    # (provider, sector) pairs: the register's sector differs from the row's
+    # (provider, sector) pairs: the register's sector differs from the row's (blank sectors
+    # are left out by has_sec_u below)
     differs = np.array([[h and bool(sv != rv) for sv, h in zip(sec_u, has_sec_u)]
                         for rv in reg_u], dtype=bool).reshape(len(reg_u), len(sec_u))
     mism_u = known_u[:, None] & has_sec_u[None, :] & differs

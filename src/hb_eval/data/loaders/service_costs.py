@@ -38,7 +38,7 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     sh = open_sheet(ctx, path, sheet=None, required=["client_id", "amount"])
     sh.check_client_ids()
     # each column's cells once, as an array; the checks on arrays (no Series per step)
-    raw = {name: sh.raw(name).to_numpy(dtype=object) for name in _COLUMNS}
+    raw = {name: sh.values(name) for name in _COLUMNS}
 
     # the three number columns parsed together (each distinct text once), checked in turn
     names = ("quantity", "unit_price", "amount")
