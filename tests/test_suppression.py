@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hb_eval.report.suppression import (CONFIDENTIAL, SUPPRESSED, is_small, is_suppressed, suppress_frame, suppress_mapping, suppress_table,
-                                        suppress_matrix, suppress_results, suppress_rows,
+                                        suppress_cells, suppress_matrix, suppress_results,
                                         symbol_of)
 
 
@@ -182,13 +182,16 @@ _VALUE = st.one_of(st.integers(-3, 12), st.sampled_from([0.5, 4.999, 5.0, -0.0, 
                                                     min_size=1, max_size=6)),
        st.integers(1, 6))
 def test_rows_are_suppressed_as_each_one_row_table(rows, threshold):
-    # identity: suppress_rows (all files' rows kept and quarantined at once) marks what
-    # suppress_matrix's relation loop marks for each row alone with its total shown
-    mask, total = suppress_rows(np.array(rows, dtype=float), threshold=threshold)
+    # identity: suppress_matrix with row totals alone (all files' rows kept and quarantined
+    # at once, one pass over the rows) marks what suppress_cells' relation loop marks for
+    # each row alone with its total
+    mask, total, col, grand = suppress_matrix(np.array(rows, dtype=float), row_totals=True,
+                                              threshold=threshold)
+    assert not col.any() and grand is False
     for i, row in enumerate(rows):
-        m, t, _, _ = suppress_matrix(np.array([row], dtype=float), row_totals=True,
-                                     threshold=threshold)
-        assert mask[i].tolist() == m[0].tolist() and bool(total[i]) == bool(t[0])
+        values = np.array([*row, np.nansum(np.array(row, dtype=float))])
+        m = suppress_cells(values, [(range(len(row)), len(row))], threshold=threshold)
+        assert mask[i].tolist() == m[:-1].tolist() and bool(total[i]) == bool(m[-1])
 
 
 @settings(max_examples=100, deadline=None)
