@@ -91,7 +91,7 @@ def own_file_reasons(paths: Sequence[str | Path],
         s = os.fspath(path)
         folder, name = os.path.split(os.path.abspath(s))
         if (not name or name in (".", "..") or name != os.path.basename(s)
-                or full_is_base(folder, name, base)):
+                or _full_is_base(folder, name, base)):
             out.append(own_file_reason(path, base_dir, manifests=manifests))  # an odd name
             continue
         if name.lower() == QUARANTINE_FILE_NAME:
@@ -118,7 +118,7 @@ def _suffix(name: str) -> str:
     return name[i:] if 0 < i < len(name) - 1 else ""
 
 
-def full_is_base(folder: str, name: str, base: str | None) -> bool:
+def _full_is_base(folder: str, name: str, base: str | None) -> bool:
     """Whether ``folder``/``name`` is the configuration's folder itself."""
     return base is not None and os.path.join(folder, name) == base
 

@@ -89,7 +89,10 @@ def _calamine_grid(path: Path, sheet: str, wb=None, data: bytes | None = None
                 break
             cells[at:at + part.shape[0], c0:] = part
             at += part.shape[0]
-            texts = None if texts is None or part_texts is None else texts | part_texts
+            if texts is not None and part_texts is not None:
+                texts |= part_texts  # (in place: not a copy of the set per block)
+            else:
+                texts = None
         else:
             if at == cells.shape[0]:
                 return cells, (frozenset(texts) if texts is not None else None)
