@@ -800,8 +800,9 @@ def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
     cut = next((i for i, s in enumerate(side) if s.change), len(side))
     early = [s for s in stages if s.name in EARLY and not s.side]
     first = [s for name in BEFORE_SIDE for s in stages if s.name == name and not s.side]
-    rest = early + first + [s for s in stages if not s.side and s not in early + first]
-    forking = [s for s in rest if s.name in FORKING]
+    head = early + first  # the stages before the second side process is forked
+    rest = head + [s for s in stages if not s.side and s not in head]
+    forking = next((s for s in rest if s.name in FORKING), None)  # the first of FORKING
     kept_before = {k: list(getattr(ev, k)) for k in _KEPT}
     failed_before = list(ev.failures)
     done: dict[str, _Done] = {}
@@ -863,10 +864,10 @@ def _run_with_side(ev: Evaluation, stages: tuple[Stage, ...], run: RunProgress,
             fork(side[cut:])
 
         for stage in rest:
-            if forking and stage is forking[0]:
+            if stage is forking:
                 # (kept pickled while the workers run: fewer pages shared with them)
                 collect(absorb=False)
-            if not late_forked and stage not in early + first:
+            if not late_forked and stage not in head:
                 fork_late()
             try:
                 done[stage.name] = _run_recorded(ev, stage, run, debug, values=False)
