@@ -11,8 +11,9 @@ import pandas as pd
 from hb_eval import privacy
 from hb_eval.data.schema import load_schemas
 from hb_eval.data.io.batch import GridsAhead
+from hb_eval.data import dataset as D
 from hb_eval.data.loaders import service_costs as S
-from hb_eval.data.loaders.common import LoadContext
+from hb_eval.data.loaders.common import LoadContext, take_parsed
 from hb_eval.data.loaders.tables import conform
 from hb_eval.data.plausibility import Limits
 from hb_eval.support.cores import fork_pool
@@ -38,6 +39,16 @@ def _files(tmp_path: Path, header: list[str]) -> list[Path]:
     return out
 
 
+def _pool(tmp_path: Path):
+    """A one-worker pool forked as the load forks its own: the schemas, folder and limits
+    inherited (dataset._FORKED)."""
+    D._FORKED.update(schemas=load_schemas(), base_dir=tmp_path, limits=Limits())
+    try:
+        return fork_pool(1)  # (the worker's placeholders are its own)
+    finally:
+        D._FORKED.clear()
+
+
 def _load(files: list[Path], tmp_path: Path, ahead: bool):
     cfg_schemas = load_schemas()
     privacy.reset_placeholders()
@@ -46,12 +57,16 @@ def _load(files: list[Path], tmp_path: Path, ahead: bool):
                       base_dir=tmp_path, schemas=cfg_schemas, limits=Limits())
     pool = None
     if ahead:
-        pool = fork_pool(1)  # (the worker's placeholders are its own)
+        pool = _pool(tmp_path)
         ctx.ahead = GridsAhead(pool, [])
-        ctx.ahead.add_parsed(pool, [(p, p.name) for p in files], S.parse_ahead,
-                             "service_costs", ctx.schema, tmp_path, cfg_schemas, ctx.limits)
+        ctx.ahead.add_parsed(pool, [(p, p.name) for p in files], D._parsed_whole,
+                             "service_costs")
     try:
-        df = S.load(files, ctx)
+        parts = []
+        for p in files:  # as the load takes a file (its guarded loop)
+            got = take_parsed(ctx.ahead, p, q, tmp_path) if ahead else None
+            parts.append(got if got is not None else S.load([p], ctx))
+        df = pd.concat(parts, ignore_index=True)
     finally:
         if pool is not None:
             pool.shutdown()
@@ -78,11 +93,10 @@ def test_parsed_by_the_pool_equals_parsed_here(tmp_path: Path) -> None:
 def test_a_placeholder_numbered_or_other_bytes_parse_here(tmp_path: Path) -> None:
     # a code in the header: the gate numbers a placeholder, which the worker must not do
     files = _files(tmp_path, F.SERVICE_HEADER + [F.HETU])
-    schemas = load_schemas()
-    pool = fork_pool(1)
+    pool = _pool(tmp_path)
     try:
-        assert pool.submit(S.parse_ahead, files[0], files[0].name, "service_costs",
-                           schemas["service_costs"], tmp_path, schemas, Limits()).result() is None
+        assert pool.submit(D._parsed_whole, files[0], files[0].name,
+                           "service_costs").result() is None
     finally:
         pool.shutdown()
     here = _load(files, tmp_path, ahead=False)
@@ -92,19 +106,18 @@ def test_a_placeholder_numbered_or_other_bytes_parse_here(tmp_path: Path) -> Non
     pd.testing.assert_frame_equal(ahead[1], here[1], check_exact=True)
     # a second file with the same code in one worker: still refused (the worker's own
     # numbering must not hide a code that main numbers otherwise)
-    pool = fork_pool(1)
+    pool = _pool(tmp_path)
     try:
-        assert [pool.submit(S.parse_ahead, p, p.name, "service_costs", schemas["service_costs"],
-                            tmp_path, schemas, Limits()).result() for p in files] == [None, None]
+        assert [pool.submit(D._parsed_whole, p, p.name, "service_costs").result()
+                for p in files] == [None, None]
     finally:
         pool.shutdown()
     # bytes changed after the worker parsed them (the SHA-256 differs) or the file shown
     # otherwise: parsed here
     files = _files(tmp_path, F.SERVICE_HEADER)
-    pool = fork_pool(1)
+    pool = _pool(tmp_path)
     try:
-        got = pool.submit(S.parse_ahead, files[0], files[0].name, "service_costs",
-                          schemas["service_costs"], tmp_path, schemas, Limits()).result()
+        got = pool.submit(D._parsed_whole, files[0], files[0].name, "service_costs").result()
     finally:
         pool.shutdown()
     assert got is not None

@@ -338,17 +338,16 @@ def _unmatched(cfg: Config, paths: list, folders: dict[str, Any] | None = None
     return unmatched_files(cfg, {real_path(p, folders) for p in paths})
 
 
-#: Sources whose files the pool of a small load parses whole, one task per file
-#: (:func:`_parsed_whole`), in the order the load needs them; the service costs have their
-#: own (:func:`~hb_eval.data.loaders.service_costs.parse_ahead`), the diaries one task for all
-#: (:func:`_diaries_whole`).
+#: Sources whose files a pool parses whole, one task per file (:func:`_parsed_whole`), in the
+#: order the load needs them: a small load's pool parses them all (the diaries in one task,
+#: :func:`_diaries_whole`), a large load's the service costs (its workers read the diaries).
 _PARSED_WHOLE = ("kykyviisari", "kompassi", "osallisuus", "satisfaction", "esr")
-_PARSED_LATE = ("budgets", "providers")
+_PARSED_LATE = ("service_costs", "budgets", "providers")
 
 
-#: What a small load's workers inherit when they are forked: the load's ``schemas``,
-#: ``base_dir`` and ``limits`` (set just before the fork, emptied after it; sent with each
-#: task instead, the schemas alone cost ~2 ms of pickling per task).
+#: What a pool's workers inherit when they are forked: the load's ``schemas``, ``base_dir``
+#: and ``limits`` (set just before the fork, emptied after it; sent with each task instead,
+#: the schemas alone cost ~2 ms of pickling per task).
 _FORKED: dict[str, Any] = {}
 
 
@@ -363,21 +362,14 @@ def _worker_context(source: str) -> LoadContext:
                        base_dir=_FORKED["base_dir"], schemas=schemas, limits=_FORKED["limits"])
 
 
-def _costs_whole(path: Path, file: str):
-    """:func:`~hb_eval.data.loaders.service_costs.parse_ahead` of a file in a small load's
-    worker, with the schemas and limits it inherited (:data:`_FORKED`)."""
-    from .loaders import service_costs
-
-    schemas = _FORKED["schemas"]
-    return service_costs.parse_ahead(path, file, "service_costs", schemas.get("service_costs"),
-                                     _FORKED["base_dir"], schemas, _FORKED["limits"])
-
-
 def _parsed_whole(path: Path, file: str, source: str):
     """The source's ``load([path], ctx)`` in a pool's worker (``GridsAhead.add_parsed``):
     ``(sha256, (result, files, records, unread sheets))``, or None when the result could differ
     from the loader's in the loading process: the file cannot be used (the loader then says
-    why), is shown under another name, or the privacy gate numbered a placeholder."""
+    why), is shown under another name, or the privacy gate numbered a placeholder.
+
+    The service costs' text columns are cast to the tidy table's string dtype here, in the
+    worker (``conform`` keeps a column that has its dtype already)."""
     import importlib
 
     loader = importlib.import_module(f"{__package__}.loaders.{source}")
@@ -386,6 +378,8 @@ def _parsed_whole(path: Path, file: str, source: str):
         got = loader.load([path], ctx)
     except Exception:  # noqa: BLE001 - the loader reads it again and reports it
         return None
+    if source == "service_costs":
+        got = loader.with_string_columns(got)
     return parsed_for_taking(ctx.quarantine, file, got)
 
 
@@ -691,7 +685,6 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         step = -(-len(d_all) // workers)
         diaries_whole = [pool.submit(_diaries_whole, d_all[i:i + step])
                          for i in range(0, len(d_all), step)]
-        grids_ahead.add_parsed(pool, shown_pairs("service_costs"), _costs_whole)
         parse_whole(_PARSED_LATE)
         unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
                                                         for p in files(src)])
@@ -899,7 +892,9 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         done_d[0] = k
 
     if diary_ahead is not None:  # read (the service costs parsed) while the diaries are parsed
-        grids_ahead.add_parsed(pool, shown_pairs("service_costs"), _costs_whole)
+        grids_ahead.add_parsed(pool, shown_pairs("service_costs"), _parsed_whole,
+                               "service_costs")
+        parsed_whole.add("service_costs")
         grids_ahead.add(pool, sheets_of(("budgets", "providers")))
         # 7.'s listing of the sources' folders, done by the pool while this process parses
         unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES

@@ -23,12 +23,10 @@ import pandas as pd
 
 from . import parse as P
 from ..plausibility import screen_amounts, screen_dates
-from ... import privacy
-from ..quarantine import Quarantine
-from .common import LoadContext, open_sheet, parsed_for_taking, take_parsed
+from .common import LoadContext, open_sheet
 from .tables import shared_strings
 
-__all__ = ["load", "CENT"]
+__all__ = ["load", "with_string_columns", "CENT"]
 
 #: tolerance of the sum check, euros ("within a cent")
 CENT = 0.01
@@ -94,43 +92,16 @@ _COLUMNS = ("quantity", "unit_price", "amount", "sector", "funding", "start_date
             "service", "unit", "provider_id")
 
 
-def parse_ahead(path: Path, file: str, source: str, schema, base_dir, schemas, limits):
-    """:func:`_one` of a file in a pool's worker (``GridsAhead.add_parsed``): ``(sha256,
-    (table, files, records, unread sheets))`` with the quarantine's part of it, or None when
-    the result could differ from a parse in the loading process: the file cannot be used
-    (the loader then says why), is shown under another name, or the privacy gate numbered a
-    placeholder (placeholders are numbered in the order of the whole load).
-
-    Only in a worker process: it forgets the worker's placeholders, so that any code the
-    gate meets is numbered anew and seen."""
-    q = Quarantine()
-    ctx = LoadContext(source=source, schema=schema, quarantine=q, base_dir=base_dir,
-                      schemas=schemas, limits=limits)
-    privacy.reset_placeholders()
-    try:
-        df = _one(path, ctx)
-    except Exception:  # noqa: BLE001 - the loader reads it again and reports it
-        return None
-    # cast here to the tidy table's string dtype, not by conform (client_id: never blank here)
+def with_string_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with its text columns (client_id, never blank here; service, unit, file) in
+    the tidy table's string dtype, as ``conform`` casts them: done by the pool's worker that
+    parsed the file, so that the loading process need not."""
     for c in ("client_id", "service", "unit", "file"):
         df[c] = shared_strings(df[c])
-    return parsed_for_taking(q, file, df)
-
-
-def _taken(path: Path, ctx: LoadContext) -> pd.DataFrame | None:
-    """The file as parsed ahead by the pool (its records put in the quarantine as the parse
-    here would), or None: parse it here. The bytes are read and hashed here: the file is
-    taken only when they are the bytes the worker parsed."""
-    if ctx.ahead is None or not hasattr(ctx.ahead, "take_parsed"):
-        return None
-    return take_parsed(ctx.ahead, path, ctx.quarantine, ctx.base_dir)
+    return df
 
 
 def load(files: list[Path], ctx: LoadContext) -> pd.DataFrame:
-    """Load service-cost extracts: the ``service_costs`` table columns (a file parsed ahead by
-    a pool, :func:`parse_ahead`, is taken from it)."""
-    parts = []
-    for p in files:
-        got = _taken(p, ctx)
-        parts.append(got if got is not None else _one(p, ctx))
+    """Load service-cost extracts: the ``service_costs`` table columns."""
+    parts = [_one(p, ctx) for p in files]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
