@@ -385,9 +385,9 @@ def _parsed_whole(path: Path, file: str, source: str):
 
 def _diaries_whole(paths: list[Path]):
     """The diaries' load in a small load's worker (a run of consecutive diaries): ``(paths,
-    (diaries, rows), files, records, unread sheets)``, or None when the result could differ
-    from the load in the loading process (a diary cannot be used, or the privacy gate
-    numbered a placeholder)."""
+    (diaries, rows), everything the quarantine recorded)`` (:meth:`Quarantine.take_all`), or
+    None when the result could differ from the load in the loading process (a diary cannot be
+    used, or the privacy gate numbered a placeholder)."""
     from .loaders import time_diary
 
     ctx = _worker_context("time_diary")
@@ -397,9 +397,7 @@ def _diaries_whole(paths: list[Path]):
         return None
     if privacy.placeholders_numbered():
         return None
-    q = ctx.quarantine
-    return (paths, got, q.file_records, q.take_since(0),
-            q.unread_sheets_frame().to_dict("records"))
+    return paths, got, ctx.quarantine.take_all()
 
 
 def _schemas(cfg: Config) -> dict[str, Any]:
@@ -907,17 +905,12 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
             whole = None
         if whole is not None and (
                 any(w is None for w in whole) or [p for w in whole for p in w[0]] != diary_files
-                or [r.path for w in whole for r in w[2]]
+                or [r.path for w in whole for r in w[2][0]]
                 != display_paths(diary_files, cfg.base_dir)):
             whole = None
     if whole is not None:
-        for _, _, recs, records, unread in whole:
-            for r in recs:
-                q.add_file(r.source, r.path, r.sha256, r.sheet, r.rows, read=r.read,
-                           display=r.display)
-            q.put_back(records)
-            for u in unread:
-                q.add_unread_sheet(**u)
+        for w in whole:
+            q.put_all(w[2])
         diaries_read(len(diary_files))
         d_outs = [w[1] for w in whole]
     else:

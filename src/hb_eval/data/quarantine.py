@@ -9,7 +9,7 @@ least one row-level record; a broken invariant is a bug and raises.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -228,6 +228,24 @@ class Quarantine:
     def put_back(self, parts: list[_Records]) -> None:
         """Append records taken with :meth:`take_since`, in their order."""
         self._parts.extend(parts)
+
+    def take_all(self) -> tuple[list[FileRecord], list[_Records], list[dict]]:
+        """Remove and return everything recorded (the files, the records, the unread sheets),
+        to be appended to another quarantine with :meth:`put_all` (a pool worker's parse of
+        some files, taken by the loading process)."""
+        taken = (self._files, self.take_since(0), self._unread)
+        self._files, self._unread = [], []
+        return taken
+
+    def put_all(self, taken: tuple[list[FileRecord], list[_Records], list[dict]],
+                read: Any = None) -> None:
+        """Append what :meth:`take_all` took from another quarantine, in its order;
+        ``read``: the :class:`~hb_eval.data.io.snapshot.InputRead` to register its files with
+        (the loading process's own read of the same bytes) instead of the other's."""
+        files, parts, unread = taken
+        self._files.extend(files if read is None else [replace(f, read=read) for f in files])
+        self._parts.extend(parts)
+        self._unread.extend(unread)
 
     def __len__(self) -> int:
         return int(sum(len(p) for p in self._parts))

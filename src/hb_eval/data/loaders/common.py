@@ -525,19 +525,18 @@ def require(sheet: SourceSheet, names: Iterable[str]) -> None:
 # -- files parsed in a pool's worker ---------------------------------------------------------
 def parsed_for_taking(q: Quarantine, file: str, result: Any) -> tuple | None:
     """A worker's parse of one file, as the loading process takes it (:func:`take_parsed`):
-    ``(sha256, (result, file records, quarantine records, unread sheets))``, or None when the
-    result could differ from the parse in the loading process: the file is shown under another
-    name, its sheets were read from other bytes, or the privacy gate numbered a placeholder
-    (placeholders are numbered in the order of the whole load, in the loading process).
+    ``(sha256, (result, everything q recorded))`` (:meth:`Quarantine.take_all`), or None when
+    the result could differ from the parse in the loading process: the file is shown under
+    another name, its sheets were read from other bytes, or the privacy gate numbered a
+    placeholder (placeholders are numbered in the order of the whole load, in the loading
+    process).
 
     ``q``: the worker's own quarantine of this parse alone."""
     recs = q.file_records
     if (privacy.placeholders_numbered() or not recs or any(r.shown != file for r in recs)
             or len({r.sha256 for r in recs}) != 1):
         return None
-    return recs[0].sha256, (result, [(r.source, r.path, r.sheet, r.rows, r.display)
-                                     for r in recs],
-                            q.take_since(0), q.unread_sheets_frame().to_dict("records"))
+    return recs[0].sha256, (result, q.take_all())
 
 
 def take_parsed(ahead: Any, path: Path, q: Quarantine, base_dir: Path | None) -> Any:
@@ -550,10 +549,6 @@ def take_parsed(ahead: Any, path: Path, q: Quarantine, base_dir: Path | None) ->
     got = ahead.take_parsed(path, shown, read.sha256)
     if got is None:
         return None
-    result, recs, records, unread = got
-    for source, file, sheet, rows, display in recs:
-        q.add_file(source, file, read.sha256, sheet, rows, read=read, display=display)
-    q.put_back(records)
-    for u in unread:
-        q.add_unread_sheet(**u)
+    result, taken = got
+    q.put_all(taken, read=read)
     return result
