@@ -18,7 +18,8 @@ from .. import parsing
 from ..io import RawTable
 
 __all__ = ["client_ids", "dates", "numbers", "durations", "codes", "resolve", "layout_sheet",
-           "item_columns", "item_scales", "item_values", "item_answers", "items_not_in_form",
+           "item_columns", "item_scales", "item_values", "item_answers", "item_block",
+           "items_not_in_form",
            "worker_codes", "age_group"]
 
 
@@ -391,6 +392,29 @@ def item_answers(schema: Any, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray
         else:
             miss[i] = "bad"
     return codes, vals, miss
+
+
+def item_block(schema: Any, block: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`item_answers` of a (rows x item columns) block of cells, the columns parsed
+    together (each distinct answer once over all of them).
+
+    Returns
+    -------
+    codes : ndarray of int, (rows, columns)
+        Per cell the index into the distinct texts (-1: blank).
+    missing : ndarray of object
+        Per distinct text (a last entry for blanks) its missing marker (:func:`item_answers`).
+    values : ndarray of float64, (rows, columns)
+        The cells' values (NaN when missing or bad).
+    bad : ndarray of bool, (rows, columns)
+        The cells marked ``bad`` (non-blank, no number, label or missing code).
+    """
+    n, k = block.shape
+    codes, vals, miss = item_answers(schema, block.ravel(order="F"))
+    codes = codes.reshape(n, k, order="F")
+    bad = np.array([m == "bad" for m in miss], dtype=bool)
+    return codes, miss, vals[codes], bad[codes]
 
 
 def items_not_in_form(schema: Any, form: pd.Series) -> dict[str, np.ndarray]:
