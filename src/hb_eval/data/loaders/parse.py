@@ -9,6 +9,8 @@ only adapts their interfaces to the loaders and parses each distinct text once.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,57 +39,88 @@ def per_unique(s: pd.Series, fn, empty=None) -> pd.Series:
 
 def per_unique_array(cells: pd.Series | np.ndarray, fn, empty=None) -> np.ndarray:
     """:func:`per_unique` of a column's cells (an object array or Series) as an object array."""
+    codes, mapped = _per_distinct(cells, fn, empty)
+    return mapped[codes]
+
+
+def _per_distinct(cells: pd.Series | np.ndarray, fn, empty=None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell the index into the distinct non-empty texts (-1: empty), and ``fn`` of each
+    distinct text with ``empty`` last, so ``mapped[codes]`` is :func:`per_unique_array`."""
     codes, uniq = _factorize(cells)
     mapped = np.empty(len(uniq) + 1, dtype=object)
     mapped[:-1] = [fn(u) for u in uniq]
     mapped[-1] = empty
-    return mapped[codes]
+    return codes, mapped
 
+
+@dataclass(frozen=True)
+class _Rule:
+    """How the texts of one kind of column are parsed (:func:`_of_distinct`)."""
+
+    #: the scalar parser: one text's value, None when not parseable
+    scalar: Callable[[Any], Any]
+    #: the column-wise (pandas ``.str``) parser of a Series: (values, bad)
+    vector: Callable[[pd.Series], tuple[pd.Series, pd.Series]]
+    #: the fast path of the common spellings: (values, done), or None
+    plain: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None
+    #: the values' dtype and the value of a missing one
+    dtype: str
+    missing: Any
+
+
+def _date_ns(value: object) -> np.datetime64 | None:
+    """:func:`parsing.parse_date` as ``datetime64[ns]`` (None when not a date)."""
+    v = parsing.parse_date(value)
+    return None if v is None else np.datetime64(v.to_datetime64(), "ns")
+
+
+_NUMBERS = _Rule(parsing.parse_number, parsing.parse_numbers, parsing.plain_numbers,
+                 "float64", np.nan)
+_DURATIONS = _Rule(parsing.parse_duration, parsing.parse_durations, None, "float64", np.nan)
+_DATES = _Rule(_date_ns, parsing.parse_dates, parsing.plain_dates, "datetime64[ns]",
+               np.datetime64("NaT"))
 
 #: above this many distinct texts the column-wise (pandas ``.str``) parser is used
 _VECTOR_FROM = 5000
-
-
-#: scalar parsers -> their vectorised path for the common spellings (values, done)
-_PLAIN = {parsing.parse_number: parsing.plain_numbers}
-#: from this many distinct texts the vectorised path pays (below: its fixed cost is more)
+#: from this many distinct texts the fast path pays (below: its fixed cost is more)
 _PLAIN_FROM = 128
 
 
-def _floats_of_distinct(uniq: np.ndarray, fn, vector_fn=None) -> np.ndarray:
-    """``fn`` (None when not parseable) of each distinct text, NaN where None, plus a trailing
-    NaN for blank cells (code -1); the texts of the common spellings through ``fn``'s plain
-    path (:data:`_PLAIN`) first, the rest through ``vector_fn`` when there are many."""
-    vals = np.full(len(uniq) + 1, np.nan)
+def _of_distinct(uniq: np.ndarray, rule: _Rule) -> np.ndarray:
+    """The value of each distinct text (missing where not parseable), plus a trailing missing
+    value for blank cells (code -1): the common spellings through ``rule.plain`` first (when
+    there are many texts), the rest through the column-wise parser when there are many, else
+    through the scalar parser."""
+    vals = np.full(len(uniq) + 1, rule.missing, dtype=rule.dtype)
     rest = np.arange(len(uniq))
-    plain = _PLAIN.get(fn)
-    if plain is not None and len(uniq) >= _PLAIN_FROM:
-        v, done = plain(uniq)
-        vals[:-1] = v
+    if rule.plain is not None and len(uniq) >= _PLAIN_FROM:
+        vals[:-1], done = rule.plain(uniq)
         rest = np.flatnonzero(~done)
-    if vector_fn is not None and len(rest) > _VECTOR_FROM:
-        v, _ = vector_fn(pd.Series(uniq[rest], dtype=object))
-        vals[rest] = v.to_numpy(dtype="float64")
+    if len(rest) > _VECTOR_FROM:
+        v, _ = rule.vector(pd.Series(uniq[rest], dtype=object))
+        vals[rest] = v.to_numpy(dtype=rule.dtype)
     else:
         for i in rest.tolist():
-            v = fn(uniq[i])
+            v = rule.scalar(uniq[i])
             if v is not None:
                 vals[i] = v
     return vals
 
 
-def _float_per_unique(s: pd.Series, fn, vector_fn=None) -> tuple[pd.Series, pd.Series]:
-    """Float parser ``fn`` (None when not parseable) once per distinct text: (values, bad)."""
-    out, bad = _floats_array(s, fn, vector_fn)
-    return pd.Series(out, index=s.index, dtype="float64"), pd.Series(bad, index=s.index)
+def _parsed(s: pd.Series, rule: _Rule) -> tuple[pd.Series, pd.Series]:
+    """:func:`_parsed_array` as Series aligned with ``s``: (values, bad)."""
+    out, bad = _parsed_array(s, rule)
+    return pd.Series(out, index=s.index, dtype=rule.dtype), pd.Series(bad, index=s.index)
 
 
-def _floats_array(cells: pd.Series | np.ndarray, fn, vector_fn=None
+def _parsed_array(cells: pd.Series | np.ndarray, rule: _Rule
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_float_per_unique` as arrays."""
+    """A column's cells parsed by ``rule``, once per distinct text: the values and the bad
+    mask (non-empty, not parseable)."""
     codes, uniq = _factorize(cells)
-    out = _floats_of_distinct(uniq, fn, vector_fn)[codes]
-    return out, (codes >= 0) & np.isnan(out)
+    out = _of_distinct(uniq, rule)[codes]
+    return out, (codes >= 0) & pd.isna(out)
 
 
 # -- client numbers, numbers, dates, durations (hb_eval.data.parsing) ----------------------------
@@ -189,44 +222,27 @@ def client_id_frame(codes: np.ndarray, ids: np.ndarray, index) -> pd.DataFrame:
 
 def numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Finnish numbers (decimal comma, space / no-break-space thousands) to float, bad mask."""
-    return _float_per_unique(s, parsing.parse_number, parsing.parse_numbers)
+    return _parsed(s, _NUMBERS)
 
 
 def numbers_array(cells: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`numbers` of a column's cells as arrays (float64 values, bool bad)."""
-    return _floats_array(cells, parsing.parse_number, parsing.parse_numbers)
+    return _parsed_array(cells, _NUMBERS)
 
 
 def dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Finnish, ISO and Excel serial dates to ``datetime64[ns]`` (NaT missing), bad mask."""
-    out, bad = dates_array(s)
-    return (pd.Series(out, index=s.index, dtype="datetime64[ns]"), pd.Series(bad, index=s.index))
+    return _parsed(s, _DATES)
 
 
 def dates_array(cells: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`dates` of a column's cells as arrays (datetime64[ns] values, bool bad)."""
-    codes, uniq = _factorize(cells)
-    vals = np.full(len(uniq) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
-    # the common spellings (d.m.yyyy, yyyy-mm-dd) column-wise, the rest as before
-    rest = np.arange(len(uniq))
-    if len(uniq) >= _PLAIN_FROM:
-        vals[:-1], done = parsing.plain_dates(uniq)
-        rest = np.flatnonzero(~done)
-    if len(rest) > _VECTOR_FROM:
-        v, _ = parsing.parse_dates(pd.Series(uniq[rest], dtype=object))
-        vals[rest] = v.to_numpy(dtype="datetime64[ns]")
-    else:
-        for i in rest.tolist():
-            v = parsing.parse_date(uniq[i])
-            if v is not None:
-                vals[i] = np.datetime64(v.to_datetime64(), "ns")
-    out = vals[codes]
-    return out, (codes >= 0) & np.isnat(out)
+    return _parsed_array(cells, _DATES)
 
 
 def durations(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Durations as typed (``45``, ``45 min``, ``1 h 15 min``, ``1,5 h``, ``0:45``) to minutes."""
-    return _float_per_unique(s, parsing.parse_duration, parsing.parse_durations)
+    return _parsed(s, _DURATIONS)
 
 
 def period(text: object):
@@ -321,28 +337,19 @@ def codes(schema: Any, column: str, s: pd.Series) -> tuple[pd.Series, pd.Series]
         ``values``: canonical code or None; ``unknown``: non-blank cells that spell no code.
         Each distinct text is matched once.
     """
-    spec = (getattr(schema, "columns", None) or {}).get(column)
-    if spec is None or not getattr(spec, "codes", None):
-        v = s.astype(object).where(s.notna(), None)
-        return v, pd.Series(False, index=s.index)
     v, unknown = codes_array(schema, column, s.to_numpy(dtype=object))
     return pd.Series(v, index=s.index, dtype=object), pd.Series(unknown, index=s.index)
 
 
 def codes_array(schema: Any, column: str, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`codes` of a column's cells (an object array, None when empty) as arrays: the
-    canonical codes (object, None where none) and the unknown mask."""
+    canonical codes (object, None where none) and the unknown mask. A column without a code
+    list keeps its texts (None where empty) and has no unknown cells."""
     spec = (getattr(schema, "columns", None) or {}).get(column)
     if spec is None or not getattr(spec, "codes", None):
-        return codes(schema, column, pd.Series(cells, dtype=object))[0].to_numpy(), np.zeros(
-            len(cells), dtype=bool)
-    codes_, uniq = _factorize(cells)
-    mapped = np.empty(len(uniq) + 1, dtype=object)
-    mapped[:-1] = [spec.match_code(u) for u in uniq]
-    mapped[-1] = None
-    known = np.ones(len(uniq) + 1, dtype=bool)
-    known[:-1] = [m is not None for m in mapped[:-1]]
-    return mapped[codes_], ~known[codes_]
+        return np.where(pd.isna(cells), None, cells), np.zeros(len(cells), dtype=bool)
+    codes_, mapped = _per_distinct(cells, spec.match_code)
+    return mapped[codes_], (codes_ >= 0) & np.equal(mapped, None)[codes_]
 
 
 def item_scales(schema: Any) -> dict[str, tuple[float, float]]:
@@ -375,7 +382,7 @@ def item_answers(schema: Any, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray
     codes, uniq = _factorize(cells)
     # per distinct text: the number (as numbers() parses it), else a missing code, an answer
     # label or "bad"; spread back over the cells by index
-    vals = _floats_of_distinct(uniq, parsing.parse_number, parsing.parse_numbers)
+    vals = _of_distinct(uniq, _NUMBERS)
     miss = np.full(len(uniq) + 1, None, dtype=object)
     miss[-1] = "not_answered"  # blank
     has_missing = hasattr(schema, "match_missing")
