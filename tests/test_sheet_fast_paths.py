@@ -1,6 +1,7 @@
 """The workbook sources' array paths give the scalar parsers' answers, cell by cell: client
-numbers (:func:`hb_eval.data.loaders.parse.client_id_codes`, whose seven-digit fast path is
-compared as code points) against :func:`hb_eval.data.parsing.normalize_client_id`, and item
+numbers (:func:`hb_eval.data.loaders.parse.client_id_codes`, the common spellings through
+:func:`hb_eval.data.parsing.plain_client_ids`) against
+:func:`hb_eval.data.parsing.normalize_client_id`, and item
 answers parsed over several columns at once (:func:`~hb_eval.data.loaders.parse.item_block`)
 against the documented rule applied cell by cell with the scalar parser."""
 from __future__ import annotations

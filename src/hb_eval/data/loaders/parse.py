@@ -141,56 +141,14 @@ def client_ids(s: pd.Series) -> pd.DataFrame:
     return client_id_frame(codes, ids, s.index)
 
 
-#: Pilot numbers (00-99) and group digits that exist, as look-up tables of code points' values.
-_PILOT_OK = np.isin(np.arange(100), [int(k) for k in parsing.PILOTS])
-_GROUP_OK = np.isin(np.arange(10), [int(k) for k in parsing.GROUPS])
-#: (length, positions of the digits, positions of one-character separators) of the client
-#: number spellings :func:`client_id_codes` reads without the regex.
-_ID_LAYOUTS = ((7, list(range(7)), []), (6, list(range(6)), []),
-               (10, [0, 1, 3, 5, 6, 8, 9], [2, 4, 7]))
-#: The separators of those spellings (hyphen-minus, space): code points.
-_ID_SEPARATORS = [ord("-"), ord(" ")]
-
-
 def client_id_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`client_ids` as arrays: per cell the index into the distinct values (-1:
     blank), and per distinct value (a last entry for blanks) its client number or None, so
     ``ids[codes]`` is the cells'."""
     codes, uniq = _factorize(cells)
     ids = np.empty(len(uniq) + 1, dtype=object)
+    ids[:-1] = parsing.normalize_client_id_values(uniq)
     ids[-1] = None
-    rest = np.arange(len(uniq))
-    if len(uniq) and set(map(type, uniq)) == {str}:
-        # the usual spellings (seven digits, six that lost the leading zero, PP-G-TT-NN or
-        # PP G TT NN) as the scalar parser reads them: the digits when the pilot (01-06) and
-        # group (1-6) exist, else None; compared as code points, no Python call per text
-        lengths = np.fromiter(map(len, uniq), dtype=np.int64, count=len(uniq))
-        done = []
-        for width, digit_at, sep_at in _ID_LAYOUTS:
-            at = np.flatnonzero(lengths == width)
-            if not at.size:
-                continue
-            points = uniq[at].astype(f"U{width}").view(np.uint32).reshape(-1, width)
-            d = points[:, digit_at].astype(np.int64) - ord("0")
-            fits = ((d >= 0) & (d <= 9)).all(axis=1)
-            if sep_at:
-                fits &= np.isin(points[:, sep_at], _ID_SEPARATORS).all(axis=1)
-            at, d = at[fits], d[fits]
-            if width == 6:  # "0" + the text
-                d = np.concatenate([np.zeros((len(d), 1), dtype=np.int64), d], axis=1)
-            known = _PILOT_OK[d[:, 0] * 10 + d[:, 1]] & _GROUP_OK[d[:, 2]]
-            texts = (uniq[at] if width == 7 else np.array(
-                ["0" + t for t in uniq[at]] if width == 6
-                else [t[0:2] + t[3] + t[5:7] + t[8:10] for t in uniq[at]], dtype=object))
-            ids[at] = np.where(known, texts, None)
-            done.append(at)
-        if done:
-            rest = np.setdiff1d(rest, np.concatenate(done), assume_unique=True)
-    # a text (every grid cell is one) through the scalar parser's own fast path, with its
-    # length limit; anything else through the scalar parser
-    cid_of_text = parsing._cid_of_text
-    ids[rest] = [(cid_of_text(u) if len(u) <= 64 else None) if type(u) is str
-                 else parsing.normalize_client_id(u) for u in uniq[rest]]
     return codes, ids
 
 
