@@ -20,7 +20,7 @@ from .. import parsing
 from ..io import RawTable
 
 __all__ = ["client_ids", "dates", "numbers", "durations", "codes", "resolve", "layout_sheet",
-           "item_columns", "item_scales", "item_values", "item_answers", "item_block",
+           "item_columns", "item_scales", "item_answers", "item_block",
            "items_not_in_form",
            "worker_codes", "age_group"]
 
@@ -316,27 +316,22 @@ def item_scales(schema: Any) -> dict[str, tuple[float, float]]:
             for code, it in (getattr(schema, "items", None) or {}).items()}
 
 
-def item_values(schema: Any, s: pd.Series, column: str | None = None) -> tuple[pd.Series, pd.Series]:
-    """Answers of one item column: numbers, answer labels or missing codes.
+def item_answers(schema: Any, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Answers of item cells (a 1-D object array, e.g. several item columns raveled): numbers,
+    answer labels or missing codes.
 
     Returns
     -------
-    values : Series of float
-        The number (or the label's code); NaN when missing.
-    missing : Series of object
-        None (answered), ``not_answered`` (blank), a missing reason of the schema
-        (``dont_know``), or ``bad`` (non-blank, no number, label or missing code).
+    codes : ndarray of int
+        Per cell the index into the distinct texts (-1: blank).
+    values : ndarray of float64
+        Per distinct text (a last entry for blanks) the number or the label's code; NaN when
+        missing.
+    missing : ndarray of object
+        Per distinct text (and blanks) None (answered), ``not_answered`` (blank), a missing
+        reason of the schema (``dont_know``), or ``bad`` (non-blank, no number, label or
+        missing code). ``values[codes]`` and ``missing[codes]`` are the cells'.
     """
-    codes, vals, miss = item_answers(schema, s.to_numpy(dtype=object))
-    return (pd.Series(vals[codes], index=s.index, dtype="float64"),
-            pd.Series(miss[codes], index=s.index, dtype=object))
-
-
-def item_answers(schema: Any, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`item_values` of any number of cells (a 1-D object array, e.g. several item
-    columns raveled) as arrays: per cell the index into the distinct texts (-1: blank), and
-    per distinct text (a last entry for blanks) its value and its missing marker, so
-    ``values[codes]`` and ``missing[codes]`` are the cells'."""
     codes, uniq = _factorize(cells)
     # per distinct text: the number (as numbers() parses it), else a missing code, an answer
     # label or "bad"; spread back over the cells by index
