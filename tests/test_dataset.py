@@ -133,6 +133,38 @@ def test_unusable_optional_file_is_collected_not_fatal(tmp_path):
     assert "rikki.xlsx" not in set(ds.files["path"])
 
 
+def test_a_file_refused_after_records_of_it_leaves_none(tmp_path, monkeypatch):
+    """errors='collect': a satisfaction export whose Excel error cells (on two sheets) were
+    recorded before its two client-number columns refused it leaves no record and no file
+    entry; the other files' records stay."""
+    from hb_eval.data.quarantine import Quarantine
+
+    cfg = F.write_evaluation(tmp_path)
+    wb = openpyxl.Workbook()
+    header = (["Asiakasnumero", "Asiakasnro"]
+              + [F.MATRIX + F.STATEMENTS[f"C{i}"] for i in range(1, 9)] + ["Kokonaisarvosana"])
+    for ws in (wb.active, wb.create_sheet("Toinen")):
+        ws.append(header)
+        ws.append(["0410715", "0410715"] + [4] * 8 + ["#N/A"])  # (an Excel error value)
+        ws.append(["0410716", "0410716"] + [3] * 8 + ["8"])
+    wb.save(tmp_path / "tyytyvaisyys_verrokki.xlsx")
+    shown, before = "tyytyvaisyys_verrokki.xlsx", []
+    discard = Quarantine.discard_file
+
+    def spy(q, path, source=None):
+        if path == shown:
+            before.append(sorted(set(q.frame().query("file == @shown")["sheet"])))
+        discard(q, path, source)
+
+    monkeypatch.setattr(Quarantine, "discard_file", spy)
+    ds = hb_eval.load(cfg, errors="collect")
+    assert before == [["Sheet", "Toinen"]]  # recorded on both sheets, then refused
+    assert ds.file_errors["path"].tolist() == [shown]
+    assert not ds.quarantine["file"].astype(str).str.startswith(shown).any()  # (sheet keys too)
+    assert shown not in set(ds.files["path"])
+    assert "tyytyvaisyys_hb.xlsx" in set(ds.quarantine["file"])
+
+
 # -- nothing is lost: random corruption of a demo export --------------------------------------
 
 _CORRUPT = st.sampled_from(["xyz?", 99, F.HETU, None, "9999999", "31.2.2018", "EOS", -1, "1,5"])

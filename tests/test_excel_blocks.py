@@ -42,7 +42,7 @@ def test_blocks_give_the_whole_sheet(rows, top, left, block):
     data = _book(rows, top, left)
     was, excel.BLOCK_ROWS = excel.BLOCK_ROWS, block
     try:
-        got = excel._calamine_cells("w.xlsx", "Sheet", data=data)
+        got = excel.read_xlsx("w.xlsx", engine="calamine", data=data).cells
     finally:
         excel.BLOCK_ROWS = was
     want = _whole(data)

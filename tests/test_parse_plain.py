@@ -1,6 +1,6 @@
-"""The column-wise fast paths for the common spellings (parsing.plain_numbers, plain_dates)
-answer exactly what the scalar parsers answer: the oracle is parse_number / parse_date, text
-by text. Texts are drawn near the fast paths' edges (thousands spaces of every kind, marks,
+"""The column-wise fast paths for the common spellings (parsing.plain_numbers, plain_dates,
+plain_client_ids) answer exactly what the scalar parsers answer: the oracle is parse_number /
+parse_date / normalize_client_id, text by text. Texts are drawn near the fast paths' edges (thousands spaces of every kind, marks,
 signs, exponents, stray spaces, NULs, impossible dates, years outside their range), and the
 common spellings must be taken by the fast path (else it would test nothing)."""
 from __future__ import annotations
@@ -61,6 +61,41 @@ def test_common_numbers_take_the_fast_path(texts):
     long = np.array([len(t) > parsing._FAST_WIDTH or sum(c.isdigit() for c in t) > 15
                      for t in texts])
     assert (done | long).all()
+
+
+# client numbers spelled with parts of any value, separators of several kinds, and noise
+_ID_TEXTS = st.one_of(
+    st.builds(lambda p, g, t, n, seps: f"{p:02d}{seps[0]}{g}{seps[1]}{t:02d}{seps[2]}{n:02d}",
+              st.one_of(st.integers(0, 7), st.integers(0, 99)), st.integers(0, 9),
+              st.integers(0, 99), st.integers(0, 99),
+              st.one_of(st.sampled_from([("", "", ""), ("-", "-", "-"), (" ", " ", " ")]),
+                        st.lists(st.sampled_from(["", "-", " ", "–", "  ", "\u00a0", "x",
+                                                  "\x00"]), min_size=3, max_size=3))),
+    st.text(alphabet="0123456789", min_size=5, max_size=8),
+    st.text(alphabet="0123456789 -–.,\u00a0٣x\x00", min_size=5, max_size=11))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ID_TEXTS, max_size=30))
+def test_plain_client_ids_answer_what_normalize_client_id_answers(texts):
+    _fast_path_agrees(parsing.plain_client_ids,
+                      lambda t, v: v == parsing.normalize_client_id(t), texts,
+                      [None, 410712, 410712.0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(sorted(parsing.PILOTS)), st.sampled_from(sorted(parsing.GROUPS)),
+       st.integers(0, 99), st.integers(0, 99), st.sampled_from(["", "-", " "]),
+       st.booleans())
+def test_common_client_ids_take_the_fast_path(pilot, group, worker, seq, sep, known):
+    pilot = pilot if known else "07"  # an unknown pilot: answered too, as no number
+    cid = f"{pilot}{group}{worker:02d}{seq:02d}"
+    texts = [cid, f"{pilot}{sep}{group}{sep}{worker:02d}{sep}{seq:02d}"]
+    if cid[0] == "0":
+        texts.append(cid[1:])  # Excel dropped the leading zero
+    values, done = parsing.plain_client_ids(np.array(texts, dtype=object))
+    assert done.all()
+    assert values.tolist() == [cid if known else None] * len(texts)
 
 
 # a time after the date, as exports write it, and near misses

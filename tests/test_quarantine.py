@@ -77,3 +77,30 @@ def test_rows_of_a_file_never_registered_are_a_bug_naming_the_file():
     with pytest.raises(HbEvalError, match="rows of other.xlsx are in a table but the file was "
                                           "never read"):
         q.accounting(kept)
+
+
+def test_discarding_a_file_forgets_its_records_of_that_source_only():
+    q = Quarantine()
+    sha = "ab" * 32
+    q.add_file("esr", "a.xlsx", sha, "S", [2, 3, 4])
+    q.add_file("esr", "a.xlsx [S2]", sha, "S2", [2, 3], display="a.xlsx")  # a further sheet
+    q.add_file("esr", "b.xlsx", sha, "S", [2, 3])
+    q.add_file("satisfaction", "a.xlsx", sha, "S", [2])  # the same file read by another source
+    # one batch over two files (records are kept as column arrays, a batch at a time)
+    q.rows("esr", "x.xlsx", "S", [9], "duplicate", "untouched batch")
+    q.rows("esr", ["a.xlsx", "b.xlsx", "a.xlsx"], "S", [2, 2, 3], "bad_value", "x",
+           client_id=["0410712", "0410713", None])
+    q.cells("esr", "a.xlsx [S2]", "S2", [3], "C1", "excel_error", "e")
+    q.row("satisfaction", "a.xlsx", "S", 2, "bad_date", "d")
+    q.add_unread_sheet("esr", "a.xlsx", "Muu", 4, "m")
+    q.discard_file("a.xlsx", "esr")
+    f = q.frame()
+    assert list(zip(f["source"], f["file"], f["row"], f["client_id"].fillna("-"))) == [
+        ("esr", "b.xlsx", 2, "0410713"), ("esr", "x.xlsx", 9, "-"),
+        ("satisfaction", "a.xlsx", 2, "-")]
+    assert [(r.source, r.path) for r in q.file_records] == [("esr", "b.xlsx"),
+                                                            ("satisfaction", "a.xlsx")]
+    assert q.unread_sheets_frame().empty
+    q.discard_file("a.xlsx")  # no source: every source's
+    assert q.frame()["file"].tolist() == ["b.xlsx", "x.xlsx"]
+    assert [r.path for r in q.file_records] == ["b.xlsx"]

@@ -1,7 +1,8 @@
 """The workbook sources' array paths give the scalar parsers' answers, cell by cell: client
-numbers (:func:`hb_eval.data.loaders.parse.client_id_codes`, whose seven-digit fast path is
-compared as code points) against :func:`hb_eval.data.parsing.normalize_client_id`, and item
-answers parsed over several columns at once (:func:`~hb_eval.data.loaders.parse.item_answers`)
+numbers (:func:`hb_eval.data.loaders.parse.client_id_codes`, the common spellings through
+:func:`hb_eval.data.parsing.plain_client_ids`) against
+:func:`hb_eval.data.parsing.normalize_client_id`, and item
+answers parsed over several columns at once (:func:`~hb_eval.data.loaders.parse.item_block`)
 against the documented rule applied cell by cell with the scalar parser."""
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def test_client_id_codes_equal_the_scalar_parser(values):
 
 
 class _Schema:
-    """The two look-ups item_values makes of a questionnaire schema."""
+    """The two look-ups item_answers makes of a questionnaire schema."""
     value_labels = {"hyvä": 4.0}
 
     @staticmethod
@@ -82,16 +83,16 @@ def _one_answer(text):
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 4).flatmap(
     lambda k: st.lists(st.lists(_ANSWERS, min_size=k, max_size=k), max_size=12)))
-def test_item_answers_over_columns_equal_cell_by_cell(rows):
+def test_item_block_equals_cell_by_cell(rows):
     width = len(rows[0]) if rows else 1
     block = np.array(rows, dtype=object).reshape(len(rows), width)
-    codes, vals, miss = P.item_answers(_Schema, block.ravel())
-    want = [_one_answer(t) for t in block.ravel()]
-    np.testing.assert_array_equal(vals[codes], np.array([v for v, _ in want], dtype=float))
-    assert miss[codes].tolist() == [m for _, m in want]
-    for j in range(width):  # item_values: one column, the same answers
-        v, m = P.item_values(_Schema, pd.Series(block[:, j], dtype=object))
-        np.testing.assert_array_equal(v.to_numpy(), vals[codes.reshape(block.shape)[:, j]])
+    codes, miss, values, bad = P.item_block(_Schema, block)
+    want = [[_one_answer(t) for t in row] for row in block.tolist()]
+    np.testing.assert_array_equal(
+        values, np.array([[v for v, _ in row] for row in want], dtype=float).reshape(block.shape))
+    assert miss[codes].tolist() == [[m for _, m in row] for row in want]
+    assert bad.tolist() == [[m == "bad" for _, m in row] for row in want]
+    assert (codes < 0).tolist() == [[t is None for t in row] for row in block.tolist()]
 
 
 @settings(max_examples=200, deadline=None)

@@ -57,6 +57,8 @@ __all__ = [
     "ClientIdParts",
     "normalize_client_id",
     "normalize_client_ids",
+    "normalize_client_id_values",
+    "plain_client_ids",
     "split_client_id",
     "split_client_ids",
     "parse_number",
@@ -110,6 +112,10 @@ _CID_RE = (r"^\s*(?:(?P<six>[0-9]{6})(?:[.,]0+)?"
 _CID = re.compile(_CID_RE)
 _PILOT_OK = frozenset(PILOTS)
 _GROUP_OK = frozenset(GROUPS)
+#: The same pilots and groups as look-up tables by the digits' value (pilot 0-99, group 0-9),
+#: for :func:`plain_client_ids`.
+_PILOT_AT = np.isin(np.arange(100), [int(p) for p in _PILOT_OK])
+_GROUP_AT = np.isin(np.arange(10), [int(g) for g in _GROUP_OK])
 
 
 def _cid_from_match(m: re.Match[str] | None) -> str | None:
@@ -122,23 +128,6 @@ def _cid_from_match(m: re.Match[str] | None) -> str | None:
     if cid[:2] not in _PILOT_OK or cid[2] not in _GROUP_OK:
         return None
     return cid
-
-
-def _cid_of_text(text: str) -> str | None:
-    """:func:`normalize_client_id` of a text, without its length limit.
-
-    Six or seven ASCII digits (the usual spellings) are answered without the regex, with the
-    regex's result: six digits get the leading zero, then the pilot and group are checked.
-    """
-    if text.isdigit() and text.isascii():
-        if len(text) == 7:
-            cid = text
-        elif len(text) == 6:
-            cid = "0" + text
-        else:
-            return None
-        return cid if cid[:2] in _PILOT_OK and cid[2] in _GROUP_OK else None
-    return _cid_from_match(_CID.match(text))
 
 
 def normalize_client_id(value: object) -> str | None:
@@ -203,13 +192,20 @@ def _spread(values: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:
     return ext[codes]
 
 
+def normalize_client_id_values(values: np.ndarray) -> np.ndarray:
+    """:func:`normalize_client_id` of each item of ``values`` (an object array), as an object
+    array (None where not a client number): the common spellings through
+    :func:`plain_client_ids`, the others through :func:`normalize_client_id`."""
+    ids, done = plain_client_ids(values)
+    rest = np.flatnonzero(~done)
+    ids[rest] = [normalize_client_id(v) for v in values[rest]]
+    return ids
+
+
 def normalize_client_ids(s: pd.Series) -> pd.Series:
     """Vectorised :func:`normalize_client_id`: a ``string`` Series, NA where invalid or blank."""
-    codes, u = _distinct(s)
-    # one match of the scalar parser's pattern per distinct text (faster than a chain of .str
-    # operations), with the scalar parser's length limit
-    vals = np.empty(len(u), dtype=object)
-    vals[:] = [_cid_of_text(t) if len(t) <= 64 else None for t in u.to_numpy(dtype=object)]
+    codes, u = _distinct(s)  # each distinct text once
+    vals = normalize_client_id_values(u.to_numpy(dtype=object))
     return pd.Series(_spread(vals, codes, None), index=s.index, dtype="string")
 
 
@@ -436,6 +432,53 @@ def _code_points(texts: np.ndarray, shortest: int, longest: int
     width = int(lens.max())
     cells = (texts if len(at) == n else texts[at]).astype(f"U{width}")
     return at, lens, cells.view(np.uint32).reshape(len(at), width)
+
+
+#: (length, positions of the digits, positions of the separators) of the client-number
+#: spellings :func:`plain_client_ids` reads: seven digits, six (the leading zero lost),
+#: ``PP-G-TT-NN`` or ``PP G TT NN``
+_ID_LAYOUTS = ((7, list(range(7)), []), (6, list(range(6)), []),
+               (10, [0, 1, 3, 5, 6, 8, 9], [2, 4, 7]))
+#: the separators of those spellings (hyphen-minus, space) as code points
+_ID_SEPARATORS = [ord("-"), ord(" ")]
+
+
+def plain_client_ids(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`normalize_client_id` of the texts in ``texts`` (an object array) spelled the
+    common ways, without Python work per text; the others are left to
+    :func:`normalize_client_id`.
+
+    The common ways: seven ASCII digits, six (the leading zero lost: ``"0"`` + the text), or
+    ``PP-G-TT-NN`` / ``PP G TT NN`` (each separator a hyphen-minus or a space); nothing else,
+    no space around. Such a text is the client number of its digits when the pilot and the
+    group exist, else no client number (None), as :func:`normalize_client_id` reads it.
+
+    Returns
+    -------
+    values : ndarray of object
+        The client number (or None) where ``done`` (None elsewhere).
+    done : ndarray of bool
+        The texts answered here.
+    """
+    n = len(texts)
+    values, done = np.full(n, None, dtype=object), np.zeros(n, dtype=bool)
+    at, lens, cp = _code_points(texts, 6, 10)
+    for width, digit_at, sep_at in _ID_LAYOUTS:
+        rows = np.flatnonzero(lens == width)
+        if not rows.size:
+            continue
+        d = cp[rows][:, digit_at].astype(np.int64) - ord("0")
+        fits = ((d >= 0) & (d <= 9)).all(axis=1)
+        if sep_at:
+            fits &= np.isin(cp[rows][:, sep_at], _ID_SEPARATORS).all(axis=1)
+        rows, d = rows[fits], d[fits]
+        if width == 6:  # "0" + the text
+            d = np.concatenate([np.zeros((len(d), 1), dtype=np.int64), d], axis=1)
+        known = _PILOT_AT[d[:, 0] * 10 + d[:, 1]] & _GROUP_AT[d[:, 2]]
+        cid = (d + ord("0")).astype(np.uint32).view("U7").ravel().astype(object)
+        values[at[rows]] = np.where(known, cid, None)
+        done[at[rows]] = True
+    return values, done
 
 
 #: powers of ten: exact as int64 up to 10**18, as float64 up to 10**22

@@ -114,6 +114,16 @@ class _Records:
         """The records where ``keep``."""
         return _Records({c: v[keep] for c, v in self.columns.items()})
 
+    def of_files(self, files: Iterable[str], source: str | None) -> np.ndarray:
+        """Where the records' file is one of ``files`` (and their source ``source``, unless
+        None): a mask."""
+        mask = np.zeros(len(self), dtype=bool)
+        for f in files:
+            mask |= self.columns["file"] == f
+        if source is not None:
+            mask &= self.columns["source"] == source
+        return mask
+
 
 @dataclass
 class Quarantine:
@@ -146,10 +156,8 @@ class Quarantine:
 
         keys = {f.path for f in self._files if f.shown == str(path)} | {str(path)}
         self._files = [f for f in self._files if f.path not in keys or not mine(f.source)]
-        self._parts = [p.where(np.fromiter((f not in keys or not mine(src) for f, src
-                                            in zip(p["file"], p["source"])), dtype=bool,
-                                           count=len(p)))
-                       for p in self._parts]
+        gone = [p.of_files(keys, source) for p in self._parts]
+        self._parts = [p.where(~g) if g.any() else p for p, g in zip(self._parts, gone)]
         self._unread = [u for u in self._unread
                         if u["path"] != str(path) or not mine(u["source"])]
 

@@ -52,16 +52,11 @@ def sheet_names(path: str | Path, data: bytes | None = None, *,
 BLOCK_ROWS = 20_000
 
 
-def _calamine_cells(path: Path, sheet: str, wb=None, data: bytes | None = None) -> np.ndarray:
-    """The sheet's cells as texts (:func:`~.grid.rows_to_cells`; row ``i`` is Excel row
-    ``i + 1``), a sheet of more than :data:`BLOCK_ROWS` rows converted block by block."""
-    return _calamine_grid(path, sheet, wb, data)[0]
-
-
 def _calamine_grid(path: Path, sheet: str, wb=None, data: bytes | None = None
                    ) -> tuple[np.ndarray, frozenset[str] | None]:
-    """:func:`_calamine_cells` and the distinct texts of the cells (None when a block was
-    converted column by column)."""
+    """The sheet's cells as texts (:func:`~.grid.rows_to_cells`; row ``i`` is Excel row
+    ``i + 1``), a sheet of more than :data:`BLOCK_ROWS` rows converted block by block, and the
+    distinct texts of the cells (None when a block was converted column by column)."""
     from itertools import islice
 
     from python_calamine import CalamineWorkbook

@@ -9,6 +9,8 @@ only adapts their interfaces to the loaders and parses each distinct text once.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,7 +20,8 @@ from .. import parsing
 from ..io import RawTable
 
 __all__ = ["client_ids", "dates", "numbers", "durations", "codes", "resolve", "layout_sheet",
-           "item_columns", "item_scales", "item_values", "item_answers", "items_not_in_form",
+           "item_columns", "item_scales", "item_answers", "item_block",
+           "items_not_in_form",
            "worker_codes", "age_group"]
 
 
@@ -36,57 +39,88 @@ def per_unique(s: pd.Series, fn, empty=None) -> pd.Series:
 
 def per_unique_array(cells: pd.Series | np.ndarray, fn, empty=None) -> np.ndarray:
     """:func:`per_unique` of a column's cells (an object array or Series) as an object array."""
+    codes, mapped = _per_distinct(cells, fn, empty)
+    return mapped[codes]
+
+
+def _per_distinct(cells: pd.Series | np.ndarray, fn, empty=None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell the index into the distinct non-empty texts (-1: empty), and ``fn`` of each
+    distinct text with ``empty`` last, so ``mapped[codes]`` is :func:`per_unique_array`."""
     codes, uniq = _factorize(cells)
     mapped = np.empty(len(uniq) + 1, dtype=object)
     mapped[:-1] = [fn(u) for u in uniq]
     mapped[-1] = empty
-    return mapped[codes]
+    return codes, mapped
 
+
+@dataclass(frozen=True)
+class _Rule:
+    """How the texts of one kind of column are parsed (:func:`_of_distinct`)."""
+
+    #: the scalar parser: one text's value, None when not parseable
+    scalar: Callable[[Any], Any]
+    #: the column-wise (pandas ``.str``) parser of a Series: (values, bad)
+    vector: Callable[[pd.Series], tuple[pd.Series, pd.Series]]
+    #: the fast path of the common spellings: (values, done), or None
+    plain: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None
+    #: the values' dtype and the value of a missing one
+    dtype: str
+    missing: Any
+
+
+def _date_ns(value: object) -> np.datetime64 | None:
+    """:func:`parsing.parse_date` as ``datetime64[ns]`` (None when not a date)."""
+    v = parsing.parse_date(value)
+    return None if v is None else np.datetime64(v.to_datetime64(), "ns")
+
+
+_NUMBERS = _Rule(parsing.parse_number, parsing.parse_numbers, parsing.plain_numbers,
+                 "float64", np.nan)
+_DURATIONS = _Rule(parsing.parse_duration, parsing.parse_durations, None, "float64", np.nan)
+_DATES = _Rule(_date_ns, parsing.parse_dates, parsing.plain_dates, "datetime64[ns]",
+               np.datetime64("NaT"))
 
 #: above this many distinct texts the column-wise (pandas ``.str``) parser is used
 _VECTOR_FROM = 5000
-
-
-#: scalar parsers -> their vectorised path for the common spellings (values, done)
-_PLAIN = {parsing.parse_number: parsing.plain_numbers}
-#: from this many distinct texts the vectorised path pays (below: its fixed cost is more)
+#: from this many distinct texts the fast path pays (below: its fixed cost is more)
 _PLAIN_FROM = 128
 
 
-def _floats_of_distinct(uniq: np.ndarray, fn, vector_fn=None) -> np.ndarray:
-    """``fn`` (None when not parseable) of each distinct text, NaN where None, plus a trailing
-    NaN for blank cells (code -1); the texts of the common spellings through ``fn``'s plain
-    path (:data:`_PLAIN`) first, the rest through ``vector_fn`` when there are many."""
-    vals = np.full(len(uniq) + 1, np.nan)
+def _of_distinct(uniq: np.ndarray, rule: _Rule) -> np.ndarray:
+    """The value of each distinct text (missing where not parseable), plus a trailing missing
+    value for blank cells (code -1): the common spellings through ``rule.plain`` first (when
+    there are many texts), the rest through the column-wise parser when there are many, else
+    through the scalar parser."""
+    vals = np.full(len(uniq) + 1, rule.missing, dtype=rule.dtype)
     rest = np.arange(len(uniq))
-    plain = _PLAIN.get(fn)
-    if plain is not None and len(uniq) >= _PLAIN_FROM:
-        v, done = plain(uniq)
-        vals[:-1] = v
+    if rule.plain is not None and len(uniq) >= _PLAIN_FROM:
+        vals[:-1], done = rule.plain(uniq)
         rest = np.flatnonzero(~done)
-    if vector_fn is not None and len(rest) > _VECTOR_FROM:
-        v, _ = vector_fn(pd.Series(uniq[rest], dtype=object))
-        vals[rest] = v.to_numpy(dtype="float64")
+    if len(rest) > _VECTOR_FROM:
+        v, _ = rule.vector(pd.Series(uniq[rest], dtype=object))
+        vals[rest] = v.to_numpy(dtype=rule.dtype)
     else:
         for i in rest.tolist():
-            v = fn(uniq[i])
+            v = rule.scalar(uniq[i])
             if v is not None:
                 vals[i] = v
     return vals
 
 
-def _float_per_unique(s: pd.Series, fn, vector_fn=None) -> tuple[pd.Series, pd.Series]:
-    """Float parser ``fn`` (None when not parseable) once per distinct text: (values, bad)."""
-    out, bad = _floats_array(s, fn, vector_fn)
-    return pd.Series(out, index=s.index, dtype="float64"), pd.Series(bad, index=s.index)
+def _parsed(s: pd.Series, rule: _Rule) -> tuple[pd.Series, pd.Series]:
+    """:func:`_parsed_array` as Series aligned with ``s``: (values, bad)."""
+    out, bad = _parsed_array(s, rule)
+    return pd.Series(out, index=s.index, dtype=rule.dtype), pd.Series(bad, index=s.index)
 
 
-def _floats_array(cells: pd.Series | np.ndarray, fn, vector_fn=None
+def _parsed_array(cells: pd.Series | np.ndarray, rule: _Rule
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_float_per_unique` as arrays."""
+    """A column's cells parsed by ``rule``, once per distinct text: the values and the bad
+    mask (non-empty, not parseable)."""
     codes, uniq = _factorize(cells)
-    out = _floats_of_distinct(uniq, fn, vector_fn)[codes]
-    return out, (codes >= 0) & np.isnan(out)
+    out = _of_distinct(uniq, rule)[codes]
+    return out, (codes >= 0) & pd.isna(out)
 
 
 # -- client numbers, numbers, dates, durations (hb_eval.data.parsing) ----------------------------
@@ -107,56 +141,14 @@ def client_ids(s: pd.Series) -> pd.DataFrame:
     return client_id_frame(codes, ids, s.index)
 
 
-#: Pilot numbers (00-99) and group digits that exist, as look-up tables of code points' values.
-_PILOT_OK = np.isin(np.arange(100), [int(k) for k in parsing.PILOTS])
-_GROUP_OK = np.isin(np.arange(10), [int(k) for k in parsing.GROUPS])
-#: (length, positions of the digits, positions of one-character separators) of the client
-#: number spellings :func:`client_id_codes` reads without the regex.
-_ID_LAYOUTS = ((7, list(range(7)), []), (6, list(range(6)), []),
-               (10, [0, 1, 3, 5, 6, 8, 9], [2, 4, 7]))
-#: The separators of those spellings (hyphen-minus, space): code points.
-_ID_SEPARATORS = [ord("-"), ord(" ")]
-
-
 def client_id_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`client_ids` as arrays: per cell the index into the distinct values (-1:
     blank), and per distinct value (a last entry for blanks) its client number or None, so
     ``ids[codes]`` is the cells'."""
     codes, uniq = _factorize(cells)
     ids = np.empty(len(uniq) + 1, dtype=object)
+    ids[:-1] = parsing.normalize_client_id_values(uniq)
     ids[-1] = None
-    rest = np.arange(len(uniq))
-    if len(uniq) and set(map(type, uniq)) == {str}:
-        # the usual spellings (seven digits, six that lost the leading zero, PP-G-TT-NN or
-        # PP G TT NN) as the scalar parser reads them: the digits when the pilot (01-06) and
-        # group (1-6) exist, else None; compared as code points, no Python call per text
-        lengths = np.fromiter(map(len, uniq), dtype=np.int64, count=len(uniq))
-        done = []
-        for width, digit_at, sep_at in _ID_LAYOUTS:
-            at = np.flatnonzero(lengths == width)
-            if not at.size:
-                continue
-            points = uniq[at].astype(f"U{width}").view(np.uint32).reshape(-1, width)
-            d = points[:, digit_at].astype(np.int64) - ord("0")
-            fits = ((d >= 0) & (d <= 9)).all(axis=1)
-            if sep_at:
-                fits &= np.isin(points[:, sep_at], _ID_SEPARATORS).all(axis=1)
-            at, d = at[fits], d[fits]
-            if width == 6:  # "0" + the text
-                d = np.concatenate([np.zeros((len(d), 1), dtype=np.int64), d], axis=1)
-            known = _PILOT_OK[d[:, 0] * 10 + d[:, 1]] & _GROUP_OK[d[:, 2]]
-            texts = (uniq[at] if width == 7 else np.array(
-                ["0" + t for t in uniq[at]] if width == 6
-                else [t[0:2] + t[3] + t[5:7] + t[8:10] for t in uniq[at]], dtype=object))
-            ids[at] = np.where(known, texts, None)
-            done.append(at)
-        if done:
-            rest = np.setdiff1d(rest, np.concatenate(done), assume_unique=True)
-    # a text (every grid cell is one) through the scalar parser's own fast path, with its
-    # length limit; anything else through the scalar parser
-    cid_of_text = parsing._cid_of_text
-    ids[rest] = [(cid_of_text(u) if len(u) <= 64 else None) if type(u) is str
-                 else parsing.normalize_client_id(u) for u in uniq[rest]]
     return codes, ids
 
 
@@ -188,44 +180,27 @@ def client_id_frame(codes: np.ndarray, ids: np.ndarray, index) -> pd.DataFrame:
 
 def numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Finnish numbers (decimal comma, space / no-break-space thousands) to float, bad mask."""
-    return _float_per_unique(s, parsing.parse_number, parsing.parse_numbers)
+    return _parsed(s, _NUMBERS)
 
 
 def numbers_array(cells: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`numbers` of a column's cells as arrays (float64 values, bool bad)."""
-    return _floats_array(cells, parsing.parse_number, parsing.parse_numbers)
+    return _parsed_array(cells, _NUMBERS)
 
 
 def dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Finnish, ISO and Excel serial dates to ``datetime64[ns]`` (NaT missing), bad mask."""
-    out, bad = dates_array(s)
-    return (pd.Series(out, index=s.index, dtype="datetime64[ns]"), pd.Series(bad, index=s.index))
+    return _parsed(s, _DATES)
 
 
 def dates_array(cells: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`dates` of a column's cells as arrays (datetime64[ns] values, bool bad)."""
-    codes, uniq = _factorize(cells)
-    vals = np.full(len(uniq) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
-    # the common spellings (d.m.yyyy, yyyy-mm-dd) column-wise, the rest as before
-    rest = np.arange(len(uniq))
-    if len(uniq) >= _PLAIN_FROM:
-        vals[:-1], done = parsing.plain_dates(uniq)
-        rest = np.flatnonzero(~done)
-    if len(rest) > _VECTOR_FROM:
-        v, _ = parsing.parse_dates(pd.Series(uniq[rest], dtype=object))
-        vals[rest] = v.to_numpy(dtype="datetime64[ns]")
-    else:
-        for i in rest.tolist():
-            v = parsing.parse_date(uniq[i])
-            if v is not None:
-                vals[i] = np.datetime64(v.to_datetime64(), "ns")
-    out = vals[codes]
-    return out, (codes >= 0) & np.isnat(out)
+    return _parsed_array(cells, _DATES)
 
 
 def durations(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Durations as typed (``45``, ``45 min``, ``1 h 15 min``, ``1,5 h``, ``0:45``) to minutes."""
-    return _float_per_unique(s, parsing.parse_duration, parsing.parse_durations)
+    return _parsed(s, _DURATIONS)
 
 
 def period(text: object):
@@ -320,28 +295,19 @@ def codes(schema: Any, column: str, s: pd.Series) -> tuple[pd.Series, pd.Series]
         ``values``: canonical code or None; ``unknown``: non-blank cells that spell no code.
         Each distinct text is matched once.
     """
-    spec = (getattr(schema, "columns", None) or {}).get(column)
-    if spec is None or not getattr(spec, "codes", None):
-        v = s.astype(object).where(s.notna(), None)
-        return v, pd.Series(False, index=s.index)
     v, unknown = codes_array(schema, column, s.to_numpy(dtype=object))
     return pd.Series(v, index=s.index, dtype=object), pd.Series(unknown, index=s.index)
 
 
 def codes_array(schema: Any, column: str, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`codes` of a column's cells (an object array, None when empty) as arrays: the
-    canonical codes (object, None where none) and the unknown mask."""
+    canonical codes (object, None where none) and the unknown mask. A column without a code
+    list keeps its texts (None where empty) and has no unknown cells."""
     spec = (getattr(schema, "columns", None) or {}).get(column)
     if spec is None or not getattr(spec, "codes", None):
-        return codes(schema, column, pd.Series(cells, dtype=object))[0].to_numpy(), np.zeros(
-            len(cells), dtype=bool)
-    codes_, uniq = _factorize(cells)
-    mapped = np.empty(len(uniq) + 1, dtype=object)
-    mapped[:-1] = [spec.match_code(u) for u in uniq]
-    mapped[-1] = None
-    known = np.ones(len(uniq) + 1, dtype=bool)
-    known[:-1] = [m is not None for m in mapped[:-1]]
-    return mapped[codes_], ~known[codes_]
+        return np.where(pd.isna(cells), None, cells), np.zeros(len(cells), dtype=bool)
+    codes_, mapped = _per_distinct(cells, spec.match_code)
+    return mapped[codes_], (codes_ >= 0) & np.equal(mapped, None)[codes_]
 
 
 def item_scales(schema: Any) -> dict[str, tuple[float, float]]:
@@ -350,31 +316,26 @@ def item_scales(schema: Any) -> dict[str, tuple[float, float]]:
             for code, it in (getattr(schema, "items", None) or {}).items()}
 
 
-def item_values(schema: Any, s: pd.Series, column: str | None = None) -> tuple[pd.Series, pd.Series]:
-    """Answers of one item column: numbers, answer labels or missing codes.
+def item_answers(schema: Any, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Answers of item cells (a 1-D object array, e.g. several item columns raveled): numbers,
+    answer labels or missing codes.
 
     Returns
     -------
-    values : Series of float
-        The number (or the label's code); NaN when missing.
-    missing : Series of object
-        None (answered), ``not_answered`` (blank), a missing reason of the schema
-        (``dont_know``), or ``bad`` (non-blank, no number, label or missing code).
+    codes : ndarray of int
+        Per cell the index into the distinct texts (-1: blank).
+    values : ndarray of float64
+        Per distinct text (a last entry for blanks) the number or the label's code; NaN when
+        missing.
+    missing : ndarray of object
+        Per distinct text (and blanks) None (answered), ``not_answered`` (blank), a missing
+        reason of the schema (``dont_know``), or ``bad`` (non-blank, no number, label or
+        missing code). ``values[codes]`` and ``missing[codes]`` are the cells'.
     """
-    codes, vals, miss = item_answers(schema, s.to_numpy(dtype=object))
-    return (pd.Series(vals[codes], index=s.index, dtype="float64"),
-            pd.Series(miss[codes], index=s.index, dtype=object))
-
-
-def item_answers(schema: Any, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`item_values` of any number of cells (a 1-D object array, e.g. several item
-    columns raveled) as arrays: per cell the index into the distinct texts (-1: blank), and
-    per distinct text (a last entry for blanks) its value and its missing marker, so
-    ``values[codes]`` and ``missing[codes]`` are the cells'."""
     codes, uniq = _factorize(cells)
     # per distinct text: the number (as numbers() parses it), else a missing code, an answer
     # label or "bad"; spread back over the cells by index
-    vals = _floats_of_distinct(uniq, parsing.parse_number, parsing.parse_numbers)
+    vals = _of_distinct(uniq, _NUMBERS)
     miss = np.full(len(uniq) + 1, None, dtype=object)
     miss[-1] = "not_answered"  # blank
     has_missing = hasattr(schema, "match_missing")
@@ -391,6 +352,29 @@ def item_answers(schema: Any, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray
         else:
             miss[i] = "bad"
     return codes, vals, miss
+
+
+def item_block(schema: Any, block: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`item_answers` of a (rows x item columns) block of cells, the columns parsed
+    together (each distinct answer once over all of them).
+
+    Returns
+    -------
+    codes : ndarray of int, (rows, columns)
+        Per cell the index into the distinct texts (-1: blank).
+    missing : ndarray of object
+        Per distinct text (a last entry for blanks) its missing marker (:func:`item_answers`).
+    values : ndarray of float64, (rows, columns)
+        The cells' values (NaN when missing or bad).
+    bad : ndarray of bool, (rows, columns)
+        The cells marked ``bad`` (non-blank, no number, label or missing code).
+    """
+    n, k = block.shape
+    codes, vals, miss = item_answers(schema, block.ravel(order="F"))
+    codes = codes.reshape(n, k, order="F")
+    bad = np.array([m == "bad" for m in miss], dtype=bool)
+    return codes, miss, vals[codes], bad[codes]
 
 
 def items_not_in_form(schema: Any, form: pd.Series) -> dict[str, np.ndarray]:

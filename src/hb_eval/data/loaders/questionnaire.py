@@ -130,11 +130,8 @@ def _one(path: Path, ctx: LoadContext, sheet: str | None) -> tuple[pd.DataFrame,
     for at in range(0, len(present), step):
         ks = present[at:at + step]
         names = [f"item:{codes[k]}" for k in ks]
-        cell_codes, vals, miss = P.item_answers(schema, sh.block(names).ravel(order="F"))
-        cell_codes = cell_codes.reshape(n, len(ks), order="F")
-        v = vals[cell_codes]
+        cell_codes, miss, v, bad = P.item_block(schema, sh.block(names))
         m = missing_table(miss)[cell_codes]
-        bad = np.array([x == "bad" for x in miss], dtype=bool)[cell_codes]
         del cell_codes
         lo = np.array([scales[codes[k]][0] for k in ks])
         hi = np.array([scales[codes[k]][1] for k in ks])

@@ -38,10 +38,7 @@ def _one(path: Path, ctx: LoadContext) -> pd.DataFrame:
     scales = P.item_scales(ctx.schema)
     have = [code for code in ITEMS + HB_ITEMS if sh.has(code)]
     if have:  # the item columns parsed together: each distinct answer once
-        cell_codes, vals, miss = P.item_answers(ctx.schema, sh.block(have).ravel(order="F"))
-        cell_codes = cell_codes.reshape(sh.n, len(have), order="F")
-        values = vals[cell_codes]
-        bads = np.array([m == "bad" for m in miss], dtype=bool)[cell_codes]
+        _, _, values, bads = P.item_block(ctx.schema, sh.block(have))
     for code in ITEMS + HB_ITEMS:
         if not sh.has(code):
             out[code] = np.full(sh.n, np.nan)
