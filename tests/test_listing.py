@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from hb_eval.config import real_path
+from hb_eval.config import Folders, real_path
 from hb_eval.support.own_files import own_file_reason, own_file_reasons
 
 
@@ -40,7 +40,7 @@ def _tree(d: Path) -> list:
 
 def test_real_path_equals_realpath(tmp_path):
     paths = _tree(tmp_path)
-    folders: dict = {}
+    folders = Folders()
     for p in paths + paths:  # the second time from the cache
         assert real_path(p, folders) == os.path.realpath(p), p
 
