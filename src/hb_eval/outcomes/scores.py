@@ -301,8 +301,9 @@ def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     # (copy on write: the selection is the frame's own, setting its columns leaves ``items``)
     df = items.loc[:, ["response_id", "client_id", "wave", "item", "value"]]
     df["value"] = pd.to_numeric(df["value"], errors="raise").astype(float)
-    if "missing" in items.columns:  # a cell flagged missing (don't know, quarantined) is missing
-        df.loc[items["missing"].notna().to_numpy(), "value"] = np.nan
+    flagged = _flagged_missing(items)
+    if flagged is not None:
+        df.loc[flagged, "value"] = np.nan
     df = _join_rules(df, rules.items)
     unknown = df["scale_min"].isna()
     if unknown.any():
@@ -311,21 +312,39 @@ def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     v = df["value"].to_numpy()
     lo = df["scale_min"].to_numpy(float)
     hi = df["scale_max"].to_numpy(float)
-    bad = ~np.isnan(v) & ((v < lo) | (v > hi))
+    bad = _outside_scale(v, lo, hi)
     if bad.any():
         first = df.loc[bad].iloc[0]
         raise HbEvalError(
             f"{rules.source}: {int(bad.sum())} answer(s) outside the item's scale reached "
             f"scoring (first: response {first['response_id']}, item {first['item']}); "
             "they should have been quarantined by the loader")
-    rev = df["reverse"].to_numpy(bool)
-    v = np.where(rev, lo + hi - v, v)
-    if rules.rescale:
-        a, b = rules.rescale_to
-        v = a + (v - lo) / (hi - lo) * (b - a)
+    v = _coded_answers(v, lo, hi, df["reverse"].to_numpy(bool), rules)
     df = df.drop(columns=["value", "scale_min", "scale_max", "reverse"])
     df["x"] = v
     return df
+
+
+def _flagged_missing(items: pd.DataFrame) -> np.ndarray | None:
+    """The rows of ``items`` whose cell is flagged missing (don't know, quarantined): their
+    answer is missing whatever its value. None when the table has no ``missing`` column."""
+    return items["missing"].notna().to_numpy() if "missing" in items.columns else None
+
+
+def _outside_scale(v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The answers ``v`` outside their item's scale ``[lo, hi]`` (a missing answer is not)."""
+    return ~np.isnan(v) & ((v < lo) | (v > hi))
+
+
+def _coded_answers(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, reverse: np.ndarray,
+                   rules: ScaleRules) -> np.ndarray:
+    """The answers ``v`` as scored: reverse-coded (``lo + hi - v``) where ``reverse``, then,
+    when the rules rescale, moved linearly from ``[lo, hi]`` onto ``rules.rescale_to``."""
+    v = np.where(reverse, lo + hi - v, v)
+    if rules.rescale:
+        a, b = rules.rescale_to
+        v = a + (v - lo) / (hi - lo) * (b - a)
+    return v
 
 
 def _is_text(col: pd.Series, text: str) -> np.ndarray:
