@@ -1,13 +1,13 @@
 """The source listing's fast paths equal the per-file answers they replace: ``real_path``
 (links looked up in the folder's listing) equals ``os.path.realpath``, and
-``own_file_reasons`` equals ``own_file_reason`` per file."""
+``own_file_reasons`` and ``own_file_reason`` give hand-worked reasons."""
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
 
-from hb_eval.config import real_path
+from hb_eval.config import Folders, real_path
 from hb_eval.support.own_files import own_file_reason, own_file_reasons
 
 
@@ -40,14 +40,29 @@ def _tree(d: Path) -> list:
 
 def test_real_path_equals_realpath(tmp_path):
     paths = _tree(tmp_path)
-    folders: dict = {}
+    folders = Folders()
     for p in paths + paths:  # the second time from the cache
         assert real_path(p, folders) == os.path.realpath(p), p
 
 
-def test_own_file_reasons_equal_per_file(tmp_path):
-    paths = _tree(tmp_path)
-    for base in (tmp_path, tmp_path / "out", None, tmp_path / ".hb-eval-tmp-1"):
-        want = [own_file_reason(p, base) for p in paths]
-        assert own_file_reasons(paths, base) == want
-        assert sum(w is not None for w in want) >= 5  # the cases hold own files
+#: Hand-worked reasons of :func:`_tree`'s paths and two more (the temporary folder itself, and
+#: a ``..`` out of it), per configuration folder: O an output listed in the manifest.json
+#: above it (out_link/x.xlsx is not listed, out_link/tables/files.csv is), R a run's mark in
+#: the name or in a folder below the configuration's (so not when the marked folder is the
+#: configuration's, nor in the name ``..``), T the quarantine header (q.csv, ..csv), Q the
+#: quarantine table's name, - none (the configuration's folder itself neither).
+OWN = {"tmp": "O-O-RTTQR----------O--RR", "out": "O-O--TTQR----------O--R-",
+       None: "O-O--TTQR----------O--R-", ".hb-eval-tmp-1": "O-O--TTQR----------O----"}
+
+
+def test_own_file_reasons_hand_worked(tmp_path):
+    from hb_eval.support import own_files as o
+
+    letter = {o._QUARANTINE_FILE: "Q", o._RUN_FILE: "R", o._QUARANTINE_TABLE: "T",
+              o._REPORT_OUTPUT: "O", None: "-"}
+    paths = _tree(tmp_path) + [tmp_path / ".hb-eval-tmp-1", f"{tmp_path}/.hb-eval-tmp-1/x/.."]
+    for base, want in OWN.items():
+        base_dir = {None: None, "tmp": tmp_path}.get(base, tmp_path / str(base))
+        one = "".join(letter[own_file_reason(p, base_dir)] for p in paths)
+        many = "".join(letter[r] for r in own_file_reasons(paths, base_dir))
+        assert (one, many) == (want, want), base

@@ -152,3 +152,23 @@ def test_vectorised_on_many_clients_matches_per_client():
         k_all = kept[kept["client_id"] == cid]
         assert sorted(zip(k1["row"], k1["wave"].astype(str))) == \
             sorted(zip(k_all["row"], k_all["wave"].astype(str)))
+
+
+def test_group_codes_group_the_joined_texts():
+    """Hand-worked groups: rows with the same texts in every column share a code, any other
+    pair differs; a missing value is a value of its own (not the text "nan" or "<NA>"), and a
+    number groups with its text."""
+    import numpy as np
+
+    from hb_eval.data.plausibility import group_codes
+
+    src = pd.Series(["k", "k", "o", "k", "k", "k", "k"], dtype="string")
+    cid = pd.Series(["1", "1", "1", None, None, "<NA>", "nan"], dtype="string")
+    codes = group_codes(src, cid)
+    groups = [[0, 1], [2], [3, 4], [5], [6]]
+    for g in groups:
+        assert len(set(codes[g])) == 1
+    assert len({codes[g[0]] for g in groups}) == len(groups)
+    mixed = group_codes(pd.Series([1, "1", 2.0, "2"], dtype=object))
+    np.testing.assert_array_equal(mixed == mixed[0], [True, True, False, False])
+    assert mixed[2] != mixed[3]        # "2.0" and "2": other texts

@@ -111,3 +111,25 @@ def test_text_codes_of_sorted_runs_equal_numpy_unique():
     assert _sorted_text_runs(np.array(["b", "a"], dtype=object)) is None
     assert _sorted_text_runs(np.array(["a", None], dtype=object)) is None
     assert _sorted_text_runs(np.array([1, 2], dtype=object)) is None
+
+
+def test_given_client_codes_are_used_as_made():
+    """Codes passed in (as outcomes.mixed does) give the fit the labels give; other codes (each
+    worker's clients as one) another fit; codes of the wrong length are refused."""
+    from hb_eval.stats.mixed_nested import text_codes
+
+    rng = np.random.default_rng(11)
+    worker = np.repeat(np.arange(12), 8)
+    client = np.array([f"k{i}" for i in range(len(worker))], dtype=object)
+    obs = np.repeat(np.arange(len(client)), 3)
+    X = np.column_stack([np.ones(len(obs)), rng.random(len(obs)) < 0.5])
+    y = rng.normal(size=len(obs)) + rng.normal(size=len(client))[obs]
+    lab, wk = client[obs], worker[obs].astype(str)
+    own = fit_nested_reml(X, y, lab, wk)
+    given = fit_nested_reml(X, y, lab, wk, client_codes=text_codes(lab))
+    np.testing.assert_array_equal(given.params, own.params)
+    assert (given.var_client, given.reml_loglik) == (own.var_client, own.reml_loglik)
+    merged = fit_nested_reml(X, y, lab, wk, client_codes=worker[obs])
+    assert merged.reml_loglik != own.reml_loglik
+    with pytest.raises(ValueError, match="one code per observation"):
+        fit_nested_reml(X, y, lab, wk, client_codes=text_codes(lab)[1:])

@@ -429,7 +429,7 @@ def test_scores_from_the_codes_equal_those_from_the_texts(demo_dataset, caplog):
     assert isinstance(items["client_id"].dtype, pd.CategoricalDtype)
     as_text = items.astype({"client_id": object, "wave": object})
     coded = score_items(items)
-    assert scoring._coded_scores(pd.concat(scoring._one_category_set(
+    assert scoring._coded_order(pd.concat(scoring._one_category_set(
         [scoring._score_source(items[items.source == "osallisuus"],
                                scoring._resolve_rules(None)["osallisuus"])], "outcome")),
         items) is not None

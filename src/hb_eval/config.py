@@ -386,7 +386,7 @@ class Config:
                                   f"(looked in {self.base_dir})")
         seen: set[str] = set()
         first: list[Path] = []
-        folders: dict[str, Any] = {}  # each folder resolved (and listed for links) once
+        folders = Folders()  # each folder resolved (and listed for links) once
         for f in out:
             r = real_path(f, folders)  # never raises on a link loop (reading it says so)
             if r in seen:
@@ -480,26 +480,41 @@ def _any_case(ext: str) -> str:
                          for c in ext[1:])
 
 
-def real_path(path: str | os.PathLike[str], folders: dict[str, Any]) -> str:
-    """``os.path.realpath(path)``, with each folder resolved once (``folders``: the cache,
-    folder as written -> resolved): a file that is no link is its resolved folder joined with
-    its name; a link (or ``.``, ``..``) is resolved whole. Never raises on a link loop.
+@dataclass
+class Folders:
+    """What :func:`real_path` learned of each folder (as written), so that it asks once.
 
-    Whether a name is a link is looked up in its folder's listing, read once per folder
-    (``os.scandir``: the entry's type, no ``lstat`` per file; the cache holds it under the
-    folder's name followed by a NUL, which no path holds); a folder that cannot be listed is
-    asked per file (``os.path.islink``)."""
+    Attributes
+    ----------
+    real
+        Folder -> its resolved path (``os.path.realpath``).
+    links
+        Folder -> the names of the symbolic links in it (``os.scandir``: the entries' types,
+        no ``lstat`` per file), or False when it cannot be listed.
+    """
+
+    real: dict[str, str] = field(default_factory=dict)
+    links: dict[str, frozenset[str] | bool] = field(default_factory=dict)
+
+
+def real_path(path: str | os.PathLike[str], folders: Folders) -> str:
+    """``os.path.realpath(path)``, with each folder resolved once (``folders``: the cache): a
+    file that is no link is its resolved folder joined with its name; a link (or ``.``,
+    ``..``) is resolved whole. Never raises on a link loop.
+
+    Whether a name is a link is looked up in its folder's listing, read once per folder; a
+    folder that cannot be listed is asked per file (``os.path.islink``)."""
     head, tail = os.path.split(os.fspath(path))
     if not tail or tail in (".", ".."):
         return os.path.realpath(path)
-    links = folders.get(head + "\0")
+    links = folders.links.get(head)
     if links is None:
-        links = folders[head + "\0"] = _links_in(head or ".")
+        links = folders.links[head] = _links_in(head or ".")
     if (tail in links) if links is not False else os.path.islink(path):
         return os.path.realpath(path)
-    real = folders.get(head)
+    real = folders.real.get(head)
     if real is None:
-        real = folders[head] = os.path.realpath(head or ".")
+        real = folders.real[head] = os.path.realpath(head or ".")
     return os.path.join(real, tail)
 
 

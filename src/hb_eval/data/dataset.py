@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import Config, load_config, real_path
+from ..config import Config, Folders, load_config, real_path
 from ..errors import HbEvalError, InputError
 from .. import privacy
 from .io import batch
@@ -330,11 +330,11 @@ def _without_ids(quarantine: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
     return quarantine
 
 
-def _unmatched(cfg: Config, paths: list, folders: dict[str, Any] | None = None
+def _unmatched(cfg: Config, paths: list, folders: Folders | None = None
                ) -> list[dict[str, Any]]:
     """:func:`~hb_eval.data.inventory.unmatched_files` beside ``paths``, the files the
     sources match (a task of the load's pool, or done in the loading process)."""
-    folders = {} if folders is None else folders
+    folders = Folders() if folders is None else folders
     return unmatched_files(cfg, {real_path(p, folders) for p in paths})
 
 
@@ -618,7 +618,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
                            base_dir=cfg.base_dir, schemas=schemas, limits=limits,
                            ahead=grids_ahead)
 
-    folders: dict[str, str] = {}  # each folder resolved once
+    folders = Folders()  # each folder resolved once
 
     def claim(source: str, p: Path) -> None:
         key = real_path(p, folders)  # never raises on a link loop

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, SOURCES, real_path
+from ..config import Config, Folders, SOURCES, real_path
 from ..support.own_files import own_file_reason
 
 __all__ = ["UNREAD_FILE_COLUMNS", "FAMILIES", "unmatched_files"]
@@ -51,7 +51,7 @@ def unmatched_files(cfg: Config, taken: set[str]) -> list[dict[str, Any]]:
     """
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
-    folders: dict[str, str] = {}  # each folder resolved once (thousands of diaries)
+    folders = Folders()  # each folder resolved once (thousands of diaries)
     for source in SOURCES:
         for pattern in cfg.sources.get(source, []):
             head, tail = os.path.split(pattern)

@@ -148,16 +148,17 @@ def client_amount_over(services: pd.DataFrame, limits: Limits | None) -> np.ndar
         return np.zeros(len(services), dtype=bool)
     amount = pd.to_numeric(services["amount"], errors="coerce").abs().fillna(0.0)
     # grouped by the client number's code (blank: a group of its own, as its text "<NA>" was)
-    total = amount.groupby(_codes(services["client_id"])).transform("sum")
+    total = amount.groupby(group_codes(services["client_id"])).transform("sum")
     return (total > limits.max_client_services_eur).to_numpy(dtype=bool)
 
 
-def _codes(*columns: pd.Series) -> np.ndarray:
-    """One integer per distinct combination of the columns' values (NA a value of its own):
-    the groups of the columns' texts joined, without building a text per row."""
+def group_codes(*columns: pd.Series) -> np.ndarray:
+    """One integer per distinct combination of the columns' texts (a missing value, NA in the
+    text too, a value of its own): the groups of the texts joined, without building a joined
+    text per row. Also the source x client groups of :func:`.loaders.waves.assign_waves`."""
     out = np.zeros(len(columns[0]), dtype=np.int64)
     for col in columns:
-        c, uniq = pd.factorize(col, use_na_sentinel=False)
+        c, uniq = pd.factorize(col.astype(str))    # NA: -1, one more digit value below 0
         out = out * (len(uniq) + 1) + c
     return out
 
@@ -169,7 +170,7 @@ def wave_order(responses: pd.DataFrame) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     wave = responses["wave"]
     date = pd.to_datetime(responses["date"])
-    key = _codes(responses["source"], responses["client_id"])  # source x client
+    key = group_codes(responses["source"], responses["client_id"])  # source x client
     base = date.where((wave == "alku").fillna(False).to_numpy(dtype=bool)).groupby(
         key).transform("min")
     follow = wave.isin(["väli", "loppu"]).to_numpy(dtype=bool)

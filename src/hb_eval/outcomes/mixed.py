@@ -132,7 +132,8 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
     d["hb_vali"] = d["hb"] * d["vali"]
     d["hb_loppu"] = d["hb"] * d["loppu"]
     # the clients (each one's first row, as drop_duplicates("client_id") keeps)
-    first = np.unique(text_codes(d["client_id"].to_numpy()), return_index=True)[1]
+    client_codes = text_codes(d["client_id"].to_numpy())
+    first = np.unique(client_codes, return_index=True)[1]
     n_clients = len(first)
     n_hb = int(d["hb"].to_numpy()[first].sum())
     row = {"outcome": outcome_of(long, outcome), "estimator": "mixed", "n_HB": n_hb,
@@ -147,7 +148,7 @@ def mixed_did(long: pd.DataFrame, confidence: float = 0.95, group: str = "worker
     if d["vali"].sum() == 0:  # no middle wave at all: leave its terms out
         terms = ["loppu", "hb_loppu"]
     if reml and n_clients > CLOSED_FORM_FROM:
-        return _closed_form(d, ["hb", *terms], row, confidence)
+        return _closed_form(d, ["hb", *terms], row, confidence, client_codes)
 
     def fit(drop: str | None = None):
         with warnings.catch_warnings(record=True) as caught:
@@ -214,16 +215,17 @@ def _row_frame(row: dict) -> pd.DataFrame:
         "fit"])
 
 
-def _closed_form(d: pd.DataFrame, terms: list[str], row: dict, confidence: float
-                 ) -> pd.DataFrame:
-    """The same REML fit by :func:`.mixed_nested.fit_nested_reml` (``fit="closed_form_reml"``)."""
+def _closed_form(d: pd.DataFrame, terms: list[str], row: dict, confidence: float,
+                 client_codes: np.ndarray) -> pd.DataFrame:
+    """The same REML fit by :func:`.mixed_nested.fit_nested_reml` (``fit="closed_form_reml"``);
+    ``client_codes`` are ``text_codes`` of ``d["client_id"]``."""
     from ..stats.mixed_nested import fit_nested_reml
 
     X = np.column_stack([np.ones(len(d)), d[terms].to_numpy(float)])
     row["fit"] = "closed_form_reml"
     try:
         res = fit_nested_reml(X, d["score"].to_numpy(float), d["client_id"].to_numpy(),
-                              d["grp"].to_numpy())
+                              d["grp"].to_numpy(), client_codes=client_codes)
     except (np.linalg.LinAlgError, ValueError) as exc:
         row.update(estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan, p=np.nan,
                    note=f"fit failed: {type(exc).__name__}")

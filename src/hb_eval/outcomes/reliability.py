@@ -14,8 +14,8 @@ import pandas as pd
 import pingouin as pg
 from scipy import stats
 
-from .scores import (CORE_DOMAINS, WAVES, ScaleRules, _category_rules, _prepare,
-                     _is_text, _resolve_rules)
+from .scores import (CORE_DOMAINS, WAVES, ScaleRules, _category_rules, _coded_answers,
+                     _flagged_missing, _is_text, _outside_scale, _prepare, _resolve_rules)
 
 __all__ = ["cronbach_alpha", "alpha_table"]
 
@@ -229,21 +229,17 @@ def _lean_coded(items: pd.DataFrame, in_source: np.ndarray, r: ScaleRules,
     lo_c, hi_c = lo_c[at], small["scale_max"].to_numpy(float)[at]
     rev_c = small["reverse"].to_numpy(bool)[at]
     x = items["value"].to_numpy(float)[in_source]   # the answers, made x chunk by chunk
-    miss = (items["missing"].notna().to_numpy()[in_source] if "missing" in items.columns
-            else None)             # a cell flagged missing (don't know, quarantined) is missing
+    miss = _flagged_missing(items)
+    miss = None if miss is None else miss[in_source]
     for start in range(0, len(x), _CHUNK):
         part = slice(start, start + _CHUNK)
         c, v = codes[part], x[part]
         if miss is not None:
             v[miss[part]] = np.nan
         lo, hi = lo_c[c], hi_c[c]
-        if (~np.isnan(v) & ((v < lo) | (v > hi))).any():    # an answer outside its scale
+        if _outside_scale(v, lo, hi).any():
             return None
-        v = np.where(rev_c[c], lo + hi - v, v)
-        if r.rescale:
-            a, b = r.rescale_to
-            v = a + (v - lo) / (hi - lo) * (b - a)
-        x[part] = v
+        x[part] = _coded_answers(v, lo, hi, rev_c[c], r)
     del miss
     df = pd.DataFrame({"response_id": items["response_id"].array[in_source],
                        "wave": items["wave"].array[in_source], "x": x}, copy=False)

@@ -301,8 +301,9 @@ def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     # (copy on write: the selection is the frame's own, setting its columns leaves ``items``)
     df = items.loc[:, ["response_id", "client_id", "wave", "item", "value"]]
     df["value"] = pd.to_numeric(df["value"], errors="raise").astype(float)
-    if "missing" in items.columns:  # a cell flagged missing (don't know, quarantined) is missing
-        df.loc[items["missing"].notna().to_numpy(), "value"] = np.nan
+    flagged = _flagged_missing(items)
+    if flagged is not None:
+        df.loc[flagged, "value"] = np.nan
     df = _join_rules(df, rules.items)
     unknown = df["scale_min"].isna()
     if unknown.any():
@@ -311,21 +312,39 @@ def _prepare(items: pd.DataFrame, rules: ScaleRules) -> pd.DataFrame:
     v = df["value"].to_numpy()
     lo = df["scale_min"].to_numpy(float)
     hi = df["scale_max"].to_numpy(float)
-    bad = ~np.isnan(v) & ((v < lo) | (v > hi))
+    bad = _outside_scale(v, lo, hi)
     if bad.any():
         first = df.loc[bad].iloc[0]
         raise HbEvalError(
             f"{rules.source}: {int(bad.sum())} answer(s) outside the item's scale reached "
             f"scoring (first: response {first['response_id']}, item {first['item']}); "
             "they should have been quarantined by the loader")
-    rev = df["reverse"].to_numpy(bool)
-    v = np.where(rev, lo + hi - v, v)
-    if rules.rescale:
-        a, b = rules.rescale_to
-        v = a + (v - lo) / (hi - lo) * (b - a)
+    v = _coded_answers(v, lo, hi, df["reverse"].to_numpy(bool), rules)
     df = df.drop(columns=["value", "scale_min", "scale_max", "reverse"])
     df["x"] = v
     return df
+
+
+def _flagged_missing(items: pd.DataFrame) -> np.ndarray | None:
+    """The rows of ``items`` whose cell is flagged missing (don't know, quarantined): their
+    answer is missing whatever its value. None when the table has no ``missing`` column."""
+    return items["missing"].notna().to_numpy() if "missing" in items.columns else None
+
+
+def _outside_scale(v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The answers ``v`` outside their item's scale ``[lo, hi]`` (a missing answer is not)."""
+    return ~np.isnan(v) & ((v < lo) | (v > hi))
+
+
+def _coded_answers(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, reverse: np.ndarray,
+                   rules: ScaleRules) -> np.ndarray:
+    """The answers ``v`` as scored: reverse-coded (``lo + hi - v``) where ``reverse``, then,
+    when the rules rescale, moved linearly from ``[lo, hi]`` onto ``rules.rescale_to``."""
+    v = np.where(reverse, lo + hi - v, v)
+    if rules.rescale:
+        a, b = rules.rescale_to
+        v = a + (v - lo) / (hi - lo) * (b - a)
+    return v
 
 
 def _is_text(col: pd.Series, text: str) -> np.ndarray:
@@ -574,9 +593,9 @@ def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
     if not parts:
         return _empty_scores()
     s = pd.concat(_one_category_set(parts, "outcome"), ignore_index=True)
-    coded = _coded_scores(s, items)
-    if coded is not None:
-        return coded
+    order = _coded_order(s, items)
+    if order is not None:
+        return _finish(s, order)
     s["outcome"] = s["outcome"].astype(str)
     # one integer per client x wave x outcome cell (codes of the categoricals), for the check
     # of two responses in one cell below; rows with a missing key are not checked
@@ -585,45 +604,62 @@ def score_items(items: pd.DataFrame, schemas: Mapping[str, Any] | None = None,
     s["client_id"] = s["client_id"].astype(str)
     s["wave"] = s["wave"].astype(str)
 
-    # Kykyviisari wins over Kompassi for the same client and wave (whole response, all outcomes).
     # Only the Kompassi clients' Kykyviisari answers can supersede anything.
     komp = (s["source"] == "kompassi").to_numpy()
-    kyky = items.loc[_is_text(items["source"], "kykyviisari"), ["client_id", "wave"]]
     if komp.any():
+        kyky = items.loc[_is_text(items["source"], "kykyviisari"), ["client_id", "wave"]]
         kyky = kyky[kyky["client_id"].astype(str).isin(s.loc[komp, "client_id"]).to_numpy()]
-    kyky_cw = kyky.astype(str).drop_duplicates()
-    if komp.any() and len(kyky_cw):
-        key = pd.MultiIndex.from_frame(s[["client_id", "wave"]])
-        has_kyky = key.isin(pd.MultiIndex.from_frame(kyky_cw))
-        superseded = (s["source"] == "kompassi").to_numpy() & has_kyky
-        if superseded.any():
-            n_cw = s.loc[superseded, ["client_id", "wave"]].drop_duplicates().shape[0]
-            log.info("Kompassi scores of %d client-wave(s) not used: the same client has a "
-                     "Kykyviisari response in that wave", n_cw)
+        # client x wave of the scores and of those answers as codes of the texts (one set)
+        both = pd.concat([s[["client_id", "wave"]], kyky.astype(str)], ignore_index=True)
+        pair = _code_of(both, ["client_id", "wave"])
+        superseded = _superseded(komp, pair[:len(s)], pair[len(s):])
+        _log_superseded(pair[:len(s)], superseded)
         s = s[~superseded]
         cell = cell[~superseded]
 
     # Two responses of one source for one client x wave: the loader should have kept one.
     # (A response gives at most one row per outcome, so two rows in one cell are two
     # responses; only then are the responses counted, for the message.)
-    cell = np.sort(cell[cell >= 0])
     resp = pd.Series(dtype=float)
-    if (cell[1:] == cell[:-1]).any():
+    if _repeats(cell[cell >= 0]):
         resp = s.groupby(["client_id", "wave", "outcome"], observed=True)["response_id"].nunique()
     if (resp > 1).any():
         cid, wave, outc = resp[resp > 1].index[0]
         raise HbEvalError(f"{int((resp > 1).sum())} client x wave x outcome cell(s) have more "
                           f"than one response (first: client {cid}, wave {wave}, {outc}); "
                           "duplicates must be resolved by the loader (waves.py)")
-    s = s.drop(columns="response_id")
     return _finish(s)
 
 
-def _coded_scores(s: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame | None:
-    """The rest of :func:`score_items` on the codes of the categoricals: the Kompassi scores
-    Kykyviisari supersedes left out, the check of two responses in one cell, and
-    :func:`_finish`'s table (its columns, dtypes and order), without turning millions of client
-    ids into text and sorting them.
+def _superseded(komp: np.ndarray, pair: np.ndarray, kyky_pairs: np.ndarray) -> np.ndarray:
+    """Kykyviisari wins over Kompassi for the same client and wave (the whole response, all
+    outcomes): the Kompassi rows (``komp``) whose client x wave code (``pair``) is among
+    ``kyky_pairs``, the codes of the client x wave of the Kykyviisari answers."""
+    out = np.zeros(len(pair), dtype=bool)
+    if komp.any():
+        out[komp] = np.isin(pair[komp], kyky_pairs)
+    return out
+
+
+def _log_superseded(pair: np.ndarray, superseded: np.ndarray) -> None:
+    """Say how many client-waves' Kompassi scores :func:`_superseded` left out (if any)."""
+    if superseded.any():
+        log.info("Kompassi scores of %d client-wave(s) not used: the same client has a "
+                 "Kykyviisari response in that wave", len(np.unique(pair[superseded])))
+
+
+def _repeats(cell: np.ndarray) -> bool:
+    """Whether a cell code stands twice in ``cell`` (two rows, so two responses, in one
+    client x wave x outcome cell)."""
+    cell = np.sort(cell)
+    return bool((cell[1:] == cell[:-1]).any())
+
+
+def _coded_order(s: pd.DataFrame, items: pd.DataFrame) -> np.ndarray | None:
+    """The rest of :func:`score_items` on the codes of the categoricals: the rows of ``s``
+    :func:`_finish` keeps, in its order (the Kompassi scores Kykyviisari supersedes left out,
+    two responses in one cell checked), without turning millions of client ids into text and
+    sorting them.
 
     None when this does not apply (client and wave not categoricals of the items' own dtypes,
     a missing key, a wave not in :data:`WAVES`, two responses in one cell, ...): the text path
@@ -631,8 +667,6 @@ def _coded_scores(s: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame | None:
     cid, wave, outcome = s["client_id"], s["wave"], s["outcome"]
     if not (isinstance(cid.dtype, pd.CategoricalDtype) and cid.dtype == items["client_id"].dtype
             and isinstance(wave.dtype, pd.CategoricalDtype) and wave.dtype == items["wave"].dtype
-            and s["score"].dtype == np.float64 and s["n_items"].dtype == np.int64
-            and s["n_domains"].dtype == "Int64" and s["harmonised"].dtype == bool
             and s["source"].dtype == _SOURCES):
         return None
     cc = cid.cat.codes.to_numpy().astype(np.int64)
@@ -643,65 +677,78 @@ def _coded_scores(s: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame | None:
     # the texts the text path compares: each category its own, none like a missing one's
     if ((cc < 0) | (wc < 0) | (oc < 0)).any() or len(set(ids)) < n_ids or "nan" in set(ids):
         return None
-    at = np.array([WAVES.index(w) if w in WAVES else -1
-                   for w in wave.cat.categories.astype(str)], dtype=np.int64)
+    at = _wave_places(wave.cat.categories)
     if (at[wc] < 0).any():       # a wave the table's categorical lacks: the text path's order
         return None
     pair = cc * n_waves + wc     # client x wave
-    # Kykyviisari wins over Kompassi for the same client and wave (whole response)
     komp = s["source"].cat.codes.to_numpy() == SCORED_SOURCES.index("kompassi")
-    superseded = np.zeros(len(s), dtype=bool)
+    kyky_pairs = np.zeros(0, dtype=np.int64)
     if komp.any():
         kyky = _is_text(items["source"], "kykyviisari")
         kc = items["client_id"].cat.codes.to_numpy()[kyky].astype(np.int64)
         kw = items["wave"].cat.codes.to_numpy()[kyky].astype(np.int64)
-        superseded[komp] = np.isin(pair[komp], kc[(kc >= 0) & (kw >= 0)] * n_waves
-                                   + kw[(kc >= 0) & (kw >= 0)])
+        kyky_pairs = kc[(kc >= 0) & (kw >= 0)] * n_waves + kw[(kc >= 0) & (kw >= 0)]
+    superseded = _superseded(komp, pair, kyky_pairs)
     rows = np.flatnonzero(~superseded)
-    cell = np.sort(pair[rows] * len(outcome.cat.categories) + oc[rows])
-    if (cell[1:] == cell[:-1]).any():     # two responses in one cell: the text path's error
-        return None
-    if superseded.any():
-        log.info("Kompassi scores of %d client-wave(s) not used: the same client has a "
-                 "Kykyviisari response in that wave", len(np.unique(pair[superseded])))
+    if _repeats(pair[rows] * len(outcome.cat.categories) + oc[rows]):
+        return None              # two responses in one cell: the text path's error
+    _log_superseded(pair, superseded)
     # _finish's order: outcome, client id (as text), wave in WAVES' order; the keys are unique,
     # so any sort gives sort_values' rows
     rank = np.empty(n_ids, dtype=np.int64)
     rank[np.argsort(ids, kind="stable")] = np.arange(n_ids)
     key = (oc[rows] * n_ids + rank[cc[rows]]) * len(WAVES) + at[wc[rows]]
-    take = rows[np.argsort(key, kind="stable")]
-    n = len(take)
-    out = {
-        "client_id": pd.array(ids, dtype="string").take(cc[take]),
-        "wave": pd.Categorical.from_codes(at[wc[take]], categories=WAVES, ordered=True),
-        "outcome": pd.array(np.asarray(outcome.cat.categories.astype(str), dtype=object),
-                            dtype="str").take(oc[take]),
-        "score": s["score"].to_numpy()[take],
-        "n_items": pd.arrays.IntegerArray(s["n_items"].to_numpy()[take],
-                                          np.zeros(n, dtype=bool)),
-        "harmonised": s["harmonised"].to_numpy()[take],
-        "source": pd.array(np.array(SCORED_SOURCES, dtype=object), dtype="string").take(
-            s["source"].cat.codes.to_numpy()[take].astype(np.int64)),
-        "n_domains": s["n_domains"].array.take(take),
-    }
-    # the columns are new arrays: the table takes them as they are (no copy)
-    return pd.DataFrame({c: out[c] for c in SCORE_COLUMNS}, copy=False)
+    return rows[np.argsort(key, kind="stable")]
 
 
 def _empty_scores() -> pd.DataFrame:
     return _finish(pd.DataFrame({c: [] for c in SCORE_COLUMNS}))
 
 
-def _finish(s: pd.DataFrame) -> pd.DataFrame:
-    s = s.loc[:, SCORE_COLUMNS].copy()
-    s["client_id"] = s["client_id"].astype("string")
-    s["wave"] = pd.Categorical(s["wave"].astype(str), categories=WAVES, ordered=True)
+def _finish(s: pd.DataFrame, order: np.ndarray | None = None) -> pd.DataFrame:
+    """The scores table: :data:`SCORE_COLUMNS` in their dtypes, the rows sorted by outcome,
+    client id (as text) and wave. ``order``: the rows of ``s`` in that order, when known
+    (:func:`_coded_order`); else they are sorted here."""
+    s = s.loc[:, SCORE_COLUMNS]
+    if order is not None:
+        s = s.take(order)
+    s["client_id"] = _as_text(s["client_id"], "string")
+    s["wave"] = _as_waves(s["wave"])
+    if isinstance(s["outcome"].dtype, pd.CategoricalDtype):   # (else text already)
+        s["outcome"] = _as_text(s["outcome"], "str")
     s["score"] = s["score"].astype(float)
     s["n_items"] = s["n_items"].astype("Int64")
     s["n_domains"] = s["n_domains"].astype("Int64")
     s["harmonised"] = s["harmonised"].astype(bool)
-    s["source"] = s["source"].astype("string")
-    return s.sort_values(["outcome", "client_id", "wave"]).reset_index(drop=True)
+    s["source"] = _as_text(s["source"], "string")
+    if order is None:
+        s = s.sort_values(["outcome", "client_id", "wave"])
+    return s.reset_index(drop=True)
+
+
+def _as_text(col: pd.Series, dtype: str) -> Any:
+    """``col.astype(dtype)`` (a text dtype); for a categorical, the text is made for the
+    categories and taken by the rows (a missing one NA)."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return col.astype(dtype)
+    texts = pd.array(np.asarray(col.cat.categories.astype(str), dtype=object), dtype=dtype)
+    return texts.take(col.cat.codes.to_numpy().astype(np.int64), allow_fill=True)
+
+
+def _wave_places(categories: pd.Index) -> np.ndarray:
+    """The place in :data:`WAVES` of each category's text (-1: none)."""
+    return np.array([WAVES.index(w) if w in WAVES else -1 for w in categories.astype(str)],
+                    dtype=np.int64)
+
+
+def _as_waves(col: pd.Series) -> pd.Categorical:
+    """``pd.Categorical(col.astype(str), categories=WAVES, ordered=True)``; for a
+    categorical, its categories are placed (:func:`_wave_places`), not every row's text."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return pd.Categorical(col.astype(str), categories=WAVES, ordered=True)
+    at = np.append(_wave_places(col.cat.categories), -1)    # code -1 (missing): none
+    return pd.Categorical.from_codes(at[col.cat.codes.to_numpy()], categories=WAVES,
+                                     ordered=True)
 
 
 def score_all(ds: Any, include_kompassi: bool | None = None) -> pd.DataFrame:

@@ -152,7 +152,7 @@ def text_codes(labels: np.ndarray) -> np.ndarray:
 
 
 def fit_nested_reml(X: np.ndarray, y: np.ndarray, client: np.ndarray,
-                    worker: np.ndarray) -> NestedREML:
+                    worker: np.ndarray, client_codes: np.ndarray | None = None) -> NestedREML:
     """REML fit of ``y ~ X`` with random intercepts for ``client`` nested in ``worker``.
 
     Parameters
@@ -163,6 +163,10 @@ def fit_nested_reml(X: np.ndarray, y: np.ndarray, client: np.ndarray,
         Outcome (n).
     client, worker
         Client and worker of each observation (any labels); each client belongs to one worker.
+    client_codes
+        Optional: must equal ``text_codes(client)``, the codes made here when None (the
+        default); given by a caller that has them already, so they are not made twice. Only
+        their length is checked.
 
     Returns
     -------
@@ -172,7 +176,9 @@ def fit_nested_reml(X: np.ndarray, y: np.ndarray, client: np.ndarray,
     """
     X = np.asarray(X, float)
     y = np.asarray(y, float)
-    c_codes = text_codes(client)
+    c_codes = text_codes(client) if client_codes is None else np.asarray(client_codes)
+    if len(c_codes) != len(y):
+        raise ValueError("client_codes must have one code per observation")
     w_codes = text_codes(worker)
     n_c = c_codes.max() + 1
     w_of_c = np.zeros(n_c, dtype=np.int64)

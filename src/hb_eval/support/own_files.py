@@ -41,40 +41,20 @@ def own_file_reason(path: str | Path, base_dir: str | Path | None = None, *,
     (the demo's inputs are written inside the temporary folder of its own run).
     ``manifests``: a cache of each folder's manifest outputs, for many files of few folders.
     """
-    # os.path on strings, not pathlib (thousands of diaries): the same parts
     p = Path(path)
     name = p.name
     if name.lower() == QUARANTINE_FILE_NAME:
         return _QUARANTINE_FILE
-    parts: Sequence[str] = (name,)
     full = os.path.abspath(p)
-    if base_dir is not None:
-        base = os.path.abspath(base_dir)
-        if full == base:
-            parts = ()
-        elif full.startswith(base.rstrip(os.sep) + os.sep):
-            parts = full[len(base.rstrip(os.sep)) + 1:].split(os.sep)
-    if any(m in part for part in parts for m in _MARKS):
-        return _RUN_FILE
-    if p.suffix.lower() in (".csv", ".txt") and _quarantine_header(p):
-        return _QUARANTINE_TABLE
     folder = os.path.dirname(full) if name else os.path.abspath(p.parent)
-    rel = name
-    for _ in range(_UP + 1):
-        if manifests is None:
-            listed = _manifest_outputs(folder)
-        elif folder in manifests:
-            listed = manifests[folder]
-        else:
-            listed = manifests[folder] = _manifest_outputs(folder)
-        if rel in listed:
-            return _REPORT_OUTPUT
-        up = os.path.dirname(folder)
-        if up == folder:
-            break
-        rel = f"{os.path.basename(folder)}/{rel}"
-        folder = up
-    return None
+    base = None if base_dir is None else os.path.abspath(base_dir)
+    prefix = _prefix(base)
+    marked, chain = _folder_facts(folder, prefix, {} if manifests is None else manifests)
+    # below the configuration's folder the marks are looked for in the parts of the full path
+    # (its last one, not a name ".."); elsewhere in the name; in that folder itself nowhere
+    last = os.path.basename(full) if prefix is not None and full.startswith(prefix) else name
+    marked = full != base and (marked or any(m in last for m in _MARKS))
+    return _decided(name, p, marked, chain)
 
 
 def own_file_reasons(paths: Sequence[str | Path],
@@ -86,7 +66,7 @@ def own_file_reasons(paths: Sequence[str | Path],
     manifests: dict[str, frozenset[str]] = {}
     per_folder: dict[str, tuple[bool, tuple[tuple[frozenset[str], str], ...]]] = {}
     base = None if base_dir is None else os.path.abspath(base_dir)
-    prefix = None if base is None else base.rstrip(os.sep) + os.sep
+    prefix = _prefix(base)
     for path in paths:
         s = os.fspath(path)
         folder, name = os.path.split(os.path.abspath(s))
@@ -101,15 +81,28 @@ def own_file_reasons(paths: Sequence[str | Path],
         if known is None:
             known = per_folder[folder] = _folder_facts(folder, prefix, manifests)
         marked, chain = known
-        if marked or any(m in name for m in _MARKS):
-            out.append(_RUN_FILE)
-        elif _suffix(name).lower() in (".csv", ".txt") and _quarantine_header(Path(s)):
-            out.append(_QUARANTINE_TABLE)
-        elif any(rel + name in listed for listed, rel in chain):
-            out.append(_REPORT_OUTPUT)
-        else:
-            out.append(None)
+        out.append(_decided(name, Path(s), marked or any(m in name for m in _MARKS), chain))
     return out
+
+
+def _decided(name: str, path: Path, marked: bool,
+             chain: tuple[tuple[frozenset[str], str], ...]) -> str | None:
+    """The reason of the file ``name`` at ``path`` (not the quarantine table's default name):
+    ``marked`` (a run's mark in its name or its folders below the configuration's), the
+    quarantine table's header, or an output listed in a manifest of ``chain``
+    (:func:`_folder_facts`); None when none holds."""
+    if marked:
+        return _RUN_FILE
+    if _suffix(name).lower() in (".csv", ".txt") and _quarantine_header(path):
+        return _QUARANTINE_TABLE
+    if any(rel + name in listed for listed, rel in chain):
+        return _REPORT_OUTPUT
+    return None
+
+
+def _prefix(base: str | None) -> str | None:
+    """The start of every path below the configuration's (absolute) folder ``base``."""
+    return None if base is None else base.rstrip(os.sep) + os.sep
 
 
 def _suffix(name: str) -> str:

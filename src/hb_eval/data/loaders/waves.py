@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..plausibility import group_codes
+
 __all__ = ["WAVES", "WAVE_DTYPE", "assign_waves"]
 
 WAVES = ["alku", "väli", "loppu"]
@@ -45,15 +47,6 @@ def _first_per_group(mask: np.ndarray, key: np.ndarray, order: np.ndarray) -> np
         first[1:] = k[1:] != k[:-1]
         out[idx[o[first]]] = True
     return out
-
-
-def _group_codes(*columns: pd.Series) -> np.ndarray:
-    """One integer code per distinct combination of the columns' texts."""
-    codes = np.zeros(len(columns[0]), dtype=np.int64)
-    for col in columns:
-        c, uniq = pd.factorize(col.astype(str))
-        codes = codes * (len(uniq) + 1) + c
-    return codes
 
 
 def assign_waves(responses: pd.DataFrame, clients: pd.DataFrame, *,
@@ -93,7 +86,7 @@ def assign_waves(responses: pd.DataFrame, clients: pd.DataFrame, *,
     start = pd.to_datetime(m["start_date"]).set_axis(r.index)
     end = pd.to_datetime(m["end_date"]).set_axis(r.index)
     # source x client as integer codes (sorting and grouping without building text keys)
-    key = _group_codes(r["source"], r["client_id"])
+    key = group_codes(r["source"], r["client_id"])
     # input order: position in the table as given (file, row order of reading)
     pos = np.arange(n, dtype=np.int64)
     first_date = date.groupby(key).transform("min")
