@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from hb_eval.config import Folders, real_path
+from hb_eval.config import Folders, folder_names, real_path
 from hb_eval.support.own_files import own_file_reason, own_file_reasons
 
 
@@ -43,6 +43,18 @@ def test_real_path_equals_realpath(tmp_path):
     folders = Folders()
     for p in paths + paths:  # the second time from the cache
         assert real_path(p, folders) == os.path.realpath(p), p
+
+
+def test_folder_names_one_listing_for_both(tmp_path):
+    """The names :func:`real_path`'s listing keeps are ``os.listdir``'s, sorted (None for a
+    folder that cannot be listed), whichever of the two asks first."""
+    _tree(tmp_path)
+    for first_real in (True, False):
+        folders = Folders()
+        if first_real:
+            real_path(tmp_path / "plain.xlsx", folders)
+        assert folder_names(str(tmp_path), folders) == tuple(sorted(os.listdir(tmp_path)))
+        assert folder_names(str(tmp_path / "missing_dir"), folders) is None
 
 
 #: Hand-worked reasons of :func:`_tree`'s paths and two more (the temporary folder itself, and

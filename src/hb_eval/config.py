@@ -360,9 +360,11 @@ class Config:
         """
         return self.source_listing(source)[0]
 
-    def source_listing(self, source: str) -> tuple[list[Path], list[tuple[Path, str]]]:
+    def source_listing(self, source: str, folders: Folders | None = None
+                       ) -> tuple[list[Path], list[tuple[Path, str]]]:
         """``(files, own)``: :meth:`source_files`, and the files the patterns matched that the
-        package wrote itself (path, why), which are not read."""
+        package wrote itself (path, why), which are not read. ``folders``: what is known of
+        the folders (:class:`Folders`; a load lists each once for all its sources)."""
         from .support.own_files import own_file_reasons
 
         if source not in SOURCES:
@@ -386,7 +388,7 @@ class Config:
                                   f"(looked in {self.base_dir})")
         seen: set[str] = set()
         first: list[Path] = []
-        folders = Folders()  # each folder resolved (and listed for links) once
+        folders = Folders() if folders is None else folders  # each folder listed once
         for f in out:
             r = real_path(f, folders)  # never raises on a link loop (reading it says so)
             if r in seen:
@@ -491,10 +493,14 @@ class Folders:
     links
         Folder -> the names of the symbolic links in it (``os.scandir``: the entries' types,
         no ``lstat`` per file), or False when it cannot be listed.
+    names
+        Folder -> the names of all its entries, sorted (from the same listing; absent when
+        it cannot be listed).
     """
 
     real: dict[str, str] = field(default_factory=dict)
     links: dict[str, frozenset[str] | bool] = field(default_factory=dict)
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def real_path(path: str | os.PathLike[str], folders: Folders) -> str:
@@ -509,7 +515,7 @@ def real_path(path: str | os.PathLike[str], folders: Folders) -> str:
         return os.path.realpath(path)
     links = folders.links.get(head)
     if links is None:
-        links = folders.links[head] = _links_in(head or ".")
+        links = _listed(head, folders)
     if (tail in links) if links is not False else os.path.islink(path):
         return os.path.realpath(path)
     real = folders.real.get(head)
@@ -518,13 +524,26 @@ def real_path(path: str | os.PathLike[str], folders: Folders) -> str:
     return os.path.join(real, tail)
 
 
-def _links_in(folder: str) -> frozenset[str] | bool:
-    """Names of the symbolic links in ``folder`` (False when it cannot be listed)."""
+def folder_names(folder: str, folders: Folders) -> tuple[str, ...] | None:
+    """The names in ``folder`` (as written), sorted, listed once per ``folders`` (the
+    listing :func:`real_path` reads); None when it cannot be listed."""
+    if folder not in folders.links:
+        _listed(folder, folders)
+    return folders.names.get(folder)
+
+
+def _listed(folder: str, folders: Folders) -> frozenset[str] | bool:
+    """List ``folder`` into ``folders``: its links' names (False when it cannot be listed)
+    and all its names."""
     try:
-        with os.scandir(folder) as entries:
-            return frozenset(e.name for e in entries if e.is_symlink())
+        with os.scandir(folder or ".") as entries:
+            found = [(e.name, e.is_symlink()) for e in entries]
     except OSError:
+        folders.links[folder] = False
         return False
+    folders.names[folder] = tuple(sorted(name for name, _ in found))
+    links = folders.links[folder] = frozenset(name for name, link in found if link)
+    return links
 
 
 def _glob_any_case(pattern: str, base_dir: Path) -> list[Path]:

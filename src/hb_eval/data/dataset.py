@@ -333,9 +333,10 @@ def _without_ids(quarantine: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
 def _unmatched(cfg: Config, paths: list, folders: Folders | None = None
                ) -> list[dict[str, Any]]:
     """:func:`~hb_eval.data.inventory.unmatched_files` beside ``paths``, the files the
-    sources match (a task of the load's pool, or done in the loading process)."""
-    folders = Folders() if folders is None else folders
-    return unmatched_files(cfg, {real_path(p, folders) for p in paths})
+    sources match (done in the loading process, or in a pool's worker with the folders the
+    load listed before the fork: :data:`_FORKED`)."""
+    folders = _FORKED.get("folders", Folders()) if folders is None else folders
+    return unmatched_files(cfg, {real_path(p, folders) for p in paths}, folders)
 
 
 #: Sources whose files a pool parses whole, one task per file (:func:`_parsed_whole`), in the
@@ -347,7 +348,8 @@ _PARSED_LATE = ("service_costs", "budgets", "providers")
 
 #: What a pool's workers inherit when they are forked: the load's ``schemas``, ``base_dir``
 #: and ``limits`` (set just before the fork, emptied after it; sent with each task instead,
-#: the schemas alone cost ~2 ms of pickling per task).
+#: the schemas alone cost ~2 ms of pickling per task), and ``folders``, the sources' folders as
+#: the load listed them (:class:`~hb_eval.config.Folders`).
 _FORKED: dict[str, Any] = {}
 
 
@@ -618,7 +620,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
                            base_dir=cfg.base_dir, schemas=schemas, limits=limits,
                            ahead=grids_ahead)
 
-    folders = Folders()  # each folder resolved once
+    folders = Folders()  # each folder listed and resolved once in the load
 
     def claim(source: str, p: Path) -> None:
         key = real_path(p, folders)  # never raises on a link loop
@@ -634,7 +636,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         if not cfg.has_source(source):
             listed[source] = []
             continue
-        paths, own = cfg.source_listing(source)
+        paths, own = cfg.source_listing(source, folders)
         listed[source] = paths
         for p, why in own:  # the package's own outputs: never read, listed
             unread_files.append({"source": source, "path": display_path(p, cfg.base_dir),
@@ -661,7 +663,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     many = len(listed["time_diary"]) >= batch.POOL_FROM
     if many or sum(map(len, listed.values())) >= batch.PARSE_FROM:
         workers = batch.default_workers()
-        _FORKED.update(schemas=schemas, base_dir=cfg.base_dir, limits=limits)
+        _FORKED.update(schemas=schemas, base_dir=cfg.base_dir, limits=limits, folders=folders)
         try:
             pool = fork_pool(workers) if workers > 1 else None
         finally:

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, Folders, SOURCES, real_path
+from ..config import Config, Folders, SOURCES, folder_names, real_path
 from ..support.own_files import own_file_reason
 
 __all__ = ["UNREAD_FILE_COLUMNS", "FAMILIES", "unmatched_files"]
@@ -39,9 +39,11 @@ def _family(ext: str) -> frozenset[str]:
     return frozenset()
 
 
-def unmatched_files(cfg: Config, taken: set[str]) -> list[dict[str, Any]]:
+def unmatched_files(cfg: Config, taken: set[str], folders: Folders | None = None
+                    ) -> list[dict[str, Any]]:
     """Files in the folder of a source's glob, of the pattern's extension family, that no
-    source reads (``taken``: real paths of every file matched by any source).
+    source reads (``taken``: real paths of every file matched by any source; ``folders``:
+    the folders' listings the load made, each folder listed once).
 
     Returns
     -------
@@ -51,7 +53,7 @@ def unmatched_files(cfg: Config, taken: set[str]) -> list[dict[str, Any]]:
     """
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
-    folders = Folders()  # each folder resolved once (thousands of diaries)
+    folders = Folders() if folders is None else folders  # (thousands of diaries)
     for source in SOURCES:
         for pattern in cfg.sources.get(source, []):
             head, tail = os.path.split(pattern)
@@ -60,31 +62,24 @@ def unmatched_files(cfg: Config, taken: set[str]) -> list[dict[str, Any]]:
             fam = _family(os.path.splitext(tail)[1])
             if not fam:
                 continue
-            folder = Path(head) if os.path.isabs(head) else Path(cfg.base_dir) / head
-            try:
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
-            except OSError:
-                continue
-            for e in entries:
-                ext = os.path.splitext(e.name)[1].lower()
+            folder = os.fspath(Path(head) if os.path.isabs(head) else Path(cfg.base_dir) / head)
+            names = folder_names(folder, folders)
+            for name in names or ():
+                ext = os.path.splitext(name)[1].lower()
                 if ext not in fam:
                     continue
-                real = real_path(e.path, folders)  # os.path.realpath, folder cached
-                if real in taken or real in seen:
+                path = os.path.join(folder, name)
+                real = real_path(path, folders)  # os.path.realpath, folder cached
+                if real in taken or real in seen or os.path.isdir(path):
                     continue
-                try:
-                    if e.is_dir():
-                        continue
-                except OSError:
-                    pass
                 seen.add(real)
-                if own_file_reason(e.path, cfg.base_dir) is not None:
+                if own_file_reason(path, cfg.base_dir) is not None:
                     continue  # the package's own: neither read nor an input left out
                 hint = _HINTS.get(ext)
                 what = (f"{hint}; then it is matched by sources.{source} ({pattern})" if hint
-                        else "a hidden file (e.g. macOS metadata)" if e.name.startswith(".")
+                        else "a hidden file (e.g. macOS metadata)" if name.startswith(".")
                         else f"sources.{source} ({pattern}) does not match this file name")
-                out.append({"source": source, "path": Path(e.path), "reason": "not_matched",
+                out.append({"source": source, "path": Path(path), "reason": "not_matched",
                             "message": f"not read: in the folder of sources.{source}, but "
                                        f"{what}"})
     return out
