@@ -199,7 +199,8 @@ class SourceSheet:
     Attributes
     ----------
     table
-        The :class:`~hb_eval.data.io.RawTable` read (the sheets' data rows one after another).
+        The :class:`~hb_eval.data.io.RawTable` read (the sheets' data rows one after another;
+        its ``data`` is not read once the sheet is made: the sheet's cells are its own).
     cols
         Canonical column name -> position in ``table.header``.
     rows
@@ -343,39 +344,35 @@ class SourceSheet:
         key_pos = {self.cols[c]: c for c in key_columns if c in self.cols}
         if self.table.texts is not None and not _with_hetu(self.table.texts):
             return  # no text of the grid read holds a code (nearly every sheet)
-        data = self.table.data
         cells = self._cells
         # every cell at once: a sheet without any code is done in one pass
         hits = hetu_mask(cells.ravel()).reshape(cells.shape)
         if not hits.any():
             return
-        self.table.texts = None  # (cells are rewritten below)
+        # only the sheet's own cells are rewritten (nothing reads ``table.data`` once the sheet
+        # is made); they may be a view of it, so its texts are no longer known
+        self.table.texts = None
         if not cells.flags.writeable:
             cells = self._cells = cells.copy()
-        for i, pos in enumerate(data.columns):
+        for pos, i in self._at.items():
             mask = hits[i]
             if not mask.any():
                 continue
-            vals = cells[i].copy()
             if pos in free_pos:
-                vals[mask] = [privacy.redact(v) for v in vals[mask]]
-                data[pos] = cells[i] = vals
+                cells[i, mask] = [privacy.redact(v) for v in cells[i, mask]]
                 continue
             if pos in key_pos:
                 # a code where the client number should be: the row cannot be loaded
                 self.drop(mask, "personal_id_found",
                           "a personal identity code where the client number should be; "
                           "row not loaded", key_pos[pos])
-                vals[mask] = None
-                data[pos] = cells[i] = vals
-                continue
-            head = self.table.header[pos] if pos < len(self.table.header) else ""
-            self.ctx.quarantine.cells(
-                self.ctx.source, self.row_files[mask], self.row_sheets[mask], self.rows[mask],
-                head or f"column {pos + 1}", "personal_id_found",
-                "the cell holds a personal identity code; not loaded")
-            vals[mask] = None
-            data[pos] = cells[i] = vals
+            else:
+                head = self.table.header[pos] if pos < len(self.table.header) else ""
+                self.ctx.quarantine.cells(
+                    self.ctx.source, self.row_files[mask], self.row_sheets[mask],
+                    self.rows[mask], head or f"column {pos + 1}", "personal_id_found",
+                    "the cell holds a personal identity code; not loaded")
+            cells[i, mask] = None
 
 
 def open_table(ctx: LoadContext, path: str | Path, *, sheet: str | None = None,
