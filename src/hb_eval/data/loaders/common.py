@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from itertools import compress
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,7 +160,7 @@ def _texts_at(texts: list[str], starts) -> list[str]:
     return [texts[i] for i in np.unique(np.searchsorted(ends, starts, side="right"))]
 
 
-def hetu_mask(s: pd.Series | np.ndarray) -> np.ndarray:
+def hetu_mask(s: pd.Series | np.ndarray, texts: Set[str] | None = None) -> np.ndarray:
     """Boolean mask of cells holding a valid henkilötunnus (``s``: a Series or a 1-D array).
 
     Each distinct text is looked at once; texts shorter than a code (10 characters) are
@@ -168,14 +168,26 @@ def hetu_mask(s: pd.Series | np.ndarray) -> np.ndarray:
     digits in a row before any is checked (:func:`privacy.contains_hetu`). A column without
     any code (nearly every column) is answered from the set of its distinct values, without
     factorising it.
+
+    ``texts``: a set that holds every text of ``s`` (a grid's distinct texts), when known: it
+    is screened in place of the cells' own distinct values (one pass over the texts; a sheet
+    whose texts hold no code is answered without looking at its cells), and any distinct
+    value of ``s`` not in it is screened as well.
     """
     values = (s if isinstance(s, np.ndarray) else s.to_numpy()).astype(object, copy=False)
-    distinct = set(values.tolist())
-    distinct.discard(None)
-    found = _with_hetu(distinct)
-    if not found:
-        return np.zeros(len(values), dtype=bool)
+    if texts is not None:
+        found = _with_hetu(texts)
+        if not found:
+            return np.zeros(len(values), dtype=bool)
+    else:
+        distinct = set(values.tolist())
+        distinct.discard(None)
+        found = _with_hetu(distinct)
+        if not found:
+            return np.zeros(len(values), dtype=bool)
     codes, uniq = pd.factorize(values, use_na_sentinel=True)
+    if texts is not None:  # (a value the texts lack: none when they are the grid's)
+        found |= _with_hetu({u for u in uniq if type(u) is not str or u not in texts})
     flags = np.zeros(len(uniq) + 1, dtype=bool)
     flags[:-1] = [u in found for u in uniq]
     return flags[codes]
@@ -342,11 +354,10 @@ class SourceSheet:
             free_text = [n for n, c in cols.items() if getattr(c, "dtype", "") == "free_text"]
         free_pos = {self.cols[c] for c in free_text if c in self.cols}
         key_pos = {self.cols[c]: c for c in key_columns if c in self.cols}
-        if self.table.texts is not None and not _with_hetu(self.table.texts):
-            return  # no text of the grid read holds a code (nearly every sheet)
         cells = self._cells
-        # every cell at once: a sheet without any code is done in one pass
-        hits = hetu_mask(cells.ravel()).reshape(cells.shape)
+        # every cell at once, screening the grid's texts when known: a sheet without any code
+        # (nearly every sheet) is done without looking at its cells
+        hits = hetu_mask(cells.ravel(), self.table.texts).reshape(cells.shape)
         if not hits.any():
             return
         # only the sheet's own cells are rewritten (nothing reads ``table.data`` once the sheet
