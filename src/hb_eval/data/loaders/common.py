@@ -170,9 +170,9 @@ def hetu_mask(s: pd.Series | np.ndarray, texts: Set[str] | None = None) -> np.nd
     factorising it.
 
     ``texts``: a set that holds every text of ``s`` (a grid's distinct texts), when known: it
-    is screened in place of the cells' own distinct values (one pass over the texts; a sheet
-    whose texts hold no code is answered without looking at its cells), and any distinct
-    value of ``s`` not in it is screened as well.
+    is screened in place of the cells' own distinct values, once. When none of them holds a
+    code the answer is "no code" without looking at the cells (so it must hold every text);
+    else a distinct value of ``s`` that it lacks is screened as well.
     """
     values = (s if isinstance(s, np.ndarray) else s.to_numpy()).astype(object, copy=False)
     if texts is not None:
