@@ -63,9 +63,13 @@ def _same(text: str, sep: str) -> None:
         slow = _csv_module_cells(text, sep, "f.csv")
     except InputError:  # pragma: no cover - the fast path must have declined
         pytest.fail("the C parser read a text the csv module refuses")
+    (fast, fast_texts), (slow, slow_texts) = fast, slow
     assert fast.shape == slow.shape
     assert fast.dtype == slow.dtype == object
     assert fast.tolist() == slow.tolist()
+    # the distinct texts come with the cells (the guards skip a grid by them)
+    cell_texts = {c for row in fast.tolist() for c in row if c is not None}
+    assert fast_texts == slow_texts == cell_texts
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -83,8 +87,9 @@ def test_c_parser_on_any_text(text, sep):
 def test_fast_path_is_taken_for_an_ordinary_export():
     text = ("Asiakasnumero;Palvelu;Summa €\r\n0410712;Kotiin vietävä tuki;1 234,50\r\n"
             '0410713;"Asumis; palvelu";  \r\n\r\n0410714;Tukihenkilö\r\n')
-    fast = _c_reader_cells(text, sniff_separator(text))
-    assert fast is not None
+    fast, texts = _c_reader_cells(text, sniff_separator(text))
+    assert texts == {"Asiakasnumero", "Palvelu", "Summa €", "0410712", "Kotiin vietävä tuki",
+                     "1 234,50", "0410713", "Asumis; palvelu", "0410714", "Tukihenkilö"}
     assert fast.tolist() == [["Asiakasnumero", "Palvelu", "Summa €"],
                              ["0410712", "Kotiin vietävä tuki", "1 234,50"],
                              ["0410713", "Asumis; palvelu", None],
@@ -113,6 +118,11 @@ def test_read_csv_numbers_records_as_excel_rows(tmp_path):
     assert g.rows.tolist() == [1, 2, 3]
     assert g.cells.tolist() == [["Asiakasnumero", "Summa"], [None, None], ["0410712", "4,5"]]
     assert isinstance(g.cells, np.ndarray)
+    assert g.texts == {"Asiakasnumero", "Summa", "0410712", "4,5"}
+    p.write_text("a;b\n c ;d;  \n", encoding="utf-8")  # (ragged: read by the csv module)
+    g = read_csv(p, file="x.csv")
+    assert g.cells.tolist() == [["a", "b", None], [" c ", "d", None]]
+    assert g.texts == {"a", "b", " c ", "d"}
 
 
 @settings(max_examples=300, deadline=None)

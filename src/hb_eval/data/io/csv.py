@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError
-from .grid import RawGrid, gc_paused, rows_to_cells
+from .grid import RawGrid, cells_and_texts, gc_paused
 
 __all__ = ["decode", "sniff_separator", "read_csv"]
 
@@ -93,8 +93,9 @@ def sniff_separator(text: str, candidates: str = ";,\t") -> str:
 
 def read_csv(path: str | Path, *, file: str | None = None, sep: str | None = None,
              data: bytes | None = None) -> RawGrid:
-    """Read a CSV file as text cells; the row number of record ``i`` is ``i + 1`` (as Excel
-    numbers the rows when it opens the file). ``data``: the file's bytes when already read.
+    """Read a CSV file as text cells, with their distinct texts (:attr:`RawGrid.texts`); the
+    row number of record ``i`` is ``i + 1`` (as Excel numbers the rows when it opens the
+    file). ``data``: the file's bytes when already read.
 
     Raises
     ------
@@ -110,15 +111,19 @@ def read_csv(path: str | Path, *, file: str | None = None, sep: str | None = Non
                          code="unreadable") from None
     text, _enc = decode(raw)
     sep = sep or sniff_separator(text)
-    cells = _c_reader_cells(text, sep)
-    if cells is None:  # what the C reader does not read exactly as the csv module does
-        cells = _csv_module_cells(text, sep, shown)
+    read = _c_reader_cells(text, sep)
+    if read is None:  # what the C reader does not read exactly as the csv module does
+        read = _csv_module_cells(text, sep, shown)
+    cells, texts = read
     n = cells.shape[0]
-    return RawGrid(cells=cells, rows=np.arange(1, n + 1), file=shown, sheet=None, path=path)
+    return RawGrid(cells=cells, rows=np.arange(1, n + 1), file=shown, sheet=None, path=path,
+                   texts=texts)
 
 
-def _csv_module_cells(text: str, sep: str, shown: str) -> np.ndarray:
-    """The cells of ``text`` as the standard csv module reads them (one record per row)."""
+def _csv_module_cells(text: str, sep: str, shown: str
+                      ) -> tuple[np.ndarray, frozenset[str] | None]:
+    """The cells of ``text`` as the standard csv module reads them (one record per row), and
+    their distinct texts (:func:`~.grid.cells_and_texts`)."""
     with gc_paused():
         try:
             records = list(_csv.reader(_io.StringIO(text, newline=""), delimiter=sep,
@@ -126,16 +131,17 @@ def _csv_module_cells(text: str, sep: str, shown: str) -> np.ndarray:
         except _csv.Error as exc:
             raise InputError(f"not a valid CSV file ({exc})", file=shown,
                              code="unreadable") from None
-        cells = rows_to_cells(records)
+        read = cells_and_texts(records)
         del records  # freed before the collector runs again
-    return cells
+    return read
 
 
-def _c_reader_cells(text: str, sep: str) -> np.ndarray | None:
-    """The cells of ``text`` read by pandas' C parser: exactly what :func:`_csv_module_cells`
-    gives (every field as text, ``None`` for an empty or whitespace-only field or one a short
-    record lacks), at a fraction of the time; None where the two could differ, for the csv
-    module to read (tests/test_csv_reader.py draws messy files to check that they agree).
+def _c_reader_cells(text: str, sep: str) -> tuple[np.ndarray, frozenset[str]] | None:
+    """The cells of ``text`` read by pandas' C parser, and their distinct texts: exactly what
+    :func:`_csv_module_cells` gives (every field as text, ``None`` for an empty or
+    whitespace-only field or one a short record lacks), at a fraction of the time; None where
+    the two could differ, for the csv module to read (tests/test_csv_reader.py draws messy
+    files to check that they agree).
 
     Nothing is converted: ``dtype=object`` keeps every field as its text, and only the empty
     field counts as missing (``keep_default_na=False``: ``NA``, ``nan`` and ``NULL`` stay text).
@@ -160,6 +166,7 @@ def _c_reader_cells(text: str, sep: str) -> np.ndarray | None:
     if not cells.size:
         return None
     limit = _csv.field_size_limit()
+    all_texts: set[str] = set()  # the grid's distinct texts, from each column's
     for j in range(cells.shape[1]):
         col = cells[:, j]
         distinct = set(col.tolist())  # each distinct text once
@@ -171,4 +178,7 @@ def _c_reader_cells(text: str, sep: str) -> np.ndarray | None:
         spaces = [v for v in texts if not v or v.isspace()]
         if spaces:  # whitespace-only fields are empty
             col[pd.Series(col, dtype=object).isin(spaces).to_numpy()] = None
-    return cells
+            all_texts.update(set(texts).difference(spaces))
+        else:
+            all_texts.update(texts)
+    return cells, frozenset(all_texts)
