@@ -94,3 +94,22 @@ def test_osallisuus_recorded_waves_and_range(ds):
     o8 = it[it["item"] == "O8"].set_index("row")
     assert pd.isna(o8.loc[2, "missing"]) and o8.loc[2, "value"] == 4
     assert o8.loc[3, "missing"] == "quarantined" and np.isnan(o8.loc[3, "value"])
+
+
+def test_items_not_in_form_hand_worked():
+    """Per item, the responses whose form version lacks it (its own forms, else its domain's;
+    a blank form version is never "not in form"; no forms at all: no mask)."""
+    from types import SimpleNamespace as NS
+
+    from hb_eval.data.loaders.parse import items_not_in_form
+
+    schema = NS(items={"A": NS(forms=("2.1",), domain=None),
+                       "B": NS(forms=("2.0", "2.1"), domain=None),
+                       "C": NS(forms=("2.1", "2.0"), domain=None),
+                       "D": NS(forms=(), domain="VA"), "E": NS(forms=(), domain="YH"),
+                       "F": NS(forms=(), domain=None)},
+                domains={"VA": NS(forms=("2.1",)), "YH": NS(forms=())})
+    form = pd.Series(["2.0", "2.1", None, "1.0"], dtype=object)
+    got = {k: v.tolist() for k, v in items_not_in_form(schema, form).items()}
+    assert got == {"A": [True, False, False, True], "B": [False, False, False, True],
+                   "C": [False, False, False, True], "D": [True, False, False, True]}

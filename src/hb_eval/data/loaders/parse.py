@@ -378,8 +378,10 @@ def item_block(schema: Any, block: np.ndarray
 
 
 def items_not_in_form(schema: Any, form: pd.Series) -> dict[str, np.ndarray]:
-    """Item code -> mask of responses whose form version does not contain the item."""
+    """Item code -> mask of responses whose form version does not contain the item (read
+    only: items of the same form versions share one mask)."""
     out = {}
+    by_forms: dict[frozenset, np.ndarray] = {}  # one mask per distinct set of form versions
     f = form.astype(object)
     for code, it in (getattr(schema, "items", None) or {}).items():
         forms = tuple(getattr(it, "forms", ()) or ())
@@ -387,7 +389,10 @@ def items_not_in_form(schema: Any, form: pd.Series) -> dict[str, np.ndarray]:
             dom = (getattr(schema, "domains", None) or {}).get(it.domain) if it.domain else None
             forms = tuple(getattr(dom, "forms", ()) or ()) if dom is not None else ()
         if forms:
-            out[code] = (f.notna() & ~f.isin(list(forms))).to_numpy(dtype=bool)
+            key = frozenset(forms)
+            if key not in by_forms:
+                by_forms[key] = (f.notna() & ~f.isin(list(forms))).to_numpy(dtype=bool)
+            out[code] = by_forms[key]
     return out
 
 
