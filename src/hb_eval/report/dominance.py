@@ -27,12 +27,14 @@ __all__ = ["dominated_groups", "dominance_masks", "protect_magnitudes", "apply_d
 
 
 def dominated_groups(contrib: pd.DataFrame, by: Sequence[str], value: str,
-                     rules: Rules = Rules(), unit: str = "client_id") -> pd.DataFrame:
+                     rules: Rules = Rules(), unit: str = "client_id",
+                     once: bool = False) -> pd.DataFrame:
     """Per group of ``by``: whether its cell (sum or mean of ``value``) is dominated.
 
     Contributions are first summed per ``unit`` within the group; the cell is dominated when
     its ``nk_n`` largest make more than ``nk_k`` % of the total, or the rest (total minus the
-    two largest) is under ``p_percent`` % of the largest.
+    two largest) is under ``p_percent`` % of the largest. ``once``: the caller knows that no
+    unit has two rows in a group (then a unit's sum is its one value, not summed again).
 
     Returns
     -------
@@ -57,10 +59,13 @@ def dominated_groups(contrib: pd.DataFrame, by: Sequence[str], value: str,
     span = int(ucode[ok].max()) + 1 if ok.any() else 1
     # the same calls on the same sequences as grouping by the columns themselves (pandas sums
     # a group in row order, compensated, unless the groups come sorted: the same path here)
-    s = contrib[value][ok].groupby(gid[ok] * span + ucode[ok], sort=False).sum().abs()
-    d = pd.DataFrame({"_g": s.index.to_numpy() // span, "_x": s.to_numpy()})
+    if once:
+        d = pd.DataFrame({"_g": gid[ok], "_x": _single_sums(contrib[value][ok])})
+    else:
+        s = contrib[value][ok].groupby(gid[ok] * span + ucode[ok], sort=False).sum().abs()
+        d = pd.DataFrame({"_g": s.index.to_numpy() // span, "_x": s.to_numpy()})
     d = d.sort_values("_x", ascending=False, kind="stable")
-    rank = d.groupby("_g", sort=False).cumcount().to_numpy()
+    rank = _leading_ranks(d["_g"].to_numpy(), max(rules.nk_n, 2))
     x = d["_x"].to_numpy(float)
     d = d.assign(_top=np.where(rank < rules.nk_n, x, 0.0), _x1=np.where(rank == 0, x, 0.0),
                  _x2=np.where(rank == 1, x, 0.0))
@@ -76,6 +81,32 @@ def dominated_groups(contrib: pd.DataFrame, by: Sequence[str], value: str,
                    ("dominated", nk | pp)):
         out[col] = v.to_numpy()
     return out
+
+
+def _leading_ranks(groups: np.ndarray, k: int) -> np.ndarray:
+    """Each row's place in its group (0, 1, ...: in row order, as ``cumcount``), ``k`` for
+    the rows after the first ``k`` of their group. ``groups``: integers ≥ 0."""
+    n = len(groups)
+    rank = np.full(n, k, np.int64)
+    if n == 0:
+        return rank
+    if int(groups.max()) >= n:  # sparse group numbers: a dense code each
+        groups = pd.factorize(groups)[0]
+    pos, rest = np.arange(n), np.ones(n, bool)
+    for r in range(k):  # the first row left in each group takes place r
+        first = np.full(int(groups.max()) + 1, n)
+        np.minimum.at(first, groups[rest], pos[rest])
+        hit = first[first < n]
+        rank[hit] = r
+        rest[hit] = False
+    return rank
+
+
+def _single_sums(values: pd.Series) -> np.ndarray:
+    """``|sum|`` of each value alone, in row order: what the per-unit sum gives when every
+    (group, unit) has one row (NaN is skipped: 0; one value is its own sum, exactly)."""
+    x = values.to_numpy(float)
+    return np.abs(np.where(np.isnan(x), 0.0, x))
 
 
 def _unit_codes(units: pd.Series) -> np.ndarray:
@@ -112,6 +143,12 @@ def _long_components(wide: pd.DataFrame, comps: Sequence[str]) -> pd.DataFrame:
                          "arm": _tiled(wide["arm"], k),
                          _UNIT: np.tile(_unit_codes(wide["client_id"]), k), "value": value})
     return long.loc[keep].reset_index(drop=True)
+
+
+def _one_row_per_client(wide: pd.DataFrame) -> bool:
+    """Whether no client has two rows of one perspective in the per-client costs (then each
+    (perspective, component, arm) of the long form has at most one row per client)."""
+    return not wide.duplicated(["perspective", "client_id"]).any()
 
 
 def _tiled(col: pd.Series, k: int) -> pd.Categorical:
@@ -165,11 +202,12 @@ def dominance_masks(ev: Any, frames: Mapping[str, pd.DataFrame], rules: Rules = 
     costs = objects.get("costs")
     if "costs_by_arm" in frames and isinstance(costs, Mapping) and costs:
         f = frames["costs_by_arm"]
-        long = pd.concat(list(costs.values()), ignore_index=True)
-        comps = [c for c in f["component"].astype(str).unique() if c in long.columns]
-        long = _long_components(long, comps)
+        wide = pd.concat(list(costs.values()), ignore_index=True)
+        comps = [c for c in f["component"].astype(str).unique() if c in wide.columns]
+        long = _long_components(wide, comps)
         by = ["perspective", "component", "arm"]
-        m = _mask(f, dominated_groups(long, by, "value", rules, unit=_UNIT), by)
+        m = _mask(f, dominated_groups(long, by, "value", rules, unit=_UNIT,
+                                      once=_one_row_per_client(wide)), by)
         out["costs_by_arm"] = {"mean": m, "sd": m}
     budget = objects.get("budget")
     if budget is not None:
