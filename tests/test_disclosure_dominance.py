@@ -55,6 +55,24 @@ def test_dominated_groups_equals_the_scalar_rules(groups):
         assert bool(out.loc[gi]) == (nk_dominated(g, 2, 85.0) or p_percent_unsafe(g, 10.0))
 
 
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.lists(st.integers(0, 1000), min_size=1, max_size=8), min_size=1, max_size=5),
+       st.integers(1, 3), st.booleans())
+def test_dominated_groups_one_row_per_client_any_n(groups, n, once):
+    """One row per client (``once`` or summed), zeros among them, the (n, 85 %) rule for n of
+    1 to 3: each group's total, largest and second are its values' and its decision is the
+    scalar rules'."""
+    rows = [(gi, f"{gi}-{ci}", float(x)) for gi, g in enumerate(groups) for ci, x in enumerate(g)]
+    d = pd.DataFrame(rows, columns=["g", "client_id", "x"])
+    out = dominated_groups(d, ["g"], "x", Rules(nk_n=n), once=once).set_index("g")
+    for gi, g in enumerate(groups):
+        top = sorted(g, reverse=True) + [0]
+        assert (out.loc[gi, "total"], out.loc[gi, "largest"], out.loc[gi, "second"]) \
+            == (sum(g), top[0], top[1])
+        assert bool(out.loc[gi, "dominated"]) == (nk_dominated(g, n, 85.0)
+                                                  or p_percent_unsafe(g, 10.0))
+
+
 @pytest.fixture(scope="module")
 def dominated_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dominance")

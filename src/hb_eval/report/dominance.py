@@ -34,7 +34,7 @@ def dominated_groups(contrib: pd.DataFrame, by: Sequence[str], value: str,
     Contributions are first summed per ``unit`` within the group; the cell is dominated when
     its ``nk_n`` largest make more than ``nk_k`` % of the total, or the rest (total minus the
     two largest) is under ``p_percent`` % of the largest. ``once``: the caller knows that no
-    unit has two rows in a group (then a unit's sum is its one value, not summed again).
+    unit has two rows in a group (then a float unit's sum is its one value, not summed).
 
     Returns
     -------
@@ -59,7 +59,7 @@ def dominated_groups(contrib: pd.DataFrame, by: Sequence[str], value: str,
     span = int(ucode[ok].max()) + 1 if ok.any() else 1
     # the same calls on the same sequences as grouping by the columns themselves (pandas sums
     # a group in row order, compensated, unless the groups come sorted: the same path here)
-    if once:
+    if once and pd.api.types.is_float_dtype(contrib[value].dtype):
         d = pd.DataFrame({"_g": gid[ok], "_x": _single_sums(contrib[value][ok])})
     else:
         s = contrib[value][ok].groupby(gid[ok] * span + ucode[ok], sort=False).sum().abs()
