@@ -155,3 +155,20 @@ def test_workbook_bytes_carry_no_time_of_writing(tmp_path):
     today = dt.date.today().isoformat()
     assert today not in core and "2000-01-01T00:00:00Z</dcterms:modified>" in core
     load_workbook(path)  # still a workbook Excel and openpyxl open
+
+
+def test_a_text_like_a_formula_stays_a_text(tmp_path):
+    """Texts from the inputs (file names, providers) reach the workbook: one that begins with
+    "=" is written as a string cell, never as a formula Excel would evaluate."""
+    import zipfile
+
+    texts = ['=HYPERLINK("http://example.invalid","x")', "=1+2", "=", "+1", "@SUM(A1)"]
+    tab = Table(name="files", title="Files", frame=pd.DataFrame({
+        "path": texts, "rows_read": list(range(len(texts)))}))
+    path = write_workbook([tab], tmp_path / "t.xlsx", "en")
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read("xl/worksheets/sheet2.xml").decode()
+    assert "<f>" not in sheet and "<f " not in sheet
+    ws = load_workbook(path)[sheet_names([tab], "en")[0]]
+    assert [ws.cell(r, 1).value for r in range(2, 2 + len(texts))] == texts
+    assert {ws.cell(r, 1).data_type for r in range(2, 2 + len(texts))} == {"s"}

@@ -11,7 +11,9 @@ workbook is for an evaluator who finishes the report in Excel. So here
 - numbers keep their full value: the display is rounded by a number format (the table's
   ``digits``; counts as integers, p-values with three decimals), never by rounding the stored
   value; Excel shows the decimal separator of the reader's locale;
-- the header row is frozen and column widths are fitted to the displayed text.
+- the header row is frozen and column widths are fitted to the displayed text;
+- a text is a text: one that begins with ``=`` (a file name, a provider's name) is never
+  written as a formula that Excel would run.
 """
 from __future__ import annotations
 
@@ -166,6 +168,8 @@ def write_workbook(tables: list[Table], path: str | Path, lang: str = "fi") -> P
                     cell.number_format = excel_date_format(lang)
                 elif is_suppressed(v):
                     cell.alignment = Alignment(horizontal="right")
+                elif cell.data_type == "f":  # a text that begins with "=" stays a text
+                    cell.data_type = "s"
         ws.freeze_panes = "A2"
     index.freeze_panes = "A2"
     index.column_dimensions["A"].width = max([12] + [len(n) + 2 for n in names])
