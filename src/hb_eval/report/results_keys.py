@@ -573,7 +573,10 @@ formatted by Babel from the locale's CLDR data (`hb_eval.report.format`; Finnish
 `42,5 %`, `1 234 €`, `14.1.2019`; English `-1,234.5`, `42.5%`, `€1,234`, ISO dates). Counts of
 clients are columns named `n`, `n_*`, `*_n`, `count`, `*_count` or `rows_*`; in a public report
 those below 5 are `<5`. In `tables.xlsx` sheet names, headers and categories are in the
-report's language.
+report's language, and every text is a text: one that begins with `=` (a file or provider name
+from the inputs) is never a formula. The CSV files keep such a text as it is, for scripts;
+Excel may take a cell beginning with `=`, `+`, `-` or `@` for a formula when it opens a CSV
+file, so open the tables for reading in `tables.xlsx`.
 
 | table | one row per | columns |
 |---|---|---|
