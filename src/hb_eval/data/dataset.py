@@ -646,6 +646,8 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     def files(source: str) -> list[Path]:
         return listed[source]
 
+    configured = [p for src in SOURCES for p in listed[src]]  # every file a source matches
+
     # Many diaries (thousands of small workbooks): a pool reads them, and the questionnaires'
     # sheets, while this process loads the roster and parses each source in its turn (as if
     # read then: same results with one process). Names are taken without the privacy gate
@@ -686,8 +688,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         diaries_whole = [pool.submit(_diaries_whole, d_all[i:i + step])
                          for i in range(0, len(d_all), step)]
         parse_whole(_PARSED_LATE)
-        unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
-                                                        for p in files(src)])
+        unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for p in configured])
     elif pool is not None:
         started.append(pool)
         modules = {"kykyviisari": l_kyky, "kompassi": l_kom, "osallisuus": l_osa,
@@ -897,8 +898,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         parsed_whole.add("service_costs")
         grids_ahead.add(pool, sheets_of(("budgets", "providers")))
         # 7.'s listing of the sources' folders, done by the pool while this process parses
-        unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for src in SOURCES
-                                                        for p in files(src)])
+        unmatched_ahead = pool.submit(_unmatched, cfg, [os.fspath(p) for p in configured])
     whole = None
     if diaries_whole:  # parsed by the pool: taken when they are these files
         try:
@@ -1036,7 +1036,7 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
         except Exception:  # noqa: BLE001 - a worker lost: list them here
             found = None
     if found is None:
-        found = _unmatched(cfg, [p for src in SOURCES for p in files(src)], folders)
+        found = _unmatched(cfg, configured, folders)
     for r in found:
         unread_files.append({**r, "path": display_path(r["path"], cfg.base_dir),
                              "message": privacy.gate(r["message"])})
