@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from python_calamine import CalamineWorkbook
 
 from hb_eval.data.io import excel
-from hb_eval.data.io.grid import rows_to_cells
+from hb_eval.data.io.grid import cells_and_texts
 
 _VALUE = st.one_of(st.none(), st.text("ab 7", max_size=4), st.integers(-3, 3),
                    st.floats(-10, 10, allow_nan=False).map(lambda x: round(x, 2)),
@@ -32,7 +32,7 @@ def _book(rows: list[list], top: int, left: int) -> bytes:
 
 def _whole(data: bytes) -> np.ndarray:
     wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    return rows_to_cells(wb.get_sheet_by_index(0).to_python(skip_empty_area=False))
+    return cells_and_texts(wb.get_sheet_by_index(0).to_python(skip_empty_area=False))[0]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

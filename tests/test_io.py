@@ -170,13 +170,13 @@ _CELL_VALUES = st.one_of(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(_CELL_VALUES, max_size=5), max_size=12))
-def test_rows_to_cells_is_cell_text_of_every_cell(rows):
+def test_grid_cells_are_cell_text_of_every_cell(rows):
     # the grid is converted through one dict of distinct values when that is exact (equal
     # values with different texts, such as True == 1 == 1.0 or one instant in two time zones,
     # take the per-column path)
-    from hb_eval.data.io.grid import rows_to_cells
+    from hb_eval.data.io.grid import cells_and_texts
 
-    cells = rows_to_cells(rows)
+    cells = cells_and_texts(rows)[0]
     width = max((len(r) for r in rows), default=0)
     assert cells.shape == (len(rows), width)
     for i, r in enumerate(rows):

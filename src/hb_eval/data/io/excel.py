@@ -54,7 +54,7 @@ BLOCK_ROWS = 20_000
 
 def _calamine_grid(path: Path, sheet: str, wb=None, data: bytes | None = None
                    ) -> tuple[np.ndarray, frozenset[str] | None]:
-    """The sheet's cells as texts (:func:`~.grid.rows_to_cells`; row ``i`` is Excel row
+    """The sheet's cells as texts (:func:`~.grid.cells_and_texts`; row ``i`` is Excel row
     ``i + 1``), a sheet of more than :data:`BLOCK_ROWS` rows converted block by block, and the
     distinct texts of the cells (None when a block was converted column by column)."""
     from itertools import islice

@@ -134,12 +134,6 @@ _DICT_SAFE = frozenset({str, type(None), float, int, _dt.datetime, _dt.date, _dt
                         _dt.timedelta})
 
 
-def rows_to_cells(rows: Sequence[Sequence[object]]) -> np.ndarray:
-    """Rows of cell values (as a reader returns them) to a 2-D object array of texts
-    (:func:`cells_and_texts` without the texts)."""
-    return cells_and_texts(rows)[0]
-
-
 def cells_and_texts(rows: Sequence[Sequence[object]]
                     ) -> tuple[np.ndarray, frozenset[str] | None]:
     """Rows of cell values (as a reader returns them) to a 2-D object array of texts, and
