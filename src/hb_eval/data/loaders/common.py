@@ -175,16 +175,9 @@ def hetu_mask(s: pd.Series | np.ndarray, texts: Set[str] | None = None) -> np.nd
     else a distinct value of ``s`` that it lacks is screened as well.
     """
     values = (s if isinstance(s, np.ndarray) else s.to_numpy()).astype(object, copy=False)
-    if texts is not None:
-        found = _with_hetu(texts)
-        if not found:
-            return np.zeros(len(values), dtype=bool)
-    else:
-        distinct = set(values.tolist())
-        distinct.discard(None)
-        found = _with_hetu(distinct)
-        if not found:
-            return np.zeros(len(values), dtype=bool)
+    found = _with_hetu(texts if texts is not None else set(values.tolist()) - {None})
+    if not found:
+        return np.zeros(len(values), dtype=bool)
     codes, uniq = pd.factorize(values, use_na_sentinel=True)
     if texts is not None:  # (a value the texts lack: none when they are the grid's)
         found |= _with_hetu({u for u in uniq if type(u) is not str or u not in texts})
