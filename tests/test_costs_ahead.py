@@ -122,13 +122,17 @@ def test_a_placeholder_numbered_or_other_bytes_parse_here(tmp_path: Path) -> Non
         pool.shutdown()
     assert got is not None
     threads = ThreadPoolExecutor(1)
-    try:
+
+    def taken(shown: str):
+        """The load's take of files[0] when the pool parsed it as named ``shown``."""
         ga = GridsAhead(threads, [])
-        ga.add_parsed(threads, [(files[0], files[0].name)], lambda *a: got)
-        assert ga.take_parsed(files[0], files[0].name, "0" * 64) is None
-        ga.add_parsed(threads, [(files[0], files[0].name)], lambda *a: got)
-        assert ga.take_parsed(files[0], "other.csv", got[0]) is None
-        ga.add_parsed(threads, [(files[0], files[0].name)], lambda *a: got)
-        assert ga.take_parsed(files[0], files[0].name, got[0]) is got[1]
+        ga.add_parsed(threads, [(files[0], shown)], lambda *a: got)
+        return take_parsed(ga, files[0], Quarantine(), tmp_path)
+
+    try:
+        assert taken("other.csv") is None  # the task named the file otherwise
+        assert taken(files[0].name) is got[1][0]  # the same bytes, the same name: taken
+        files[0].write_bytes(files[0].read_bytes() + b"\r\n")  # other bytes: parsed here
+        assert taken(files[0].name) is None
     finally:
         threads.shutdown()

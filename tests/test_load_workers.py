@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import hb_eval
+from hb_eval.data import dataset
 from hb_eval.data.io import batch
 from hb_eval.demo.simulate import hetu
 
@@ -58,17 +59,17 @@ def _equal_datasets(one, other) -> None:
 def test_pool_started_early_gives_the_one_process_load(messy_demo, monkeypatch):
     taken, parsed = [], []
 
-    def counting(name, into):
-        orig = getattr(batch.GridsAhead, name)
+    def counting(owner, name, into):
+        orig = getattr(owner, name)
 
-        def counted(self, *args):
-            got = orig(self, *args)
+        def counted(*args):
+            got = orig(*args)
             into.append(got is not None)
             return got
-        monkeypatch.setattr(batch.GridsAhead, name, counted)
+        monkeypatch.setattr(owner, name, counted)
 
-    counting("take", taken)
-    counting("take_parsed", parsed)
+    counting(batch.GridsAhead, "take", taken)  # a sheet read ahead, taken
+    counting(dataset, "take_parsed", parsed)  # a file parsed whole, taken
     monkeypatch.setattr(batch, "default_workers", lambda: 2)  # a pool even on one core
     one = _load(messy_demo, monkeypatch, 10 ** 9)   # every file read in this process
     assert not taken and not parsed
@@ -113,10 +114,10 @@ def test_small_load_parsed_whole_by_the_pool(messy, messy_demo, demo_dir, monkey
 
     root = messy_demo if messy else demo_dir
     parsed, diaries_here = [], []
-    orig = batch.GridsAhead.take_parsed
+    orig = dataset.take_parsed
 
-    def counted(self, *args):
-        got = orig(self, *args)
+    def counted(*args):
+        got = orig(*args)
         parsed.append(got is not None)
         return got
 
@@ -125,7 +126,7 @@ def test_small_load_parsed_whole_by_the_pool(messy, messy_demo, demo_dir, monkey
         return load_diaries(*args, **kwargs)
 
     load_diaries = time_diary.load
-    monkeypatch.setattr(batch.GridsAhead, "take_parsed", counted)
+    monkeypatch.setattr(dataset, "take_parsed", counted)
     monkeypatch.setattr(time_diary, "load", diary_load)
     monkeypatch.setattr(batch, "default_workers", lambda: 2)  # a pool even on one core
     monkeypatch.setattr(batch, "PARSE_FROM", 10 ** 9)

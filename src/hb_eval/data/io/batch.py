@@ -331,10 +331,11 @@ class GridsAhead:
                 self._futures[(Path(p), None, file, "parsed")] = pool.submit(parse, Path(p), file,
                                                                        *args)
 
-    def take_parsed(self, path: str | Path, file: str, sha256: str):
-        """What :meth:`add_parsed`'s function made of ``path`` (named ``file``) when it parsed
-        bytes with ``sha256``, else None."""
-        return self._result((Path(path), None, file, "parsed"), sha256)
+    def parsed(self, path: str | Path, file: str):
+        """What :meth:`add_parsed`'s function made of ``path`` (named ``file``): ``(sha256 of
+        the bytes it parsed, result)``, or None (no such task, a worker lost, or the function
+        declined); the caller compares the SHA-256 with its own read of the file."""
+        return self._done((Path(path), None, file, "parsed"))
 
     def take(self, path: str | Path, sheet: str | None, file: str, sha256: str):
         """The grid read ahead of ``path`` (its ``sheet``, named ``file``) when its bytes had
@@ -344,16 +345,19 @@ class GridsAhead:
     def _result(self, key: tuple, sha256: str):
         """The task's ``(sha256, result)`` result when it is of bytes with ``sha256``, else
         None (no such task, a worker lost, or other bytes: the loader reads it here)."""
+        got = self._done(key)
+        return got[1] if got is not None and got[0] == sha256 else None
+
+    def _done(self, key: tuple):
+        """The task's result, its task forgotten; None when there is no such task or its
+        worker was lost."""
         fut = self._futures.pop(key, None)
         if fut is None:
             return None
         try:
-            got = fut.result()
+            return fut.result()
         except Exception:  # noqa: BLE001 - a worker lost: read here
             return None
-        if got is None or got[0] != sha256:
-            return None
-        return got[1]
 
     def close(self) -> None:
         """Forget what was not taken (the tasks not begun are cancelled)."""

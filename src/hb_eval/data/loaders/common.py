@@ -543,13 +543,16 @@ def parsed_for_taking(q: Quarantine, file: str, result: Any) -> tuple | None:
 def take_parsed(ahead: Any, path: Path, q: Quarantine, base_dir: Path | None) -> Any:
     """The file as a pool's worker parsed it (:func:`parsed_for_taking`; ``ahead``: the
     load's ``GridsAhead``), its file records, quarantine records and unread sheets put in
-    ``q`` where the parse here would put them; or None: parse it here. The bytes are read and
-    hashed here, and taken only when they are the bytes the worker parsed."""
+    ``q`` where the parse here would put them; or None: parse it here. When the worker has a
+    result the bytes are read and hashed here, and it is taken only when they are the bytes
+    the worker parsed (the loader reads the file itself otherwise)."""
     shown = display_path(path, base_dir)
-    _, read = read_input(path, file=shown)
-    got = ahead.take_parsed(path, shown, read.sha256)
+    got = ahead.parsed(path, shown)
     if got is None:
         return None
-    result, taken = got
+    _, read = read_input(path, file=shown)
+    if read.sha256 != got[0]:
+        return None
+    result, taken = got[1]
     q.put_all(taken, read=read)
     return result
