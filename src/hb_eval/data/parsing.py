@@ -59,6 +59,7 @@ __all__ = [
     "normalize_client_ids",
     "normalize_client_id_values",
     "plain_client_ids",
+    "texts_of_points",
     "split_client_id",
     "split_client_ids",
     "parse_number",
@@ -411,6 +412,11 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 _FAST_WIDTH = 24
 
 
+def texts_of_points(points: np.ndarray) -> np.ndarray:
+    """Rows of code points (``uint32``, no NUL) as an object array of ``str``, one per row."""
+    return np.ascontiguousarray(points).view(f"U{points.shape[1]}").ravel().astype(object)
+
+
 def _code_points(texts: np.ndarray, shortest: int, longest: int
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``str`` items of ``texts`` (an object array) of ``shortest`` to ``longest``
@@ -475,7 +481,7 @@ def plain_client_ids(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if width == 6:  # "0" + the text
             d = np.concatenate([np.zeros((len(d), 1), dtype=np.int64), d], axis=1)
         known = _PILOT_AT[d[:, 0] * 10 + d[:, 1]] & _GROUP_AT[d[:, 2]]
-        cid = (d + ord("0")).astype(np.uint32).view("U7").ravel().astype(object)
+        cid = texts_of_points((d + ord("0")).astype(np.uint32))
         values[at[rows]] = np.where(known, cid, None)
         done[at[rows]] = True
     return values, done

@@ -152,12 +152,6 @@ def client_id_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, ids
 
 
-def _texts_of_points(points: np.ndarray) -> np.ndarray:
-    """Rows of code points (uint32, no NUL) as an object array of str."""
-    width = points.shape[1]
-    return np.ascontiguousarray(points).view(f"U{width}").ravel().astype(object)
-
-
 def client_id_frame(codes: np.ndarray, ids: np.ndarray, index) -> pd.DataFrame:
     """The :func:`client_ids` table of :func:`client_id_codes`' arrays."""
     # the parts of each distinct number (seven digits), cut from its code points and spread
@@ -167,10 +161,10 @@ def client_id_frame(codes: np.ndarray, ids: np.ndarray, index) -> pd.DataFrame:
     if valid.any():
         points = ids[valid].astype("U7").view(np.uint32).reshape(-1, 7)
         dash = np.full((len(points), 1), ord("-"), dtype=np.uint32)
-        pilot[valid] = _texts_of_points(points[:, 0:2])
-        group[valid] = _texts_of_points(points[:, 2:3])
-        worker[valid] = _texts_of_points(np.concatenate([points[:, 0:2], dash, points[:, 3:5]],
-                                                        axis=1))
+        pilot[valid] = parsing.texts_of_points(points[:, 0:2])
+        group[valid] = parsing.texts_of_points(points[:, 2:3])
+        worker[valid] = parsing.texts_of_points(
+            np.concatenate([points[:, 0:2], dash, points[:, 3:5]], axis=1))
     ok = valid[codes]
     status = np.where(codes < 0, "blank", np.where(ok, "ok", "invalid"))
     return pd.DataFrame({"client_id": ids[codes], "pilot_code": pilot[codes],
