@@ -167,21 +167,13 @@ def _hb_budget_rows(sc: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
             on="client_id", how="inner")
         hb = s[(s["funding"].astype(str) == "HB-budjetti") & (s["arm"] == "HB")]
     else:
-        sub = sc.loc[_equals(sc["funding"], "HB-budjetti"), ["client_id", "sector", "amount"]]
+        hb_funded = (sc["funding"] == "HB-budjetti").fillna(False).to_numpy(dtype=bool)
+        sub = sc.loc[hb_funded, ["client_id", "sector", "amount"]]
         pos = pd.Index(ids).get_indexer(sub["client_id"].astype(str))
         arm = clients["arm"].astype(str).to_numpy(object)
         hb = sub.loc[(pos >= 0) & (np.where(pos >= 0, arm[pos], None) == "HB")]
     hb = hb.assign(sector=hb["sector"].astype(str))
     return _with_units(hb, ["sector", "amount"])
-
-
-def _equals(col: pd.Series, value: str) -> np.ndarray:
-    """``col.astype(object) == value`` as a bool array (missing: False); a categorical's
-    categories are compared, not each row."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        hit = np.append(col.cat.categories.to_numpy(object) == value, False)
-        return hit[col.cat.codes.to_numpy()]  # code -1 (missing) takes the last, False
-    return (col.astype(object) == value).to_numpy(bool)
 
 
 def _mask(frame: pd.DataFrame, groups: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
