@@ -138,6 +138,7 @@ def suppress_matrix(cells: np.ndarray, *, row_totals: bool = False, col_totals: 
     if row_totals and not col_totals:  # each row with its total is a relation of its own
         mask, total_mask = _row_relations(x, threshold)
         return mask, total_mask, np.zeros(c, bool), False
+    # (from here row totals come only with column totals)
     # Work on the table bordered by its margins: last column = row totals, last row = col totals.
     full = np.zeros((r + 1, c + 1))
     full[:r, :c] = np.nan_to_num(x)
@@ -147,18 +148,15 @@ def suppress_matrix(cells: np.ndarray, *, row_totals: bool = False, col_totals: 
     shown = np.zeros((r + 1, c + 1), dtype=bool)
     shown[:r, :c] = ~np.isnan(x)
     if row_totals:
-        shown[:r, c] = True
+        shown[:r, c] = shown[r, c] = True
     if col_totals:
         shown[r, :c] = True
-    if row_totals and col_totals:
-        shown[r, c] = True
     mask = shown & (full >= 0) & (full < threshold)
 
     # Relations: each row (cells + its total) if row totals are shown; each column likewise.
     relations: list[tuple[np.ndarray, np.ndarray]] = []  # (index tuples of members, total idx)
     if row_totals:
-        rows = range(r + 1) if col_totals else range(r)
-        for i in rows:
+        for i in range(r + 1):
             relations.append((np.array([(i, j) for j in range(c)]), np.array([i, c])))
     if col_totals:
         cols = range(c + 1) if row_totals else range(c)
