@@ -70,9 +70,3 @@ def test_a_run_starts_without_the_analysis_and_drawing_libraries():
                        timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == []
-
-
-def test_the_primary_outcome_is_the_pipelines():
-    from hb_eval import evaluation, pipeline
-
-    assert evaluation.PRIMARY == pipeline.PRIMARY
