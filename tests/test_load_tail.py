@@ -143,3 +143,13 @@ def test_conform_equals_pandas_casts() -> None:
             want[name] = col.astype(dt)
     pd.testing.assert_frame_equal(got, pd.DataFrame(want), check_exact=True)
     assert got["start_date"].dtype == "datetime64[ns]" and got["unit"].isna().all()
+    # the dtypes of the tidy service_costs table (ARCHITECTURE.md), written out by hand
+    text, when, number = "string", "datetime64[ns]", "float64"
+    assert {c: str(t) for c, t in got.dtypes.items()} == {
+        "client_id": text, "service": text, "sector": "category", "funding": "category",
+        "start_date": when, "end_date": when, "quantity": number, "unit": text,
+        "unit_price": number, "amount": number, "sum_mismatch": "bool", "provider_id": text,
+        "file": text, "row": "int64"}
+    assert list(got["sector"].cat.categories) == ["julkinen", "yksityinen", "järjestö"]
+    assert list(got["funding"].cat.categories) == ["HB-budjetti", "tavanomainen",
+                                                    "asiakasmaksu"]
