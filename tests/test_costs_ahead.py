@@ -16,7 +16,6 @@ from hb_eval.data.loaders import service_costs as S
 from hb_eval.data.loaders.common import LoadContext, take_parsed
 from hb_eval.data.loaders.tables import conform
 from hb_eval.data.plausibility import Limits
-from hb_eval.support.cores import fork_pool
 from hb_eval.data.quarantine import Quarantine
 
 import loader_fixtures as F
@@ -42,11 +41,7 @@ def _files(tmp_path: Path, header: list[str]) -> list[Path]:
 def _pool(tmp_path: Path):
     """A one-worker pool forked as the load forks its own: the schemas, folder and limits
     inherited (dataset._FORKED)."""
-    D._FORKED.update(schemas=load_schemas(), base_dir=tmp_path, limits=Limits())
-    try:
-        return fork_pool(1)  # (the worker's placeholders are its own)
-    finally:
-        D._FORKED.clear()
+    return D._fork_load_pool(1, schemas=load_schemas(), base_dir=tmp_path, limits=Limits())
 
 
 def _load(files: list[Path], tmp_path: Path, ahead: bool):

@@ -353,6 +353,17 @@ _PARSED_LATE = ("service_costs", "budgets", "providers")
 _FORKED: dict[str, Any] = {}
 
 
+def _fork_load_pool(workers: int, **inherit: Any):
+    """:func:`~hb_eval.support.cores.fork_pool` of ``workers`` that inherit ``inherit``
+    (:data:`_FORKED`: schemas, base_dir, limits, folders), which is emptied again after the
+    fork."""
+    _FORKED.update(inherit)
+    try:
+        return fork_pool(workers)
+    finally:
+        _FORKED.clear()  # (the workers have theirs: all are forked at the pool's start)
+
+
 def _worker_context(source: str) -> LoadContext:
     """A load context of a pool's worker (:data:`_FORKED`): its own quarantine, no reads
     ahead, and the placeholders forgotten, so that any code the privacy gate meets is numbered
@@ -665,11 +676,8 @@ def _load(config: Config | str | Path, *, errors: str, progress: RunProgress | N
     many = len(listed["time_diary"]) >= batch.POOL_FROM
     if many or sum(map(len, listed.values())) >= batch.PARSE_FROM:
         workers = batch.default_workers()
-        _FORKED.update(schemas=schemas, base_dir=cfg.base_dir, limits=limits, folders=folders)
-        try:
-            pool = fork_pool(workers) if workers > 1 else None
-        finally:
-            _FORKED.clear()  # (the workers have theirs: all are forked at the pool's start)
+        pool = _fork_load_pool(workers, schemas=schemas, base_dir=cfg.base_dir, limits=limits,
+                               folders=folders) if workers > 1 else None
     if pool is not None and not many:
         started.append(pool)
         grids_ahead = batch.GridsAhead(pool, [])
