@@ -171,6 +171,30 @@ def test_same_numbers_whatever_the_number_of_workers(truth, scores, result):
                                              "estimate"].to_numpy()[:4])
 
 
+def test_the_mixed_model_fitted_in_a_worker_is_the_one_fitted_here(truth, scores):
+    """statsmodels' MixedLM (the mixed model below 1,500 clients), which the default forks
+    into workers from 100 clients, gives the very numbers in a forked worker; and the default
+    forks for it where it would not without it."""
+    import multiprocessing
+
+    from hb_eval.outcomes import analysis
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("processes cannot be forked here")
+    kw = dict(outcomes=[PRIMARY, "osallisuus"], wild_reps=0, heterogeneity=False)
+    one = analyse_outcomes(scores, truth.clients, AnalysisConfig(seed=5), workers=1, **kw)
+    two = analyse_outcomes(scores, truth.clients, AnalysisConfig(seed=5), workers=2, **kw)
+    rows = one.to_frame()
+    assert (rows["estimator"] == "mixed").sum() == 2 and rows["estimate"].notna().all()
+    pd.testing.assert_frame_equal(rows, two.to_frame(), check_exact=True)
+    assert one.to_results() == two.to_results()
+    n = len(truth.clients)
+    assert 100 <= n <= 1500
+    if analysis.fork_workers() >= 2:  # (two usable cores)
+        assert analysis._workers(None, 2, n, mixed=True) == 2
+        assert analysis._workers(None, 2, n, mixed=False) == 1
+
+
 def _die(k: int) -> None:
     """A worker's task that kills its process (module level: the pool pickles it by name)."""
     import os
