@@ -29,7 +29,7 @@ from .did import DEFAULT_COVARIATES, ESTIMATE_COLUMNS, WILD_COLUMNS, did_2x2, di
 from ..stats.estimability import estimability_keys
 from .dr_did import dr_did
 from .heterogeneity import interaction_test, subgroup_estimates
-from .mixed import CLOSED_FORM_FROM, mixed_did
+from .mixed import mixed_did
 from ..stats.multiplicity import holm
 from ..support.cores import fork_pool, fork_workers
 from ..support.display import ResultDisplay
@@ -220,26 +220,20 @@ def _baseline_alpha(items: pd.DataFrame | None, schemas: Any) -> tuple[dict[str,
     return {str(r["scale"]): float(r["alpha"]) for _, r in base.iterrows()}, tab
 
 
-#: From this many clients the outcome analysis forks worker processes (when it can fork).
-POOL_FROM_CLIENTS = 5000
-#: With the mixed model fitted by statsmodels' MixedLM (up to
-#: :data:`~hb_eval.outcomes.mixed.CLOSED_FORM_FROM` clients), from this many: its fits cost
-#: about a second per outcome at any size (at 360 clients about 5 s of the 7 s the outcome
-#: analysis takes in one process), so two processes pay off far below :data:`POOL_FROM_CLIENTS`.
-MIXED_POOL_FROM_CLIENTS = 100
+#: From this many clients the outcome analysis forks worker processes (when it can fork): with
+#: one BLAS thread each, two processes took the estimators of 150 clients from 4.5 s to 2.9 s
+#: (statsmodels' MixedLM, which fits the mixed model up to 1,500 clients, costs about a second per
+#: outcome at any size), of 1,000 clients from 8.7 s to 5.8 s, of 3,000 from 4.6 s to 3.9 s.
+POOL_FROM_CLIENTS = 100
 #: The outcome analysis of the running call, for its forked workers.
 _JOB: _Job | None = None
 
 
-def _workers(workers: int | None, n_outcomes: int, n_clients: int, mixed: bool = False) -> int:
+def _workers(workers: int | None, n_outcomes: int, n_clients: int) -> int:
     """Processes for the estimators: ``workers`` as given, or None: the cores this process may
-    use when it can fork and there are at least :data:`POOL_FROM_CLIENTS` clients (at least
-    :data:`MIXED_POOL_FROM_CLIENTS` when ``mixed`` and statsmodels fits the mixed model), else
-    1."""
+    use when it can fork and there are at least :data:`POOL_FROM_CLIENTS` clients, else 1."""
     if workers is None:
-        start = (MIXED_POOL_FROM_CLIENTS if mixed and n_clients <= CLOSED_FORM_FROM
-                 else POOL_FROM_CLIENTS)
-        workers = fork_workers(n_clients, start)
+        workers = fork_workers(n_clients, POOL_FROM_CLIENTS)
     return max(1, min(int(workers), n_outcomes))
 
 
@@ -373,9 +367,8 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
     workers
         Processes for the estimators (each outcome's in one process, with its own seed, so
         the numbers are the same for any number): None uses the cores this process may use
-        from :data:`POOL_FROM_CLIENTS` clients (from :data:`MIXED_POOL_FROM_CLIENTS` while
-        ``mixed`` and statsmodels fits the mixed model) where processes can be forked (Linux),
-        else 1; 1 runs everything in this process.
+        from :data:`POOL_FROM_CLIENTS` clients where processes can be forked (Linux), else 1;
+        1 runs everything in this process.
 
     Returns
     -------
@@ -403,7 +396,7 @@ def analyse_outcomes(scores: pd.DataFrame, clients: pd.DataFrame, config: Analys
                                        for o in wanted if o not in present}
         seeds = np.random.SeedSequence(config.seed).spawn(len(todo) + 1)
         job = _Job(index, todo, seeds, config, covariates, wild_reps, mixed, heterogeneity)
-        workers = _workers(workers, len(todo), len(clients), mixed)
+        workers = _workers(workers, len(todo), len(clients))
         # the estimators of each outcome in forked processes (they read ``_JOB``, inherited),
         # this process meanwhile does Cronbach's alpha and the effect sizes
         _JOB = job
