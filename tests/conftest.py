@@ -40,15 +40,6 @@ def demo_evaluation(demo_config_path, demo_dataset):
     return hb_eval.evaluate(demo_config_path, reps=200, progress=False, dataset=demo_dataset)
 
 
-#: The longest test files (about a minute or more each), started first: ``make test`` gives a
-#: file to the next free worker in collection order (``--dist loadfile``), so a long file
-#: collected last would run alone at the end while the other core idles.
-LONGEST_FIRST = ("test_run_integrity.py", "test_browser.py", "test_trust_property.py",
-                 "test_notebooks.py", "test_evaluate.py", "test_trust_faults.py",
-                 "test_report_demo.py", "test_disclosure_attack.py", "test_visible_text.py",
-                 "test_disclosure_property.py", "test_docs.py")
-
-
-def pytest_collection_modifyitems(config, items) -> None:
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: file order kept
+# No collection order is imposed: ``make test`` (``--dist loadfile``) gives the workers the files
+# with the most tests first (xdist's order). The longest files first instead
+# (``--no-loadscope-reorder``) took longer: they use both cores themselves and ran together.
