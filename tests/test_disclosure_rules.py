@@ -121,6 +121,12 @@ def test_blocks_solved_together_equal_each_alone():
     assert together == alone
     assert any(lo < hi < np.inf for lo, hi in together)  # not all pinned: the test can tell
     assert together[7][1] == np.inf and together[7][0] == 0  # the unbounded block
+    # as protect makes a round's blocks: the targets of one table share its component's lists
+    # (and _solve makes that component's equations once for all of them)
+    of_table = {**{b: b for b in targets}, **{b + 1: b for b in targets[:10]}}
+    comp = {b: eqs.component(b, code) for b in targets}
+    assert all(eqs.component(c, code) == comp[of_table[c]] for c in asked)
+    assert _solve([(c, *comp[of_table[c]]) for c in asked], v, code, eqs, Rules()) == alone
 
 
 def test_a_count_with_a_published_copy_is_not_hidden_for_nothing():

@@ -167,6 +167,28 @@ def linprog(*args: Any, **kwargs: Any) -> Any:
     return scipy_linprog(*args, **kwargs)
 
 
+def _block_rows(hidden: Sequence[int], rs: Sequence[int], v: np.ndarray, code: np.ndarray,
+                eqs: _Equations) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[float]]:
+    """One block's equations over its hidden cells (columns ``0..len(hidden)-1``, in their
+    order): the nonzeros' rows, columns and coefficients, and each equation's right-hand side
+    (the published cells moved to it)."""
+    col_of = {k: j for j, k in enumerate(hidden)}
+    rows, cols, data, rhs = [], [], [], []
+    for i, r in enumerate(rs):
+        b = 0.0
+        for m, a in zip(eqs.terms[r].tolist(), eqs.coefs[r].tolist()):
+            j = col_of.get(m) if code[m] != PUBLISHED else None
+            if j is None:
+                b -= a * v[m]
+            else:
+                rows.append(i)
+                cols.append(j)
+                data.append(a)
+        rhs.append(b)
+    return (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64),
+            np.array(data, dtype=float), rhs)
+
+
 def _solve(blocks: Sequence[tuple[int, list[int], list[int]]], v: np.ndarray, code: np.ndarray,
            eqs: _Equations, rules: Rules) -> list[tuple[float, float]]:
     """Smallest and largest value of each block's target cell given the published cells.
@@ -183,26 +205,25 @@ def _solve(blocks: Sequence[tuple[int, list[int], list[int]]], v: np.ndarray, co
 
     if not blocks:
         return []
-    rows, cols, data, rhs, cells_of, targets = [], [], [], [], [], []
+    parts, rhs, cells_of, targets = [], [], [], []
+    made: dict[tuple[int, int], tuple] = {}  # a component's rows, made once for its targets
     n_row = n_col = 0
     for t, hidden, rs in blocks:
-        col_of = {k: n_col + j for j, k in enumerate(hidden)}
-        n_col += len(hidden)
+        key = (id(hidden), id(rs))
+        if key not in made:
+            made[key] = (_block_rows(hidden, rs, v, code, eqs), {k: j for j, k in
+                                                                 enumerate(hidden)})
+        (rows, cols, data, b), col_of = made[key]
+        parts.append((rows + n_row, cols + n_col, data))
+        rhs.extend(b)
         cells_of.extend(hidden)
-        targets.append(col_of[t])
-        for r in rs:
-            b = 0.0
-            for m, a in zip(eqs.terms[r].tolist(), eqs.coefs[r].tolist()):
-                j = col_of.get(m) if code[m] != PUBLISHED else None
-                if j is None:
-                    b -= a * v[m]
-                else:
-                    rows.append(n_row)
-                    cols.append(j)
-                    data.append(a)
-            rhs.append(b)
-            n_row += 1
-    a_eq = csr_matrix((data, (rows, cols)), shape=(n_row, n_col)) if n_row else None
+        targets.append(n_col + col_of[t])
+        n_row += len(b)
+        n_col += len(hidden)
+    a_eq = csr_matrix((np.concatenate([x[2] for x in parts]),
+                       (np.concatenate([x[0] for x in parts]),
+                        np.concatenate([x[1] for x in parts]))),
+                      shape=(n_row, n_col)) if n_row else None
     b_eq = np.array(rhs) if n_row else None
     bounds = _bounds(v, code, cells_of, rules)
     obj = np.zeros(n_col)
@@ -284,10 +305,16 @@ def protect(values: Sequence[float], relations: Sequence[tuple[Sequence[int], in
     work = {s: _work(q, v0, code, eqs, rules) for s, q in queues.items()}
     asked = {s: next(w) for s, w in work.items()}
     while asked:  # one round: every system's current questions in one LP
-        blocks, span = [], {}
+        blocks, span, comps = [], {}, {}
         for s, cells in asked.items():
             span[s] = (len(blocks), len(blocks) + len(cells))
-            blocks += [(c, *eqs.component(c, code)) for c in cells]
+            for c in cells:
+                got = comps.get(c)
+                if got is None:
+                    got = eqs.component(c, code)
+                    if code[c] != PUBLISHED:  # a hidden cell's component is each of its cells'
+                        comps.update(dict.fromkeys(got[0], got))
+                blocks.append((c, *got))
         iv = _solve(blocks, v0, code, eqs, rules)
         for s in list(asked):
             try:
