@@ -167,12 +167,11 @@ def linprog(*args: Any, **kwargs: Any) -> Any:
     return scipy_linprog(*args, **kwargs)
 
 
-def _block_rows(hidden: Sequence[int], rs: Sequence[int], v: np.ndarray, code: np.ndarray,
+def _block_rows(col_of: dict[int, int], rs: Sequence[int], v: np.ndarray, code: np.ndarray,
                 eqs: _Equations) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[float]]:
-    """One block's equations over its hidden cells (columns ``0..len(hidden)-1``, in their
-    order): the nonzeros' rows, columns and coefficients, and each equation's right-hand side
-    (the published cells moved to it)."""
-    col_of = {k: j for j, k in enumerate(hidden)}
+    """One block's equations ``rs`` over its hidden cells (``col_of``: each one's column): the
+    nonzeros' rows, columns and coefficients, and each equation's right-hand side (the
+    published cells moved to it)."""
     rows, cols, data, rhs = [], [], [], []
     for i, r in enumerate(rs):
         b = 0.0
@@ -205,24 +204,24 @@ def _solve(blocks: Sequence[tuple[int, list[int], list[int]]], v: np.ndarray, co
 
     if not blocks:
         return []
-    parts, rhs, cells_of, targets = [], [], [], []
+    rows, cols, data, rhs, cells_of, targets = [], [], [], [], [], []
     made: dict[tuple[int, int], tuple] = {}  # a component's rows, made once for its targets
     n_row = n_col = 0
     for t, hidden, rs in blocks:
-        key = (id(hidden), id(rs))
+        key = (id(hidden), id(rs))  # (the lists of one component are shared: see protect)
         if key not in made:
-            made[key] = (_block_rows(hidden, rs, v, code, eqs), {k: j for j, k in
-                                                                 enumerate(hidden)})
-        (rows, cols, data, b), col_of = made[key]
-        parts.append((rows + n_row, cols + n_col, data))
+            col_of = {k: j for j, k in enumerate(hidden)}
+            made[key] = (col_of, *_block_rows(col_of, rs, v, code, eqs))
+        col_of, r, c, d, b = made[key]
+        rows.append(r + n_row)
+        cols.append(c + n_col)
+        data.append(d)
         rhs.extend(b)
         cells_of.extend(hidden)
         targets.append(n_col + col_of[t])
         n_row += len(b)
         n_col += len(hidden)
-    a_eq = csr_matrix((np.concatenate([x[2] for x in parts]),
-                       (np.concatenate([x[0] for x in parts]),
-                        np.concatenate([x[1] for x in parts]))),
+    a_eq = csr_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
                       shape=(n_row, n_col)) if n_row else None
     b_eq = np.array(rhs) if n_row else None
     bounds = _bounds(v, code, cells_of, rules)
@@ -312,7 +311,7 @@ def protect(values: Sequence[float], relations: Sequence[tuple[Sequence[int], in
                 got = comps.get(c)
                 if got is None:
                     got = eqs.component(c, code)
-                    if code[c] != PUBLISHED:  # a hidden cell's component is each of its cells'
+                    if code[c] != PUBLISHED:  # (the component of each of its cells too)
                         comps.update(dict.fromkeys(got[0], got))
                 blocks.append((c, *got))
         iv = _solve(blocks, v0, code, eqs, rules)
