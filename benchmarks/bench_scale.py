@@ -49,7 +49,7 @@ LOAD_REPEATS = 3
 #: ``--report``: measure only the whole load and the report (set by main)
 REPORT_ONLY = False
 #: ``--report``: full reports per size, each in a fresh process (best and median reported: the
-#: same code's 100,000-client report took 61-80 s on one machine in one morning)
+#: same code's 100,000-client report took 55-80 s on one machine in one morning)
 REPORT_REPEATS = 1
 
 
