@@ -18,11 +18,11 @@ of all its inputs (every workbook through python-calamine, every CSV through the
 in one process, interleaved, best of :data:`LOAD_REPEATS`; then the full report in a fresh
 process, as a user's run, with the time of each step (the progress display's clock: the load,
 every analysis stage, the report) (``--report-repeats K``: K runs, each in a fresh process,
-the best run's times and the median reported: a shared machine's speed varies); then in another fresh run (sampling memory slows a run) the
-peak resident set of one process (a forked worker's counts the pages it shares with its
-parent) and the peak of the report's whole process tree as summed PSS (a shared page split
-among its holders: the memory the run holds). Targets
-(issue 23): whole load <= 2x the raw read; report at 20,000 clients <= 8x the raw read; at
+the best run's times and the median reported: a shared machine's speed varies); then in
+another fresh run (sampling memory slows a run) the peak resident set of one process (a forked
+worker's counts the pages it shares with its parent) and the peak of the report's whole
+process tree as summed PSS (a shared page split among its holders: the memory the run holds).
+Targets (issue 23): whole load <= 2x the raw read; report at 20,000 clients <= 8x the raw read; at
 100,000 < 60 s and < 2 GiB.
 
 Usage: ``python benchmarks/bench_scale.py [--sizes 1000 6000 20000 100000] [--keep DIR]
